@@ -1,0 +1,54 @@
+"""create_app(): the one place that assembles Tessera's packages (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+
+from core import errors, i18n, jobs, resolution, security, storage
+from core.config import load_config
+from core.db import configure_engine, db, sqlite_read_only
+from core.tenancy import install_rls_session_settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, then `config` on top (tests pass their own)."""
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder="core/static",
+                template_folder="core/templates")
+    app.config.update(settings)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app_role=app.config.get("DB_APP_ROLE", True))
+        if db.engine.dialect.name == "postgresql":
+            install_rls_session_settings(db.engine)
+
+    from builder.merchant import bp as merchant_bp
+    from core import events  # noqa: F401  registers the outbox jobs
+    from core.auth_api import bp as auth_api_bp
+    from core.health import bp as health_bp
+    from tenants.console import bp as console_bp
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    jobs.init_app(app)
+    storage.init_app(app)
+    security.init_app(app, csrf_exempt=[auth_api_bp])
+    resolution.init_app(app, tenant_blueprints={"auth_api"}, suspension_exempt=set())
+
+    for blueprint in (health_bp, auth_api_bp, console_bp, merchant_bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _read_only_requests_begin_deferred():
+        from flask import request
+
+        sqlite_read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("merchant.dashboard"))
+
+    return app

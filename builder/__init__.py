@@ -1,0 +1,1 @@
+"""The merchant's web designer and back office."""

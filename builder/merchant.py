@@ -1,0 +1,130 @@
+"""/merchant/: the back office — sign in, choose a shop, the dashboard, staff and roles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from builder.forms import RoleForm, StaffInviteForm, role_choices
+from builder.staff import dismiss_staff, invite_staff, set_staff_role
+from core import audit
+from core.consumers import Consumer
+from core.db import db
+from core.errors import APIError
+from core.forms import ConfirmForm, LoginForm, safe_next, show_errors
+from core.identities import Identity, StaffMember, authenticate_identity, memberships_of
+from core.security import limiter
+from core.staff_session import permission_required, select_shop, sign_in, sign_out, signed_in_identity
+
+bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        identity = authenticate_identity(form.email.data, form.password.data)
+        if identity is not None:
+            sign_in(identity)
+            audit.record("merchant.login", actor=identity, ip=request.remote_addr)
+            db.session.commit()
+            return redirect(safe_next() or url_for("merchant.shops"))
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("merchant/login.html", form=form), 200 if request.method == "GET" else 400
+
+
+@bp.post("/logout")
+def logout():
+    if ConfirmForm().validate_on_submit():
+        sign_out()
+    return redirect(url_for("merchant.login"))
+
+
+@bp.route("/shops", methods=["GET", "POST"])
+def shops():
+    """Which shop to work on, when the person works in several."""
+    identity = signed_in_identity()
+    if identity is None:
+        return redirect(url_for("merchant.login"))
+    memberships = memberships_of(identity.id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = request.form.get("tenant_id", type=int)
+        if chosen not in {tenant.id for _, tenant in memberships}:
+            abort(403)
+        select_shop(chosen)
+        return redirect(url_for("merchant.dashboard"))
+    active = [(m, t) for m, t in memberships if not t.is_suspended]
+    if request.method == "GET" and len(active) == 1 and len(memberships) == 1:
+        select_shop(active[0][1].id)
+        return redirect(url_for("merchant.dashboard"))
+    return render_template("merchant/shops.html", memberships=memberships, form=form)
+
+
+@bp.get("/")
+@permission_required("dashboard.view")
+def dashboard():
+    counts = {
+        "consumers": db.session.scalar(select(func.count()).select_from(Consumer)),
+        "staff": db.session.scalar(select(func.count()).select_from(StaffMember)),
+    }
+    return render_template("merchant/dashboard.html", counts=counts)
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@permission_required("staff.view")
+def staff():
+    form = StaffInviteForm()
+    if request.method == "POST":
+        if not g.staff.can("staff.manage"):
+            abort(403, description=_("Your role does not allow managing staff."))
+        if form.validate_on_submit():
+            try:
+                invite_staff(email=form.email.data, role=form.role.data, name=form.name.data or "",
+                             password=form.password.data or None, actor=signed_in_identity())
+            except APIError as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("%(email)s joined the staff.", email=form.email.data), "success")
+                return redirect(url_for("merchant.staff"))
+    members = db.session.execute(select(StaffMember, Identity).join(Identity, Identity.id == StaffMember.identity_id)
+                                 .order_by(StaffMember.created_at)).all()
+    return render_template("merchant/staff.html", members=members, form=form, role_choices=role_choices(),
+                           action_form=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.post("/staff/<int:member_id>/role")
+@permission_required("staff.manage")
+def staff_role(member_id: int):
+    member = StaffMember.get(member_id) or abort(404)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            set_staff_role(member=member, role=form.role.data, actor=signed_in_identity())
+            db.session.commit()
+            flash(_("Role changed."), "success")
+        except APIError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    else:
+        flash(_("Choose a valid role."), "danger")
+    return redirect(url_for("merchant.staff"))
+
+
+@bp.post("/staff/<int:member_id>/remove")
+@permission_required("staff.manage")
+def staff_remove(member_id: int):
+    member = StaffMember.get(member_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            dismiss_staff(member=member, actor=signed_in_identity())
+            db.session.commit()
+            flash(_("Removed from the staff."), "success")
+        except APIError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    return redirect(url_for("merchant.staff"))

@@ -1,0 +1,270 @@
+"""The `tessera` command: run, db, admin, tenants, worker."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from core.config import ConfigError, load_config
+
+
+def _config() -> dict:
+    try:
+        return load_config()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _app(**overrides):
+    from app import create_app
+
+    try:
+        return create_app(overrides or None)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _fail_on_api_error(func):
+    """Service errors become a one-line message and exit status 1, never a traceback."""
+    import functools
+
+    from core.errors import APIError
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except APIError as error:
+            details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.fields.items())
+            raise click.ClickException(f"{error.message}{' (' + details + ')' if details else ''}") from None
+
+    return wrapped
+
+
+@click.group()
+def main():
+    """Tessera: multi-tenant mini-program builder."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int):
+    """Migrate, create the demo logins on first run, and serve with the embedded defaults."""
+    from core.migrate import upgrade
+
+    config = _config()
+    upgrade(config["SQLALCHEMY_DATABASE_URI"])
+    app = _app()
+    with app.app_context():
+        logins = _ensure_demo(Path(config["INSTANCE_PATH"]))
+    runner = app.extensions["tessera_jobs"]
+    if runner.mode == "inline":
+        runner.scheduler.start()
+    base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+    click.echo(f"""
+Tessera is running with {'SQLite' if config['SQLALCHEMY_DATABASE_URI'].startswith('sqlite') else 'PostgreSQL'}, \
+{'rq jobs' if runner.mode == 'rq' else 'inline jobs'}, {'S3' if config['S3_BUCKET'] else 'local'} media, sandbox payments.
+
+  Platform console   {base}/console/      {logins['admin']['email']} / {logins['admin']['password']}
+  Merchant back office {base}/merchant/   {logins['owner']['email']} / {logins['owner']['password']}
+  Demo shop API      {base}/api/v1/...   header X-Tenant: {logins['tenant']}
+  Health             {base}/healthz  {base}/readyz
+
+Demo logins are kept in {Path(config['INSTANCE_PATH']) / 'demo-logins.json'}. Press Ctrl+C to stop.
+""")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+def _ensure_demo(instance: Path) -> dict:
+    """A platform admin, a demo shop and its owner on first run; the same logins afterwards."""
+    from core.db import db
+    from core.identities import find_identity
+    from core.tenancy import find_tenant
+    from tenants.services import create_tenant
+
+    path = instance / "demo-logins.json"
+    if path.exists():
+        logins = json.loads(path.read_text())
+        if find_identity(logins["admin"]["email"]) is not None:
+            return logins
+    logins = {"admin": {"email": "admin@tessera.localhost", "password": secrets.token_urlsafe(9)},
+              "owner": {"email": "owner@tessera.localhost", "password": secrets.token_urlsafe(9)},
+              "tenant": "demo"}
+    from core.identities import create_identity
+    from core.passwords import hash_password
+
+    admin = find_identity(logins["admin"]["email"])
+    if admin is None:
+        create_identity(email=logins["admin"]["email"], password=logins["admin"]["password"], name="Demo admin",
+                        platform_admin=True)
+    else:
+        admin.password_hash = hash_password(logins["admin"]["password"])
+    owner = find_identity(logins["owner"]["email"])
+    if owner is not None:
+        owner.password_hash = hash_password(logins["owner"]["password"])
+    if find_tenant("demo") is None:
+        create_tenant(slug="demo", name="Demo Shop", owner_email=logins["owner"]["email"],
+                      owner_password=logins["owner"]["password"])
+    db.session.commit()
+    path.write_text(json.dumps(logins, indent=2))
+    path.chmod(0o600)
+    return logins
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str):
+    """Apply the migrations (SQLite or PostgreSQL)."""
+    from core.migrate import upgrade
+
+    upgrade(_config()["SQLALCHEMY_DATABASE_URI"], revision)
+    click.echo("database is up to date")
+
+
+@db.command("citus-ddl")
+def db_citus_ddl():
+    """Print the statements that distribute the tenant tables by tenant_id on Citus."""
+    from core.citus import citus_statements
+
+    app = _app()
+    with app.app_context():
+        for statement in citus_statements():
+            click.echo(statement)
+
+
+@main.group()
+def admin():
+    """Platform administrators."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.argument("password")
+@_fail_on_api_error
+def admin_create(email: str, password: str):
+    """Create a platform admin (or make an existing identity one)."""
+    from core import audit
+    from core.db import db as database
+    from core.identities import create_identity, find_identity
+
+    app = _app()
+    with app.app_context():
+        identity = find_identity(email)
+        if identity is None:
+            identity = create_identity(email=email, password=password, platform_admin=True)
+        else:
+            identity.is_platform_admin = True
+        audit.record("admin.create", target=identity.email, details={"via": "cli"})
+        database.session.commit()
+        click.echo(f"platform admin {identity.email} ready; sign in at /console/")
+
+
+@main.group()
+def tenants():
+    """Tenants (shops)."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--owner-email")
+@click.option("--owner-password")
+@_fail_on_api_error
+def tenants_create(slug, name, currency, timezone, owner_email, owner_password):
+    """Create a tenant, with its owner when --owner-email is given."""
+    from core.db import db as database
+    from tenants.services import create_tenant
+
+    app = _app()
+    with app.app_context():
+        tenant = create_tenant(slug=slug, name=name, currency=currency, timezone=timezone,
+                               owner_email=owner_email, owner_password=owner_password)
+        database.session.commit()
+        click.echo(f"created {tenant.slug} (id {tenant.id}): storefront /s/{tenant.slug}/")
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_list(as_json: bool):
+    """List every tenant."""
+    from sqlalchemy import select
+
+    from core.db import db as database
+    from core.tenancy import Tenant
+
+    app = _app()
+    with app.app_context():
+        rows = database.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+        if as_json:
+            click.echo(json.dumps([{"id": str(t.id), "slug": t.slug, "name": t.name, "currency": t.currency,
+                                    "timezone": t.timezone, "status": t.status.value} for t in rows], indent=2))
+            return
+        for t in rows:
+            click.echo(f"{t.slug:<24} {t.status.value:<10} {t.currency}  {t.timezone:<20} {t.name}")
+        if not rows:
+            click.echo("no tenants yet: tessera tenants create SLUG --name NAME")
+
+
+def _status_command(name: str, service_name: str):
+    @tenants.command(name)
+    @click.argument("slug")
+    def command(slug: str):
+        from core.db import db as database
+        from core.tenancy import find_tenant
+        import tenants.services as services
+
+        app = _app()
+        with app.app_context():
+            tenant = find_tenant(slug)
+            if tenant is None:
+                raise click.ClickException(f"no tenant {slug!r}")
+            getattr(services, service_name)(tenant=tenant)
+            database.session.commit()
+            click.echo(f"{slug} is {tenant.status.value}")
+
+    command.__doc__ = f"{name.capitalize()} a tenant (its data is kept)."
+    return command
+
+
+_status_command("suspend", "suspend_tenant")
+_status_command("resume", "resume_tenant")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool):
+    """Run an rq worker (with its scheduler and the periodic sweeps) for REDIS_URL."""
+    from core.jobs import enqueue_due_periodic
+    from core.worker import AppWorker
+
+    app = _app()
+    runner = app.extensions["tessera_jobs"]
+    if runner.mode != "rq":
+        raise click.ClickException("REDIS_URL is not set: jobs run inline in `tessera run`; there is nothing to work on")
+    stop = threading.Event()
+
+    def periodic_loop():
+        while not stop.wait(5):
+            enqueue_due_periodic(runner)
+
+    if not burst:
+        threading.Thread(target=periodic_loop, daemon=True, name="tessera-periodic").start()
+    AppWorker([runner.queue], connection=runner.connection, app=app).work(with_scheduler=True, burst=burst)
+    stop.set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

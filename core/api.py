@@ -1,0 +1,54 @@
+"""What every JSON API blueprint shares: reading a JSON body through a marshmallow schema,
+the signed-in consumer of a bearer token, and the blueprint factory."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+from marshmallow import Schema, ValidationError
+
+from core.consumers import Consumer, consumer_for_token
+from core.errors import APIError
+
+API_PREFIX = "/api/v1"
+MAX_JSON_BYTES = 1_000_000
+
+
+def load_json(schema: Schema) -> dict:
+    """The request's JSON body validated by `schema`; 415/400/422 with field errors otherwise."""
+    if request.content_length and request.content_length > MAX_JSON_BYTES:
+        raise APIError("payload_too_large")
+    if not request.is_json:
+        raise APIError("unsupported_media_type")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise APIError("bad_request", "The body must be a JSON object.")
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise APIError("invalid_input", fields=error.messages) from None
+
+
+def current_consumer() -> Consumer | None:
+    """The consumer of the request's bearer token, checked once per request."""
+    if "consumer" not in g:
+        g.consumer = None
+        g.access_token = None
+        bearer = g.get("bearer")
+        if bearer:
+            found = consumer_for_token(bearer[1], bearer[2])
+            if found is None:
+                raise APIError("invalid_token")
+            g.access_token, g.consumer = found
+    return g.consumer
+
+
+def require_consumer() -> Consumer:
+    consumer = current_consumer()
+    if consumer is None:
+        raise APIError("unauthenticated")
+    return consumer
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint under /api/v1 whose views need a tenant (see core.resolution)."""
+    return Blueprint(name, import_name, url_prefix=API_PREFIX + url_prefix)

@@ -1,0 +1,101 @@
+"""Consumer sign-in for the JSON API: register, password login, one-time codes, logout, me."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from core.api import api_blueprint, load_json, require_consumer
+from core.consumers import (authenticate_consumer, issue_token, register_consumer, revoke_token,
+                            send_login_code, verify_login_code)
+from core.db import db
+from core.security import limiter
+
+bp = api_blueprint("auth_api", __name__)
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(load_default=None)
+    phone = fields.String(load_default=None, validate=validate.Length(max=20))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    name = fields.String(load_default="", validate=validate.Length(max=120))
+
+    @validates_schema
+    def _one_login(self, data, **kwargs):
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError("Give an email or a phone number.", "email")
+
+
+class LoginSchema(Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class CodeRequestSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+
+
+class CodeVerifySchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    code = fields.String(required=True, validate=validate.Length(min=4, max=8))
+
+
+def _consumer_json(consumer) -> dict:
+    return {"id": str(consumer.id), "email": consumer.email, "phone": consumer.phone, "name": consumer.name}
+
+
+@bp.post("/auth/register")
+@limiter.limit("10/minute")
+def register():
+    data = load_json(RegisterSchema())
+    consumer = register_consumer(**data)
+    token = issue_token(consumer)
+    db.session.commit()
+    return jsonify(token=token, consumer=_consumer_json(consumer)), 201
+
+
+@bp.post("/auth/login")
+@limiter.limit("10/minute")
+def login():
+    data = load_json(LoginSchema())
+    consumer = authenticate_consumer(**data)
+    token = issue_token(consumer)
+    db.session.commit()
+    return jsonify(token=token, consumer=_consumer_json(consumer))
+
+
+@bp.post("/auth/code")
+@limiter.limit("5/minute")
+def request_code():
+    """Send a one-time login code. With the sandbox SMS provider nothing is sent: the code comes
+    back in the answer as `sandbox_code`, so the flow can be tried end to end."""
+    data = load_json(CodeRequestSchema())
+    code = send_login_code(phone=data["phone"])
+    db.session.commit()
+    body = {"sent": True}
+    if current_app.config.get("SMS_PROVIDER", "sandbox") == "sandbox":
+        body["sandbox_code"] = code
+    return jsonify(body), 202
+
+
+@bp.post("/auth/code/verify")
+@limiter.limit("10/minute")
+def verify_code():
+    data = load_json(CodeVerifySchema())
+    consumer = verify_login_code(**data)
+    token = issue_token(consumer)
+    db.session.commit()
+    return jsonify(token=token, consumer=_consumer_json(consumer))
+
+
+@bp.post("/auth/logout")
+def logout():
+    require_consumer()
+    revoke_token(g.access_token)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/me")
+def me():
+    return jsonify(consumer=_consumer_json(require_consumer()))

@@ -1,0 +1,194 @@
+"""Consumers — the people who use a tenant's mini-program — and their bearer tokens.
+
+Consumers belong to one tenant. Tokens read `tsk_<tenant>_<token id>_<secret>`: the tenant and
+row are named in the clear so resolution needs no cross-tenant lookup; only a SHA-256 of the
+secret is stored, compared in constant time. Tokens are revocable and expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+from core.errors import APIError
+from core.identities import normalize_email
+from core.passwords import hash_password, password_problem, verify_password
+from core.tenancy import TenantModel, current_tenant_id, tenant_collection, tenant_fk, tenant_relationship
+
+TOKEN_LIFETIME = dt.timedelta(days=30)
+CODE_LIFETIME = dt.timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def normalize_phone(phone: str) -> str:
+    phone = re.sub(r"[\s()-]", "", phone or "")
+    if not PHONE.match(phone):
+        raise APIError("invalid_input", fields={"phone": ["Enter a phone number of 6 to 15 digits."]})
+    return phone
+
+
+class Consumer(TenantModel):
+    __tablename__ = "consumers"
+    __table_args__ = (UniqueConstraint("tenant_id", "email"), UniqueConstraint("tenant_id", "phone"))
+
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    tokens = tenant_collection("AccessToken", "consumer_id", back_populates="consumer", lazy="raise")
+
+
+class AccessToken(TenantModel):
+    __tablename__ = "access_tokens"
+    __table_args__ = (tenant_fk(["consumer_id"], "consumers"), Index(None, "tenant_id", "consumer_id"))
+
+    consumer_id: Mapped[int | None] = mapped_column(BigInteger)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    consumer = tenant_relationship("Consumer", "consumer_id", back_populates="tokens", lazy="raise")
+
+
+class LoginCode(TenantModel):
+    """A one-time code sent by the SMS provider (sandbox by default)."""
+
+    __tablename__ = "login_codes"
+    __table_args__ = (Index(None, "tenant_id", "phone"),)
+
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_consumer(*, password: str, email: str | None = None, phone: str | None = None,
+                      name: str = "") -> Consumer:
+    """A new consumer of the current tenant, known by email or phone (or both)."""
+    if not email and not phone:
+        raise APIError("invalid_input", fields={"email": ["Give an email or a phone number."]})
+    email = normalize_email(email) if email else None
+    phone = normalize_phone(phone) if phone else None
+    problem = password_problem(password or "")
+    if problem:
+        raise APIError("invalid_input", fields={"password": [problem]})
+    taken = {}
+    if email and db.session.scalar(select(Consumer.id).where(Consumer.email == email)):
+        taken["email"] = ["An account with this email already exists."]
+    if phone and db.session.scalar(select(Consumer.id).where(Consumer.phone == phone)):
+        taken["phone"] = ["An account with this phone number already exists."]
+    if taken:
+        raise APIError("already_exists", "An account with these details already exists.", fields=taken)
+    consumer = Consumer(email=email, phone=phone, name=(name or "").strip()[:120],
+                        password_hash=hash_password(password))
+    db.session.add(consumer)
+    db.session.flush()
+    return consumer
+
+
+def authenticate_consumer(*, login: str, password: str) -> Consumer:
+    """The consumer of the current tenant with this email or phone and password."""
+    login = (login or "").strip()
+    column = Consumer.email if "@" in login else Consumer.phone
+    value = login.lower() if "@" in login else re.sub(r"[\s()-]", "", login)
+    consumer = db.session.scalar(select(Consumer).where(column == value)) if value else None
+    if not verify_password(consumer.password_hash if consumer else None, password or ""):
+        raise APIError("invalid_credentials")
+    consumer.last_login_at = utcnow()
+    return consumer
+
+
+def issue_token(consumer: Consumer, *, now: dt.datetime | None = None) -> str:
+    now = now or utcnow()
+    secret = secrets.token_urlsafe(32)
+    token = AccessToken(consumer_id=consumer.id, secret_hash=_digest(secret), created_at=now,
+                        expires_at=now + TOKEN_LIFETIME)
+    db.session.add(token)
+    db.session.flush()
+    return f"tsk_{token.tenant_id}_{token.id}_{secret}"
+
+
+def parse_token(raw: str) -> tuple[int, int, str] | None:
+    """(tenant id, token id, secret) from a bearer token, or None if it is malformed."""
+    parts = (raw or "").split("_", 3)
+    if len(parts) != 4 or parts[0] != "tsk" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[1]), int(parts[2]), parts[3]
+
+
+def consumer_for_token(token_id: int, secret: str, *, now: dt.datetime | None = None) -> tuple[AccessToken, Consumer] | None:
+    """The live token and its consumer in the current tenant, or None."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(AccessToken, Consumer)
+        .join(Consumer, (Consumer.tenant_id == AccessToken.tenant_id) & (Consumer.id == AccessToken.consumer_id))
+        .where(AccessToken.id == token_id)).first()
+    if row is None:
+        return None
+    token, consumer = row
+    if not hmac.compare_digest(token.secret_hash, _digest(secret)):
+        return None
+    if token.revoked_at is not None or token.expires_at <= now:
+        return None
+    return token, consumer
+
+
+def revoke_token(token: AccessToken) -> None:
+    token.revoked_at = token.revoked_at or utcnow()
+
+
+def send_login_code(*, phone: str, now: dt.datetime | None = None) -> str:
+    """Create a one-time code for a phone and hand it to the SMS provider. The sandbox provider
+    delivers nothing: it returns the code so the caller can show it."""
+    phone = normalize_phone(phone)
+    now = now or utcnow()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    db.session.add(LoginCode(phone=phone, code_hash=_digest(f"{current_tenant_id()}:{phone}:{code}"),
+                             expires_at=now + CODE_LIFETIME))
+    db.session.flush()
+    return code
+
+
+def verify_login_code(*, phone: str, code: str, now: dt.datetime | None = None) -> Consumer:
+    """The consumer with this phone (created on first login) if the code is right; a code works
+    once and only for a few attempts."""
+    phone = normalize_phone(phone)
+    now = now or utcnow()
+    login_code = db.session.scalar(
+        select(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None), LoginCode.expires_at > now)
+        .order_by(LoginCode.id.desc()).limit(1))
+    if login_code is None or login_code.attempts >= CODE_ATTEMPTS:
+        raise APIError("invalid_credentials", "The code is wrong or has expired.")
+    expected = _digest(f"{current_tenant_id()}:{phone}:{(code or '').strip()}")
+    if not hmac.compare_digest(login_code.code_hash, expected):
+        login_code.attempts += 1
+        db.session.commit()  # a wrong guess counts even though the request fails
+        raise APIError("invalid_credentials", "The code is wrong or has expired.")
+    claimed = db.session.execute(
+        update(LoginCode).where(LoginCode.id == login_code.id, LoginCode.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # a concurrent request used it first
+        raise APIError("invalid_credentials", "The code is wrong or has expired.")
+    consumer = db.session.scalar(select(Consumer).where(Consumer.phone == phone))
+    if consumer is None:
+        consumer = Consumer(phone=phone)
+        db.session.add(consumer)
+        db.session.flush()
+    consumer.last_login_at = now
+    return consumer

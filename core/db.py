@@ -1,0 +1,94 @@
+"""The database: the declarative base with a constraint naming convention, the Flask-SQLAlchemy
+extension, column types, and the engine set-up for SQLite (WAL, busy timeout, BEGIN IMMEDIATE)
+and PostgreSQL (the non-owner application role)."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import BigInteger, DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+APP_ROLE = "tessera_app"  # DML only, subject to row-level security
+PLATFORM_ROLE = "tessera_platform"  # DML only, BYPASSRLS: used inside platform_scope()
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware datetimes (core.db.utcnow())")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+Id = BigInteger
+
+# Set for the requests that only read (GET, HEAD): SQLite then begins DEFERRED so readers do not
+# queue behind the write lock. Everything else begins IMMEDIATE.
+sqlite_read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_read_only", default=False)
+
+
+def configure_engine(engine: Engine, *, app_role: bool = True) -> None:
+    """Per-dialect connection set-up; call once for each engine the application uses."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql" and app_role:
+        @event.listens_for(engine, "connect")
+        def _set_role(dbapi_connection, connection_record):
+            # Superusers and table owners bypass row-level security: the application never
+            # runs as either (DESIGN.md §2).
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET ROLE {APP_ROLE}")
+            dbapi_connection.commit()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defeats SAVEPOINT and BEGIN IMMEDIATE; take it over
+    # (the recipe from SQLAlchemy's SQLite dialect documentation).
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN" if sqlite_read_only.get() else "BEGIN IMMEDIATE")

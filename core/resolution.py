@@ -1,0 +1,158 @@
+"""Tenant resolution (DESIGN.md §2), in order: custom domain, `<slug>.<base domain>`, the
+`/s/<slug>/` path prefix (mounted like a script root, so `url_for` works on every host), and for
+the JSON API the `X-Tenant` header or the tenant of the bearer token. A header or host that
+disagrees with the token is refused.
+
+Lookups are cached in process for a few seconds, so a cached page costs no database query;
+suspending a tenant drops its entry at once in the process that did it."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from flask import Flask, g, request
+from sqlalchemy import select
+
+from core.consumers import parse_token
+from core.db import db
+from core.errors import APIError
+from core.tenancy import Domain, Tenant, TenantContext, TenantStatus, set_request_tenant
+
+_PREFIX = re.compile(r"^/s/([a-z0-9][a-z0-9-]{0,39})(/.*)?$")
+CACHE_SECONDS = 5.0
+
+
+class PathPrefixMiddleware:
+    """Moves `/s/<slug>` from PATH_INFO to SCRIPT_NAME and remembers the slug."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        match = _PREFIX.match(environ.get("PATH_INFO", ""))
+        if match:
+            environ["tessera.tenant_slug"] = match.group(1)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + f"/s/{match.group(1)}"
+            environ["PATH_INFO"] = match.group(2) or "/"
+        return self.wsgi_app(environ, start_response)
+
+
+class TenantDirectory:
+    """slug/host/id -> (TenantContext, status), cached briefly."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, str], tuple[float, tuple[TenantContext, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def _lookup(self, kind: str, key: str):
+        now = time.monotonic()
+        hit = self._cache.get((kind, key))
+        if hit and hit[0] > now:
+            return hit[1]
+        if kind == "slug":
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == key))
+        elif kind == "id":
+            tenant = db.session.get(Tenant, int(key))
+        else:
+            tenant = db.session.scalar(select(Tenant).join(Domain).where(Domain.host == key,
+                                                                       Domain.verified_at.is_not(None)))
+        value = (tenant.context(), tenant.status.value) if tenant else None
+        with self._lock:
+            self._cache[(kind, key)] = (now + CACHE_SECONDS, value)
+        return value
+
+    def by_slug(self, slug: str):
+        return self._lookup("slug", slug)
+
+    def by_id(self, tenant_id: int):
+        return self._lookup("id", str(tenant_id))
+
+    def by_host(self, host: str):
+        return self._lookup("host", host)
+
+    def forget(self, tenant: Tenant | None = None) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+directory = TenantDirectory()
+
+
+def _host() -> str:
+    return request.host.split(":", 1)[0].lower()
+
+
+def _resolve(base_domain: str):
+    """(context, status, how) for the request, or None; raises APIError on a contradiction."""
+    found = None
+    slug = request.environ.get("tessera.tenant_slug")
+    if slug:
+        found = directory.by_slug(slug) or _missing()
+    else:
+        host = _host()
+        if host.endswith("." + base_domain) and host.count(".") == base_domain.count(".") + 1:
+            found = directory.by_slug(host[: -len(base_domain) - 1]) or _missing()
+        elif host != base_domain and host not in ("localhost", "127.0.0.1"):
+            found = directory.by_host(host)
+    if not request.path.startswith("/api/"):
+        return found
+    header = request.headers.get("X-Tenant", "").strip().lower()
+    if header:
+        by_header = directory.by_slug(header) or _missing()
+        if found and by_header[0].id != found[0].id:
+            raise APIError("tenant_mismatch", "The X-Tenant header names another shop than the host.")
+        found = by_header
+    bearer = request.headers.get("Authorization", "")
+    if bearer.lower().startswith("bearer "):
+        parsed = parse_token(bearer[7:].strip())
+        if parsed is None:
+            raise APIError("invalid_token")
+        token_tenant = directory.by_id(parsed[0])
+        if token_tenant is None:
+            raise APIError("invalid_token")
+        if found and found[0].id != token_tenant[0].id:
+            raise APIError("tenant_mismatch")
+        g.bearer = parsed
+        found = found or token_tenant
+    return found
+
+
+def _missing():
+    raise APIError("tenant_not_found")
+
+
+def tenant_required():
+    """Views that serve a tenant's storefront or API call this (through their blueprint)."""
+    if getattr(g, "tenant", None) is None:
+        if request.path.startswith("/api/"):
+            raise APIError("tenant_required")
+        raise APIError("tenant_not_found")
+
+
+def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[str]) -> None:
+    """Resolve the tenant of every request; refuse unknown or suspended ones on the blueprints
+    that serve tenants. Endpoints in `suspension_exempt` (payment webhooks) still run."""
+    app.wsgi_app = PathPrefixMiddleware(app.wsgi_app)
+
+    @app.before_request
+    def _resolve_tenant():
+        g.tenant = None
+        found = _resolve(app.config["BASE_DOMAIN"])
+        if found is None:
+            return
+        context, status = found
+        if status == TenantStatus.SUSPENDED and request.endpoint not in suspension_exempt:
+            raise APIError("tenant_suspended")
+        g.tenant = context
+        set_request_tenant(context)
+
+    @app.before_request
+    def _require_tenant():
+        if request.blueprint in tenant_blueprints or request.environ.get("tessera.tenant_slug"):
+            tenant_required()
+
+    @app.teardown_request
+    def _clear_tenant(exc):
+        set_request_tenant(None)

@@ -1,0 +1,39 @@
+"""Web security shared by every console: rate limits, CSRF, session cookies and the response
+headers (a strict Content-Security-Policy)."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+csrf = CSRFProtect()
+
+CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; "
+               "font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; form-action 'self'; "
+               "base-uri 'none'; object-src 'none'")
+
+
+def init_app(app: Flask, *, csrf_exempt: list) -> None:
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", not app.debug and not app.testing
+                          and app.config.get("PREFERRED_URL_SCHEME", "http") == "https")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    for blueprint in csrf_exempt:
+        csrf.exempt(blueprint)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response

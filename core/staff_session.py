@@ -1,0 +1,88 @@
+"""Who is signed in to the consoles, and the checks every console view makes.
+
+Staff and admins sign in with a session cookie. In the merchant back office the shop they work
+on is kept in the session; `permission_required` checks their membership and role there and
+puts that shop in context for the view."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, g, redirect, request, session, url_for
+
+from core.db import db
+from core.identities import Identity, staff_member_for
+from core.tenancy import Tenant, set_request_tenant
+
+
+def sign_in(identity: Identity) -> None:
+    session.clear()  # a new session id for a new sign-in (no fixation)
+    session["identity_id"] = str(identity.id)
+    session.permanent = True
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def signed_in_identity() -> Identity | None:
+    if "identity" not in g:
+        identity_id = session.get("identity_id")
+        identity = db.session.get(Identity, int(identity_id)) if identity_id else None
+        g.identity = identity if identity and identity.is_active else None
+    return g.identity
+
+
+def _to_login(endpoint: str):
+    return redirect(url_for(endpoint, next=request.full_path if request.method == "GET" else None))
+
+
+def admin_required(view):
+    """Platform admins only."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        identity = signed_in_identity()
+        if identity is None:
+            return _to_login("console.login")
+        if not identity.is_platform_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def select_shop(tenant_id: int) -> None:
+    session["tenant_id"] = str(tenant_id)
+
+
+def permission_required(permission: str):
+    """Merchant views: a signed-in staff member of the selected shop whose role holds
+    `permission`. The shop becomes the current tenant for the view."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            identity = signed_in_identity()
+            if identity is None:
+                return _to_login("merchant.login")
+            tenant_id = session.get("tenant_id")
+            tenant = db.session.get(Tenant, int(tenant_id)) if tenant_id else None
+            if tenant is None:
+                return redirect(url_for("merchant.shops"))
+            if tenant.is_suspended:
+                abort(403, description="This shop is suspended.")
+            set_request_tenant(tenant.context())
+            member = staff_member_for(identity.id)
+            if member is None:
+                session.pop("tenant_id", None)
+                return redirect(url_for("merchant.shops"))
+            if not member.can(permission):
+                abort(403, description="Your role does not allow this.")
+            g.shop = tenant
+            g.staff = member
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate

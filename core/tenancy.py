@@ -1,0 +1,258 @@
+"""Tenants and the walls between them (DESIGN.md §2).
+
+- `Tenant` and `Domain` are platform tables. Every tenant-owned model derives from
+  `TenantModel`: `tenant_id` leads its composite primary key and is filled from the current
+  tenant by a column default, so ORM and Core inserts both get it.
+- The current tenant lives in a context variable. A `do_orm_execute` hook adds
+  `with_loader_criteria` to every ORM select, update and delete; with no tenant in context a
+  statement that touches a tenant table raises `NoTenantError` (fail closed), unless the code
+  says `with platform_scope():`.
+- On PostgreSQL every statement runs with `app.tenant_id` and the role set for its transaction,
+  so row-level security is a second wall under the ORM's."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import datetime as dt
+import enum
+from typing import Iterator
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, event, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship, with_loader_criteria
+
+from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, utcnow
+from core.ids import new_id
+
+
+class NoTenantError(RuntimeError):
+    """A tenant table was touched with no tenant in context and no platform scope."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TenantContext:
+    id: int
+    slug: str
+    currency: str
+    timezone: str
+
+
+_current: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("tessera_tenant", default=None)
+_platform: contextvars.ContextVar[bool] = contextvars.ContextVar("tessera_platform_scope", default=False)
+
+
+def current_tenant() -> TenantContext | None:
+    return _current.get()
+
+
+def current_tenant_id() -> int:
+    """The id of the tenant in context; raises NoTenantError when there is none."""
+    tenant = _current.get()
+    if tenant is None:
+        raise NoTenantError("no tenant in context: resolve one, or use tenant_scope()/platform_scope()")
+    return tenant.id
+
+
+@contextlib.contextmanager
+def tenant_scope(tenant: "Tenant | TenantContext") -> Iterator[TenantContext]:
+    """Run the block as `tenant` (jobs, CLI commands, tests)."""
+    context = tenant if isinstance(tenant, TenantContext) else tenant.context()
+    token = _current.set(context)
+    platform_token = _platform.set(False)
+    try:
+        yield context
+    finally:
+        _platform.reset(platform_token)
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def platform_scope() -> Iterator[None]:
+    """Cross tenants on purpose: sweepers, the outbox relay, platform reports. Rare by design."""
+    token = _platform.set(True)
+    tenant_token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(tenant_token)
+        _platform.reset(token)
+
+
+def in_platform_scope() -> bool:
+    return _platform.get()
+
+
+def set_request_tenant(tenant: TenantContext | None) -> None:
+    """Tenant resolution sets the request's tenant; the request's context ends with it."""
+    _current.set(tenant)
+
+
+class TenantStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Tenant(db.Model):
+    """A merchant's shop: the unit of isolation. Platform table."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    status: Mapped[TenantStatus] = mapped_column(
+        Enum(TenantStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=TenantStatus.ACTIVE)
+    reseller_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    domains: Mapped[list["Domain"]] = relationship(back_populates="tenant", lazy="raise")
+
+    def context(self) -> TenantContext:
+        return TenantContext(id=self.id, slug=self.slug, currency=self.currency, timezone=self.timezone)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == TenantStatus.SUSPENDED
+
+
+class Domain(db.Model):
+    """A custom host name that serves a tenant's storefront and API. Platform table."""
+
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id)
+    host: Mapped[str] = mapped_column(String(253), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="domains", lazy="raise")
+
+
+def _tenant_id_default() -> int:
+    return current_tenant_id()
+
+
+class TenantModel(db.Model):
+    """Base of every tenant-owned table: composite primary key (tenant_id, id), tenant_id filled
+    from the current tenant, scoped automatically. Foreign keys to other tenant tables include
+    tenant_id (see `tenant_fk`)."""
+
+    __abstract__ = True
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(BigInteger, ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True,
+                             default=_tenant_id_default, sort_order=-2)
+
+    @declared_attr
+    def id(cls) -> Mapped[int]:
+        return mapped_column(BigInteger, primary_key=True, default=new_id, sort_order=-1)
+
+    @classmethod
+    def get(cls, id: int):
+        """The row with this id in the current tenant, or None."""
+        return db.session.get(cls, (current_tenant_id(), id))
+
+
+def tenant_fk(columns: list[str], target_table: str, target_columns: list[str] | None = None, **kw):
+    """A foreign key between tenant tables, led by tenant_id: tenant_fk(["order_id"], "orders")."""
+    from sqlalchemy import ForeignKeyConstraint
+
+    target_columns = target_columns or ["id"]
+    return ForeignKeyConstraint(["tenant_id", *columns],
+                                [f"{target_table}.tenant_id", *(f"{target_table}.{c}" for c in target_columns)],
+                                ondelete=kw.pop("ondelete", "RESTRICT"), **kw)
+
+
+def tenant_relationship(target: str, local_fk: str, **kw):
+    """Many-to-one over a (tenant_id, <local_fk>) key. Only the id column is marked foreign, so
+    SQLAlchemy never writes tenant_id through the relationship."""
+
+    @declared_attr
+    def rel(cls):
+        return relationship(target, primaryjoin=(
+            f"and_(foreign({cls.__name__}.{local_fk}) == {target}.id, "
+            f"{cls.__name__}.tenant_id == {target}.tenant_id)"), **kw)
+
+    return rel
+
+
+def tenant_collection(target: str, remote_fk: str, **kw):
+    """One-to-many over the child's (tenant_id, <remote_fk>) key; removing a child from the
+    collection nulls only <remote_fk>, never tenant_id."""
+
+    @declared_attr
+    def rel(cls):
+        return relationship(target, primaryjoin=(
+            f"and_(foreign({target}.{remote_fk}) == {cls.__name__}.id, "
+            f"{target}.tenant_id == {cls.__name__}.tenant_id)"), **kw)
+
+    return rel
+
+
+def tenant_tables() -> list:
+    """Every table of a TenantModel subclass."""
+    return [mapper.local_table for mapper in db.Model.registry.mappers
+            if issubclass(mapper.class_, TenantModel) and mapper.local_table is not None]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("tessera_skip_scope") or _platform.get():
+        return
+    tenant = _current.get()
+    if tenant is None:
+        if any(issubclass(mapper.class_, TenantModel) for mapper in state.all_mappers):
+            raise NoTenantError("query on a tenant table with no tenant in context")
+        return
+    tenant_id = tenant.id  # read outside the lambda: it becomes a bound parameter
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantModel, lambda cls: cls.tenant_id == tenant_id, include_aliases=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _check_tenant_on_flush(session, flush_context, instances) -> None:
+    """An object of another tenant must never be written from this one's context."""
+    if _platform.get():
+        return
+    tenant = _current.get()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantModel):
+            if tenant is None:
+                raise NoTenantError(f"writing {type(obj).__name__} with no tenant in context")
+            if obj.tenant_id is not None and obj.tenant_id != tenant.id:
+                raise NoTenantError(f"writing {type(obj).__name__} of tenant {obj.tenant_id} as tenant {tenant.id}")
+
+
+def install_rls_session_settings(engine) -> None:
+    """PostgreSQL: give every statement the tenant and role of its context, set per transaction
+    (`set_config(..., true)`) and re-set only when the context changed since the last statement."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _apply(conn, cursor, statement, parameters, context, executemany):
+        if _platform.get():
+            wanted = ("", PLATFORM_ROLE)
+        else:
+            tenant = _current.get()
+            wanted = (str(tenant.id) if tenant else "", APP_ROLE)
+        if conn.info.get("tessera_rls") != wanted:
+            cursor.execute("SELECT set_config('app.tenant_id', %s, true), set_config('role', %s, true)", wanted)
+            conn.info["tessera_rls"] = wanted
+
+    def _forget(conn, *args):
+        conn.info.pop("tessera_rls", None)
+
+    for name in ("commit", "rollback", "rollback_savepoint", "begin"):
+        event.listen(engine, name, _forget)
+
+
+def find_tenant(slug: str) -> Tenant | None:
+    return db.session.scalar(select(Tenant).where(Tenant.slug == slug))

@@ -1,0 +1,1 @@
+"""Alembic migrations; run with `tessera db upgrade`. Each revision runs on SQLite and PostgreSQL."""

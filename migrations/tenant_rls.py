@@ -1,0 +1,48 @@
+"""Row-level security for tenant tables (DESIGN.md §2), used by every migration that creates one.
+
+The application connects through the role `tessera_app` (DML only, no BYPASSRLS), and crosses
+tenants only as `tessera_platform` (BYPASSRLS) inside `platform_scope()`. Both are created once
+per cluster by `create_roles`. On SQLite these are no-ops: the ORM's scoping is the only wall."""
+
+from __future__ import annotations
+
+from alembic import op
+
+from core.db import APP_ROLE, PLATFORM_ROLE
+
+POLICY = "tenant_isolation"
+TENANT_EXPRESSION = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+
+
+def _postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def create_roles() -> None:
+    if not _postgresql():
+        return
+    op.execute(f"""
+DO $$
+BEGIN
+  BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  BEGIN CREATE ROLE {PLATFORM_ROLE} NOLOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+END $$""")
+    op.execute(f"GRANT {APP_ROLE}, {PLATFORM_ROLE} TO CURRENT_USER")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {PLATFORM_ROLE}")
+    op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES "
+               f"TO {APP_ROLE}, {PLATFORM_ROLE}")
+
+
+def grant_table(table: str) -> None:
+    """DML for both roles (needed for tables created before the default privileges were set)."""
+    if _postgresql():
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}, {PLATFORM_ROLE}")
+
+
+def enable_tenant_rls(table: str) -> None:
+    if not _postgresql():
+        return
+    grant_table(table)
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY {POLICY} ON {table} USING ({TENANT_EXPRESSION}) WITH CHECK ({TENANT_EXPRESSION})")

@@ -1,0 +1,1 @@
+"""The platform around tenants: the admin console, tenant lifecycle, plans, resellers."""

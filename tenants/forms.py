@@ -1,0 +1,27 @@
+"""Console forms (Flask-WTF: CSRF on every one)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from core.money import CURRENCIES
+
+COMMON_TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+                    "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
+
+
+class TenantForm(FlaskForm):
+    slug = StringField(_l("Address name"), validators=[DataRequired(), Length(min=3, max=40)],
+                       description=_l("Lowercase letters, digits and dashes; the shop lives at /s/<name>/."))
+    name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
+    currency = SelectField(_l("Currency"), choices=sorted(CURRENCIES), default="CNY")
+    timezone = SelectField(_l("Timezone"), default="Asia/Shanghai",
+                           choices=COMMON_TIMEZONES + sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIMEZONES)))
+    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), Email(), Length(max=254)])
+    owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
+                                   description=_l("Needed when the owner has no account yet."))

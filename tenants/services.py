@@ -1,0 +1,101 @@
+"""Tenant lifecycle: create, suspend, resume. The one write path for the console and the CLI;
+each function runs in the caller's transaction and leaves an audit row."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from sqlalchemy import func, or_, select
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import APIError
+from core.identities import Identity, add_staff, create_identity, find_identity
+from core.money import CURRENCIES
+from core.permissions import Role
+from core.resolution import directory
+from core.tenancy import Tenant, TenantStatus, tenant_scope
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+RESERVED_SLUGS = frozenset({"www", "api", "admin", "console", "merchant", "static", "media", "assets",
+                            "app", "mail", "help", "status", "docs", "s", "demo-admin"})
+
+
+def slug_problem(slug: str) -> str | None:
+    if not SLUG.match(slug or ""):
+        return "Use 3 to 40 lowercase letters, digits and dashes, starting and ending with a letter or digit."
+    if slug in RESERVED_SLUGS:
+        return "This name is reserved."
+    return None
+
+
+def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str = "Asia/Shanghai",
+                  owner_email: str | None = None, owner_password: str | None = None,
+                  actor: Identity | None = None) -> Tenant:
+    """A new active tenant, and its owner: an existing identity is made owner; a new email needs
+    a password. Refuses a taken or invalid slug, an unknown currency or timezone."""
+    slug = (slug or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    problem = slug_problem(slug)
+    if problem:
+        errors["slug"] = [problem]
+    elif db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        errors["slug"] = ["This name is taken."]
+    if not (name or "").strip():
+        errors["name"] = ["Give the shop a name."]
+    if currency not in CURRENCIES:
+        errors["currency"] = [f"Unknown currency {currency!r}."]
+    if timezone not in zoneinfo.available_timezones():
+        errors["timezone"] = [f"Unknown timezone {timezone!r}."]
+    owner = find_identity(owner_email) if owner_email else None
+    if owner_email and owner is None and not owner_password:
+        errors["owner_password"] = ["Set a password for the new owner account."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    if owner_email and owner is None:
+        owner = create_identity(email=owner_email, password=owner_password)
+    tenant = Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone)
+    db.session.add(tenant)
+    db.session.flush()
+    if owner is not None:
+        with tenant_scope(tenant):
+            add_staff(identity=owner, role=Role.OWNER)
+    audit.record("tenant.create", actor=actor, tenant_id=tenant.id, target=slug,
+                 details={"owner": owner.email if owner else None})
+    return tenant
+
+
+def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str = "") -> Tenant:
+    """Storefront, API and back office refuse requests; data, payments in flight and sweepers
+    carry on."""
+    if tenant.status != TenantStatus.SUSPENDED:
+        tenant.status = TenantStatus.SUSPENDED
+        tenant.suspended_at = utcnow()
+        audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug, details={"reason": reason})
+    directory.forget(tenant)
+    return tenant
+
+
+def resume_tenant(*, tenant: Tenant, actor: Identity | None = None) -> Tenant:
+    if tenant.status != TenantStatus.ACTIVE:
+        tenant.status = TenantStatus.ACTIVE
+        tenant.suspended_at = None
+        audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug)
+    directory.forget(tenant)
+    return tenant
+
+
+def search_tenants(query: str = "", *, status: str | None = None, after: str | None = None, limit: int = 50):
+    """Tenants by slug order, filtered by a text in slug or name; keyset-paged by slug."""
+    statement = select(Tenant).order_by(Tenant.slug).limit(limit + 1)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        statement = statement.where(or_(Tenant.slug.like(like), func.lower(Tenant.name).like(like)))
+    if status in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        statement = statement.where(Tenant.status == status)
+    if after:
+        statement = statement.where(Tenant.slug > after)
+    rows = list(db.session.scalars(statement))
+    next_cursor = rows[limit - 1].slug if len(rows) > limit else None
+    return rows[:limit], next_cursor
