@@ -1,0 +1,215 @@
+"""Fixtures shared by the whole suite (after Saleor's and Indico's).
+
+Every test that uses the database runs once per backend: SQLite and PostgreSQL
+(`TESSERA_TEST_DATABASES=sqlite,postgresql` by default; PostgreSQL at
+`TESSERA_TEST_DATABASE_URL`, default the local server, skipped with the reason when it is
+unreachable). Each xdist worker gets its own database, migrated with Alembic. A test runs inside a
+transaction rolled back at its end; live tests (`live_app`) commit and are cleaned by TRUNCATE."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.db import db
+from core.tenancy import tenant_scope
+
+BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _pg_admin_url() -> str:
+    return re.sub(r"^postgresql(\+[a-z0-9]+)?://", "postgresql+psycopg://", PG_URL)
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(_pg_admin_url())
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # the reason goes into the skip message
+        return f"PostgreSQL at {PG_URL} is unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def worker_id_suffix(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory, worker_id_suffix):
+    """A fresh, migrated database for this worker and backend."""
+    from core.migrate import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'tessera.db'}"
+        upgrade(url)
+        yield url
+        return
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"tessera_test_{worker_id_suffix}"
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = _pg_admin_url().rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    from app import create_app
+
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path),
+        "MEDIA_PATH": str(tmp_path / "media"),
+        "SECRET_KEY": "test-secret-key-" + "x" * 16,
+        "REDIS_URL": None,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    application = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """The test's database session: everything it and its requests write is rolled back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+# -- factories ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def create_tenant(db_session):
+    from tenants.services import create_tenant as create
+
+    def factory(slug: str | None = None, **kwargs):
+        slug = slug or f"shop-{secrets.token_hex(4)}"
+        kwargs.setdefault("name", slug.replace("-", " ").title())
+        tenant = create(slug=slug, **kwargs)
+        db_session.flush()
+        return tenant
+
+    return factory
+
+
+@pytest.fixture
+def tenant_a(create_tenant):
+    return create_tenant("alpha-shop", name="Alpha Shop")
+
+
+@pytest.fixture
+def tenant_b(create_tenant):
+    return create_tenant("beta-shop", name="Beta Shop", currency="USD", timezone="America/New_York")
+
+
+@pytest.fixture
+def create_consumer(db_session):
+    from core.consumers import register_consumer
+
+    def factory(tenant, *, email: str | None = None, password: str = "password123", **kwargs):
+        with tenant_scope(tenant):
+            consumer = register_consumer(email=email or f"c{secrets.token_hex(3)}@example.com",
+                                         password=password, **kwargs)
+            db_session.flush()
+        return consumer
+
+    return factory
+
+
+@pytest.fixture
+def create_identity(db_session):
+    from core.identities import create_identity as create
+
+    def factory(email: str | None = None, *, password: str = "password123", **kwargs):
+        return create(email=email or f"p{secrets.token_hex(3)}@example.com", password=password, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def create_staff(db_session, create_identity):
+    from core.identities import add_staff
+
+    def factory(tenant, role: str = "owner", *, email: str | None = None, password: str = "password123"):
+        identity = create_identity(email, password=password)
+        with tenant_scope(tenant):
+            add_staff(identity=identity, role=role)
+        db_session.flush()
+        return identity
+
+    return factory
+
+
+def csrf_token_of(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def form_post(client):
+    """POST a console form the way a browser does: fetch the page for its CSRF token first."""
+
+    def post(url: str, data: dict, *, page: str | None = None, **kwargs):
+        token = csrf_token_of(client.get(page or url).get_data(as_text=True))
+        return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def sign_in(client, form_post):
+    """Sign in to /console or /merchant as an identity."""
+
+    def do(area: str, email: str, password: str = "password123"):
+        response = form_post(f"/{area}/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do
