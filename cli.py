@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sys
@@ -20,13 +21,27 @@ def _config() -> dict:
         raise click.ClickException(str(error)) from None
 
 
-def _app(**overrides):
+def _app():
     from app import create_app
 
     try:
-        return create_app(overrides or None)
+        return create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+@contextlib.contextmanager
+def _app_context():
+    """The app for one command; its database connections are closed when the command ends."""
+    from core.db import db as database
+
+    app = _app()
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            database.session.remove()
+            database.engine.dispose()
 
 
 def _fail_on_api_error(func):
@@ -137,8 +152,7 @@ def db_citus_ddl():
     """Print the statements that distribute the tenant tables by tenant_id on Citus."""
     from core.citus import citus_statements
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         for statement in citus_statements():
             click.echo(statement)
 
@@ -158,8 +172,7 @@ def admin_create(email: str, password: str):
     from core.db import db as database
     from core.identities import create_identity, find_identity
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         identity = find_identity(email)
         if identity is None:
             identity = create_identity(email=email, password=password, platform_admin=True)
@@ -188,8 +201,7 @@ def tenants_create(slug, name, currency, timezone, owner_email, owner_password):
     from core.db import db as database
     from tenants.services import create_tenant
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         tenant = create_tenant(slug=slug, name=name, currency=currency, timezone=timezone,
                                owner_email=owner_email, owner_password=owner_password)
         database.session.commit()
@@ -205,8 +217,7 @@ def tenants_list(as_json: bool):
     from core.db import db as database
     from core.tenancy import Tenant
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         rows = database.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
         if as_json:
             click.echo(json.dumps([{"id": str(t.id), "slug": t.slug, "name": t.name, "currency": t.currency,
@@ -226,8 +237,7 @@ def _status_command(name: str, service_name: str):
         from core.tenancy import find_tenant
         import tenants.services as services
 
-        app = _app()
-        with app.app_context():
+        with _app_context():
             tenant = find_tenant(slug)
             if tenant is None:
                 raise click.ClickException(f"no tenant {slug!r}")

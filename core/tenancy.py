@@ -232,12 +232,17 @@ def _check_tenant_on_flush(session, flush_context, instances) -> None:
                 raise NoTenantError(f"writing {type(obj).__name__} of tenant {obj.tenant_id} as tenant {tenant.id}")
 
 
+_TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
+
+
 def install_rls_session_settings(engine) -> None:
     """PostgreSQL: give every statement the tenant and role of its context, set per transaction
     (`set_config(..., true)`) and re-set only when the context changed since the last statement."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _apply(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(_TRANSACTION_CONTROL):
+            return  # needs no tenant, and must still work in a failed transaction
         if _platform.get():
             wanted = ("", PLATFORM_ROLE)
         else:

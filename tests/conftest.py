@@ -13,7 +13,9 @@ import re
 import secrets
 
 import pytest
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from core.db import db
 from core.tenancy import tenant_scope
@@ -102,11 +104,16 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture
 def db_session(app):
     """The test's database session: everything it and its requests write is rolled back."""
+    from core.resolution import directory
+
+    directory.forget()  # tenants of a rolled-back test must not linger in the lookup cache
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain Session: Flask-SQLAlchemy's picks the engine itself and would ignore `bind`.
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                                                 expire_on_commit=False), scopefunc=_app_ctx_id)
         try:
             yield db.session
         finally:
@@ -213,3 +220,28 @@ def sign_in(client, form_post):
         return response
 
     return do
+
+
+def wipe_database(database_url: str) -> None:
+    """Remove every committed row (live tests), as the owner so row-level security is bypassed."""
+    engine = create_engine(database_url)
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def live_database(database_url):
+    """For live tests that commit: the database is wiped before and after."""
+    from core.resolution import directory
+
+    wipe_database(database_url)
+    directory.forget()
+    yield database_url
+    wipe_database(database_url)
+    directory.forget()

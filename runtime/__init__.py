@@ -1,0 +1,1 @@
+"""The page document, the component registry, the H5 renderer and the consumer page API."""

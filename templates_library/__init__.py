@@ -1,0 +1,1 @@
+"""The industry templates: documents, demo data, gallery, instantiate, upgrade."""

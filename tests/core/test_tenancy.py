@@ -1,0 +1,198 @@
+"""The walls between tenants: ORM scoping that fails closed, the platform scope, composite keys,
+and on PostgreSQL row-level security under the ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from core.consumers import AccessToken, Consumer, LoginCode, issue_token
+from core.db import db, utcnow
+from core.events import HandledEvent, OutboxEvent
+from core.identities import StaffMember, add_staff
+from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
+
+
+def _make_consumer(tag):
+    row = Consumer(email=f"{tag}@example.com", name=tag)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# One factory per tenant model: a new model without one fails test_every_tenant_model_has_a_factory.
+FACTORIES = {
+    Consumer: _make_consumer,
+    AccessToken: lambda tag: (lambda c: db.session.get(AccessToken, (c.tenant_id, int(issue_token(c).split("_")[2]))))(
+        _make_consumer(tag)),
+    LoginCode: lambda tag: _add(LoginCode(phone="13800000000", code_hash="x" * 64,
+                                          expires_at=utcnow() + dt.timedelta(minutes=5))),
+    StaffMember: lambda tag: _staff(tag),
+    OutboxEvent: lambda tag: _add(OutboxEvent(name="test.made.v1", payload={"tag": tag})),
+    HandledEvent: lambda tag: _add(HandledEvent(event_id=1, handler=f"h.{tag}")),
+}
+
+
+def _add(row):
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _staff(tag):
+    from core.identities import create_identity
+
+    return add_staff(identity=create_identity(email=f"{tag}@staff.example.com", password="password123"), role="clerk")
+
+
+def _tenant_models():
+    return sorted({m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, TenantModel)},
+                  key=lambda cls: cls.__name__)
+
+
+def test_every_tenant_model_has_a_factory(app):
+    missing = [cls.__name__ for cls in _tenant_models() if cls not in FACTORIES]
+    assert missing == []
+
+
+@pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
+def test_rows_of_one_tenant_are_invisible_and_unwritable_from_another(db_session, tenant_a, tenant_b, model):
+    with tenant_scope(tenant_a):
+        row = FACTORIES[model]("alpha")
+        key = (row.tenant_id, row.id)
+    db_session.expunge_all()
+
+    with tenant_scope(tenant_b):
+        assert db_session.scalars(select(model)).all() == []
+        assert db_session.scalar(select(func.count()).select_from(model)) == 0
+        assert model.get(key[1]) is None
+        assert db_session.execute(update(model).where(model.id == key[1]).values(id=model.id)).rowcount == 0
+        assert db_session.execute(delete(model).where(model.id == key[1])).rowcount == 0
+
+    with tenant_scope(tenant_a):
+        assert model.get(key[1]) is not None
+        assert db_session.scalar(select(func.count()).select_from(model)) == 1
+
+
+def test_query_without_tenant_raises(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        _make_consumer("alpha")
+    with pytest.raises(NoTenantError):
+        db_session.scalars(select(Consumer)).all()
+    with pytest.raises(NoTenantError):
+        db_session.execute(update(Consumer).values(name="x"))
+    with pytest.raises(NoTenantError):
+        db_session.execute(delete(Consumer))
+
+
+def test_insert_without_tenant_raises(db_session):
+    db_session.add(Consumer(email="nobody@example.com"))
+    with pytest.raises(NoTenantError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def test_core_insert_gets_tenant_id_from_context(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        db_session.execute(Consumer.__table__.insert().values(id=42, email="core@example.com", name="",
+                                                               created_at=utcnow()))
+        assert db_session.scalar(select(Consumer.tenant_id).where(Consumer.id == 42)) == tenant_a.id
+
+
+def test_writing_another_tenants_object_raises(db_session, tenant_a, tenant_b):
+    with tenant_scope(tenant_a):
+        consumer = _make_consumer("alpha")
+    with tenant_scope(tenant_b):
+        consumer.name = "stolen"
+        with pytest.raises(NoTenantError):
+            db_session.flush()
+    db_session.rollback()
+
+
+def test_platform_scope_crosses_tenants_on_purpose(db_session, tenant_a, tenant_b):
+    for tenant in (tenant_a, tenant_b):
+        with tenant_scope(tenant):
+            _make_consumer(tenant.slug)
+    with platform_scope():
+        tenants = set(db_session.scalars(select(Consumer.tenant_id)))
+    assert tenants == {tenant_a.id, tenant_b.id}
+
+
+def test_leaving_a_collection_never_nulls_tenant_id(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        consumer = _make_consumer("alpha")
+        issue_token(consumer)
+        db_session.flush()
+        db_session.expire_all()
+        consumer = Consumer.get(consumer.id)
+        tokens = db_session.scalars(select(AccessToken).where(AccessToken.consumer_id == consumer.id)).all()
+        token = tokens[0]
+        db_session.refresh(consumer, ["tokens"])
+        consumer.tokens.remove(token)
+        db_session.flush()
+        assert (token.tenant_id, token.consumer_id) == (tenant_a.id, None)
+        assert db_session.scalar(select(AccessToken.tenant_id).where(AccessToken.id == token.id)) == tenant_a.id
+
+
+def test_tenant_tables_lead_their_keys_with_tenant_id(app):
+    for table in tenant_tables():
+        assert list(table.primary_key.columns.keys())[:1] == ["tenant_id"], table.name
+        for constraint in table.foreign_key_constraints:
+            if constraint.referred_table.name in {t.name for t in tenant_tables()}:
+                assert constraint.column_keys[0] == "tenant_id", (table.name, constraint.name)
+
+
+# -- PostgreSQL: row-level security is a second wall -------------------------------------------
+
+@pytest.fixture
+def postgresql_only(backend):
+    if backend != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+
+
+def test_every_tenant_table_has_a_forced_policy(db_session, postgresql_only):
+    names = sorted(t.name for t in tenant_tables())
+    rows = db_session.execute(text(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "(SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname) "
+        "FROM pg_class c WHERE c.relname = ANY(:names) ORDER BY c.relname"), {"names": names}).all()
+    assert [tuple(r) for r in rows] == [(name, True, True, 1) for name in names]
+
+
+def test_the_application_role_is_not_privileged(db_session, postgresql_only):
+    role = db_session.execute(text(
+        "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    assert tuple(role) == ("tessera_app", False, False)
+
+
+@pytest.mark.parametrize("table", ["consumers", "access_tokens", "login_codes", "staff_members",
+                                   "outbox_events", "handled_events"])
+def test_raw_sql_cannot_cross_tenants_under_rls(db_session, postgresql_only, tenant_a, tenant_b, table):
+    model = next(m for m in FACTORIES if m.__tablename__ == table)
+    with tenant_scope(tenant_a):
+        FACTORIES[model]("alpha")
+    with tenant_scope(tenant_b):
+        assert db_session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        assert db_session.execute(text(f"UPDATE {table} SET tenant_id = tenant_id WHERE tenant_id = :a"),
+                                  {"a": tenant_a.id}).rowcount == 0
+        assert db_session.execute(text(f"DELETE FROM {table} WHERE tenant_id = :a"), {"a": tenant_a.id}).rowcount == 0
+    with tenant_scope(tenant_a):
+        assert db_session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
+
+
+def test_raw_insert_into_another_tenant_is_refused_by_rls(db_session, postgresql_only, tenant_a, tenant_b):
+    with tenant_scope(tenant_b):
+        savepoint = db_session.begin_nested()
+        with pytest.raises(DBAPIError, match="row-level security"):
+            db_session.execute(text("INSERT INTO consumers (tenant_id, id, name, created_at) "
+                                    "VALUES (:t, 1, 'x', now())"), {"t": tenant_a.id})
+        savepoint.rollback()
+
+
+def test_raw_sql_with_no_tenant_sees_nothing(db_session, postgresql_only, tenant_a):
+    with tenant_scope(tenant_a):
+        _make_consumer("alpha")
+    assert db_session.execute(text("SELECT count(*) FROM consumers")).scalar() == 0

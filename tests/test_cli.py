@@ -1,0 +1,85 @@
+"""The `tessera` command, run in-process against the test database (its commands commit)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+@pytest.fixture
+def tessera(live_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("TESSERA_DATABASE_URL", live_database)
+    monkeypatch.setenv("TESSERA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_db_upgrade_is_idempotent(tessera):
+    assert tessera("db", "upgrade").output == "database is up to date\n"
+    assert tessera("db", "upgrade").exit_code == 0
+
+
+def test_tenant_lifecycle_from_the_command_line(tessera):
+    created = tessera("tenants", "create", "tea-house", "--name", "Tea House", "--currency", "HKD",
+                      "--timezone", "Asia/Hong_Kong", "--owner-email", "owner@tea.example", "--owner-password",
+                      "password123")
+    assert created.exit_code == 0, created.output
+    assert "created tea-house" in created.output
+    listed = json.loads(tessera("tenants", "list", "--json").output)
+    assert [(t["slug"], t["currency"], t["timezone"], t["status"]) for t in listed] == [
+        ("tea-house", "HKD", "Asia/Hong_Kong", "active")]
+    assert tessera("tenants", "suspend", "tea-house").output == "tea-house is suspended\n"
+    assert json.loads(tessera("tenants", "list", "--json").output)[0]["status"] == "suspended"
+    assert tessera("tenants", "resume", "tea-house").output == "tea-house is active\n"
+
+
+def test_bad_tenant_input_is_a_message_not_a_traceback(tessera):
+    for args, expected in [
+        (("tenants", "create", "admin", "--name", "X"), "slug: This name is reserved."),
+        (("tenants", "create", "Bad Slug", "--name", "X"), "slug: Use 3 to 40"),
+        (("tenants", "create", "good-slug", "--name", "X", "--currency", "XXX"), "currency: Unknown currency"),
+        (("tenants", "create", "good-slug", "--name", "X", "--owner-email", "new@example.com"), "owner_password"),
+    ]:
+        result = tessera(*args)
+        assert result.exit_code == 1, args
+        assert expected in result.output, result.output
+        assert "Traceback" not in result.output
+    assert json.loads(tessera("tenants", "list", "--json").output) == []
+    assert tessera("tenants", "suspend", "nobody").exit_code == 1
+
+
+def test_admin_create_then_sign_in_to_the_console(tessera, live_database, tmp_path):
+    result = tessera("admin", "create", "root@example.com", "password123")
+    assert result.exit_code == 0, result.output
+    weak = tessera("admin", "create", "weak@example.com", "short")
+    assert weak.exit_code == 1
+    assert "password" in weak.output
+
+    from tests.conftest import csrf_token_of, make_app
+
+    app = make_app(live_database, tmp_path)
+    client = app.test_client()
+    token = csrf_token_of(client.get("/console/login").get_data(as_text=True))
+    response = client.post("/console/login", data={"csrf_token": token, "email": "root@example.com",
+                                                   "password": "password123"})
+    assert response.status_code == 302
+    assert client.get("/console/").status_code == 200
+    with app.app_context():
+        from core.db import db
+
+        db.engine.dispose()
+
+
+def test_citus_ddl_prints_statements(tessera):
+    output = tessera("db", "citus-ddl").output
+    assert "SELECT create_reference_table('tenants');" in output
+    assert "SELECT create_distributed_table('consumers', 'tenant_id'" in output
