@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import BigInteger, Index, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, add_unique, db, utcnow
 from core.errors import APIError
 from core.identities import normalize_email
 from core.passwords import hash_password, password_problem, verify_password
@@ -97,9 +97,7 @@ def register_consumer(*, password: str, email: str | None = None, phone: str | N
         raise APIError("already_exists", "An account with these details already exists.", fields=taken)
     consumer = Consumer(email=email, phone=phone, name=(name or "").strip()[:120],
                         password_hash=hash_password(password))
-    db.session.add(consumer)
-    db.session.flush()
-    return consumer
+    return add_unique(consumer, APIError("already_exists", "An account with these details already exists."))
 
 
 def authenticate_consumer(*, login: str, password: str) -> Consumer:

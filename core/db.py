@@ -92,3 +92,17 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN" if sqlite_read_only.get() else "BEGIN IMMEDIATE")
+
+
+def add_unique(row, on_conflict: Exception):
+    """Insert `row` inside a savepoint. When a concurrent transaction took the same unique value
+    first, raise `on_conflict` and leave the caller's transaction usable."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise on_conflict from None
+    return row

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,18 @@ def init_app(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(error.valid_methods)
             return response
         return _page_error(error.code or 500, error.description or CATALOGUE[code][1])
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        # A race the service did not foresee (two requests inserting the same unique value):
+        # the loser gets a conflict, never a 500.
+        from core.db import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        if wants_json():
+            return _json_error(APIError("conflict"))
+        return _page_error(409, CATALOGUE["conflict"][1])
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, add_unique, db, utcnow
 from core.errors import APIError
 from core.ids import new_id
 from core.passwords import hash_password, password_problem, verify_password
@@ -69,9 +69,8 @@ def create_identity(*, email: str, password: str, name: str = "", platform_admin
         raise APIError("already_exists", "An account with this email already exists.", fields={"email": ["Taken."]})
     identity = Identity(email=email, name=name.strip(), password_hash=hash_password(password),
                         is_platform_admin=platform_admin)
-    db.session.add(identity)
-    db.session.flush()
-    return identity
+    return add_unique(identity, APIError("already_exists", "An account with this email already exists.",
+                                         fields={"email": ["Taken."]}))
 
 
 def authenticate_identity(email: str, password: str) -> Identity | None:
@@ -102,10 +101,8 @@ def add_staff(*, identity: Identity, role: str) -> StaffMember:
     role = Role(role)
     if staff_member_for(identity.id):
         raise APIError("already_exists", "This person is already on the staff.", fields={"email": ["Already staff."]})
-    member = StaffMember(identity_id=identity.id, role=role.value)
-    db.session.add(member)
-    db.session.flush()
-    return member
+    return add_unique(StaffMember(identity_id=identity.id, role=role.value),
+                      APIError("already_exists", "This person is already on the staff.", fields={"email": ["Already staff."]}))
 
 
 def change_role(*, member: StaffMember, role: str) -> StaffMember:

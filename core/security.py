@@ -3,7 +3,9 @@ headers (a strict Content-Security-Policy)."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+import datetime as dt
+
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -19,8 +21,11 @@ CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src
 def init_app(app: Flask, *, csrf_exempt: list) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", not app.debug and not app.testing
-                          and app.config.get("PREFERRED_URL_SCHEME", "http") == "https")
+    # Secure cookies wherever Tessera runs under a real domain (served over HTTPS); the embedded
+    # default on localhost speaks plain HTTP.
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("BASE_DOMAIN", "localhost") != "localhost")
+    app.config.setdefault("SESSION_COOKIE_NAME", "tessera_session")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=12))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

@@ -9,7 +9,7 @@ import zoneinfo
 from sqlalchemy import func, or_, select
 
 from core import audit
-from core.db import db, utcnow
+from core.db import add_unique, db, utcnow
 from core.errors import APIError
 from core.identities import Identity, add_staff, create_identity, find_identity
 from core.money import CURRENCIES
@@ -55,9 +55,8 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
         raise APIError("invalid_input", fields=errors)
     if owner_email and owner is None:
         owner = create_identity(email=owner_email, password=owner_password)
-    tenant = Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone)
-    db.session.add(tenant)
-    db.session.flush()
+    tenant = add_unique(Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone),
+                        APIError("invalid_input", fields={"slug": ["This name is taken."]}))
     if owner is not None:
         with tenant_scope(tenant):
             add_staff(identity=owner, role=Role.OWNER)

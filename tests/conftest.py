@@ -245,3 +245,41 @@ def live_database(database_url):
     yield database_url
     wipe_database(database_url)
     directory.forget()
+
+
+@pytest.fixture
+def live_server(live_database, tmp_path):
+    """The app served by a threaded WSGI server on a free loopback port, over committed data."""
+    import threading
+    from types import SimpleNamespace
+
+    from werkzeug.serving import make_server
+
+    application = make_app(live_database, tmp_path)
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=application)
+    server.shutdown()
+    thread.join()
+    with application.app_context():
+        db.engine.dispose()
+
+
+def http_json(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    """One real HTTP request; answers (status, JSON body)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        error.close()
+        return error.code, json.loads(raw) if raw else {}
