@@ -14,14 +14,14 @@ from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, LoginForm, safe_next, show_errors
 from core.identities import Identity, StaffMember, authenticate_identity, memberships_of
-from core.security import limiter
+from core.security import auth_rate_limit, limiter
 from core.staff_session import permission_required, select_shop, sign_in, sign_out, signed_in_identity
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

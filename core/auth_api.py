@@ -9,7 +9,7 @@ from core.api import api_blueprint, load_json, require_consumer
 from core.consumers import (authenticate_consumer, issue_token, register_consumer, revoke_token,
                             send_login_code, verify_login_code)
 from core.db import db
-from core.security import limiter
+from core.security import auth_rate_limit, limiter
 
 bp = api_blueprint("auth_api", __name__)
 
@@ -45,7 +45,7 @@ def _consumer_json(consumer) -> dict:
 
 
 @bp.post("/auth/register")
-@limiter.limit("10/minute")
+@limiter.limit(auth_rate_limit)
 def register():
     data = load_json(RegisterSchema())
     consumer = register_consumer(**data)
@@ -55,7 +55,7 @@ def register():
 
 
 @bp.post("/auth/login")
-@limiter.limit("10/minute")
+@limiter.limit(auth_rate_limit)
 def login():
     data = load_json(LoginSchema())
     consumer = authenticate_consumer(**data)
@@ -65,7 +65,7 @@ def login():
 
 
 @bp.post("/auth/code")
-@limiter.limit("5/minute")
+@limiter.limit(auth_rate_limit)
 def request_code():
     """Send a one-time login code. With the sandbox SMS provider nothing is sent: the code comes
     back in the answer as `sandbox_code`, so the flow can be tried end to end."""
@@ -79,7 +79,7 @@ def request_code():
 
 
 @bp.post("/auth/code/verify")
-@limiter.limit("10/minute")
+@limiter.limit(auth_rate_limit)
 def verify_code():
     data = load_json(CodeVerifySchema())
     consumer = verify_login_code(**data)

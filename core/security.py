@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def auth_rate_limit() -> str:
+    """The limit on every sign-in endpoint (API and consoles), per client address. Read per
+    request from the app's config: the limiter is one object shared by every app in a process."""
+    return current_app.config.get("AUTH_RATE_LIMIT", "10/minute")
 csrf = CSRFProtect()
 
 CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; "

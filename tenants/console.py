@@ -13,7 +13,7 @@ from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, LoginForm, safe_next, show_errors
 from core.identities import StaffMember, authenticate_identity
-from core.security import limiter
+from core.security import auth_rate_limit, limiter
 from core.staff_session import admin_required, sign_in, sign_out, signed_in_identity
 from core.tenancy import Tenant, platform_scope
 from tenants.forms import TenantForm
@@ -23,7 +23,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
+@limiter.limit(auth_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -86,7 +86,9 @@ def make_app(database_url: str, tmp_path, **overrides):
         "MEDIA_PATH": str(tmp_path / "media"),
         "SECRET_KEY": "test-secret-key-" + "x" * 16,
         "REDIS_URL": None,
-        "RATELIMIT_ENABLED": False,
+        "AUTH_RATE_LIMIT": "10000/minute",
+        # Flask-Limiter keeps one storage per process, shared by every app the tests make.
+        "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }
     config.update(overrides)
@@ -283,3 +285,10 @@ def http_json(method: str, url: str, body: dict | None = None, headers: dict | N
         raw = error.read()
         error.close()
         return error.code, json.loads(raw) if raw else {}
+
+
+def dispose_app(application) -> None:
+    """Close every database connection an app made for one test."""
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -64,7 +64,7 @@ def test_admin_create_then_sign_in_to_the_console(tessera, live_database, tmp_pa
     assert weak.exit_code == 1
     assert "password" in weak.output
 
-    from tests.conftest import csrf_token_of, make_app
+    from tests.conftest import csrf_token_of, dispose_app, make_app
 
     app = make_app(live_database, tmp_path)
     client = app.test_client()
@@ -73,10 +73,7 @@ def test_admin_create_then_sign_in_to_the_console(tessera, live_database, tmp_pa
                                                    "password": "password123"})
     assert response.status_code == 302
     assert client.get("/console/").status_code == 200
-    with app.app_context():
-        from core.db import db
-
-        db.engine.dispose()
+    dispose_app(app)
 
 
 def test_citus_ddl_prints_statements(tessera):

@@ -1,3 +1,12 @@
+"""Probes, error bodies and the limits every API shares."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REDIS_URL, dispose_app, make_app
+
+
 def test_health(client):
     assert client.get("/healthz").json == {"status": "ok"}
 
@@ -5,4 +14,82 @@ def test_health(client):
 def test_ready_checks_the_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json["checks"] == {"database": "ok"}
+    assert response.json == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def test_ready_checks_redis_when_configured(database_url, tmp_path):
+    if not _redis_up():
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable")
+    app = make_app(database_url, tmp_path, REDIS_URL=REDIS_URL)
+    assert app.test_client().get("/readyz").json["checks"] == {"database": "ok", "redis": "ok"}
+    down = make_app(database_url, tmp_path, REDIS_URL="redis://127.0.0.1:1/0")
+    response = down.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["redis"].startswith("error")
+    dispose_app(app)
+    dispose_app(down)
+
+
+def test_unknown_api_route_is_json_404(client, db_session, tenant_a):
+    response = client.get("/api/v1/nothing-here", headers={"X-Tenant": tenant_a.slug})
+    assert response.status_code == 404
+    assert response.json == {"error": {"code": "not_found", "message": "Nothing here."}}
+
+
+def test_wrong_method_is_json_405(client, db_session, tenant_a):
+    response = client.get("/api/v1/auth/login", headers={"X-Tenant": tenant_a.slug})
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_oversized_json_is_refused(client, db_session, tenant_a):
+    response = client.post("/api/v1/auth/register", data="{" + " " * 1_100_000 + "}",
+                           content_type="application/json", headers={"X-Tenant": tenant_a.slug})
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
+
+
+def test_unknown_console_page_is_an_html_404(client, db_session):
+    response = client.get("/console/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.live
+def test_api_login_is_rate_limited(live_database, tmp_path):
+    from core.db import db
+    from tenants.services import create_tenant
+
+    from core.security import limiter
+
+    app = make_app(live_database, tmp_path, AUTH_RATE_LIMIT="10/minute")
+    limiter.reset()
+    with app.app_context():
+        create_tenant(slug="limited-shop", name="Limited")
+        db.session.commit()
+        client = app.test_client()
+        body = {"login": "nobody@example.com", "password": "wrong-password"}
+        statuses = [client.post("/api/v1/auth/login", json=body, headers={"X-Tenant": "limited-shop"}).status_code
+                    for _ in range(11)]
+        assert statuses == [401] * 10 + [429]
+        limited = client.post("/api/v1/auth/login", json=body, headers={"X-Tenant": "limited-shop"})
+        assert limited.json["error"]["code"] == "rate_limited"
+    dispose_app(app)
+
+
+def test_responses_carry_security_headers(client, db_session):
+    response = client.get("/console/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"

@@ -8,7 +8,7 @@ from flask import jsonify, url_for
 from core.db import utcnow
 from core.tenancy import Domain, current_tenant, tenant_scope
 from tenants.services import resume_tenant, suspend_tenant
-from tests.conftest import make_app
+from tests.conftest import dispose_app, make_app
 
 
 def _register(client, **headers):
@@ -113,7 +113,7 @@ def test_url_for_keeps_the_prefix(database_url, tmp_path):
             db.session.execute(delete(AuditEntry).where(AuditEntry.tenant_id == tenant.id))
             db.session.execute(delete(Tenant).where(Tenant.id == tenant.id))
             db.session.commit()
-            db.engine.dispose()
+    dispose_app(app)
 
 
 def test_tenant_context_ends_with_the_request(client, db_session, tenant_a):
