@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, url_for
+from flask import Flask, g, redirect, request, url_for
 
-from core import errors, i18n, jobs, resolution, security, storage
+from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.config import load_config
 from core.db import configure_engine, db, sqlite_read_only
 from core.tenancy import install_rls_session_settings
@@ -25,30 +25,38 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "postgresql":
             install_rls_session_settings(db.engine)
 
+    import runtime.components  # noqa: F401  registers the basic component library
     from builder.merchant import bp as merchant_bp
     from core import events  # noqa: F401  registers the outbox jobs
     from core.auth_api import bp as auth_api_bp
     from core.health import bp as health_bp
+    from runtime import storefront
+    from runtime.api import bp as page_api_bp
+    from runtime.api import openapi_bp
+    from runtime.renderer import rich_text
     from tenants.console import bp as console_bp
 
     errors.init_app(app)
     i18n.init_app(app)
     jobs.init_app(app)
+    cache.init_app(app)
     storage.init_app(app)
-    security.init_app(app, csrf_exempt=[auth_api_bp])
-    resolution.init_app(app, tenant_blueprints={"auth_api"}, suspension_exempt=set())
+    security.init_app(app, csrf_exempt=[auth_api_bp, page_api_bp, openapi_bp])
+    resolution.init_app(app, tenant_blueprints={"auth_api", "page_api", "storefront"}, suspension_exempt=set())
+    app.jinja_env.globals["rich_text"] = rich_text
 
-    for blueprint in (health_bp, auth_api_bp, console_bp, merchant_bp):
+    for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
     def _read_only_requests_begin_deferred():
-        from flask import request
-
         sqlite_read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
 
-    @app.get("/")
+    @app.get("/", endpoint="index")
     def index():
+        """A shop's host or prefix shows its storefront; the platform's own host, the back office."""
+        if g.get("tenant") is not None:
+            return storefront.home()
         return redirect(url_for("merchant.dashboard"))
 
     return app

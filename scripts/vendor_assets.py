@@ -6,6 +6,7 @@ with their licences. Run it only to change a version: `python scripts/vendor_ass
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tarfile
@@ -26,7 +27,35 @@ PACKAGES = {
         "dist/fonts/tabler-icons.woff2": "tabler-icons/fonts/tabler-icons.woff2",
         "LICENSE": "tabler-icons/LICENSE",
     },
+    "weui@2.6.26": {
+        "dist/style/weui.min.css": "weui/weui.min.css",
+        "LICENSE.txt": "weui/LICENSE.txt",
+    },
 }
+
+
+# The storefront's icons: a few Tabler outline icons gathered into one SVG sprite (symbol ids are
+# Tessera's icon names), so H5 pages load one small file and no icon font.
+SPRITE_PACKAGE = "@tabler/icons@3.51.0"
+SPRITE = {"home": "home", "category": "category", "cart": "shopping-cart", "user": "user", "list": "list",
+          "star": "star", "message": "message", "map": "map-pin", "calendar": "calendar", "book": "book",
+          "search": "search", "gift": "gift", "heart": "heart", "shop": "building-store", "phone": "phone",
+          "chevron-right": "chevron-right", "volume": "volume", "clock": "clock", "headset": "headset",
+          "arrow-up": "arrow-up", "photo": "photo", "file-text": "file-text"}
+SPRITE_TARGET = Path(__file__).resolve().parent.parent / "runtime" / "static" / "icons.svg"
+
+
+def build_sprite(root: Path) -> None:
+    symbols = []
+    for name, source in SPRITE.items():
+        svg = (root / "icons" / "outline" / f"{source}.svg").read_text()
+        inner = re.sub(r"(?s)^.*?<svg[^>]*>|</svg>\s*$", "", svg).strip()
+        inner = re.sub(r'<path stroke="none" d="M0 0h24v24H0z" fill="none"\s*/>', "", inner)
+        symbols.append(f'<symbol id="{name}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" '
+                       f'stroke-linecap="round" stroke-linejoin="round">{" ".join(inner.split())}</symbol>')
+    SPRITE_TARGET.write_text('<svg xmlns="http://www.w3.org/2000/svg">\n<!-- Tabler Icons, MIT licence -->\n'
+                             + "\n".join(symbols) + "\n</svg>\n")
+    print(f"{SPRITE_PACKAGE}: {len(symbols)} icons -> {SPRITE_TARGET.relative_to(VENDOR.parent.parent.parent)}")
 
 
 def main() -> None:
@@ -42,6 +71,11 @@ def main() -> None:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(root / source, destination)
                 print(f"{spec}: {source} -> {destination.relative_to(VENDOR.parent.parent.parent)}")
+        name = subprocess.run(["npm", "pack", SPRITE_PACKAGE, "--silent"], cwd=tmp, check=True,
+                              capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        with tarfile.open(Path(tmp) / name) as archive:
+            archive.extractall(Path(tmp) / "sprite", filter="data")
+        build_sprite(Path(tmp) / "sprite" / "package")
 
 
 if __name__ == "__main__":

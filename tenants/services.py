@@ -16,6 +16,7 @@ from core.money import CURRENCIES
 from core.permissions import Role
 from core.resolution import directory
 from core.tenancy import Tenant, TenantStatus, tenant_scope
+from runtime.services import ensure_app
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset({"www", "api", "admin", "console", "merchant", "static", "media", "assets",
@@ -57,8 +58,9 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
         owner = create_identity(email=owner_email, password=owner_password)
     tenant = add_unique(Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone),
                         APIError("invalid_input", fields={"slug": ["This name is taken."]}))
-    if owner is not None:
-        with tenant_scope(tenant):
+    with tenant_scope(tenant):
+        ensure_app(name=tenant.name)
+        if owner is not None:
             add_staff(identity=owner, role=Role.OWNER)
     audit.record("tenant.create", actor=actor, tenant_id=tenant.id, target=slug,
                  details={"owner": owner.email if owner else None})

@@ -1,0 +1,3 @@
+"""Navigation components."""
+
+from __future__ import annotations

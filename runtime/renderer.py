@@ -1,0 +1,213 @@
+"""From the published document to bytes (DESIGN.md §3): resolve tenant → live version (cached per
+tenant and version) → compiled page plan → data batch-loaded per component type → render →
+ETag. A cache hit costs one stamps lookup and no database query.
+
+The same plan and data feed the H5 page and the page API, so both show the same content."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from typing import Any
+
+from flask import render_template, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core.cache import page_cache, stamps
+from core.components import Component, Image, registry, sanitize_html
+from core.db import db, utcnow
+from core.media import resolve_media
+from core.tenancy import TenantContext
+from runtime.models import App, AppVersion
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionPlan:
+    id: str
+    type: str
+    component: Component
+    settings: dict
+    blocks: list[dict]  # [{"id", "type", "settings"}] in block_order
+
+    def raw(self) -> dict:
+        return {"type": self.type, "settings": self.settings,
+                "blocks": {b["id"]: {"type": b["type"], "settings": b["settings"]} for b in self.blocks},
+                "block_order": [b["id"] for b in self.blocks]}
+
+
+@dataclasses.dataclass(frozen=True)
+class PagePlan:
+    id: str
+    title: str
+    kind: str
+    sections: tuple[SectionPlan, ...]
+    media_refs: frozenset[str]
+    data_kinds: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledApp:
+    version: int | None  # None: a draft preview
+    document: dict
+    pages: dict[str, PagePlan]
+    kind_pages: dict[str, str]  # system page kind -> page id
+
+    @property
+    def app(self) -> dict:
+        return self.document["app"]
+
+
+def _media_values(schema_class, settings: dict) -> list[str]:
+    return [settings.get(name) for name, field in schema_class().fields.items()
+            if isinstance(field, Image) and settings.get(name)]
+
+
+def compile_document(document: dict, version: int | None) -> CompiledApp:
+    pages = {}
+    for page_id, page in document["pages"].items():
+        sections, refs, kinds = [], set(), set()
+        for sid in page["order"]:
+            raw = page["sections"][sid]
+            component = registry.get(raw["type"])
+            if component is None or raw.get("hidden"):
+                continue  # a type this Tessera no longer knows renders as nothing
+            blocks = [{"id": bid, **raw["blocks"][bid]} for bid in raw.get("block_order", [])]
+            sections.append(SectionPlan(sid, raw["type"], component, raw["settings"], blocks))
+            refs.update(_media_values(component.Settings, raw["settings"]))
+            for block in blocks:
+                block_type = component.blocks.get(block["type"])
+                if block_type:
+                    refs.update(_media_values(block_type.Settings, block["settings"]))
+            kinds.update(getattr(component, "data_kinds", ()))
+        pages[page_id] = PagePlan(page_id, page["title"], page.get("kind", "custom"), tuple(sections),
+                                  frozenset(refs), tuple(sorted(kinds)))
+    kind_pages = {p.kind: p.id for p in pages.values() if p.kind != "custom"}
+    return CompiledApp(version, document, pages, kind_pages)
+
+
+def live_app(tenant: TenantContext, tenant_stamps: dict[str, int]) -> CompiledApp | None:
+    """The compiled live version, cached per (tenant, app stamp); None when nothing is published."""
+    key = ("app", tenant.id, tenant_stamps.get("app", 0))
+    cache = page_cache()
+    compiled = cache.get(key)
+    if compiled is None:
+        row = db.session.execute(
+            select(AppVersion.number, AppVersion.document)
+            .join(App, (App.tenant_id == AppVersion.tenant_id) & (App.published_number == AppVersion.number))).first()
+        if row is None:
+            return None
+        compiled = compile_document(row.document, row.number)
+        cache.set(key, compiled)
+    return compiled
+
+
+@dataclasses.dataclass
+class RenderContext:
+    """What a component's `load` and template get besides their own section."""
+
+    tenant: TenantContext
+    compiled: CompiledApp
+    page: PagePlan
+    params: dict[str, str]
+    now: dt.datetime
+    media: dict[str, dict] = dataclasses.field(default_factory=dict)
+    expires_at: float | None = None  # the earliest time-driven change among the sections
+
+    def expire_at(self, when: dt.datetime) -> None:
+        """A component whose content changes at `when` (a sale starts) calls this."""
+        stamp = when.timestamp()
+        self.expires_at = stamp if self.expires_at is None else min(self.expires_at, stamp)
+
+    def link(self, ref: str | None, **params) -> str | None:
+        return link_url(self.compiled, ref, **params)
+
+    def image(self, ref: str | None) -> dict | None:
+        return self.media.get(ref) if ref else None
+
+
+def link_url(compiled: CompiledApp, ref: str | None, **params) -> str | None:
+    """The storefront URL of a link value; None when its target does not exist (rendered as no
+    link)."""
+    if not ref:
+        return None
+    kind, _, target = ref.partition(":")
+    if kind == "page":
+        return url_for("storefront.page", page_id=target, **params) if target in compiled.pages else None
+    if kind == "url":
+        return target
+    if kind == "tel":
+        return ref
+    page_id = compiled.kind_pages.get(kind)
+    return url_for("storefront.page", page_id=page_id, id=target, **params) if page_id else None
+
+
+def load_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str]):
+    """Resolve media and run each component type's batched `load` once."""
+    ctx = RenderContext(tenant, compiled, page, params, utcnow())
+    ctx.media = resolve_media(page.media_refs)
+    by_type: dict[str, list[SectionPlan]] = {}
+    for section in page.sections:
+        by_type.setdefault(section.type, []).append(section)
+    data: dict[str, Any] = {}
+    for type_name, sections in by_type.items():
+        data.update(sections[0].component.load(ctx, [s.raw() | {"id": s.id} for s in sections]) or {})
+    return ctx, data
+
+
+def render_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
+                *, preview: bool = False) -> tuple[str, float | None]:
+    ctx, data = load_page(compiled, page, tenant, params)
+    parts = []
+    for section in page.sections:
+        html = render_template(section.component.template, section=section, settings=section.settings,
+                               blocks=section.blocks, data=data.get(section.id), ctx=ctx)
+        parts.append(Markup(f'<section class="t-section t-{section.type}" id="{section.id}" '
+                            f'data-section="{section.id}" data-type="{section.type}">') + Markup(html) + Markup("</section>"))
+    body = render_template("runtime/page.html", app=compiled.app, compiled=compiled, page=page, sections=parts,
+                           ctx=ctx, preview=preview)
+    return body, ctx.expires_at
+
+
+def cached_page(tenant: TenantContext, page_id: str, params: dict[str, str]):
+    """(html, etag) of a live page, or None when the page or the app does not exist."""
+    tenant_stamps = stamps().all(tenant.id)
+    compiled = live_app(tenant, tenant_stamps)
+    if compiled is None or page_id not in compiled.pages:
+        return None
+    page = compiled.pages[page_id]
+    key = ("html", tenant.id, tenant_stamps.get("app", 0), page_id, tuple(sorted(params.items())),
+           tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
+    cache = page_cache()
+    hit = cache.get(key)
+    if hit is None:
+        html, expires_at = render_page(compiled, page, tenant, params)
+        etag = hashlib.sha1(html.encode()).hexdigest()[:20]
+        hit = (html, etag)
+        cache.set(key, hit, expires_at=expires_at)
+    return hit
+
+
+def theme_css(compiled: CompiledApp) -> str:
+    """The theme as CSS custom properties, and per-section rules from validated settings (colours
+    are colours, sizes are numbers), served as a stylesheet so pages need no inline style."""
+    theme = compiled.app["theme"]
+    lines = [":root{",
+             f"--t-primary:{theme['primary']};--t-accent:{theme['accent']};--t-bg:{theme['background']};",
+             f"--t-text:{theme['text']};--t-radius:{theme['radius']}px;--t-font-scale:{theme['font_scale'] / 100};",
+             f"--weui-BRAND:{theme['primary']};--weui-BG-0:{theme['background']};--weui-FG-0:{theme['text']};", "}"]
+    for page in compiled.pages.values():
+        for section in page.sections:
+            css = getattr(section.component, "css", None)
+            if css:
+                rules = css(section.settings)
+                if rules:
+                    lines.append(f"#{section.id}{{{rules}}}")
+    return "\n".join(lines) + "\n"
+
+
+def rich_text(html: str) -> Markup:
+    """Rich text is sanitised on save and again on render."""
+    return Markup(sanitize_html(html))

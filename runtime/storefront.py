@@ -1,0 +1,103 @@
+"""The H5 storefront: `/` and `/p/<page_id>` of the tenant's live app (at `/s/<slug>/` or the
+tenant's own hosts), its theme stylesheet, and the draft preview for signed-in staff.
+
+Cached pages are anonymous: the same bytes for every visitor, no cookie, no CSRF token."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, render_template, request, session
+from flask_babel import gettext as _
+
+from core.cache import stamps
+from core.db import db
+from core.identities import staff_member_for
+from core.tenancy import current_tenant
+from runtime.renderer import compile_document, live_app, render_page, theme_css, cached_page
+from runtime.services import get_app
+
+bp = Blueprint("storefront", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/runtime-static")
+
+STOREFRONT_CSP = ("default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; style-src 'self'; "
+                  "script-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'")
+PAGE_PARAMS = ("id",)
+
+
+def _params() -> dict[str, str]:
+    return {k: request.args[k][:40] for k in PAGE_PARAMS if request.args.get(k)}
+
+
+def _respond(html: str, etag: str, *, cache: bool = True) -> Response:
+    if cache and etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(html, mimetype="text/html")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate" if cache else "no-store"
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Content-Security-Policy"] = STOREFRONT_CSP
+    return response
+
+
+def _not_published():
+    return render_template("runtime/unpublished.html", tenant=current_tenant()), 404
+
+
+def home():
+    tenant = current_tenant()
+    compiled = live_app(tenant, stamps().all(tenant.id))
+    if compiled is None:
+        return _not_published()
+    return page(compiled.app["home"])
+
+
+@bp.get("/p/<page_id>")
+def page(page_id: str):
+    tenant = current_tenant()
+    found = cached_page(tenant, page_id, _params())
+    if found is None:
+        if live_app(tenant, stamps().all(tenant.id)) is None:
+            return _not_published()
+        abort(404, description=_("This page does not exist."))
+    return _respond(*found)
+
+
+@bp.get("/theme.css")
+def theme():
+    tenant = current_tenant()
+    compiled = live_app(tenant, stamps().all(tenant.id))
+    if compiled is None:
+        abort(404)
+    response = Response(theme_css(compiled), mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if request.args.get("v") else "no-cache"
+    return response
+
+
+@bp.get("/preview/p/<page_id>")
+def preview(page_id: str):
+    """The draft, rendered by the same code, for signed-in staff of this shop only. Never cached."""
+    identity_id = session.get("identity_id")
+    if not identity_id or staff_member_for(int(identity_id)) is None:
+        abort(403, description=_("Sign in to the back office of this shop to preview its draft."))
+    app = get_app()
+    if app is None:
+        abort(404)
+    compiled = compile_document(app.draft, None)
+    if page_id not in compiled.pages:
+        abort(404, description=_("This page does not exist."))
+    html, _expires = render_page(compiled, compiled.pages[page_id], current_tenant(), _params(), preview=True)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = STOREFRONT_CSP
+    return response
+
+
+@bp.get("/preview/theme.css")
+def preview_theme():
+    identity_id = session.get("identity_id")
+    if not identity_id or staff_member_for(int(identity_id)) is None:
+        abort(403)
+    app = get_app() or abort(404)
+    response = Response(theme_css(compile_document(app.draft, None)), mimetype="text/css")
+    response.headers["Cache-Control"] = "no-store"
+    return response
