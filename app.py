@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, url_for
 
 from core import cache, errors, i18n, jobs, resolution, security, storage
+from core.backoffice import backoffice_nav
 from core.config import load_config
 from core.db import configure_engine, db, sqlite_read_only
 from core.tenancy import install_rls_session_settings
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app, csrf_exempt=[auth_api_bp, page_api_bp, openapi_bp])
     resolution.init_app(app, tenant_blueprints={"auth_api", "page_api", "storefront"}, suspension_exempt=set())
     app.jinja_env.globals["rich_text"] = rich_text
+    app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp):
         app.register_blueprint(blueprint)

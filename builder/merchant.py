@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from builder.forms import RoleForm, StaffInviteForm, role_choices
 from builder.staff import dismiss_staff, invite_staff, set_staff_role
 from core import audit
+from core.backoffice import register_nav
 from core.consumers import Consumer
 from core.db import db
 from core.errors import APIError
@@ -18,6 +20,9 @@ from core.security import auth_rate_limit, limiter
 from core.staff_session import permission_required, select_shop, sign_in, sign_out, signed_in_identity
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
+
+register_nav("merchant.dashboard", _l("Dashboard"), icon="dashboard", permission="dashboard.view", order=0)
+register_nav("merchant.staff", _l("Staff"), icon="users", permission="staff.view", order=90)
 
 
 @bp.route("/login", methods=["GET", "POST"])
