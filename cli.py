@@ -253,6 +253,99 @@ _status_command("suspend", "suspend_tenant")
 _status_command("resume", "resume_tenant")
 
 
+@main.group("app")
+def app_group():
+    """A tenant's app document, stored as code."""
+
+
+def _tenant_or_fail(slug: str):
+    from core.tenancy import find_tenant
+
+    tenant = find_tenant(slug)
+    if tenant is None:
+        raise click.ClickException(f"no tenant {slug!r}")
+    return tenant
+
+
+@app_group.command("export")
+@click.argument("slug")
+@click.option("--draft", "which", flag_value="draft", help="The draft (the default is the live version).")
+@click.option("--version", "number", type=int, help="A published version by number.")
+def app_export(slug: str, which: str | None, number: int | None):
+    """Print the document as JSON."""
+    from core.tenancy import tenant_scope
+    from runtime.services import get_app, get_version
+
+    with _app_context():
+        with tenant_scope(_tenant_or_fail(slug)):
+            app = get_app()
+            if app is None:
+                raise click.ClickException(f"{slug} has no app")
+            if which == "draft":
+                document = app.draft
+            else:
+                number = number or app.published_number
+                if number is None:
+                    raise click.ClickException(f"{slug} has published nothing yet; use --draft")
+                document = _fail_on_api_error(get_version)(number).document
+            click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@app_group.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--publish", "publish_it", is_flag=True, help="Publish it as a new version too.")
+@click.option("--note", default="", help="The version note when publishing.")
+def app_import(slug: str, file, publish_it: bool, note: str):
+    """Validate a document and save it as the draft (and publish it). An invalid document
+    changes nothing and exits non-zero with every error and its path."""
+    from core.db import db as database
+    from core.errors import APIError
+    from core.tenancy import tenant_scope
+    from runtime.services import ensure_app, publish, publish_warnings, save_draft
+
+    try:
+        document = json.load(file)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{file.name} is not JSON: {error}") from None
+    with _app_context():
+        with tenant_scope(_tenant_or_fail(slug)):
+            try:
+                app = save_draft(document=document, revision=ensure_app().revision, actor="cli")
+                version = publish(note=note, actor="cli") if publish_it else None
+            except APIError as error:
+                database.session.rollback()
+                for path, messages in error.fields.items():
+                    click.echo(f"{path}: {' '.join(messages)}", err=True)
+                raise click.ClickException(error.message) from None
+            database.session.commit()
+            click.echo(f"draft saved (revision {app.revision})" + (f"; published version {version.number}" if version else ""))
+            for warning in publish_warnings(app.draft):
+                click.echo(f"warning: {warning}", err=True)
+
+
+@main.group()
+def components():
+    """Page component types."""
+
+
+@components.command("list")
+@click.option("--json", "as_json", is_flag=True, help="The full descriptors the designer uses.")
+def components_list(as_json: bool):
+    """The component types, with the descriptors the designer builds its panels from."""
+    from core.components import registry
+
+    with _app_context():
+        descriptors = [c.descriptor() for c in registry.all()]
+    if as_json:
+        click.echo(json.dumps(descriptors, indent=2, ensure_ascii=False))
+        return
+    for d in descriptors:
+        engine = f" [{d['engine']}]" if d["engine"] else ""
+        click.echo(f"{d['type']:<18} {d['group']:<10} {d['label']}{engine}: "
+                   f"{', '.join(f['id'] for f in d['settings'])}")
+
+
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool):

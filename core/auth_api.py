@@ -9,6 +9,7 @@ from core.api import api_blueprint, load_json, require_consumer
 from core.consumers import (authenticate_consumer, issue_token, register_consumer, revoke_token,
                             send_login_code, verify_login_code)
 from core.db import db
+from core.openapi import api_doc
 from core.security import auth_rate_limit, limiter
 
 bp = api_blueprint("auth_api", __name__)
@@ -40,12 +41,35 @@ class CodeVerifySchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=4, max=8))
 
 
+class ConsumerOut(Schema):
+    id = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    name = fields.String()
+
+
+class TokenOut(Schema):
+    token = fields.String(metadata={"description": "Send as `Authorization: Bearer <token>`; bound to this shop"})
+    consumer = fields.Nested(ConsumerOut)
+
+
+class CodeSentOut(Schema):
+    sent = fields.Boolean()
+    sandbox_code = fields.String(metadata={"description": "Only with the sandbox SMS provider"})
+
+
+class MeOut(Schema):
+    consumer = fields.Nested(ConsumerOut)
+
+
 def _consumer_json(consumer) -> dict:
     return {"id": str(consumer.id), "email": consumer.email, "phone": consumer.phone, "name": consumer.name}
 
 
 @bp.post("/auth/register")
 @limiter.limit(auth_rate_limit)
+@api_doc("Create a consumer account in this shop", tags=["auth"], body=RegisterSchema, response=TokenOut, status=201,
+         errors=(409, 415, 429))
 def register():
     data = load_json(RegisterSchema())
     consumer = register_consumer(**data)
@@ -56,6 +80,8 @@ def register():
 
 @bp.post("/auth/login")
 @limiter.limit(auth_rate_limit)
+@api_doc("Sign in with email or phone and password", tags=["auth"], body=LoginSchema, response=TokenOut,
+         errors=(401, 415, 429))
 def login():
     data = load_json(LoginSchema())
     consumer = authenticate_consumer(**data)
@@ -66,6 +92,8 @@ def login():
 
 @bp.post("/auth/code")
 @limiter.limit(auth_rate_limit)
+@api_doc("Send a one-time login code to a phone", tags=["auth"], body=CodeRequestSchema, response=CodeSentOut,
+         status=202, errors=(415, 429))
 def request_code():
     """Send a one-time login code. With the sandbox SMS provider nothing is sent: the code comes
     back in the answer as `sandbox_code`, so the flow can be tried end to end."""
@@ -80,6 +108,8 @@ def request_code():
 
 @bp.post("/auth/code/verify")
 @limiter.limit(auth_rate_limit)
+@api_doc("Sign in (or sign up) with a one-time code", tags=["auth"], body=CodeVerifySchema, response=TokenOut,
+         errors=(401, 415, 429))
 def verify_code():
     data = load_json(CodeVerifySchema())
     consumer = verify_login_code(**data)
@@ -89,6 +119,7 @@ def verify_code():
 
 
 @bp.post("/auth/logout")
+@api_doc("Revoke the bearer token", tags=["auth"], status=204, auth=True)
 def logout():
     require_consumer()
     revoke_token(g.access_token)
@@ -97,5 +128,6 @@ def logout():
 
 
 @bp.get("/me")
+@api_doc("The signed-in consumer", tags=["auth"], response=MeOut, auth=True)
 def me():
     return jsonify(consumer=_consumer_json(require_consumer()))

@@ -34,9 +34,9 @@ class SettingField:
                 out.update(max_length=validator.max)
             elif isinstance(validator, validate.OneOf):
                 labels = meta.pop("choice_labels", None) or list(validator.choices)
-                out["choices"] = [{"value": v, "label": l} for v, l in zip(validator.choices, labels)]
+                out["choices"] = [{"value": v, "label": str(l)} for v, l in zip(validator.choices, labels)]
         out.update(meta)
-        return {k: v for k, v in out.items() if v is not None}
+        return {k: (str(v) if k in ("label", "help") else v) for k, v in out.items() if v is not None}
 
 
 def _kw(label, default, help, kwargs):
@@ -245,8 +245,6 @@ def describe_schema(schema_class: type[Schema]) -> list[dict]:
             description = field.describe()
         else:
             description = {"widget": "text", "label": name}
-        if description.get("label") is not None:
-            description["label"] = str(description["label"])
         out.append({"id": name, **description})
     return out
 

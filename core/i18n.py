@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LOCALES = ["en", "zh_Hans"]
@@ -12,10 +12,14 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """`?lang=`, then the `lang` cookie, then Accept-Language; English outside a request (CLI)."""
+    if not has_request_context():
+        return "en"
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(["en", "zh-Hans", "zh-CN", "zh"], default="en").startswith("zh") and "zh_Hans" or "en"
+    best = request.accept_languages.best_match(["en", "zh-Hans", "zh-CN", "zh"], default="en")
+    return "zh_Hans" if best.startswith("zh") else "en"
 
 
 def init_app(app: Flask) -> None:

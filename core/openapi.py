@@ -61,7 +61,7 @@ def openapi_document(app: Flask) -> dict:
         operations = {}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation = {"summary": doc["summary"], "tags": doc["tags"], "operationId": rule.endpoint.replace(".", "_"),
-                         "parameters": [{"$ref": "#/components/parameters/XTenant"}]
+                         "parameters": ["XTenant"]
                          + [{"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
                             for arg in rule.arguments]
                          + [{"name": name, "in": "query", "required": False, "schema": {"type": "string"},
