@@ -22,7 +22,6 @@ from core.tenancy import Domain, Tenant, TenantContext, TenantStatus, set_reques
 
 _PREFIX = re.compile(r"^/s/([a-z0-9][a-z0-9-]{0,39})(/.*)?$")
 CACHE_SECONDS = 5.0
-REQUEST_STATE = ("tenant", "bearer", "consumer", "access_token", "identity", "shop", "staff")
 
 
 class PathPrefixMiddleware:
@@ -139,10 +138,6 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
 
     @app.before_request
     def _resolve_tenant():
-        # Per-request state lives on g; an app context reused by several requests (the test
-        # client inside a test's context) must not carry it from one request to the next.
-        for key in REQUEST_STATE:
-            g.pop(key, None)
         g.tenant = None
         found = _resolve(app.config["BASE_DOMAIN"])
         if found is None:

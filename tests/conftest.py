@@ -13,6 +13,8 @@ import re
 import secrets
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -76,6 +78,24 @@ def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
+class FreshGClient(FlaskClient):
+    """Each request gets an empty `g`, as in production where every request has its own app
+    context; the test's own context (and its database session) is shared with the requests."""
+
+    def open(self, *args, **kwargs):
+        saved = None
+        if has_app_context():
+            namespace = g._get_current_object().__dict__
+            saved = dict(namespace)
+            namespace.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if saved is not None:
+                namespace.clear()
+                namespace.update(saved)
+
+
 def make_app(database_url: str, tmp_path, **overrides):
     from app import create_app
 
@@ -92,7 +112,9 @@ def make_app(database_url: str, tmp_path, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.test_client_class = FreshGClient
+    return application
 
 
 @pytest.fixture(scope="session")
@@ -218,7 +240,7 @@ def sign_in(client, form_post):
 
     def do(area: str, email: str, password: str = "password123"):
         response = form_post(f"/{area}/login", {"email": email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        assert response.status_code == 302, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))[-400:]
         return response
 
     return do
@@ -292,3 +314,44 @@ def dispose_app(application) -> None:
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries:` … `len(queries)` statements ran on the database."""
+    import contextlib
+
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.fixture
+def publish_document(db_session):
+    """Save a document as the tenant's draft and publish it."""
+    from runtime.services import ensure_app, publish, save_draft
+
+    def do(tenant, document: dict, note: str = ""):
+        with tenant_scope(tenant):
+            save_draft(document=document, revision=ensure_app().revision)
+            version = publish(note=note)
+            db_session.commit()
+            return version
+
+    return do
