@@ -16,13 +16,14 @@ from core.errors import CATALOGUE
 API_VERSION = "1.0.0"
 
 
-class ErrorBody(Schema):
-    class Error(Schema):
-        code = fields.String(required=True, metadata={"enum": sorted(CATALOGUE)})
-        message = fields.String(required=True)
-        fields_ = fields.Dict(data_key="fields", metadata={"description": "Messages by field path"})
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "A stable code from the catalogue"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "Messages by field path"})
 
-    error = fields.Nested(Error, required=True)
+
+class ErrorBody(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 def api_doc(summary: str, *, tags: list[str], body: type[Schema] | None = None, response: type[Schema] | None = None,
@@ -47,7 +48,10 @@ def openapi_document(app: Flask) -> dict:
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Every request names its shop: by host, the /s/<slug>/ prefix, the X-Tenant "
                                         "header or the bearer token. Ids are strings."})
+    spec.components.schema("ErrorDetail", schema=ErrorDetail)
     spec.components.schema("Error", schema=ErrorBody)
+    # The catalogue is read when the document is made, so codes that engines register appear too.
+    spec.components.schemas["ErrorDetail"]["properties"]["code"]["enum"] = sorted(CATALOGUE)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.parameter("XTenant", "header", {"name": "X-Tenant", "schema": {"type": "string"},
                                                     "description": "The shop's slug"})

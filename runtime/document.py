@@ -318,10 +318,9 @@ def validate_document(doc: Any) -> dict:
                 if component.engine and component.engine not in app["engines"]:
                     errors.setdefault(f"pages.{page_id}.sections.{sid}.type", []).append(
                         f"{component.label} needs the {component.engine} engine, which is not enabled.")
-    if errors:
-        raise DocumentError(errors)
     normalised = {"schema_version": SCHEMA_VERSION, "app": app, "pages": pages}
-    _check_links(normalised, errors)
+    if app is not None:
+        _check_links(normalised, errors)
     if errors:
         raise DocumentError(errors)
     return normalised
