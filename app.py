@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="core/templates")
     app.config.update(settings)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)  # media uploads are 5 MB at most
 
     db.init_app(app)
     with app.app_context():
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
             install_rls_session_settings(db.engine)
 
     import runtime.components  # noqa: F401  registers the basic component library
+    from builder.designer import bp as designer_bp
     from builder.merchant import bp as merchant_bp
     from core import events  # noqa: F401  registers the outbox jobs
     from core.auth_api import bp as auth_api_bp
@@ -47,7 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
-    for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp):
+    for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
+                      designer_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

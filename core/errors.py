@@ -76,8 +76,7 @@ class APIError(Exception):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.blueprint == "api" or (
-        request.accept_mimetypes.best == "application/json")
+    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
 
 
 def _json_error(error: APIError):

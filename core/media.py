@@ -4,13 +4,18 @@ to them as `media:<id>`; the renderer resolves a page's references in one query.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
+from core.errors import APIError
+from core.ids import new_id
+from core.jobs import enqueue, job
 from core.storage import storage
-from core.tenancy import TenantModel
+from core.tenancy import TenantModel, current_tenant_id
 
 
 class Media(TenantModel):
@@ -47,3 +52,79 @@ def resolve_media(refs) -> dict[str, dict]:
         if isinstance(ref, str) and ref.startswith("https://"):
             out[ref] = {"url": ref, "thumbnail": ref, "width": None, "height": None, "alt": ""}
     return out
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+THUMBNAIL_SIZE = (360, 360)
+FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
+           "WEBP": ("image/webp", "webp")}
+
+
+def upload_media(*, data: bytes, filename: str, alt: str = "") -> Media:
+    """Check an uploaded image (a real PNG, JPEG, GIF or WebP, at most 5 MB and 40 megapixels),
+    store it and describe it; its thumbnail is made by a job after commit."""
+    if not data:
+        raise APIError("invalid_input", fields={"file": ["Choose an image file."]})
+    if len(data) > MAX_BYTES:
+        raise APIError("invalid_input", fields={"file": [f"The file is {len(data) / 1048576:.1f} MB; the limit is 5 MB."]})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format, size = image.format, image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise APIError("invalid_input", fields={"file": ["This is not a PNG, JPEG, GIF or WebP image."]}) from None
+    if image_format not in FORMATS:
+        raise APIError("invalid_input", fields={"file": [f"{image_format} images are not accepted; use PNG, JPEG, GIF or WebP."]})
+    if size[0] * size[1] > MAX_PIXELS:
+        raise APIError("invalid_input", fields={"file": ["The image has too many pixels (40 megapixels at most)."]})
+    content_type, extension = FORMATS[image_format]
+    media_id = new_id()
+    key = f"t/{current_tenant_id()}/media/{media_id}.{extension}"
+    storage().put(key, data, content_type)
+    row = Media(id=media_id, key=key, filename=(filename or f"image.{extension}")[-200:], content_type=content_type,
+                size=len(data), width=size[0], height=size[1], alt=(alt or "")[:200])
+    db.session.add(row)
+    db.session.flush()
+    enqueue("media.thumbnail", media_id)
+    return row
+
+
+@job("media.thumbnail")
+def make_thumbnail(media_id: int) -> None:
+    row = Media.get(media_id)
+    if row is None or row.thumbnail_key or row.deleted_at is not None:
+        return  # done already, or gone: a redelivered job does nothing
+    with storage().open(row.key) as handle, Image.open(handle) as image:
+        image.thumbnail(THUMBNAIL_SIZE)
+        output = io.BytesIO()
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA")
+        image.save(output, format="WEBP", quality=80)
+    key = row.key.rsplit(".", 1)[0] + ".thumb.webp"
+    storage().put(key, output.getvalue(), "image/webp")
+    row.thumbnail_key = key
+
+
+def list_media(*, before: int | None = None, limit: int = 40) -> tuple[list[Media], int | None]:
+    """The library, newest first, keyset-paged by id."""
+    statement = select(Media).where(Media.deleted_at.is_(None)).order_by(Media.id.desc()).limit(limit + 1)
+    if before:
+        statement = statement.where(Media.id < before)
+    rows = list(db.session.scalars(statement))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+
+
+def delete_media(row: Media) -> None:
+    """Soft delete: drafts that still point at it render nothing there."""
+    row.deleted_at = row.deleted_at or utcnow()
+
+
+def media_json(row: Media) -> dict:
+    store = storage()
+    return {"id": str(row.id), "ref": f"media:{row.id}", "url": store.url(row.key),
+            "thumbnail": store.url(row.thumbnail_key or row.key), "filename": row.filename,
+            "content_type": row.content_type, "size": row.size, "width": row.width, "height": row.height,
+            "alt": row.alt, "created_at": row.created_at.isoformat()}

@@ -144,30 +144,44 @@ def link_url(compiled: CompiledApp, ref: str | None, **params) -> str | None:
     return url_for("storefront.page", page_id=page_id, id=target, **params) if page_id else None
 
 
-def load_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str]):
-    """Resolve media and run each component type's batched `load` once."""
+def load_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
+              only: set[str] | None = None):
+    """Resolve media and run each component type's batched `load` once (for the sections in
+    `only`, when given)."""
     ctx = RenderContext(tenant, compiled, page, params, utcnow())
     ctx.media = resolve_media(page.media_refs)
     by_type: dict[str, list[SectionPlan]] = {}
     for section in page.sections:
-        by_type.setdefault(section.type, []).append(section)
+        if only is None or section.id in only:
+            by_type.setdefault(section.type, []).append(section)
     data: dict[str, Any] = {}
     for type_name, sections in by_type.items():
         data.update(sections[0].component.load(ctx, [s.raw() | {"id": s.id} for s in sections]) or {})
     return ctx, data
 
 
-def render_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
-                *, preview: bool = False) -> tuple[str, float | None]:
-    ctx, data = load_page(compiled, page, tenant, params)
-    parts = []
+def render_sections(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
+                    only: set[str] | None = None) -> tuple[dict[str, Markup], RenderContext]:
+    """Each visible section's HTML, in page order (only those in `only`, when given): what the
+    page is made of, and what the designer swaps into its preview when one section changes."""
+    ctx, data = load_page(compiled, page, tenant, params, only)
+    parts = {}
     for section in page.sections:
+        if only is not None and section.id not in only:
+            continue
         html = render_template(section.component.template, section=section, settings=section.settings,
                                blocks=section.blocks, data=data.get(section.id), ctx=ctx)
-        parts.append(Markup(f'<section class="t-section t-{section.type}" id="{section.id}" '
-                            f'data-section="{section.id}" data-type="{section.type}">') + Markup(html) + Markup("</section>"))
-    body = render_template("runtime/page.html", app=compiled.app, compiled=compiled, page=page, sections=parts,
-                           ctx=ctx, preview=preview)
+        parts[section.id] = (Markup(f'<section class="t-section t-{section.type}" id="{section.id}" '
+                                    f'data-section="{section.id}" data-type="{section.type}">')
+                             + Markup(html) + Markup("</section>"))
+    return parts, ctx
+
+
+def render_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
+                *, preview: bool = False) -> tuple[str, float | None]:
+    parts, ctx = render_sections(compiled, page, tenant, params)
+    body = render_template("runtime/page.html", app=compiled.app, compiled=compiled, page=page,
+                           sections=list(parts.values()), ctx=ctx, preview=preview)
     return body, ctx.expires_at
 
 

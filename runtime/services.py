@@ -4,7 +4,7 @@ bumped after commit."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 
 from core.cache import bump_after_commit
 from core.db import add_unique, db, utcnow
@@ -111,3 +111,9 @@ def diff_versions(a: int, b: int) -> dict:
 
 def publish_warnings(document: dict) -> list[str]:
     return contrast_warnings(document)
+
+
+def media_in_published_version(ref: str) -> bool:
+    """Whether any published version refers to `media:<id>` (such media is never deleted)."""
+    needle = f'%"{ref}"%'
+    return db.session.scalar(select(AppVersion.id).where(cast(AppVersion.document, Text).like(needle)).limit(1)) is not None

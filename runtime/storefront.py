@@ -5,14 +5,14 @@ Cached pages are anonymous: the same bytes for every visitor, no cookie, no CSRF
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, render_template, request, session
+from flask import Blueprint, Response, abort, render_template, request, session
 from flask_babel import gettext as _
 
 from core.cache import stamps
-from core.db import db
 from core.identities import staff_member_for
 from core.tenancy import current_tenant
-from runtime.renderer import compile_document, live_app, render_page, theme_css, cached_page
+from runtime.preview import preview_token_valid
+from runtime.renderer import cached_page, compile_document, live_app, render_page, theme_css
 from runtime.services import get_app
 
 bp = Blueprint("storefront", __name__, template_folder="templates", static_folder="static",
@@ -73,19 +73,31 @@ def theme():
     return response
 
 
+def _may_preview() -> str | None:
+    """Staff of this shop signed in, or a valid signed preview link: the token to carry on, or
+    "" for staff; aborts 403 otherwise."""
+    token = request.args.get("token", "")
+    if token and preview_token_valid(token, current_tenant().id):
+        return token
+    identity_id = session.get("identity_id")
+    if identity_id and staff_member_for(int(identity_id)) is not None:
+        return ""
+    abort(403, description=_("Sign in to the back office of this shop to preview its draft."))
+
+
 @bp.get("/preview/p/<page_id>")
 def preview(page_id: str):
-    """The draft, rendered by the same code, for signed-in staff of this shop only. Never cached."""
-    identity_id = session.get("identity_id")
-    if not identity_id or staff_member_for(int(identity_id)) is None:
-        abort(403, description=_("Sign in to the back office of this shop to preview its draft."))
+    """The draft, rendered by the same code, for staff of this shop or a signed preview link.
+    Never cached."""
+    token = _may_preview()
     app = get_app()
     if app is None:
         abort(404)
     compiled = compile_document(app.draft, None)
     if page_id not in compiled.pages:
         abort(404, description=_("This page does not exist."))
-    html, _expires = render_page(compiled, compiled.pages[page_id], current_tenant(), _params(), preview=True)
+    html, _expires = render_page(compiled, compiled.pages[page_id], current_tenant(), _params(),
+                                 preview=token or True)
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = STOREFRONT_CSP
@@ -94,9 +106,7 @@ def preview(page_id: str):
 
 @bp.get("/preview/theme.css")
 def preview_theme():
-    identity_id = session.get("identity_id")
-    if not identity_id or staff_member_for(int(identity_id)) is None:
-        abort(403)
+    _may_preview()
     app = get_app() or abort(404)
     response = Response(theme_css(compile_document(app.draft, None)), mimetype="text/css")
     response.headers["Cache-Control"] = "no-store"
