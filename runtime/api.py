@@ -7,7 +7,6 @@ import hashlib
 import json
 
 from flask import Blueprint, Response, current_app, request
-from flask_babel import get_locale
 from marshmallow import Schema, fields
 
 from core.api import API_PREFIX
@@ -15,7 +14,7 @@ from core.cache import page_cache, stamps
 from core.errors import APIError
 from core.openapi import api_doc, openapi_document
 from core.tenancy import current_tenant
-from runtime.renderer import live_app, load_page
+from runtime.renderer import live_app, load_page, output_key
 
 bp = Blueprint("page_api", __name__, url_prefix=API_PREFIX)
 openapi_bp = Blueprint("openapi", __name__, url_prefix=API_PREFIX)
@@ -103,8 +102,7 @@ def page(page_id: str):
     if plan is None:
         raise APIError("not_found", "This page does not exist.")
     params = {k: request.args[k][:40] for k in PAGE_PARAMS if request.args.get(k)}
-    key = ("api", tenant.id, tenant_stamps.get("app", 0), page_id, tuple(sorted(params.items())),
-           tuple(tenant_stamps.get(k, 0) for k in plan.data_kinds), str(get_locale()))
+    key = output_key("api", tenant, tenant_stamps, plan, params)
     cache = page_cache()
     body = cache.get(key)
     if body is None:

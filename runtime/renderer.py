@@ -185,6 +185,14 @@ def render_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, pa
     return body, ctx.expires_at
 
 
+def output_key(kind: str, tenant: TenantContext, tenant_stamps: dict[str, int], page: PagePlan,
+               params: dict[str, str]) -> tuple:
+    """What a page's rendered output (H5 or API) depends on: the live version, the request's
+    parameters, the stamps of the data kinds its components read, and the language."""
+    return (kind, tenant.id, tenant_stamps.get("app", 0), page.id, tuple(sorted(params.items())),
+            tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
+
+
 def cached_page(tenant: TenantContext, page_id: str, params: dict[str, str]):
     """(html, etag) of a live page, or None when the page or the app does not exist."""
     tenant_stamps = stamps().all(tenant.id)
@@ -192,8 +200,7 @@ def cached_page(tenant: TenantContext, page_id: str, params: dict[str, str]):
     if compiled is None or page_id not in compiled.pages:
         return None
     page = compiled.pages[page_id]
-    key = ("html", tenant.id, tenant_stamps.get("app", 0), page_id, tuple(sorted(params.items())),
-           tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
+    key = output_key("html", tenant, tenant_stamps, page, params)
     cache = page_cache()
     hit = cache.get(key)
     if hit is None:

@@ -355,3 +355,17 @@ def publish_document(db_session):
             return version
 
     return do
+
+
+@pytest.fixture
+def tessera(live_database, tmp_path, monkeypatch):
+    """Run `tessera …` in-process against the live test database: tessera("tenants", "list")."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    monkeypatch.setenv("TESSERA_DATABASE_URL", live_database)
+    monkeypatch.setenv("TESSERA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)

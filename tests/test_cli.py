@@ -4,24 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from click.testing import CliRunner
-
-from cli import main
-
-
-@pytest.fixture
-def tessera(live_database, tmp_path, monkeypatch):
-    monkeypatch.setenv("TESSERA_DATABASE_URL", live_database)
-    monkeypatch.setenv("TESSERA_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    runner = CliRunner()
-
-    def run(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return run
-
 
 def test_db_upgrade_is_idempotent(tessera):
     assert tessera("db", "upgrade").output == "database is up to date\n"

@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from cli import main
 
 
-@pytest.fixture
-def tessera(live_database, tmp_path, monkeypatch):
-    monkeypatch.setenv("TESSERA_DATABASE_URL", live_database)
-    monkeypatch.setenv("TESSERA_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    runner = CliRunner()
-    assert runner.invoke(main, ["tenants", "create", "cli-shop", "--name", "CLI Shop"]).exit_code == 0
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+@pytest.fixture(autouse=True)
+def shop(tessera):
+    assert tessera("tenants", "create", "cli-shop", "--name", "CLI Shop").exit_code == 0
 
 
 def write(tmp_path, name, document) -> str:
