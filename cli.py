@@ -86,21 +86,42 @@ def run(host: str, port: int):
 Tessera is running with {'SQLite' if config['SQLALCHEMY_DATABASE_URI'].startswith('sqlite') else 'PostgreSQL'}, \
 {'rq jobs' if runner.mode == 'rq' else 'inline jobs'}, {'S3' if config['S3_BUCKET'] else 'local'} media, sandbox payments.
 
-  Platform console   {base}/console/      {logins['admin']['email']} / {logins['admin']['password']}
-  Merchant back office {base}/merchant/   {logins['owner']['email']} / {logins['owner']['password']}
-  Demo shop API      {base}/api/v1/...   header X-Tenant: {logins['tenant']}
-  Health             {base}/healthz  {base}/readyz
+  Platform console      {base}/console/     {logins['admin']['email']} / {logins['admin']['password']}
+  Merchant back office  {base}/merchant/    {logins['owner']['email']} / {logins['owner']['password']}
+  Designer              {base}/merchant/designer/
+  Demo storefront (H5)  {base}/s/{logins['tenant']}/
+  Consumer API          {base}/api/v1/…  (header X-Tenant: {logins['tenant']}; {base}/api/v1/openapi.json)
+  Health                {base}/healthz  {base}/readyz
 
 Demo logins are kept in {Path(config['INSTANCE_PATH']) / 'demo-logins.json'}. Press Ctrl+C to stop.
 """)
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 
 
+DEMO_DOCUMENT = {
+    "schema_version": 1,
+    "app": {"name": "Demo Shop", "tabbar": [{"page": "home", "label": "Home", "icon": "home"},
+                                            {"page": "about", "label": "About", "icon": "shop"}]},
+    "pages": {
+        "home": {"title": "Demo Shop", "order": ["notice", "welcome", "intro"], "sections": {
+            "notice": {"type": "notice_bar", "settings": {"text": "Welcome to the Tessera demo shop"}},
+            "welcome": {"type": "title", "settings": {"text": "Make it yours", "subtitle": "Open the designer in the back office",
+                                                       "link": "page:about", "link_text": "About"}},
+            "intro": {"type": "rich_text", "settings": {"html": "<p>This page is the demo shop's published app. "
+                                                                "Sign in to the back office, open <b>Designer</b>, "
+                                                                "drag components in and publish.</p>"}}}},
+        "about": {"title": "About us", "order": ["text"], "sections": {
+            "text": {"type": "rich_text", "settings": {"html": "<p>A shop built with Tessera.</p>"}}}},
+    },
+}
+
+
 def _ensure_demo(instance: Path) -> dict:
     """A platform admin, a demo shop and its owner on first run; the same logins afterwards."""
     from core.db import db
     from core.identities import find_identity
-    from core.tenancy import find_tenant
+    from core.tenancy import find_tenant, tenant_scope
+    from runtime.services import ensure_app, publish, save_draft
     from tenants.services import create_tenant
 
     path = instance / "demo-logins.json"
@@ -124,8 +145,11 @@ def _ensure_demo(instance: Path) -> dict:
     if owner is not None:
         owner.password_hash = hash_password(logins["owner"]["password"])
     if find_tenant("demo") is None:
-        create_tenant(slug="demo", name="Demo Shop", owner_email=logins["owner"]["email"],
-                      owner_password=logins["owner"]["password"])
+        tenant = create_tenant(slug="demo", name="Demo Shop", owner_email=logins["owner"]["email"],
+                               owner_password=logins["owner"]["password"])
+        with tenant_scope(tenant):
+            save_draft(document=DEMO_DOCUMENT, revision=ensure_app().revision, actor="demo")
+            publish(note="Demo shop", actor="demo")
     db.session.commit()
     path.write_text(json.dumps(logins, indent=2))
     path.chmod(0o600)
