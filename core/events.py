@@ -104,8 +104,7 @@ def deliver(event_id: int) -> int:
             db.session.rollback()
             log.exception("handler %s failed for event %s", handler_name, event_id)
             raise
-    db.session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None))
-                       .values(delivered_at=utcnow()).execution_options(synchronize_session=False))
+    event.delivered_at = event.delivered_at or utcnow()
     return ran
 
 

@@ -201,7 +201,7 @@ class InProcessScheduler:
                 self.app.extensions["tessera_jobs"].drain()
             ran += 1
             if call.name in PERIODIC and call.run_at is not None and not self._stopping:
-                self.add(dataclasses.replace(call, run_at=utcnow() + dt.timedelta(seconds=PERIODIC[call.name])))
+                self.add(dataclasses.replace(call, run_at=max(now, utcnow()) + dt.timedelta(seconds=PERIODIC[call.name])))
 
     def start(self) -> None:
         """Start the thread and the periodic sweeps (`tessera run`)."""

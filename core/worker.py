@@ -11,9 +11,9 @@ class _AppContextMixin:
         super().__init__(*args, **kwargs)
         self.app = app
 
-    def perform_job(self, job, queue):
+    def perform_job(self, *args, **kwargs):
         with self.app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(*args, **kwargs)
 
 
 class AppWorker(_AppContextMixin, Worker):

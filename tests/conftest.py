@@ -24,7 +24,10 @@ from core.tenancy import tenant_scope
 
 BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One Redis database per xdist worker (15, 14, …): the rq tests flush theirs, and workers must
+# never take each other's jobs.
+_WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_URL = f"{os.environ.get('TESSERA_TEST_REDIS_URL', 'redis://127.0.0.1:6379').rstrip('/')}/{15 - _WORKER_INDEX % 8}"
 
 
 def _pg_admin_url() -> str:
