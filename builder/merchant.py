@@ -9,15 +9,14 @@ from sqlalchemy import func, select
 
 from builder.forms import RoleForm, StaffInviteForm, role_choices
 from builder.staff import dismiss_staff, invite_staff, set_staff_role
-from core import audit
 from core.backoffice import register_nav
 from core.consumers import Consumer
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm, LoginForm, safe_next, show_errors
-from core.identities import Identity, StaffMember, authenticate_identity, memberships_of
+from core.forms import ConfirmForm, show_errors
+from core.identities import Identity, StaffMember, memberships_of
 from core.security import auth_rate_limit, limiter
-from core.staff_session import permission_required, select_shop, sign_in, sign_out, signed_in_identity
+from core.staff_session import login_view, permission_required, select_shop, sign_out, signed_in_identity
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
 
@@ -28,16 +27,8 @@ register_nav("merchant.staff", _l("Staff"), icon="users", permission="staff.view
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(auth_rate_limit, methods=["POST"])
 def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        identity = authenticate_identity(form.email.data, form.password.data)
-        if identity is not None:
-            sign_in(identity)
-            audit.record("merchant.login", actor=identity, ip=request.remote_addr)
-            db.session.commit()
-            return redirect(safe_next() or url_for("merchant.shops"))
-        form.password.errors.append(_("Wrong email or password."))
-    return render_template("merchant/login.html", form=form), 200 if request.method == "GET" else 400
+    return login_view(template="merchant/login.html", area="merchant", allowed=lambda identity: True,
+                      refusal=_("Wrong email or password."), home_endpoint="merchant.shops")
 
 
 @bp.post("/logout")

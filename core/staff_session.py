@@ -86,3 +86,25 @@ def permission_required(permission: str):
         return wrapped
 
     return decorate
+
+
+def login_view(*, template: str, area: str, allowed, refusal: str, home_endpoint: str):
+    """The sign-in page of a console: the form, the identity check (`allowed(identity)`), an audit
+    row, and a redirect to `next` or home. Rate-limited by the caller's decorator."""
+    from flask import render_template
+
+    from core import audit
+    from core.forms import LoginForm, safe_next
+    from core.identities import authenticate_identity
+
+    form = LoginForm()
+    if form.validate_on_submit():
+        identity = authenticate_identity(form.email.data, form.password.data)
+        if identity is not None and allowed(identity):
+            sign_in(identity)
+            audit.record(f"{area}.login", actor=identity, ip=request.remote_addr)
+            db.session.commit()
+            return redirect(safe_next() or url_for(home_endpoint))
+        db.session.rollback()
+        form.password.errors.append(refusal)
+    return render_template(template, form=form), 200 if request.method == "GET" else 400

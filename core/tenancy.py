@@ -20,7 +20,7 @@ import enum
 from typing import Iterator
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, event, select
-from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship, with_loader_criteria
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
 from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, utcnow
 from core.ids import new_id

@@ -7,14 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import audit
 from core.audit import AuditEntry
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm, LoginForm, safe_next, show_errors
-from core.identities import StaffMember, authenticate_identity
+from core.forms import ConfirmForm, show_errors
+from core.identities import StaffMember
 from core.security import auth_rate_limit, limiter
-from core.staff_session import admin_required, sign_in, sign_out, signed_in_identity
+from core.staff_session import admin_required, login_view, sign_out, signed_in_identity
 from core.tenancy import Tenant, platform_scope
 from tenants.forms import TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
@@ -25,16 +24,8 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(auth_rate_limit, methods=["POST"])
 def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        identity = authenticate_identity(form.email.data, form.password.data)
-        if identity is not None and identity.is_platform_admin:
-            sign_in(identity)
-            audit.record("console.login", actor=identity, ip=request.remote_addr)
-            db.session.commit()
-            return redirect(safe_next() or url_for("console.tenants"))
-        form.password.errors.append(_("Wrong email or password, or not a platform admin."))
-    return render_template("console/login.html", form=form), 200 if request.method == "GET" else 400
+    return login_view(template="console/login.html", area="console", allowed=lambda i: i.is_platform_admin,
+                      refusal=_("Wrong email or password, or not a platform admin."), home_endpoint="console.tenants")
 
 
 @bp.post("/logout")
