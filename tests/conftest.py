@@ -166,7 +166,7 @@ def create_tenant(db_session):
         slug = slug or f"shop-{secrets.token_hex(4)}"
         kwargs.setdefault("name", slug.replace("-", " ").title())
         tenant = create(slug=slug, **kwargs)
-        db_session.flush()
+        db_session.commit()  # a savepoint: views that roll back their own work keep the fixtures
         return tenant
 
     return factory
@@ -190,7 +190,7 @@ def create_consumer(db_session):
         with tenant_scope(tenant):
             consumer = register_consumer(email=email or f"c{secrets.token_hex(3)}@example.com",
                                          password=password, **kwargs)
-            db_session.flush()
+            db_session.commit()
         return consumer
 
     return factory
@@ -201,7 +201,9 @@ def create_identity(db_session):
     from core.identities import create_identity as create
 
     def factory(email: str | None = None, *, password: str = "password123", **kwargs):
-        return create(email=email or f"p{secrets.token_hex(3)}@example.com", password=password, **kwargs)
+        identity = create(email=email or f"p{secrets.token_hex(3)}@example.com", password=password, **kwargs)
+        db_session.commit()
+        return identity
 
     return factory
 
@@ -214,7 +216,7 @@ def create_staff(db_session, create_identity):
         identity = create_identity(email, password=password)
         with tenant_scope(tenant):
             add_staff(identity=identity, role=role)
-        db_session.flush()
+            db_session.commit()
         return identity
 
     return factory

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
 from core.tenancy import tenant_scope
 from runtime.services import ensure_app, rollback, save_draft
 
