@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from core.components import ENGINES, SYSTEM_PAGES, Colour, Component, Link, Range, Select, SettingField, Text, registry
+from core.components import ENGINES, SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
 
 SCHEMA_VERSION = 1
 MAX_PAGES = 40

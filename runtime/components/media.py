@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.components import BlockType, Checkbox, Component, Image, Link, Range, Select, SettingsSchema, Text, register
+from core.components import BlockType, Checkbox, Component, Image, Link, Range, SettingsSchema, Text, register
 
 
 class Slide(BlockType):
