@@ -129,8 +129,8 @@ def _ensure_demo(instance: Path) -> dict:
         logins = json.loads(path.read_text())
         if find_identity(logins["admin"]["email"]) is not None:
             return logins
-    logins = {"admin": {"email": "admin@tessera.localhost", "password": secrets.token_urlsafe(9)},
-              "owner": {"email": "owner@tessera.localhost", "password": secrets.token_urlsafe(9)},
+    logins = {"admin": {"email": "admin@example.com", "password": secrets.token_urlsafe(9)},
+              "owner": {"email": "owner@example.com", "password": secrets.token_urlsafe(9)},
               "tenant": "demo"}
     from core.identities import create_identity
     from core.passwords import hash_password

@@ -34,7 +34,7 @@ def signed_in_identity() -> Identity | None:
 
 
 def _to_login(endpoint: str):
-    return redirect(url_for(endpoint, next=request.full_path if request.method == "GET" else None))
+    return redirect(url_for(endpoint, next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 def admin_required(view):

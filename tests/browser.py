@@ -1,0 +1,77 @@
+"""Helpers for browser tests: a real `tessera run` server and headless Chromium (Playwright with
+the system browser). Tests that use them are skipped, with the reason, where either is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("TESSERA_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """`tessera run` on a free port with a fresh instance folder (SQLite, inline jobs)."""
+
+    def __init__(self, instance: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.instance = instance
+        env = {**os.environ, "TESSERA_INSTANCE_PATH": str(instance)}
+        for name in ("TESSERA_DATABASE_URL", "REDIS_URL", "TESSERA_S3_BUCKET"):
+            env.pop(name, None)
+        self.process = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", "run", "--port",
+                                         str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                time.sleep(0.2)
+        self.logins = json.loads((instance / "demo-logins.json").read_text())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process.stderr.close()
+
+
+def browser_or_skip():
+    """A started Playwright and a launched Chromium, or a skip saying what is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright (Python) is not installed")
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    return playwright, browser
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
