@@ -50,8 +50,12 @@ def _kw(label, default, help, kwargs):
 class Text(SettingField, fields.String):
     widget = "text"
 
-    def __init__(self, label, default="", *, max_length=200, help=None, **kwargs):
-        super().__init__(validate=validate.Length(max=max_length), **_kw(label, default, help, kwargs))
+    def __init__(self, label, default="", *, max_length=200, pattern: str | None = None, pattern_error: str = "",
+                 help=None, **kwargs):
+        validators = [validate.Length(max=max_length)]
+        if pattern:
+            validators.append(validate.Regexp(pattern, error=pattern_error or "Not in the expected form."))
+        super().__init__(validate=validators, **_kw(label, default, help, kwargs))
 
 
 class TextArea(Text):

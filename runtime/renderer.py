@@ -171,7 +171,7 @@ def render_sections(compiled: CompiledApp, page: PagePlan, tenant: TenantContext
             continue
         html = render_template(section.component.template, section=section, settings=section.settings,
                                blocks=section.blocks, data=data.get(section.id), ctx=ctx)
-        parts[section.id] = (Markup(f'<section class="t-section t-{section.type}" id="{section.id}" '
+        parts[section.id] = (Markup(f'<section class="t-section t-section--{section.type}" id="{section.id}" '
                                     f'data-section="{section.id}" data-type="{section.type}">')
                              + Markup(html) + Markup("</section>"))
     return parts, ctx

@@ -91,4 +91,4 @@ class Spacer(Component):
 
     @staticmethod
     def css(settings: dict) -> str:
-        return f"height:{settings['height']}px;" + (f"background:{settings['background']};" if settings["background"] else "")
+        return f"--spacer-height:{settings['height']}px;" + (f"background:{settings['background']};" if settings["background"] else "")
