@@ -14,6 +14,8 @@ from core.db import db, utcnow
 from core.events import HandledEvent, OutboxEvent
 from core.identities import StaffMember, add_staff
 from core.media import Media
+from engines.articles.models import Article
+from engines.articles.services import create_article
 from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
 from runtime.models import App, AppVersion
 from runtime.services import ensure_app, publish
@@ -39,6 +41,7 @@ FACTORIES = {
     App: lambda tag: ensure_app(name=tag),
     AppVersion: lambda tag: publish(note=tag),
     Media: lambda tag: _add(Media(key=f"t/{tag}.png", filename=f"{tag}.png", content_type="image/png", size=1)),
+    Article: lambda tag: create_article(title=tag),
 }
 
 

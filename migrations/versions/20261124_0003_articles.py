@@ -1,0 +1,45 @@
+"""articles
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24 01:22:41.480589
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from migrations.tenant_rls import enable_tenant_rls
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('articles',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('cover', sa.String(length=520), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', name='articlestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('author_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_articles_tenant_id_tenants'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_articles'))
+    )
+    with op.batch_alter_table('articles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_articles_tenant_id_status_published_at'), ['tenant_id', 'status', 'published_at'], unique=False)
+
+    enable_tenant_rls("articles")
+
+
+def downgrade():
+    with op.batch_alter_table('articles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_articles_tenant_id_status_published_at'))
+
+    op.drop_table('articles')
