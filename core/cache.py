@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import threading
 import time
 from typing import Any
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 
 
 class MemoryStamps:
+    """Stamps in this process (the embedded default: one process)."""
+
     def __init__(self):
         self._data: dict[int, dict[str, int]] = collections.defaultdict(dict)
         self._lock = threading.Lock()
@@ -32,28 +35,81 @@ class MemoryStamps:
             stamps = self._data[tenant_id]
             stamps[kind] = stamps.get(kind, 0) + 1
 
-    def set(self, tenant_id: int, kind: str, value: int) -> None:
-        with self._lock:
-            self._data[tenant_id][kind] = value
-
 
 class RedisStamps:
+    """Stamps in Redis, mirrored in every process so that a read costs no round trip: a bump
+    publishes the tenant id, and each process's listener thread drops that tenant from its
+    mirror. A generation counter stops a read that raced with a bump from storing the old value;
+    mirrored entries also expire after a few seconds, in case a message is lost."""
+
+    CHANNEL = "tessera:stamps"
+    SAFETY_SECONDS = 5.0
+
     def __init__(self, redis_url: str):
         import redis
 
         self.redis = redis.Redis.from_url(redis_url)
+        self._mirror: dict[int, tuple[float, dict[str, int]]] = {}
+        self._generation: dict[int, int] = collections.defaultdict(int)
+        self._lock = threading.Lock()
+        self._listening_in: int | None = None
 
     def _key(self, tenant_id: int) -> str:
         return f"tessera:stamps:{tenant_id}"
 
+    def _forget(self, tenant_id: int | None) -> None:
+        with self._lock:
+            if tenant_id is None:
+                self._mirror.clear()
+                for key in list(self._generation):
+                    self._generation[key] += 1
+            else:
+                self._mirror.pop(tenant_id, None)
+                self._generation[tenant_id] += 1
+
+    def _ensure_listener(self) -> None:
+        if self._listening_in == os.getpid():
+            return
+        with self._lock:
+            if self._listening_in == os.getpid():
+                return
+            self._listening_in = os.getpid()  # after a fork the child listens for itself
+            self._mirror.clear()
+        threading.Thread(target=self._listen, name="tessera-stamps", daemon=True).start()
+
+    def _listen(self) -> None:
+        import redis
+
+        while True:
+            try:
+                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.CHANNEL)
+                self._forget(None)  # whatever was published while we were not listening
+                for message in pubsub.listen():
+                    self._forget(int(message["data"]))
+            except (redis.RedisError, ValueError):
+                self._forget(None)
+                time.sleep(1)
+
     def all(self, tenant_id: int) -> dict[str, int]:
-        return {k.decode(): int(v) for k, v in self.redis.hgetall(self._key(tenant_id)).items()}
+        self._ensure_listener()
+        hit = self._mirror.get(tenant_id)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        generation = self._generation[tenant_id]
+        stamps = {k.decode(): int(v) for k, v in self.redis.hgetall(self._key(tenant_id)).items()}
+        with self._lock:
+            if self._generation[tenant_id] == generation:
+                self._mirror[tenant_id] = (now + self.SAFETY_SECONDS, stamps)
+        return stamps
 
     def bump(self, tenant_id: int, kind: str) -> None:
-        self.redis.hincrby(self._key(tenant_id), kind, 1)
-
-    def set(self, tenant_id: int, kind: str, value: int) -> None:
-        self.redis.hset(self._key(tenant_id), kind, value)
+        pipe = self.redis.pipeline()
+        pipe.hincrby(self._key(tenant_id), kind, 1)
+        pipe.publish(self.CHANNEL, tenant_id)
+        pipe.execute()
+        self._forget(tenant_id)
 
 
 class LRU:
@@ -77,6 +133,8 @@ class LRU:
             return value
 
     def set(self, key, value, *, expires_at: float | None = None) -> None:
+        if self.size == 0:
+            return
         with self._lock:
             self._data[key] = (expires_at, value)
             self._data.move_to_end(key)
@@ -93,7 +151,14 @@ def stamps():
 
 
 def page_cache() -> LRU:
+    """Rendered output (HTML pages, page API bodies); TESSERA_PAGE_CACHE_SIZE=0 turns it off."""
     return current_app.extensions["tessera_page_cache"]
+
+
+def compiled_cache() -> LRU:
+    """Compiled live versions, one per tenant and version: structure, not output, so it stays on
+    even when the page cache is off."""
+    return current_app.extensions["tessera_compiled_cache"]
 
 
 def bump_after_commit(tenant_id: int, kind: str) -> None:
@@ -121,3 +186,4 @@ def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.extensions["tessera_stamps"] = RedisStamps(redis_url) if redis_url else MemoryStamps()
     app.extensions["tessera_page_cache"] = LRU(app.config.get("PAGE_CACHE_SIZE", 4096))
+    app.extensions["tessera_compiled_cache"] = LRU(1024)

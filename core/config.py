@@ -67,6 +67,12 @@ def _stripe_key(value: str) -> str:
     return value
 
 
+def _cache_size(value: str) -> int:
+    if not value.isdigit() or int(value) > 1_000_000:
+        raise ConfigError(f"TESSERA_PAGE_CACHE_SIZE: expected a number of entries from 0 to 1000000, got {value!r}")
+    return int(value)
+
+
 def _instance_secret(instance_path: Path) -> str:
     """The embedded default keeps a generated secret in the instance folder, so sessions survive
     a restart without anyone having to choose a key."""
@@ -98,6 +104,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(env["SECRET_KEY"]) if env.get("SECRET_KEY") else _instance_secret(instance_path),
         "BASE_DOMAIN": _base_domain(env.get("TESSERA_BASE_DOMAIN") or "localhost"),
         "MEDIA_PATH": str(instance_path / "media"),
+        "PAGE_CACHE_SIZE": _cache_size(env.get("TESSERA_PAGE_CACHE_SIZE", "4096")),
     }
     if config["S3_ENDPOINT_URL"] and not config["S3_BUCKET"]:
         raise ConfigError("TESSERA_S3_ENDPOINT_URL: set TESSERA_S3_BUCKET too, or neither")

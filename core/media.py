@@ -44,7 +44,9 @@ def resolve_media(refs) -> dict[str, dict]:
     out: dict[str, dict] = {}
     if ids:
         store = storage()
-        for row in db.session.scalars(select(Media).where(Media.id.in_(ids), Media.deleted_at.is_(None))):
+        rows = db.session.execute(select(Media.id, Media.key, Media.thumbnail_key, Media.width, Media.height, Media.alt)
+                                  .where(Media.id.in_(ids), Media.deleted_at.is_(None)))
+        for row in rows:  # plain rows, not entities: this runs on every uncached page
             out[f"media:{row.id}"] = {"url": store.url(row.key),
                                       "thumbnail": store.url(row.thumbnail_key or row.key),
                                       "width": row.width, "height": row.height, "alt": row.alt}

@@ -7,6 +7,7 @@ The same plan and data feed the H5 page and the page API, so both show the same 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 from typing import Any
@@ -16,7 +17,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.cache import page_cache, stamps
+from core.cache import compiled_cache, page_cache, stamps
 from core.components import Component, Image, registry, sanitize_html
 from core.db import db, utcnow
 from core.media import resolve_media
@@ -60,9 +61,13 @@ class CompiledApp:
         return self.document["app"]
 
 
+@functools.cache
+def _image_fields(schema_class) -> tuple[str, ...]:
+    return tuple(name for name, field in schema_class().fields.items() if isinstance(field, Image))
+
+
 def _media_values(schema_class, settings: dict) -> list[str]:
-    return [settings.get(name) for name, field in schema_class().fields.items()
-            if isinstance(field, Image) and settings.get(name)]
+    return [settings[name] for name in _image_fields(schema_class) if settings.get(name)]
 
 
 def compile_document(document: dict, version: int | None) -> CompiledApp:
@@ -91,7 +96,7 @@ def compile_document(document: dict, version: int | None) -> CompiledApp:
 def live_app(tenant: TenantContext, tenant_stamps: dict[str, int]) -> CompiledApp | None:
     """The compiled live version, cached per (tenant, app stamp); None when nothing is published."""
     key = ("app", tenant.id, tenant_stamps.get("app", 0))
-    cache = page_cache()
+    cache = compiled_cache()
     compiled = cache.get(key)
     if compiled is None:
         row = db.session.execute(
@@ -126,6 +131,11 @@ class RenderContext:
 
     def image(self, ref: str | None) -> dict | None:
         return self.media.get(ref) if ref else None
+
+    @functools.cached_property
+    def sprite(self) -> str:
+        """The storefront's icon sprite (templates use `ctx.sprite ~ '#name'`)."""
+        return url_for("storefront.static", filename="icons.svg")
 
 
 def link_url(compiled: CompiledApp, ref: str | None, **params) -> str | None:
@@ -193,11 +203,15 @@ def output_key(kind: str, tenant: TenantContext, tenant_stamps: dict[str, int], 
             tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
 
 
-def cached_page(tenant: TenantContext, page_id: str, params: dict[str, str]):
-    """(html, etag) of a live page, or None when the page or the app does not exist."""
+def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str]):
+    """(html, etag) of a live page (the home page when `page_id` is None), or None when the page
+    or the app does not exist."""
     tenant_stamps = stamps().all(tenant.id)
     compiled = live_app(tenant, tenant_stamps)
-    if compiled is None or page_id not in compiled.pages:
+    if compiled is None:
+        return None
+    page_id = page_id or compiled.app["home"]
+    if page_id not in compiled.pages:
         return None
     page = compiled.pages[page_id]
     key = output_key("html", tenant, tenant_stamps, page, params)

@@ -44,15 +44,11 @@ def _not_published():
 
 
 def home():
-    tenant = current_tenant()
-    compiled = live_app(tenant, stamps().all(tenant.id))
-    if compiled is None:
-        return _not_published()
-    return page(compiled.app["home"])
+    return page(None)
 
 
 @bp.get("/p/<page_id>")
-def page(page_id: str):
+def page(page_id: str | None):
     tenant = current_tenant()
     found = cached_page(tenant, page_id, _params())
     if found is None:
