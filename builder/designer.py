@@ -29,7 +29,7 @@ from runtime.services import (diff_versions, ensure_app, get_version, list_versi
                               publish, publish_warnings, rollback, save_draft)
 
 bp = Blueprint("designer", __name__, url_prefix="/merchant/designer", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+               static_folder="static/designer", static_url_path="/static")
 
 register_permission("design.edit", _l("Design and publish the mini-program"), roles=(Role.MANAGER,))
 register_nav("designer.index", _l("Designer"), icon="layout-dashboard", permission="design.edit", order=10)

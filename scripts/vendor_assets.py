@@ -27,6 +27,10 @@ PACKAGES = {
         "dist/fonts/tabler-icons.woff2": "tabler-icons/fonts/tabler-icons.woff2",
         "LICENSE": "tabler-icons/LICENSE",
     },
+    "sortablejs@1.15.7": {
+        "Sortable.min.js": "sortable/Sortable.min.js",
+        "LICENSE": "sortable/LICENSE",
+    },
     "weui@2.6.26": {
         "dist/style/weui.min.css": "weui/weui.min.css",
         "LICENSE.txt": "weui/LICENSE.txt",
