@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from core import audit
 from core.api import load_json
 from core.backoffice import register_nav
-from core.components import SYSTEM_PAGES, registry
+from core.components import ENGINES, SYSTEM_PAGES, registry
 from core.db import db
 from core.errors import APIError
 from core.media import Media, delete_media, list_media, media_json, upload_media
@@ -58,10 +58,6 @@ class RollbackIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-def _available_components(document: dict) -> list[dict]:
-    return [c.descriptor() for c in registry.available(document["app"]["engines"])]
-
-
 def _version_json(version) -> dict:
     return {"number": version.number, "note": version.note, "author": version.author,
             "published_at": version.published_at.isoformat(), "restored_from": version.restored_from}
@@ -73,7 +69,10 @@ def index():
     app = ensure_app(name=g.shop.name)
     db.session.commit()
     state = {"document": app.draft, "revision": app.revision, "published": app.published_number,
-             "components": _available_components(app.draft),
+             # Every type: the palette shows those whose engine the document enables, and turning
+             # a feature on in the designer brings its components in without a reload.
+             "components": [c.descriptor() for c in registry.all()],
+             "engines": [{"name": name, "label": str(engine["label"])} for name, engine in ENGINES.items()],
              "page_kinds": [{"kind": k, "label": str(p.label), "main": p.main, "engine": p.engine}
                             for k, p in SYSTEM_PAGES.items()],
              "urls": {"draft": url_for(".draft"), "render": url_for(".render"), "publish": url_for(".publish_draft"),

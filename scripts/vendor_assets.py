@@ -27,6 +27,11 @@ PACKAGES = {
         "dist/fonts/tabler-icons.woff2": "tabler-icons/fonts/tabler-icons.woff2",
         "LICENSE": "tabler-icons/LICENSE",
     },
+    "quill@2.0.3": {
+        "dist/quill.js": "quill/quill.js",
+        "dist/quill.snow.css": "quill/quill.snow.css",
+        "LICENSE": "quill/LICENSE",
+    },
     "sortablejs@1.15.7": {
         "Sortable.min.js": "sortable/Sortable.min.js",
         "LICENSE": "sortable/LICENSE",

@@ -164,7 +164,7 @@ def test_a_stale_second_tab_is_told(server, browser):
     second.goto(server.url + "/merchant/designer/")
     second.frame_locator("[data-frame]").locator("[data-section]").first.wait_for()
     first.frame_locator("[data-frame]").locator('[data-section="intro"]').click()
-    first.locator("[data-inspector] .dz-richtext").click()
+    first.locator("[data-inspector] .ql-editor").click()
     first.keyboard.type(" First tab.")
     saved(first)
     second.frame_locator("[data-frame]").locator('[data-section="notice"]').click()
@@ -174,3 +174,22 @@ def test_a_stale_second_tab_is_told(server, browser):
     assert "Second tab" not in json.dumps(draft(first)["document"])
     shot(second, "designer-conflict")
     first.context.close()
+
+
+def test_features_pages_from_presets_and_articles(server, browser):
+    page = open_designer(browser, server)
+    assert page.locator('[data-component="article_list"]').count() == 0
+    page.click('[data-tab="theme"]')
+    page.check('[data-engine="articles"]')
+    page.click('[data-tab="add"]')
+    assert page.locator('[data-component="article_list"]').count() == 1
+    page.click('[data-tab="pages"]')
+    page.fill("[data-add-page] input[name=title]", "Article")
+    page.select_option("[data-add-page] select[name=preset]", "article")
+    page.click("[data-add-page] button[type=submit]")
+    saved(page)
+    document = draft(page)["document"]
+    assert "articles" in document["app"]["engines"]
+    assert document["pages"]["article"]["kind"] == "article"
+    assert list(document["pages"]["article"]["sections"].values())[0]["type"] == "article_detail"
+    page.context.close()

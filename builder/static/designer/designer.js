@@ -220,6 +220,7 @@
     var query = ($("[data-palette-search]").value || "").toLowerCase();
     var groups = {};
     state.components.forEach(function (c) {
+      if (c.engine && doc.app.engines.indexOf(c.engine) < 0) return;
       if (c.pages && c.pages.indexOf(page().kind || "custom") < 0) return;
       if (query && (c.label + " " + c.type).toLowerCase().indexOf(query) < 0) return;
       (groups[c.group] = groups[c.group] || []).push(c);
@@ -467,19 +468,16 @@
   }
 
   function richText(html, set) {
-    var editor = el("div", { "class": "dz-richtext", contenteditable: "true", role: "textbox", "aria-multiline": "true" });
-    editor.innerHTML = html; // the server sanitises what it stores; this HTML came from it
-    function command(name, arg) { editor.focus(); document.execCommand(name, false, arg); set(editor.innerHTML); }
-    var bar = el("div", { "class": "dz-rt-bar" }, [
-      el("button", { type: "button", "class": "btn btn-sm", title: "Bold", onclick: function () { command("bold"); } }, [icon("bold")]),
-      el("button", { type: "button", "class": "btn btn-sm", title: "Italic", onclick: function () { command("italic"); } }, [icon("italic")]),
-      el("button", { type: "button", "class": "btn btn-sm", title: "List", onclick: function () { command("insertUnorderedList"); } }, [icon("list")]),
-      el("button", { type: "button", "class": "btn btn-sm", title: "Heading", onclick: function () { command("formatBlock", "h3"); } }, [icon("heading")]),
-      el("button", { type: "button", "class": "btn btn-sm", title: "Link", onclick: function () {
-        var url = window.prompt("https://"); if (url) command("createLink", url); } }, [icon("link")])
-    ]);
-    editor.addEventListener("input", function () { set(editor.innerHTML); });
-    return el("div", {}, [bar, editor]);
+    // Quill (vendored). What it produces is sanitised again by the server on save and on render.
+    var holder = el("div", { "class": "dz-quill" });
+    Promise.resolve().then(function () {
+      var quill = new Quill(holder, { theme: "snow", modules: { toolbar: [
+        ["bold", "italic", "underline"], [{ header: [2, 3, false] }], [{ list: "ordered" }, { list: "bullet" }],
+        ["link", "blockquote"], ["clean"]] } });
+      quill.clipboard.dangerouslyPasteHTML(html, "silent"); // HTML the server sanitised before storing it
+      quill.on("text-change", function (delta, old, source) { if (source === "user") set(quill.getSemanticHTML()); });
+    });
+    return el("div", { "class": "dz-quill-wrap" }, [holder]);
   }
 
   function mediaField(value, set, kind) {
@@ -656,15 +654,30 @@
     event.preventDefault();
     var title = event.target.title.value.trim();
     if (!title) return;
+    var preset = PAGE_PRESETS[event.target.preset.value] || PAGE_PRESETS.blank;
+    if (preset.engine && doc.app.engines.indexOf(preset.engine) < 0) { setStatus(T.needs_feature, true); return; }
     var base = title.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 30) || "page";
     if (!/^[a-z]/.test(base)) base = "p_" + base;
     var id = base, n = 2;
     while (doc.pages[id]) id = base + "_" + (n++);
-    change(function () { doc.pages[id] = { title: title.slice(0, 40), sections: {}, order: [] }; });
+    change(function () {
+      var newPage = { title: title.slice(0, 40), sections: clone(preset.sections), order: Object.keys(preset.sections) };
+      if (preset.kind) newPage.kind = preset.kind;
+      doc.pages[id] = newPage;
+    });
     event.target.reset();
     switchPage(id);
   });
 
+  // What "Add page" starts from; system pages carry their required main section.
+  var PAGE_PRESETS = {
+    blank: { sections: {} },
+    about: { sections: { s_title: { type: "title", settings: { text: "About us" } }, s_text: { type: "rich_text", settings: {} },
+                         s_store: { type: "store_info", settings: {} } } },
+    contact: { sections: { s_contact: { type: "contact", settings: {} }, s_store: { type: "store_info", settings: {} } } },
+    news: { engine: "articles", sections: { s_news: { type: "article_list", settings: { count: 10 } } } },
+    article: { engine: "articles", kind: "article", sections: { main: { type: "article_detail", settings: {} } } }
+  };
   var THEME = [
     { id: "primary", widget: "colour", label: "Primary" }, { id: "accent", widget: "colour", label: "Accent" },
     { id: "background", widget: "colour", label: "Background" }, { id: "text", widget: "colour", label: "Text" },
@@ -675,6 +688,21 @@
     var box = $("[data-theme]");
     box.textContent = "";
     box.appendChild(fieldsFor(THEME, function () { return doc.app.theme; }, "app.theme", []));
+    var features = el("div", { "class": "dz-fields", "data-path": "app.engines" }, [el("h4", { text: T.features })]);
+    state.engines.forEach(function (engine) {
+      var box = el("input", { type: "checkbox", "class": "form-check-input", "data-engine": engine.name });
+      box.checked = doc.app.engines.indexOf(engine.name) >= 0;
+      box.addEventListener("change", function () {
+        change(function () {
+          doc.app.engines = doc.app.engines.filter(function (e) { return e !== engine.name; });
+          if (box.checked) doc.app.engines.push(engine.name);
+        });
+        renderPalette();
+      });
+      features.appendChild(el("label", { "class": "form-check" }, [box, el("span", { "class": "form-check-label", text: engine.label })]));
+    });
+    showFieldError(features);
+    box.appendChild(features);
     var tabs = $("[data-tabbar]");
     tabs.textContent = "";
     doc.app.tabbar.forEach(function (tab, index) {
