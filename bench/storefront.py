@@ -4,8 +4,9 @@
     python bench/storefront.py [--workers 2] [--seconds 10] [--connections 32]
 
 Builds a fresh PostgreSQL database (`tessera_bench`), publishes a home page of 16 sections with
-real media, then drives with wrk: hello-world, the cached storefront page, and the same page with
-the page cache disabled (every request compiles the live version and renders all sections).
+real media and articles, and a page of 10 basic sections, then drives with wrk: hello-world, the
+cached home page, the page API, and both pages with the page cache disabled (every request loads
+the sections' data and renders every section).
 Multi-worker gunicorn needs Redis for the stamps (REDIS_URL, database 14 here). Prints a Markdown
 table: requests/s, p50, p99 and the ratio to hello-world. Targets: cached ≥ 50%, uncached ≥ 15%."""
 
@@ -23,6 +24,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Gunicorn, fresh_database, row, wrk  # noqa: E402
 
 REDIS = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/14")
+
+
+# A 10-section page of the basic library only: no component on it reads engine data.
+BASIC = {
+    "notice": {"type": "notice_bar"}, "title": {"type": "title", "settings": {"text": "Welcome"}},
+    "text": {"type": "rich_text"}, "nav": {"type": "nav_grid", "blocks": {f"n{i}": {"type": "nav_item"} for i in range(4)},
+                                          "block_order": [f"n{i}" for i in range(4)]},
+    "divider": {"type": "divider"}, "tabs": {"type": "tabs", "blocks": {"t1": {"type": "tab"}}, "block_order": ["t1"]},
+    "contact": {"type": "contact", "settings": {"phone": "400-800-1234"}}, "store": {"type": "store_info"},
+    "spacer": {"type": "spacer"}, "search": {"type": "search_bar"},
+}
 
 
 def build_shop(database_url: str, instance: Path) -> None:
@@ -79,6 +91,7 @@ def build_shop(database_url: str, instance: Path) -> None:
                                 "tabbar": [{"page": "home", "label": "Home"}, {"page": "about", "label": "About", "icon": "shop"}]},
                         "pages": {"home": {"title": "Home", "sections": sections, "order": list(sections)},
                                   "about": {"title": "About", "sections": {}, "order": []},
+                                  "basic": {"title": "Basic", "sections": BASIC, "order": list(BASIC)},
                                   "article": {"title": "Article", "kind": "article",
                                               "sections": {"main": {"type": "article_detail"}}, "order": ["main"]}}}
             save_draft(document=document, revision=ensure_app().revision)
@@ -116,6 +129,7 @@ def main() -> None:
         shop.wait("/s/bench/")
         wrk(shop.url + "/s/bench/", seconds=2, connections=args.connections)
         results.append(("Storefront home, cache disabled", wrk(shop.url + "/s/bench/", **run)))
+        results.append(("10 basic sections, cache disabled", wrk(shop.url + "/s/bench/p/basic", **run)))
     base = results[0][1]["rps"]
     print(f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} -d{args.seconds}s, "
           f"{os.cpu_count()} cores; 16-section page, PostgreSQL, Redis stamps")
