@@ -348,6 +348,15 @@ def app_import(slug: str, file, publish_it: bool, note: str):
                 click.echo(f"warning: {warning}", err=True)
 
 
+@app_group.command("schema")
+def app_schema():
+    """Print the JSON Schema of the app document (generated from the validating definitions)."""
+    from runtime.document import json_schema
+
+    with _app_context():
+        click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
 @main.group()
 def components():
     """Page component types."""

@@ -60,3 +60,9 @@ def test_components_list_prints_the_designer_descriptors(tessera):
     assert spacer["settings"][0] == {"id": "height", "widget": "range", "label": "Height", "default": 16,
                                      "min": 4, "max": 120, "step": 1, "unit": "px"}
     assert "spacer" in tessera("components", "list").output
+
+
+def test_app_schema_prints_the_json_schema(tessera):
+    schema = json.loads(tessera("app", "schema").output)
+    assert schema["title"] == "Tessera app document"
+    assert "pages" in schema["properties"]
