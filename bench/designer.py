@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import Server, browser_or_skip  # noqa: E402
+from tests.browser import Server, browser_or_skip, sign_in_merchant  # noqa: E402
 
 TYPES = ["title", "rich_text", "notice_bar", "banner", "image", "nav_grid", "image_grid", "divider", "spacer",
          "store_info", "contact", "tabs", "video", "hotspot_image", "search_bar"]
@@ -57,11 +57,7 @@ def main() -> None:
     playwright, browser = browser_or_skip()
     try:
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-        page.goto(server.url + "/merchant/login")
-        page.fill("input[name=email]", server.logins["owner"]["email"])
-        page.fill("input[name=password]", server.logins["owner"]["password"])
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        sign_in_merchant(page, server)
         page.goto(server.url + "/merchant/designer/")
         page.frame_locator("[data-frame]").locator("[data-section]").first.wait_for()
         revision = page.evaluate("window.tesseraDesigner.revision")

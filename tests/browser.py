@@ -75,3 +75,12 @@ def browser_or_skip():
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_merchant(page, server: Server, email: str | None = None, password: str | None = None) -> None:
+    """Sign in to the back office in a browser page (the demo owner by default)."""
+    page.goto(server.url + "/merchant/login")
+    page.fill("input[name=email]", email or server.logins["owner"]["email"])
+    page.fill("input[name=password]", password or server.logins["owner"]["password"])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

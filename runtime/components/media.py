@@ -59,14 +59,11 @@ class ImageComponent(Component):
         return f"--image-margin:{settings['margin']}px;"
 
 
-class Cell(BlockType):
+class Cell(Slide):
+    """A picture of the image cube: the same settings as a banner slide."""
+
     type = "cell"
     label = _l("Picture")
-
-    class Settings(SettingsSchema):
-        image = Image(_l("Image"))
-        alt = Text(_l("Description for screen readers"), "", max_length=120)
-        link = Link(_l("Link"))
 
 
 @register

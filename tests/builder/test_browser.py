@@ -7,28 +7,13 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import Server, browser_or_skip, shot
+from tests.browser import shot
 
 pytestmark = pytest.mark.live
 
 
 def at(path):
     return lambda url: urlparse(url).path == path
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("browser-instance"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright, launched = browser_or_skip()
-    yield launched
-    launched.close()
-    playwright.stop()
 
 
 def test_console_then_back_office(server, browser):

@@ -9,34 +9,15 @@ import time
 
 import pytest
 
-from tests.browser import Server, browser_or_skip, shot
+from tests.browser import shot, sign_in_merchant
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("designer-instance"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright, launched = browser_or_skip()
-    yield launched
-    launched.close()
-    playwright.stop()
 
 
 def open_designer(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    page.goto(server.url + "/merchant/login")
-    page.fill("input[name=email]", server.logins["owner"]["email"])
-    page.fill("input[name=password]", server.logins["owner"]["password"])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in_merchant(page, server)
     page.goto(server.url + "/merchant/designer/")
     page.frame_locator("[data-frame]").locator("[data-section]").first.wait_for()
     return page
