@@ -49,6 +49,6 @@ def require_consumer() -> Consumer:
     return consumer
 
 
-def api_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+def api_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
     """A blueprint under /api/v1 whose views need a tenant (see core.resolution)."""
-    return Blueprint(name, import_name, url_prefix=API_PREFIX + url_prefix)
+    return Blueprint(name, import_name, url_prefix=API_PREFIX + url_prefix, **kwargs)

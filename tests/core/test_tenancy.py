@@ -16,6 +16,8 @@ from core.identities import StaffMember, add_staff
 from core.media import Media
 from engines.articles.models import Article
 from engines.articles.services import create_article
+from engines.catalog.models import Category, Item, Sku
+from engines.catalog.services import create_category, create_item
 from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
 from runtime.models import App, AppVersion
 from runtime.services import ensure_app, publish
@@ -42,6 +44,10 @@ FACTORIES = {
     AppVersion: lambda tag: publish(note=tag),
     Media: lambda tag: _add(Media(key=f"t/{tag}.png", filename=f"{tag}.png", content_type="image/png", size=1)),
     Article: lambda tag: create_article(title=tag),
+    Category: lambda tag: create_category(name=tag),
+    Item: lambda tag: create_item(kind="physical", name=tag, price=100),
+    Sku: lambda tag: db.session.scalars(select(Sku).where(
+        Sku.item_id == create_item(kind="physical", name=tag, price=100).id)).one(),
 }
 
 

@@ -1,0 +1,118 @@
+"""Page components of the catalog: the item grid and the item page (a system page whose main
+section shows one item with its SKU choice)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
+                             register, register_engine, register_system_page)
+from core.media import resolve_media
+from core.money import Money
+from engines.catalog.services import list_on_sale, on_sale_by_ids, skus_by_item
+
+register_engine("catalog", _l("Catalog"))
+register_system_page(SystemPage("item", _l("Item"), main="item_detail", engine="catalog"))
+
+
+class PickItem(BlockType):
+    type = "pick"
+    label = _l("Item")
+
+    class Settings(SettingsSchema):
+        item = Reference(_l("Item"), "item")
+
+
+def _card(item, skus, currency: str) -> dict:
+    prices = sorted(s.price for s in skus) or [0]
+    low, high = Money(prices[0], currency), Money(prices[-1], currency)
+    return {"id": str(item.id), "name": item.name, "subtitle": item.subtitle, "image": (item.images or [""])[0],
+            "price": low.format() if low == high else f"{low.format()}–{high.format()}",
+            "sold_out": all(s.stock == 0 for s in skus)}
+
+
+@register
+class ItemGrid(Component):
+    type = "item_grid"
+    label = _l("Item grid")
+    group = "commerce"
+    icon = "layout-grid"
+    engine = "catalog"
+    template = "components/item_grid.html"
+    blocks = {"pick": PickItem}
+    max_blocks = 20
+    data_kinds = ("catalog",)
+
+    class Settings(SettingsSchema):
+        title = Text(_l("Title"), "", max_length=40)
+        source = Select(_l("Items"), [("newest", _l("The newest")), ("best_selling", _l("Best-selling")),
+                                      ("category", _l("A category")), ("picked", _l("Hand-picked"))], "newest")
+        category = Reference(_l("Category"), "category")
+        count = Range(_l("How many"), 6, min=1, max=20)
+        columns = Range(_l("Columns"), 2, min=1, max=3)
+        show_price = Checkbox(_l("Show prices"), True)
+
+    @staticmethod
+    def css(settings: dict) -> str:
+        return f"--grid-columns:{settings['columns']};"
+
+    def load(self, ctx, sections):
+        """One query per source kind on the page (not per section), one for all their SKUs."""
+        items_by_section, wanted = {}, set()
+        newest = best = None
+        for section in sections:
+            settings = section["settings"]
+            if settings["source"] == "newest":
+                newest = newest or list_on_sale(limit=20)[0]
+                items_by_section[section["id"]] = newest[: settings["count"]]
+            elif settings["source"] == "best_selling":
+                best = best or list_on_sale(limit=20, order="best_selling")[0]
+                items_by_section[section["id"]] = best[: settings["count"]]
+            elif settings["source"] == "category" and settings["category"]:
+                items_by_section[section["id"]] = list_on_sale(limit=settings["count"],
+                                                               category_id=int(settings["category"].split(":")[1]))[0]
+            else:
+                ids = [int(section["blocks"][b]["settings"]["item"].split(":")[1]) for b in section["block_order"]
+                       if section["blocks"][b]["settings"]["item"]]
+                wanted.update(ids)
+                items_by_section[section["id"]] = ids
+        picked = on_sale_by_ids(sorted(wanted))
+        for sid, rows in items_by_section.items():
+            if rows and isinstance(rows[0], int):
+                items_by_section[sid] = [picked[i] for i in rows if i in picked]
+        every = {i.id: i for rows in items_by_section.values() for i in rows}
+        skus = skus_by_item(list(every))
+        images = {i.images[0] for i in every.values() if i.images}
+        ctx.media.update(resolve_media([r for r in images if r not in ctx.media]))
+        currency = ctx.tenant.currency
+        return {sid: [_card(i, skus[i.id], currency) for i in rows] for sid, rows in items_by_section.items()}
+
+
+@register
+class ItemDetail(Component):
+    type = "item_detail"
+    label = _l("Item")
+    group = "commerce"
+    icon = "package"
+    engine = "catalog"
+    pages = ("item",)
+    limit = 1
+    template = "components/item_detail.html"
+    data_kinds = ("catalog",)
+
+    class Settings(SettingsSchema):
+        show_stock = Checkbox(_l("Show stock left"), True)
+
+    def load(self, ctx, sections):
+        raw = ctx.params.get("id", "")
+        item = on_sale_by_ids([int(raw)]).get(int(raw)) if raw.isdigit() and len(raw) <= 18 else None
+        if item is None:
+            return {s["id"]: None for s in sections}
+        skus = skus_by_item([item.id])[item.id]
+        ctx.media.update(resolve_media([r for r in item.images if r not in ctx.media]))
+        currency = ctx.tenant.currency
+        data = {**_card(item, skus, currency), "images": item.images, "description": item.description,
+                "options": item.options, "option_groups": item.option_groups, "kind": item.kind.value,
+                "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock,
+                          "price": Money(s.price, currency).format()} for s in skus]}
+        return {s["id"]: data for s in sections}

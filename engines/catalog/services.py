@@ -1,0 +1,269 @@
+"""The write path of the catalog (and the reads other engines use). Every function runs in the
+caller's transaction, refuses bad input with field errors, and invalidates the cached pages that
+show catalog data once the transaction commits. Stock changes are conditional updates: stock
+never goes below zero, whatever runs at the same time."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select, update
+
+from core.cache import bump_after_commit
+from core.components import MEDIA_REF, sanitize_html
+from core.db import db, utcnow
+from core.errors import APIError, register_codes
+from core.tenancy import current_tenant_id
+from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
+
+register_codes({
+    "out_of_stock": (409, "Not enough stock left."),
+    "not_on_sale": (409, "This item is not on sale."),
+})
+
+MAX_SKUS = 200
+
+
+class OptionDimension(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    values = fields.List(fields.String(validate=validate.Length(min=1, max=30)), required=True,
+                         validate=validate.Length(min=1, max=30))
+
+
+class GroupChoice(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    price = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+
+
+class OptionGroup(Schema):
+    """A dish's option group: 'Spiciness' (choose 1), 'Add-ons' (choose up to 3, priced)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    min = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=20))
+    max = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=20))
+    choices = fields.List(fields.Nested(GroupChoice), required=True, validate=validate.Length(min=1, max=30))
+
+
+@dataclass
+class SkuInput:
+    price: int
+    stock: int = 0
+    options: dict = field(default_factory=dict)
+    code: str | None = None
+    image: str = ""
+    weight_grams: int | None = None
+
+
+def _changed() -> None:
+    bump_after_commit(current_tenant_id(), "catalog")
+
+
+# -- categories --------------------------------------------------------------------------------
+
+def create_category(*, name: str, parent_id: int | None = None, sort_order: int = 0, image: str = "") -> Category:
+    """A category, top-level or under a top-level one (two levels at most)."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 60:
+        raise APIError("invalid_input", fields={"name": ["Give the category a name of at most 60 characters."]})
+    if parent_id is not None:
+        parent = Category.get(parent_id)
+        if parent is None:
+            raise APIError("invalid_input", fields={"parent_id": ["There is no such category."]})
+        if parent.parent_id is not None:
+            raise APIError("invalid_input", fields={"parent_id": ["Categories have two levels at most."]})
+    if db.session.scalar(select(Category.id).where(Category.name == name, Category.parent_id.is_(None) if parent_id is None
+                                                   else Category.parent_id == parent_id)):
+        raise APIError("already_exists", "A category with this name exists here.", fields={"name": ["Taken."]})
+    category = Category(name=name, parent_id=parent_id, sort_order=sort_order, image=image)
+    db.session.add(category)
+    db.session.flush()
+    _changed()
+    return category
+
+
+def category_path(path: str) -> Category:
+    """The category at 'Drinks/Tea', created as needed (the CSV import's way)."""
+    parts = [p.strip() for p in path.split("/") if p.strip()]
+    if not 1 <= len(parts) <= 2:
+        raise APIError("invalid_input", fields={"category": ["Use 'Category' or 'Category/Subcategory'."]})
+    parent = None
+    for name in parts:
+        statement = select(Category).where(Category.name == name)
+        statement = statement.where(Category.parent_id.is_(None) if parent is None else Category.parent_id == parent.id)
+        found = db.session.scalar(statement)
+        parent = found or create_category(name=name, parent_id=parent.id if parent else None)
+    return parent
+
+
+def category_tree() -> list[dict]:
+    rows = list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.id)))
+    tops = [{"id": str(c.id), "name": c.name, "image": c.image, "children": []} for c in rows if c.parent_id is None]
+    by_id = {t["id"]: t for t in tops}
+    for c in rows:
+        if c.parent_id is not None and str(c.parent_id) in by_id:
+            by_id[str(c.parent_id)]["children"].append({"id": str(c.id), "name": c.name, "image": c.image})
+    return tops
+
+
+# -- items -------------------------------------------------------------------------------------
+
+def _validate_item(*, kind: str, name: str, category_id: int | None, images: list, options: list, option_groups: list,
+                   skus: list[SkuInput]) -> dict:
+    errors: dict[str, list] = {}
+    try:
+        kind = ItemKind(kind)
+    except ValueError:
+        errors["kind"] = [f"Use one of {', '.join(k.value for k in ItemKind)}."]
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 120:
+        errors["name"] = ["Give the item a name of at most 120 characters."]
+    if category_id is not None and Category.get(category_id) is None:
+        errors["category_id"] = ["There is no such category."]
+    if any(not isinstance(i, str) or not MEDIA_REF.match(i) for i in images or []) or len(images or []) > 9:
+        errors["images"] = ["Up to 9 images from the media library (media:<id>) or https addresses."]
+    try:
+        options = OptionDimension(many=True).load(options or [])
+        option_groups = OptionGroup(many=True).load(option_groups or [])
+    except ValidationError as error:
+        errors["options"] = [str(error.messages)]
+    if options and kind != ItemKind.PHYSICAL:
+        errors["options"] = ["Only physical items have option dimensions; dishes use option groups."]
+    if option_groups and kind != ItemKind.DISH:
+        errors["option_groups"] = ["Only dishes have option groups."]
+    if not skus:
+        errors["skus"] = ["An item needs a price."]
+    for index, sku in enumerate(skus):
+        if type(sku.price) is not int or sku.price < 0:
+            errors[f"skus.{index}.price"] = ["Prices are whole minor units (cents), zero or more."]
+        if type(sku.stock) is not int or sku.stock < 0:
+            errors[f"skus.{index}.stock"] = ["Stock is a whole number, zero or more."]
+        if sku.code is not None and not 1 <= len(sku.code) <= 64:
+            errors[f"skus.{index}.code"] = ["Codes are 1 to 64 characters."]
+    codes = [s.code for s in skus if s.code]
+    if len(set(codes)) != len(codes):
+        errors["skus"] = ["Two variants share a code."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    return {"kind": kind, "name": name, "options": options, "option_groups": option_groups}
+
+
+def variants(options: list[dict]) -> list[dict]:
+    """Every combination of option values, in order: Size S|M × Colour Red|Blue → 4."""
+    if not options:
+        return [{}]
+    names = [o["name"] for o in options]
+    combos = [dict(zip(names, values)) for values in itertools.product(*(o["values"] for o in options))]
+    if len(combos) > MAX_SKUS:
+        raise APIError("invalid_input", fields={"options": [f"At most {MAX_SKUS} variants; these options make {len(combos)}."]})
+    return combos
+
+
+def create_item(*, kind: str, name: str, price: int, stock: int = 0, category_id: int | None = None, subtitle: str = "",
+                description: str = "", images: list | None = None, options: list | None = None,
+                option_groups: list | None = None, status: str = ItemStatus.DRAFT, sku_code: str | None = None,
+                skus: list[SkuInput] | None = None) -> Item:
+    """An item with one SKU per combination of its options (all at `price` and `stock`, unless
+    `skus` says otherwise per combination)."""
+    combos = variants(OptionDimension(many=True).load(options or []) if options else [])
+    skus = skus or [SkuInput(price=price, stock=stock, options=c, code=sku_code if len(combos) == 1 else None)
+                    for c in combos]
+    clean = _validate_item(kind=kind, name=name, category_id=category_id, images=images or [], options=options or [],
+                           option_groups=option_groups or [], skus=skus)
+    try:
+        status = ItemStatus(status)
+    except ValueError:
+        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(s.value for s in ItemStatus)}."]}) from None
+    item = Item(kind=clean["kind"], name=clean["name"], subtitle=(subtitle or "")[:200],
+                description=sanitize_html(description or ""), images=images or [], category_id=category_id,
+                status=status, options=clean["options"], option_groups=clean["option_groups"])
+    codes = [s.code for s in skus if s.code]
+    if codes and db.session.scalar(select(Sku.code).where(Sku.code.in_(codes)).limit(1)):
+        # A race between two imports still ends at the unique key, as a 409 conflict.
+        raise APIError("already_exists", "Another item uses this SKU code.", fields={"sku_code": ["Taken."]})
+    db.session.add(item)
+    db.session.flush()
+    for position, sku in enumerate(skus):
+        db.session.add(Sku(item_id=item.id, options=sku.options, code=sku.code or None, price=sku.price, stock=sku.stock,
+                           image=sku.image, weight_grams=sku.weight_grams, position=position))
+    db.session.flush()
+    _changed()
+    return item
+
+
+def set_status(*, item_ids: list[int], status: str) -> int:
+    """Put items on or off sale in bulk; returns how many changed."""
+    status = ItemStatus(status)
+    result = db.session.execute(update(Item).where(Item.id.in_(item_ids), Item.deleted_at.is_(None), Item.status != status)
+                                .values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False))
+    _changed()
+    return result.rowcount
+
+
+def delete_item(item: Item) -> None:
+    item.deleted_at = item.deleted_at or utcnow()
+    _changed()
+
+
+# -- stock -------------------------------------------------------------------------------------
+
+def reserve_stock(*, sku_id: int, quantity: int) -> None:
+    """Take `quantity` from a SKU's stock, or refuse with 409 out_of_stock; never below zero,
+    however many checkouts run at once (one conditional UPDATE)."""
+    if type(quantity) is not int or quantity < 1:
+        raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
+    taken = db.session.execute(update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity)
+                               .values(stock=Sku.stock - quantity).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
+    _changed()
+
+
+def release_stock(*, sku_id: int, quantity: int) -> None:
+    """Give stock back (an unpaid order cancelled, goods returned)."""
+    db.session.execute(update(Sku).where(Sku.id == sku_id).values(stock=Sku.stock + quantity)
+                       .execution_options(synchronize_session=False))
+    _changed()
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+def _on_sale():
+    return select(Item).where(Item.status == ItemStatus.ON_SALE, Item.deleted_at.is_(None))
+
+
+def skus_by_item(item_ids: list[int]) -> dict[int, list[Sku]]:
+    """The SKUs of many items in one query."""
+    out: dict[int, list[Sku]] = {i: [] for i in item_ids}
+    if item_ids:
+        for sku in db.session.scalars(select(Sku).where(Sku.item_id.in_(item_ids)).order_by(Sku.position, Sku.id)):
+            out[sku.item_id].append(sku)
+    return out
+
+
+def list_on_sale(*, limit: int = 20, before: int | None = None, category_id: int | None = None, kind: str | None = None,
+                 query: str | None = None, order: str = "newest") -> tuple[list[Item], int | None]:
+    """Items on sale, keyset-paged by id (newest first) or by sales then id (best-selling)."""
+    statement = _on_sale().limit(limit + 1)
+    if category_id is not None:
+        children = select(Category.id).where(Category.parent_id == category_id)
+        statement = statement.where((Item.category_id == category_id) | Item.category_id.in_(children))
+    if kind:
+        statement = statement.where(Item.kind == kind)
+    if query:
+        statement = statement.where(Item.name.ilike(f"%{query.strip()[:60]}%"))
+    if order == "best_selling":
+        statement = statement.order_by(Item.sales_count.desc(), Item.id.desc())
+    else:
+        statement = statement.order_by(Item.id.desc())
+        if before:
+            statement = statement.where(Item.id < before)
+    rows = list(db.session.scalars(statement))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit and order != "best_selling" else None
+
+
+def on_sale_by_ids(ids: list[int]) -> dict[int, Item]:
+    if not ids:
+        return {}
+    return {i.id: i for i in db.session.scalars(_on_sale().where(Item.id.in_(ids)))}
