@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.articles.admin import bp as articles_admin_bp
     from engines.articles.api import bp as articles_api_bp
     from engines.catalog import components as _catalog_components  # noqa: F401  registers its components
+    from engines.catalog.admin import bp as catalog_admin_bp
     from engines.catalog.api import bp as catalog_api_bp
     from tenants.console import bp as console_bp
 
@@ -56,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, articles_admin_bp, articles_api_bp, catalog_api_bp):
+                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

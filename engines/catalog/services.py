@@ -267,3 +267,50 @@ def on_sale_by_ids(ids: list[int]) -> dict[int, Item]:
     if not ids:
         return {}
     return {i.id: i for i in db.session.scalars(_on_sale().where(Item.id.in_(ids)))}
+
+
+def update_item(item: Item, *, name: str, subtitle: str = "", description: str = "", images: list | None = None,
+                category_id: int | None = None, status: str | None = None) -> Item:
+    """Change an item's description; its options and SKUs keep their identity (prices, stock
+    and codes change through `update_sku`)."""
+    skus = skus_by_item([item.id])[item.id]
+    _validate_item(kind=item.kind.value, name=name, category_id=category_id, images=images or [],
+                   options=item.options, option_groups=item.option_groups,
+                   skus=[SkuInput(price=s.price, stock=s.stock, options=s.options) for s in skus])
+    item.name, item.subtitle = name.strip(), (subtitle or "")[:200]
+    item.description, item.images, item.category_id = sanitize_html(description or ""), images or [], category_id
+    if status is not None:
+        item.status = ItemStatus(status)
+    _changed()
+    return item
+
+
+def update_sku(sku: Sku, *, price: int, stock: int, code: str | None = None) -> Sku:
+    errors = {}
+    if type(price) is not int or price < 0:
+        errors["price"] = ["Prices are whole minor units, zero or more."]
+    if type(stock) is not int or stock < 0:
+        errors["stock"] = ["Stock is a whole number, zero or more."]
+    code = (code or "").strip() or None
+    if code and db.session.scalar(select(Sku.id).where(Sku.code == code, Sku.id != sku.id)):
+        errors["code"] = ["Another variant uses this code."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    sku.price, sku.stock, sku.code = price, stock, code
+    _changed()
+    return sku
+
+
+def list_for_staff(*, status: str | None = None, category_id: int | None = None, query: str | None = None,
+                   before: int | None = None, limit: int = 50) -> tuple[list[Item], int | None]:
+    statement = select(Item).where(Item.deleted_at.is_(None)).order_by(Item.id.desc()).limit(limit + 1)
+    if status in {s.value for s in ItemStatus}:
+        statement = statement.where(Item.status == status)
+    if category_id:
+        statement = statement.where(Item.category_id == category_id)
+    if query:
+        statement = statement.where(Item.name.ilike(f"%{query.strip()[:60]}%"))
+    if before:
+        statement = statement.where(Item.id < before)
+    rows = list(db.session.scalars(statement))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
