@@ -9,7 +9,7 @@ from core.components import (BlockType, Checkbox, Component, Range, Reference, S
                              register, register_engine, register_system_page)
 from core.media import resolve_media
 from core.money import Money
-from engines.catalog.services import list_on_sale, on_sale_by_ids, skus_by_item
+from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
 register_engine("catalog", _l("Catalog"))
 register_system_page(SystemPage("item", _l("Item"), main="item_detail", engine="catalog"))
@@ -115,4 +115,65 @@ class ItemDetail(Component):
                 "options": item.options, "option_groups": item.option_groups, "kind": item.kind.value,
                 "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock,
                           "price": Money(s.price, currency).format()} for s in skus]}
+        return {s["id"]: data for s in sections}
+
+
+register_system_page(SystemPage("category", _l("Category"), main="category_items", engine="catalog"))
+
+
+@register
+class CategoryNav(Component):
+    """The shop's top-level categories as a row of entries, each opening the category page."""
+
+    type = "category_nav"
+    label = _l("Category navigation")
+    group = "commerce"
+    icon = "category"
+    engine = "catalog"
+    template = "components/category_nav.html"
+    data_kinds = ("catalog",)
+
+    class Settings(SettingsSchema):
+        title = Text(_l("Title"), "", max_length=40)
+        columns = Range(_l("Columns"), 4, min=3, max=5)
+
+    @staticmethod
+    def css(settings: dict) -> str:
+        return f"--nav-columns:{settings['columns']};"
+
+    def load(self, ctx, sections):
+        tree = category_tree()
+        ctx.media.update(resolve_media([c["image"] for c in tree if c["image"] and c["image"] not in ctx.media]))
+        return {s["id"]: tree for s in sections}
+
+
+@register
+class CategoryItems(Component):
+    """A category sidebar beside the items of the chosen category — the menu of an ordering app
+    and the category page of a shop."""
+
+    type = "category_items"
+    label = _l("Category menu")
+    group = "commerce"
+    icon = "layout-sidebar"
+    engine = "catalog"
+    pages = ("category",)
+    limit = 1
+    template = "components/category_items.html"
+    data_kinds = ("catalog",)
+
+    class Settings(SettingsSchema):
+        show_price = Checkbox(_l("Show prices"), True)
+
+    def load(self, ctx, sections):
+        tree = category_tree()
+        chosen = ctx.params.get("id", "")
+        ids = {c["id"] for c in tree} | {child["id"] for c in tree for child in c["children"]}
+        if chosen not in ids:
+            chosen = tree[0]["id"] if tree else ""
+        rows = list_on_sale(limit=50, category_id=int(chosen))[0] if chosen else []
+        skus = skus_by_item([i.id for i in rows])
+        ctx.media.update(resolve_media([i.images[0] for i in rows if i.images and i.images[0] not in ctx.media]))
+        data = {"tree": tree, "chosen": chosen,
+                "items": [_card(i, skus[i.id], ctx.tenant.currency) for i in rows]}
         return {s["id"]: data for s in sections}

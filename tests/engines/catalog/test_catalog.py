@@ -215,3 +215,22 @@ def test_catalog_import_command(tessera, tmp_path):
     assert refused.exit_code == 1
     assert "line 2: price:" in refused.output
     assert tessera("catalog", "export", "csv-shop").output.count("\n") == 4
+
+
+def test_category_nav_and_the_category_menu(client, db_session, publish_document, tenant_a):
+    with tenant_scope(tenant_a):
+        import_csv(GOOD_CSV)
+        db_session.commit()
+        tea = db_session.scalar(select(Category).where(Category.name == "Tea"))
+        kitchen = db_session.scalar(select(Category).where(Category.name == "Kitchen"))
+    document = {"schema_version": 1, "app": {"name": "Shop", "engines": ["catalog"]},
+                "pages": {"home": {"title": "Home", "sections": {"nav": {"type": "category_nav"}}, "order": ["nav"]},
+                          "menu": {"title": "Menu", "kind": "category", "sections": {"main": {"type": "category_items"}},
+                                   "order": ["main"]}}}
+    publish_document(tenant_a, document)
+    home = client.get(f"/s/{tenant_a.slug}/").get_data(as_text=True)
+    assert f'href="/s/{tenant_a.slug}/p/menu?id={kitchen.id}"' in home
+    menu = client.get(f"/s/{tenant_a.slug}/p/menu?id={tea.id}").get_data(as_text=True)
+    assert "Oolong" in menu and "Noodles" not in menu and 'aria-current="page">Tea<' in menu
+    first = client.get(f"/s/{tenant_a.slug}/p/menu?id=nonsense").get_data(as_text=True)
+    assert 'aria-current="page">Drinks<' in first and "Oolong" in first  # the first category, with its subcategories
