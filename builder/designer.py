@@ -68,7 +68,7 @@ def _version_json(version) -> dict:
 def index():
     app = ensure_app(name=g.shop.name)
     db.session.commit()
-    state = {"document": app.draft, "revision": app.revision, "published": app.published_number,
+    state = {"document": app.draft, "revision": app.revision, "published": app.published_number, "tenant": g.shop.slug,
              # Every type: the palette shows those whose engine the document enables, and turning
              # a feature on in the designer brings its components in without a reload.
              "components": [c.descriptor() for c in registry.all()],

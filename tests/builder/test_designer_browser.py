@@ -5,6 +5,9 @@ stale second tab told about the conflict."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -173,4 +176,26 @@ def test_features_pages_from_presets_and_articles(server, browser):
     assert "articles" in document["app"]["engines"]
     assert document["pages"]["article"]["kind"] == "article"
     assert list(document["pages"]["article"]["sections"].values())[0]["type"] == "article_detail"
+    page.context.close()
+
+
+def test_hand_picking_an_item_from_the_catalog(server, browser, tmp_path):
+    csv = tmp_path / "items.csv"
+    csv.write_text("name,category,kind,price,stock\nSourdough,Bread,physical,28.00,5\nBaguette,Bread,physical,9.50,5\n")
+    env = {**os.environ, "TESSERA_INSTANCE_PATH": str(server.instance)}
+    subprocess.run([sys.executable, "-c", "from cli import main; main()", "catalog", "import", "demo", str(csv)],
+                   env=env, check=True, capture_output=True)
+    page = open_designer(browser, server)
+    page.click('[data-tab="theme"]')
+    page.check('[data-engine="catalog"]')
+    page.click('[data-tab="add"]')
+    page.click('[data-component="item_grid"]')
+    page.select_option('[data-path$=".settings.source"] select', "picked")
+    page.locator("[data-inspector] button", has_text="Add").click()
+    page.locator("[data-inspector] details.dz-block summary").first.click()
+    picker = page.locator('[data-inspector] details.dz-block [data-path$=".settings.item"] select')
+    until(lambda: picker.locator("option", has_text="Baguette").count() == 1)
+    picker.select_option(label="Baguette")
+    page.frame_locator("[data-frame]").locator(".t-items__name", has_text="Baguette").wait_for(timeout=5000)
+    saved(page)
     page.context.close()

@@ -458,6 +458,8 @@
         return mediaField(value || "", set, field.widget);
       case "link":
         return linkField(value || "", set);
+      case "picker":
+        return pickerField(field.kind, value || "", set);
       default:
         input = el("input", { type: "text", "class": "form-control", maxlength: field.max_length,
           placeholder: field.widget === "picker" ? field.kind + ":<id>" : "" });
@@ -525,6 +527,41 @@
     select.addEventListener("change", function () { kind = select.value; rest = ""; if (!select.value) set(""); draw(); });
     draw();
     return el("div", {}, [select, holder]);
+  }
+
+  // Items, categories and articles come from the shop's own consumer API.
+  var PICKER_SOURCES = {
+    item: { url: "/api/v1/items?limit=50", list: function (d) { return d.items; } },
+    category: { url: "/api/v1/categories", list: function (d) {
+      var out = [];
+      d.categories.forEach(function (c) { out.push(c); c.children.forEach(function (k) { out.push({ id: k.id, name: c.name + " / " + k.name }); }); });
+      return out;
+    } },
+    article: { url: "/api/v1/articles?limit=50", list: function (d) { return d.items.map(function (a) { return { id: a.id, name: a.title }; }); } }
+  };
+  var pickerCache = {};
+  function pickerField(kind, value, set) {
+    var select = el("select", { "class": "form-select" });
+    select.appendChild(el("option", { value: "", text: T.none }));
+    if (value) select.appendChild(el("option", { value: value, text: value }));
+    select.value = value;
+    select.addEventListener("change", function () { set(select.value); });
+    var source = PICKER_SOURCES[kind];
+    if (source) {
+      pickerCache[kind] = pickerCache[kind] || fetch(source.url, { headers: { "X-Tenant": state.tenant, Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; });
+      pickerCache[kind].then(function (data) {
+        if (!data) return;
+        source.list(data).forEach(function (row) {
+          var ref = kind + ":" + row.id;
+          var existing = select.querySelector('option[value="' + ref + '"]');
+          if (existing) existing.textContent = row.name || row.title;
+          else select.appendChild(el("option", { value: ref, text: row.name || row.title }));
+        });
+        select.value = value;
+      });
+    }
+    return select;
   }
 
   function blocksEditor(component, id, path) {
