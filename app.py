@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.catalog import components as _catalog_components  # noqa: F401  registers its components
     from engines.catalog.admin import bp as catalog_admin_bp
     from engines.catalog.api import bp as catalog_api_bp
+    from engines.orders.api import bp as orders_api_bp
     from tenants.console import bp as console_bp
 
     errors.init_app(app)
@@ -50,14 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     cache.init_app(app)
     storage.init_app(app)
-    api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp]
+    api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp, orders_api_bp]
     security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp])
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in api_blueprints)}, suspension_exempt=set())
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp):
+                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -314,3 +314,16 @@ def list_for_staff(*, status: str | None = None, category_id: int | None = None,
         statement = statement.where(Item.id < before)
     rows = list(db.session.scalars(statement))
     return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+
+
+def skus_with_items(sku_ids: list[int]) -> dict[int, tuple[Sku, Item]]:
+    """SKUs with their items, in one query (for the cart and checkout)."""
+    if not sku_ids:
+        return {}
+    rows = db.session.execute(select(Sku, Item).join(Item, (Item.tenant_id == Sku.tenant_id) & (Item.id == Sku.item_id))
+                              .where(Sku.id.in_(sku_ids))).all()
+    return {sku.id: (sku, item) for sku, item in rows}
+
+
+def is_on_sale(item: Item) -> bool:
+    return item.deleted_at is None and item.status == ItemStatus.ON_SALE
