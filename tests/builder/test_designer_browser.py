@@ -199,3 +199,38 @@ def test_hand_picking_an_item_from_the_catalog(server, browser, tmp_path):
     page.frame_locator("[data-frame]").locator(".t-items__name", has_text="Baguette").wait_for(timeout=5000)
     saved(page)
     page.context.close()
+
+
+def test_validation_errors_show_on_the_section_and_field(server, browser):
+    page = open_designer(browser, server)
+    page.click('[data-component="spacer"]')
+    saved(page)
+    number = page.locator('[data-inspector] [data-path$=".settings.height"] input[type=number]')
+    number.fill("999")
+    until(lambda: "fix the marked fields" in status(page))
+    field = page.locator('[data-inspector] [data-path$=".settings.height"]')
+    assert "less than or equal to 120" in field.locator(".invalid-feedback").inner_text()
+    page.click('[data-tab="outline"]')
+    assert page.locator("[data-outline] li.has-error").count() == 1
+    number.fill("40")
+    saved(page)
+    assert page.locator("[data-outline] li.has-error").count() == 0
+    page.context.close()
+
+
+def test_sections_reorder_by_dragging_inside_the_preview(server, browser):
+    page = open_designer(browser, server)
+    before = draft(page)["document"]["pages"]["home"]["order"]
+    frame = page.frame_locator("[data-frame]")
+    last = frame.locator(f'[data-section="{before[-1]}"]').bounding_box()
+    first = frame.locator(f'[data-section="{before[0]}"]').bounding_box()
+    page.mouse.move(last["x"] + 40, last["y"] + last["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 16):
+        page.mouse.move(last["x"] + 40, last["y"] + last["height"] / 2 + (first["y"] + 2 - last["y"] - last["height"] / 2) * step / 15)
+        page.wait_for_timeout(20)
+    page.mouse.up()
+    saved(page)
+    after = draft(page)["document"]["pages"]["home"]["order"]
+    assert after[0] == before[-1] and sorted(after) == sorted(before)
+    page.context.close()
