@@ -132,6 +132,13 @@ class RenderContext:
     def image(self, ref: str | None) -> dict | None:
         return self.media.get(ref) if ref else None
 
+    def add_media(self, refs) -> None:
+        """Resolve, in one query, the media a component's data points at (covers, item photos),
+        so that its template can use `ctx.image()` for them too."""
+        missing = {ref for ref in refs if ref and ref not in self.media}
+        if missing:
+            self.media.update(resolve_media(missing))
+
     @functools.cached_property
     def sprite(self) -> str:
         """The storefront's icon sprite (templates use `ctx.sprite ~ '#name'`)."""

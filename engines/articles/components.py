@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
                              register, register_engine, register_system_page)
-from core.media import resolve_media
 from engines.articles.services import get_published, list_published, published_by_ids
 
 register_engine("articles", _l("Articles"))
@@ -50,9 +49,7 @@ class ArticleList(Component):
         picked_ids = [int(b["settings"]["article"].split(":")[1]) for s in sections if s["settings"]["source"] == "picked"
                       for b in s["blocks"].values() if b["settings"]["article"]]
         picked = published_by_ids(picked_ids)
-        covers = {a.cover for a in [*newest, *picked.values()] if a.cover and a.cover not in ctx.media}
-        if covers:
-            ctx.media.update(resolve_media(covers))
+        ctx.add_media(a.cover for a in [*newest, *picked.values()])
         out = {}
         for section in sections:
             settings = section["settings"]
@@ -85,8 +82,8 @@ class ArticleDetail(Component):
     def load(self, ctx, sections):
         raw = ctx.params.get("id", "")
         article = get_published(int(raw)) if raw.isdigit() and len(raw) <= 19 else None
-        if article is not None and article.cover and article.cover not in ctx.media:
-            ctx.media.update(resolve_media([article.cover]))
+        if article is not None:
+            ctx.add_media([article.cover])
         data = {**_summary(article), "body": article.body} if article else None
         return {s["id"]: data for s in sections}
 

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
                              register, register_engine, register_system_page)
-from core.media import resolve_media
 from core.money import Money
 from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
@@ -82,8 +81,7 @@ class ItemGrid(Component):
                 items_by_section[sid] = [picked[i] for i in rows if i in picked]
         every = {i.id: i for rows in items_by_section.values() for i in rows}
         skus = skus_by_item(list(every))
-        images = {i.images[0] for i in every.values() if i.images}
-        ctx.media.update(resolve_media([r for r in images if r not in ctx.media]))
+        ctx.add_media(i.images[0] for i in every.values() if i.images)
         currency = ctx.tenant.currency
         return {sid: [_card(i, skus[i.id], currency) for i in rows] for sid, rows in items_by_section.items()}
 
@@ -109,7 +107,7 @@ class ItemDetail(Component):
         if item is None:
             return {s["id"]: None for s in sections}
         skus = skus_by_item([item.id])[item.id]
-        ctx.media.update(resolve_media([r for r in item.images if r not in ctx.media]))
+        ctx.add_media(item.images)
         currency = ctx.tenant.currency
         data = {**_card(item, skus, currency), "images": item.images, "description": item.description,
                 "options": item.options, "option_groups": item.option_groups, "kind": item.kind.value,
@@ -143,7 +141,7 @@ class CategoryNav(Component):
 
     def load(self, ctx, sections):
         tree = category_tree()
-        ctx.media.update(resolve_media([c["image"] for c in tree if c["image"] and c["image"] not in ctx.media]))
+        ctx.add_media(c["image"] for c in tree)
         return {s["id"]: tree for s in sections}
 
 
@@ -173,7 +171,7 @@ class CategoryItems(Component):
             chosen = tree[0]["id"] if tree else ""
         rows = list_on_sale(limit=50, category_id=int(chosen))[0] if chosen else []
         skus = skus_by_item([i.id for i in rows])
-        ctx.media.update(resolve_media([i.images[0] for i in rows if i.images and i.images[0] not in ctx.media]))
+        ctx.add_media(i.images[0] for i in rows if i.images)
         data = {"tree": tree, "chosen": chosen,
                 "items": [_card(i, skus[i.id], ctx.tenant.currency) for i in rows]}
         return {s["id"]: data for s in sections}
