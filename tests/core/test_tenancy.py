@@ -18,7 +18,8 @@ from engines.articles.models import Article
 from engines.articles.services import create_article
 from engines.catalog.models import Category, Item, Sku
 from engines.catalog.services import create_category, create_item
-from engines.orders.models import Cart, CartLine
+from engines.orders.addresses import add_address
+from engines.orders.models import Address, Cart, CartLine
 from engines.orders.services import add_line, cart_of
 from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
 from runtime.models import App, AppVersion
@@ -51,6 +52,8 @@ FACTORIES = {
     Sku: lambda tag: db.session.scalars(select(Sku).where(
         Sku.item_id == create_item(kind="physical", name=tag, price=100).id)).one(),
     Cart: lambda tag: cart_of(_make_consumer(tag).id),
+    Address: lambda tag: add_address(consumer_id=_make_consumer(tag).id, data={
+        "name": tag, "phone": "13800000000", "region": "Shanghai", "line": "1 Bund Rd"}),
     CartLine: lambda tag: add_line(consumer_id=_make_consumer(tag).id, quantity=1, sku_id=db.session.scalars(select(Sku.id).where(
         Sku.item_id == create_item(kind="physical", name=tag, price=100, stock=5, status="on_sale").id)).one()),
 }

@@ -1,0 +1,89 @@
+"""The consumer's address book: at most 20 addresses, exactly one default once there is one."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select, update
+
+from core.consumers import PHONE
+from core.db import db
+from core.errors import APIError
+from engines.orders.models import Address
+
+MAX_ADDRESSES = 20
+
+
+class AddressIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    phone = fields.String(required=True, validate=validate.Regexp(PHONE.pattern, error="Enter a phone number of 6 to 15 digits."))
+    region = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    line = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    postcode = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z -]{0,12}$"))
+    is_default = fields.Boolean(load_default=False)
+
+
+class AddressOut(Schema):
+    id = fields.Function(lambda a: str(a.id))
+    name = fields.String()
+    phone = fields.String()
+    region = fields.String()
+    line = fields.String()
+    postcode = fields.String()
+    is_default = fields.Boolean()
+
+
+class AddressListOut(Schema):
+    items = fields.List(fields.Nested(AddressOut))
+
+
+def addresses_of(consumer_id: int) -> list[Address]:
+    return list(db.session.scalars(select(Address).where(Address.consumer_id == consumer_id)
+                                   .order_by(Address.is_default.desc(), Address.id)))
+
+
+def _make_default(consumer_id: int, address: Address) -> None:
+    db.session.execute(update(Address).where(Address.consumer_id == consumer_id, Address.id != address.id)
+                       .values(is_default=False).execution_options(synchronize_session="fetch"))
+    address.is_default = True
+    db.session.flush()
+
+
+def add_address(*, consumer_id: int, data: dict) -> Address:
+    count = db.session.scalar(select(func.count()).select_from(Address).where(Address.consumer_id == consumer_id))
+    if count >= MAX_ADDRESSES:
+        raise APIError("invalid_input", fields={"_schema": [f"At most {MAX_ADDRESSES} addresses."]})
+    address = Address(consumer_id=consumer_id, **{k: v for k, v in data.items() if k != "is_default"})
+    db.session.add(address)
+    db.session.flush()
+    if data.get("is_default") or count == 0:
+        _make_default(consumer_id, address)
+    return address
+
+
+def find_address(consumer_id: int, address_id: int) -> Address:
+    address = db.session.scalar(select(Address).where(Address.id == address_id, Address.consumer_id == consumer_id))
+    if address is None:
+        raise APIError("not_found", "There is no such address.")
+    return address
+
+
+def change_address(*, consumer_id: int, address_id: int, data: dict) -> Address:
+    address = find_address(consumer_id, address_id)
+    for name, value in data.items():
+        if name != "is_default":
+            setattr(address, name, value)
+    if data.get("is_default"):
+        _make_default(consumer_id, address)
+    return address
+
+
+def remove_address(*, consumer_id: int, address_id: int) -> None:
+    """Removing the default makes the oldest remaining address the default."""
+    address = find_address(consumer_id, address_id)
+    was_default = address.is_default
+    db.session.delete(address)
+    db.session.flush()
+    if was_default:
+        remaining = addresses_of(consumer_id)
+        if remaining:
+            _make_default(consumer_id, remaining[0])
