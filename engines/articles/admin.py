@@ -1,7 +1,11 @@
-"""/merchant/articles: write, publish and remove the shop's articles. Every view checks the
-"articles.manage" permission; every write is audited."""
+"""/merchant/articles: write, publish and remove the shop's articles. Every view needs the
+"articles.manage" permission; every write is audited in the same transaction, and a refused
+write leaves nothing behind."""
 
 from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +21,9 @@ from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
-from engines.articles.models import ArticleStatus
-from engines.articles.services import (create_article, delete_article, find_article, list_for_staff, publish_article,
-                                       unpublish_article, update_article)
+from engines.articles.models import Article, ArticleStatus
+from engines.articles.services import (MAX_SUMMARY, MAX_TITLE, create_article, delete_article, find_article,
+                                       list_for_staff, parse_id, publish_article, unpublish_article, update_article)
 
 bp = Blueprint("articles_admin", __name__, url_prefix="/merchant/articles", template_folder="templates")
 
@@ -27,27 +31,48 @@ MANAGE = "articles.manage"
 register_permission(MANAGE, _l("Write and publish articles"), roles=(Role.MANAGER,))
 register_nav("articles_admin.index", _l("Articles"), icon="news", permission=MANAGE, order=30)
 
+EDITABLE = ("title", "summary", "cover", "body")
+PAGE_SIZE = 50
+
 
 class ArticleForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=MAX_SUMMARY)], render_kw={"rows": 2})
     cover = StringField(_l("Cover image"), validators=[Length(max=520)],
-                        description=_l("media:<id> from the media library, or an https address"))
-    body = TextAreaField(_l("Text"), description=_l("HTML: paragraphs, headings, lists, links, bold and italics."))
+                        description=_l("media:123 from the media library, or an https address"))
+    body = TextAreaField(_l("Text"), render_kw={"rows": 14},
+                         description=_l("HTML: paragraphs, headings, lists, links, bold and italics."))
 
 
-def _audit(action: str, article) -> None:
+def _audit(action: str, article: Article, **details) -> None:
     audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=f"article {article.id}",
-                 details={"title": article.title}, ip=request.remote_addr)
+                 details={"title": article.title, **details}, ip=request.remote_addr)
+
+
+def _local(moment: dt.datetime | None) -> str:
+    """A stored (UTC) time in the shop's time zone."""
+    if moment is None:
+        return ""
+    try:
+        zone = zoneinfo.ZoneInfo(g.shop.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.timezone.utc
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _form_status(form: FlaskForm) -> int:
+    return 400 if form.errors or form.form_errors else 200
 
 
 @bp.get("/")
 @permission_required(MANAGE)
 def index():
-    status = request.args.get("status") or None
-    rows, next_cursor = list_for_staff(status=status, before=request.args.get("before", type=int))
-    return render_template("articles/index.html", articles=rows, status=status, next_cursor=next_cursor,
-                           action_form=ConfirmForm(), statuses=ArticleStatus)
+    status = request.args.get("status")
+    status = status if status in {s.value for s in ArticleStatus} else None
+    before = parse_id(request.args.get("before"))
+    rows, next_cursor = list_for_staff(status=status, before=before, limit=PAGE_SIZE)
+    return render_template("articles/index.html", articles=rows, status=status, paged=before is not None,
+                           next_cursor=next_cursor, local=_local)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -63,11 +88,11 @@ def new():
             db.session.rollback()
             show_errors(form, error)
         else:
-            _audit("article.create", article)
+            _audit("article.create", article, status=article.status.value)
             db.session.commit()
-            flash(_("Article saved."), "success")
+            flash(_("Article published.") if article.is_published else _("Article saved as a draft."), "success")
             return redirect(url_for(".edit", article_id=article.id))
-    return render_template("articles/form.html", form=form, article=None), 400 if form.errors else 200
+    return render_template("articles/form.html", form=form, article=None), _form_status(form)
 
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
@@ -76,6 +101,7 @@ def edit(article_id: int):
     article = find_article(article_id) or abort(404)
     form = ArticleForm(obj=article)
     if form.validate_on_submit():
+        before = {name: getattr(article, name) for name in EDITABLE}
         try:
             update_article(article, title=form.title.data, summary=form.summary.data or "",
                            cover=form.cover.data or "", body=form.body.data or "")
@@ -83,15 +109,20 @@ def edit(article_id: int):
             db.session.rollback()
             show_errors(form, error)
         else:
-            _audit("article.update", article)
+            _audit("article.update", article, changed=[n for n in EDITABLE if getattr(article, n) != before[n]])
+            if "publish" in request.form and not article.is_published:
+                publish_article(article)
+                _audit("article.publish", article)
             db.session.commit()
             flash(_("Article saved."), "success")
             return redirect(url_for(".edit", article_id=article.id))
-    return render_template("articles/form.html", form=form, article=article, action_form=ConfirmForm()), \
-        400 if form.errors else 200
+    return render_template("articles/form.html", form=form, article=article, action_form=ConfirmForm(),
+                           local=_local), _form_status(form)
 
 
-def _act(article_id: int, change, action: str, message: str):
+def _change(article_id: int, change, action: str, message: str) -> None:
+    """A state change from a button: the article, a valid CSRF token (the global check refuses a
+    missing one first), the change, its audit row, one commit."""
     article = find_article(article_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400, description=_("The form expired; reload the page and try again."))
@@ -99,22 +130,28 @@ def _act(article_id: int, change, action: str, message: str):
     _audit(action, article)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for(".index") if action == "article.delete" else url_for(".edit", article_id=article_id))
 
 
 @bp.post("/<int:article_id>/publish")
 @permission_required(MANAGE)
 def publish(article_id: int):
-    return _act(article_id, publish_article, "article.publish", _("Published: the shop shows it now."))
+    _change(article_id, publish_article, "article.publish", _("Published: the shop shows it now."))
+    return redirect(url_for(".edit", article_id=article_id))
 
 
 @bp.post("/<int:article_id>/unpublish")
 @permission_required(MANAGE)
 def unpublish(article_id: int):
-    return _act(article_id, unpublish_article, "article.unpublish", _("Unpublished: back to draft."))
+    _change(article_id, unpublish_article, "article.unpublish", _("Unpublished: back to draft."))
+    return redirect(url_for(".edit", article_id=article_id))
 
 
-@bp.post("/<int:article_id>/delete")
+@bp.route("/<int:article_id>/delete", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def delete(article_id: int):
-    return _act(article_id, delete_article, "article.delete", _("Article deleted."))
+    """GET asks for confirmation; POST deletes (softly: the row stays)."""
+    if request.method == "POST":
+        _change(article_id, delete_article, "article.delete", _("Article deleted."))
+        return redirect(url_for(".index"))
+    article = find_article(article_id) or abort(404)
+    return render_template("articles/delete.html", article=article, action_form=ConfirmForm())

@@ -1,13 +1,15 @@
-"""The article list component, and the article page (a system page whose main section shows one
-article)."""
+"""Page components of articles: the article list, and the article page (a system page whose main
+section shows the article named by `?id=`). Links `article:<id>` open that page."""
 
 from __future__ import annotations
+
+import zoneinfo
 
 from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
                              register, register_engine, register_system_page)
-from engines.articles.services import get_published, list_published, published_by_ids
+from engines.articles.services import get_published, parse_id, published_for_lists
 
 register_engine("articles", _l("Articles"))
 register_system_page(SystemPage("article", _l("Article"), main="article_detail", engine="articles"))
@@ -19,6 +21,17 @@ class Pick(BlockType):
 
     class Settings(SettingsSchema):
         article = Reference(_l("Article"), "article")
+
+
+def _picked_ids(section: dict) -> list[int]:
+    """The section's picked article ids in block order, each once."""
+    ids: list[int] = []
+    for block_id in section.get("block_order", []):
+        ref = section["blocks"][block_id]["settings"].get("article") or ""
+        article_id = parse_id(ref.partition(":")[2])
+        if article_id and article_id not in ids:
+            ids.append(article_id)
+    return ids
 
 
 @register
@@ -42,24 +55,22 @@ class ArticleList(Component):
         show_date = Checkbox(_l("Show dates"), True)
 
     def load(self, ctx, sections):
-        """One query for the newest (as many as the largest section wants) and one for every
-        hand-picked article on the page."""
-        newest_needed = max((s["settings"]["count"] for s in sections if s["settings"]["source"] == "newest"), default=0)
-        newest = list_published(limit=newest_needed)[0] if newest_needed else []
-        picked_ids = [int(b["settings"]["article"].split(":")[1]) for s in sections if s["settings"]["source"] == "picked"
-                      for b in s["blocks"].values() if b["settings"]["article"]]
-        picked = published_by_ids(picked_ids)
-        ctx.add_media(a.cover for a in [*newest, *picked.values()])
+        """One query for every article list on the page: the newest as many as the longest
+        "newest" section shows, together with every hand-picked article (the union of needs);
+        then one for their covers."""
+        newest = max((s["settings"].get("count", 3) for s in sections
+                      if s["settings"].get("source", "newest") == "newest"), default=0)
+        picked = {s["id"]: _picked_ids(s) for s in sections if s["settings"].get("source") == "picked"}
+        rows = published_for_lists(newest=newest, ids=[i for ids in picked.values() for i in ids])
+        by_id = {a.id: a for a in rows}
+        ctx.add_media(a.cover for a in rows)
         out = {}
         for section in sections:
-            settings = section["settings"]
-            if settings["source"] == "newest":
-                rows = newest[: settings["count"]]
+            if section["id"] in picked:
+                shown = [by_id[i] for i in picked[section["id"]] if i in by_id]  # the merchant's order
             else:
-                ids = [int(section["blocks"][b]["settings"]["article"].split(":")[1]) for b in section["block_order"]
-                       if section["blocks"][b]["settings"]["article"]]
-                rows = [picked[i] for i in ids if i in picked][: settings["count"]]
-            out[section["id"]] = [_summary(a) for a in rows]
+                shown = rows[: section["settings"].get("count", 3)]
+            out[section["id"]] = [_summary(a, ctx.tenant.timezone) for a in shown]
         return out
 
 
@@ -80,15 +91,26 @@ class ArticleDetail(Component):
         show_date = Checkbox(_l("Show the date"), True)
 
     def load(self, ctx, sections):
-        raw = ctx.params.get("id", "")
-        article = get_published(int(raw)) if raw.isdigit() and len(raw) <= 19 else None
+        """The published article of `?id=`, or None (the template says it is not available)."""
+        article = get_published(ctx.params.get("id"))
+        data = None
         if article is not None:
             ctx.add_media([article.cover])
-        data = {**_summary(article), "body": article.body} if article else None
+            data = {**_summary(article, ctx.tenant.timezone), "body": article.body}
         return {s["id"]: data for s in sections}
 
 
-def _summary(article) -> dict:
+def _summary(article, timezone: str) -> dict:
+    published = article.published_at
+    local = published.astimezone(_zone(timezone)) if published else None
     return {"id": str(article.id), "title": article.title, "summary": article.summary, "cover": article.cover,
-            "published_at": article.published_at.isoformat() if article.published_at else None,
-            "date": article.published_at.strftime("%Y-%m-%d") if article.published_at else ""}
+            "published_at": published.isoformat() if published else None,
+            "date": local.strftime("%Y-%m-%d") if local else ""}
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    """The shop's time zone; dates are shown in it (UTC if the name is unknown)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

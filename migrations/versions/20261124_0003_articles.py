@@ -29,17 +29,21 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['identities.id'], name=op.f('fk_articles_author_id_identities'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_articles_tenant_id_tenants'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_articles'))
     )
     with op.batch_alter_table('articles', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_articles_tenant_id_status_published_at'), ['tenant_id', 'status', 'published_at'], unique=False)
+        # The consumer lists: published articles newest first, keyset-paged by (published_at, id).
+        batch_op.create_index(op.f('ix_articles_tenant_id_status_published_at_id'),
+                              ['tenant_id', 'status', sa.literal_column('published_at DESC'),
+                               sa.literal_column('id DESC')], unique=False)
 
     enable_tenant_rls("articles")
 
 
 def downgrade():
     with op.batch_alter_table('articles', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_articles_tenant_id_status_published_at'))
+        batch_op.drop_index(op.f('ix_articles_tenant_id_status_published_at_id'))
 
     op.drop_table('articles')
