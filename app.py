@@ -8,6 +8,7 @@ from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.backoffice import backoffice_nav
 from core.config import load_config
 from core.db import configure_engine, db, sqlite_read_only
+from core.ids import IdConverter
 from core.tenancy import install_rls_session_settings
 
 
@@ -18,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder="core/static",
                 template_folder="core/templates")
     app.config.update(settings)
+    app.url_map.converters["int"] = IdConverter
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config.setdefault("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)  # media uploads are 5 MB at most
 
@@ -33,10 +35,6 @@ def create_app(config: dict | None = None) -> Flask:
     from core import events  # noqa: F401  registers the outbox jobs
     from core.auth_api import bp as auth_api_bp
     from core.health import bp as health_bp
-    from runtime import storefront
-    from runtime.api import bp as page_api_bp
-    from runtime.api import openapi_bp
-    from runtime.renderer import rich_text
     from engines.articles import components as _article_components  # noqa: F401  registers its components
     from engines.articles.admin import bp as articles_admin_bp
     from engines.articles.api import bp as articles_api_bp
@@ -44,6 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.catalog.admin import bp as catalog_admin_bp
     from engines.catalog.api import bp as catalog_api_bp
     from engines.orders.api import bp as orders_api_bp
+    from runtime import storefront
+    from runtime.api import bp as page_api_bp
+    from runtime.api import openapi_bp
+    from runtime.renderer import rich_text
     from tenants.console import bp as console_bp
 
     errors.init_app(app)

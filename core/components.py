@@ -34,7 +34,7 @@ class SettingField:
                 out.update(max_length=validator.max)
             elif isinstance(validator, validate.OneOf):
                 labels = meta.pop("choice_labels", None) or list(validator.choices)
-                out["choices"] = [{"value": v, "label": str(l)} for v, l in zip(validator.choices, labels)]
+                out["choices"] = [{"value": v, "label": str(label)} for v, label in zip(validator.choices, labels)]
         out.update(meta)
         return {k: (str(v) if k in ("label", "help") else v) for k, v in out.items() if v is not None}
 

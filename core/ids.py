@@ -10,16 +10,44 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from werkzeug.routing import IntegerConverter
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 NODE_BITS = 10
 SEQUENCE_BITS = 12
 MAX_NODE = (1 << NODE_BITS) - 1
 MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
+MAX_ID = 2**63 - 1  # ids are BIGINT; a larger number names nothing (and must not reach the database)
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(raw: object) -> int | None:
+    """An id from text (a URL argument, a page parameter, the `<id>` of `item:<id>`); None for
+    anything that cannot be one: not ASCII digits ("²" is a digit to str.isdigit), zero, or
+    beyond BIGINT."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and _DIGITS.fullmatch(raw):
+        value = int(raw)
+    else:
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits from 1 to BIGINT's maximum, so an id no row can
+    have is a 404 rather than a database overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class IdGenerator:

@@ -19,11 +19,12 @@ from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
+from core.ids import parse_id
 from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.articles.models import Article, ArticleStatus
 from engines.articles.services import (MAX_SUMMARY, MAX_TITLE, create_article, delete_article, find_article,
-                                       list_for_staff, parse_id, publish_article, unpublish_article, update_article)
+                                       list_for_staff, publish_article, unpublish_article, update_article)
 
 bp = Blueprint("articles_admin", __name__, url_prefix="/merchant/articles", template_folder="templates")
 

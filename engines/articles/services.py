@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import Select, select, tuple_, union_all
 
@@ -17,6 +17,7 @@ from core.cache import bump_after_commit
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError
+from core.ids import parse_id
 from core.media import resolve_media
 from core.tenancy import current_tenant_id
 from engines.articles.models import Article, ArticleStatus
@@ -24,23 +25,9 @@ from engines.articles.models import Article, ArticleStatus
 MAX_TITLE = 120
 MAX_SUMMARY = 300
 MAX_BODY = 100_000  # characters of HTML, before sanitising
-MAX_ID = 2**63 - 1  # ids are BIGINT; a larger number names nothing (and must not reach the database)
 NEWEST_FIRST = (Article.published_at.desc(), Article.id.desc())
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _CURSOR = re.compile(r"([0-9]{1,16})\.([0-9]{1,19})")
-_ID = re.compile(r"[0-9]{1,19}")
-
-
-def parse_id(raw: object) -> int | None:
-    """An article id from text (a URL argument, a page parameter, the `<id>` of `article:<id>`);
-    None for anything that cannot be one: not ASCII digits, zero, or beyond BIGINT."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        value = raw
-    elif isinstance(raw, str) and _ID.fullmatch(raw):
-        value = int(raw)
-    else:
-        return None
-    return value if 0 < value <= MAX_ID else None
 
 
 # -- writes ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from core.api import api_blueprint
 from core.errors import APIError
+from core.ids import parse_id
 from core.openapi import api_doc
 from engines.catalog.models import ItemKind
 from engines.catalog.schemas import CategoriesOut, ItemAnswer, ItemDetailOut, ItemOut, ItemPageOut
@@ -18,9 +19,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 19:
+    value = parse_id(raw)
+    if value is None:
         raise APIError("invalid_input", fields={name: ["Not an id."]})
-    return int(raw)
+    return value
 
 
 @bp.get("/items")

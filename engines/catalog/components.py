@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
                              register, register_engine, register_system_page)
+from core.ids import parse_id
 from core.money import Money
 from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
@@ -69,9 +70,9 @@ class ItemGrid(Component):
                 items_by_section[section["id"]] = best[: settings["count"]]
             elif settings["source"] == "category" and settings["category"]:
                 items_by_section[section["id"]] = list_on_sale(limit=settings["count"],
-                                                               category_id=int(settings["category"].split(":")[1]))[0]
+                                                               category_id=parse_id(settings["category"].split(":")[1]))[0]
             else:
-                ids = [int(section["blocks"][b]["settings"]["item"].split(":")[1]) for b in section["block_order"]
+                ids = [parse_id(section["blocks"][b]["settings"]["item"].split(":")[1]) for b in section["block_order"]
                        if section["blocks"][b]["settings"]["item"]]
                 wanted.update(ids)
                 items_by_section[section["id"]] = ids
@@ -103,7 +104,8 @@ class ItemDetail(Component):
 
     def load(self, ctx, sections):
         raw = ctx.params.get("id", "")
-        item = on_sale_by_ids([int(raw)]).get(int(raw)) if raw.isdigit() and len(raw) <= 18 else None
+        item_id = parse_id(raw)
+        item = on_sale_by_ids([item_id]).get(item_id) if item_id else None
         if item is None:
             return {s["id"]: None for s in sections}
         skus = skus_by_item([item.id])[item.id]

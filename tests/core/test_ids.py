@@ -98,3 +98,17 @@ def test_redis_node_claims_differ():
     claim = ids._NodeClaim()
     claim.redis_url = REDIS_URL
     assert claim() != claim()
+
+
+@pytest.mark.parametrize("raw, expected", [("42", 42), (42, 42), ("²", None), ("0", None), ("-1", None), (True, None),
+                                           (str(2**63), None), (str(2**63 - 1), 2**63 - 1), ("1 ", None), (None, None)])
+def test_parse_id_takes_only_ids_a_bigint_can_hold(raw, expected):
+    assert ids.parse_id(raw) == expected
+
+
+def test_routes_answer_404_for_ids_no_row_can_have(client, tenant_a):
+    headers = {"X-Tenant": tenant_a.slug}
+    assert client.get(f"/api/v1/items/{2**63}", headers=headers).status_code == 404
+    assert client.get("/api/v1/items/0", headers=headers).status_code == 404
+    answer = client.get("/api/v1/items?cursor=%C2%B2", headers=headers)
+    assert answer.status_code == 422 and answer.json["error"]["fields"]["cursor"]
