@@ -41,7 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.catalog import components as _catalog_components  # noqa: F401  registers its components
     from engines.catalog.admin import bp as catalog_admin_bp
     from engines.catalog.api import bp as catalog_api_bp
+    from engines.orders import tasks as _order_tasks  # noqa: F401  registers the sweepers
     from engines.orders.api import bp as orders_api_bp
+    from engines.payments.api import bp as payments_api_bp
+    from engines.payments.pages import bp as payment_pages_bp
+    from engines.stores.api import bp as stores_api_bp
     from runtime import storefront
     from runtime.api import bp as page_api_bp
     from runtime.api import openapi_bp
@@ -53,14 +57,18 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     cache.init_app(app)
     storage.init_app(app)
-    api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp, orders_api_bp]
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp])
-    resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in api_blueprints)}, suspension_exempt=set())
+    api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp, orders_api_bp, payments_api_bp,
+                      stores_api_bp]
+    # the sandbox pay page stands for a provider's hosted page: its signed link is its protection
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, payment_pages_bp])
+    resolution.init_app(app, tenant_blueprints={"storefront", "payment_pages", *(b.name for b in api_blueprints)},
+                        suspension_exempt=set())
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp):
+                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
+                      payments_api_bp, payment_pages_bp, stores_api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -67,9 +67,9 @@ def _stripe_key(value: str) -> str:
     return value
 
 
-def _cache_size(value: str) -> int:
-    if not value.isdigit() or int(value) > 1_000_000:
-        raise ConfigError(f"TESSERA_PAGE_CACHE_SIZE: expected a number of entries from 0 to 1000000, got {value!r}")
+def _whole_number(name: str, value: str, low: int, high: int, what: str) -> int:
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name}: expected a number of {what} from {low} to {high}, got {value!r}")
     return int(value)
 
 
@@ -104,7 +104,15 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(env["SECRET_KEY"]) if env.get("SECRET_KEY") else _instance_secret(instance_path),
         "BASE_DOMAIN": _base_domain(env.get("TESSERA_BASE_DOMAIN") or "localhost"),
         "MEDIA_PATH": str(instance_path / "media"),
-        "PAGE_CACHE_SIZE": _cache_size(env.get("TESSERA_PAGE_CACHE_SIZE", "4096")),
+        "PAGE_CACHE_SIZE": _whole_number("TESSERA_PAGE_CACHE_SIZE", env.get("TESSERA_PAGE_CACHE_SIZE", "4096"), 0,
+                                         1_000_000, "entries"),
+        # unpaid orders are cancelled after this; shipped orders complete themselves after that
+        "ORDER_PAY_MINUTES": _whole_number("TESSERA_ORDER_PAY_MINUTES", env.get("TESSERA_ORDER_PAY_MINUTES", "30"), 1,
+                                           10_080, "minutes"),
+        "ORDER_COMPLETE_DAYS": _whole_number("TESSERA_ORDER_COMPLETE_DAYS", env.get("TESSERA_ORDER_COMPLETE_DAYS", "10"),
+                                             1, 60, "days"),
+        "STRIPE_API_BASE": (_url("STRIPE_API_BASE", env["STRIPE_API_BASE"]) if env.get("STRIPE_API_BASE") else None),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
     }
     if config["S3_ENDPOINT_URL"] and not config["S3_BUCKET"]:
         raise ConfigError("TESSERA_S3_ENDPOINT_URL: set TESSERA_S3_BUCKET too, or neither")

@@ -22,11 +22,11 @@ import threading
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.db import db, utcnow
-from core.tenancy import Tenant, current_tenant, tenant_scope
+from core.tenancy import Tenant, current_tenant, platform_scope, tenant_scope
 
 log = logging.getLogger(__name__)
 
@@ -247,3 +247,23 @@ def enqueue_due_periodic(runner: RQRunner) -> list[str]:
             runner.queue.enqueue(run_job, name, [], None)
             started.append(name)
     return started
+
+
+def run_per_tenant(rows: list[tuple[int, int]], apply: Callable[[int], Any]) -> int:
+    """For sweepers: apply `apply(row_id)` to (tenant_id, row_id) pairs read across tenants, each
+    as its tenant and in its own transaction; a failure is logged and the sweep goes on. Returns
+    how many applications answered truthily."""
+    with platform_scope():
+        tenants = {tenant.id: tenant.context() for tenant in db.session.scalars(
+            select(Tenant).where(Tenant.id.in_({tenant_id for tenant_id, _ in rows})))} if rows else {}
+    done = 0
+    for tenant_id, row_id in rows:
+        with tenant_scope(tenants[tenant_id]):
+            try:
+                done += bool(apply(row_id))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("sweeping row %s of tenant %s failed", row_id, tenant_id)
+    return done
+

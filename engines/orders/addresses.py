@@ -20,6 +20,8 @@ class AddressIn(Schema):
     line = fields.String(required=True, validate=validate.Length(min=1, max=200))
     postcode = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z -]{0,12}$"))
     is_default = fields.Boolean(load_default=False)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
 
 
 class AddressOut(Schema):
@@ -30,6 +32,8 @@ class AddressOut(Schema):
     line = fields.String()
     postcode = fields.String()
     is_default = fields.Boolean()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
 
 
 class AddressListOut(Schema):

@@ -1,5 +1,5 @@
-"""The consumer's cart and address book: /api/v1/cart, /api/v1/addresses (signed-in consumers only,
-their own only)."""
+"""The consumer API of the orders engine: the cart, the address book, checkout, orders and
+after-sales (signed-in consumers only, their own only)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,19 @@ from flask import jsonify, request
 
 from core.api import api_blueprint, load_json, require_consumer
 from core.db import db
+from core.errors import APIError
+from core.idempotency import idempotent
+from core.ids import parse_id
 from core.openapi import api_doc
 from engines.orders.addresses import (AddressIn, AddressListOut, AddressOut, add_address, addresses_of, change_address,
                                       remove_address)
-from engines.orders.schemas import AddLineIn, CartOut, QuantityIn
+from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_return_tracking, find_after_sale,
+                                       request_after_sale, withdraw)
+from engines.orders.checkout import place_order, quote
+from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
+from engines.orders.models import OrderStatus
+from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderDetailOut, OrderOut,
+                                    OrderPageOut, QuantityIn, QuoteOut, ReturnTrackingIn)
 from engines.orders.services import add_line, change_quantity, priced_cart, remove_line
 
 bp = api_blueprint("orders_api", __name__)
@@ -87,3 +96,119 @@ def delete_address(address_id: int):
     remove_address(consumer_id=require_consumer().id, address_id=address_id)
     db.session.commit()
     return "", 204
+
+
+# -- checkout and orders -------------------------------------------------------------------------
+
+def _order_answer(order, *, detail: bool = True) -> dict:
+    lines = lines_of([order.id])
+    schema = OrderDetailOut(lines=lines, after_sales=after_sales_of(order.id)) if detail else OrderOut(lines=lines)
+    return {"order": schema.dump(order)}
+
+
+@bp.post("/checkout/quote")
+@api_doc("Price an order without placing it: the price pipeline's steps and the total", tags=["checkout"],
+         body=CheckoutIn, response=QuoteOut, auth=True, errors=(409, 415))
+def checkout_quote():
+    consumer = require_consumer()
+    data = load_json(CheckoutIn())
+    priced = quote(consumer_id=consumer.id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
+    return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
+                           "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
+                           "discount": priced.money(line.discount)} for line in priced.lines],
+                   fulfillment=priced.fulfillment, pricing=priced.steps, total=priced.money(priced.total))
+
+
+@bp.post("/checkout")
+@api_doc("Place an order (stock is reserved until it is paid or cancelled). Send an Idempotency-Key header to "
+         "retry safely: a replay answers the first answer", tags=["checkout"], body=CheckoutIn, response=OrderAnswer,
+         status=201, auth=True, errors=(409, 415))
+def checkout():
+    consumer = require_consumer()
+
+    def place():
+        data = load_json(CheckoutIn())
+        order = place_order(consumer_id=consumer.id, lines=data["lines"], fulfillment_choice=data["fulfillment"],
+                            note=data["note"])
+        return _order_answer(order), 201
+
+    body, status = idempotent(f"consumer:{consumer.id}", place)
+    return jsonify(body), status
+
+
+@bp.get("/orders")
+@api_doc("The signed-in consumer's orders, newest first", tags=["orders"], response=OrderPageOut, auth=True,
+         query={"status": "one status, or several separated by commas", "cursor": "next_cursor of the previous page",
+                "limit": "1 to 50 (default 20)"})
+def orders():
+    consumer = require_consumer()
+    limit = request.args.get("limit", default=20, type=int)
+    if not 1 <= limit <= 50:
+        raise APIError("invalid_input", fields={"limit": ["Use a limit from 1 to 50."]})
+    statuses = [s for s in (request.args.get("status") or "").split(",") if s]
+    if any(s not in {status.value for status in OrderStatus} for s in statuses):
+        raise APIError("invalid_input", fields={"status": [f"Use {', '.join(s.value for s in OrderStatus)}."]})
+    cursor = request.args.get("cursor")
+    if cursor and parse_id(cursor) is None:
+        raise APIError("invalid_input", fields={"cursor": ["Not a cursor."]})
+    rows, next_cursor = orders_of(consumer.id, statuses=statuses, before=parse_id(cursor), limit=limit)
+    return jsonify(orders=OrderOut(many=True, lines=lines_of([o.id for o in rows])).dump(rows),
+                   next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.get("/orders/<int:order_id>")
+@api_doc("One of the consumer's orders, with its lines, price steps and after-sales", tags=["orders"],
+         response=OrderAnswer, auth=True, errors=(404,))
+def order(order_id: int):
+    return jsonify(_order_answer(find_order(order_id, consumer_id=require_consumer().id)))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@api_doc("Cancel an unpaid order (its stock goes back)", tags=["orders"], response=OrderAnswer, auth=True,
+         errors=(404, 409))
+def cancel(order_id: int):
+    consumer = require_consumer()
+    found = cancel_order(find_order(order_id, consumer_id=consumer.id), actor=f"consumer:{consumer.id}",
+                         reason="Cancelled by the buyer")
+    db.session.commit()
+    return jsonify(_order_answer(found))
+
+
+@bp.post("/orders/<int:order_id>/confirm-receipt")
+@api_doc("Confirm a shipped order arrived", tags=["orders"], response=OrderAnswer, auth=True, errors=(404, 409))
+def confirm(order_id: int):
+    consumer = require_consumer()
+    found = confirm_receipt(find_order(order_id, consumer_id=consumer.id), actor=f"consumer:{consumer.id}")
+    db.session.commit()
+    return jsonify(_order_answer(found))
+
+
+@bp.post("/orders/<int:order_id>/after-sales")
+@api_doc("Ask for a refund (refund) or a return and refund (return_refund) of some lines and quantities",
+         tags=["after-sales"], body=AfterSaleIn, response=AfterSaleOut, status=201, auth=True, errors=(404, 409, 415))
+def create_after_sale(order_id: int):
+    consumer = require_consumer()
+    data = load_json(AfterSaleIn())
+    found = find_order(order_id, consumer_id=consumer.id)
+    after_sale = request_after_sale(found, consumer_id=consumer.id, kind=data["kind"], lines=data["lines"],
+                                    reason=data["reason"])
+    db.session.commit()
+    return jsonify(AfterSaleOut().dump(after_sale)), 201
+
+
+@bp.post("/after-sales/<int:after_sale_id>/return")
+@api_doc("Enter the tracking of the goods sent back", tags=["after-sales"], body=ReturnTrackingIn,
+         response=AfterSaleOut, auth=True, errors=(404, 409, 415))
+def return_tracking(after_sale_id: int):
+    data = load_json(ReturnTrackingIn())
+    found = enter_return_tracking(find_after_sale(after_sale_id, consumer_id=require_consumer().id), **data)
+    db.session.commit()
+    return jsonify(AfterSaleOut().dump(found))
+
+
+@bp.post("/after-sales/<int:after_sale_id>/withdraw")
+@api_doc("Withdraw an after-sales request", tags=["after-sales"], response=AfterSaleOut, auth=True, errors=(404, 409))
+def withdraw_after_sale(after_sale_id: int):
+    found = withdraw(find_after_sale(after_sale_id, consumer_id=require_consumer().id))
+    db.session.commit()
+    return jsonify(AfterSaleOut().dump(found))

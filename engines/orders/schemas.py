@@ -1,8 +1,11 @@
-"""The cart in the consumer API."""
+"""The cart, checkout and orders in the consumer API. Money is {"amount": minor units, "currency",
+"display"}."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+
+from core.money import Money
 
 
 class AddLineIn(Schema):
@@ -39,3 +42,144 @@ class CartOut(Schema):
     lines = fields.List(fields.Nested(CartLineOut))
     total = fields.Nested(MoneyOut, metadata={"description": "Of the available lines"})
     count = fields.Integer()
+
+
+def _money(obj, amount: int) -> dict:
+    return Money(amount, obj.currency).to_json()
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+class CheckoutLineIn(Schema):
+    sku_id = fields.Raw(required=True, metadata={"type": "string", "description": "A SKU id"})
+    quantity = fields.Integer(load_default=1, strict=True)
+
+
+class CheckoutIn(Schema):
+    lines = fields.List(fields.Dict(), load_default=None, allow_none=True,
+                        metadata={"description": "[{sku_id, quantity}]; leave out to order the cart's available lines"})
+    fulfillment = fields.Dict(load_default=dict, metadata={"description": (
+        '{"type": "express", "address_id"} | {"type": "same_city", "address_id", "store_id"} | '
+        '{"type": "pickup", "store_id", "phone"} | {"type": "dine_in", "table": "<code from the table QR>"} | '
+        '{"type": "none"} (services and virtual goods)')})
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class OrderLineOut(Schema):
+    id = fields.Function(lambda line: str(line.id))
+    sku_id = fields.Function(lambda line: str(line.sku_id))
+    item_id = fields.Function(lambda line: str(line.item_id))
+    kind = fields.String()
+    name = fields.String()
+    options = fields.Dict()
+    image = fields.String()
+    quantity = fields.Integer()
+    refunded_quantity = fields.Integer()
+    unit_price = fields.Method("unit_price_money")
+    subtotal = fields.Method("subtotal_money")
+    discount = fields.Method("discount_money")
+    paid = fields.Method("paid_money")
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+
+    def unit_price_money(self, line):
+        return _money(self.order, line.unit_price)
+
+    def subtotal_money(self, line):
+        return _money(self.order, line.subtotal)
+
+    def discount_money(self, line):
+        return _money(self.order, line.discount)
+
+    def paid_money(self, line):
+        return _money(self.order, line.paid_amount)
+
+
+class AfterSaleOut(Schema):
+    id = fields.Function(lambda a: str(a.id))
+    kind = fields.String()
+    status = fields.Function(lambda a: a.status.value)
+    lines = fields.List(fields.Dict())
+    amount = fields.Integer(metadata={"description": "minor units"})
+    reason = fields.String()
+    merchant_note = fields.String()
+    return_carrier = fields.String()
+    return_tracking = fields.String()
+    created_at = fields.Function(lambda a: _iso(a.created_at))
+
+
+class OrderOut(Schema):
+    id = fields.Function(lambda o: str(o.id))
+    number = fields.String()
+    status = fields.Function(lambda o: o.status.value)
+    fulfillment = fields.Method("fulfillment_out")
+    note = fields.String()
+    items_total = fields.Function(lambda o: _money(o, o.items_total))
+    shipping = fields.Function(lambda o: _money(o, o.shipping_fee))
+    discount = fields.Function(lambda o: _money(o, o.discount_total))
+    total = fields.Function(lambda o: _money(o, o.total))
+    refunded = fields.Function(lambda o: _money(o, o.refunded_total))
+    pricing = fields.List(fields.Dict(), metadata={"description": "The price pipeline's steps, in order"})
+    verification_code = fields.Method("code_out", allow_none=True)
+    carrier = fields.String()
+    tracking_number = fields.String()
+    pay_by = fields.Function(lambda o: _iso(o.pay_by))
+    created_at = fields.Function(lambda o: _iso(o.created_at))
+    paid_at = fields.Function(lambda o: _iso(o.paid_at))
+    shipped_at = fields.Function(lambda o: _iso(o.shipped_at))
+    completed_at = fields.Function(lambda o: _iso(o.completed_at))
+    lines = fields.Method("lines_out")
+    actions = fields.Method("actions_out", metadata={"description": "What the consumer can do now"})
+
+    def __init__(self, *args, lines=None, after_sales=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_lines = lines or {}
+        self.after_sales = after_sales or []
+
+    def fulfillment_out(self, order):
+        return {key: value for key, value in order.fulfillment.items() if key not in ("template_id", "table_code")}
+
+    def code_out(self, order):
+        """Shown once the order is paid (and until it is used)."""
+        paid = order.status.value not in ("pending_payment", "cancelled", "closed")
+        return order.verification_code if paid and order.verification_code and not order.verified_at else None
+
+    def lines_out(self, order):
+        return OrderLineOut(many=True, order=order).dump(self.order_lines.get(order.id, []))
+
+    def actions_out(self, order):
+        return {"pending_payment": ["pay", "cancel"], "shipped": ["confirm_receipt", "after_sale"]}.get(
+            order.status.value, ["after_sale"] if order.status.value in (
+                "paid", "awaiting_shipment", "ready_for_pickup", "in_preparation", "in_service", "completed") else [])
+
+
+class OrderDetailOut(OrderOut):
+    after_sales = fields.Method("after_sales_out")
+
+    def after_sales_out(self, order):
+        return AfterSaleOut(many=True).dump(self.after_sales)
+
+
+class OrderAnswer(Schema):
+    order = fields.Nested(OrderDetailOut)
+
+
+class OrderPageOut(Schema):
+    orders = fields.List(fields.Nested(OrderOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class QuoteOut(Schema):
+    lines = fields.List(fields.Dict())
+    fulfillment = fields.Dict()
+    pricing = fields.List(fields.Dict())
+    total = fields.Nested(MoneyOut)
+
+
+class ReturnTrackingIn(Schema):
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=40))

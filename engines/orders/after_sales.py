@@ -1,0 +1,186 @@
+"""After-sales: refund only, or return and refund; by line and quantity.
+
+The buyer asks; the merchant approves or rejects; for a return the buyer enters the return's
+tracking and the merchant confirms the goods came back; then `after_sale.refund_due.v1` asks the
+payments engine to refund through the provider, which reports back with `mark_refunded` — stock
+returns then (for goods that came back or never left), and an order refunded in full is closed.
+
+Amounts are exact: a line's paid amount (after its share of discounts) is split over its units so
+that refunding them one by one adds up to the whole, to the cent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select, update
+
+from core.db import db, utcnow
+from core.errors import APIError, register_codes
+from core.events import emit
+from core.ids import parse_id
+from core.tenancy import current_tenant_id
+from engines.catalog.services import release_stock
+from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of
+from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
+from engines.orders.transitions import transition
+
+register_codes({"after_sale_not_allowed": (409, "This order cannot have an after-sales request now.")})
+
+A = AfterSaleStatus
+REFUNDABLE_STATES = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED,
+                     OrderStatus.READY_FOR_PICKUP, OrderStatus.IN_PREPARATION, OrderStatus.IN_SERVICE,
+                     OrderStatus.COMPLETED)
+NOT_YET_HANDED_OVER = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderStatus.READY_FOR_PICKUP)
+
+
+class AfterSaleLineIn(Schema):
+    line_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,19}$"))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+
+
+class AfterSaleIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["refund", "return_refund"]))
+    lines = fields.List(fields.Nested(AfterSaleLineIn), required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+def unit_share(line: OrderLine, already: int, quantity: int) -> int:
+    """What `quantity` more units of a line refund, after `already` were refunded or asked for."""
+    return line.paid_amount * (already + quantity) // line.quantity - line.paid_amount * already // line.quantity
+
+
+def _held(order_id: int) -> dict[int, int]:
+    """Units of each line already in open requests."""
+    held: dict[int, int] = {}
+    for request_lines in db.session.scalars(select(AfterSale.lines).where(AfterSale.order_id == order_id,
+                                                                          AfterSale.status.in_(OPEN_AFTER_SALES))):
+        for entry in request_lines:
+            held[int(entry["line_id"])] = held.get(int(entry["line_id"]), 0) + entry["quantity"]
+    return held
+
+
+def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list[dict], reason: str = "") -> AfterSale:
+    if order.status not in REFUNDABLE_STATES:
+        raise APIError("after_sale_not_allowed")
+    if kind == "return_refund" and (order.fulfillment_type not in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY)
+                                    or order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)):
+        raise APIError("invalid_input", fields={"kind": ["Only goods that were delivered can be returned."]})
+    order_lines = {line.id: line for line in lines_of([order.id])[order.id]}
+    held = _held(order.id)
+    chosen, amount = [], 0
+    for index, entry in enumerate(lines):
+        line = order_lines.get(parse_id(entry["line_id"]))
+        if line is None:
+            raise APIError("invalid_input", fields={f"lines.{index}.line_id": ["Not a line of this order."]})
+        already = line.refunded_quantity + held.get(line.id, 0)
+        if entry["quantity"] > line.quantity - already:
+            raise APIError("invalid_input", fields={f"lines.{index}.quantity": [
+                f"At most {line.quantity - already} of this line can still be refunded."]})
+        share = unit_share(line, already, entry["quantity"])
+        held[line.id] = held.get(line.id, 0) + entry["quantity"]
+        chosen.append({"line_id": str(line.id), "quantity": entry["quantity"], "amount": share})
+        amount += share
+    everything = all(held.get(line.id, 0) + line.refunded_quantity == line.quantity for line in order_lines.values())
+    if everything and order.status in NOT_YET_HANDED_OVER:
+        amount += order.shipping_fee  # nothing was delivered: the delivery fee comes back too
+    after_sale = AfterSale(order_id=order.id, consumer_id=consumer_id, kind=kind, lines=chosen, amount=amount,
+                           reason=reason, restock=kind == "return_refund" or order.status in NOT_YET_HANDED_OVER)
+    db.session.add(after_sale)
+    db.session.flush()
+    emit("after_sale.requested.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id)})
+    return after_sale
+
+
+def find_after_sale(after_sale_id: int, *, consumer_id: int | None = None) -> AfterSale:
+    statement = select(AfterSale).where(AfterSale.id == after_sale_id)
+    if consumer_id is not None:
+        statement = statement.where(AfterSale.consumer_id == consumer_id)
+    found = db.session.scalar(statement)
+    if found is None:
+        raise APIError("not_found", "There is no such after-sales request.")
+    return found
+
+
+def _move(after_sale: AfterSale, origin: tuple[AfterSaleStatus, ...], target: AfterSaleStatus, **values) -> None:
+    """Compare-and-set, like orders: the first of two clicks wins, the second is a 409."""
+    moved = db.session.execute(update(AfterSale).where(AfterSale.id == after_sale.id, AfterSale.status.in_(origin))
+                               .values(status=target, **values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise APIError("illegal_transition", f"This request is {after_sale.status.value.replace('_', ' ')}.")
+    db.session.refresh(after_sale)
+
+
+def _refund_due(after_sale: AfterSale) -> None:
+    _move(after_sale, (A.REQUESTED, A.RETURN_SHIPPED), A.REFUNDING)
+    emit("after_sale.refund_due.v1", {"after_sale_id": str(after_sale.id), "order_id": str(after_sale.order_id),
+                                      "amount": after_sale.amount})
+
+
+def approve(after_sale: AfterSale, *, note: str = "") -> AfterSale:
+    if after_sale.kind == "return_refund":
+        _move(after_sale, (A.REQUESTED,), A.AWAITING_RETURN, merchant_note=note[:200])
+    else:
+        after_sale.merchant_note = note[:200]
+        _refund_due(after_sale)
+    return after_sale
+
+
+def reject(after_sale: AfterSale, *, note: str) -> AfterSale:
+    if not note.strip():
+        raise APIError("invalid_input", fields={"note": ["Tell the buyer why."]})
+    _move(after_sale, (A.REQUESTED, A.RETURN_SHIPPED), A.REJECTED, merchant_note=note[:200], resolved_at=utcnow())
+    return after_sale
+
+
+def withdraw(after_sale: AfterSale) -> AfterSale:
+    _move(after_sale, (A.REQUESTED, A.AWAITING_RETURN), A.WITHDRAWN, resolved_at=utcnow())
+    return after_sale
+
+
+def enter_return_tracking(after_sale: AfterSale, *, carrier: str, tracking_number: str) -> AfterSale:
+    if not carrier.strip() or not tracking_number.strip():
+        raise APIError("invalid_input", fields={"tracking_number": ["Give the carrier and the tracking number."]})
+    _move(after_sale, (A.AWAITING_RETURN,), A.RETURN_SHIPPED, return_carrier=carrier.strip()[:40],
+          return_tracking=tracking_number.strip()[:40])
+    return after_sale
+
+
+def confirm_returned(after_sale: AfterSale) -> AfterSale:
+    """The merchant has the goods back: refund now."""
+    if after_sale.status != A.RETURN_SHIPPED:
+        raise APIError("illegal_transition", "The buyer has not sent the goods back yet.")
+    _refund_due(after_sale)
+    return after_sale
+
+
+def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool:
+    """The provider refunded: count the units refunded, give stock back, close a fully refunded
+    order. Runs once (the status moves from refunding)."""
+    after_sale = db.session.get(AfterSale, (current_tenant_id(), after_sale_id))
+    if after_sale is None or after_sale.status != A.REFUNDING:
+        return False
+    now = now or utcnow()
+    _move(after_sale, (A.REFUNDING,), A.REFUNDED, resolved_at=now)
+    order = db.session.get(Order, (after_sale.tenant_id, after_sale.order_id))
+    order_lines = {line.id: line for line in lines_of([order.id])[order.id]}
+    for entry in after_sale.lines:
+        line = order_lines[int(entry["line_id"])]
+        line.refunded_quantity += entry["quantity"]
+        line.refunded_amount += entry["amount"]
+        if after_sale.restock:
+            release_stock(sku_id=line.sku_id, quantity=entry["quantity"])
+    db.session.execute(update(Order).where(Order.id == order.id)
+                       .values(refunded_total=Order.refunded_total + after_sale.amount)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    if all(line.refunded_quantity == line.quantity for line in order_lines.values()):
+        transition(order, "close", actor="system", note="Refunded in full", now=now)
+    emit("after_sale.refunded.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id),
+                                    "amount": after_sale.amount})
+    return True
+
+
+def after_sales_of(order_id: int) -> list[AfterSale]:
+    return list(db.session.scalars(select(AfterSale).where(AfterSale.order_id == order_id).order_by(AfterSale.id)))
+

@@ -1,0 +1,123 @@
+"""Checkout: from lines (or the cart) and a fulfilment choice to an order awaiting payment, with
+its price explained step by step, its stock reserved and its number handed out — all in the
+caller's transaction, so a failure (409 out of stock) leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import zoneinfo
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.db import db, utcnow
+from core.errors import APIError
+from core.events import emit
+from core.ids import parse_id
+from core.jobs import enqueue
+from core.tenancy import current_tenant
+from engines.catalog.services import is_on_sale, reserve_stock, skus_with_items
+from engines.orders import fulfillment
+from engines.orders.models import CartLine, Order, OrderLine, OrderSequence
+from engines.orders.pricing import Quote, QuoteLine, run_pipeline
+from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of
+from engines.orders.transitions import record_creation
+
+CODE_KINDS = {"service", "virtual"}
+
+
+def _wanted(lines: object) -> dict[int, int]:
+    """{sku_id: quantity} from the request's lines (the same SKU twice adds up)."""
+    if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+        raise APIError("invalid_input", fields={"lines": [f"Send 1 to {MAX_LINES} lines."]})
+    wanted: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        sku_id = parse_id(line.get("sku_id")) if isinstance(line, dict) else None
+        quantity = line.get("quantity", 1) if isinstance(line, dict) else None
+        if sku_id is None or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            raise APIError("invalid_input", fields={f"lines.{index}": [
+                f"Give a sku_id and a quantity from 1 to {MAX_QUANTITY}."]})
+        wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+    if any(quantity > MAX_QUANTITY for quantity in wanted.values()):
+        raise APIError("invalid_input", fields={"lines": [f"At most {MAX_QUANTITY} of one SKU."]})
+    return wanted
+
+
+def _from_cart(consumer_id: int) -> dict[int, int]:
+    cart = cart_of(consumer_id)
+    rows = db.session.execute(select(CartLine.sku_id, CartLine.quantity).where(CartLine.cart_id == cart.id)).all()
+    catalog = skus_with_items([sku_id for sku_id, _ in rows])
+    wanted = {sku_id: quantity for sku_id, quantity in rows
+              if is_on_sale(catalog[sku_id][1]) and catalog[sku_id][0].stock >= quantity}
+    if not wanted:
+        raise APIError("invalid_input", fields={"lines": ["Your cart has nothing available to order."]})
+    return wanted
+
+
+def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
+    """Price an order without placing it (the checkout page shows this)."""
+    wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
+    catalog = skus_with_items(list(wanted))
+    quote_lines = []
+    for sku_id, quantity in wanted.items():
+        found = catalog.get(sku_id)
+        if found is None or not is_on_sale(found[1]):
+            raise APIError("not_on_sale", extra={"sku_id": str(sku_id)})
+        sku, item = found
+        quote_lines.append(QuoteLine(sku_id=sku.id, item_id=item.id, kind=item.kind.value, name=item.name,
+                                     options=dict(sku.options or {}), sku_code=sku.code or "",
+                                     image=sku.image or (item.images or [""])[0], unit_price=sku.price,
+                                     quantity=quantity, weight_grams=sku.weight_grams))
+    chosen = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
+    return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
+                              fulfillment=chosen))
+
+
+def next_number(now: dt.datetime) -> str:
+    """A human-readable order number: the shop's local date and the day's sequence,
+    e.g. 26112500042. One upserted row per day hands the numbers out."""
+    day = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).strftime("%y%m%d")
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(OrderSequence).values(day=day, value=1)
+                 .on_conflict_do_update(index_elements=["tenant_id", "day"],
+                                        set_={"value": OrderSequence.__table__.c.value + 1})
+                 .returning(OrderSequence.__table__.c.value))
+    value = db.session.execute(statement).scalar_one()
+    return f"{day}{value:05d}"
+
+
+def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
+                now: dt.datetime | None = None) -> Order:
+    """Place an order awaiting payment. `lines` None means the cart's available lines (which
+    then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU."""
+    now = now or utcnow()
+    from_cart = lines is None
+    priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
+    for line in sorted(priced.lines, key=lambda line: line.sku_id):  # one order of locks: no deadlocks
+        reserve_stock(sku_id=line.sku_id, quantity=line.quantity)
+    needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
+        line.kind in CODE_KINDS for line in priced.lines)
+    order = Order(number=next_number(now), consumer_id=consumer_id, fulfillment_type=priced.fulfillment["type"],
+                  fulfillment=priced.fulfillment, store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")),
+                  note=note, contact_phone=priced.fulfillment.get("phone", ""), currency=priced.currency,
+                  items_total=priced.items_total, shipping_fee=priced.shipping_fee,
+                  discount_total=priced.discount_total, total=priced.total, pricing=priced.steps,
+                  verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
+                  pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now)
+    db.session.add(order)
+    db.session.flush()
+    db.session.add_all([OrderLine(order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
+                                  name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
+                                  unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
+                                  discount=line.discount, paid_amount=line.payable) for line in priced.lines])
+    record_creation(order, actor=f"consumer:{consumer_id}")
+    if from_cart:
+        cart = cart_of(consumer_id)
+        db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,
+                                                  CartLine.sku_id.in_([line.sku_id for line in priced.lines])))
+    emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
+    enqueue("orders.cancel_if_unpaid", order.id, at=order.pay_by)  # a nudge; the sweep is the guarantee
+    db.session.flush()
+    return order

@@ -1,0 +1,187 @@
+"""What happens to an order after checkout: payment, cancellation (stock goes back), shipping,
+readiness, receipt, verification codes (核销), and the deadlines swept by `tasks`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from core.db import db, utcnow
+from core.errors import APIError, register_codes
+from core.events import emit
+from core.tenancy import current_tenant_id
+from engines.catalog.models import Item
+from engines.catalog.services import release_stock
+from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
+from engines.orders.transitions import transition
+
+register_codes({
+    "code_not_valid": (404, "This code does not belong to an order of this shop."),
+    "code_used": (409, "This code has already been used."),
+    "order_not_paid": (409, "This order has not been paid."),
+    "after_sale_open": (409, "This order has an after-sales request in progress."),
+})
+
+OPEN_AFTER_SALES = (AfterSaleStatus.REQUESTED, AfterSaleStatus.AWAITING_RETURN, AfterSaleStatus.RETURN_SHIPPED,
+                    AfterSaleStatus.REFUNDING)
+
+
+def find_order(order_id: int, *, consumer_id: int | None = None, for_update: bool = False) -> Order:
+    """An order of this shop (of this consumer, when given); 404 otherwise — another consumer's
+    order is as invisible as another tenant's."""
+    statement = select(Order).where(Order.id == order_id)
+    if consumer_id is not None:
+        statement = statement.where(Order.consumer_id == consumer_id)
+    order = db.session.scalar(statement.with_for_update() if for_update else statement)
+    if order is None:
+        raise APIError("not_found", "There is no such order.")
+    return order
+
+
+def lines_of(order_ids: list[int]) -> dict[int, list[OrderLine]]:
+    out: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(order_ids))
+                                       .order_by(OrderLine.id)):
+            out[line.order_id].append(line)
+    return out
+
+
+def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime | None = None) -> Order:
+    """Cancel an unpaid order and give its stock back."""
+    transition(order, "cancel", actor=actor, note=reason, now=now)
+    for line in lines_of([order.id])[order.id]:
+        release_stock(sku_id=line.sku_id, quantity=line.quantity)
+    emit("order.cancelled.v1", {"order_id": str(order.id), "reason": reason})
+    return order
+
+
+def mark_paid(order: Order, *, actor: str, now: dt.datetime | None = None) -> bool:
+    """Record the payment of an order awaiting it; False when the order can no longer be paid
+    (cancelled, or paid already) — the caller refunds that payment."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return False
+    try:
+        transition(order, "pay", actor=actor, now=now)
+    except APIError:
+        return False  # another payment or the timeout won the race
+    if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
+        transition(order, "await_shipment", actor="system", now=now)
+    for line in lines_of([order.id])[order.id]:
+        db.session.execute(update(Item).where(Item.id == line.item_id).values(sales_count=Item.sales_count + line.quantity)
+                           .execution_options(synchronize_session=False))
+    emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
+    return True
+
+
+def ship(order: Order, *, carrier: str, tracking_number: str, actor: str, now: dt.datetime | None = None) -> Order:
+    carrier, tracking_number = carrier.strip()[:40], tracking_number.strip()[:40]
+    if order.fulfillment_type == FulfillmentType.EXPRESS and not (carrier and tracking_number):
+        raise APIError("invalid_input", fields={"tracking_number": ["Give the carrier and the tracking number."]})
+    _no_open_after_sale(order)
+    now = now or utcnow()
+    transition(order, "ship", actor=actor, now=now, carrier=carrier, tracking_number=tracking_number,
+               complete_by=now + dt.timedelta(days=current_app.config["ORDER_COMPLETE_DAYS"]))
+    emit("order.shipped.v1", {"order_id": str(order.id)})
+    return order
+
+
+def advance(order: Order, event: str, *, actor: str) -> Order:
+    """The merchant's simple moves: mark_ready, start_preparation, start_service."""
+    if event not in ("mark_ready", "start_preparation", "start_service"):
+        raise APIError("illegal_transition", extra={"status": order.status.value, "event": event})
+    return transition(order, event, actor=actor)
+
+
+def confirm_receipt(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
+    transition(order, "confirm_receipt", actor=actor, now=now)
+    emit("order.completed.v1", {"order_id": str(order.id), "total": order.total})
+    return order
+
+
+def _no_open_after_sale(order: Order) -> None:
+    open_request = db.session.scalar(select(AfterSale.id).where(AfterSale.order_id == order.id,
+                                                                AfterSale.status.in_(OPEN_AFTER_SALES)))
+    if open_request:
+        raise APIError("after_sale_open")
+
+
+def order_for_code(code: str) -> Order:
+    """The order a verification code belongs to, checked as the clerk's preview shows it:
+    unknown (or another shop's) codes, unpaid and refunding orders and used codes are refused."""
+    code = "".join(ch for ch in str(code) if ch.isascii() and ch.isdigit())[:12]
+    order = db.session.scalar(select(Order).where(Order.verification_code == code)) if len(code) == 12 else None
+    if order is None:
+        raise APIError("code_not_valid")
+    if order.verified_at is not None:
+        raise APIError("code_used", extra={"verified_at": order.verified_at.isoformat()})
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        raise APIError("order_not_paid")
+    if order.status == OrderStatus.CLOSED:
+        raise APIError("code_not_valid", "This order was refunded.")
+    _no_open_after_sale(order)
+    return order
+
+
+def verify_code(code: str, *, actor: str, now: dt.datetime | None = None) -> Order:
+    """Use a code once: the order completes. Two clerks scanning at once: one wins, one gets 409."""
+    order = order_for_code(code)
+    now = now or utcnow()
+    try:
+        transition(order, "verify", actor=actor, now=now, verified_at=now)
+    except APIError:
+        raise APIError("code_used") from None
+    emit("order.completed.v1", {"order_id": str(order.id), "total": order.total})
+    return order
+
+
+def overdue(status: OrderStatus, column, now: dt.datetime, limit: int = 500) -> list[tuple[int, int]]:
+    """(tenant_id, order_id) of orders past a deadline, across tenants (the sweepers' read)."""
+    return [tuple(row) for row in db.session.execute(
+        select(Order.tenant_id, Order.id).where(Order.status == status, column < now).order_by(column).limit(limit))]
+
+
+def expire_unpaid(order_id: int, now: dt.datetime | None = None) -> bool:
+    """Cancel an order whose payment deadline passed; False if it was paid or cancelled meanwhile."""
+    now = now or utcnow()
+    order = db.session.get(Order, (current_tenant_id(), order_id))
+    if order is None or order.status != OrderStatus.PENDING_PAYMENT or order.pay_by > now:
+        return False
+    try:
+        cancel_order(order, actor="system", reason="Not paid in time", now=now)
+    except APIError:
+        return False
+    return True
+
+
+def complete_shipped(order_id: int, now: dt.datetime | None = None) -> bool:
+    """Confirm receipt for the buyer N days after shipping (unless an after-sale is open)."""
+    now = now or utcnow()
+    order = db.session.get(Order, (current_tenant_id(), order_id))
+    if order is None or order.status != OrderStatus.SHIPPED or order.complete_by > now:
+        return False
+    if db.session.scalar(select(AfterSale.id).where(AfterSale.order_id == order.id,
+                                                    AfterSale.status.in_(OPEN_AFTER_SALES))):
+        return False
+    try:
+        confirm_receipt(order, actor="system", now=now)
+    except APIError:
+        return False
+    return True
+
+
+
+def orders_of(consumer_id: int | None, *, statuses: list[str] | None = None, before: int | None = None,
+              limit: int = 20) -> tuple[list[Order], int | None]:
+    """A page of orders, newest first (a consumer's, or the shop's when consumer_id is None)."""
+    statement = select(Order).order_by(Order.id.desc()).limit(limit + 1)
+    if consumer_id is not None:
+        statement = statement.where(Order.consumer_id == consumer_id)
+    if statuses:
+        statement = statement.where(Order.status.in_(statuses))
+    if before:
+        statement = statement.where(Order.id < before)
+    rows = list(db.session.scalars(statement))
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None

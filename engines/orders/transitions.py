@@ -1,0 +1,93 @@
+"""The order state machine: one enumerated table of (state, event) → state, applied by
+compare-and-set updates so that two hands moving the same order cannot both win, and every move
+recorded (who, when, from, to).
+
+    pending_payment ─pay→ paid ─await_shipment→ awaiting_shipment ─ship→ shipped ─confirm_receipt→ completed
+                                ─mark_ready→ ready_for_pickup ─verify→ completed
+                                ─start_preparation→ in_preparation ─verify→ completed
+                                ─start_service→ in_service ─verify→ completed
+    pending_payment ─cancel→ cancelled            (any paid state) ─close→ closed (all refunded)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core.db import db, utcnow
+from core.errors import APIError, register_codes
+from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
+
+register_codes({"illegal_transition": (409, "The order cannot do this in its current state.")})
+
+S = OrderStatus
+_PAID_STATES = (S.PAID, S.AWAITING_SHIPMENT, S.SHIPPED, S.READY_FOR_PICKUP, S.IN_PREPARATION, S.IN_SERVICE,
+                S.COMPLETED)
+
+TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
+    (S.PENDING_PAYMENT, "pay"): S.PAID,
+    (S.PENDING_PAYMENT, "cancel"): S.CANCELLED,
+    (S.PAID, "await_shipment"): S.AWAITING_SHIPMENT,
+    (S.PAID, "mark_ready"): S.READY_FOR_PICKUP,
+    (S.PAID, "start_preparation"): S.IN_PREPARATION,
+    (S.PAID, "start_service"): S.IN_SERVICE,
+    (S.IN_PREPARATION, "mark_ready"): S.READY_FOR_PICKUP,
+    (S.AWAITING_SHIPMENT, "ship"): S.SHIPPED,
+    (S.SHIPPED, "confirm_receipt"): S.COMPLETED,
+    (S.PAID, "verify"): S.COMPLETED,
+    (S.READY_FOR_PICKUP, "verify"): S.COMPLETED,
+    (S.IN_PREPARATION, "verify"): S.COMPLETED,
+    (S.IN_SERVICE, "verify"): S.COMPLETED,
+    **{(state, "close"): S.CLOSED for state in _PAID_STATES},
+}
+EVENTS = sorted({event for _, event in TRANSITIONS})
+
+# Events that only make sense for some ways of fulfilling an order.
+_FULFILLMENTS = {
+    "await_shipment": {FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY},
+    "ship": {FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY},
+    "mark_ready": {FulfillmentType.PICKUP},
+    "start_preparation": {FulfillmentType.PICKUP, FulfillmentType.DINE_IN},
+    "start_service": {FulfillmentType.NONE},
+}
+# Columns stamped when an order reaches a state.
+_STAMPS = {S.PAID: "paid_at", S.SHIPPED: "shipped_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at"}
+
+
+def allowed_events(order: Order) -> list[str]:
+    return [event for (state, event) in TRANSITIONS if state == order.status
+            and order.fulfillment_type in _FULFILLMENTS.get(event, set(FulfillmentType))]
+
+
+def transition(order: Order, event: str, *, actor: str, note: str = "", now: dt.datetime | None = None,
+               **changes) -> Order:
+    """Move `order` by `event`, or refuse with 409 `illegal_transition` and change nothing.
+    `changes` are further columns set in the same UPDATE (a carrier and tracking number)."""
+    origin = order.status
+    target = TRANSITIONS.get((origin, event))
+    if target is None or order.fulfillment_type not in _FULFILLMENTS.get(event, set(FulfillmentType)):
+        raise APIError("illegal_transition", f"An order that is {origin.value.replace('_', ' ')} cannot {event}.",
+                       extra={"status": origin.value, "event": event})
+    now = now or utcnow()
+    values = {"status": target, "updated_at": now, **changes}
+    if target in _STAMPS:
+        values[_STAMPS[target]] = now
+    moved = db.session.execute(update(Order).where(Order.id == order.id, Order.status == origin).values(**values)
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:  # someone else moved it first
+        db.session.refresh(order)
+        raise APIError("illegal_transition", "The order changed meanwhile; look at it again.",
+                       extra={"status": order.status.value, "event": event})
+    for name, value in values.items():
+        set_committed_value(order, name, value)
+    db.session.add(OrderTransition(order_id=order.id, event=event, from_status=origin.value, to_status=target.value,
+                                   actor=actor, note=note[:200], at=now))
+    db.session.flush()
+    return order
+
+
+def record_creation(order: Order, *, actor: str) -> None:
+    db.session.add(OrderTransition(order_id=order.id, event="create", from_status=None,
+                                   to_status=order.status.value, actor=actor, at=order.created_at))

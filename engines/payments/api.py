@@ -1,0 +1,60 @@
+"""The consumer API of payments — POST /api/v1/orders/<id>/payments, GET /api/v1/payments/<id> —
+and the Stripe webhook (routed per tenant: /s/<slug>/api/v1/payments/stripe/webhook)."""
+
+from __future__ import annotations
+
+import stripe
+from flask import current_app, jsonify, request
+
+from core.api import api_blueprint, load_json, require_consumer
+from core.db import db
+from core.errors import APIError
+from core.idempotency import idempotent
+from core.openapi import api_doc
+from engines.payments.schemas import PaymentAnswer, PaymentIn, PaymentOut
+from engines.payments.services import apply_outcome, payment_by_ref, payment_of, seen_before, start_payment
+
+bp = api_blueprint("payments_api", __name__)
+
+
+@bp.post("/orders/<int:order_id>/payments")
+@api_doc("Pay an order: a payment attempt and what the consumer does next. Send an Idempotency-Key header to retry "
+         "safely", tags=["payments"], body=PaymentIn, response=PaymentAnswer, status=201, auth=True,
+         errors=(404, 409, 415))
+def create(order_id: int):
+    consumer = require_consumer()
+
+    def pay():
+        data = load_json(PaymentIn())
+        payment, next_action = start_payment(order_id=order_id, consumer_id=consumer.id, provider_name=data["provider"])
+        return {"payment": PaymentOut().dump(payment), "next_action": next_action}, 201
+
+    body, status = idempotent(f"consumer:{consumer.id}", pay)
+    return jsonify(body), status
+
+
+@bp.get("/payments/<int:payment_id>")
+@api_doc("One payment of the consumer's orders", tags=["payments"], response=PaymentOut, auth=True, errors=(404,))
+def payment(payment_id: int):
+    return jsonify(PaymentOut().dump(payment_of(payment_id, consumer_id=require_consumer().id)))
+
+
+@bp.post("/payments/stripe/webhook")
+@api_doc("Stripe's webhook (signature-checked, each event applied once)", tags=["payments"], errors=(400,))
+def stripe_webhook():
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise APIError("not_found", "Stripe is not configured.")
+    try:
+        event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature", ""), secret)
+    except (ValueError, stripe.SignatureVerificationError):
+        raise APIError("bad_request", "The webhook signature does not match.") from None
+    if event["type"] not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        return jsonify(received=True, applied=False)
+    found = payment_by_ref("stripe", event["data"]["object"]["id"])
+    if found is None or seen_before("stripe", event["id"]):
+        return jsonify(received=True, applied=False)
+    outcome = apply_outcome(found, succeeded=event["type"] == "payment_intent.succeeded",
+                            details={"event": event["id"]})
+    db.session.commit()
+    return jsonify(received=True, applied=True, outcome=outcome)

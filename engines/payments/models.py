@@ -1,0 +1,67 @@
+"""Payments, refunds and the provider events already applied, tenant-scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, BigInteger, Enum, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, utcnow
+from core.tenancy import TenantModel, tenant_fk
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Payment(TenantModel):
+    """One attempt to pay an order; an order may have several (a failure, then a success)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (tenant_fk(["order_id"], "orders"), Index(None, "tenant_id", "order_id"),
+                      UniqueConstraint("tenant_id", "provider", "provider_ref"))
+
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str | None] = mapped_column(String(120))  # e.g. the Stripe PaymentIntent id
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus), default=PaymentStatus.PENDING)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # what the provider said, for support
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Refund(TenantModel):
+    __tablename__ = "refunds"
+    __table_args__ = (tenant_fk(["payment_id"], "payments"), Index(None, "tenant_id", "payment_id"),
+                      UniqueConstraint("tenant_id", "reason", "source_id"))
+
+    payment_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(20))  # after_sale | late_payment | duplicate_payment
+    source_id: Mapped[int] = mapped_column(BigInteger)  # the after-sale, or the payment itself
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | succeeded | failed
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProviderEvent(TenantModel):
+    """A provider's event id seen once: a duplicate webhook finds its row and does nothing."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider", "event_id"),)
+
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(120))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,48 @@
+"""The sandbox pay page: what a real provider's hosted page would be. The consumer confirms or
+fails the payment; the form post settles it the way the provider's webhook would."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request
+
+from core.db import db
+from core.money import Money
+from engines.orders.lifecycle import find_order
+from engines.payments.providers import SandboxProvider
+from engines.payments.services import apply_outcome, payment_of
+
+bp = Blueprint("payment_pages", __name__, template_folder="templates")
+
+PAGE_CSP = "default-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'"
+
+
+def _payment(payment_id: int):
+    payment = payment_of(payment_id)
+    if not SandboxProvider.token_valid(payment, request.values.get("token", "")):
+        abort(404)
+    return payment
+
+
+@bp.route("/pay/sandbox/<int:payment_id>", methods=["GET", "POST"])
+def sandbox_pay(payment_id: int):
+    payment = _payment(payment_id)
+    order = find_order(payment.order_id)
+    outcome = None
+    if request.method == "POST":
+        choice = request.form.get("outcome")
+        if choice not in ("succeeded", "failed"):
+            abort(400, description="Choose succeeded or failed.")
+        outcome = apply_outcome(payment, succeeded=choice == "succeeded", details={"sandbox": choice})
+        db.session.commit()
+        if outcome in ("paid", "failed") and _local(request.form.get("return_to", "")):
+            return redirect(request.form["return_to"], code=303)
+        db.session.refresh(order)
+    response = render_template("payments/sandbox_pay.html", payment=payment, order=order, outcome=outcome,
+                               amount=Money(payment.amount, payment.currency),
+                               return_to=request.values.get("return_to", ""))
+    return response, 200, {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"}
+
+
+def _local(url: str) -> bool:
+    """Only paths of this site: "/…" but not "//host/…" or "/\\host"."""
+    return url.startswith("/") and not url.startswith(("//", "/\\"))

@@ -1,0 +1,98 @@
+"""The provider interface and its two implementations.
+
+A provider starts a payment (and says what the consumer does next) and refunds; the outcome of a
+payment comes back later through `services.apply_outcome` — from the sandbox pay page's form
+post or a Stripe webhook — which applies it exactly once."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Protocol
+
+import stripe
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from core.errors import APIError
+from engines.payments.models import Payment, Refund
+
+STRIPE_API_VERSION = "2024-06-20"  # pinned: the calls below are tested against it (tests/engines/payments)
+
+
+class Provider(Protocol):
+    name: str
+
+    def start(self, payment: Payment) -> dict:
+        """Set payment.provider_ref and return the next action for the consumer."""
+
+    def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
+        """Refund `refund.amount` of `payment`; returns (status, provider reference)."""
+
+
+def _sandbox_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sandbox-pay")
+
+
+class SandboxProvider:
+    """The embedded default: a pay page where the consumer confirms or fails the payment."""
+
+    name = "sandbox"
+
+    def start(self, payment: Payment) -> dict:
+        payment.provider_ref = f"sbx_{secrets.token_hex(12)}"
+        token = _sandbox_signer().dumps([payment.tenant_id, str(payment.id)])
+        return {"type": "redirect", "url": url_for("payment_pages.sandbox_pay", payment_id=payment.id, token=token,
+                                                   _external=True)}
+
+    def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
+        return "succeeded", f"sbxr_{secrets.token_hex(12)}"
+
+    @staticmethod
+    def token_valid(payment: Payment, token: str) -> bool:
+        try:
+            return _sandbox_signer().loads(token) == [payment.tenant_id, str(payment.id)]
+        except BadSignature:
+            return False
+
+
+class StripeProvider:
+    """PaymentIntents and refunds through the official SDK (api_base may point at localstripe)."""
+
+    name = "stripe"
+
+    def _client_options(self) -> dict:
+        key = current_app.config.get("STRIPE_API_KEY")
+        if not key:
+            raise APIError("provider_unavailable", "Stripe is not configured for this shop.")
+        options = {"api_key": key, "stripe_version": STRIPE_API_VERSION}
+        if current_app.config.get("STRIPE_API_BASE"):
+            options["api_base"] = current_app.config["STRIPE_API_BASE"]
+        return options
+
+    def start(self, payment: Payment) -> dict:
+        try:
+            intent = stripe.PaymentIntent.create(
+                amount=payment.amount, currency=payment.currency.lower(), payment_method_types=["card"],
+                metadata={"tenant_id": str(payment.tenant_id), "payment_id": str(payment.id),
+                          "order_id": str(payment.order_id)},
+                idempotency_key=f"payment-{payment.tenant_id}-{payment.id}", **self._client_options())
+        except stripe.StripeError as error:
+            raise APIError("provider_unavailable", f"Stripe refused: {error.user_message or error}") from None
+        payment.provider_ref = intent.id
+        return {"type": "stripe_confirm", "client_secret": intent.client_secret, "payment_intent": intent.id}
+
+    def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
+        # localstripe sends no refund webhooks: the API's answer is the outcome (DESIGN.md §4)
+        created = stripe.Refund.create(payment_intent=payment.provider_ref, amount=refund.amount,
+                                       idempotency_key=f"refund-{refund.tenant_id}-{refund.id}",
+                                       **self._client_options())
+        return ("succeeded" if created.status in ("succeeded", "pending") else "failed"), created.id
+
+
+PROVIDERS: dict[str, Provider] = {"sandbox": SandboxProvider(), "stripe": StripeProvider()}
+
+
+def provider(name: str) -> Provider:
+    if name not in PROVIDERS:
+        raise APIError("invalid_input", fields={"provider": [f"Use one of {', '.join(PROVIDERS)}."]})
+    return PROVIDERS[name]

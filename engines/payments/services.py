@@ -1,0 +1,143 @@
+"""The payments write path: start a payment of an order, apply a provider's outcome exactly once,
+refund (a late or second payment in full, an after-sale by its amount)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+
+from core.db import add_unique, db, utcnow
+from core.errors import APIError, register_codes
+from core.events import on
+from core.jobs import enqueue, job, periodic, run_per_tenant
+from core.tenancy import current_tenant_id, platform_scope
+from engines.orders.after_sales import mark_refunded
+from engines.orders.lifecycle import find_order, mark_paid
+from engines.orders.models import OrderStatus
+from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund
+from engines.payments.providers import provider
+
+log = logging.getLogger(__name__)
+
+register_codes({
+    "order_not_payable": (409, "This order cannot be paid: it is paid already, cancelled or past its deadline."),
+    "provider_unavailable": (503, "The payment provider is unavailable; try again in a moment."),
+})
+
+RETRY_REFUNDS_AFTER = dt.timedelta(minutes=5)
+
+
+class _Seen(Exception):
+    pass
+
+
+def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: dt.datetime | None = None
+                  ) -> tuple[Payment, dict]:
+    """A new payment attempt for an order awaiting payment, and the consumer's next action."""
+    chosen = provider(provider_name)
+    order = find_order(order_id, consumer_id=consumer_id)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.pay_by <= (now or utcnow()):
+        raise APIError("order_not_payable", extra={"status": order.status.value})
+    payment = Payment(order_id=order.id, provider=chosen.name, amount=order.total, currency=order.currency)
+    db.session.add(payment)
+    db.session.flush()
+    next_action = chosen.start(payment)
+    db.session.flush()
+    return payment, next_action
+
+
+def payment_of(payment_id: int, *, consumer_id: int | None = None) -> Payment:
+    payment = db.session.get(Payment, (current_tenant_id(), payment_id))
+    if payment is None or (consumer_id is not None and
+                           find_order(payment.order_id, consumer_id=consumer_id) is None):
+        raise APIError("not_found", "There is no such payment.")
+    return payment
+
+
+def payment_by_ref(provider_name: str, ref: str) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == ref))
+
+
+def seen_before(provider_name: str, event_id: str) -> bool:
+    """Record a provider event id; True if it was recorded already (a duplicate webhook)."""
+    try:
+        add_unique(ProviderEvent(provider=provider_name, event_id=event_id[:120]), _Seen())
+    except _Seen:
+        return True
+    return False
+
+
+def apply_outcome(payment: Payment, *, succeeded: bool, details: dict | None = None,
+                  now: dt.datetime | None = None) -> str:
+    """Settle a pending payment once — 'paid', 'failed', 'refunding' (it came too late, or the
+    order was paid by another payment: it is refunded in full) or 'already_settled'."""
+    now = now or utcnow()
+    target = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED
+    moved = db.session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
+                               .values(status=target, settled_at=now, details=details or {})
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        return "already_settled"
+    db.session.refresh(payment)
+    if not succeeded:
+        return "failed"
+    order = find_order(payment.order_id)
+    if mark_paid(order, actor=f"provider:{payment.provider}", now=now):
+        return "paid"
+    reason = "late_payment" if order.status == OrderStatus.CANCELLED else "duplicate_payment"
+    refund = Refund(payment_id=payment.id, amount=payment.amount, reason=reason, source_id=payment.id)
+    db.session.add(refund)
+    db.session.flush()
+    enqueue("payments.refund", refund.id)
+    log.info("payment %s of order %s came when the order was %s: refunding", payment.id, order.id, order.status)
+    return "refunding"
+
+
+@job("payments.refund")
+def execute_refund(refund_id: int) -> str:
+    """Ask the provider for a pending refund; on success count it on the payment and, for an
+    after-sale, tell the orders engine."""
+    refund = db.session.get(Refund, (current_tenant_id(), refund_id))
+    if refund is None or refund.status != "pending":
+        return "skipped"
+    payment = db.session.get(Payment, (refund.tenant_id, refund.payment_id))
+    status, reference = provider(payment.provider).refund(payment, refund)
+    claimed = db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
+                                 .values(status=status, provider_ref=reference, settled_at=utcnow())
+                                 .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return "skipped"
+    if status == "succeeded":
+        db.session.execute(update(Payment).where(Payment.id == payment.id)
+                           .values(refunded=Payment.refunded + refund.amount).execution_options(synchronize_session=False))
+        if refund.reason == "after_sale":
+            mark_refunded(refund.source_id)
+    return status
+
+
+@on("after_sale.refund_due.v1")
+def refund_after_sale(payload: dict, event) -> None:
+    """An approved after-sale: refund its amount from the payment that paid the order."""
+    after_sale_id, order_id = int(payload["after_sale_id"]), int(payload["order_id"])
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id,
+                                                      Payment.status == PaymentStatus.SUCCEEDED)
+                                .order_by(Payment.settled_at))
+    if payment is None:
+        log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
+        return
+    refund = add_unique(Refund(payment_id=payment.id, amount=payload["amount"], reason="after_sale",
+                               source_id=after_sale_id), _Seen())
+    enqueue("payments.refund", refund.id)
+
+
+@periodic("payments.retry_refunds", seconds=300)
+def retry_refunds(now: dt.datetime | None = None) -> int:
+    """Hand again to the provider the refunds still pending after a while (it was down); returns
+    how many succeeded."""
+    now = now or utcnow()
+    with platform_scope():
+        rows = [tuple(row) for row in db.session.execute(select(Refund.tenant_id, Refund.id).where(
+            Refund.status == "pending", Refund.created_at < now - RETRY_REFUNDS_AFTER).limit(200))]
+    return run_per_tenant(rows, lambda refund_id: execute_refund(refund_id) == "succeeded")

@@ -1,0 +1,150 @@
+"""Checkout through the API: fulfilment choices and their prices, the price steps recorded,
+stock reserved, and the Idempotency-Key."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.tenancy import tenant_scope
+from engines.catalog.models import Sku
+from engines.orders.models import Order, OrderTransition
+
+
+def checkout(client, shop, lines, fulfillment, **extra):
+    return client.post("/api/v1/checkout", json={"lines": lines, "fulfillment": fulfillment, **extra},
+                       headers={**shop["headers"], **extra.pop("headers", {})})
+
+
+def stock_of(tenant, sku_id):
+    with tenant_scope(tenant):
+        from core.db import db
+
+        return db.session.get(Sku, (tenant.id, int(sku_id))).stock
+
+
+def test_express_checkout_prices_items_and_shipping_and_reserves_stock(client, shop):
+    response = checkout(client, shop, [{"sku_id": shop["tea"], "quantity": 2}, {"sku_id": shop["cake"]}],
+                        {"type": "express", "address_id": shop["address"]}, note="Ring twice")
+    assert response.status_code == 201, response.json
+    order = response.json["order"]
+    assert order["status"] == "pending_payment" and len(order["number"]) == 11 and order["note"] == "Ring twice"
+    # 2 × 12.50 + 8.00 = 33.00; 3 items: 10.00 + 2 × 2.00 shipping
+    assert order["items_total"]["amount"] == 3300 and order["shipping"]["amount"] == 1400
+    assert order["total"] == {"amount": 4700, "currency": "CNY", "display": "¥47.00"}
+    assert [(s["step"], s["amount"]) for s in order["pricing"]] == [("items", 3300), ("shipping", 1400)]
+    assert [(line["name"], line["quantity"], line["paid"]["amount"]) for line in order["lines"]] == [
+        ("Tea", 2, 2500), ("Cake", 1, 800)]
+    assert order["fulfillment"]["address"]["line"] == "2 Nanjing Rd"
+    assert order["verification_code"] is None and order["actions"] == ["pay", "cancel"]
+    assert stock_of(shop["tenant"], shop["tea"]) == 3
+
+
+def test_express_is_free_above_the_threshold_and_priced_by_region(client, shop):
+    free = checkout(client, shop, [{"sku_id": shop["tea"], "quantity": 5}, {"sku_id": shop["cake"], "quantity": 5}],
+                    {"type": "express", "address_id": shop["address"]}).json["order"]
+    assert free["shipping"]["amount"] == 0 and free["total"]["amount"] == 5 * 1250 + 5 * 800
+    far = checkout(client, shop, [{"sku_id": shop["cake"], "quantity": 2}],
+                   {"type": "express", "address_id": shop["far"]}).json["order"]
+    assert far["shipping"]["amount"] == 2500 + 800
+
+
+def test_same_city_is_priced_by_distance_band(client, shop):
+    order = checkout(client, shop, [{"sku_id": shop["noodles"]}],
+                     {"type": "same_city", "address_id": shop["address"], "store_id": shop["store"]}).json["order"]
+    assert order["shipping"]["amount"] == 500 and order["total"]["amount"] == 2700
+    assert 1 < order["fulfillment"]["distance_km"] < 3
+    too_far = checkout(client, shop, [{"sku_id": shop["noodles"]}],
+                       {"type": "same_city", "address_id": shop["far"], "store_id": shop["store"]})
+    assert (too_far.status_code, too_far.json["error"]["code"]) == (422, "not_deliverable")
+
+
+def test_pickup_dine_in_and_services_get_a_verification_code(client, shop):
+    pickup = checkout(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    dine_in = checkout(client, shop, [{"sku_id": shop["noodles"]}], {"type": "dine_in", "table": shop["table"]})
+    service = checkout(client, shop, [{"sku_id": shop["massage"]}], {})
+    for answer in (pickup, dine_in, service):
+        assert answer.status_code == 201, answer.json
+        assert answer.json["order"]["shipping"]["amount"] == 0
+    assert dine_in.json["order"]["fulfillment"]["table"] == "A3"
+    assert service.json["order"]["fulfillment"] == {"type": "none"}
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        codes = [db.session.get(Order, (shop["tenant"].id, int(a.json["order"]["id"]))).verification_code
+                 for a in (pickup, dine_in, service)]
+    assert all(code and len(code) == 12 for code in codes) and len(set(codes)) == 3
+
+
+@pytest.mark.parametrize("lines, fulfillment, field", [
+    ([], {"type": "pickup"}, "lines"),
+    ([{"sku_id": "x"}], {"type": "pickup"}, "lines.0"),
+    ([{"sku_id": "1", "quantity": 0}], {"type": "pickup"}, "lines.0"),
+    ("tea", {"type": "pickup"}, "lines"),
+    ([{"sku_id": "CAKE"}], {"type": "teleport"}, "fulfillment.type"),
+    ([{"sku_id": "CAKE"}], {"type": "express"}, "fulfillment.address_id"),
+    ([{"sku_id": "CAKE"}], {"type": "express", "address_id": "²"}, "fulfillment.address_id"),
+    ([{"sku_id": "CAKE"}], {"type": "pickup", "store_id": None}, "fulfillment.store_id"),
+    ([{"sku_id": "CAKE"}], {"type": "dine_in", "table": "nope"}, "fulfillment.table"),
+    ([{"sku_id": "CAKE"}], {"type": "none"}, "fulfillment.type"),
+    ([{"sku_id": "NOODLES"}], {"type": "express", "address_id": "ADDRESS"}, "fulfillment.type"),
+])
+def test_bad_checkouts_are_refused_and_leave_nothing(client, shop, lines, fulfillment, field):
+    if isinstance(lines, list):
+        lines = [{**line, "sku_id": shop.get(line["sku_id"].lower(), line["sku_id"])} for line in lines]
+    fulfillment = {k: (shop["address"] if v == "ADDRESS" else v) for k, v in fulfillment.items()}
+    response = checkout(client, shop, lines, fulfillment)
+    assert response.status_code == 422, response.json
+    assert field in response.json["error"]["fields"]
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        assert db.session.query(Order).count() == 0
+    assert stock_of(shop["tenant"], shop["cake"]) == 10
+
+
+def test_out_of_stock_is_409_and_reserves_nothing(client, shop):
+    response = checkout(client, shop, [{"sku_id": shop["cake"]}, {"sku_id": shop["tea"], "quantity": 6}],
+                        {"type": "pickup", "store_id": shop["store"]})
+    assert (response.status_code, response.json["error"]["code"]) == (409, "out_of_stock")
+    assert response.json["error"]["sku_id"] == shop["tea"]
+    assert stock_of(shop["tenant"], shop["cake"]) == 10 and stock_of(shop["tenant"], shop["tea"]) == 5
+
+
+def test_checkout_of_the_cart_takes_its_available_lines_and_empties_them(client, shop):
+    client.post("/api/v1/cart/lines", json={"sku_id": shop["cake"], "quantity": 2}, headers=shop["headers"])
+    client.post("/api/v1/cart/lines", json={"sku_id": shop["tea"], "quantity": 1}, headers=shop["headers"])
+    response = client.post("/api/v1/checkout", json={"fulfillment": {"type": "pickup", "store_id": shop["store"]}},
+                           headers=shop["headers"])
+    assert response.status_code == 201
+    assert sorted(line["name"] for line in response.json["order"]["lines"]) == ["Cake", "Tea"]
+    assert client.get("/api/v1/cart", headers=shop["headers"]).json["lines"] == []
+
+
+def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(client, shop):
+    body = {"lines": [{"sku_id": shop["tea"]}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    headers = {**shop["headers"], "Idempotency-Key": "order-1"}
+    first = client.post("/api/v1/checkout", json=body, headers=headers)
+    replay = client.post("/api/v1/checkout", json=body, headers=headers)
+    assert first.status_code == replay.status_code == 201 and first.json == replay.json
+    other = client.post("/api/v1/checkout", json={**body, "note": "different"}, headers=headers)
+    assert (other.status_code, other.json["error"]["code"]) == (422, "idempotency_key_reused")
+    assert stock_of(shop["tenant"], shop["tea"]) == 4
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        assert db.session.query(Order).count() == 1
+        assert db.session.query(OrderTransition).count() == 1
+
+
+def test_idempotency_key_also_replays_a_refusal(client, shop):
+    body = {"lines": [{"sku_id": shop["tea"], "quantity": 9}], "fulfillment": {"type": "pickup",
+                                                                               "store_id": shop["store"]}}
+    headers = {**shop["headers"], "Idempotency-Key": "order-2"}
+    assert client.post("/api/v1/checkout", json=body, headers=headers).status_code == 409
+    assert client.post("/api/v1/checkout", json=body, headers=headers).json["error"]["code"] == "out_of_stock"
+
+
+def test_checkout_numbers_count_up_per_day(client, shop):
+    numbers = [checkout(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+               .json["order"]["number"] for _ in range(3)]
+    assert [int(n[-5:]) for n in numbers] == [1, 2, 3] and len({n[:6] for n in numbers}) == 1
