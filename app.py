@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     # the sandbox pay page stands for a provider's hosted page: its signed link is its protection
     security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, payment_pages_bp])
     resolution.init_app(app, tenant_blueprints={"storefront", "payment_pages", *(b.name for b in api_blueprints)},
-                        suspension_exempt=set())
+                        suspension_exempt={"payments_api.stripe_webhook"})
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 

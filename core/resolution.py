@@ -12,7 +12,7 @@ import re
 import threading
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, request, url_for
 from sqlalchemy import select
 
 from core.consumers import parse_token
@@ -96,6 +96,7 @@ def _resolve(base_domain: str):
             found = directory.by_slug(host[: -len(base_domain) - 1]) or _missing()
         elif host != base_domain and host not in ("localhost", "127.0.0.1"):
             found = directory.by_host(host)
+        g.tenant_from_host = found is not None
     if not request.path.startswith("/api/"):
         return found
     header = request.headers.get("X-Tenant", "").strip().lower()
@@ -117,6 +118,17 @@ def _resolve(base_domain: str):
         g.bearer = parsed
         found = found or token_tenant
     return found
+
+
+def shop_url(endpoint: str, **values) -> str:
+    """An absolute URL of a page of the current shop, whichever way this request named the shop:
+    a `/s/<slug>` prefix or the shop's own host carry over; a bearer token or an X-Tenant header
+    name neither, so the prefix is added."""
+    path = url_for(endpoint, **values)
+    base = request.host_url.rstrip("/")
+    if request.environ.get("tessera.tenant_slug") or g.get("tenant_from_host"):
+        return base + path
+    return f"{base}/s/{g.tenant.slug}{path}"
 
 
 def _missing():

@@ -10,10 +10,11 @@ import secrets
 from typing import Protocol
 
 import stripe
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.errors import APIError
+from core.resolution import shop_url
 from engines.payments.models import Payment, Refund
 
 STRIPE_API_VERSION = "2024-06-20"  # pinned: the calls below are tested against it (tests/engines/payments)
@@ -41,8 +42,7 @@ class SandboxProvider:
     def start(self, payment: Payment) -> dict:
         payment.provider_ref = f"sbx_{secrets.token_hex(12)}"
         token = _sandbox_signer().dumps([payment.tenant_id, str(payment.id)])
-        return {"type": "redirect", "url": url_for("payment_pages.sandbox_pay", payment_id=payment.id, token=token,
-                                                   _external=True)}
+        return {"type": "redirect", "url": shop_url("payment_pages.sandbox_pay", payment_id=payment.id, token=token)}
 
     def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
         return "succeeded", f"sbxr_{secrets.token_hex(12)}"

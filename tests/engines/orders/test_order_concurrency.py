@@ -1,0 +1,103 @@
+"""The money path under real concurrent requests against a real server and database: stock
+never oversold, one order per Idempotency-Key, a payment applied once, a code used once."""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from core.consumers import Consumer, issue_token
+from core.db import db
+from core.tenancy import tenant_scope
+from engines.catalog.models import Sku
+from engines.catalog.services import create_item, skus_by_item
+from engines.orders.models import Order, OrderStatus
+from engines.payments.models import Payment, Refund
+from engines.stores.services import create_store
+from tenants.services import create_tenant
+from tests.conftest import http_json
+
+pytestmark = pytest.mark.live
+
+
+def open_shop(app, slug: str, *, stock: int, buyers: int) -> dict:
+    with app.app_context():
+        tenant = create_tenant(slug=slug, name=slug)
+        with tenant_scope(tenant):
+            item = create_item(kind="physical", name="Limited", price=9900, stock=stock, status="on_sale")
+            store = create_store(name="Main")
+            consumers = [Consumer(email=f"buyer{i}@example.com") for i in range(buyers)]
+            db.session.add_all(consumers)
+            db.session.flush()
+            tokens = [issue_token(c) for c in consumers]
+            sku = skus_by_item([item.id])[item.id][0]
+            db.session.commit()
+            return {"tenant": tenant, "sku": str(sku.id), "store": str(store.id),
+                    "headers": [{"Authorization": f"Bearer {t}"} for t in tokens]}
+
+
+def count(app, shop, statement):
+    with app.app_context(), tenant_scope(shop["tenant"]):
+        return db.session.scalar(statement)
+
+
+def test_200_concurrent_checkouts_on_20_units_make_20_orders(live_server):
+    shop = open_shop(live_server.app, "flash", stock=20, buyers=50)
+    body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "fulfillment": {"type": "pickup",
+                                                                                 "store_id": shop["store"]}}
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        results = list(pool.map(lambda i: http_json("POST", f"{live_server.url}/api/v1/checkout", body,
+                                                     shop["headers"][i % 50]), range(200)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 20 and statuses.count(409) == 180, statuses
+    assert {b["error"]["code"] for s, b in results if s == 409} == {"out_of_stock"}
+    assert count(live_server.app, shop, select(func.count()).select_from(Order)) == 20
+    assert count(live_server.app, shop, select(Sku.stock).where(Sku.id == int(shop["sku"]))) == 0
+    numbers = [b["order"]["number"] for s, b in results if s == 201]
+    assert len(set(numbers)) == 20
+
+
+def test_concurrent_duplicates_of_one_idempotency_key_make_one_order(live_server):
+    shop = open_shop(live_server.app, "retry", stock=50, buyers=1)
+    body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "fulfillment": {"type": "pickup",
+                                                                                 "store_id": shop["store"]}}
+    headers = {**shop["headers"][0], "Idempotency-Key": secrets.token_hex(8)}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda _: http_json("POST", f"{live_server.url}/api/v1/checkout", body, headers),
+                                range(12)))
+    created = [b["order"]["id"] for s, b in results if s == 201]
+    assert created and len(set(created)) == 1
+    assert all(b["error"]["code"] == "idempotency_in_progress" for s, b in results if s != 201), results
+    assert count(live_server.app, shop, select(func.count()).select_from(Order)) == 1
+    assert count(live_server.app, shop, select(Sku.stock).where(Sku.id == int(shop["sku"]))) == 49
+
+
+def test_concurrent_payments_of_one_order_pay_it_once_and_refund_the_rest(live_server):
+    shop = open_shop(live_server.app, "twice", stock=5, buyers=1)
+    headers = shop["headers"][0]
+    _, placed = http_json("POST", f"{live_server.url}/api/v1/checkout", {
+        "lines": [{"sku_id": shop["sku"]}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}, headers)
+    order_id = placed["order"]["id"]
+    urls = [http_json("POST", f"{live_server.url}/api/v1/orders/{order_id}/payments", {}, headers)[1]
+            ["next_action"]["url"] for _ in range(3)]
+    import urllib.parse
+    import urllib.request
+
+    def confirm(url):
+        data = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=60) as answer:
+            return answer.status
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert set(pool.map(confirm, urls * 4)) == {200}  # each payment page posted four times at once
+    assert count(live_server.app, shop, select(Order.status).where(Order.id == int(order_id))) == OrderStatus.PAID
+    assert count(live_server.app, shop, select(func.count()).select_from(Payment)
+                 .where(Payment.status == "succeeded")) == 3
+    refunds = count(live_server.app, shop, select(func.count()).select_from(Refund)
+                    .where(Refund.reason == "duplicate_payment", Refund.status == "succeeded"))
+    assert refunds == 2
+    _, detail = http_json("GET", f"{live_server.url}/api/v1/orders/{order_id}", None, headers)
+    assert detail["order"]["status"] == "paid"
