@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from core.consumers import AccessToken, Consumer, LoginCode, issue_token
 from core.db import db, utcnow
 from core.events import HandledEvent, OutboxEvent
+from core.idempotency import IdempotencyKey
+from core.ids import new_id
 from core.identities import StaffMember, add_staff
 from core.media import Media
 from engines.articles.models import Article
@@ -19,9 +21,14 @@ from engines.articles.services import create_article
 from engines.catalog.models import Category, Item, Sku
 from engines.catalog.services import create_category, create_item
 from engines.orders.addresses import add_address
-from engines.orders.models import Address, Cart, CartLine
+from engines.orders.fulfillment import create_shipping_template
+from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, OrderLine, OrderSequence,
+                                   OrderTransition, ShippingTemplate)
 from engines.orders.services import add_line, cart_of
 from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
+from engines.payments.models import Payment, ProviderEvent, Refund
+from engines.stores.models import DiningTable, Store
+from engines.stores.services import add_table, create_store
 from runtime.models import App, AppVersion
 from runtime.services import ensure_app, publish
 
@@ -56,7 +63,31 @@ FACTORIES = {
         "name": tag, "phone": "13800000000", "region": "Shanghai", "line": "1 Bund Rd"}),
     CartLine: lambda tag: add_line(consumer_id=_make_consumer(tag).id, quantity=1, sku_id=db.session.scalars(select(Sku.id).where(
         Sku.item_id == create_item(kind="physical", name=tag, price=100, stock=5, status="on_sale").id)).one()),
+    IdempotencyKey: lambda tag: _add(IdempotencyKey(scope=f"consumer:{tag}", key=tag, request_hash="0" * 64)),
+    OrderSequence: lambda tag: _add(OrderSequence(day=tag[:6], value=1)),
+    ProviderEvent: lambda tag: _add(ProviderEvent(provider="stripe", event_id=f"evt_{tag}")),
+    ShippingTemplate: lambda tag: create_shipping_template(name=tag, rules=[{"first_fee": 100}]),
+    Store: lambda tag: create_store(name=tag),
+    DiningTable: lambda tag: add_table(store_id=create_store(name=tag).id, name=tag[:20]),
+    Order: lambda tag: _order(tag),
+    OrderLine: lambda tag: _add(OrderLine(order_id=_order(tag).id, sku_id=1, item_id=1, kind="physical", name=tag,
+                                          unit_price=100, quantity=1, subtotal=100, paid_amount=100)),
+    OrderTransition: lambda tag: _add(OrderTransition(order_id=_order(tag).id, event="create", to_status="paid",
+                                                      actor="test")),
+    AfterSale: lambda tag: (lambda order: _add(AfterSale(order_id=order.id, consumer_id=order.consumer_id,
+                                                         kind="refund", lines=[], amount=0)))(_order(tag)),
+    Payment: lambda tag: _payment(tag),
+    Refund: lambda tag: _add(Refund(payment_id=_payment(tag).id, amount=1, reason="after_sale", source_id=1)),
 }
+
+
+def _order(tag):
+    return _add(Order(number=str(new_id()), consumer_id=_make_consumer(f"{tag}-{new_id()}").id, fulfillment_type="none",
+                      currency="CNY", items_total=100, total=100))
+
+
+def _payment(tag):
+    return _add(Payment(order_id=_order(tag).id, provider="sandbox", amount=100, currency="CNY"))
 
 
 def _add(row):
