@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.catalog.admin import bp as catalog_admin_bp
     from engines.catalog.api import bp as catalog_api_bp
     from engines.orders import tasks as _order_tasks  # noqa: F401  registers the sweepers
+    from engines.orders.admin import bp as orders_admin_bp
     from engines.orders.api import bp as orders_api_bp
     from engines.payments.api import bp as payments_api_bp
     from engines.payments.pages import bp as payment_pages_bp
@@ -68,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
-                      payments_api_bp, payment_pages_bp, stores_api_bp):
+                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

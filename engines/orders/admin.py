@@ -1,0 +1,214 @@
+"""/merchant/orders: the orders list with filters, an order's detail and timeline, shipping,
+readiness, after-sales, a printable packing slip, and the clerk's verification page (核销).
+"orders.manage" for the office, "orders.verify" (clerks too) for the verification page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from core import audit
+from core.backoffice import register_nav
+from core.db import db
+from core.errors import APIError
+from core.forms import ConfirmForm
+from core.ids import parse_id
+from core.money import Money
+from core.permissions import Role, register_permission
+from core.staff_session import permission_required, signed_in_identity
+from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
+from engines.orders.lifecycle import advance, find_order, lines_of, order_for_code, ship, verify_code
+from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
+from engines.orders.transitions import allowed_events
+
+bp = Blueprint("orders_admin", __name__, url_prefix="/merchant/orders", template_folder="templates")
+
+MANAGE = "orders.manage"
+VERIFY = "orders.verify"
+register_permission(MANAGE, _l("See and handle orders and after-sales"), roles=(Role.MANAGER,))
+register_permission(VERIFY, _l("Verify pickup, dine-in and service codes"), roles=(Role.MANAGER, Role.CLERK))
+register_nav("orders_admin.index", _l("Orders"), icon="receipt", permission=MANAGE, order=25)
+register_nav("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission=VERIFY, order=26)
+
+STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "awaiting_shipment": _l("To ship"),
+    "shipped": _l("Shipped"), "ready_for_pickup": _l("Ready for pickup"), "in_preparation": _l("In preparation"),
+    "in_service": _l("In service"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
+    "closed": _l("Closed (refunded)")}
+FULFILLMENT_LABELS = {"express": _l("Express"), "same_city": _l("Same-city delivery"), "pickup": _l("Pickup"),
+                      "dine_in": _l("Dine-in"), "none": _l("Nothing to carry")}
+EVENT_LABELS = {"mark_ready": _l("Mark ready for pickup"), "start_preparation": _l("Start preparing"),
+                "start_service": _l("Start the service")}
+PAGE = 30
+
+
+def _actor() -> str:
+    return f"staff:{g.staff.id}"
+
+
+def _audit(action: str, order: Order, details: dict | None = None) -> None:
+    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=f"order {order.number}",
+                 details=details or {}, ip=request.remote_addr)
+
+
+def _day(text: str | None, *, end: bool = False) -> dt.datetime | None:
+    """The start (or end) of a day given as YYYY-MM-DD, in the shop's timezone."""
+    try:
+        day = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    start = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(),
+                                tzinfo=zoneinfo.ZoneInfo(g.shop.timezone))
+    return start.astimezone(dt.UTC)
+
+
+@bp.get("/")
+@permission_required(MANAGE)
+def index():
+    args = request.args
+    statement = select(Order).order_by(Order.id.desc()).limit(PAGE + 1)
+    status = args.get("status") if args.get("status") in STATUS_LABELS else None
+    fulfillment = args.get("fulfillment") if args.get("fulfillment") in FULFILLMENT_LABELS else None
+    if status:
+        statement = statement.where(Order.status == status)
+    if fulfillment:
+        statement = statement.where(Order.fulfillment_type == fulfillment)
+    if _day(args.get("from")):
+        statement = statement.where(Order.created_at >= _day(args.get("from")))
+    if _day(args.get("to")):
+        statement = statement.where(Order.created_at < _day(args.get("to"), end=True))
+    query = args.get("q", "").strip()[:20]
+    if query:
+        statement = statement.where(or_(Order.number == query, Order.contact_phone == query))
+    before = parse_id(args.get("before"))
+    if before:
+        statement = statement.where(Order.id < before)
+    rows = list(db.session.scalars(statement))
+    next_cursor = rows[PAGE - 1].id if len(rows) > PAGE else None
+    return render_template("orders/index.html", orders=rows[:PAGE], next_cursor=next_cursor, args=args,
+                           statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, money=_money)
+
+
+def _money(order: Order, amount: int) -> str:
+    return Money(amount, order.currency).format()
+
+
+@bp.get("/<int:order_id>")
+@permission_required(MANAGE)
+def detail(order_id: int):
+    order = _order(order_id)
+    timeline = list(db.session.scalars(select(OrderTransition).where(OrderTransition.order_id == order.id)
+                                       .order_by(OrderTransition.at, OrderTransition.id)))
+    events = [e for e in allowed_events(order) if e in EVENT_LABELS]
+    return render_template("orders/detail.html", order=order, lines=lines_of([order.id])[order.id], timeline=timeline,
+                           after_sales=after_sales_of(order.id), events=events, event_labels=EVENT_LABELS,
+                           can_ship="ship" in allowed_events(order), statuses=STATUS_LABELS,
+                           fulfillments=FULFILLMENT_LABELS, money=_money, form=ConfirmForm(),
+                           tz=zoneinfo.ZoneInfo(g.shop.timezone))
+
+
+def _order(order_id: int) -> Order:
+    try:
+        return find_order(order_id)
+    except APIError:
+        abort(404, description=_("There is no such order."))
+
+
+def _checked_form() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+
+
+def _attempt(order: Order, action: str, work, success: str, details: dict | None = None):
+    """Run a write; a refusal (an illegal move, a bad field) becomes a form message."""
+    try:
+        work()
+    except APIError as error:
+        db.session.rollback()
+        flash(" ".join(m for ms in error.fields.values() for m in ms) or error.message, "danger")
+        return redirect(url_for(".detail", order_id=order.id))
+    _audit(action, order, details)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(url_for(".detail", order_id=order.id))
+
+
+@bp.post("/<int:order_id>/ship")
+@permission_required(MANAGE)
+def ship_order(order_id: int):
+    _checked_form()
+    order = _order(order_id)
+    carrier, tracking = request.form.get("carrier", ""), request.form.get("tracking_number", "")
+    return _attempt(order, "order.ship", lambda: ship(order, carrier=carrier, tracking_number=tracking,
+                                                      actor=_actor()),
+                    _("Shipped."), {"carrier": carrier, "tracking_number": tracking})
+
+
+@bp.post("/<int:order_id>/advance")
+@permission_required(MANAGE)
+def advance_order(order_id: int):
+    _checked_form()
+    order = _order(order_id)
+    event = request.form.get("event", "")
+    return _attempt(order, f"order.{event}"[:40], lambda: advance(order, event, actor=_actor()), _("Done."))
+
+
+@bp.post("/after-sales/<int:after_sale_id>/<action>")
+@permission_required(MANAGE)
+def after_sale(after_sale_id: int, action: str):
+    _checked_form()
+    try:
+        found = find_after_sale(after_sale_id)
+    except APIError:
+        abort(404)
+    order = _order(found.order_id)
+    note = request.form.get("note", "")
+    work = {"approve": lambda: approve(found, note=note), "reject": lambda: reject(found, note=note),
+            "received": lambda: confirm_returned(found)}.get(action)
+    if work is None:
+        abort(404)
+    return _attempt(order, f"after_sale.{action}", work, _("After-sales request updated."),
+                    {"after_sale": str(found.id)})
+
+
+@bp.get("/<int:order_id>/packing-slip")
+@permission_required(MANAGE)
+def packing_slip(order_id: int):
+    order = _order(order_id)
+    return render_template("orders/packing_slip.html", order=order, lines=lines_of([order.id])[order.id],
+                           shop=g.shop, fulfillments=FULFILLMENT_LABELS)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@permission_required(VERIFY)
+def verify():
+    """Scan or type a code, see the order, confirm. The preview is a GET; the use is a POST."""
+    code = (request.values.get("code") or "").strip()
+    order, error, lines = None, None, []
+    if request.method == "POST":
+        _checked_form()
+        try:
+            order = verify_code(code, actor=_actor())
+            _audit("order.verify", order)
+            db.session.commit()
+            flash(_("Verified: order %(number)s is complete.", number=order.number), "success")
+            return redirect(url_for(".verify"))
+        except APIError as refused:
+            db.session.rollback()
+            error = refused.message
+    elif code:
+        try:
+            order = order_for_code(code)
+            lines = lines_of([order.id])[order.id]
+        except APIError as refused:
+            error = refused.message
+    return render_template("orders/verify.html", code=code, order=order, lines=lines, error=error, form=ConfirmForm(),
+                           money=_money, fulfillments=FULFILLMENT_LABELS, FulfillmentType=FulfillmentType,
+                           OrderStatus=OrderStatus)

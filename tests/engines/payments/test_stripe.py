@@ -1,0 +1,207 @@
+"""The Stripe provider against localstripe (a fake, stateful Stripe server run once per module):
+paying starts a PaymentIntent, a signed `payment_intent.succeeded` webhook pays the order exactly
+once, a forged one is refused, and an approved after-sale is refunded at Stripe."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import stripe
+from sqlalchemy import func, select
+
+from core.db import db
+from core.tenancy import tenant_scope
+from engines.orders.after_sales import approve, find_after_sale
+from engines.payments.models import Payment, ProviderEvent, Refund
+from engines.payments.providers import STRIPE_API_VERSION
+from tests.conftest import dispose_app, make_app
+from tests.engines.orders.conftest import make_shop
+from tests.engines.orders.test_orders import as_shop, get_order, place
+
+API_KEY, WEBHOOK_SECRET = "sk_test_12345", "whsec_test"
+WEBHOOK = "/api/v1/payments/stripe/webhook"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {API_KEY}"}),
+                               timeout=1).close()
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means it is up
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def localstripe(tmp_path_factory):
+    """The base URL of a localstripe of this module (its state starts empty: --from-scratch)."""
+    executable = shutil.which("localstripe", path=os.path.dirname(sys.executable)) or shutil.which("localstripe")
+    if executable is None:
+        pytest.skip("localstripe is not installed: pip install localstripe")
+    port, log = _free_port(), tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([executable, "--port", str(port), "--from-scratch"], stdout=output,
+                                   stderr=subprocess.STDOUT)
+    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 20
+    while not _answers(f"{base}/v1/customers"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            pytest.skip(f"localstripe did not start on port {port}: {log.read_text()[-500:]!r}")
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def stripe_client(localstripe) -> stripe.StripeClient:
+    """The test's own line to localstripe (what Stripe.js and the dashboard would do)."""
+    return stripe.StripeClient(API_KEY, base_addresses={"api": localstripe}, stripe_version=STRIPE_API_VERSION,
+                               max_network_retries=0)
+
+
+@pytest.fixture(scope="module")
+def app(database_url, localstripe, tmp_path_factory):
+    """Overrides the suite's `app` (so `db_session` and `client` use it): Stripe at localstripe."""
+    application = make_app(database_url, tmp_path_factory.mktemp("instance"), STRIPE_API_KEY=API_KEY,
+                           STRIPE_API_BASE=localstripe, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield application
+    dispose_app(application)
+
+
+@pytest.fixture
+def shop(db_session, tenant_a, create_consumer):
+    made = make_shop(tenant_a, create_consumer)
+    db_session.commit()
+    return made
+
+
+def start_stripe_payment(client, shop, order) -> dict:
+    started = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "stripe"},
+                          headers=shop["headers"])
+    assert started.status_code == 201, started.json
+    return started.json
+
+
+def webhook(client, shop, event_type: str, intent: dict, *, event_id: str | None = None,
+            secret: str = WEBHOOK_SECRET):
+    """Deliver an event the way Stripe signs it: Stripe-Signature t=…,v1=HMAC-SHA256(secret, "t.payload")."""
+    payload = json.dumps({"id": event_id or f"evt_{secrets.token_hex(12)}", "object": "event", "type": event_type,
+                          "api_version": STRIPE_API_VERSION, "created": int(time.time()), "livemode": False,
+                          "data": {"object": intent}})
+    signature = stripe.WebhookSignature.generate_signature_header(payload, secret)
+    return client.post(WEBHOOK, data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": signature, "X-Tenant": shop["tenant"].slug})
+
+
+def confirm_with_card(stripe_client, intent_id: str) -> dict:
+    """The consumer's card at Stripe (localstripe confirms only an intent that has its payment method)."""
+    stripe_client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
+    intent = stripe_client.v1.payment_intents.confirm(intent_id)
+    assert intent.status == "succeeded"
+    return {"id": intent.id, "object": "payment_intent", "status": intent.status, "amount": intent.amount,
+            "currency": intent.currency, "metadata": dict(intent.metadata)}
+
+
+def payment_row(shop, payment_id) -> Payment:
+    with tenant_scope(shop["tenant"]):
+        return db.session.get(Payment, (shop["tenant"].id, int(payment_id)))
+
+
+def paid_order(client, shop, stripe_client, lines) -> tuple[dict, dict, dict]:
+    order = place(client, shop, lines, {"type": "pickup", "store_id": shop["store"]})
+    started = start_stripe_payment(client, shop, order)
+    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
+    delivered = webhook(client, shop, "payment_intent.succeeded", intent, event_id=f"evt_{secrets.token_hex(12)}")
+    assert delivered.status_code == 200 and delivered.json == {"received": True, "applied": True, "outcome": "paid"}
+    return order, started, intent
+
+
+def test_paying_with_stripe_starts_a_payment_intent(client, shop, stripe_client):
+    order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 2}], {"type": "pickup", "store_id": shop["store"]})
+    started = start_stripe_payment(client, shop, order)
+    action = started["next_action"]
+    assert action["type"] == "stripe_confirm" and action["client_secret"].startswith(f"{action['payment_intent']}_secret_")
+    payment = payment_row(shop, started["payment"]["id"])
+    assert payment.provider == "stripe" and payment.provider_ref == action["payment_intent"]
+    assert payment.provider_ref.startswith("pi_") and started["payment"]["status"] == "pending"
+    intent = stripe_client.v1.payment_intents.retrieve(payment.provider_ref)
+    assert (intent.amount, intent.currency, intent.status) == (2500, order["total"]["currency"].lower(),
+                                                               "requires_payment_method")
+    assert intent.metadata["payment_id"] == started["payment"]["id"] and intent.metadata["order_id"] == order["id"]
+    assert get_order(client, shop, order["id"])["status"] == "pending_payment"
+
+
+def test_a_signed_webhook_pays_the_order_once(client, shop, stripe_client):
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    started = start_stripe_payment(client, shop, order)
+    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
+    event_id = f"evt_{secrets.token_hex(12)}"
+    first = webhook(client, shop, "payment_intent.succeeded", intent, event_id=event_id)
+    assert first.status_code == 200 and first.json == {"received": True, "applied": True, "outcome": "paid"}
+    paid = get_order(client, shop, order["id"])
+    assert paid["status"] == "paid" and paid["paid_at"]
+    settled = payment_row(shop, started["payment"]["id"])
+    before = (settled.status.value, settled.settled_at, settled.details)
+    assert before[0] == "succeeded" and before[2] == {"event": event_id}
+    # Stripe retries deliveries: the same event again is acknowledged and changes nothing
+    again = webhook(client, shop, "payment_intent.succeeded", intent, event_id=event_id)
+    assert again.status_code == 200 and again.json == {"received": True, "applied": False}
+    after = payment_row(shop, started["payment"]["id"])
+    assert (after.status.value, after.settled_at, after.details) == before
+    assert get_order(client, shop, order["id"]) == paid
+    with tenant_scope(shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(ProviderEvent)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
+
+
+def test_a_webhook_with_a_bad_signature_is_refused(client, shop, stripe_client):
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    started = start_stripe_payment(client, shop, order)
+    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
+    forged = webhook(client, shop, "payment_intent.succeeded", intent, secret="whsec_someone_else")
+    assert forged.status_code == 400 and forged.json["error"]["code"] == "bad_request"
+    unsigned = client.post(WEBHOOK, json={"id": "evt_x", "object": "event"}, headers={"X-Tenant": shop["tenant"].slug})
+    assert unsigned.status_code == 400 and unsigned.json["error"]["code"] == "bad_request"
+    assert payment_row(shop, started["payment"]["id"]).status.value == "pending"
+    assert get_order(client, shop, order["id"])["status"] == "pending_payment"
+
+
+def test_an_after_sale_is_refunded_at_stripe(client, shop, stripe_client):
+    order, started, intent = paid_order(client, shop, stripe_client, [{"sku_id": shop["tea"], "quantity": 2}])
+    line = order["lines"][0]["id"]
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
+                        json={"kind": "refund", "lines": [{"line_id": line, "quantity": 1}]})
+    assert asked.status_code == 201 and asked.json["amount"] == 1250, asked.json
+    as_shop(shop, lambda: approve(find_after_sale(int(asked.json["id"]))))
+    with tenant_scope(shop["tenant"]):
+        refund = db.session.scalars(select(Refund)).one()
+        assert (refund.reason, refund.amount, refund.status) == ("after_sale", 1250, "succeeded")
+        assert refund.provider_ref.startswith("re_")
+    assert payment_row(shop, started["payment"]["id"]).refunded == 1250
+    at_stripe = stripe_client.v1.refunds.retrieve(refund.provider_ref)
+    assert (at_stripe.payment_intent, at_stripe.amount, at_stripe.status) == (intent["id"], 1250, "succeeded")
+    refunded = get_order(client, shop, order["id"])
+    assert refunded["after_sales"][0]["status"] == "refunded" and refunded["refunded"]["amount"] == 1250
