@@ -100,11 +100,13 @@ Demo logins are kept in {Path(config['INSTANCE_PATH']) / 'demo-logins.json'}. Pr
 
 DEMO_DOCUMENT = {
     "schema_version": 1,
-    "app": {"name": "Demo Shop", "tabbar": [{"page": "home", "label": "Home", "icon": "home"},
-                                            {"page": "about", "label": "About", "icon": "shop"}]},
+    "app": {"name": "Demo Shop", "engines": ["catalog"],
+            "tabbar": [{"page": "home", "label": "Home", "icon": "home"},
+                       {"page": "about", "label": "About", "icon": "shop"}]},
     "pages": {
-        "home": {"title": "Demo Shop", "order": ["notice", "welcome", "intro"], "sections": {
+        "home": {"title": "Demo Shop", "order": ["notice", "items", "welcome", "intro"], "sections": {
             "notice": {"type": "notice_bar", "settings": {"text": "Welcome to the Tessera demo shop"}},
+            "items": {"type": "item_grid", "settings": {"title": "New in"}},
             "welcome": {"type": "title", "settings": {"text": "Make it yours", "subtitle": "Open the designer in the back office",
                                                        "link": "page:about", "link_text": "About"}},
             "intro": {"type": "rich_text", "settings": {"html": "<p>This page is the demo shop's published app. "
@@ -112,8 +114,26 @@ DEMO_DOCUMENT = {
                                                                 "drag components in and publish.</p>"}}}},
         "about": {"title": "About us", "order": ["text"], "sections": {
             "text": {"type": "rich_text", "settings": {"html": "<p>A shop built with Tessera.</p>"}}}},
+        "item": {"title": "Item", "kind": "item", "order": ["detail"], "sections": {"detail": {"type": "item_detail"}}},
     },
 }
+
+
+def _stock_demo_shop() -> None:
+    """Things to buy and ways to get them, so the purchase can be tried at once."""
+    from engines.catalog.services import create_item
+    from engines.orders.fulfillment import create_shipping_template
+    from engines.stores.services import add_table, create_store
+
+    create_item(kind="physical", name="Oolong tea", price=6800, stock=100, status="on_sale",
+                subtitle="Tie Guan Yin, 250 g")
+    create_item(kind="physical", name="Tea cup", price=2900, stock=40, status="on_sale",
+                options=[{"name": "Colour", "values": ["White", "Celadon"]}])
+    store = create_store(name="Demo store", address="1 Zhongshan Road", latitude=31.2304, longitude=121.4737,
+                         hours="09:00-21:00", delivery_bands=[{"up_to_km": 3, "fee": 500}, {"up_to_km": 8, "fee": 1200}])
+    add_table(store_id=store.id, name="A1")
+    create_shipping_template(name="Standard", free_above=9900, rules=[
+        {"regions": [], "first": 1, "first_fee": 1000, "additional": 1, "additional_fee": 300}])
 
 
 def _ensure_demo(instance: Path) -> dict:
@@ -148,6 +168,7 @@ def _ensure_demo(instance: Path) -> dict:
         tenant = create_tenant(slug="demo", name="Demo Shop", owner_email=logins["owner"]["email"],
                                owner_password=logins["owner"]["password"])
         with tenant_scope(tenant):
+            _stock_demo_shop()
             save_draft(document=DEMO_DOCUMENT, revision=ensure_app().revision, actor="demo")
             publish(note="Demo shop", actor="demo")
     db.session.commit()

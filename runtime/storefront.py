@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.cache import stamps
 from core.identities import staff_member_for
@@ -107,3 +108,48 @@ def preview_theme():
     response = Response(theme_css(compile_document(app.draft, None)), mimetype="text/css")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# -- the consumer's own pages: sign-in, cart, checkout, orders -----------------------------------
+# One shell per view, the same for every visitor (nothing personal is rendered on the server):
+# shop.js fills it from the JSON API with the consumer's bearer token, as a mini-program would.
+SHOP_VIEWS = {"login": _l("Sign in"), "cart": _l("Cart"), "checkout": _l("Checkout"), "orders": _l("My orders"),
+              "order": _l("Order")}
+
+
+def _shell(view: str, **data):
+    tenant = current_tenant()
+    compiled = live_app(tenant, stamps().all(tenant.id))
+    if compiled is None:
+        return _not_published()
+    html = render_template("runtime/shop.html", view=view, title=SHOP_VIEWS[view], compiled=compiled, data=data,
+                           app=compiled.app, item_page=compiled.kind_pages.get("item"))
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = STOREFRONT_CSP
+    return response
+
+
+@bp.get("/account/login")
+def login():
+    return _shell("login")
+
+
+@bp.get("/cart")
+def cart():
+    return _shell("cart")
+
+
+@bp.get("/checkout")
+def checkout():
+    return _shell("checkout")
+
+
+@bp.get("/orders")
+def orders():
+    return _shell("orders")
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    return _shell("order", order_id=str(order_id))

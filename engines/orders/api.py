@@ -3,7 +3,11 @@ after-sales (signed-in consumers only, their own only)."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+import io
+
+import segno
+from flask import Response, jsonify, request
+from itsdangerous import BadSignature
 
 from core.api import api_blueprint, load_json, require_consumer
 from core.db import db
@@ -11,6 +15,7 @@ from core.errors import APIError
 from core.idempotency import idempotent
 from core.ids import parse_id
 from core.openapi import api_doc
+from core.tenancy import current_tenant_id
 from engines.orders.addresses import (AddressIn, AddressListOut, AddressOut, add_address, addresses_of, change_address,
                                       remove_address)
 from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_return_tracking, find_after_sale,
@@ -19,7 +24,7 @@ from engines.orders.checkout import place_order, quote
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
 from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderDetailOut, OrderOut,
-                                    OrderPageOut, QuantityIn, QuoteOut, ReturnTrackingIn)
+                                    OrderPageOut, QuantityIn, QuoteOut, ReturnTrackingIn, code_signer)
 from engines.orders.services import add_line, change_quantity, priced_cart, remove_line
 
 bp = api_blueprint("orders_api", __name__)
@@ -161,6 +166,23 @@ def orders():
          response=OrderAnswer, auth=True, errors=(404,))
 def order(order_id: int):
     return jsonify(_order_answer(find_order(order_id, consumer_id=require_consumer().id)))
+
+
+@bp.get("/orders/<int:order_id>/code.svg")
+@api_doc("The verification code as a QR image, for the clerk to scan (signed link from the order)", tags=["orders"],
+         query={"token": "verification_qr_token of the order"}, errors=(404,))
+def code_qr(order_id: int):
+    try:
+        named = code_signer().loads(request.args.get("token", ""))
+    except BadSignature:
+        named = None
+    found = find_order(order_id) if named == [current_tenant_id(), str(order_id)] else None
+    code = OrderOut().code_out(found) if found else None
+    if not code:
+        raise APIError("not_found", "There is no code to show.")
+    svg = io.BytesIO()
+    segno.make(code, error="m").save(svg, kind="svg", scale=6, border=2, xmldecl=False, svgns=True)
+    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.post("/orders/<int:order_id>/cancel")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from itsdangerous import URLSafeSerializer
 from marshmallow import Schema, fields, validate
 
 from core.money import Money
@@ -42,6 +44,10 @@ class CartOut(Schema):
     lines = fields.List(fields.Nested(CartLineOut))
     total = fields.Nested(MoneyOut, metadata={"description": "Of the available lines"})
     count = fields.Integer()
+
+
+def code_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="order-code-qr")
 
 
 def _money(obj, amount: int) -> dict:
@@ -125,6 +131,8 @@ class OrderOut(Schema):
     refunded = fields.Function(lambda o: _money(o, o.refunded_total))
     pricing = fields.List(fields.Dict(), metadata={"description": "The price pipeline's steps, in order"})
     verification_code = fields.Method("code_out", allow_none=True)
+    verification_qr_token = fields.Method("qr_token_out", allow_none=True, metadata={
+        "description": "For GET /api/v1/orders/<id>/code.svg?token=… (an <img> sends no bearer token)"})
     carrier = fields.String()
     tracking_number = fields.String()
     pay_by = fields.Function(lambda o: _iso(o.pay_by))
@@ -147,6 +155,9 @@ class OrderOut(Schema):
         """Shown once the order is paid (and until it is used)."""
         paid = order.status.value not in ("pending_payment", "cancelled", "closed")
         return order.verification_code if paid and order.verification_code and not order.verified_at else None
+
+    def qr_token_out(self, order):
+        return code_signer().dumps([order.tenant_id, str(order.id)]) if self.code_out(order) else None
 
     def lines_out(self, order):
         return OrderLineOut(many=True, order=order).dump(self.order_lines.get(order.id, []))

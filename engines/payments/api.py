@@ -49,12 +49,13 @@ def stripe_webhook():
         event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature", ""), secret)
     except (ValueError, stripe.SignatureVerificationError):
         raise APIError("bad_request", "The webhook signature does not match.") from None
-    if event["type"] not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+    # A failed attempt is not final at Stripe (the consumer may retry the same intent): only a
+    # success settles the payment.
+    if event["type"] != "payment_intent.succeeded":
         return jsonify(received=True, applied=False)
     found = payment_by_ref("stripe", event["data"]["object"]["id"])
     if found is None or seen_before("stripe", event["id"]):
         return jsonify(received=True, applied=False)
-    outcome = apply_outcome(found, succeeded=event["type"] == "payment_intent.succeeded",
-                            details={"event": event["id"]})
+    outcome = apply_outcome(found, succeeded=True, details={"event": event["id"]})
     db.session.commit()
     return jsonify(received=True, applied=True, outcome=outcome)

@@ -6,6 +6,7 @@ post or a Stripe webhook — which applies it exactly once."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Protocol
 
@@ -16,6 +17,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from core.errors import APIError
 from core.resolution import shop_url
 from engines.payments.models import Payment, Refund
+
+log = logging.getLogger(__name__)
 
 STRIPE_API_VERSION = "2024-06-20"  # pinned: the calls below are tested against it (tests/engines/payments)
 
@@ -60,32 +63,36 @@ class StripeProvider:
 
     name = "stripe"
 
-    def _client_options(self) -> dict:
+    def _client(self) -> stripe.StripeClient:
         key = current_app.config.get("STRIPE_API_KEY")
         if not key:
             raise APIError("provider_unavailable", "Stripe is not configured for this shop.")
-        options = {"api_key": key, "stripe_version": STRIPE_API_VERSION}
-        if current_app.config.get("STRIPE_API_BASE"):
-            options["api_base"] = current_app.config["STRIPE_API_BASE"]
-        return options
+        base = current_app.config.get("STRIPE_API_BASE")
+        return stripe.StripeClient(key, stripe_version=STRIPE_API_VERSION,
+                                   base_addresses={"api": base} if base else {})
 
     def start(self, payment: Payment) -> dict:
         try:
-            intent = stripe.PaymentIntent.create(
-                amount=payment.amount, currency=payment.currency.lower(), payment_method_types=["card"],
-                metadata={"tenant_id": str(payment.tenant_id), "payment_id": str(payment.id),
-                          "order_id": str(payment.order_id)},
-                idempotency_key=f"payment-{payment.tenant_id}-{payment.id}", **self._client_options())
-        except stripe.StripeError as error:
-            raise APIError("provider_unavailable", f"Stripe refused: {error.user_message or error}") from None
+            intent = self._client().v1.payment_intents.create(
+                {"amount": payment.amount, "currency": payment.currency.lower(), "payment_method_types": ["card"],
+                 "metadata": {"tenant_id": str(payment.tenant_id), "payment_id": str(payment.id),
+                              "order_id": str(payment.order_id)}},
+                options={"idempotency_key": f"payment-{payment.tenant_id}-{payment.id}"})
+        except stripe.StripeError:
+            log.exception("Stripe refused to start payment %s", payment.id)
+            raise APIError("provider_unavailable") from None
         payment.provider_ref = intent.id
         return {"type": "stripe_confirm", "client_secret": intent.client_secret, "payment_intent": intent.id}
 
     def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
         # localstripe sends no refund webhooks: the API's answer is the outcome (DESIGN.md §4)
-        created = stripe.Refund.create(payment_intent=payment.provider_ref, amount=refund.amount,
-                                       idempotency_key=f"refund-{refund.tenant_id}-{refund.id}",
-                                       **self._client_options())
+        try:
+            created = self._client().v1.refunds.create(
+                {"payment_intent": payment.provider_ref, "amount": refund.amount},
+                options={"idempotency_key": f"refund-{refund.tenant_id}-{refund.id}"})
+        except stripe.InvalidRequestError as error:
+            log.error("Stripe refused refund %s: %s", refund.id, error)
+            return "failed", ""
         return ("succeeded" if created.status in ("succeeded", "pending") else "failed"), created.id
 
 

@@ -98,6 +98,10 @@ def shop(db_session, tenant_a, create_consumer):
     return made
 
 
+def pickup(shop) -> dict:
+    return {"type": "pickup", "store_id": shop["store"]}
+
+
 def start_stripe_payment(client, shop, order) -> dict:
     started = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "stripe"},
                           headers=shop["headers"])
@@ -116,13 +120,15 @@ def webhook(client, shop, event_type: str, intent: dict, *, event_id: str | None
                        headers={"Stripe-Signature": signature, "X-Tenant": shop["tenant"].slug})
 
 
-def confirm_with_card(stripe_client, intent_id: str) -> dict:
-    """The consumer's card at Stripe (localstripe confirms only an intent that has its payment method)."""
+def pay_at_stripe(client, shop, stripe_client, order) -> tuple[dict, dict]:
+    """Start a Stripe payment and confirm it with a card at Stripe, as Stripe.js would (localstripe
+    confirms only an intent that has its payment method already); answers (API answer, intent)."""
+    started = start_stripe_payment(client, shop, order)
+    intent_id = started["next_action"]["payment_intent"]
     stripe_client.v1.payment_intents.update(intent_id, {"payment_method": "pm_card_visa"})
     intent = stripe_client.v1.payment_intents.confirm(intent_id)
     assert intent.status == "succeeded"
-    return {"id": intent.id, "object": "payment_intent", "status": intent.status, "amount": intent.amount,
-            "currency": intent.currency, "metadata": dict(intent.metadata)}
+    return started, intent.to_dict()  # the intent is the event's data.object
 
 
 def payment_row(shop, payment_id) -> Payment:
@@ -130,20 +136,12 @@ def payment_row(shop, payment_id) -> Payment:
         return db.session.get(Payment, (shop["tenant"].id, int(payment_id)))
 
 
-def paid_order(client, shop, stripe_client, lines) -> tuple[dict, dict, dict]:
-    order = place(client, shop, lines, {"type": "pickup", "store_id": shop["store"]})
-    started = start_stripe_payment(client, shop, order)
-    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
-    delivered = webhook(client, shop, "payment_intent.succeeded", intent, event_id=f"evt_{secrets.token_hex(12)}")
-    assert delivered.status_code == 200 and delivered.json == {"received": True, "applied": True, "outcome": "paid"}
-    return order, started, intent
-
-
 def test_paying_with_stripe_starts_a_payment_intent(client, shop, stripe_client):
-    order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 2}], {"type": "pickup", "store_id": shop["store"]})
+    order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 2}], pickup(shop))
     started = start_stripe_payment(client, shop, order)
     action = started["next_action"]
-    assert action["type"] == "stripe_confirm" and action["client_secret"].startswith(f"{action['payment_intent']}_secret_")
+    assert action["type"] == "stripe_confirm"
+    assert action["client_secret"].startswith(f"{action['payment_intent']}_secret_")
     payment = payment_row(shop, started["payment"]["id"])
     assert payment.provider == "stripe" and payment.provider_ref == action["payment_intent"]
     assert payment.provider_ref.startswith("pi_") and started["payment"]["status"] == "pending"
@@ -155,9 +153,8 @@ def test_paying_with_stripe_starts_a_payment_intent(client, shop, stripe_client)
 
 
 def test_a_signed_webhook_pays_the_order_once(client, shop, stripe_client):
-    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
-    started = start_stripe_payment(client, shop, order)
-    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
+    order = place(client, shop, [{"sku_id": shop["cake"]}], pickup(shop))
+    started, intent = pay_at_stripe(client, shop, stripe_client, order)
     event_id = f"evt_{secrets.token_hex(12)}"
     first = webhook(client, shop, "payment_intent.succeeded", intent, event_id=event_id)
     assert first.status_code == 200 and first.json == {"received": True, "applied": True, "outcome": "paid"}
@@ -178,9 +175,8 @@ def test_a_signed_webhook_pays_the_order_once(client, shop, stripe_client):
 
 
 def test_a_webhook_with_a_bad_signature_is_refused(client, shop, stripe_client):
-    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
-    started = start_stripe_payment(client, shop, order)
-    intent = confirm_with_card(stripe_client, started["next_action"]["payment_intent"])
+    order = place(client, shop, [{"sku_id": shop["cake"]}], pickup(shop))
+    started, intent = pay_at_stripe(client, shop, stripe_client, order)
     forged = webhook(client, shop, "payment_intent.succeeded", intent, secret="whsec_someone_else")
     assert forged.status_code == 400 and forged.json["error"]["code"] == "bad_request"
     unsigned = client.post(WEBHOOK, json={"id": "evt_x", "object": "event"}, headers={"X-Tenant": shop["tenant"].slug})
@@ -190,7 +186,10 @@ def test_a_webhook_with_a_bad_signature_is_refused(client, shop, stripe_client):
 
 
 def test_an_after_sale_is_refunded_at_stripe(client, shop, stripe_client):
-    order, started, intent = paid_order(client, shop, stripe_client, [{"sku_id": shop["tea"], "quantity": 2}])
+    order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 2}], pickup(shop))
+    started, intent = pay_at_stripe(client, shop, stripe_client, order)
+    paid = webhook(client, shop, "payment_intent.succeeded", intent)
+    assert paid.json == {"received": True, "applied": True, "outcome": "paid"}
     line = order["lines"][0]["id"]
     asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
                         json={"kind": "refund", "lines": [{"line_id": line, "quantity": 1}]})

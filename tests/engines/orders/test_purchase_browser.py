@@ -1,0 +1,80 @@
+"""The whole purchase in a real browser on `tessera run`'s demo shop: item page, buy now, sign in
+with a code, checkout with a new address, the sandbox pay page, the order; then the clerk ships
+it in the back office and the buyer confirms receipt."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser import Server, browser_or_skip, shot, sign_in_merchant
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("purchase-instance"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright, launched = browser_or_skip()
+    yield launched
+    launched.close()
+    playwright.stop()
+
+
+def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
+    buyer = browser.new_page(viewport={"width": 390, "height": 844})
+    problems = []
+    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer.goto(server.url + "/s/demo/")
+    buyer.click("text=Oolong tea")
+    buyer.wait_for_selector("[data-buy]")
+    shot(buyer, "purchase-1-item")
+    buyer.fill("input[name=qty]", "2")
+    buyer.click("[data-buy-now]")
+    buyer.wait_for_selector("[data-send-code]")  # not signed in yet: the sign-in page
+    buyer.fill("input[name=phone]", "13800138000")
+    buyer.click("[data-send-code]")
+    buyer.wait_for_function("document.querySelector('input[name=code]').value.length === 6")
+    buyer.click("[data-sign-in]")
+    buyer.wait_for_selector("[data-save-address]")  # back at checkout, with no address yet
+    for name, value in (("name", "Li Lei"), ("phone", "13800138000"), ("region", "Shanghai Huangpu"),
+                        ("line", "2 Nanjing Road")):
+        buyer.fill(f"input[name={name}]", value)
+    buyer.click("[data-save-address]")
+    buyer.wait_for_selector("input[name=address]")
+    buyer.wait_for_selector("[data-total]")
+    assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
+    shot(buyer, "purchase-2-checkout")
+    buyer.click("[data-place-order]")
+    buyer.wait_for_selector("#sandbox-pay")
+    assert "¥136.00" in buyer.inner_text("[data-amount]")
+    shot(buyer, "purchase-3-pay")
+    buyer.click("button[value=succeeded]")
+    buyer.wait_for_selector("[data-status]")
+    assert buyer.get_attribute("[data-status]", "data-status") == "awaiting_shipment"
+    number = re.search(r"\d{11}", buyer.inner_text("#shop")).group(0)
+    shot(buyer, "purchase-4-order")
+
+    clerk = browser.new_page()
+    sign_in_merchant(clerk, server)
+    clerk.goto(server.url + f"/merchant/orders/?q={number}")
+    clerk.click(f"text={number}")
+    clerk.fill("#carrier", "SF Express")
+    clerk.fill("#tracking_number", "SF1234567")
+    clerk.click("#ship button")
+    clerk.wait_for_selector("text=Shipped.")
+    shot(clerk, "purchase-5-shipped")
+
+    buyer.reload()
+    buyer.wait_for_selector("[data-confirm]")
+    buyer.click("[data-confirm]")
+    buyer.wait_for_selector("[data-status=completed]")
+    buyer.goto(server.url + "/s/demo/orders")
+    buyer.wait_for_selector("[data-order]")
+    assert number in buyer.inner_text("#shop")
+    assert problems == []
