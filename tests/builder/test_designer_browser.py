@@ -55,7 +55,7 @@ def frame_sections(page) -> list[str]:
 def test_drag_reorder_edit_undo_publish(server, browser):
     page = open_designer(browser, server)
     before = draft(page)["document"]["pages"]["home"]["order"]
-    assert before == ["notice", "welcome", "intro"]
+    assert before == ["notice", "items", "welcome", "intro"]
 
     # Drag "Spacer" from the palette onto the upper half of the second section: it lands before it.
     chip = page.locator('[data-component="divider"]').bounding_box()
@@ -70,8 +70,8 @@ def test_drag_reorder_edit_undo_publish(server, browser):
     page.mouse.up()
     saved(page)
     order = draft(page)["document"]["pages"]["home"]["order"]
-    assert order[0] == "notice" and order[2:] == ["welcome", "intro"]
-    new_id = order[1]
+    assert order[:2] == ["notice", "items"] and order[3:] == ["welcome", "intro"]
+    new_id = order[2]
     assert draft(page)["document"]["pages"]["home"]["sections"][new_id]["type"] == "divider"
     assert frame_sections(page) == order
 
