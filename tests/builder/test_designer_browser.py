@@ -196,7 +196,8 @@ def test_hand_picking_an_item_from_the_catalog(server, browser, tmp_path):
     picker = page.locator('[data-inspector] details.dz-block [data-path$=".settings.item"] select')
     until(lambda: picker.locator("option", has_text="Baguette").count() == 1)
     picker.select_option(label="Baguette")
-    page.frame_locator("[data-frame]").locator(".t-items__name", has_text="Baguette").wait_for(timeout=5000)
+    # the demo's "New in" grid shows it already; the hand-picked grid shows it too
+    until(lambda: page.frame_locator("[data-frame]").locator(".t-items__name", has_text="Baguette").count() == 2)
     saved(page)
     page.context.close()
 
