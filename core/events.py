@@ -70,6 +70,12 @@ def emit(name: str, payload: dict) -> OutboxEvent:
     if not EVENT_NAME.match(name):
         raise ValueError(f"event names look like 'order.paid.v1', got {name!r}")
     current_tenant_id()
+    if not HANDLERS.get(name):
+        # Nothing listens yet: the row is the record (tomorrow's public webhooks read it), and
+        # there is nothing to hand over.
+        row = OutboxEvent(name=name, payload=payload, delivered_at=utcnow())
+        db.session.add(row)
+        return row
     row = OutboxEvent(name=name, payload=payload)
     db.session.add(row)
     db.session.flush()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select, update
 
-from core.cache import bump_after_commit
+from core.cache import LRU, bump_after_commit, stamps
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
@@ -24,6 +24,7 @@ register_codes({
 })
 
 MAX_SKUS = 200
+_short = LRU(10_000)  # (tenant_id, sku_id) -> (catalog stamp, stock seen) after a refused reservation
 
 
 class OptionDimension(Schema):
@@ -210,14 +211,34 @@ def delete_item(item: Item) -> None:
 
 def reserve_stock(*, sku_id: int, quantity: int) -> None:
     """Take `quantity` from a SKU's stock, or refuse with 409 out_of_stock; never below zero,
-    however many checkouts run at once (one conditional UPDATE)."""
+    however many checkouts run at once (one conditional UPDATE). A refusal is remembered with
+    the catalog's stamp read before the UPDATE, so `known_short` can answer the next request for
+    more than is left without touching the database until the catalog changes again (a release,
+    a restock, an edit)."""
     if type(quantity) is not int or quantity < 1:
         raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
+    tenant_id = current_tenant_id()
+    stamp = stamps().all(tenant_id).get("catalog", 0)
     taken = db.session.execute(update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity)
                                .values(stock=Sku.stock - quantity).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
+        left = db.session.scalar(select(Sku.stock).where(Sku.id == sku_id))
+        if left is not None:
+            _short.set((tenant_id, sku_id), (stamp, left))
         raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
     _changed()
+
+
+def known_short(wanted: dict[int, int]) -> int | None:
+    """A SKU of `wanted` ({sku_id: quantity}) known to have less stock than asked for, with no
+    catalog change since that was seen; None when unknown (then ask the database)."""
+    tenant_id = current_tenant_id()
+    stamp = stamps().all(tenant_id).get("catalog", 0)
+    for sku_id, quantity in wanted.items():
+        seen = _short.get((tenant_id, sku_id))
+        if seen is not None and seen[0] == stamp and seen[1] < quantity:
+            return sku_id
+    return None
 
 
 def release_stock(*, sku_id: int, quantity: int) -> None:

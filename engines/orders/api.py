@@ -9,7 +9,7 @@ import segno
 from flask import Response, jsonify, request
 from itsdangerous import BadSignature
 
-from core.api import api_blueprint, load_json, require_consumer
+from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
 from core.idempotency import idempotent
@@ -34,50 +34,50 @@ bp = api_blueprint("orders_api", __name__)
 @api_doc("The signed-in consumer's cart, priced now, with unavailable lines flagged", tags=["cart"], response=CartOut,
          auth=True)
 def cart():
-    return jsonify(priced_cart(require_consumer().id))
+    return jsonify(priced_cart(require_consumer_id()))
 
 
 @bp.post("/cart/lines")
 @api_doc("Put a SKU in the cart (adds to an existing line)", tags=["cart"], body=AddLineIn, response=CartOut,
          status=201, auth=True, errors=(409, 415))
 def add():
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
     data = load_json(AddLineIn())
-    add_line(consumer_id=consumer.id, sku_id=int(data["sku_id"]), quantity=data["quantity"])
+    add_line(consumer_id=consumer_id, sku_id=int(data["sku_id"]), quantity=data["quantity"])
     db.session.commit()
-    return jsonify(priced_cart(consumer.id)), 201
+    return jsonify(priced_cart(consumer_id)), 201
 
 
 @bp.patch("/cart/lines/<int:line_id>")
 @api_doc("Change a line's quantity", tags=["cart"], body=QuantityIn, response=CartOut, auth=True, errors=(415,))
 def change(line_id: int):
-    consumer = require_consumer()
-    change_quantity(consumer_id=consumer.id, line_id=line_id, quantity=load_json(QuantityIn())["quantity"])
+    consumer_id = require_consumer_id()
+    change_quantity(consumer_id=consumer_id, line_id=line_id, quantity=load_json(QuantityIn())["quantity"])
     db.session.commit()
-    return jsonify(priced_cart(consumer.id))
+    return jsonify(priced_cart(consumer_id))
 
 
 @bp.delete("/cart/lines/<int:line_id>")
 @api_doc("Remove a line", tags=["cart"], response=CartOut, auth=True)
 def remove(line_id: int):
-    consumer = require_consumer()
-    remove_line(consumer_id=consumer.id, line_id=line_id)
+    consumer_id = require_consumer_id()
+    remove_line(consumer_id=consumer_id, line_id=line_id)
     db.session.commit()
-    return jsonify(priced_cart(consumer.id))
+    return jsonify(priced_cart(consumer_id))
 
 
 @bp.get("/addresses")
 @api_doc("The signed-in consumer's addresses, the default first", tags=["addresses"], response=AddressListOut, auth=True)
 def addresses():
-    return jsonify(items=AddressOut(many=True).dump(addresses_of(require_consumer().id)))
+    return jsonify(items=AddressOut(many=True).dump(addresses_of(require_consumer_id())))
 
 
 @bp.post("/addresses")
 @api_doc("Add an address (the first one becomes the default)", tags=["addresses"], body=AddressIn,
          response=AddressOut, status=201, auth=True, errors=(415,))
 def create_address():
-    consumer = require_consumer()
-    address = add_address(consumer_id=consumer.id, data=load_json(AddressIn()))
+    consumer_id = require_consumer_id()
+    address = add_address(consumer_id=consumer_id, data=load_json(AddressIn()))
     db.session.commit()
     return jsonify(AddressOut().dump(address)), 201
 
@@ -86,10 +86,10 @@ def create_address():
 @api_doc("Change an address, or make it the default", tags=["addresses"], body=AddressIn, response=AddressOut,
          auth=True, errors=(415,))
 def update_address(address_id: int):
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
     loaded = load_json(AddressIn(partial=True))
     sent = request.get_json()  # only what the client sent changes (defaults fill the rest when loading)
-    address = change_address(consumer_id=consumer.id, address_id=address_id,
+    address = change_address(consumer_id=consumer_id, address_id=address_id,
                              data={name: value for name, value in loaded.items() if name in sent})
     db.session.commit()
     return jsonify(AddressOut().dump(address))
@@ -98,26 +98,27 @@ def update_address(address_id: int):
 @bp.delete("/addresses/<int:address_id>")
 @api_doc("Remove an address", tags=["addresses"], status=204, auth=True)
 def delete_address(address_id: int):
-    remove_address(consumer_id=require_consumer().id, address_id=address_id)
+    remove_address(consumer_id=require_consumer_id(), address_id=address_id)
     db.session.commit()
     return "", 204
 
 
 # -- checkout and orders -------------------------------------------------------------------------
 
-def _order_answer(order, *, detail: bool = True) -> dict:
-    lines = lines_of([order.id])
-    schema = OrderDetailOut(lines=lines, after_sales=after_sales_of(order.id)) if detail else OrderOut(lines=lines)
-    return {"order": schema.dump(order)}
+def _order_answer(order, *, lines: list | None = None) -> dict:
+    """The order as the consumer sees it (`lines` when the caller has them: a new order)."""
+    if lines is not None:
+        return {"order": OrderDetailOut(lines={order.id: lines}).dump(order)}
+    return {"order": OrderDetailOut(lines=lines_of([order.id]), after_sales=after_sales_of(order.id)).dump(order)}
 
 
 @bp.post("/checkout/quote")
 @api_doc("Price an order without placing it: the price pipeline's steps and the total", tags=["checkout"],
          body=CheckoutIn, response=QuoteOut, auth=True, errors=(409, 415))
 def checkout_quote():
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
     data = load_json(CheckoutIn())
-    priced = quote(consumer_id=consumer.id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
+    priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
     return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
                            "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
                            "discount": priced.money(line.discount)} for line in priced.lines],
@@ -129,15 +130,15 @@ def checkout_quote():
          "retry safely: a replay answers the first answer", tags=["checkout"], body=CheckoutIn, response=OrderAnswer,
          status=201, auth=True, errors=(409, 415))
 def checkout():
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
 
     def place():
         data = load_json(CheckoutIn())
-        order = place_order(consumer_id=consumer.id, lines=data["lines"], fulfillment_choice=data["fulfillment"],
-                            note=data["note"])
-        return _order_answer(order), 201
+        order, lines = place_order(consumer_id=consumer_id, lines=data["lines"],
+                                   fulfillment_choice=data["fulfillment"], note=data["note"])
+        return _order_answer(order, lines=lines), 201
 
-    body, status = idempotent(f"consumer:{consumer.id}", place)
+    body, status = idempotent(f"consumer:{consumer_id}", place)
     return jsonify(body), status
 
 
@@ -146,7 +147,7 @@ def checkout():
          query={"status": "one status, or several separated by commas", "cursor": "next_cursor of the previous page",
                 "limit": "1 to 50 (default 20)"})
 def orders():
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
     limit = request.args.get("limit", default=20, type=int)
     if not 1 <= limit <= 50:
         raise APIError("invalid_input", fields={"limit": ["Use a limit from 1 to 50."]})
@@ -156,7 +157,7 @@ def orders():
     cursor = request.args.get("cursor")
     if cursor and parse_id(cursor) is None:
         raise APIError("invalid_input", fields={"cursor": ["Not a cursor."]})
-    rows, next_cursor = orders_of(consumer.id, statuses=statuses, before=parse_id(cursor), limit=limit)
+    rows, next_cursor = orders_of(consumer_id, statuses=statuses, before=parse_id(cursor), limit=limit)
     return jsonify(orders=OrderOut(many=True, lines=lines_of([o.id for o in rows])).dump(rows),
                    next_cursor=str(next_cursor) if next_cursor else None)
 
@@ -165,7 +166,7 @@ def orders():
 @api_doc("One of the consumer's orders, with its lines, price steps and after-sales", tags=["orders"],
          response=OrderAnswer, auth=True, errors=(404,))
 def order(order_id: int):
-    return jsonify(_order_answer(find_order(order_id, consumer_id=require_consumer().id)))
+    return jsonify(_order_answer(find_order(order_id, consumer_id=require_consumer_id())))
 
 
 @bp.get("/orders/<int:order_id>/code.svg")
@@ -189,8 +190,8 @@ def code_qr(order_id: int):
 @api_doc("Cancel an unpaid order (its stock goes back)", tags=["orders"], response=OrderAnswer, auth=True,
          errors=(404, 409))
 def cancel(order_id: int):
-    consumer = require_consumer()
-    found = cancel_order(find_order(order_id, consumer_id=consumer.id), actor=f"consumer:{consumer.id}",
+    consumer_id = require_consumer_id()
+    found = cancel_order(find_order(order_id, consumer_id=consumer_id), actor=f"consumer:{consumer_id}",
                          reason="Cancelled by the buyer")
     db.session.commit()
     return jsonify(_order_answer(found))
@@ -199,8 +200,8 @@ def cancel(order_id: int):
 @bp.post("/orders/<int:order_id>/confirm-receipt")
 @api_doc("Confirm a shipped order arrived", tags=["orders"], response=OrderAnswer, auth=True, errors=(404, 409))
 def confirm(order_id: int):
-    consumer = require_consumer()
-    found = confirm_receipt(find_order(order_id, consumer_id=consumer.id), actor=f"consumer:{consumer.id}")
+    consumer_id = require_consumer_id()
+    found = confirm_receipt(find_order(order_id, consumer_id=consumer_id), actor=f"consumer:{consumer_id}")
     db.session.commit()
     return jsonify(_order_answer(found))
 
@@ -209,10 +210,10 @@ def confirm(order_id: int):
 @api_doc("Ask for a refund (refund) or a return and refund (return_refund) of some lines and quantities",
          tags=["after-sales"], body=AfterSaleIn, response=AfterSaleOut, status=201, auth=True, errors=(404, 409, 415))
 def create_after_sale(order_id: int):
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
     data = load_json(AfterSaleIn())
-    found = find_order(order_id, consumer_id=consumer.id)
-    after_sale = request_after_sale(found, consumer_id=consumer.id, kind=data["kind"], lines=data["lines"],
+    found = find_order(order_id, consumer_id=consumer_id)
+    after_sale = request_after_sale(found, consumer_id=consumer_id, kind=data["kind"], lines=data["lines"],
                                     reason=data["reason"])
     db.session.commit()
     return jsonify(AfterSaleOut().dump(after_sale)), 201
@@ -223,7 +224,7 @@ def create_after_sale(order_id: int):
          response=AfterSaleOut, auth=True, errors=(404, 409, 415))
 def return_tracking(after_sale_id: int):
     data = load_json(ReturnTrackingIn())
-    found = enter_return_tracking(find_after_sale(after_sale_id, consumer_id=require_consumer().id), **data)
+    found = enter_return_tracking(find_after_sale(after_sale_id, consumer_id=require_consumer_id()), **data)
     db.session.commit()
     return jsonify(AfterSaleOut().dump(found))
 
@@ -231,6 +232,6 @@ def return_tracking(after_sale_id: int):
 @bp.post("/after-sales/<int:after_sale_id>/withdraw")
 @api_doc("Withdraw an after-sales request", tags=["after-sales"], response=AfterSaleOut, auth=True, errors=(404, 409))
 def withdraw_after_sale(after_sale_id: int):
-    found = withdraw(find_after_sale(after_sale_id, consumer_id=require_consumer().id))
+    found = withdraw(find_after_sale(after_sale_id, consumer_id=require_consumer_id()))
     db.session.commit()
     return jsonify(AfterSaleOut().dump(found))

@@ -15,12 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core.db import db, utcnow
 from core.errors import APIError
 from core.events import emit
-from core.ids import parse_id
+from core.ids import new_id, parse_id
 from core.jobs import enqueue
 from core.tenancy import current_tenant
-from engines.catalog.services import is_on_sale, reserve_stock, skus_with_items
+from engines.catalog.services import is_on_sale, known_short, reserve_stock, skus_with_items
 from engines.orders import fulfillment
-from engines.orders.models import CartLine, Order, OrderLine, OrderSequence
+from engines.orders.models import CartLine, Order, OrderLine, OrderSequence, OrderStatus
 from engines.orders.pricing import Quote, QuoteLine, run_pipeline
 from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of
 from engines.orders.transitions import record_creation
@@ -59,6 +59,9 @@ def _from_cart(consumer_id: int) -> dict[int, int]:
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
     """Price an order without placing it (the checkout page shows this)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
+    short = known_short(wanted)
+    if short is not None:  # sold out a moment ago and nothing changed since: no query (flash sales)
+        raise APIError("out_of_stock", extra={"sku_id": str(short)})
     catalog = skus_with_items(list(wanted))
     quote_lines = []
     for sku_id, quantity in wanted.items():
@@ -89,7 +92,7 @@ def next_number(now: dt.datetime) -> str:
 
 
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
-                now: dt.datetime | None = None) -> Order:
+                now: dt.datetime | None = None) -> tuple[Order, list[OrderLine]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU."""
     now = now or utcnow()
@@ -99,7 +102,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
         reserve_stock(sku_id=line.sku_id, quantity=line.quantity)
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)
-    order = Order(number=next_number(now), consumer_id=consumer_id, fulfillment_type=priced.fulfillment["type"],
+    order = Order(id=new_id(), number=next_number(now), status=OrderStatus.PENDING_PAYMENT, consumer_id=consumer_id,
+                  fulfillment_type=priced.fulfillment["type"],
                   fulfillment=priced.fulfillment, store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")),
                   note=note, contact_phone=priced.fulfillment.get("phone", ""), currency=priced.currency,
                   items_total=priced.items_total, shipping_fee=priced.shipping_fee,
@@ -107,11 +111,11 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                   verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
                   pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now)
     db.session.add(order)
-    db.session.flush()
-    db.session.add_all([OrderLine(order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
-                                  name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
-                                  unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
-                                  discount=line.discount, paid_amount=line.payable) for line in priced.lines])
+    order_lines = [OrderLine(order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
+                             name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
+                             unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
+                             discount=line.discount, paid_amount=line.payable) for line in priced.lines]
+    db.session.add_all(order_lines)
     record_creation(order, actor=f"consumer:{consumer_id}")
     if from_cart:
         cart = cart_of(consumer_id)
@@ -120,4 +124,4 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
     enqueue("orders.cancel_if_unpaid", order.id, at=order.pay_by)  # a nudge; the sweep is the guarantee
     db.session.flush()
-    return order
+    return order, order_lines

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
@@ -69,9 +69,10 @@ def mark_paid(order: Order, *, actor: str, now: dt.datetime | None = None) -> bo
         return False  # another payment or the timeout won the race
     if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
         transition(order, "await_shipment", actor="system", now=now)
-    for line in lines_of([order.id])[order.id]:
-        db.session.execute(update(Item).where(Item.id == line.item_id).values(sales_count=Item.sales_count + line.quantity)
-                           .execution_options(synchronize_session=False))
+    bought = (select(func.sum(OrderLine.quantity)).where(OrderLine.order_id == order.id, OrderLine.item_id == Item.id)
+              .scalar_subquery())
+    db.session.execute(update(Item).where(Item.id.in_(select(OrderLine.item_id).where(OrderLine.order_id == order.id)))
+                       .values(sales_count=Item.sales_count + bought).execution_options(synchronize_session=False))
     emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
     return True
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import stripe
 from flask import current_app, jsonify, request
 
-from core.api import api_blueprint, load_json, require_consumer
+from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
 from core.idempotency import idempotent
@@ -22,21 +22,21 @@ bp = api_blueprint("payments_api", __name__)
          "safely", tags=["payments"], body=PaymentIn, response=PaymentAnswer, status=201, auth=True,
          errors=(404, 409, 415))
 def create(order_id: int):
-    consumer = require_consumer()
+    consumer_id = require_consumer_id()
 
     def pay():
         data = load_json(PaymentIn())
-        payment, next_action = start_payment(order_id=order_id, consumer_id=consumer.id, provider_name=data["provider"])
+        payment, next_action = start_payment(order_id=order_id, consumer_id=consumer_id, provider_name=data["provider"])
         return {"payment": PaymentOut().dump(payment), "next_action": next_action}, 201
 
-    body, status = idempotent(f"consumer:{consumer.id}", pay)
+    body, status = idempotent(f"consumer:{consumer_id}", pay)
     return jsonify(body), status
 
 
 @bp.get("/payments/<int:payment_id>")
 @api_doc("One payment of the consumer's orders", tags=["payments"], response=PaymentOut, auth=True, errors=(404,))
 def payment(payment_id: int):
-    return jsonify(PaymentOut().dump(payment_of(payment_id, consumer_id=require_consumer().id)))
+    return jsonify(PaymentOut().dump(payment_of(payment_id, consumer_id=require_consumer_id())))
 
 
 @bp.post("/payments/stripe/webhook")

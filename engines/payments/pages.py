@@ -32,11 +32,10 @@ def sandbox_pay(payment_id: int):
         choice = request.form.get("outcome")
         if choice not in ("succeeded", "failed"):
             abort(400, description="Choose succeeded or failed.")
-        outcome = apply_outcome(payment, succeeded=choice == "succeeded", details={"sandbox": choice})
+        outcome = apply_outcome(payment, succeeded=choice == "succeeded", details={"sandbox": choice}, order=order)
         db.session.commit()
         if outcome in ("paid", "failed") and _local(request.form.get("return_to", "")):
             return redirect(request.form["return_to"], code=303)
-        db.session.refresh(order)
     response = render_template("payments/sandbox_pay.html", payment=payment, order=order, outcome=outcome,
                                amount=Money(payment.amount, payment.currency),
                                return_to=request.values.get("return_to", ""))

@@ -7,15 +7,17 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import add_unique, db, utcnow
 from core.errors import APIError, register_codes
+from core.ids import new_id
 from core.events import on
 from core.jobs import enqueue, job, periodic, run_per_tenant
 from core.tenancy import current_tenant_id, platform_scope
 from engines.orders.after_sales import mark_refunded
 from engines.orders.lifecycle import find_order, mark_paid
-from engines.orders.models import OrderStatus
+from engines.orders.models import Order, OrderStatus
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund
 from engines.payments.providers import provider
 
@@ -40,10 +42,10 @@ def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: d
     order = find_order(order_id, consumer_id=consumer_id)
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_by <= (now or utcnow()):
         raise APIError("order_not_payable", extra={"status": order.status.value})
-    payment = Payment(order_id=order.id, provider=chosen.name, amount=order.total, currency=order.currency)
+    payment = Payment(id=new_id(), tenant_id=order.tenant_id, order_id=order.id, provider=chosen.name,
+                      amount=order.total, currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
+    next_action = chosen.start(payment)  # sets provider_ref before the row is written: one INSERT
     db.session.add(payment)
-    db.session.flush()
-    next_action = chosen.start(payment)
     db.session.flush()
     return payment, next_action
 
@@ -70,7 +72,7 @@ def seen_before(provider_name: str, event_id: str) -> bool:
 
 
 def apply_outcome(payment: Payment, *, succeeded: bool, details: dict | None = None,
-                  now: dt.datetime | None = None) -> str:
+                  now: dt.datetime | None = None, order: Order | None = None) -> str:
     """Settle a pending payment once — 'paid', 'failed', 'refunding' (it came too late, or the
     order was paid by another payment: it is refunded in full) or 'already_settled'."""
     now = now or utcnow()
@@ -80,10 +82,11 @@ def apply_outcome(payment: Payment, *, succeeded: bool, details: dict | None = N
                                .execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         return "already_settled"
-    db.session.refresh(payment)
+    for name, value in (("status", target), ("settled_at", now), ("details", details or {})):
+        set_committed_value(payment, name, value)
     if not succeeded:
         return "failed"
-    order = find_order(payment.order_id)
+    order = order or find_order(payment.order_id)
     if mark_paid(order, actor=f"provider:{payment.provider}", now=now):
         return "paid"
     reason = "late_payment" if order.status == OrderStatus.CANCELLED else "duplicate_payment"

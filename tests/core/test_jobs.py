@@ -80,8 +80,10 @@ def test_delayed_jobs_wait_on_the_scheduler_until_due(app, db_session, tenant_a)
         db_session.commit()
     runner.drain()
     assert SEEN == []
-    assert runner.scheduler.run_due(utcnow()) == 0
-    assert runner.scheduler.run_due(call.run_at + dt.timedelta(seconds=1)) == 1
+    runner.scheduler.run_due(utcnow())
+    assert SEEN == []
+    # other tests' delayed jobs (the orders' payment deadlines) may share the scheduler
+    assert runner.scheduler.run_due(call.run_at + dt.timedelta(seconds=1)) >= 1
     assert SEEN == [("later", tenant_a.slug)]
 
 
@@ -201,7 +203,8 @@ def test_tessera_worker_burst_processes_the_queue(rq_app, live_database, tmp_pat
 
     tenant = _tenant(rq_app, "rq-worker")
     with rq_app.app_context(), tenant_scope(tenant):
-        event = emit("shop.opened.v1", {"by": "test"})
+        # an event with a real handler (which finds no payment to refund and says so)
+        event = emit("after_sale.refund_due.v1", {"after_sale_id": "1", "order_id": "1", "amount": 0})
         db.session.commit()
     env = {**os.environ, "REDIS_URL": REDIS_URL, "TESSERA_DATABASE_URL": live_database,
            "TESSERA_INSTANCE_PATH": str(tmp_path)}
