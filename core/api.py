@@ -3,6 +3,8 @@ the signed-in consumer of a bearer token, and the blueprint factory."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, g, request
 from marshmallow import Schema, ValidationError
 
@@ -13,8 +15,16 @@ API_PREFIX = "/api/v1"
 MAX_JSON_BYTES = 1_000_000
 
 
-def load_json(schema: Schema) -> dict:
-    """The request's JSON body validated by `schema`; 415/400/422 with field errors otherwise."""
+@functools.cache
+def _shared(schema_class: type[Schema]) -> Schema:
+    return schema_class()  # schemas are safe to share for loading, and costly to build
+
+
+def load_json(schema: Schema | type[Schema]) -> dict:
+    """The request's JSON body validated by `schema` (an instance, or a class: one instance is
+    then shared); 415/400/422 with field errors otherwise."""
+    if isinstance(schema, type):
+        schema = _shared(schema)
     if request.content_length and request.content_length > MAX_JSON_BYTES:
         raise APIError("payload_too_large")
     if not request.is_json:

@@ -42,7 +42,7 @@ def cart():
          status=201, auth=True, errors=(409, 415))
 def add():
     consumer_id = require_consumer_id()
-    data = load_json(AddLineIn())
+    data = load_json(AddLineIn)
     add_line(consumer_id=consumer_id, sku_id=int(data["sku_id"]), quantity=data["quantity"])
     db.session.commit()
     return jsonify(priced_cart(consumer_id)), 201
@@ -52,7 +52,7 @@ def add():
 @api_doc("Change a line's quantity", tags=["cart"], body=QuantityIn, response=CartOut, auth=True, errors=(415,))
 def change(line_id: int):
     consumer_id = require_consumer_id()
-    change_quantity(consumer_id=consumer_id, line_id=line_id, quantity=load_json(QuantityIn())["quantity"])
+    change_quantity(consumer_id=consumer_id, line_id=line_id, quantity=load_json(QuantityIn)["quantity"])
     db.session.commit()
     return jsonify(priced_cart(consumer_id))
 
@@ -77,7 +77,7 @@ def addresses():
          response=AddressOut, status=201, auth=True, errors=(415,))
 def create_address():
     consumer_id = require_consumer_id()
-    address = add_address(consumer_id=consumer_id, data=load_json(AddressIn()))
+    address = add_address(consumer_id=consumer_id, data=load_json(AddressIn))
     db.session.commit()
     return jsonify(AddressOut().dump(address)), 201
 
@@ -117,7 +117,7 @@ def _order_answer(order, *, lines: list | None = None) -> dict:
          body=CheckoutIn, response=QuoteOut, auth=True, errors=(409, 415))
 def checkout_quote():
     consumer_id = require_consumer_id()
-    data = load_json(CheckoutIn())
+    data = load_json(CheckoutIn)
     priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
     return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
                            "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
@@ -133,7 +133,7 @@ def checkout():
     consumer_id = require_consumer_id()
 
     def place():
-        data = load_json(CheckoutIn())
+        data = load_json(CheckoutIn)
         order, lines = place_order(consumer_id=consumer_id, lines=data["lines"],
                                    fulfillment_choice=data["fulfillment"], note=data["note"])
         return _order_answer(order, lines=lines), 201
@@ -211,7 +211,7 @@ def confirm(order_id: int):
          tags=["after-sales"], body=AfterSaleIn, response=AfterSaleOut, status=201, auth=True, errors=(404, 409, 415))
 def create_after_sale(order_id: int):
     consumer_id = require_consumer_id()
-    data = load_json(AfterSaleIn())
+    data = load_json(AfterSaleIn)
     found = find_order(order_id, consumer_id=consumer_id)
     after_sale = request_after_sale(found, consumer_id=consumer_id, kind=data["kind"], lines=data["lines"],
                                     reason=data["reason"])
@@ -223,7 +223,7 @@ def create_after_sale(order_id: int):
 @api_doc("Enter the tracking of the goods sent back", tags=["after-sales"], body=ReturnTrackingIn,
          response=AfterSaleOut, auth=True, errors=(404, 409, 415))
 def return_tracking(after_sale_id: int):
-    data = load_json(ReturnTrackingIn())
+    data = load_json(ReturnTrackingIn)
     found = enter_return_tracking(find_after_sale(after_sale_id, consumer_id=require_consumer_id()), **data)
     db.session.commit()
     return jsonify(AfterSaleOut().dump(found))

@@ -25,7 +25,7 @@ def create(order_id: int):
     consumer_id = require_consumer_id()
 
     def pay():
-        data = load_json(PaymentIn())
+        data = load_json(PaymentIn)
         payment, next_action = start_payment(order_id=order_id, consumer_id=consumer_id, provider_name=data["provider"])
         return {"payment": PaymentOut().dump(payment), "next_action": next_action}, 201
 
