@@ -16,7 +16,6 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.events import emit
 from core.ids import new_id, parse_id
-from core.jobs import enqueue
 from core.tenancy import current_tenant
 from engines.catalog.services import is_on_sale, known_short, reserve_stock, skus_with_items
 from engines.orders import fulfillment
@@ -122,6 +121,5 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,
                                                   CartLine.sku_id.in_([line.sku_id for line in priced.lines])))
     emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
-    enqueue("orders.cancel_if_unpaid", order.id, at=order.pay_by)  # a nudge; the sweep is the guarantee
     db.session.flush()
     return order, order_lines

@@ -1,21 +1,17 @@
 """Jobs and sweepers of the orders engine. Deadlines are columns on the orders (`pay_by`,
-`complete_by`); the sweepers enforce them across tenants with an injectable clock, and the
-delayed job enqueued at checkout only nudges the sweep (DESIGN.md §4)."""
+`complete_by`); the sweepers enforce them across tenants with an injectable clock (DESIGN.md §4).
+No delayed job per order: the payment sweep runs every minute, so an unpaid order is cancelled at
+most a minute after its deadline, and a checkout costs no extra round trip to the job queue."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from core.db import utcnow
-from core.jobs import job, periodic, run_per_tenant
+from core.jobs import periodic, run_per_tenant
 from core.tenancy import platform_scope
 from engines.orders.lifecycle import complete_shipped, expire_unpaid, overdue
 from engines.orders.models import Order, OrderStatus
-
-
-@job("orders.cancel_if_unpaid")
-def cancel_if_unpaid(order_id: int) -> bool:
-    return expire_unpaid(order_id)
 
 
 def _sweep(status: OrderStatus, column, apply, now: dt.datetime | None) -> int:
