@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.orders.api import bp as orders_api_bp
     from engines.payments.api import bp as payments_api_bp
     from engines.payments.pages import bp as payment_pages_bp
+    from engines.stores.admin import bp as stores_admin_bp
     from engines.stores.api import bp as stores_api_bp
     from runtime import storefront
     from runtime.api import bp as page_api_bp
@@ -69,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
-                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_api_bp):
+                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_admin_bp, stores_api_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -10,18 +10,22 @@ import zoneinfo
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from core import audit
 from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm
+from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
-from core.money import Money
+from core.money import Money, MoneyError
 from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
+from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
 from engines.orders.lifecycle import advance, find_order, lines_of, order_for_code, ship, verify_code
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 from engines.orders.transitions import allowed_events
@@ -34,6 +38,7 @@ register_permission(MANAGE, _l("See and handle orders and after-sales"), roles=(
 register_permission(VERIFY, _l("Verify pickup, dine-in and service codes"), roles=(Role.MANAGER, Role.CLERK))
 register_nav("orders_admin.index", _l("Orders"), icon="receipt", permission=MANAGE, order=25)
 register_nav("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission=VERIFY, order=26)
+register_nav("orders_admin.shipping", _l("Delivery fees"), icon="truck-delivery", permission=MANAGE, order=41)
 
 STATUS_LABELS = {
     "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "awaiting_shipment": _l("To ship"),
@@ -176,6 +181,53 @@ def after_sale(after_sale_id: int, action: str):
         abort(404)
     return _attempt(order, f"after_sale.{action}", work, _("After-sales request updated."),
                     {"after_sale": str(found.id)})
+
+
+class ShippingForm(FlaskForm):
+    name = StringField(_l("Name"), default="Standard", validators=[DataRequired(), Length(max=60)])
+    basis = SelectField(_l("Charge by"), choices=lambda: [("per_item", _("Number of items")),
+                                                          ("per_weight", _("Weight (kg)"))])
+    free_above = StringField(_l("Free shipping from (items total)"), validators=[Length(max=20)],
+                             description=_l("Leave empty for no free shipping."))
+    rules = TextAreaField(_l("Fees"), validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 6},
+                          description=_l("One line per rule: regions | first units | fee | each further units | fee. "
+                                         "The line without regions is the fee everywhere else, e.g. "
+                                         "| 1 | 10.00 | 1 | 2.00"))
+
+
+@bp.route("/shipping", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def shipping():
+    """The express delivery fees (the shop's default shipping template)."""
+    template = default_template()
+    form = ShippingForm()
+    currency = g.shop.currency
+    if request.method == "GET" and template is not None:
+        form.name.data, form.basis.data = template.name, template.basis
+        form.free_above.data = str(Money(template.free_above, currency).to_decimal()) if template.free_above else ""
+        form.rules.data = format_rules(template.rules, currency)
+    elif form.validate_on_submit():
+        try:
+            free = (Money.parse(form.free_above.data, currency).amount if form.free_above.data.strip() else None)
+        except MoneyError:
+            free = None
+            form.free_above.errors = [_("Enter an amount such as 99.00.")]
+        if not form.free_above.errors:
+            try:
+                saved = save_default_template(name=form.name.data, basis=form.basis.data, free_above=free,
+                                              rules=parse_rules(form.rules.data, currency))
+            except APIError as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                audit.record("shipping.save", actor=signed_in_identity(), tenant_id=g.shop.id,
+                             target=f"shipping template {saved.id}", details={"rules": len(saved.rules)},
+                             ip=request.remote_addr)
+                db.session.commit()
+                flash(_("Delivery fees saved."), "success")
+                return redirect(url_for(".shipping"))
+    failed = request.method == "POST"
+    return render_template("orders/shipping.html", form=form), 400 if failed else 200
 
 
 @bp.get("/<int:order_id>/packing-slip")

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from core.db import db
 from core.errors import APIError
 from core.ids import parse_id
+from core.money import Money, MoneyError
 from core.tenancy import current_tenant_id
 from engines.orders.addresses import find_address
 from engines.orders.models import FulfillmentType, ShippingTemplate
@@ -28,8 +29,7 @@ class ShippingRule(Schema):
     additional_fee = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**8))
 
 
-def create_shipping_template(*, name: str, rules: list, basis: str = "per_item", free_above: int | None = None,
-                             is_default: bool = True) -> ShippingTemplate:
+def _rules(rules: list, basis: str) -> list[dict]:
     if basis not in ("per_item", "per_weight"):
         raise APIError("invalid_input", fields={"basis": ["Use per_item or per_weight."]})
     try:
@@ -38,12 +38,52 @@ def create_shipping_template(*, name: str, rules: list, basis: str = "per_item",
         raise APIError("invalid_input", fields={"rules": error.messages}) from None
     if not any(not rule["regions"] for rule in loaded):
         raise APIError("invalid_input", fields={"rules": ["Add a rule without regions: the fee everywhere else."]})
+    return loaded
+
+
+def create_shipping_template(*, name: str, rules: list, basis: str = "per_item", free_above: int | None = None,
+                             is_default: bool = True) -> ShippingTemplate:
+    loaded = _rules(rules, basis)
     if is_default:
         db.session.execute(update(ShippingTemplate).values(is_default=False))
     template = ShippingTemplate(name=name, basis=basis, free_above=free_above, rules=loaded, is_default=is_default)
     db.session.add(template)
     db.session.flush()
     return template
+
+
+def save_default_template(*, name: str, rules: list, basis: str = "per_item",
+                          free_above: int | None = None) -> ShippingTemplate:
+    """Change the shop's default template in place, or create it."""
+    template = default_template()
+    if template is None:
+        return create_shipping_template(name=name, rules=rules, basis=basis, free_above=free_above)
+    checked = _rules(rules, basis)
+    template.name, template.basis, template.free_above, template.rules = name, basis, free_above, checked
+    db.session.flush()
+    return template
+
+
+def parse_rules(text: str, currency: str) -> list[dict]:
+    """Rules typed one per line: `regions | first units | fee | each further units | fee`, e.g.
+    `Xinjiang, Tibet | 1 | 25.00 | 1 | 8.00`; a line with no regions is the fee everywhere else."""
+    rules = []
+    for number, line in enumerate(filter(None, (raw.strip() for raw in text.splitlines())), start=1):
+        parts = [part.strip() for part in line.split("|")]
+        try:
+            regions, first, first_fee, additional, additional_fee = parts
+            rules.append({"regions": [r.strip() for r in regions.split(",") if r.strip()], "first": int(first),
+                          "first_fee": Money.parse(first_fee, currency).amount, "additional": int(additional),
+                          "additional_fee": Money.parse(additional_fee, currency).amount})
+        except (ValueError, MoneyError):
+            raise APIError("invalid_input", fields={"rules": [
+                f"Line {number}: write regions | first units | fee | further units | fee."]}) from None
+    return rules
+
+
+def format_rules(rules: list[dict], currency: str) -> str:
+    return "\n".join(f"{', '.join(r['regions'])} | {r['first']} | {Money(r['first_fee'], currency).to_decimal()} | "
+                     f"{r['additional']} | {Money(r['additional_fee'], currency).to_decimal()}" for r in rules)
 
 
 def default_template() -> ShippingTemplate | None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.db import add_unique, db
 from core.errors import APIError, register_codes
+from core.money import Money, MoneyError
 from engines.stores.models import DiningTable, Store
 
 register_codes({"not_deliverable": (422, "This address is outside the delivery area.")})
@@ -31,20 +32,53 @@ def _bands(bands: list) -> list[dict]:
     return sorted(loaded, key=lambda band: band["up_to_km"])
 
 
-def create_store(*, name: str, address: str = "", phone: str = "", hours: str = "", latitude: float | None = None,
-                 longitude: float | None = None, pickup: bool = True, delivery_bands: list | None = None,
-                 delivery_minimum: int = 0) -> Store:
+def _check(name: str, latitude: float | None, longitude: float | None) -> None:
     if not name.strip():
         raise APIError("invalid_input", fields={"name": ["Name the store."]})
     if (latitude is None) != (longitude is None) or (latitude is not None and not (-90 <= latitude <= 90
                                                                                   and -180 <= longitude <= 180)):
         raise APIError("invalid_input", fields={"latitude": ["Give both coordinates, in degrees."]})
+
+
+def create_store(*, name: str, address: str = "", phone: str = "", hours: str = "", latitude: float | None = None,
+                 longitude: float | None = None, pickup: bool = True, delivery_bands: list | None = None,
+                 delivery_minimum: int = 0) -> Store:
+    _check(name, latitude, longitude)
     store = Store(name=name.strip(), address=address, phone=phone, hours=hours, latitude=latitude,
                   longitude=longitude, pickup=pickup, delivery_bands=_bands(delivery_bands or []),
                   delivery_minimum=delivery_minimum)
     db.session.add(store)
     db.session.flush()
     return store
+
+
+def update_store(store: Store, *, name: str, address: str = "", phone: str = "", hours: str = "",
+                 latitude: float | None = None, longitude: float | None = None, pickup: bool = True,
+                 delivery_bands: list | None = None, delivery_minimum: int = 0, active: bool = True) -> Store:
+    _check(name, latitude, longitude)
+    store.name, store.address, store.phone, store.hours = name.strip(), address, phone, hours
+    store.latitude, store.longitude, store.pickup, store.active = latitude, longitude, pickup, active
+    store.delivery_bands, store.delivery_minimum = _bands(delivery_bands or []), delivery_minimum
+    db.session.flush()
+    return store
+
+
+def parse_bands(text: str, currency: str) -> list[dict]:
+    """Bands typed as "3 km: 5.00, 8 km: 12.00" (kilometres and fees in major units)."""
+    bands = []
+    for part in filter(None, (p.strip() for p in text.replace("\n", ",").split(","))):
+        distance, _, fee = part.partition(":")
+        try:
+            bands.append({"up_to_km": float(distance.lower().replace("km", "").strip()),
+                          "fee": Money.parse(fee.strip(), currency).amount})
+        except (ValueError, MoneyError):
+            raise APIError("invalid_input", fields={"delivery_bands": [
+                f"Write bands as “3 km: 5.00, 8 km: 12.00”; “{part}” is not one."]}) from None
+    return bands
+
+
+def format_bands(bands: list[dict], currency: str) -> str:
+    return ", ".join(f"{band['up_to_km']:g} km: {Money(band['fee'], currency).to_decimal()}" for band in bands)
 
 
 def add_table(*, store_id: int, name: str, seats: int = 4) -> DiningTable:
@@ -69,6 +103,13 @@ def active_stores() -> list[Store]:
 def tables_of(store_id: int) -> list[DiningTable]:
     return list(db.session.scalars(select(DiningTable).where(DiningTable.store_id == store_id)
                                    .order_by(DiningTable.name)))
+
+
+def remove_table(table_id: int) -> None:
+    table = db.session.scalar(select(DiningTable).where(DiningTable.id == table_id))
+    if table is None:
+        raise APIError("not_found", "There is no such table.")
+    db.session.delete(table)
 
 
 def table_by_code(code: str) -> tuple[DiningTable, Store] | None:
