@@ -112,7 +112,10 @@ class ItemDetail(Component):
         ctx.add_media(item.images)
         currency = ctx.tenant.currency
         data = {**_card(item, skus, currency), "images": item.images, "description": item.description,
-                "options": item.options, "option_groups": item.option_groups, "kind": item.kind.value,
+                "options": item.options, "kind": item.kind.value,
+                "option_groups": [{**group, "choices": [{**choice, "extra": Money(choice["price"], currency).format()}
+                                                        for choice in group["choices"]]}
+                                  for group in item.option_groups or []],
                 "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock,
                           "price": Money(s.price, currency).format()} for s in skus]}
         return {s["id"]: data for s in sections}

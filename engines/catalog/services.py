@@ -346,5 +346,30 @@ def skus_with_items(sku_ids: list[int]) -> dict[int, tuple[Sku, Item]]:
     return {sku.id: (sku, item) for sku, item in rows}
 
 
+def price_choices(item: Item, choices: object) -> tuple[int, dict[str, list[str]]]:
+    """A dish's chosen options checked against its option groups — each group between its min and
+    max choices, names that exist — as (extra price per unit, the choices in the groups' order).
+    422 naming the group otherwise. Items without groups take no choices."""
+    choices = choices or {}
+    groups = {group["name"]: group for group in item.option_groups or []}
+    if not isinstance(choices, dict) or any(name not in groups for name in choices):
+        raise APIError("invalid_input", fields={"choices": [f"{item.name} has no such option."]})
+    extra, chosen = 0, {}
+    for name, group in groups.items():
+        picked = choices.get(name) or []
+        picked = [picked] if isinstance(picked, str) else picked
+        prices = {choice["name"]: choice["price"] for choice in group["choices"]}
+        if not isinstance(picked, list) or any(p not in prices for p in picked) or len(set(picked)) != len(picked):
+            raise APIError("invalid_input", fields={f"choices.{name}": [f"Choose from {', '.join(prices)}."]})
+        if not group["min"] <= len(picked) <= group["max"]:
+            raise APIError("invalid_input", fields={f"choices.{name}": [
+                f"Choose {group['min']} to {group['max']} of {name}." if group["min"] else
+                f"Choose at most {group['max']} of {name}."]})
+        if picked:
+            chosen[name] = [choice["name"] for choice in group["choices"] if choice["name"] in picked]
+            extra += sum(prices[p] for p in picked)
+    return extra, chosen
+
+
 def is_on_sale(item: Item) -> bool:
     return item.deleted_at is None and item.status == ItemStatus.ON_SALE

@@ -43,7 +43,7 @@ def cart():
 def add():
     consumer_id = require_consumer_id()
     data = load_json(AddLineIn)
-    add_line(consumer_id=consumer_id, sku_id=int(data["sku_id"]), quantity=data["quantity"])
+    add_line(consumer_id=consumer_id, sku_id=int(data["sku_id"]), quantity=data["quantity"], choices=data["choices"])
     db.session.commit()
     return jsonify(priced_cart(consumer_id)), 201
 

@@ -4,6 +4,7 @@ caller's transaction, so a failure (409 out of stock) leaves nothing behind."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 import zoneinfo
@@ -17,64 +18,87 @@ from core.errors import APIError
 from core.events import emit
 from core.ids import new_id, parse_id
 from core.tenancy import current_tenant
-from engines.catalog.services import is_on_sale, known_short, reserve_stock, skus_with_items
+from engines.catalog.services import is_on_sale, known_short, price_choices, reserve_stock, skus_with_items
 from engines.orders import fulfillment
 from engines.orders.models import CartLine, Order, OrderLine, OrderSequence, OrderStatus
 from engines.orders.pricing import Quote, QuoteLine, run_pipeline
-from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of
+from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
 CODE_KINDS = {"service", "virtual"}
 
 
-def _wanted(lines: object) -> dict[int, int]:
-    """{sku_id: quantity} from the request's lines (the same SKU twice adds up)."""
+@dataclasses.dataclass
+class Wanted:
+    sku_id: int
+    quantity: int
+    choices: dict  # a dish's options as asked for; checked and priced against the item
+
+
+def _wanted(lines: object) -> list[Wanted]:
+    """The request's lines; the same SKU with the same choices twice adds up."""
     if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
         raise APIError("invalid_input", fields={"lines": [f"Send 1 to {MAX_LINES} lines."]})
-    wanted: dict[int, int] = {}
+    wanted: dict[tuple[int, str], Wanted] = {}
     for index, line in enumerate(lines):
         sku_id = parse_id(line.get("sku_id")) if isinstance(line, dict) else None
         quantity = line.get("quantity", 1) if isinstance(line, dict) else None
-        if sku_id is None or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        choices = line.get("choices") or {} if isinstance(line, dict) else None
+        if sku_id is None or type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY or \
+                not isinstance(choices, dict):
             raise APIError("invalid_input", fields={f"lines.{index}": [
-                f"Give a sku_id and a quantity from 1 to {MAX_QUANTITY}."]})
-        wanted[sku_id] = wanted.get(sku_id, 0) + quantity
-    if any(quantity > MAX_QUANTITY for quantity in wanted.values()):
+                f"Give a sku_id, a quantity from 1 to {MAX_QUANTITY} and, for dishes, choices."]})
+        key = (sku_id, choice_key(choices))
+        if key in wanted:
+            wanted[key].quantity += quantity
+        else:
+            wanted[key] = Wanted(sku_id, quantity, choices)
+    if any(entry.quantity > MAX_QUANTITY for entry in wanted.values()):
         raise APIError("invalid_input", fields={"lines": [f"At most {MAX_QUANTITY} of one SKU."]})
-    return wanted
+    return list(wanted.values())
 
 
-def _from_cart(consumer_id: int) -> dict[int, int]:
+def _from_cart(consumer_id: int) -> list[Wanted]:
     cart = cart_of(consumer_id)
-    rows = db.session.execute(select(CartLine.sku_id, CartLine.quantity).where(CartLine.cart_id == cart.id)).all()
-    catalog = skus_with_items([sku_id for sku_id, _ in rows])
-    wanted = {sku_id: quantity for sku_id, quantity in rows
-              if is_on_sale(catalog[sku_id][1]) and catalog[sku_id][0].stock >= quantity}
+    rows = db.session.execute(select(CartLine.sku_id, CartLine.quantity, CartLine.choices)
+                              .where(CartLine.cart_id == cart.id)).all()
+    catalog = skus_with_items([sku_id for sku_id, _, _ in rows])
+    wanted = [Wanted(sku_id, quantity, choices or {}) for sku_id, quantity, choices in rows
+              if is_on_sale(catalog[sku_id][1]) and catalog[sku_id][0].stock >= quantity]
     if not wanted:
         raise APIError("invalid_input", fields={"lines": ["Your cart has nothing available to order."]})
     return wanted
 
 
+def _per_sku(wanted: list) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for entry in wanted:
+        totals[entry.sku_id] = totals.get(entry.sku_id, 0) + entry.quantity
+    return totals
+
+
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
     """Price an order without placing it (the checkout page shows this)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
-    short = known_short(wanted)
+    short = known_short(_per_sku(wanted))
     if short is not None:  # sold out a moment ago and nothing changed since: no query (flash sales)
         raise APIError("out_of_stock", extra={"sku_id": str(short)})
-    catalog = skus_with_items(list(wanted))
+    catalog = skus_with_items(list(_per_sku(wanted)))
     quote_lines = []
-    for sku_id, quantity in wanted.items():
-        found = catalog.get(sku_id)
+    for entry in wanted:
+        found = catalog.get(entry.sku_id)
         if found is None or not is_on_sale(found[1]):
-            raise APIError("not_on_sale", extra={"sku_id": str(sku_id)})
+            raise APIError("not_on_sale", extra={"sku_id": str(entry.sku_id)})
         sku, item = found
+        extra, chosen = price_choices(item, entry.choices)
+        options = {**(sku.options or {}), **{group: ", ".join(names) for group, names in chosen.items()}}
         quote_lines.append(QuoteLine(sku_id=sku.id, item_id=item.id, kind=item.kind.value, name=item.name,
-                                     options=dict(sku.options or {}), sku_code=sku.code or "",
-                                     image=sku.image or (item.images or [""])[0], unit_price=sku.price,
-                                     quantity=quantity, weight_grams=sku.weight_grams))
-    chosen = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
+                                     options=options, sku_code=sku.code or "",
+                                     image=sku.image or (item.images or [""])[0], unit_price=sku.price + extra,
+                                     quantity=entry.quantity, weight_grams=sku.weight_grams))
+    chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
-                              fulfillment=chosen))
+                              fulfillment=chosen_fulfillment))
 
 
 def next_number(now: dt.datetime) -> str:
@@ -97,8 +121,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     now = now or utcnow()
     from_cart = lines is None
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
-    for line in sorted(priced.lines, key=lambda line: line.sku_id):  # one order of locks: no deadlocks
-        reserve_stock(sku_id=line.sku_id, quantity=line.quantity)
+    for sku_id, quantity in sorted(_per_sku(priced.lines).items()):  # one order of locks: no deadlocks
+        reserve_stock(sku_id=sku_id, quantity=quantity)
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)
     order = Order(id=new_id(), number=next_number(now), status=OrderStatus.PENDING_PAYMENT, consumer_id=consumer_id,

@@ -24,11 +24,13 @@ class Cart(TenantModel):
 class CartLine(TenantModel):
     __tablename__ = "cart_lines"
     __table_args__ = (tenant_fk(["cart_id"], "carts"), tenant_fk(["sku_id"], "skus"),
-                      UniqueConstraint("tenant_id", "cart_id", "sku_id"),
+                      UniqueConstraint("tenant_id", "cart_id", "sku_id", "choice_key"),
                       CheckConstraint("quantity > 0", name="quantity_positive"))
 
     cart_id: Mapped[int] = mapped_column(BigInteger)
     sku_id: Mapped[int] = mapped_column(BigInteger)
+    choices: Mapped[dict] = mapped_column(JSON, default=dict)  # a dish's options: {"Spiciness": ["Mild"]}
+    choice_key: Mapped[str] = mapped_column(String(64), default="")  # the same dish with other options: another line
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

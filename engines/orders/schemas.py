@@ -13,6 +13,7 @@ from core.money import Money
 class AddLineIn(Schema):
     sku_id = fields.String(required=True, validate=validate.Regexp(r"^\d{1,19}$"))
     quantity = fields.Integer(load_default=1, strict=True)
+    choices = fields.Dict(load_default=dict, metadata={"description": 'A dish\'s options: {"Spiciness": ["Mild"]}'})
 
 
 class QuantityIn(Schema):
@@ -31,12 +32,14 @@ class CartLineOut(Schema):
     item_id = fields.String()
     name = fields.String()
     options = fields.Dict()
+    choices = fields.Dict()
     image = fields.String()
     quantity = fields.Integer()
     price = fields.Nested(MoneyOut)
     subtotal = fields.Nested(MoneyOut)
     available = fields.Boolean()
-    unavailable_reason = fields.String(allow_none=True, metadata={"enum": ["not_on_sale", "out_of_stock"]})
+    unavailable_reason = fields.String(allow_none=True, metadata={
+        "enum": ["not_on_sale", "out_of_stock", "options_changed"]})
     stock = fields.Integer()
 
 
@@ -58,14 +61,10 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-class CheckoutLineIn(Schema):
-    sku_id = fields.Raw(required=True, metadata={"type": "string", "description": "A SKU id"})
-    quantity = fields.Integer(load_default=1, strict=True)
-
-
 class CheckoutIn(Schema):
-    lines = fields.List(fields.Dict(), load_default=None, allow_none=True,
-                        metadata={"description": "[{sku_id, quantity}]; leave out to order the cart's available lines"})
+    lines = fields.List(fields.Dict(), load_default=None, allow_none=True, metadata={
+        "description": "[{sku_id, quantity, choices}] (choices: a dish's options, {group: [choice, …]}); leave out "
+                       "to order the cart's available lines"})
     fulfillment = fields.Dict(load_default=dict, metadata={"description": (
         '{"type": "express", "address_id"} | {"type": "same_city", "address_id", "store_id"} | '
         '{"type": "pickup", "store_id", "phone"} | {"type": "dine_in", "table": "<code from the table QR>"} | '

@@ -3,13 +3,16 @@ more than is in stock, stay in the cart flagged unavailable (with the reason), a
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sqlalchemy import delete, select
 
 from core.db import add_unique, db
 from core.errors import APIError
 from core.money import Money
 from core.tenancy import current_tenant
-from engines.catalog.services import is_on_sale, skus_with_items
+from engines.catalog.services import is_on_sale, price_choices, skus_with_items
 from engines.orders.models import Cart, CartLine
 
 MAX_QUANTITY = 999
@@ -33,19 +36,29 @@ def _quantity(quantity) -> int:
     return quantity
 
 
-def add_line(*, consumer_id: int, sku_id: int, quantity: int) -> CartLine:
-    """Put a SKU in the cart (adding to the line it already has)."""
+def choice_key(choices: dict) -> str:
+    """The same dish with other options is another line: lines are keyed by SKU and choices."""
+    if not choices:
+        return ""
+    return hashlib.sha256(json.dumps(choices, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def add_line(*, consumer_id: int, sku_id: int, quantity: int, choices: dict | None = None) -> CartLine:
+    """Put a SKU (with a dish's chosen options) in the cart, adding to the line it already has."""
     quantity = _quantity(quantity)
     found = skus_with_items([sku_id]).get(sku_id)
     if found is None or not is_on_sale(found[1]):
         raise APIError("not_on_sale", fields={"sku_id": ["This item is not on sale."]})
+    _, chosen = price_choices(found[1], choices)
+    key = choice_key(chosen)
     cart = cart_of(consumer_id)
-    line = db.session.scalar(select(CartLine).where(CartLine.cart_id == cart.id, CartLine.sku_id == sku_id))
+    line = db.session.scalar(select(CartLine).where(CartLine.cart_id == cart.id, CartLine.sku_id == sku_id,
+                                                    CartLine.choice_key == key))
     if line is None:
         count = len(db.session.scalars(select(CartLine.id).where(CartLine.cart_id == cart.id)).all())
         if count >= MAX_LINES:
             raise APIError("invalid_input", fields={"sku_id": [f"A cart holds at most {MAX_LINES} lines."]})
-        line = CartLine(cart_id=cart.id, sku_id=sku_id, quantity=quantity)
+        line = CartLine(cart_id=cart.id, sku_id=sku_id, quantity=quantity, choices=chosen, choice_key=key)
         db.session.add(line)
     else:
         line.quantity = _quantity(min(line.quantity + quantity, MAX_QUANTITY))
@@ -87,17 +100,21 @@ def priced_cart(consumer_id: int) -> dict:
     lines, total = [], Money.zero(currency)
     for line in cart_lines:
         sku, item = catalog[line.sku_id]
-        reason = None
+        reason, extra = None, 0
+        try:
+            extra = price_choices(item, line.choices)[0]
+        except APIError:
+            reason = "options_changed"  # the dish's option groups changed since: choose again
         if not is_on_sale(item):
             reason = "not_on_sale"
         elif sku.stock < line.quantity:
             reason = "out_of_stock"
-        price = Money(sku.price, currency)
+        price = Money(sku.price + extra, currency)
         subtotal = price * line.quantity
         if reason is None:
             total += subtotal
         lines.append({"id": str(line.id), "sku_id": str(sku.id), "item_id": str(item.id), "name": item.name,
-                      "options": sku.options, "image": sku.image or (item.images or [""])[0],
+                      "options": sku.options, "choices": line.choices, "image": sku.image or (item.images or [""])[0],
                       "quantity": line.quantity, "price": price.to_json(), "subtotal": subtotal.to_json(),
                       "available": reason is None, "unavailable_reason": reason, "stock": sku.stock})
     return {"lines": lines, "total": total.to_json(),

@@ -94,7 +94,8 @@
         var qty = el("input", { type: "number", min: "1", max: "999", value: line.quantity, "aria-label": T.quantity,
           onchange: function () { api("PATCH", "/cart/lines/" + line.id, { quantity: parseInt(qty.value, 10) }).then(cartView).catch(fail); } });
         main.appendChild(card([
-          el("div", { class: "t-line" }, [el("strong", { text: line.name }), el("span", { text: Object.values(line.options || {}).join(" / ") }),
+          el("div", { class: "t-line" }, [el("strong", { text: line.name }), el("span", { text: Object.values(line.options || {}).concat(
+            Object.keys(line.choices || {}).map(function (g) { return line.choices[g].join(", "); })).join(" / ") }),
             el("span", { text: money(line.price) }), line.available ? null : el("span", { class: "t-badge", text: T.unavailable })]),
           qty, button(T.remove, function () { api("DELETE", "/cart/lines/" + line.id).then(cartView).catch(fail); }, { class: "t-btn t-btn--ghost" })
         ], { "data-cart-line": line.id }));
@@ -108,7 +109,9 @@
   function checkoutView() {
     if (!token()) return signIn();
     var params = new URLSearchParams(location.search);
-    var lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10) }] : null;
+    var choices = {};
+    try { choices = JSON.parse(params.get("choices") || "{}") || {}; } catch (e) { choices = {}; }
+    var lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
     var table = params.get("table") || sessionStorage.getItem("tessera.table." + tenant);
     var idempotencyKey = uuid();
     Promise.all([api("GET", "/addresses"), api("GET", "/stores")]).then(function (loaded) {
@@ -127,7 +130,10 @@
       function requote() {
         api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment() }).then(function (q) {
           summary.textContent = "";
-          q.lines.forEach(function (l) { summary.appendChild(el("p", { text: l.name + " × " + l.quantity + "  " + money(l.subtotal) })); });
+          q.lines.forEach(function (l) {
+            var options = Object.values(l.options || {}).join(" / ");
+            summary.appendChild(el("p", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity + "  " + money(l.subtotal) }));
+          });
           q.pricing.forEach(function (s) { summary.appendChild(el("p", { class: "t-muted", text: s.label + "  " + (s.amount / 100).toFixed(2) })); });
           summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         }).catch(fail);
@@ -248,11 +254,21 @@
       var status = form.querySelector("[data-buy-message]");
       function chosen() {
         var sku = form.querySelector("input[name=sku]:checked");
-        return { sku_id: sku ? sku.value : null, quantity: parseInt(form.querySelector("input[name=qty]").value, 10) || 1 };
+        var choices = {};
+        form.querySelectorAll("[data-choice-group]").forEach(function (group) {
+          var picked = Array.prototype.map.call(group.querySelectorAll("input:checked"), function (i) { return i.value; });
+          if (picked.length) choices[group.getAttribute("data-choice-group")] = picked;
+        });
+        return { sku_id: sku ? sku.value : null, quantity: parseInt(form.querySelector("input[name=qty]").value, 10) || 1, choices: choices };
+      }
+      function checkoutUrl() {
+        var c = chosen();
+        return form.getAttribute("action") + "?sku=" + c.sku_id + "&qty=" + c.quantity + "&choices=" + encodeURIComponent(JSON.stringify(c.choices));
       }
       form.addEventListener("submit", function (event) {
-        if (!chosen().sku_id) { event.preventDefault(); return; }
-        if (!token()) { event.preventDefault(); location.href = base + "/account/login?next=" + encodeURIComponent(form.getAttribute("action") + "?sku=" + chosen().sku_id + "&qty=" + chosen().quantity); }
+        event.preventDefault();
+        if (!chosen().sku_id) return;
+        location.href = token() ? checkoutUrl() : base + "/account/login?next=" + encodeURIComponent(checkoutUrl());
       });
       form.querySelector("[data-add-to-cart]").addEventListener("click", function () {
         if (!token()) return signIn();

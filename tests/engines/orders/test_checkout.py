@@ -148,3 +148,48 @@ def test_checkout_numbers_count_up_per_day(client, shop):
     numbers = [checkout(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
                .json["order"]["number"] for _ in range(3)]
     assert [int(n[-5:]) for n in numbers] == [1, 2, 3] and len({n[:6] for n in numbers}) == 1
+
+
+@pytest.fixture
+def dumplings(shop, db_session):
+    from engines.catalog.services import create_item, skus_by_item
+
+    with tenant_scope(shop["tenant"]):
+        item = create_item(kind="dish", name="Dumplings", price=1800, stock=30, status="on_sale", option_groups=[
+            {"name": "Spiciness", "min": 1, "max": 1, "choices": [{"name": "Mild"}, {"name": "Hot"}]},
+            {"name": "Add-ons", "min": 0, "max": 2, "choices": [{"name": "Egg", "price": 300},
+                                                                 {"name": "Tofu", "price": 200},
+                                                                 {"name": "Chili oil", "price": 0}]}])
+        sku = str(skus_by_item([item.id])[item.id][0].id)
+        db_session.commit()
+    return sku
+
+
+def test_a_dishs_options_are_checked_priced_and_recorded(client, shop, dumplings):
+    table = {"type": "dine_in", "table": shop["table"]}
+    order = checkout(client, shop, [
+        {"sku_id": dumplings, "quantity": 2, "choices": {"Spiciness": ["Hot"], "Add-ons": ["Tofu", "Egg"]}},
+        {"sku_id": dumplings, "choices": {"Spiciness": "Mild"}}], table).json["order"]
+    assert [(line["unit_price"]["amount"], line["quantity"], line["options"]) for line in order["lines"]] == [
+        (2300, 2, {"Spiciness": "Hot", "Add-ons": "Egg, Tofu"}), (1800, 1, {"Spiciness": "Mild"})]
+    assert order["total"]["amount"] == 2 * 2300 + 1800
+    for choices, field in (({}, "choices.Spiciness"), ({"Spiciness": ["Hot", "Mild"]}, "choices.Spiciness"),
+                           ({"Spiciness": ["Hot"], "Add-ons": ["Egg", "Tofu", "Chili oil"]}, "choices.Add-ons"),
+                           ({"Spiciness": ["Numbing"]}, "choices.Spiciness"), ({"Sauce": ["Soy"]}, "choices")):
+        refused = checkout(client, shop, [{"sku_id": dumplings, "choices": choices}], table)
+        assert refused.status_code == 422 and field in refused.json["error"]["fields"], (choices, refused.json)
+    assert stock_of(shop["tenant"], dumplings) == 27
+
+
+def test_the_cart_keeps_a_dish_with_other_options_on_another_line(client, shop, dumplings):
+    add = lambda choices: client.post("/api/v1/cart/lines", json={"sku_id": dumplings, "choices": choices},  # noqa: E731
+                                      headers=shop["headers"])
+    add({"Spiciness": ["Hot"], "Add-ons": ["Egg"]})
+    add({"Spiciness": ["Hot"], "Add-ons": ["Egg"]})
+    cart = add({"Spiciness": ["Mild"]}).json
+    assert [(line["quantity"], line["price"]["amount"], line["choices"]) for line in cart["lines"]] == [
+        (2, 2100, {"Spiciness": ["Hot"], "Add-ons": ["Egg"]}), (1, 1800, {"Spiciness": ["Mild"]})]
+    assert add({"Spiciness": ["Medium"]}).status_code == 422
+    placed = client.post("/api/v1/checkout", json={"fulfillment": {"type": "dine_in", "table": shop["table"]}},
+                         headers=shop["headers"]).json["order"]
+    assert placed["total"]["amount"] == 2 * 2100 + 1800
