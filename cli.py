@@ -129,6 +129,10 @@ def _stock_demo_shop() -> None:
                 subtitle="Tie Guan Yin, 250 g")
     create_item(kind="physical", name="Tea cup", price=2900, stock=40, status="on_sale",
                 options=[{"name": "Colour", "values": ["White", "Celadon"]}])
+    create_item(kind="dish", name="Milk tea", price=1500, stock=200, status="on_sale", option_groups=[
+        {"name": "Sweetness", "min": 1, "max": 1, "choices": [{"name": "Full"}, {"name": "Half"}, {"name": "None"}]},
+        {"name": "Toppings", "min": 0, "max": 2, "choices": [{"name": "Pearls", "price": 200},
+                                                             {"name": "Pudding", "price": 300}]}])
     store = create_store(name="Demo store", address="1 Zhongshan Road", latitude=31.2304, longitude=121.4737,
                          hours="09:00-21:00", delivery_bands=[{"up_to_km": 3, "fee": 500}, {"up_to_km": 8, "fee": 1200}])
     add_table(store_id=store.id, name="A1")

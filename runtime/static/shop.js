@@ -139,24 +139,27 @@
         }).catch(fail);
       }
       var types = ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []);
+      var addressCard;
+      function showAddress() { if (addressCard) addressCard.hidden = choice.type !== "express" && choice.type !== "same_city"; }
       main.appendChild(card(types.map(function (type) {
         return el("label", { class: "t-radio" }, [el("input", { type: "radio", name: "fulfillment", value: type,
-          checked: choice.type === type ? "checked" : null, onchange: function () { choice.type = type; requote(); } }), T[type]]);
+          checked: choice.type === type ? "checked" : null, onchange: function () { choice.type = type; showAddress(); requote(); } }), T[type]]);
       }).concat(table ? [el("p", { class: "t-muted", text: T.table + " ✓" })] : [])));
       if (addresses.length) {
-        main.appendChild(card([el("h2", { text: T.address })].concat(addresses.map(function (a, i) {
+        addressCard = main.appendChild(card([el("h2", { text: T.address })].concat(addresses.map(function (a, i) {
           return el("label", { class: "t-radio" }, [el("input", { type: "radio", name: "address", value: a.id, checked: i === 0 ? "checked" : null,
             onchange: function () { choice.address_id = a.id; requote(); } }), a.name + " " + a.phone + " · " + a.region + " " + a.line]);
-        }))));
+        })), { "data-address": "" }));
       } else {
         var fields = ["name", "phone", "region", "line"].map(function (name) {
           return el("input", { class: "weui-input", name: name, placeholder: T[name], "aria-label": T[name] });
         });
-        main.appendChild(card([el("h2", { text: T.add_address })].concat(fields).concat([button(T.save, function () {
+        addressCard = main.appendChild(card([el("h2", { text: T.add_address })].concat(fields).concat([button(T.save, function () {
           var data = {}; fields.forEach(function (f) { data[f.name] = f.value.trim(); });
           api("POST", "/addresses", data).then(checkoutView).catch(fail);
-        }, { "data-save-address": "" })])));
+        }, { "data-save-address": "" })]), { "data-address": "" }));
       }
+      showAddress();
       if (stores.length > 1) {
         main.appendChild(card([el("h2", { text: T.store })].concat(stores.map(function (s, i) {
           return el("label", { class: "t-radio" }, [el("input", { type: "radio", name: "store", value: s.id, checked: i === 0 ? "checked" : null,
@@ -211,7 +214,8 @@
           el("p", { class: "t-code", "data-code": "", text: o.verification_code.replace(/(\d{4})(?=\d)/g, "$1 ") })]));
       }
       main.appendChild(card(o.lines.map(function (l) {
-        return el("p", { "data-line": l.id }, [l.name + " × " + l.quantity + "  " + money(l.paid) + (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "")]);
+        var options = Object.values(l.options || {}).join(" / ");
+        return el("p", { "data-line": l.id }, [l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity + "  " + money(l.paid) + (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "")]);
       })));
       var actions = [];
       if (o.actions.indexOf("pay") >= 0) actions.push(button(T.pay, function () { pay(o.id).catch(fail); }, { "data-pay": "" }));

@@ -42,7 +42,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     expect = pytest.importorskip("playwright.sync_api").expect
     expect(buyer.locator("input[name=code]")).to_have_value(re.compile(r"^\d{6}$"))  # the sandbox fills it
     buyer.click("[data-sign-in]")
-    buyer.wait_for_selector("[data-save-address]")  # back at checkout, with no address yet
+    buyer.wait_for_selector("input[name=fulfillment]")  # back at checkout, with no address yet
+    buyer.check("input[name=fulfillment][value=express]")  # delivery: the address form appears
     for name, value in (("name", "Li Lei"), ("phone", "13800138000"), ("region", "Shanghai Huangpu"),
                         ("line", "2 Nanjing Road")):
         buyer.fill(f"input[name={name}]", value)
@@ -78,4 +79,46 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     buyer.goto(server.url + "/s/demo/orders")
     buyer.wait_for_selector("[data-order]")
     assert number in buyer.inner_text("#shop")
+    assert problems == []
+
+
+def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(server, browser):
+    clerk = browser.new_page()
+    sign_in_merchant(clerk, server)
+    clerk.goto(server.url + "/merchant/stores/")
+    clerk.click("text=Demo store")
+    table_code = clerk.get_attribute("#tables li", "data-code")
+
+    buyer = browser.new_page(viewport={"width": 390, "height": 844})
+    problems = []
+    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer.goto(server.url + f"/s/demo/?table={table_code}")  # what the table's QR code opens
+    buyer.click("text=Milk tea")
+    buyer.check("[data-choice-group=Sweetness] input[value=Half]")
+    buyer.check("[data-choice-group=Toppings] input[value=Pearls]")
+    shot(buyer, "dine-in-1-options")
+    buyer.click("[data-buy-now]")
+    buyer.fill("input[name=phone]", "13900139000")
+    buyer.click("[data-send-code]")
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(buyer.locator("input[name=code]")).to_have_value(re.compile(r"^\d{6}$"))
+    buyer.click("[data-sign-in]")
+    buyer.wait_for_selector("[data-total]")
+    assert buyer.is_checked("input[name=fulfillment][value=dine_in]")
+    assert not buyer.is_visible("[data-address]")  # no address for a table
+    assert buyer.get_attribute("[data-total]", "data-total") == "1700"  # 15.00 + pearls 2.00
+    assert "Half" in buyer.inner_text("[data-summary]")
+    buyer.click("[data-place-order]")
+    buyer.click("button[value=succeeded]")
+    buyer.wait_for_selector("[data-code]")
+    code = buyer.inner_text("[data-code]").replace(" ", "")
+    assert re.fullmatch(r"\d{12}", code)
+    assert buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth") > 0  # the QR image loads
+    shot(buyer, "dine-in-2-code")
+
+    clerk.goto(server.url + f"/merchant/orders/verify?code={code}")
+    clerk.click("#preview button")
+    clerk.wait_for_selector("text=is complete")
+    buyer.reload()
+    buyer.wait_for_selector("[data-status=completed]")
     assert problems == []
