@@ -19,10 +19,10 @@ import datetime as dt
 import enum
 from typing import Iterator
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, event, select
+from sqlalchemy import BigInteger, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
-from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, utcnow
+from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, str_enum, utcnow
 from core.ids import new_id
 
 
@@ -104,7 +104,7 @@ class Tenant(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     status: Mapped[TenantStatus] = mapped_column(
-        Enum(TenantStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(TenantStatus),
         default=TenantStatus.ACTIVE)
     reseller_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

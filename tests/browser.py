@@ -84,3 +84,20 @@ def sign_in_merchant(page, server: Server, email: str | None = None, password: s
     page.fill("input[name=password]", password or server.logins["owner"]["password"])
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One `tessera run` a module (import this fixture where browser tests live)."""
+    running = Server(tmp_path_factory.mktemp("browser-instance"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium a module."""
+    playwright, launched = browser_or_skip()
+    yield launched
+    launched.close()
+    playwright.stop()

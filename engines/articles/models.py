@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, str_enum, utcnow
 from core.tenancy import TenantModel
 
 
@@ -28,7 +28,7 @@ class Article(TenantModel):
     cover: Mapped[str] = mapped_column(String(520), default="")  # media:<id>, an https URL, or ""
     body: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
     status: Mapped[ArticleStatus] = mapped_column(
-        Enum(ArticleStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(ArticleStatus),
         default=ArticleStatus.DRAFT)
     # Set when first published and kept through unpublish/publish, so a fixed typo does not
     # move an old article to the top of the list.

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Enum, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, str_enum, utcnow
 from core.tenancy import TenantModel, tenant_fk
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class ItemKind(enum.StrEnum):
@@ -44,13 +41,13 @@ class Item(TenantModel):
     __tablename__ = "items"
     __table_args__ = (tenant_fk(["category_id"], "categories"), Index(None, "tenant_id", "status", "category_id"))
 
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind), default=ItemKind.PHYSICAL)
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind), default=ItemKind.PHYSICAL)
     name: Mapped[str] = mapped_column(String(120))
     subtitle: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
     images: Mapped[list] = mapped_column(JSON, default=list)  # media refs
     category_id: Mapped[int | None] = mapped_column(BigInteger)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.DRAFT)
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus), default=ItemStatus.DRAFT)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     options: Mapped[list] = mapped_column(JSON, default=list)  # [{"name": "Size", "values": ["S", "M"]}]
     option_groups: Mapped[list] = mapped_column(JSON, default=list)  # dish add-ons, see services.OptionGroup

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Enum, Float, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Float, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, str_enum, utcnow
 from core.tenancy import TenantModel, tenant_fk
 
 
@@ -52,9 +52,6 @@ class Address(TenantModel):
     longitude: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class OrderStatus(enum.StrEnum):
@@ -115,8 +112,8 @@ class Order(TenantModel):
 
     number: Mapped[str] = mapped_column(String(20))
     consumer_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus), default=OrderStatus.PENDING_PAYMENT)
-    fulfillment_type: Mapped[FulfillmentType] = mapped_column(_enum(FulfillmentType))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), default=OrderStatus.PENDING_PAYMENT)
+    fulfillment_type: Mapped[FulfillmentType] = mapped_column(str_enum(FulfillmentType))
     fulfillment: Mapped[dict] = mapped_column(JSON, default=dict)  # address / store / table snapshot
     store_id: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(String(200), default="")
@@ -202,7 +199,7 @@ class AfterSale(TenantModel):
     order_id: Mapped[int] = mapped_column(BigInteger)
     consumer_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(20))  # refund | return_refund
-    status: Mapped[AfterSaleStatus] = mapped_column(_enum(AfterSaleStatus), default=AfterSaleStatus.REQUESTED)
+    status: Mapped[AfterSaleStatus] = mapped_column(str_enum(AfterSaleStatus), default=AfterSaleStatus.REQUESTED)
     lines: Mapped[list] = mapped_column(JSON)  # [{"line_id": "..", "quantity": n, "amount": minor}]
     amount: Mapped[int] = mapped_column(BigInteger)
     restock: Mapped[bool] = mapped_column(Boolean, default=False)  # goods come back to stock when refunded

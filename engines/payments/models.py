@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, str_enum, utcnow
 from core.tenancy import TenantModel, tenant_fk
 
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class PaymentStatus(enum.StrEnum):
@@ -34,7 +31,7 @@ class Payment(TenantModel):
     provider_ref: Mapped[str | None] = mapped_column(String(120))  # e.g. the Stripe PaymentIntent id
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus), default=PaymentStatus.PENDING)
+    status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus), default=PaymentStatus.PENDING)
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # what the provider said, for support
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

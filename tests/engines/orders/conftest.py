@@ -11,6 +11,7 @@ from engines.catalog.services import create_item, skus_by_item
 from engines.orders.addresses import add_address
 from engines.orders.fulfillment import create_shipping_template
 from engines.stores.services import add_table, create_store
+from tests.browser import browser, server  # noqa: F401  fixtures of the purchase browser tests
 
 STORE = (31.2304, 121.4737)  # People's Square, Shanghai
 NEAR = (31.2400, 121.4900)  # about 1.9 km away

@@ -8,22 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import Server, browser_or_skip, shot, sign_in_merchant
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("purchase-instance"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright, launched = browser_or_skip()
-    yield launched
-    launched.close()
-    playwright.stop()
+from tests.browser import shot, sign_in_merchant
 
 
 def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
