@@ -8,6 +8,7 @@ from pathlib import Path
 from importlinter.cli import lint_imports
 
 from core.citus import citus_statements, distribution_problems
+from core.db import db
 from core.tenancy import tenant_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +65,13 @@ def test_templates_and_migrations_ship_as_package_data():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
     for pattern in ("*.html", "*.css", "*.js", "*.woff2", "*.ini", "*.mako"):
         assert pattern in data
+
+
+def test_the_migrations_build_exactly_the_models(app):
+    """The test databases are built by the migrations: they must hold what the models declare
+    (a model changed without a migration shows up here)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata) == []
