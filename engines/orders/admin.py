@@ -26,7 +26,7 @@ from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
-from engines.orders.lifecycle import advance, find_order, lines_of, order_for_code, ship, verify_code
+from engines.orders.lifecycle import advance, cancel_order, find_order, lines_of, order_for_code, ship, verify_code
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 from engines.orders.transitions import allowed_events
 
@@ -98,7 +98,8 @@ def index():
     rows = list(db.session.scalars(statement))
     next_cursor = rows[PAGE - 1].id if len(rows) > PAGE else None
     return render_template("orders/index.html", orders=rows[:PAGE], next_cursor=next_cursor, args=args,
-                           statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, money=_money)
+                           statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, money=_money,
+                           tz=zoneinfo.ZoneInfo(g.shop.timezone))
 
 
 def _money(order: Order, amount: int) -> str:
@@ -114,7 +115,8 @@ def detail(order_id: int):
     events = [e for e in allowed_events(order) if e in EVENT_LABELS]
     return render_template("orders/detail.html", order=order, lines=lines_of([order.id])[order.id], timeline=timeline,
                            after_sales=after_sales_of(order.id), events=events, event_labels=EVENT_LABELS,
-                           can_ship="ship" in allowed_events(order), statuses=STATUS_LABELS,
+                           can_ship="ship" in allowed_events(order), can_cancel="cancel" in allowed_events(order),
+                           statuses=STATUS_LABELS,
                            fulfillments=FULFILLMENT_LABELS, money=_money, form=ConfirmForm(),
                            tz=zoneinfo.ZoneInfo(g.shop.timezone))
 
@@ -154,6 +156,17 @@ def ship_order(order_id: int):
     return _attempt(order, "order.ship", lambda: ship(order, carrier=carrier, tracking_number=tracking,
                                                       actor=_actor()),
                     _("Shipped."), {"carrier": carrier, "tracking_number": tracking})
+
+
+@bp.post("/<int:order_id>/cancel")
+@permission_required(MANAGE)
+def cancel(order_id: int):
+    """Cancel an unpaid order for the buyer (its stock goes back)."""
+    _checked_form()
+    order = _order(order_id)
+    reason = request.form.get("reason", "").strip()[:200] or _("Cancelled by the shop")
+    return _attempt(order, "order.cancel", lambda: cancel_order(order, actor=_actor(), reason=reason),
+                    _("Order cancelled; its stock is back."), {"reason": reason})
 
 
 @bp.post("/<int:order_id>/advance")

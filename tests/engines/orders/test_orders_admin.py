@@ -95,3 +95,21 @@ def test_a_manager_approves_and_rejects_after_sales(client, shop, enter, form_po
     form_post(f"/merchant/orders/after-sales/{asked['id']}/approve", {"note": ""}, page=detail_url)
     refunded = get_order(consumer, shop, order["id"])
     assert refunded["after_sales"][0]["status"] == "refunded" and refunded["refunded"]["amount"] == 1250
+
+
+def test_a_manager_cancels_an_unpaid_order_and_its_stock_comes_back(client, shop, enter, form_post):
+    consumer = api_client(client.application)
+    order = place(consumer, shop, [{"sku_id": shop["tea"], "quantity": 2}], {"type": "pickup",
+                                                                             "store_id": shop["store"]})
+    enter("manager")
+    detail_url = f"/merchant/orders/{order['id']}"
+    done = form_post(f"{detail_url}/cancel", {"reason": "Buyer phoned"}, page=detail_url,
+                     follow_redirects=True).get_data(as_text=True)
+    assert "stock is back" in done and "Buyer phoned" in done
+    assert get_order(consumer, shop, order["id"])["status"] == "cancelled"
+    again = form_post(f"{detail_url}/cancel", {}, page=detail_url, follow_redirects=True).get_data(as_text=True)
+    assert "cannot cancel" in again
+    with tenant_scope(shop["tenant"]):
+        from engines.catalog.models import Sku
+
+        assert db.session.get(Sku, (shop["tenant"].id, int(shop["tea"]))).stock == 5
