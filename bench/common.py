@@ -73,19 +73,25 @@ class Gunicorn:
         self.stop()
 
 
-def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, headers: dict | None = None) -> dict:
-    """Requests/s and latency percentiles from one wrk run (loopback only, bounded in time)."""
+def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, headers: dict | None = None,
+        script: Path | None = None) -> dict:
+    """Requests/s, latency percentiles, request and non-2xx counts from one wrk run (loopback
+    only, bounded in time); `script` is a Lua script that shapes the requests."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
+    if script is not None:
+        args += ["-s", str(script)]
     output = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
     for label in ("50", "99"):
         match = re.search(rf"\s{label}(?:\.000)?%\s+([\d.]+)(us|ms|s)", output)
         value, unit = float(match.group(1)), match.group(2)
         result[f"p{label}_ms"] = value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    requests = re.search(r"(\d+) requests in", output)
+    result["requests"] = int(requests.group(1)) if requests else 0
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result["non_2xx"] = int(errors.group(1)) if errors else 0
     return result
