@@ -20,7 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, add_unique, db, utcnow
 from core.errors import APIError
-from core.tenancy import TenantModel
+from core.jobs import periodic
+from core.tenancy import TenantModel, platform_scope
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 120
@@ -113,7 +114,11 @@ def _forget(claim_id: int) -> None:
     db.session.commit()
 
 
+@periodic("idempotency.purge", seconds=3600)
 def purge_expired(now: dt.datetime | None = None) -> int:
-    """Forget keys older than a day (the window in which clients retry)."""
-    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < (now or utcnow()) - KEEP_FOR))
+    """Forget keys older than a day (the window in which clients retry), in every shop."""
+    with platform_scope():
+        result = db.session.execute(delete(IdempotencyKey)
+                                    .where(IdempotencyKey.created_at < (now or utcnow()) - KEEP_FOR))
+        db.session.commit()
     return result.rowcount
