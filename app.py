@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="core/templates")
     app.config.update(settings)
     app.url_map.converters["int"] = IdConverter
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # PostgreSQL connections idle for a while are pinged at checkout (core.db._ping_when_idle)
     app.config.setdefault("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)  # media uploads are 5 MB at most
 
     db.init_app(app)

@@ -236,8 +236,10 @@ _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
 
 
 def install_rls_session_settings(engine) -> None:
-    """PostgreSQL: give every statement the tenant and role of its context, set per transaction
-    (`set_config(..., true)`) and re-set only when the context changed since the last statement."""
+    """PostgreSQL: give every statement the tenant and role of its context. They are session
+    settings of the pooled connection, written only when the context differs from what the
+    connection holds (busy single-shop traffic pays no round trip for them), and forgotten when a
+    rollback may have undone them (a setting made in a rolled-back transaction reverts)."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _apply(conn, cursor, statement, parameters, context, executemany):
@@ -249,14 +251,18 @@ def install_rls_session_settings(engine) -> None:
             tenant = _current.get()
             wanted = (str(tenant.id) if tenant else "", APP_ROLE)
         if conn.info.get("tessera_rls") != wanted:
-            cursor.execute("SELECT set_config('app.tenant_id', %s, true), set_config('role', %s, true)", wanted)
+            cursor.execute("SELECT set_config('app.tenant_id', %s, false), set_config('role', %s, false)", wanted)
             conn.info["tessera_rls"] = wanted
 
     def _forget(conn, *args):
         conn.info.pop("tessera_rls", None)
 
-    for name in ("commit", "rollback", "rollback_savepoint", "begin"):
+    for name in ("rollback", "rollback_savepoint"):
         event.listen(engine, name, _forget)
+
+    @event.listens_for(engine, "connect")
+    def _new_connection(dbapi_connection, connection_record):
+        connection_record.info.pop("tessera_rls", None)
 
 
 def find_tenant(slug: str) -> Tenant | None:

@@ -250,3 +250,61 @@ def test_raw_sql_with_no_tenant_sees_nothing(db_session, postgresql_only, tenant
         _make_consumer("alpha")
     for table in tenant_tables():
         assert db_session.execute(text(f"SELECT count(*) FROM {table.name}")).scalar() == 0, table.name
+
+
+@pytest.fixture
+def one_connection_app(live_database, tmp_path, backend):
+    """An app whose pool holds a single connection, so every transaction reuses it."""
+    if backend != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    from tests.conftest import dispose_app, make_app
+
+    application = make_app(live_database, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    yield application
+    dispose_app(application)
+
+
+def test_rls_settings_follow_the_context_on_a_reused_connection(one_connection_app):
+    from tenants.services import create_tenant
+
+    count = text("SELECT count(*) FROM consumers")
+    with one_connection_app.app_context():
+        shops = [create_tenant(slug=slug, name=slug) for slug in ("rls-a", "rls-b")]
+        for shop, n in zip(shops, (1, 2), strict=True):
+            with tenant_scope(shop):
+                for i in range(n):
+                    _make_consumer(f"{shop.slug}-{i}")
+        db.session.commit()
+        for shop, n in zip(shops * 2, (1, 2) * 2, strict=True):  # committed transactions, one connection
+            with tenant_scope(shop):
+                assert db.session.execute(count).scalar() == n
+            db.session.commit()
+        with tenant_scope(shops[1]):
+            assert db.session.execute(count).scalar() == 2
+        db.session.rollback()  # the settings may have reverted: they are written again
+        assert db.session.execute(count).scalar() == 0  # no shop: nothing
+        db.session.commit()
+        with platform_scope():
+            assert db.session.execute(count).scalar() == 3
+        db.session.commit()
+        with tenant_scope(shops[0]):
+            assert db.session.execute(count).scalar() == 1
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced(one_connection_app, monkeypatch):
+    from sqlalchemy import create_engine
+
+    from core import db as db_module
+    from tests.conftest import _pg_admin_url
+
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0.0)
+    with one_connection_app.app_context():
+        first = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.session.commit()
+        db.session.remove()
+        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        admin.dispose()
+        second = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert second != first
