@@ -244,17 +244,32 @@ def tenants():
 @click.option("--timezone", default="Asia/Shanghai", show_default=True)
 @click.option("--owner-email")
 @click.option("--owner-password")
+@click.option("--template", "template_slug", help="Start from this template (tessera templates list).")
+@click.option("--demo-data", is_flag=True, help="With --template: load its demo items, stores and articles.")
 @_fail_on_api_error
-def tenants_create(slug, name, currency, timezone, owner_email, owner_password):
-    """Create a tenant, with its owner when --owner-email is given."""
+def tenants_create(slug, name, currency, timezone, owner_email, owner_password, template_slug, demo_data):
+    """Create a tenant, with its owner when --owner-email is given, from a template when
+    --template is given (its document published as version 1)."""
     from core.db import db as database
+    from core.tenancy import tenant_scope
+    from templates_library.services import instantiate, template_or_404
     from tenants.services import create_tenant
 
+    if demo_data and not template_slug:
+        raise click.UsageError("--demo-data needs --template")
     with _app_context():
+        if template_slug:
+            template_or_404(template_slug)
         tenant = create_tenant(slug=slug, name=name, currency=currency, timezone=timezone,
                                owner_email=owner_email, owner_password=owner_password)
+        if template_slug:
+            with tenant_scope(tenant):
+                version = instantiate(template_slug, demo_data=demo_data, actor="cli")
         database.session.commit()
         click.echo(f"created {tenant.slug} (id {tenant.id}): storefront /s/{tenant.slug}/")
+        if template_slug:
+            click.echo(f"from the {template_slug} template{' with demo data' if demo_data else ''}: "
+                       f"version {version.number} published")
 
 
 @tenants.command("list")
@@ -470,3 +485,24 @@ def worker(burst: bool):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@main.group()
+def templates():
+    """The industry templates."""
+
+
+@templates.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def templates_list(as_json: bool):
+    """List the templates a shop can start from."""
+    from templates_library.registry import templates as registry
+
+    rows = list(registry().values())
+    if as_json:
+        click.echo(json.dumps([{"slug": t.slug, "name": t.name, "industry": t.industry, "version": t.version,
+                                "engines": list(t.engines), "description": t.description} for t in rows], indent=2,
+                              ensure_ascii=False))
+        return
+    for t in rows:
+        click.echo(f"{t.slug:<12} {t.version:<8} {t.industry:<10} {t.name}")

@@ -1,0 +1,122 @@
+"""The template library: listing, starting a shop from a template (with its demo data), the
+template end to end (a consumer orders and pays, the merchant fulfils, the order completes), and
+upgrading a shop built on an older template version."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.consumers import issue_token
+from core.db import db
+from core.tenancy import tenant_scope
+from engines.catalog.models import Item
+from engines.orders.lifecycle import find_order, ship, verify_code
+from engines.orders.models import Order
+from engines.stores.models import DiningTable
+from runtime.services import get_app, save_draft
+from templates_library.registry import templates
+from templates_library.services import apply_upgrade, instantiate, upgrade_preview
+from tests.engines.orders.test_orders import pay, place
+
+
+@pytest.mark.parametrize("slug", sorted(templates()))
+def test_every_template_is_complete_and_valid(app, slug):
+    from runtime.document import validate_document
+
+    template = templates()[slug]
+    assert template.name and template.description and template.industry and template.engines
+    assert validate_document(template.document())["app"]["template"] == {"slug": slug, "version": template.version}
+    for old in (template.folder / "history").glob("*.json"):
+        validate_document(template.document(old.stem))
+    demo = template.demo()
+    assert demo["items"] and demo["stores"]
+
+
+def test_the_command_line_lists_templates_and_starts_a_shop_from_one(tessera):
+    listed = tessera("templates", "list", "--json")
+    assert {t["slug"] for t in json.loads(listed.output)} >= {"ecommerce", "ordering"}
+    made = tessera("tenants", "create", "noodle-house", "--name", "Noodle House", "--template", "ordering",
+                   "--demo-data")
+    assert made.exit_code == 0, made.output
+    assert "version 1 published" in made.output
+    unknown = tessera("tenants", "create", "x-shop", "--name", "X", "--template", "nope")
+    assert unknown.exit_code != 0 and "no template 'nope'" in unknown.output
+    assert tessera("tenants", "list").output.count("noodle-house") == 1
+    assert "x-shop" not in tessera("tenants", "list").output
+
+
+@pytest.fixture
+def shop_from(db_session, create_tenant, create_consumer):
+    def make(slug: str) -> dict:
+        tenant = create_tenant(f"{slug}-demo")
+        with tenant_scope(tenant):
+            instantiate(slug, demo_data=True, actor="test")
+            db_session.commit()
+        consumer = create_consumer(tenant)
+        with tenant_scope(tenant):
+            token = issue_token(consumer)
+            db_session.commit()
+        return {"tenant": tenant, "headers": {"Authorization": f"Bearer {token}"}}
+
+    return make
+
+
+def _sku_of(client, shop, name):
+    items = client.get("/api/v1/items?limit=50", headers=shop["headers"]).json["items"]
+    return next(item for item in items if item["name"] == name)["skus"][0]["id"]
+
+
+def test_ecommerce_end_to_end(client, shop_from):
+    shop = shop_from("ecommerce")
+    home = client.get(f"/s/{shop['tenant'].slug}/").get_data(as_text=True)
+    assert "New arrivals" in home and "Linen shirt" in home and "Best sellers" in home
+    address = client.post("/api/v1/addresses", headers=shop["headers"], json={
+        "name": "Li Lei", "phone": "13800138000", "region": "Shanghai", "line": "2 Nanjing Rd"}).json
+    order = place(client, shop, [{"sku_id": _sku_of(client, shop, "Canvas tote"), "quantity": 1}],
+                  {"type": "express", "address_id": address["id"]})
+    assert order["total"]["amount"] == 5900 + 1000  # below ¥99: the template's ¥10 delivery fee
+    pay(client, shop, order)
+    with tenant_scope(shop["tenant"]):
+        ship(find_order(int(order["id"])), carrier="SF", tracking_number="SF1", actor="staff:1")
+        db.session.commit()
+    done = client.post(f"/api/v1/orders/{order['id']}/confirm-receipt", headers=shop["headers"]).json["order"]
+    assert done["status"] == "completed"
+
+
+def test_ordering_end_to_end(client, shop_from):
+    shop = shop_from("ordering")
+    menu = client.get(f"/s/{shop['tenant'].slug}/").get_data(as_text=True)
+    assert "Noodles" in menu and "Dumplings" in menu
+    with tenant_scope(shop["tenant"]):
+        table = db.session.query(DiningTable).filter_by(name="A3").one().code
+    order = place(client, shop, [{"sku_id": _sku_of(client, shop, "Beef noodle soup"), "quantity": 2,
+                                  "choices": {"Spiciness": ["Hot"], "Extras": ["Braised egg"]}}],
+                  {"type": "dine_in", "table": table})
+    assert order["total"]["amount"] == 2 * (3200 + 300)
+    pay(client, shop, order)
+    with tenant_scope(shop["tenant"]):
+        code = db.session.get(Order, (shop["tenant"].id, int(order["id"]))).verification_code
+        assert verify_code(code, actor="staff:1").status.value == "completed"
+        db.session.commit()
+        assert db.session.query(Item).count() == 5
+
+
+def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):
+    tenant = create_tenant("old-shop")
+    with tenant_scope(tenant):
+        template = templates()["ecommerce"]
+        old = template.document("1.0.0")
+        old["pages"]["home"]["sections"]["notice"]["settings"]["text"] = "Our own notice"  # the merchant's edit
+        save_draft(document=old, revision=get_app().revision)
+        result, version = upgrade_preview()
+        assert version == template.version and result.conflicts == []
+        home = result.document["pages"]["home"]
+        assert home["sections"]["notice"]["settings"]["text"] == "Our own notice"
+        assert home["sections"]["new"]["settings"]["title"] == "New arrivals"  # the template's change
+        assert home["order"][-1] == "best"  # the template's new section
+        apply_upgrade(actor="test")
+        assert get_app().draft["app"]["template"]["version"] == template.version
+        assert upgrade_preview() is None
+        db_session.rollback()
