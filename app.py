@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from runtime.api import bp as page_api_bp
     from runtime.api import openapi_bp
     from runtime.renderer import rich_text
+    from templates_library.gallery import bp as template_gallery_bp
     from tenants.console import bp as console_bp
 
     errors.init_app(app)
@@ -70,7 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
-                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_admin_bp, stores_api_bp):
+                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_admin_bp, stores_api_bp,
+                      template_gallery_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -140,6 +140,21 @@ def _stock_demo_shop() -> None:
         {"regions": [], "first": 1, "first_fee": 1000, "additional": 1, "additional_fee": 300}])
 
 
+def _ensure_template_demos() -> None:
+    """A live demo shop per template (`tpl-<slug>`, with its demo data), linked from the gallery."""
+    from core.tenancy import find_tenant, tenant_scope
+    from templates_library.gallery import DEMO_PREFIX
+    from templates_library.registry import templates
+    from templates_library.services import instantiate
+    from tenants.services import create_tenant
+
+    for slug, template in templates().items():
+        if find_tenant(DEMO_PREFIX + slug) is None:
+            tenant = create_tenant(slug=DEMO_PREFIX + slug, name=template.name.split(" ")[0] + " demo")
+            with tenant_scope(tenant):
+                instantiate(slug, demo_data=True, actor="demo")
+
+
 def _ensure_demo(instance: Path) -> dict:
     """A platform admin, a demo shop and its owner on first run; the same logins afterwards."""
     from core.db import db
@@ -175,6 +190,7 @@ def _ensure_demo(instance: Path) -> dict:
             _stock_demo_shop()
             save_draft(document=DEMO_DOCUMENT, revision=ensure_app().revision, actor="demo")
             publish(note="Demo shop", actor="demo")
+    _ensure_template_demos()
     db.session.commit()
     path.write_text(json.dumps(logins, indent=2))
     path.chmod(0o600)

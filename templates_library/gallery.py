@@ -1,0 +1,114 @@
+"""The template gallery: merchants choose a template for their shop (or upgrade to a template's
+new version) at /merchant/templates/; platform admins apply one to a tenant from the console at
+/console/tenants/<id>/template. Cards show the preview, industry, description and a link to the
+live demo storefront of each template (the `tpl-<slug>` shops `tessera run` creates)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core import audit
+from core.backoffice import register_nav
+from core.db import db
+from core.errors import APIError
+from core.forms import ConfirmForm
+from core.staff_session import admin_required, permission_required, signed_in_identity
+from core.tenancy import Tenant, find_tenant, tenant_scope
+from templates_library.registry import get_template, templates
+from templates_library.services import apply_upgrade, instantiate, template_or_404, upgrade_preview
+
+bp = Blueprint("template_gallery", __name__, template_folder="templates")
+
+DESIGN = "design.edit"
+register_nav("template_gallery.merchant", _l("Templates"), icon="template", permission=DESIGN, order=11)
+DEMO_PREFIX = "tpl-"
+
+
+def _cards() -> list[dict]:
+    return [{"template": template, "has_preview": (template.folder / "preview.png").exists(),
+             "demo": find_tenant(DEMO_PREFIX + slug) is not None} for slug, template in templates().items()]
+
+
+@bp.get("/templates/<slug>/preview.png")
+def preview(slug: str):
+    try:
+        path = get_template(slug).folder / "preview.png"
+    except KeyError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.get("/merchant/templates/")
+@permission_required(DESIGN)
+def merchant():
+    upgrade = upgrade_preview()
+    return render_template("template_gallery/merchant.html", cards=_cards(), form=ConfirmForm(), upgrade=upgrade,
+                           demo_prefix=DEMO_PREFIX)
+
+
+def _use(template_slug: str, *, demo_data: bool, tenant_id: int) -> str:
+    template = template_or_404(template_slug)
+    version = instantiate(template.slug, demo_data=demo_data, actor=signed_in_identity().email)
+    audit.record("template.use", actor=signed_in_identity(), tenant_id=tenant_id, target=f"template {template.slug}",
+                 details={"version": template.version, "demo_data": demo_data, "published": version.number},
+                 ip=request.remote_addr)
+    db.session.commit()
+    return template.name
+
+
+@bp.post("/merchant/templates/<slug>/use")
+@permission_required(DESIGN)
+def use(slug: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        name = _use(slug, demo_data=bool(request.form.get("demo_data")), tenant_id=g.shop.id)
+    except APIError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for(".merchant"))
+    flash(_("Your shop now uses the %(name)s template (published). Make it yours in the designer.", name=name),
+          "success")
+    return redirect(url_for("designer.index"))
+
+
+@bp.post("/merchant/templates/upgrade")
+@permission_required(DESIGN)
+def upgrade():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    result = apply_upgrade(actor=signed_in_identity().email)
+    if result is None:
+        flash(_("Your shop is on the newest version of its template."), "info")
+        return redirect(url_for(".merchant"))
+    audit.record("template.upgrade", actor=signed_in_identity(), tenant_id=g.shop.id, target="app draft",
+                 details={"conflicts": len(result.conflicts)}, ip=request.remote_addr)
+    db.session.commit()
+    flash(_("The template's new version is in your draft, with %(n)s place(s) to check. Review it in the designer, "
+            "then publish.", n=len(result.conflicts)), "success" if not result.conflicts else "warning")
+    return redirect(url_for("designer.index"))
+
+
+@bp.route("/console/tenants/<int:tenant_id>/template", methods=["GET", "POST"])
+@admin_required
+def console(tenant_id: int):
+    shop = db.session.get(Tenant, tenant_id) or abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        try:
+            with tenant_scope(shop):
+                name = _use(request.form.get("template", ""), demo_data=bool(request.form.get("demo_data")),
+                            tenant_id=shop.id)
+        except APIError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("%(shop)s now uses the %(name)s template.", shop=shop.name, name=name), "success")
+            return redirect(url_for("console.tenant", tenant_id=shop.id))
+    return render_template("template_gallery/console.html", shop=shop, cards=_cards(), form=ConfirmForm(),
+                           demo_prefix=DEMO_PREFIX)
