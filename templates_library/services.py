@@ -3,7 +3,10 @@ version 1 published) and upgrading it to a newer template version by a three-way
 
 from __future__ import annotations
 
+import copy
+
 from core.errors import APIError, register_codes
+from core.media import upload_media
 from core.money import Money
 from core.db import db
 from core.tenancy import Tenant, current_tenant
@@ -13,6 +16,7 @@ from engines.orders.fulfillment import create_shipping_template
 from engines.stores.services import add_table, create_store
 from runtime.models import AppVersion
 from runtime.services import ensure_app, get_app, publish, save_draft
+from templates_library import artwork
 from templates_library.merge import MergeResult, three_way_merge
 from templates_library.registry import get_template, templates
 
@@ -55,10 +59,12 @@ def load_demo(demo: dict) -> None:
         groups = [{**group, "choices": [{**choice, "price": price(choice.get("price", "0"))}
                                         for choice in group["choices"]]}
                   for group in entry.get("option_groups", [])]
+        photo = upload_media(data=artwork.product_tile(entry["name"]), filename=f"{entry['name']}.png",
+                             alt=entry["name"])
         create_item(kind=entry.get("kind", "physical"), name=entry["name"], price=price(entry["price"]),
                     stock=entry.get("stock", 100), category_id=category, subtitle=entry.get("subtitle", ""),
                     description=entry.get("description", ""), options=entry.get("options", []),
-                    option_groups=groups, status="on_sale")
+                    option_groups=groups, status="on_sale", images=[f"media:{photo.id}"])
     for entry in demo.get("stores", []):
         store = create_store(name=entry["name"], address=entry.get("address", ""), phone=entry.get("phone", ""),
                              hours=entry.get("hours", ""), latitude=entry.get("latitude"),
@@ -75,9 +81,23 @@ def load_demo(demo: dict) -> None:
             free_above=price(shipping["free_above"]) if shipping.get("free_above") else None,
             rules=[{**rule, "first_fee": price(rule["first_fee"]), "additional_fee": price(rule.get("additional_fee", 0))}
                    for rule in shipping["rules"]])
+    if demo.get("banner"):
+        _fill_banner(demo["banner"])
     for entry in demo.get("articles", []):
         create_article(title=entry["title"], summary=entry.get("summary", ""), body=entry.get("body", ""),
                        publish=True)
+
+
+def _fill_banner(spec: dict) -> None:
+    """Draw the banner slides the demo describes into the draft's banner section."""
+    app = get_app()
+    document = copy.deepcopy(app.draft)
+    section = document["pages"][spec["page"]]["sections"][spec["section"]]
+    for block_id, slide in zip(section["block_order"], spec["slides"], strict=False):
+        image = upload_media(data=artwork.banner(slide["title"], slide.get("subtitle", "")),
+                             filename=f"banner-{block_id}.png", alt=slide["title"])
+        section["blocks"][block_id]["settings"].update(image=f"media:{image.id}", alt=slide["title"])
+    save_draft(document=document, revision=app.revision)
 
 
 def upgrade_preview() -> tuple[MergeResult, str] | None:
