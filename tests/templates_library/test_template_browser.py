@@ -1,0 +1,110 @@
+"""Each template end to end in a real browser, on the live demo shops `tessera run` makes
+(`/s/tpl-<slug>/`): a consumer browses, orders and pays in the sandbox; a manager of that shop
+fulfils or verifies; the order completes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.browser import shot, sign_in_merchant
+
+STAFF = """
+from app import create_app
+from core.db import db
+from core.identities import add_staff, create_identity
+from core.tenancy import find_tenant, tenant_scope
+app = create_app()
+with app.app_context():
+    with tenant_scope(find_tenant("{slug}")):
+        add_staff(identity=create_identity(email="{email}", password="password123"), role="manager")
+    db.session.commit()
+"""
+
+
+def manager_of(server, slug: str) -> str:
+    email = f"manager@{slug}.example.com"
+    subprocess.run([sys.executable, "-c", STAFF.format(slug=slug, email=email)], check=True, capture_output=True,
+                   env={"TESSERA_INSTANCE_PATH": str(server.instance), "PATH": "/usr/bin:/bin"})
+    return email
+
+
+def sign_in_buyer(page, phone: str) -> None:
+    page.wait_for_selector("[data-send-code]")
+    page.fill("input[name=phone]", phone)
+    page.click("[data-send-code]")
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator("input[name=code]")).to_have_value(re.compile(r"^\d{6}$"))
+    page.click("[data-sign-in]")
+
+
+def test_ordering_template_dine_in_end_to_end(server, browser):
+    clerk = browser.new_page()
+    sign_in_merchant(clerk, server, manager_of(server, "tpl-ordering"), "password123")
+    clerk.goto(server.url + "/merchant/stores/")
+    clerk.click("text=Noodle house")
+    table = clerk.get_attribute("#tables li[data-code]", "data-code")
+
+    buyer = browser.new_page(viewport={"width": 375, "height": 812})
+    problems = []
+    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer.goto(server.url + f"/s/tpl-ordering/?table={table}")
+    shot(buyer, "template-ordering-1-menu")
+    buyer.click("text=Beef noodle soup")
+    buyer.check("[data-choice-group=Spiciness] input[value=Medium]")
+    buyer.check("[data-choice-group=Extras] input[value='Braised egg']")
+    buyer.click("[data-buy-now]")
+    sign_in_buyer(buyer, "13700137000")
+    buyer.wait_for_selector("[data-total]")
+    assert buyer.is_checked("input[name=fulfillment][value=dine_in]")
+    assert buyer.get_attribute("[data-total]", "data-total") == "3500"
+    buyer.click("[data-place-order]")
+    buyer.click("button[value=succeeded]")
+    buyer.wait_for_selector("[data-code]")
+    code = buyer.inner_text("[data-code]").replace(" ", "")
+    clerk.goto(server.url + f"/merchant/orders/verify?code={code}")
+    clerk.click("#preview button")
+    clerk.wait_for_selector("text=is complete")
+    buyer.reload()
+    buyer.wait_for_selector("[data-status=completed]")
+    assert problems == []
+
+
+def test_ecommerce_template_delivery_end_to_end(server, browser):
+    buyer = browser.new_page(viewport={"width": 375, "height": 812})
+    problems = []
+    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer.goto(server.url + "/s/tpl-ecommerce/")
+    shot(buyer, "template-ecommerce-1-home")
+    buyer.click("text=Linen shirt")
+    buyer.click("[data-buy-now]")  # the first size and colour in stock
+    sign_in_buyer(buyer, "13600136000")
+    buyer.wait_for_selector("input[name=fulfillment]")
+    buyer.check("input[name=fulfillment][value=express]")
+    for name, value in (("name", "Han Meimei"), ("phone", "13600136000"), ("region", "Zhejiang Hangzhou"),
+                        ("line", "1 West Lake Road")):
+        buyer.fill(f"input[name={name}]", value)
+    buyer.click("[data-save-address]")
+    buyer.wait_for_selector("input[name=address]")
+    buyer.wait_for_selector("[data-total]")
+    assert buyer.get_attribute("[data-total]", "data-total") == "16900"  # free delivery above ¥99
+    buyer.click("[data-place-order]")
+    buyer.click("button[value=succeeded]")
+    buyer.wait_for_selector("[data-status=awaiting_shipment]")
+    number = re.search(r"\d{11}", buyer.inner_text("#shop")).group(0)
+
+    manager = browser.new_page()
+    sign_in_merchant(manager, server, manager_of(server, "tpl-ecommerce"), "password123")
+    manager.goto(server.url + f"/merchant/orders/?q={number}")
+    manager.click(f"text={number}")
+    manager.fill("#carrier", "ZTO")
+    manager.fill("#tracking_number", "ZT7788")
+    manager.click("#ship button")
+    manager.wait_for_selector("text=Shipped.")
+    buyer.reload()
+    buyer.click("[data-confirm]")
+    buyer.wait_for_selector("[data-status=completed]")
+    assert problems == []
