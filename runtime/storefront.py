@@ -114,7 +114,7 @@ def preview_theme():
 # One shell per view, the same for every visitor (nothing personal is rendered on the server):
 # shop.js fills it from the JSON API with the consumer's bearer token, as a mini-program would.
 SHOP_VIEWS = {"login": _l("Sign in"), "cart": _l("Cart"), "checkout": _l("Checkout"), "orders": _l("My orders"),
-              "order": _l("Order")}
+              "order": _l("Order"), "addresses": _l("My addresses")}
 
 
 def _shell(view: str, **data):
@@ -148,6 +148,11 @@ def checkout():
 @bp.get("/orders")
 def orders():
     return _shell("orders")
+
+
+@bp.get("/addresses")
+def addresses():
+    return _shell("addresses")
 
 
 @bp.get("/orders/<int:order_id>")

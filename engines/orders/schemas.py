@@ -130,6 +130,8 @@ class OrderOut(Schema):
     refunded = fields.Function(lambda o: _money(o, o.refunded_total))
     pricing = fields.List(fields.Dict(), metadata={"description": "The price pipeline's steps, in order"})
     verification_code = fields.Method("code_out", allow_none=True)
+    pickup_number = fields.Method("pickup_number_out", allow_none=True, metadata={
+        "description": "For pickup and dine-in: the short number called at the counter (the day's sequence)"})
     verification_qr_token = fields.Method("qr_token_out", allow_none=True, metadata={
         "description": "For GET /api/v1/orders/<id>/code.svg?token=… (an <img> sends no bearer token)"})
     carrier = fields.String()
@@ -154,6 +156,9 @@ class OrderOut(Schema):
         """Shown once the order is paid (and until it is used)."""
         paid = order.status.value not in ("pending_payment", "cancelled", "closed")
         return order.verification_code if paid and order.verification_code and not order.verified_at else None
+
+    def pickup_number_out(self, order):
+        return order.number[-4:] if order.fulfillment_type in ("pickup", "dine_in") else None
 
     def qr_token_out(self, order):
         return code_signer().dumps([order.tenant_id, str(order.id)]) if self.code_out(order) else None

@@ -187,10 +187,18 @@
   }
 
   // -- orders ----------------------------------------------------------------------------------
+  // The member centre: orders by status, and the address book.
+  var TABS = [["all", ""], ["to_pay", "pending_payment"], ["to_ship", "paid,awaiting_shipment,in_preparation,ready_for_pickup,in_service"],
+              ["to_receive", "shipped"], ["done", "completed"]];
   function ordersView() {
     if (!token()) return signIn();
-    api("GET", "/orders").then(function (page) {
+    var wanted = new URLSearchParams(location.search).get("status") || "";
+    api("GET", "/orders" + (wanted ? "?status=" + encodeURIComponent(wanted) : "")).then(function (page) {
       var main = root();
+      main.appendChild(el("nav", { class: "t-tabs", "aria-label": T.my_orders }, TABS.map(function (tab) {
+        return el("a", { href: base + "/orders" + (tab[1] ? "?status=" + tab[1] : ""), class: "t-tab",
+          "aria-current": tab[1] === wanted ? "page" : null, "data-tab": tab[0] }, [T[tab[0]]]);
+      }).concat([el("a", { href: base + "/addresses", class: "t-tab", "data-tab": "addresses" }, [T.addresses])])));
       if (!page.orders.length) { main.appendChild(el("p", { class: "t-empty", text: T.no_orders })); return; }
       page.orders.forEach(function (o) {
         main.appendChild(el("a", { class: "t-card t-pad t-order", href: base + "/orders/" + o.id, "data-order": o.id }, [
@@ -200,6 +208,42 @@
       });
     }).catch(fail);
   }
+  function addressesView() {
+    if (!token()) return signIn();
+    api("GET", "/addresses").then(function (answer) {
+      var main = root();
+      if (!answer.items.length) main.appendChild(el("p", { class: "t-empty", text: T.add_address }));
+      answer.items.forEach(function (a) {
+        main.appendChild(card([el("p", { text: a.name + " " + a.phone }), el("p", { class: "t-muted", text: a.region + " " + a.line }),
+          a.is_default ? el("span", { class: "t-badge", text: T["default"] }) :
+            button(T.make_default, function () { api("PATCH", "/addresses/" + a.id, { is_default: true }).then(addressesView).catch(fail); }, { class: "t-btn t-btn--ghost" }),
+          button(T.remove, function () { api("DELETE", "/addresses/" + a.id).then(addressesView).catch(fail); }, { class: "t-btn t-btn--ghost", "data-remove-address": a.id })
+        ], { "data-address-id": a.id }));
+      });
+      var fields = ["name", "phone", "region", "line"].map(function (name) {
+        return el("input", { class: "weui-input", name: name, placeholder: T[name], "aria-label": T[name] });
+      });
+      main.appendChild(card([el("h2", { text: T.add_address })].concat(fields).concat([button(T.save, function () {
+        var data = {}; fields.forEach(function (f) { data[f.name] = f.value.trim(); });
+        api("POST", "/addresses", data).then(addressesView).catch(fail);
+      }, { "data-save-address": "" })])));
+    }).catch(fail);
+  }
+  // Where an order is, in the steps its way of fulfilment has.
+  function progress(o) {
+    var steps = {
+      express: ["placed", "paid", "on_the_way", "done"], same_city: ["placed", "paid", "on_the_way", "done"],
+      pickup: ["placed", "paid", "preparing", "ready", "done"], dine_in: ["placed", "paid", "preparing", "done"],
+      none: ["placed", "paid", "done"]
+    }[o.fulfillment.type] || ["placed", "paid", "done"];
+    var at = { pending_payment: "placed", paid: "paid", awaiting_shipment: "paid", shipped: "on_the_way",
+               in_preparation: "preparing", in_service: "preparing", ready_for_pickup: "ready", completed: "done" }[o.status];
+    if (!at) return null;
+    var reached = steps.indexOf(at);
+    return el("ol", { class: "t-progress", "data-progress": at }, steps.map(function (step, i) {
+      return el("li", { class: i <= reached ? "is-done" : "" }, [T["progress_" + step]]);
+    }));
+  }
   function orderView() {
     if (!token()) return signIn();
     var id = body.getAttribute("data-order-id");
@@ -207,6 +251,8 @@
       var o = answer.order, main = root();
       main.appendChild(card([el("h2", { text: o.number }),
         el("p", { class: "t-badge", "data-status": o.status, text: o.status.replace(/_/g, " ") }),
+        progress(o),
+        o.pickup_number ? el("p", { class: "t-code", "data-pickup-number": "" }, [T.pickup_number + " " + o.pickup_number]) : null,
         el("p", { class: "t-total", text: T.total + " " + money(o.total) })]));
       if (o.verification_code) {
         main.appendChild(card([el("p", { text: T.code_to_show }),
@@ -284,7 +330,8 @@
 
   var table = new URLSearchParams(location.search).get("table");
   if (table) sessionStorage.setItem("tessera.table." + tenant, table);  // arrived by a table's QR code
-  var views = { login: loginView, cart: cartView, checkout: checkoutView, orders: ordersView, order: orderView };
+  var views = { login: loginView, cart: cartView, checkout: checkoutView, orders: ordersView, order: orderView,
+                addresses: addressesView };
   document.addEventListener("DOMContentLoaded", function () {
     var view = body.getAttribute("data-shop-view");
     if (views[view]) views[view]();

@@ -64,6 +64,8 @@ def test_ordering_template_dine_in_end_to_end(server, browser):
     buyer.click("[data-place-order]")
     buyer.click("button[value=succeeded]")
     buyer.wait_for_selector("[data-code]")
+    assert re.search(r"\d{4}", buyer.inner_text("[data-pickup-number]"))  # called at the counter
+    assert buyer.get_attribute("[data-progress]", "data-progress") == "paid"
     code = buyer.inner_text("[data-code]").replace(" ", "")
     clerk.goto(server.url + f"/merchant/orders/verify?code={code}")
     clerk.click("#preview button")
@@ -107,4 +109,14 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
     buyer.reload()
     buyer.click("[data-confirm]")
     buyer.wait_for_selector("[data-status=completed]")
+    buyer.goto(server.url + "/s/tpl-ecommerce/orders")  # the member centre
+    buyer.click("[data-tab=done]")
+    buyer.wait_for_selector("[data-order]")
+    assert number in buyer.inner_text("#shop")
+    buyer.click("[data-tab=to_pay]")
+    buyer.wait_for_selector("text=No orders yet.")
+    buyer.click("[data-tab=addresses]")
+    buyer.wait_for_selector("[data-address-id]")
+    assert "Han Meimei" in buyer.inner_text("#shop")
+    shot(buyer, "template-ecommerce-2-addresses")
     assert problems == []
