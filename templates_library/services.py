@@ -83,6 +83,8 @@ def load_demo(demo: dict) -> None:
                    for rule in shipping["rules"]])
     if demo.get("banner"):
         _fill_banner(demo["banner"])
+    if demo.get("stores"):
+        _fill_store_info(demo["stores"][0])
     for entry in demo.get("articles", []):
         create_article(title=entry["title"], summary=entry.get("summary", ""), body=entry.get("body", ""),
                        publish=True)
@@ -98,6 +100,25 @@ def _fill_banner(spec: dict) -> None:
                              filename=f"banner-{block_id}.png", alt=slide["title"])
         section["blocks"][block_id]["settings"].update(image=f"media:{image.id}", alt=slide["title"])
     save_draft(document=document, revision=app.revision)
+
+
+def _fill_store_info(store: dict) -> None:
+    """The store-information sections of the draft show the demo store."""
+    app = get_app()
+    document = copy.deepcopy(app.draft)
+    photo = None
+    for page in document["pages"].values():
+        for section in page["sections"].values():
+            if section["type"] == "store_info":
+                photo = photo or upload_media(data=artwork.banner(store["name"], store.get("hours", "")),
+                                              filename="store.png", alt=store["name"])
+                section["settings"].update(
+                    name=store["name"][:60], address=store.get("address", ""), phone=store.get("phone", ""),
+                    hours=store.get("hours", ""), cover=f"media:{photo.id}",
+                    latitude=str(store["latitude"]) if store.get("latitude") is not None else "",
+                    longitude=str(store["longitude"]) if store.get("longitude") is not None else "")
+    if photo is not None:
+        save_draft(document=document, revision=app.revision)
 
 
 def upgrade_preview() -> tuple[MergeResult, str] | None:

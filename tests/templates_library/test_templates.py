@@ -120,3 +120,9 @@ def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_sessi
         assert get_app().draft["app"]["template"]["version"] == template.version
         assert upgrade_preview() is None
         db_session.rollback()
+
+
+def test_the_store_page_shows_the_demo_store(client, shop_from):
+    shop = shop_from("ordering")
+    page = client.get(f"/s/{shop['tenant'].slug}/p/store").get_data(as_text=True)
+    assert "Noodle house" in page and "12 Wulumuqi Road" in page and "021-5555 0123" in page
