@@ -90,6 +90,8 @@ def upgrade():
     db.session.commit()
     flash(_("The template's new version is in your draft, with %(n)s place(s) to check. Review it in the designer, "
             "then publish.", n=len(result.conflicts)), "success" if not result.conflicts else "warning")
+    for conflict in result.conflicts[:20]:  # where the merchant's version was kept: to settle here
+        flash(f"{conflict['path']}: {conflict['reason']}", "warning")
     return redirect(url_for("designer.index"))
 
 

@@ -44,3 +44,26 @@ def test_a_platform_admin_applies_a_template_from_the_console(client, create_ide
     with tenant_scope(tenant_b):
         assert get_app().draft["app"]["template"]["slug"] == "ecommerce"
         assert db.session.query(Item).count() == 0  # no demo data unless ticked
+
+
+def test_an_upgrade_lands_in_the_draft_and_the_designer_lists_the_clashes(client, create_staff, sign_in, form_post,
+                                                                          tenant_a):
+    from runtime.services import save_draft
+
+    with tenant_scope(tenant_a):
+        old = templates()["ecommerce"].document("1.0.0")
+        old["pages"]["home"]["sections"]["new"]["settings"]["title"] = "Fresh in"  # the template changed it too
+        save_draft(document=old, revision=get_app().revision)
+        db.session.commit()
+    person = create_staff(tenant_a, "manager")
+    sign_in("merchant", person.email)
+    client.get("/merchant/shops")
+    page = client.get("/merchant/templates/").get_data(as_text=True)
+    assert "Version 1.1.0 of your template is out." in page and "pages.home.sections.new.settings.title" in page
+    designer = form_post("/merchant/templates/upgrade", {}, page="/merchant/templates/", follow_redirects=True)
+    text = designer.get_data(as_text=True)
+    assert "1 place(s) to check" in text and "pages.home.sections.new.settings.title" in text
+    with tenant_scope(tenant_a):
+        draft = get_app().draft
+        assert draft["app"]["template"]["version"] == "1.1.0" and "best" in draft["pages"]["home"]["sections"]
+        assert draft["pages"]["home"]["sections"]["new"]["settings"]["title"] == "Fresh in"
