@@ -63,8 +63,8 @@ def new_tenant():
             show_errors(form, error)
         else:
             db.session.commit()
-            flash(_("Shop %(name)s created.", name=tenant.name), "success")
-            return redirect(url_for("console.tenant", tenant_id=tenant.id))
+            flash(_("Shop %(name)s created. Choose the template it starts from, or skip.", name=tenant.name), "success")
+            return redirect(url_for("template_gallery.console", tenant_id=tenant.id))
     return render_template("console/tenant_new.html", form=form), 400 if form.errors else 200
 
 

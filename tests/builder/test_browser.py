@@ -36,6 +36,9 @@ def test_console_then_back_office(server, browser):
     page.fill("input[name=owner_email]", "cafe@example.com")
     page.fill("input[name=owner_password]", "cafe-password")
     page.click("button:has-text('Create tenant')")
+    page.wait_for_url("**/console/tenants/*/template")  # the new shop chooses its template
+    shot(page, "console-templates")
+    page.click("[data-template=ordering] button:has-text('Use this template')")
     page.wait_for_url("**/console/tenants/*")
     assert page.locator("text=cafe@example.com").count() == 1
     shot(page, "console-tenant")
