@@ -188,3 +188,16 @@ def test_a_code_is_bound_to_its_tenant(client, db_session, tenant_a, tenant_b):
     assert response.status_code == 401
     assert _count(db_session, tenant_b) == 0
     assert _count(db_session, tenant_a, LoginCode) == 1
+
+
+def test_a_revoked_token_is_refused_at_once_where_its_check_was_remembered(client, db_session, tenant_a):
+    """The hot API paths remember a token's check per process; logging out forgets it."""
+    token = _post(client, "/auth/register", {"email": "d@example.com", "password": "password123"}, tenant_a).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/orders", headers=headers).status_code == 200  # checked, and remembered
+    assert client.get("/api/v1/orders", headers=headers).status_code == 200  # from memory
+    forged = headers["Authorization"][:-4] + ("AAAA" if not headers["Authorization"].endswith("AAAA") else "BBBB")
+    assert client.get("/api/v1/orders", headers={"Authorization": forged}).status_code == 401  # same id, other secret
+    assert _post(client, "/auth/logout", {}, token=token).status_code == 204
+    refused = client.get("/api/v1/orders", headers=headers)
+    assert (refused.status_code, refused.json["error"]["code"]) == (401, "invalid_token")
