@@ -193,3 +193,15 @@ def test_the_cart_keeps_a_dish_with_other_options_on_another_line(client, shop, 
     placed = client.post("/api/v1/checkout", json={"fulfillment": {"type": "dine_in", "table": shop["table"]}},
                          headers=shop["headers"]).json["order"]
     assert placed["total"]["amount"] == 2 * 2100 + 1800
+
+
+def test_a_sold_out_answer_is_remembered_until_stock_comes_back(client, shop):
+    body = {"lines": [{"sku_id": shop["tea"], "quantity": 5}], "fulfillment": {"type": "pickup",
+                                                                              "store_id": shop["store"]}}
+    first = client.post("/api/v1/checkout", json=body, headers=shop["headers"]).json["order"]
+    for _ in range(2):  # the second refusal is answered from memory
+        refused = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+        assert (refused.status_code, refused.json["error"]["code"]) == (409, "out_of_stock")
+    client.post(f"/api/v1/orders/{first['id']}/cancel", headers=shop["headers"])  # the stock comes back
+    again = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert again.status_code == 201
