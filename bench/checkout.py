@@ -280,7 +280,9 @@ def buyer_lane(lane: dict) -> dict:
             failures.append(f"payment {status} {paying}")
             continue
         url = urlsplit(paying["next_action"]["url"])
-        status, page = connection.request("POST", f"{url.path}?{url.query}", body=b"outcome=succeeded", host=url.netloc,
+        # what the H5 pay page posts: the outcome, and where to go back to (answered 303)
+        form = f"outcome=succeeded&return_to=/s/{lane['slug']}/orders/{order_id}".encode()
+        status, page = connection.request("POST", f"{url.path}?{url.query}", body=form, host=url.netloc,
                                           headers={"Content-Type": "application/x-www-form-urlencoded"})
         if status not in (200, 303):
             failures.append(f"pay page {status} {page[:200]!r}")
@@ -362,10 +364,11 @@ def main() -> int:
         address = ("127.0.0.1", shop.port)
         bench, flash = shops["bench"], shops["flash"]
         # warm-up: a few orders through every step, on every worker
-        warm = [{"address": address, "token": token, "body": bench["body"], "seconds": 2} for token in bench["tokens"]]
+        warm = [{"address": address, "token": token, "body": bench["body"], "seconds": 2, "slug": "bench"}
+                for token in bench["tokens"]]
         in_processes(warm, buyer_lane, procs)
 
-        lanes = [{"address": address, "token": token, "body": bench["body"], "seconds": args.seconds}
+        lanes = [{"address": address, "token": token, "body": bench["body"], "seconds": args.seconds, "slug": "bench"}
                  for token in bench["tokens"]]
         runs = in_processes(lanes, buyer_lane, procs)
         completed = [order for r in runs for order in r["orders"]]

@@ -16,7 +16,7 @@ from core.tenancy import current_tenant_id
 from engines.orders.addresses import find_address
 from engines.orders.models import FulfillmentType, ShippingTemplate
 from engines.orders.pricing import POSITIONS, Quote, QuoteLine, register_price_step
-from engines.stores.services import delivery_fee, find_store, table_by_code
+from engines.stores.services import delivery_fee, store_facts, table_by_code
 
 CARRIED_KINDS = {"physical", "dish"}
 
@@ -121,7 +121,7 @@ def _store(data: dict):
     store_id = parse_id(data.get("store_id"))
     if store_id is None:
         raise APIError("invalid_input", fields={"fulfillment.store_id": ["Choose a store."]})
-    return find_store(store_id)
+    return store_facts(store_id)
 
 
 def _store_snapshot(store) -> dict:

@@ -7,26 +7,19 @@ from flask import Blueprint, abort, redirect, render_template, request
 
 from core.db import db
 from core.money import Money
-from engines.orders.lifecycle import find_order
 from engines.payments.providers import SandboxProvider
-from engines.payments.services import apply_outcome, payment_of
+from engines.payments.services import apply_outcome, payment_with_order
 
 bp = Blueprint("payment_pages", __name__, template_folder="templates")
 
 PAGE_CSP = "default-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'"
 
 
-def _payment(payment_id: int):
-    payment = payment_of(payment_id)
-    if not SandboxProvider.token_valid(payment, request.values.get("token", "")):
-        abort(404)
-    return payment
-
-
 @bp.route("/pay/sandbox/<int:payment_id>", methods=["GET", "POST"])
 def sandbox_pay(payment_id: int):
-    payment = _payment(payment_id)
-    order = find_order(payment.order_id)
+    payment, order = payment_with_order(payment_id)
+    if not SandboxProvider.token_valid(payment, request.values.get("token", "")):
+        abort(404)
     outcome = None
     if request.method == "POST":
         choice = request.form.get("outcome")

@@ -58,6 +58,16 @@ def payment_of(payment_id: int, *, consumer_id: int | None = None) -> Payment:
     return payment
 
 
+def payment_with_order(payment_id: int) -> tuple[Payment, Order]:
+    """A payment and its order in one query (the pay page reads both on every settlement)."""
+    row = db.session.execute(select(Payment, Order).join(Order, (Order.tenant_id == Payment.tenant_id)
+                                                         & (Order.id == Payment.order_id))
+                             .where(Payment.id == payment_id)).first()
+    if row is None:
+        raise APIError("not_found", "There is no such payment.")
+    return row[0], row[1]
+
+
 def payment_by_ref(provider_name: str, ref: str) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == ref))
 

@@ -3,20 +3,24 @@ same-city delivery costs at a distance."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
+from core.cache import LRU, bump_after_commit, stamps
 from core.db import add_unique, db
 from core.errors import APIError, register_codes
 from core.money import Money, MoneyError
+from core.tenancy import current_tenant_id
 from engines.stores.models import DiningTable, Store
 
 register_codes({"not_deliverable": (422, "This address is outside the delivery area.")})
 
 EARTH_RADIUS_KM = 6371.0088
+STORES_STAMP = "stores"
 
 
 class DeliveryBand(Schema):
@@ -49,6 +53,7 @@ def create_store(*, name: str, address: str = "", phone: str = "", hours: str = 
                   delivery_minimum=delivery_minimum)
     db.session.add(store)
     db.session.flush()
+    bump_after_commit(current_tenant_id(), STORES_STAMP)
     return store
 
 
@@ -60,6 +65,7 @@ def update_store(store: Store, *, name: str, address: str = "", phone: str = "",
     store.latitude, store.longitude, store.pickup, store.active = latitude, longitude, pickup, active
     store.delivery_bands, store.delivery_minimum = _bands(delivery_bands or []), delivery_minimum
     db.session.flush()
+    bump_after_commit(current_tenant_id(), STORES_STAMP)
     return store
 
 
@@ -96,6 +102,41 @@ def find_store(store_id: int | None, *, active: bool = True) -> Store:
     return store
 
 
+@dataclasses.dataclass(frozen=True)
+class StoreFacts:
+    """What checkout needs of a store, remembered per process until the shop's stores change."""
+
+    id: int
+    name: str
+    address: str
+    phone: str
+    pickup: bool
+    latitude: float | None
+    longitude: float | None
+    delivery_bands: tuple
+    delivery_minimum: int
+
+
+_facts = LRU(5_000)
+
+
+def store_facts(store_id: int | None) -> StoreFacts:
+    """An open store's facts without a query while nothing changed (checkout reads them on every
+    order); 404 for a closed or unknown store."""
+    tenant_id = current_tenant_id()
+    stamp = stamps().all(tenant_id).get(STORES_STAMP, 0)
+    hit = _facts.get((tenant_id, store_id))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    store = find_store(store_id)
+    facts = StoreFacts(id=store.id, name=store.name, address=store.address, phone=store.phone, pickup=store.pickup,
+                       latitude=store.latitude, longitude=store.longitude,
+                       delivery_bands=tuple(dict(band) for band in store.delivery_bands),
+                       delivery_minimum=store.delivery_minimum)
+    _facts.set((tenant_id, store_id), (stamp, facts))
+    return facts
+
+
 def active_stores() -> list[Store]:
     return list(db.session.scalars(select(Store).where(Store.active.is_(True)).order_by(Store.id)))
 
@@ -127,7 +168,7 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
-def delivery_fee(store: Store, latitude: float, longitude: float) -> tuple[int, float]:
+def delivery_fee(store: Store | StoreFacts, latitude: float, longitude: float) -> tuple[int, float]:
     """The fee of the first band that reaches the address, and the distance; 422 beyond them."""
     if store.latitude is None or not store.delivery_bands:
         raise APIError("not_deliverable", "This store does not deliver.")
