@@ -83,6 +83,17 @@ def _merge_order(base: list, theirs: list, mine: list, present: set, path: str, 
     return order + [i for i in present if i not in order]
 
 
+def _merge_keys(out: dict, keys: tuple, base: dict, theirs: dict, mine: dict, path: str, conflicts: list) -> None:
+    """Merge some optional plain values of a page or section into `out` (absent stays absent)."""
+    for key in keys:
+        value = _value(base.get(key, _MISSING), theirs.get(key, _MISSING), mine.get(key, _MISSING),
+                       f"{path}.{key}", conflicts)
+        if value is _MISSING:
+            out.pop(key, None)
+        else:
+            out[key] = value
+
+
 def _merge_section(base: dict, theirs: dict, mine: dict, path: str, conflicts: list) -> dict:
     if not (base.get("type") == theirs.get("type") == mine.get("type")):
         if theirs != base and mine != base and theirs != mine:
@@ -91,13 +102,7 @@ def _merge_section(base: dict, theirs: dict, mine: dict, path: str, conflicts: l
     out = dict(mine)
     out["settings"] = _merge_dict(base.get("settings", {}), theirs.get("settings", {}), mine.get("settings", {}),
                                   f"{path}.settings", conflicts)
-    for key in ("hidden", "version"):
-        value = _value(base.get(key, _MISSING), theirs.get(key, _MISSING), mine.get(key, _MISSING),
-                       f"{path}.{key}", conflicts)
-        if value is _MISSING:
-            out.pop(key, None)
-        else:
-            out[key] = value
+    _merge_keys(out, ("hidden", "version"), base, theirs, mine, path, conflicts)
     if any("blocks" in side for side in (base, theirs, mine)):
         blocks = _merge_dict(base.get("blocks", {}), theirs.get("blocks", {}), mine.get("blocks", {}),
                              f"{path}.blocks", conflicts,
@@ -111,13 +116,7 @@ def _merge_section(base: dict, theirs: dict, mine: dict, path: str, conflicts: l
 
 def _merge_page(base: dict, theirs: dict, mine: dict, path: str, conflicts: list) -> dict:
     out = dict(mine)
-    for key in ("title", "kind"):
-        value = _value(base.get(key, _MISSING), theirs.get(key, _MISSING), mine.get(key, _MISSING),
-                       f"{path}.{key}", conflicts)
-        if value is _MISSING:
-            out.pop(key, None)
-        else:
-            out[key] = value
+    _merge_keys(out, ("title", "kind"), base, theirs, mine, path, conflicts)
     sections = _merge_dict(base.get("sections", {}), theirs.get("sections", {}), mine.get("sections", {}),
                            f"{path}.sections", conflicts,
                            lambda b, t, m, p: _merge_section(b, t, m, p, conflicts))

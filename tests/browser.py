@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,17 @@ def browser_or_skip():
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_buyer(page, phone: str) -> None:
+    """On the storefront's sign-in page: ask for a code (the sandbox fills it in) and sign in."""
+    from playwright.sync_api import expect
+
+    page.wait_for_selector("[data-send-code]")
+    page.fill("input[name=phone]", phone)
+    page.click("[data-send-code]")
+    expect(page.locator("input[name=code]")).to_have_value(re.compile(r"^\d{6}$"))
+    page.click("[data-sign-in]")
 
 
 def sign_in_merchant(page, server: Server, email: str | None = None, password: str | None = None) -> None:

@@ -8,9 +8,8 @@ import re
 import subprocess
 import sys
 
-import pytest
 
-from tests.browser import shot, sign_in_merchant
+from tests.browser import shot, sign_in_buyer, sign_in_merchant
 
 STAFF = """
 from app import create_app
@@ -30,15 +29,6 @@ def manager_of(server, slug: str) -> str:
     subprocess.run([sys.executable, "-c", STAFF.format(slug=slug, email=email)], check=True, capture_output=True,
                    env={"TESSERA_INSTANCE_PATH": str(server.instance), "PATH": "/usr/bin:/bin"})
     return email
-
-
-def sign_in_buyer(page, phone: str) -> None:
-    page.wait_for_selector("[data-send-code]")
-    page.fill("input[name=phone]", phone)
-    page.click("[data-send-code]")
-    expect = pytest.importorskip("playwright.sync_api").expect
-    expect(page.locator("input[name=code]")).to_have_value(re.compile(r"^\d{6}$"))
-    page.click("[data-sign-in]")
 
 
 def test_ordering_template_dine_in_end_to_end(server, browser):
