@@ -97,13 +97,12 @@ def idempotent(scope: str, work: Callable[[], tuple[dict, int]]) -> tuple[dict, 
         db.session.rollback()
         _forget(claim_id)
         raise
-    claim = IdempotencyKey.get(claim_id)
-    claim.status_code, claim.response = status, body
-    db.session.commit()
+    _finish(claim_id, body, status)  # in the work's own transaction: the answer and the order land together
     return body, status
 
 
 def _finish(claim_id: int, body: dict, status: int) -> None:
+    """Store the answer on the claim and commit (with whatever the session holds)."""
     claim = IdempotencyKey.get(claim_id)
     claim.status_code, claim.response = status, body
     db.session.commit()

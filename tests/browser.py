@@ -78,6 +78,21 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def phone_page(browser):
+    """A new page at a phone's size and the list the page's script errors are collected in."""
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return page, problems
+
+
+def first_table_code(page, server: Server, store_name: str) -> str:
+    """The code of a store's first table, read in the back office as a manager would."""
+    page.goto(server.url + "/merchant/stores/")
+    page.click(f"text={store_name}")
+    return page.get_attribute("#tables li[data-code]", "data-code")
+
+
 def sign_in_buyer(page, phone: str) -> None:
     """On the storefront's sign-in page: ask for a code (the sandbox fills it in) and sign in."""
     from playwright.sync_api import expect

@@ -80,10 +80,11 @@ def _per_sku(wanted: list) -> dict[int, int]:
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
     """Price an order without placing it (the checkout page shows this)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
-    short = known_short(_per_sku(wanted))
+    per_sku = _per_sku(wanted)
+    short = known_short(per_sku)
     if short is not None:  # sold out a moment ago and nothing changed since: no query (flash sales)
         raise APIError("out_of_stock", extra={"sku_id": str(short)})
-    catalog = skus_with_items(list(_per_sku(wanted)))
+    catalog = skus_with_items(list(per_sku))
     quote_lines = []
     for entry in wanted:
         found = catalog.get(entry.sku_id)

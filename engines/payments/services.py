@@ -50,11 +50,12 @@ def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: d
     return payment, next_action
 
 
-def payment_of(payment_id: int, *, consumer_id: int | None = None) -> Payment:
+def payment_of(payment_id: int, *, consumer_id: int) -> Payment:
+    """One payment of the consumer's orders (another consumer's is as absent as none)."""
     payment = db.session.get(Payment, (current_tenant_id(), payment_id))
-    if payment is None or (consumer_id is not None and
-                           find_order(payment.order_id, consumer_id=consumer_id) is None):
+    if payment is None:
         raise APIError("not_found", "There is no such payment.")
+    find_order(payment.order_id, consumer_id=consumer_id)  # 404 when the order is not theirs
     return payment
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 
-from tests.browser import shot, sign_in_buyer, sign_in_merchant
+from tests.browser import first_table_code, phone_page, shot, sign_in_buyer, sign_in_merchant
 
 STAFF = """
 from app import create_app
@@ -34,13 +34,9 @@ def manager_of(server, slug: str) -> str:
 def test_ordering_template_dine_in_end_to_end(server, browser):
     clerk = browser.new_page()
     sign_in_merchant(clerk, server, manager_of(server, "tpl-ordering"), "password123")
-    clerk.goto(server.url + "/merchant/stores/")
-    clerk.click("text=Noodle house")
-    table = clerk.get_attribute("#tables li[data-code]", "data-code")
+    table = first_table_code(clerk, server, "Noodle house")
 
-    buyer = browser.new_page(viewport={"width": 375, "height": 812})
-    problems = []
-    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer, problems = phone_page(browser)
     buyer.goto(server.url + f"/s/tpl-ordering/?table={table}")
     shot(buyer, "template-ordering-1-menu")
     buyer.click("text=Beef noodle soup")
@@ -66,9 +62,7 @@ def test_ordering_template_dine_in_end_to_end(server, browser):
 
 
 def test_ecommerce_template_delivery_end_to_end(server, browser):
-    buyer = browser.new_page(viewport={"width": 375, "height": 812})
-    problems = []
-    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer, problems = phone_page(browser)
     buyer.goto(server.url + "/s/tpl-ecommerce/")
     shot(buyer, "template-ecommerce-1-home")
     buyer.click("text=Linen shirt")

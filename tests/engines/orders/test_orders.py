@@ -215,3 +215,28 @@ def test_one_consumer_cannot_see_or_touch_anothers_orders(client, shop, create_c
         assert client.get("/api/v1/orders", headers=stranger["headers"]).json["orders"] == []
     assert [o["id"] for o in client.get("/api/v1/orders", headers=shop["headers"]).json["orders"]] == [order["id"]]
     assert get_order(client, shop, order["id"])["status"] == "pending_payment"
+
+
+def test_a_refund_the_provider_could_not_take_is_retried_by_the_sweep(client, shop, monkeypatch):
+    from engines.payments import providers
+    from engines.payments.services import retry_refunds
+
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    pay(client, shop, order)
+    line = order["lines"][0]["id"]
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
+                        json={"kind": "refund", "lines": [{"line_id": line, "quantity": 1}]}).json
+    from engines.orders.after_sales import approve, find_after_sale
+
+    def down(payment, refund):
+        raise ConnectionError("the provider is down")
+
+    monkeypatch.setattr(providers.SandboxProvider, "refund", staticmethod(down))
+    as_shop(shop, lambda: approve(find_after_sale(int(asked["id"]))))  # the refund job fails: still pending
+    with tenant_scope(shop["tenant"]):
+        assert db.session.query(Refund).one().status == "pending"
+    monkeypatch.undo()
+    with client.application.app_context():
+        assert retry_refunds(utcnow() + dt.timedelta(minutes=4)) == 0  # not stale yet
+        assert retry_refunds(utcnow() + dt.timedelta(minutes=6)) == 1
+    assert get_order(client, shop, order["id"])["status"] == "closed"

@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 
 
-from tests.browser import shot, sign_in_buyer, sign_in_merchant
+from tests.browser import first_table_code, phone_page, shot, sign_in_buyer, sign_in_merchant
 
 
 def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
-    buyer = browser.new_page(viewport={"width": 390, "height": 844})
-    problems = []
-    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer, problems = phone_page(browser)
     buyer.goto(server.url + "/s/demo/")
     buyer.click("text=Oolong tea")
     buyer.wait_for_selector("[data-buy]")
@@ -66,13 +64,9 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
 def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(server, browser):
     clerk = browser.new_page()
     sign_in_merchant(clerk, server)
-    clerk.goto(server.url + "/merchant/stores/")
-    clerk.click("text=Demo store")
-    table_code = clerk.get_attribute("#tables li", "data-code")
+    table_code = first_table_code(clerk, server, "Demo store")
 
-    buyer = browser.new_page(viewport={"width": 390, "height": 844})
-    problems = []
-    buyer.on("pageerror", lambda error: problems.append(str(error)))
+    buyer, problems = phone_page(browser)
     buyer.goto(server.url + f"/s/demo/?table={table_code}")  # what the table's QR code opens
     buyer.click("text=Milk tea")
     buyer.check("[data-choice-group=Sweetness] input[value=Half]")
