@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, DateTime, Enum, MetaData, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -57,6 +58,17 @@ def str_enum(cls) -> Enum:
     """A column type for a StrEnum: its values stored as short strings (no database enum type, so
     adding a member needs no migration)."""
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+def set_loaded(obj, **values) -> None:
+    """Give `obj` values the database already holds (a Core UPDATE wrote them): on an ORM
+    instance without marking it changed, on a plain row object as attributes."""
+    if hasattr(obj, "_sa_instance_state"):
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+    else:
+        for name, value in values.items():
+            setattr(obj, name, value)
 
 
 def utcnow() -> dt.datetime:

@@ -8,7 +8,10 @@
   statement that touches a tenant table raises `NoTenantError` (fail closed), unless the code
   says `with platform_scope():`.
 - On PostgreSQL every statement runs with `app.tenant_id` and the role set for its transaction,
-  so row-level security is a second wall under the ORM's."""
+  so row-level security is a second wall under the ORM's.
+- The money paths (checkout, payment) run Core statements prepared once at import through
+  `execute`; they skip the ORM's scoping, so each names its tenant with `of_tenant`, and
+  `execute` refuses a select, update or delete that does not (fail closed)."""
 
 from __future__ import annotations
 
@@ -17,9 +20,13 @@ import contextvars
 import dataclasses
 import datetime as dt
 import enum
+from types import SimpleNamespace
 from typing import Iterator
 
-from sqlalchemy import BigInteger, ForeignKey, String, event, select
+from sqlalchemy import BigInteger, ColumnElement, ForeignKey, String, Table, bindparam, event, select
+from sqlalchemy.sql import Insert
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import iterate
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
 from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, str_enum, utcnow
@@ -86,6 +93,61 @@ def in_platform_scope() -> bool:
 def set_request_tenant(tenant: TenantContext | None) -> None:
     """Tenant resolution sets the request's tenant; the request's context ends with it."""
     _current.set(tenant)
+
+
+_SCOPED: set = set()  # prepared statements checked to carry of_tenant
+
+
+def of_tenant(table: Table) -> ColumnElement[bool]:
+    """`tenant_id = :current_tenant`, the criterion every prepared statement run by `execute`
+    carries (Core statements are not scoped by the ORM)."""
+    return table.c.tenant_id == bindparam("current_tenant")
+
+
+def execute(statement, params: dict | list[dict] | None = None):
+    """Run a Core statement prepared once (at import: no building, no ORM unit of work — the
+    write paths bench/checkout.py measures) on the session's connection, in its transaction, with
+    :current_tenant bound to the tenant in context. Inserts get tenant_id from its column default.
+    A list of parameter sets runs as one executemany."""
+    tenant_id = current_tenant_id()
+    if statement not in _SCOPED:
+        if not isinstance(statement, Insert) and not any(
+                isinstance(node, BindParameter) and node.key == "current_tenant" for node in iterate(statement)):
+            raise NoTenantError("a prepared statement must name its tenant: where(of_tenant(table), ...)")
+        _SCOPED.add(statement)
+    connection = db.session.connection()
+    if isinstance(params, list):
+        return connection.execute(statement, [{**row, "current_tenant": tenant_id} for row in params])
+    return connection.execute(statement, {**(params or {}), "current_tenant": tenant_id})
+
+
+def new_row(model: type["TenantModel"], **values) -> SimpleNamespace:
+    """A row of a tenant table about to be written by `insert_rows`, as a plain object: every
+    column, given or from its default, tenant_id from the context. The write paths answer from it
+    (schemas read attributes) without an ORM instance and its unit of work."""
+    row = {}
+    for column in model.__table__.columns:
+        if column.key in values:
+            row[column.key] = values[column.key]
+        elif column.default is not None and column.default.is_callable:
+            row[column.key] = column.default.arg(None)
+        else:
+            row[column.key] = column.default.arg if column.default is not None else None
+    row["tenant_id"] = current_tenant_id()
+    return SimpleNamespace(**row)
+
+
+_INSERTS: dict = {}
+
+
+def insert_rows(model: type["TenantModel"], rows: list[SimpleNamespace]) -> None:
+    """Write rows made by `new_row`: one prepared INSERT, an executemany when there are several."""
+    table = model.__table__
+    statement = _INSERTS.get(table)
+    if statement is None:
+        statement = _INSERTS[table] = table.insert()
+    if rows:
+        execute(statement, [vars(row) for row in rows] if len(rows) > 1 else vars(rows[0]))
 
 
 class TenantStatus(enum.StrEnum):

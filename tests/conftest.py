@@ -8,6 +8,7 @@ transaction rolled back at its end; live tests (`live_app`) commit and are clean
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -16,8 +17,8 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from core.db import db
 from core.tenancy import tenant_scope
@@ -81,9 +82,22 @@ def backend(database_url) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 
+_loaded_in_request: contextvars.ContextVar[list | None] = contextvars.ContextVar("loaded_in_request", default=None)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _remember_loaded(session, instance) -> None:
+    loaded = _loaded_in_request.get()
+    if loaded is not None:
+        loaded.append(instance)
+
+
 class FreshGClient(FlaskClient):
     """Each request gets an empty `g`, as in production where every request has its own app
-    context; the test's own context (and its database session) is shared with the requests."""
+    context; the test's own context (and its database session) is shared with the requests. In
+    production a request's session ends with it, so nothing it loaded outlives it: here the
+    shared session lets go of the rows a request loaded when it ends (the write paths change rows
+    with Core statements, which do not refresh loaded objects)."""
 
     def open(self, *args, **kwargs):
         saved = None
@@ -91,12 +105,17 @@ class FreshGClient(FlaskClient):
             namespace = g._get_current_object().__dict__
             saved = dict(namespace)
             namespace.clear()
+        loaded = _loaded_in_request.set([])
         try:
             return super().open(*args, **kwargs)
         finally:
             if saved is not None:
+                for instance in _loaded_in_request.get():
+                    if instance in db.session:
+                        db.session.expunge(instance)
                 namespace.clear()
                 namespace.update(saved)
+            _loaded_in_request.reset(loaded)
 
 
 def make_app(database_url: str, tmp_path, **overrides):

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from dataclasses import fields as fields_of
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from core.cache import LRU, bump_after_commit, stamps
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
-from core.tenancy import current_tenant_id
+from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
 
 register_codes({
@@ -209,24 +210,29 @@ def delete_item(item: Item) -> None:
 
 # -- stock -------------------------------------------------------------------------------------
 
+LOW_STOCK = 10  # a reservation leaving this many or fewer refreshes the pages that show the count
+
+
 def reserve_stock(*, sku_id: int, quantity: int) -> None:
     """Take `quantity` from a SKU's stock, or refuse with 409 out_of_stock; never below zero,
     however many checkouts run at once (one conditional UPDATE). A refusal is remembered with
     the catalog's stamp read before the UPDATE, so `known_short` can answer the next request for
     more than is left without touching the database until the catalog changes again (a release,
-    a restock, an edit)."""
+    a restock, an edit). A reservation only lowers stock, so it leaves remembered refusals true;
+    it refreshes the cached pages once the SKU is down to LOW_STOCK (below that, "3 left" and
+    "sold out" are exact; a large count may lag until the catalog next changes)."""
     if type(quantity) is not int or quantity < 1:
         raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
     tenant_id = current_tenant_id()
     stamp = stamps().all(tenant_id).get("catalog", 0)
-    taken = db.session.execute(update(Sku).where(Sku.id == sku_id, Sku.stock >= quantity)
-                               .values(stock=Sku.stock - quantity).execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
-        left = db.session.scalar(select(Sku.stock).where(Sku.id == sku_id))
+    left = execute(_TAKE_STOCK, {"sku_id": sku_id, "quantity": quantity}).scalar()
+    if left is None:
+        left = execute(_STOCK, {"sku_id": sku_id}).scalar()
         if left is not None:
             _short.set((tenant_id, sku_id), (stamp, left))
         raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
-    _changed()
+    if left <= LOW_STOCK:
+        _changed()
 
 
 def known_short(wanted: dict[int, int]) -> int | None:
@@ -337,16 +343,43 @@ def list_for_staff(*, status: str | None = None, category_id: int | None = None,
     return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
 
 
-def skus_with_items(sku_ids: list[int]) -> dict[int, tuple[Sku, Item]]:
-    """SKUs with their items, in one query (for the cart and checkout)."""
+@dataclass(frozen=True, slots=True)
+class SkuFacts:
+    """What checkout and the cart read of a SKU."""
+
+    id: int
+    item_id: int
+    price: int
+    stock: int
+    options: dict
+    code: str | None
+    image: str
+    weight_grams: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What checkout and the cart read of an item (see `is_on_sale`, `price_choices`)."""
+
+    id: int
+    kind: ItemKind
+    name: str
+    images: list
+    option_groups: list
+    status: ItemStatus
+    deleted_at: object
+
+
+def skus_with_items(sku_ids: list[int]) -> dict[int, tuple[SkuFacts, ItemFacts]]:
+    """SKUs with their items, in one prepared query (for the cart and checkout)."""
     if not sku_ids:
         return {}
-    rows = db.session.execute(select(Sku, Item).join(Item, (Item.tenant_id == Sku.tenant_id) & (Item.id == Sku.item_id))
-                              .where(Sku.id.in_(sku_ids))).all()
-    return {sku.id: (sku, item) for sku, item in rows}
+    width = len(_SKU_FIELDS)
+    return {row[0]: (SkuFacts(*row[:width]), ItemFacts(*row[width:]))
+            for row in execute(_SKUS_WITH_ITEMS, {"sku_ids": list(sku_ids)})}
 
 
-def price_choices(item: Item, choices: object) -> tuple[int, dict[str, list[str]]]:
+def price_choices(item: Item | ItemFacts, choices: object) -> tuple[int, dict[str, list[str]]]:
     """A dish's chosen options checked against its option groups — each group between its min and
     max choices, names that exist — as (extra price per unit, the choices in the groups' order).
     422 naming the group otherwise. Items without groups take no choices."""
@@ -371,5 +404,20 @@ def price_choices(item: Item, choices: object) -> tuple[int, dict[str, list[str]
     return extra, chosen
 
 
-def is_on_sale(item: Item) -> bool:
+def is_on_sale(item: Item | ItemFacts) -> bool:
     return item.deleted_at is None and item.status == ItemStatus.ON_SALE
+
+
+# -- prepared statements of the checkout path (see core.tenancy.execute) -------------------------
+
+_skus, _items = Sku.__table__, Item.__table__
+_SKU_FIELDS = [f.name for f in fields_of(SkuFacts)]
+_SKUS_WITH_ITEMS = (
+    select(*(_skus.c[name] for name in _SKU_FIELDS),
+           *(_items.c[f.name].label(f"item_{f.name}") for f in fields_of(ItemFacts)))
+    .join_from(_skus, _items, (_items.c.tenant_id == _skus.c.tenant_id) & (_items.c.id == _skus.c.item_id))
+    .where(of_tenant(_skus), _skus.c.id.in_(bindparam("sku_ids", expanding=True))))
+_TAKE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"),
+                                   _skus.c.stock >= bindparam("quantity"))
+               .values(stock=_skus.c.stock - bindparam("quantity")).returning(_skus.c.stock))
+_STOCK = select(_skus.c.stock).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))

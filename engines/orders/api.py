@@ -23,11 +23,12 @@ from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_retur
 from engines.orders.checkout import place_order, quote
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
-from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderDetailOut, OrderOut,
-                                    OrderPageOut, QuantityIn, QuoteOut, ReturnTrackingIn, code_signer)
+from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderPageOut, QuantityIn,
+                                    QuoteOut, ReturnTrackingIn, code_signer, dump_order, dump_orders, shown_code)
 from engines.orders.services import add_line, change_quantity, priced_cart, remove_line
 
 bp = api_blueprint("orders_api", __name__)
+_AFTER_SALE = AfterSaleOut()  # shared: a schema costs more to build than to dump with
 
 
 @bp.get("/cart")
@@ -108,8 +109,8 @@ def delete_address(address_id: int):
 def _order_answer(order, *, lines: list | None = None) -> dict:
     """The order as the consumer sees it (`lines` when the caller has them: a new order)."""
     if lines is not None:
-        return {"order": OrderDetailOut(lines={order.id: lines}).dump(order)}
-    return {"order": OrderDetailOut(lines=lines_of([order.id]), after_sales=after_sales_of(order.id)).dump(order)}
+        return {"order": dump_order(order, lines=lines)}
+    return {"order": dump_order(order, lines=lines_of([order.id])[order.id], after_sales=after_sales_of(order.id))}
 
 
 @bp.post("/checkout/quote")
@@ -158,7 +159,7 @@ def orders():
     if cursor and parse_id(cursor) is None:
         raise APIError("invalid_input", fields={"cursor": ["Not a cursor."]})
     rows, next_cursor = orders_of(consumer_id, statuses=statuses, before=parse_id(cursor), limit=limit)
-    return jsonify(orders=OrderOut(many=True, lines=lines_of([o.id for o in rows])).dump(rows),
+    return jsonify(orders=dump_orders(rows, lines=lines_of([o.id for o in rows])),
                    next_cursor=str(next_cursor) if next_cursor else None)
 
 
@@ -178,7 +179,7 @@ def code_qr(order_id: int):
     except BadSignature:
         named = None
     found = find_order(order_id) if named == [current_tenant_id(), str(order_id)] else None
-    code = OrderOut().code_out(found) if found else None
+    code = shown_code(found) if found else None
     if not code:
         raise APIError("not_found", "There is no code to show.")
     svg = io.BytesIO()
@@ -216,7 +217,7 @@ def create_after_sale(order_id: int):
     after_sale = request_after_sale(found, consumer_id=consumer_id, kind=data["kind"], lines=data["lines"],
                                     reason=data["reason"])
     db.session.commit()
-    return jsonify(AfterSaleOut().dump(after_sale)), 201
+    return jsonify(_AFTER_SALE.dump(after_sale)), 201
 
 
 @bp.post("/after-sales/<int:after_sale_id>/return")
@@ -226,7 +227,7 @@ def return_tracking(after_sale_id: int):
     data = load_json(ReturnTrackingIn)
     found = enter_return_tracking(find_after_sale(after_sale_id, consumer_id=require_consumer_id()), **data)
     db.session.commit()
-    return jsonify(AfterSaleOut().dump(found))
+    return jsonify(_AFTER_SALE.dump(found))
 
 
 @bp.post("/after-sales/<int:after_sale_id>/withdraw")
@@ -234,4 +235,4 @@ def return_tracking(after_sale_id: int):
 def withdraw_after_sale(after_sale_id: int):
     found = withdraw(find_after_sale(after_sale_id, consumer_id=require_consumer_id()))
     db.session.commit()
-    return jsonify(AfterSaleOut().dump(found))
+    return jsonify(_AFTER_SALE.dump(found))

@@ -8,19 +8,20 @@ import dataclasses
 import datetime as dt
 import secrets
 import zoneinfo
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
 from core.errors import APIError
 from core.events import emit
 from core.ids import new_id, parse_id
-from core.tenancy import current_tenant
+from core.tenancy import current_tenant, execute, insert_rows, new_row
 from engines.catalog.services import is_on_sale, known_short, price_choices, reserve_stock, skus_with_items
 from engines.orders import fulfillment
-from engines.orders.models import CartLine, Order, OrderLine, OrderSequence, OrderStatus
+from engines.orders.models import CartLine, FulfillmentType, Order, OrderLine, OrderSequence, OrderStatus
 from engines.orders.pricing import Quote, QuoteLine, run_pipeline
 from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
@@ -106,19 +107,15 @@ def next_number(now: dt.datetime) -> str:
     """A human-readable order number: the shop's local date and the day's sequence,
     e.g. 26112500042. One upserted row per day hands the numbers out."""
     day = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).strftime("%y%m%d")
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(OrderSequence).values(day=day, value=1)
-                 .on_conflict_do_update(index_elements=["tenant_id", "day"],
-                                        set_={"value": OrderSequence.__table__.c.value + 1})
-                 .returning(OrderSequence.__table__.c.value))
-    value = db.session.execute(statement).scalar_one()
+    value = execute(_NEXT_NUMBER[db.session.get_bind().dialect.name], {"day": day}).scalar_one()
     return f"{day}{value:05d}"
 
 
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
-                now: dt.datetime | None = None) -> tuple[Order, list[OrderLine]]:
+                now: dt.datetime | None = None) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
-    then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU."""
+    then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
+    its lines come back as the rows written (plain objects)."""
     now = now or utcnow()
     from_cart = lines is None
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
@@ -126,25 +123,33 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
         reserve_stock(sku_id=sku_id, quantity=quantity)
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)
-    order = Order(id=new_id(), number=next_number(now), status=OrderStatus.PENDING_PAYMENT, consumer_id=consumer_id,
-                  fulfillment_type=priced.fulfillment["type"],
-                  fulfillment=priced.fulfillment, store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")),
-                  note=note, contact_phone=priced.fulfillment.get("phone", ""), currency=priced.currency,
-                  items_total=priced.items_total, shipping_fee=priced.shipping_fee,
-                  discount_total=priced.discount_total, total=priced.total, pricing=priced.steps,
-                  verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
-                  pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now)
-    db.session.add(order)
-    order_lines = [OrderLine(order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
-                             name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
-                             unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
-                             discount=line.discount, paid_amount=line.payable) for line in priced.lines]
-    db.session.add_all(order_lines)
+    order = new_row(Order, id=new_id(), number=next_number(now), status=OrderStatus.PENDING_PAYMENT,
+                    consumer_id=consumer_id, fulfillment_type=FulfillmentType(priced.fulfillment["type"]),
+                    fulfillment=priced.fulfillment,
+                    store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")), note=note,
+                    contact_phone=priced.fulfillment.get("phone", ""), currency=priced.currency,
+                    items_total=priced.items_total, shipping_fee=priced.shipping_fee,
+                    discount_total=priced.discount_total, total=priced.total, pricing=priced.steps,
+                    verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
+                    pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now,
+                    updated_at=now)
+    order_lines = [new_row(OrderLine, order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
+                           name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
+                           unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
+                           discount=line.discount, paid_amount=line.payable) for line in priced.lines]
+    insert_rows(Order, [order])
+    insert_rows(OrderLine, order_lines)
     record_creation(order, actor=f"consumer:{consumer_id}")
     if from_cart:
         cart = cart_of(consumer_id)
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,
                                                   CartLine.sku_id.in_([line.sku_id for line in priced.lines])))
     emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
-    db.session.flush()
     return order, order_lines
+
+
+_sequences = OrderSequence.__table__
+_NEXT_NUMBER = {dialect.dialect.name: dialect.insert(_sequences)
+                .values(tenant_id=bindparam("current_tenant"), day=bindparam("day"), value=1)
+                .on_conflict_do_update(index_elements=["tenant_id", "day"], set_={"value": _sequences.c.value + 1})
+                .returning(_sequences.c.value) for dialect in (postgresql, sqlite)}

@@ -4,14 +4,15 @@ readiness, receipt, verification codes (核销), and the deadlines swept by `tas
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.events import emit
-from core.tenancy import current_tenant_id
+from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.catalog.models import Item
 from engines.catalog.services import release_stock
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
@@ -58,7 +59,7 @@ def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime
     return order
 
 
-def mark_paid(order: Order, *, actor: str, now: dt.datetime | None = None) -> bool:
+def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | None = None) -> bool:
     """Record the payment of an order awaiting it; False when the order can no longer be paid
     (cancelled, or paid already) — the caller refunds that payment."""
     if order.status != OrderStatus.PENDING_PAYMENT:
@@ -69,10 +70,7 @@ def mark_paid(order: Order, *, actor: str, now: dt.datetime | None = None) -> bo
         return False  # another payment or the timeout won the race
     if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
         transition(order, "await_shipment", actor="system", now=now)
-    bought = (select(func.sum(OrderLine.quantity)).where(OrderLine.order_id == order.id, OrderLine.item_id == Item.id)
-              .scalar_subquery())
-    db.session.execute(update(Item).where(Item.id.in_(select(OrderLine.item_id).where(OrderLine.order_id == order.id)))
-                       .values(sales_count=Item.sales_count + bought).execution_options(synchronize_session=False))
+    execute(_COUNT_SALES, {"order_id": order.id})
     emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
     return True
 
@@ -188,3 +186,11 @@ def orders_of(consumer_id: int | None, *, statuses: list[str] | None = None, bef
         statement = statement.where(Order.id < before)
     rows = list(db.session.scalars(statement))
     return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+
+
+_items, _lines = Item.__table__, OrderLine.__table__
+_COUNT_SALES = update(_items).where(
+    of_tenant(_items),
+    _items.c.id.in_(select(_lines.c.item_id).where(of_tenant(_lines), _lines.c.order_id == bindparam("order_id")))
+).values(sales_count=_items.c.sales_count + select(func.sum(_lines.c.quantity)).where(
+    of_tenant(_lines), _lines.c.order_id == bindparam("order_id"), _lines.c.item_id == _items.c.id).scalar_subquery())

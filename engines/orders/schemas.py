@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import URLSafeSerializer
 from marshmallow import Schema, fields, validate
+from marshmallow.experimental.context import Context
 
 from core.money import Money
 
@@ -87,21 +88,18 @@ class OrderLineOut(Schema):
     discount = fields.Method("discount_money")
     paid = fields.Method("paid_money")
 
-    def __init__(self, *args, order=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.order = order
-
+    # The order's currency comes from the Context that OrderOut.lines_out opens.
     def unit_price_money(self, line):
-        return _money(self.order, line.unit_price)
+        return _money(Context.get()["order"], line.unit_price)
 
     def subtotal_money(self, line):
-        return _money(self.order, line.subtotal)
+        return _money(Context.get()["order"], line.subtotal)
 
     def discount_money(self, line):
-        return _money(self.order, line.discount)
+        return _money(Context.get()["order"], line.discount)
 
     def paid_money(self, line):
-        return _money(self.order, line.paid_amount)
+        return _money(Context.get()["order"], line.paid_amount)
 
 
 class AfterSaleOut(Schema):
@@ -144,10 +142,8 @@ class OrderOut(Schema):
     lines = fields.Method("lines_out")
     actions = fields.Method("actions_out", metadata={"description": "What the consumer can do now"})
 
-    def __init__(self, *args, lines=None, after_sales=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.order_lines = lines or {}
-        self.after_sales = after_sales or []
+    # Dumped through dump_order / dump_orders, which put the lines (and after-sales) in a Context:
+    # the schema instances are shared (building one per request costs more than the dump).
 
     def fulfillment_out(self, order):
         return {key: value for key, value in order.fulfillment.items() if key not in ("template_id", "table_code")}
@@ -164,7 +160,9 @@ class OrderOut(Schema):
         return code_signer().dumps([order.tenant_id, str(order.id)]) if self.code_out(order) else None
 
     def lines_out(self, order):
-        return OrderLineOut(many=True, order=order).dump(self.order_lines.get(order.id, []))
+        context = Context.get()
+        with Context({**context, "order": order}):
+            return _LINES.dump(context["lines"].get(order.id, []))
 
     def actions_out(self, order):
         return {"pending_payment": ["pay", "cancel"], "shipped": ["confirm_receipt", "after_sale"]}.get(
@@ -176,7 +174,28 @@ class OrderDetailOut(OrderOut):
     after_sales = fields.Method("after_sales_out")
 
     def after_sales_out(self, order):
-        return AfterSaleOut(many=True).dump(self.after_sales)
+        return _AFTER_SALES.dump(Context.get()["after_sales"])
+
+
+_LINES, _AFTER_SALES = OrderLineOut(many=True), AfterSaleOut(many=True)
+_ORDER, _ORDERS = OrderDetailOut(), OrderOut(many=True)
+
+
+def dump_order(order, *, lines: list, after_sales: list | tuple = ()) -> dict:
+    """One order with its lines and after-sales, as the consumer sees it."""
+    with Context({"lines": {order.id: lines}, "after_sales": after_sales}):
+        return _ORDER.dump(order)
+
+
+def dump_orders(orders: list, *, lines: dict) -> list:
+    """Orders for a list page; `lines` maps each order's id to its lines."""
+    with Context({"lines": lines}):
+        return _ORDERS.dump(orders)
+
+
+def shown_code(order) -> str | None:
+    """The verification code, while the consumer may show it (paid and not yet used)."""
+    return _ORDER.code_out(order)
 
 
 class OrderAnswer(Schema):

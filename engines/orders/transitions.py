@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from types import SimpleNamespace
 
-from core.db import db, utcnow
+from sqlalchemy import bindparam, select, update
+
+from core.db import set_loaded, utcnow
 from core.errors import APIError, register_codes
+from core.tenancy import execute, insert_rows, new_row, of_tenant
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 
 register_codes({"illegal_transition": (409, "The order cannot do this in its current state.")})
@@ -61,10 +63,11 @@ def allowed_events(order: Order) -> list[str]:
             and order.fulfillment_type in _FULFILLMENTS.get(event, set(FulfillmentType))]
 
 
-def transition(order: Order, event: str, *, actor: str, note: str = "", now: dt.datetime | None = None,
-               **changes) -> Order:
-    """Move `order` by `event`, or refuse with 409 `illegal_transition` and change nothing.
-    `changes` are further columns set in the same UPDATE (a carrier and tracking number)."""
+def transition(order: Order | SimpleNamespace, event: str, *, actor: str, note: str = "",
+               now: dt.datetime | None = None, **changes) -> Order | SimpleNamespace:
+    """Move `order` (a loaded order, or the plain row of the write paths) by `event`, or refuse
+    with 409 `illegal_transition` and change nothing. `changes` are further columns set in the
+    same UPDATE (a carrier and tracking number)."""
     origin = order.status
     target = TRANSITIONS.get((origin, event))
     if target is None or order.fulfillment_type not in _FULFILLMENTS.get(event, set(FulfillmentType)):
@@ -74,20 +77,28 @@ def transition(order: Order, event: str, *, actor: str, note: str = "", now: dt.
     values = {"status": target, "updated_at": now, **changes}
     if target in _STAMPS:
         values[_STAMPS[target]] = now
-    moved = db.session.execute(update(Order).where(Order.id == order.id, Order.status == origin).values(**values)
-                               .execution_options(synchronize_session=False))
+    moved = execute(_MOVE, {"order_id": order.id, "from_status": origin, **values})
     if moved.rowcount != 1:  # someone else moved it first
-        db.session.refresh(order)
+        set_loaded(order, status=execute(_STATUS, {"order_id": order.id}).scalar_one())
         raise APIError("illegal_transition", "The order changed meanwhile; look at it again.",
                        extra={"status": order.status.value, "event": event})
-    for name, value in values.items():
-        set_committed_value(order, name, value)
-    db.session.add(OrderTransition(order_id=order.id, event=event, from_status=origin.value, to_status=target.value,
-                                   actor=actor, note=note[:200], at=now))
-    db.session.flush()
+    set_loaded(order, **values)
+    _record(order.id, event, origin.value, target.value, actor, note, now)
     return order
 
 
-def record_creation(order: Order, *, actor: str) -> None:
-    db.session.add(OrderTransition(order_id=order.id, event="create", from_status=None,
-                                   to_status=order.status.value, actor=actor, at=order.created_at))
+def record_creation(order: Order | SimpleNamespace, *, actor: str) -> None:
+    _record(order.id, "create", None, order.status.value, actor, "", order.created_at)
+
+
+def _record(order_id: int, event: str, from_status: str | None, to_status: str, actor: str, note: str,
+            at: dt.datetime) -> None:
+    insert_rows(OrderTransition, [new_row(OrderTransition, order_id=order_id, event=event, from_status=from_status,
+                                          to_status=to_status, actor=actor, note=note[:200], at=at)])
+
+
+_orders = Order.__table__
+# The compare-and-set: SET takes the columns of the parameters (status, updated_at, a stamp …).
+_MOVE = update(_orders).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"),
+                              _orders.c.status == bindparam("from_status"))
+_STATUS = select(_orders.c.status).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"))

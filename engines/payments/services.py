@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 
-from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, select, update
 
-from core.db import add_unique, db, utcnow
+from core.db import add_unique, db, set_loaded, utcnow
 from core.errors import APIError, register_codes
 from core.ids import new_id
 from core.events import on
 from core.jobs import enqueue, job, periodic, run_per_tenant
-from core.tenancy import current_tenant_id, platform_scope
+from core.tenancy import current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
 from engines.orders.after_sales import mark_refunded
 from engines.orders.lifecycle import find_order, mark_paid
 from engines.orders.models import Order, OrderStatus
@@ -36,17 +36,18 @@ class _Seen(Exception):
 
 
 def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: dt.datetime | None = None
-                  ) -> tuple[Payment, dict]:
+                  ) -> tuple[SimpleNamespace, dict]:
     """A new payment attempt for an order awaiting payment, and the consumer's next action."""
     chosen = provider(provider_name)
-    order = find_order(order_id, consumer_id=consumer_id)
+    order = execute(_PAYABLE, {"order_id": order_id, "consumer_id": consumer_id}).first()
+    if order is None:
+        raise APIError("not_found", "There is no such order.")
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_by <= (now or utcnow()):
         raise APIError("order_not_payable", extra={"status": order.status.value})
-    payment = Payment(id=new_id(), tenant_id=order.tenant_id, order_id=order.id, provider=chosen.name,
-                      amount=order.total, currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=chosen.name, amount=order.total,
+                      currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
     next_action = chosen.start(payment)  # sets provider_ref before the row is written: one INSERT
-    db.session.add(payment)
-    db.session.flush()
+    insert_rows(Payment, [payment])
     return payment, next_action
 
 
@@ -59,18 +60,26 @@ def payment_of(payment_id: int, *, consumer_id: int) -> Payment:
     return payment
 
 
-def payment_with_order(payment_id: int) -> tuple[Payment, Order]:
-    """A payment and its order in one query (the pay page reads both on every settlement)."""
-    row = db.session.execute(select(Payment, Order).join(Order, (Order.tenant_id == Payment.tenant_id)
-                                                         & (Order.id == Payment.order_id))
-                             .where(Payment.id == payment_id)).first()
+def payment_with_order(payment_id: int) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """A payment and its order in one prepared query, as plain rows (the pay page reads both on
+    every settlement)."""
+    row = execute(_PAYMENT_WITH_ORDER, {"payment_id": payment_id}).first()
     if row is None:
         raise APIError("not_found", "There is no such payment.")
-    return row[0], row[1]
+    return _split(row)
 
 
-def payment_by_ref(provider_name: str, ref: str) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.provider == provider_name, Payment.provider_ref == ref))
+def payment_by_ref(provider_name: str, ref: str) -> SimpleNamespace | None:
+    """A payment by the provider's reference (a webhook names it so)."""
+    row = execute(_PAYMENT_BY_REF, {"provider_name": provider_name, "ref": ref}).first()
+    return SimpleNamespace(**row._mapping) if row is not None else None
+
+
+def _split(row) -> tuple[SimpleNamespace, SimpleNamespace]:
+    width = len(_payments.c)
+    values = tuple(row)
+    return (SimpleNamespace(**dict(zip(_payments.c.keys(), values[:width]))),
+            SimpleNamespace(**dict(zip(_orders.c.keys(), values[width:]))))
 
 
 def seen_before(provider_name: str, event_id: str) -> bool:
@@ -82,19 +91,16 @@ def seen_before(provider_name: str, event_id: str) -> bool:
     return False
 
 
-def apply_outcome(payment: Payment, *, succeeded: bool, details: dict | None = None,
-                  now: dt.datetime | None = None, order: Order | None = None) -> str:
+def apply_outcome(payment: Payment | SimpleNamespace, *, succeeded: bool, details: dict | None = None,
+                  now: dt.datetime | None = None, order: Order | SimpleNamespace | None = None) -> str:
     """Settle a pending payment once — 'paid', 'failed', 'refunding' (it came too late, or the
     order was paid by another payment: it is refunded in full) or 'already_settled'."""
     now = now or utcnow()
     target = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED
-    moved = db.session.execute(update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
-                               .values(status=target, settled_at=now, details=details or {})
-                               .execution_options(synchronize_session=False))
+    moved = execute(_SETTLE, {"payment_id": payment.id, "status": target, "settled_at": now, "details": details or {}})
     if moved.rowcount != 1:
         return "already_settled"
-    for name, value in (("status", target), ("settled_at", now), ("details", details or {})):
-        set_committed_value(payment, name, value)
+    set_loaded(payment, status=target, settled_at=now, details=details or {})
     if not succeeded:
         return "failed"
     order = order or find_order(payment.order_id)
@@ -155,3 +161,17 @@ def retry_refunds(now: dt.datetime | None = None) -> int:
         rows = [tuple(row) for row in db.session.execute(select(Refund.tenant_id, Refund.id).where(
             Refund.status == "pending", Refund.created_at < now - RETRY_REFUNDS_AFTER).limit(200))]
     return run_per_tenant(rows, lambda refund_id: execute_refund(refund_id) == "succeeded")
+
+
+_payments, _orders = Payment.__table__, Order.__table__
+_PAYABLE = select(_orders.c.id, _orders.c.status, _orders.c.pay_by, _orders.c.total, _orders.c.currency).where(
+    of_tenant(_orders), _orders.c.id == bindparam("order_id"), _orders.c.consumer_id == bindparam("consumer_id"))
+_PAYMENT_WITH_ORDER = (select(_payments, _orders)
+                       .join_from(_payments, _orders, (_orders.c.tenant_id == _payments.c.tenant_id)
+                                  & (_orders.c.id == _payments.c.order_id))
+                       .where(of_tenant(_payments), _payments.c.id == bindparam("payment_id")))
+_PAYMENT_BY_REF = select(_payments).where(of_tenant(_payments), _payments.c.provider == bindparam("provider_name"),
+                                          _payments.c.provider_ref == bindparam("ref"))
+# The compare-and-set that settles a payment once (SET: status, settled_at, details).
+_SETTLE = update(_payments).where(of_tenant(_payments), _payments.c.id == bindparam("payment_id"),
+                                  _payments.c.status == PaymentStatus.PENDING)

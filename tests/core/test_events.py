@@ -57,14 +57,14 @@ def test_emit_needs_a_tenant(db_session):
 
 def test_handlers_run_after_commit_with_the_tenant_in_context(app, db_session, tenant_a):
     with tenant_scope(tenant_a):
-        event = emit("test.thing_happened.v1", {"name": "cake"})
+        event_id = emit("test.thing_happened.v1", {"name": "cake"})
         app.extensions["tessera_jobs"].drain()
         assert _count(db_session, "test.handled") == 0  # nothing before commit
         db_session.commit()
     app.extensions["tessera_jobs"].drain()
     assert _count(db_session, "test.handled", tenant_a) == 1
     with tenant_scope(tenant_a):
-        assert OutboxEvent.get(event.id).delivered_at is not None
+        assert OutboxEvent.get(event_id).delivered_at is not None
 
 
 def test_a_rolled_back_event_is_never_delivered(app, db_session, tenant_a):
@@ -79,12 +79,12 @@ def test_a_rolled_back_event_is_never_delivered(app, db_session, tenant_a):
 
 def test_redelivery_has_no_second_effect(app, db_session, tenant_a):
     with tenant_scope(tenant_a):
-        event = emit("test.thing_happened.v1", {"name": "twice"})
+        event_id = emit("test.thing_happened.v1", {"name": "twice"})
         db_session.commit()
     app.extensions["tessera_jobs"].drain()
     with tenant_scope(tenant_a):
         db_session.execute(OutboxEvent.__table__.update().values(delivered_at=None))  # as if the ack was lost
-        assert deliver(event.id) == 0
+        assert deliver(event_id) == 0
         db_session.commit()
         assert db_session.scalar(select(func.count()).select_from(HandledEvent)) == 2
     assert _count(db_session, "test.handled") == 1
@@ -93,13 +93,13 @@ def test_redelivery_has_no_second_effect(app, db_session, tenant_a):
 def test_a_failing_handler_is_retried_without_repeating_the_others(app, db_session, tenant_a):
     FAILURES["left"] = 1
     with tenant_scope(tenant_a):
-        event = emit("test.thing_happened.v1", {"name": "retry"})
+        event_id = emit("test.thing_happened.v1", {"name": "retry"})
         db_session.commit()
     app.extensions["tessera_jobs"].drain()  # the flaky handler fails; the error is logged, not raised
     with tenant_scope(tenant_a):
-        row = OutboxEvent.get(event.id)
+        row = OutboxEvent.get(event_id)
         assert row.delivered_at is None
-        assert deliver(event.id) == 1
+        assert deliver(event_id) == 1
         db_session.commit()
     assert (_count(db_session, "test.handled"), _count(db_session, "test.flaky")) == (1, 1)
 

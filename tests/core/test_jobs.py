@@ -161,9 +161,9 @@ def test_rq_event_delivery_is_idempotent(rq_app):
 
     tenant = _tenant(rq_app, "rq-events")
     with rq_app.app_context(), tenant_scope(tenant):
-        event = emit("test.thing_happened.v1", {"name": "rq"})
+        event_id = emit("test.thing_happened.v1", {"name": "rq"})
         db.session.commit()
-        enqueue("events.deliver", event.id)  # a duplicate delivery, as after a lost acknowledgement
+        enqueue("events.deliver", event_id)  # a duplicate delivery, as after a lost acknowledgement
         db.session.commit()
     _work(rq_app)
     assert _audits(rq_app, "test.handled") == 1
@@ -202,7 +202,7 @@ def test_tessera_worker_burst_processes_the_queue(rq_app, live_database, tmp_pat
     tenant = _tenant(rq_app, "rq-worker")
     with rq_app.app_context(), tenant_scope(tenant):
         # an event with a real handler (which finds no payment to refund and says so)
-        event = emit("after_sale.refund_due.v1", {"after_sale_id": "1", "order_id": "1", "amount": 0})
+        event_id = emit("after_sale.refund_due.v1", {"after_sale_id": "1", "order_id": "1", "amount": 0})
         db.session.commit()
     env = {**os.environ, "REDIS_URL": REDIS_URL, "TESSERA_DATABASE_URL": live_database,
            "TESSERA_INSTANCE_PATH": str(tmp_path)}
@@ -210,4 +210,4 @@ def test_tessera_worker_burst_processes_the_queue(rq_app, live_database, tmp_pat
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     with rq_app.app_context(), tenant_scope(tenant):
-        assert db.session.get(OutboxEvent, (tenant.id, event.id)).delivered_at is not None, result.stderr[-3000:]
+        assert db.session.get(OutboxEvent, (tenant.id, event_id)).delivered_at is not None, result.stderr[-3000:]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from core.consumers import AccessToken, Consumer, LoginCode, issue_token
@@ -25,7 +25,8 @@ from engines.orders.fulfillment import create_shipping_template
 from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, OrderLine, OrderSequence,
                                    OrderTransition, ShippingTemplate)
 from engines.orders.services import add_line, cart_of
-from core.tenancy import NoTenantError, TenantModel, platform_scope, tenant_scope, tenant_tables
+from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
+                          tenant_scope, tenant_tables)
 from engines.payments.models import Payment, ProviderEvent, Refund
 from engines.stores.models import DiningTable, Store
 from engines.stores.services import add_table, create_store
@@ -154,6 +155,24 @@ def test_core_insert_gets_tenant_id_from_context(db_session, tenant_a):
         db_session.execute(Consumer.__table__.insert().values(id=42, email="core@example.com", name="",
                                                                created_at=utcnow()))
         assert db_session.scalar(select(Consumer.tenant_id).where(Consumer.id == 42)) == tenant_a.id
+
+
+def test_prepared_statements_name_their_tenant_or_are_refused(db_session, tenant_a, tenant_b):
+    table = Consumer.__table__
+    with tenant_scope(tenant_a):
+        mine = new_row(Consumer, id=new_id(), email="mine@example.com")
+        insert_rows(Consumer, [mine])
+    with tenant_scope(tenant_b):
+        insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="theirs@example.com")])
+    scoped = select(table.c.email).where(of_tenant(table), table.c.email.like(bindparam("pattern")))
+    with tenant_scope(tenant_a):
+        assert mine.tenant_id == tenant_a.id
+        assert execute(scoped, {"pattern": "%@example.com"}).scalars().all() == ["mine@example.com"]
+        for unscoped in (select(table.c.email), update(table).values(name="x"), delete(table)):
+            with pytest.raises(NoTenantError):
+                execute(unscoped)
+    with pytest.raises(NoTenantError):
+        execute(scoped, {"pattern": "%"})
 
 
 def test_writing_another_tenants_object_raises(db_session, tenant_a, tenant_b):
