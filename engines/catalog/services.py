@@ -26,6 +26,7 @@ register_codes({
 
 MAX_SKUS = 200
 _short = LRU(10_000)  # (tenant_id, sku_id) -> (catalog stamp, stock seen) after a refused reservation
+_for_sale = LRU(10_000)  # (tenant_id, sku ids) -> (catalog stamp, skus_with_items), see skus_for_sale
 
 
 class OptionDimension(Schema):
@@ -377,6 +378,21 @@ def skus_with_items(sku_ids: list[int]) -> dict[int, tuple[SkuFacts, ItemFacts]]
     width = len(_SKU_FIELDS)
     return {row[0]: (SkuFacts(*row[:width]), ItemFacts(*row[width:]))
             for row in execute(_SKUS_WITH_ITEMS, {"sku_ids": list(sku_ids)})}
+
+
+def skus_for_sale(sku_ids: list[int]) -> dict[int, tuple[SkuFacts, ItemFacts]]:
+    """`skus_with_items` remembered in this process until the shop's catalog changes: checkout's
+    prices, names and options cost no query. The stock in the remembered facts may lag (a
+    reservation changes the catalog only near sell-out): `reserve_stock` is the check."""
+    tenant_id = current_tenant_id()
+    stamp = stamps().all(tenant_id).get("catalog", 0)  # read first: a change meanwhile makes a miss
+    key = (tenant_id, tuple(sorted(set(sku_ids))))
+    hit = _for_sale.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    found = skus_with_items(sku_ids)
+    _for_sale.set(key, (stamp, found))
+    return found
 
 
 def price_choices(item: Item | ItemFacts, choices: object) -> tuple[int, dict[str, list[str]]]:

@@ -19,7 +19,8 @@ from core.errors import APIError
 from core.events import emit
 from core.ids import new_id, parse_id
 from core.tenancy import current_tenant, execute, insert_rows, new_row
-from engines.catalog.services import is_on_sale, known_short, price_choices, reserve_stock, skus_with_items
+from engines.catalog.services import (is_on_sale, known_short, price_choices, reserve_stock, skus_for_sale,
+                                      skus_with_items)
 from engines.orders import fulfillment
 from engines.orders.models import CartLine, FulfillmentType, Order, OrderLine, OrderSequence, OrderStatus
 from engines.orders.pricing import Quote, QuoteLine, run_pipeline
@@ -85,7 +86,7 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
     short = known_short(per_sku)
     if short is not None:  # sold out a moment ago and nothing changed since: no query (flash sales)
         raise APIError("out_of_stock", extra={"sku_id": str(short)})
-    catalog = skus_with_items(list(per_sku))
+    catalog = skus_for_sale(list(per_sku))
     quote_lines = []
     for entry in wanted:
         found = catalog.get(entry.sku_id)

@@ -205,3 +205,43 @@ def test_a_sold_out_answer_is_remembered_until_stock_comes_back(client, shop):
     client.post(f"/api/v1/orders/{first['id']}/cancel", headers=shop["headers"])  # the stock comes back
     again = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
     assert again.status_code == 201
+
+
+def test_the_remembered_prices_follow_the_catalog(client, db_session, shop):
+    """Checkout remembers an item's facts per process until the catalog changes: a new price, or
+    the item leaving sale, reaches the very next checkout."""
+    from core.db import db
+    from engines.catalog.services import set_status, update_sku
+
+    body = {"lines": [{"sku_id": shop["cake"]}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    assert client.post("/api/v1/checkout/quote", json=body, headers=shop["headers"]).json["total"]["amount"] == 800
+    with tenant_scope(shop["tenant"]):
+        sku = db.session.get(Sku, (shop["tenant"].id, int(shop["cake"])))
+        update_sku(sku, price=950, stock=sku.stock)
+        db_session.commit()
+    assert client.post("/api/v1/checkout", json=body, headers=shop["headers"]).json["order"]["total"]["amount"] == 950
+    with tenant_scope(shop["tenant"]):
+        set_status(item_ids=[sku.item_id], status="off_sale")
+        db_session.commit()
+    refused = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "not_on_sale")
+
+
+def test_a_reservation_refreshes_the_pages_only_near_sell_out(client, db_session, tenant_a, create_consumer):
+    from core.cache import stamps
+    from tests.engines.orders.conftest import make_shop
+
+    made = make_shop(tenant_a, create_consumer, stock=13)
+    db_session.commit()
+    body = {"fulfillment": {"type": "pickup", "store_id": made["store"]}}
+
+    def catalog_stamp():
+        return stamps().all(tenant_a.id).get("catalog", 0)
+
+    before = catalog_stamp()
+    client.post("/api/v1/checkout", json={**body, "lines": [{"sku_id": made["tea"], "quantity": 2}]},
+                headers=made["headers"])  # 11 left: the pages' "11 left" may lag
+    assert catalog_stamp() == before
+    client.post("/api/v1/checkout", json={**body, "lines": [{"sku_id": made["tea"], "quantity": 1}]},
+                headers=made["headers"])  # 10 left: from here on the count shown is exact
+    assert catalog_stamp() == before + 1
