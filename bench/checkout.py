@@ -10,16 +10,16 @@ Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in o
    token, each looping checkout (one SKU, pickup) → POST /orders/<id>/payments (sandbox) → POST
    the pay page with outcome=succeeded, for `--seconds`; every counted order is checked paid in
    the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world;
-3. a flash sale: 1,000 buyers make 5,000 attempts to check out 1 unit of a SKU with 500 units,
-   `--connections` at once. It must end with exactly 500 orders and stock 0 (the script exits 1
-   otherwise); the rate at which sold-out answers (409 out_of_stock) are served, from the first
-   one to the last answer, is compared with hello-world. Target ≥ 50%. The same sold-out answer
-   is then measured with wrk for `--seconds` (a cross-check free of the Python client's cost),
-   and orders and stock are checked again.
+3. a flash sale, driven by wrk like hello-world (a Lua script): 1,000 buyers make exactly 5,000
+   attempts to check out 1 unit of a SKU with 500 units, `--connections` at once. It must end
+   with exactly 500 orders and stock 0 (the script exits 1 otherwise); the rate at which sold-out
+   answers (409 out_of_stock) are served, from the first one to the last answer, is compared with
+   hello-world. Target ≥ 50%. The same sold-out answer is then asked for by wrk for `--seconds`
+   (the steady rate), and orders and stock are checked again.
 
-The orders and the flash sale are driven by a small HTTP/1.1 client in `--client-processes`
-processes (threads in each); hello-world is also driven through it once, to show what the
-client itself can carry on this machine. Multi-worker gunicorn needs Redis (REDIS_URL, database
+The orders are driven by a small HTTP/1.1 client in `--client-processes` processes (threads in
+each): each order is three requests, each depending on the answer before. Hello-world is also
+driven through it once, to show what the client itself can carry on this machine. Multi-worker gunicorn needs Redis (REDIS_URL, database
 6 here, flushed; the tests use databases 8 to 15). Prints a Markdown table and one JSON line."""
 
 from __future__ import annotations
@@ -294,18 +294,6 @@ def buyer_lane(lane: dict) -> dict:
             "ended": time.monotonic()}
 
 
-def flash_lane(lane: dict) -> list:
-    """This lane's attempts, one after the other: (status, error code, time answered, seconds taken)."""
-    connection, answers = Connection(*lane["address"]), []
-    for token in lane["tokens"]:
-        begun = time.monotonic()
-        status, body = post_json(connection, "/api/v1/checkout", lane["body"], token)
-        code = (body.get("error") or {}).get("code") if isinstance(body, dict) else None
-        answers.append((status, code, time.monotonic(), time.monotonic() - begun))
-    connection.close()
-    return answers
-
-
 # -- wrk with a script (rotating bearer tokens, a JSON body) -----------------------------------
 
 WRK_SCRIPT = """
@@ -326,6 +314,94 @@ def wrk_sold_out(url: str, shop: dict, *, seconds: int, connections: int) -> dic
     script.write_text(WRK_SCRIPT % {"tokens": ", ".join(json.dumps(t) for t in shop["tokens"]),
                                     "body": json.dumps(json.dumps(shop["body"]))})
     return wrk(url, seconds=seconds, connections=connections, script=script)  # every answer should be a 409
+
+
+FLASH_SCRIPT = """
+-- The flash sale: exactly %(attempts)d checkout attempts, attempt k by buyer k %% #tokens, spread over
+-- wrk's threads; each thread stops once its share is answered. Answers are counted by kind and
+-- timed on the monotonic clock (LuaJIT FFI), so the rate of sold-out answers can be taken from
+-- the first one to the last answer.
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tessera_timespec;
+           int clock_gettime(int clock_id, tessera_timespec *tp); ]]
+local clock = ffi.new("tessera_timespec")
+local function now()
+  ffi.C.clock_gettime(1, clock)
+  return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
+end
+
+local tokens = {%(tokens)s}
+local body = %(body)s
+local attempts, threads = %(attempts)d, %(threads)d
+local made = {}
+
+function setup(thread)
+  thread:set("index", #made)
+  table.insert(made, thread)
+end
+
+function init(args)
+  share = math.floor(attempts / threads) + ((index < attempts %% threads) and 1 or 0)
+  sent, answered, created, sold_out, other = 0, 0, 0, 0, 0
+  first_answer, first_sold_out, last_answer = -1, -1, -1
+end
+
+function delay()
+  return sent >= share and 3600000 or 0  -- the share is out: send nothing more
+end
+
+function request()
+  local k = index + threads * sent
+  sent = sent + 1
+  return wrk.format("POST", "/api/v1/checkout", {["Authorization"] = "Bearer " .. tokens[k %% #tokens + 1],
+    ["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+end
+
+function response(status, headers, answer)
+  local at = now()
+  answered = answered + 1
+  if first_answer < 0 then first_answer = at end
+  if status == 201 then
+    created = created + 1
+  elseif status == 409 and string.find(answer, '"out_of_stock"', 1, true) then
+    sold_out = sold_out + 1
+    if first_sold_out < 0 then first_sold_out = at end
+  else
+    other = other + 1
+  end
+  last_answer = at
+  if answered >= share then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local c, s, o, begun, first, last = 0, 0, 0, math.huge, math.huge, 0
+  for _, thread in ipairs(made) do
+    c, s, o = c + thread:get("created"), s + thread:get("sold_out"), o + thread:get("other")
+    local f = thread:get("first_sold_out")
+    if f >= 0 and f < first then first = f end
+    if thread:get("first_answer") < begun then begun = thread:get("first_answer") end
+    if thread:get("last_answer") > last then last = thread:get("last_answer") end
+  end
+  io.write(string.format('FLASH {"created": %%d, "sold_out": %%d, "other": %%d, "first_answer": %%.6f, ' ..
+    '"first_sold_out": %%.6f, "last_answer": %%.6f}\\n', c, s, o, begun, first == math.huge and -1 or first, last))
+end
+"""
+
+
+def wrk_flash_sale(url: str, shop: dict, *, attempts: int, connections: int, seconds: int) -> dict:
+    """The flash sale driven by wrk (the client hello-world is measured with): counts of created,
+    sold-out and other answers, and the sold-out answers per second from the first one to the last
+    answer. wrk's threads stop when their share is answered, but wrk itself waits out `seconds`."""
+    script = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "flash_sale.lua"
+    threads = 2
+    script.write_text(FLASH_SCRIPT % {"tokens": ", ".join(json.dumps(t) for t in shop["tokens"]),
+                                      "body": json.dumps(json.dumps(shop["body"])), "attempts": attempts,
+                                      "threads": threads})
+    figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
+    counts = json.loads(figures["output"].split("FLASH ", 1)[1].splitlines()[0])
+    window = counts["last_answer"] - counts["first_sold_out"]
+    figures["rps"] = (counts["sold_out"] - 1) / window if counts["sold_out"] > 1 and window > 0 else 0.0
+    return {**figures, **counts}
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -379,22 +455,12 @@ def main() -> int:
                   "p99_ms": percentile(latencies, 0.99) * 1000, "count": len(completed), "failures": len(failures)}
         paid = paid_among(database_url, "bench", completed)
 
-        # the flash sale: attempt k is buyer k % flash_buyers; `connections` lanes, round robin
-        tokens = [flash["tokens"][k % len(flash["tokens"])] for k in range(args.flash_attempts)]
-        lanes = [{"address": address, "body": flash["body"], "tokens": tokens[j::args.connections]}
-                 for j in range(args.connections)]
-        answers = [a for lane in in_processes(lanes, flash_lane, procs) for a in lane]
-        created = sum(1 for status, *_ in answers if status == 201)
-        sold_out = sorted((a for a in answers if a[0] == 409 and a[1] == "out_of_stock"), key=lambda a: a[2])
-        other = [(status, code) for status, code, *_ in answers
-                 if status != 201 and (status, code) != (409, "out_of_stock")]
-        last = max(a[2] for a in answers)
-        window = last - sold_out[0][2] if sold_out else 0.0
-        flash_figures = {"rps": (len(sold_out) - 1) / window if window > 0 else 0.0,
-                         "p50_ms": percentile([a[3] for a in sold_out], 0.5) * 1000,
-                         "p99_ms": percentile([a[3] for a in sold_out], 0.99) * 1000}
+        # the flash sale, driven by wrk: attempt k is buyer k % flash_buyers
+        flash_figures = wrk_flash_sale(shop.url + "/api/v1/checkout", flash, attempts=args.flash_attempts,
+                                       connections=args.connections, seconds=max(20, args.flash_attempts // 250))
+        created, sold_out, other = flash_figures["created"], flash_figures["sold_out"], flash_figures["other"]
         sale = tally(database_url, "flash", flash["sku_id"])
-        sale_seconds = last - min(a[2] - a[3] for a in answers)
+        sale_seconds = flash_figures["last_answer"] - flash_figures["first_answer"]
 
         sustained = wrk_sold_out(shop.url + "/api/v1/checkout", flash, seconds=args.seconds,
                                  connections=args.connections)
@@ -406,33 +472,33 @@ def main() -> int:
                 and after["orders"] == args.flash_stock and after["stock"] == 0)
     ok = flash_ok and paid == orders["count"]
     print(f"gunicorn -w {args.workers} (sync), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
-          f"hello-world by wrk -t2 -c{args.connections} -d{args.seconds}s; orders and flash sale by a Python client "
+          f"hello-world and the flash sale by wrk -t2 -c{args.connections}; orders by a Python client "
           f"({procs} processes, {args.connections} connections)")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
     print("|------------------------------------|-----------|----------|----------|--------|")
     print(row("Flask hello-world (wrk)", base, None))
     print(ratio_row("Completed orders/s (3 requests)", orders, hello_rps, ORDERS_TARGET))
-    print(ratio_row("Flash sale: sold-out answers", flash_figures, hello_rps, SOLD_OUT_TARGET))
-    print(ratio_row("Sold-out answers, sustained (wrk)", sustained, hello_rps))
+    print(ratio_row("Flash sale: sold-out answers (wrk)", flash_figures, hello_rps, SOLD_OUT_TARGET))
+    print(ratio_row("Sold-out answers, afterwards (wrk)", sustained, hello_rps))
     print(f"Python client on hello-world: {client_hello:.0f} req/s ({client_hello / hello_rps * 100:.0f}% of wrk) "
           f"— what the client itself carries here")
     print(f"Orders run: {orders['count']} completed in {span:.1f} s, {orders['failures']} failed, "
           f"{paid} of them paid in the database")
     print(f"Flash sale: {args.flash_attempts} attempts by {len(flash['tokens'])} buyers on {args.flash_stock} units "
-          f"in {sale_seconds:.2f} s → {created} created (201), {len(sold_out)} sold out (409), {len(other)} other; "
+          f"in {sale_seconds:.2f} s → {created} created (201), {sold_out} sold out (409), {other} other; "
           f"database: {sale['orders']} orders, stock {sale['stock']}; after wrk ({sustained['requests']} more "
           f"attempts): {after['orders']} orders, stock {after['stock']} — {'OK' if flash_ok else 'FAILED'}")
     if failures:
         print(f"  first failures: {failures[:3]}")
     if other:
-        print(f"  other answers: {sorted(set(other))[:5]}")
+        print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
         "cores": os.cpu_count(), "workers": args.workers, "connections": args.connections,
         "hello_rps": round(hello_rps, 1),
         "orders_per_s": round(orders["rps"], 1), "orders_pct": round(orders["rps"] / hello_rps * 100, 2),
         "orders_completed": orders["count"], "orders_failed": orders["failures"], "orders_paid_in_db": paid,
         "flash_attempts": args.flash_attempts, "flash_created": created, "flash_orders_in_db": sale["orders"],
-        "flash_stock_left": sale["stock"], "flash_sold_out_answers": len(sold_out), "flash_other_answers": len(other),
+        "flash_stock_left": sale["stock"], "flash_sold_out_answers": sold_out, "flash_other_answers": other,
         "sold_out_rps": round(flash_figures["rps"], 1),
         "sold_out_pct": round(flash_figures["rps"] / hello_rps * 100, 1),
         "sold_out_wrk_rps": round(sustained["rps"], 1),

@@ -76,7 +76,7 @@ class Gunicorn:
 def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, headers: dict | None = None,
         script: Path | None = None) -> dict:
     """Requests/s, latency percentiles, request and non-2xx counts from one wrk run (loopback
-    only, bounded in time); `script` is a Lua script that shapes the requests."""
+    only, bounded in time), and wrk's output; `script` is a Lua script that shapes the requests."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
@@ -94,6 +94,7 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, headers: 
     result["requests"] = int(requests.group(1)) if requests else 0
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result["non_2xx"] = int(errors.group(1)) if errors else 0
+    result["output"] = output
     return result
 
 

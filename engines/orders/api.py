@@ -12,6 +12,7 @@ from itsdangerous import BadSignature
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.ids import parse_id
 from core.openapi import api_doc
@@ -20,7 +21,7 @@ from engines.orders.addresses import (AddressIn, AddressListOut, AddressOut, add
                                       remove_address)
 from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_return_tracking, find_after_sale,
                                        request_after_sale, withdraw)
-from engines.orders.checkout import place_order, quote
+from engines.orders.checkout import place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
 from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderPageOut, QuantityIn,
@@ -131,6 +132,8 @@ def checkout_quote():
          "retry safely: a replay answers the first answer", tags=["checkout"], body=CheckoutIn, response=OrderAnswer,
          status=201, auth=True, errors=(409, 415))
 def checkout():
+    if IDEMPOTENCY_HEADER not in request.headers:  # a keyed request's answers are all stored: full path
+        refuse_known_sold_out(request.get_json(silent=True))
     consumer_id = require_consumer_id()
 
     def place():

@@ -79,6 +79,23 @@ def _per_sku(wanted: list) -> dict[int, int]:
     return totals
 
 
+def refuse_known_sold_out(body: object) -> None:
+    """The flash-sale gate, run before the bearer token is looked up: when the body names lines
+    and one of them is known to be short (see `known_short`: no query), answer 409 out_of_stock at
+    once. That a SKU is sold out is public (its page says so), nothing is attempted, and anything
+    unusual — no lines (the cart), bad lines — is left to the full path and its errors."""
+    lines = body.get("lines") if isinstance(body, dict) else None
+    if not isinstance(lines, list):
+        return
+    try:
+        wanted = _wanted(lines)
+    except APIError:
+        return
+    short = known_short(_per_sku(wanted))
+    if short is not None:
+        raise APIError("out_of_stock", extra={"sku_id": str(short)})
+
+
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
     """Price an order without placing it (the checkout page shows this)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)

@@ -245,3 +245,25 @@ def test_a_reservation_refreshes_the_pages_only_near_sell_out(client, db_session
     client.post("/api/v1/checkout", json={**body, "lines": [{"sku_id": made["tea"], "quantity": 1}]},
                 headers=made["headers"])  # 10 left: from here on the count shown is exact
     assert catalog_stamp() == before + 1
+
+
+def test_a_known_sold_out_answer_needs_no_sign_in(client, shop):
+    """The flash-sale gate: once a SKU is known to be short, a checkout naming it is refused before
+    the token is looked up; a request with an Idempotency-Key, or without lines, takes the full
+    path (and is refused for its token first)."""
+    body = {"lines": [{"sku_id": shop["tea"], "quantity": 6}], "fulfillment": {"type": "pickup",
+                                                                              "store_id": shop["store"]}}
+    stranger = {"Authorization": f"Bearer tsk_{shop['tenant'].id}_1_forged"}
+    assert client.post("/api/v1/checkout", json=body, headers=stranger).status_code == 401  # not known yet
+    refused = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "out_of_stock")  # now it is
+    gated = client.post("/api/v1/checkout", json=body, headers=stranger)
+    assert (gated.status_code, gated.json["error"]["code"], gated.json["error"]["sku_id"]) == (
+        409, "out_of_stock", shop["tea"])
+    keyed = client.post("/api/v1/checkout", json=body, headers={**stranger, "Idempotency-Key": "k1"})
+    assert keyed.status_code == 401
+    cart = client.post("/api/v1/checkout", json={"fulfillment": body["fulfillment"]}, headers=stranger)
+    assert cart.status_code == 401
+    fewer = client.post("/api/v1/checkout", json={**body, "lines": [{"sku_id": shop["tea"], "quantity": 5}]},
+                        headers=stranger)
+    assert fewer.status_code == 401  # 5 are left: not known to be short
