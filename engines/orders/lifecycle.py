@@ -70,8 +70,8 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
         return False  # another payment or the timeout won the race
     if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
         transition(order, "await_shipment", actor="system", now=now)
-    execute(_COUNT_SALES, {"order_id": order.id})
     emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
+    execute(_COUNT_SALES, {"order_id": order.id})  # last: the item's row stays locked until commit
     return True
 
 

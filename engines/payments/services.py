@@ -61,8 +61,8 @@ def payment_of(payment_id: int, *, consumer_id: int) -> Payment:
 
 
 def payment_with_order(payment_id: int) -> tuple[SimpleNamespace, SimpleNamespace]:
-    """A payment and its order in one prepared query, as plain rows (the pay page reads both on
-    every settlement)."""
+    """A payment and what settling it needs of its order, in one prepared query, as plain rows
+    (the pay page reads both on every settlement)."""
     row = execute(_PAYMENT_WITH_ORDER, {"payment_id": payment_id}).first()
     if row is None:
         raise APIError("not_found", "There is no such payment.")
@@ -76,10 +76,9 @@ def payment_by_ref(provider_name: str, ref: str) -> SimpleNamespace | None:
 
 
 def _split(row) -> tuple[SimpleNamespace, SimpleNamespace]:
-    width = len(_payments.c)
     values = tuple(row)
-    return (SimpleNamespace(**dict(zip(_payments.c.keys(), values[:width]))),
-            SimpleNamespace(**dict(zip(_orders.c.keys(), values[width:]))))
+    return (SimpleNamespace(**dict(zip(_PAYMENT_FIELDS, values[:len(_PAYMENT_FIELDS)]))),
+            SimpleNamespace(**dict(zip(_ORDER_FIELDS, values[len(_PAYMENT_FIELDS):]))))
 
 
 def seen_before(provider_name: str, event_id: str) -> bool:
@@ -166,7 +165,12 @@ def retry_refunds(now: dt.datetime | None = None) -> int:
 _payments, _orders = Payment.__table__, Order.__table__
 _PAYABLE = select(_orders.c.id, _orders.c.status, _orders.c.pay_by, _orders.c.total, _orders.c.currency).where(
     of_tenant(_orders), _orders.c.id == bindparam("order_id"), _orders.c.consumer_id == bindparam("consumer_id"))
-_PAYMENT_WITH_ORDER = (select(_payments, _orders)
+# What settling a payment and the pay page read (not the order's JSON snapshots).
+_PAYMENT_FIELDS = ("tenant_id", "id", "order_id", "provider", "provider_ref", "amount", "currency", "status",
+                   "refunded", "settled_at")
+_ORDER_FIELDS = ("tenant_id", "id", "number", "consumer_id", "status", "fulfillment_type", "total", "currency")
+_PAYMENT_WITH_ORDER = (select(*(_payments.c[name] for name in _PAYMENT_FIELDS),
+                              *(_orders.c[name] for name in _ORDER_FIELDS))
                        .join_from(_payments, _orders, (_orders.c.tenant_id == _payments.c.tenant_id)
                                   & (_orders.c.id == _payments.c.order_id))
                        .where(of_tenant(_payments), _payments.c.id == bindparam("payment_id")))
