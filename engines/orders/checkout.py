@@ -91,7 +91,12 @@ def refuse_known_sold_out(body: object) -> None:
         wanted = _wanted(lines)
     except APIError:
         return
-    short = known_short(_per_sku(wanted))
+    _refuse_known_short(_per_sku(wanted))
+
+
+def _refuse_known_short(per_sku: dict[int, int]) -> None:
+    """409 when a SKU was refused a moment ago and nothing changed since: no query (flash sales)."""
+    short = known_short(per_sku)
     if short is not None:
         raise APIError("out_of_stock", extra={"sku_id": str(short)})
 
@@ -100,9 +105,7 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
     """Price an order without placing it (the checkout page shows this)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
     per_sku = _per_sku(wanted)
-    short = known_short(per_sku)
-    if short is not None:  # sold out a moment ago and nothing changed since: no query (flash sales)
-        raise APIError("out_of_stock", extra={"sku_id": str(short)})
+    _refuse_known_short(per_sku)
     catalog = skus_for_sale(list(per_sku))
     quote_lines = []
     for entry in wanted:
