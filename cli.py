@@ -499,10 +499,6 @@ def worker(burst: bool):
     stop.set()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 @main.group()
 def templates():
     """The industry templates."""
@@ -522,3 +518,7 @@ def templates_list(as_json: bool):
         return
     for t in rows:
         click.echo(f"{t.slug:<12} {t.version:<8} {t.industry:<10} {t.name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,7 +9,9 @@ Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in o
 2. completed orders/s end to end: `--connections` buyers at once, each with its own bearer
    token, each looping checkout (one SKU, pickup) → POST /orders/<id>/payments (sandbox) → POST
    the pay page with outcome=succeeded, for `--seconds`; every counted order is checked paid in
-   the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world;
+   the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world. It also prints the CPU
+   each completed order cost the gunicorn workers, PostgreSQL and the client, and the machine's
+   idle share during the run;
 3. a flash sale, driven by wrk like hello-world (a Lua script): 1,000 buyers make exactly 5,000
    attempts to check out 1 unit of a SKU with 500 units, `--connections` at once. It must end
    with exactly 500 orders and stock 0 (the script exits 1 otherwise); the rate at which sold-out
@@ -38,7 +40,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Gunicorn, fresh_database, row, wrk  # noqa: E402
+from bench.common import CpuMeter, Gunicorn, fresh_database, row, wrk  # noqa: E402
 
 REDIS = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/6")
 DATABASE = "tessera_bench_checkout"
@@ -236,14 +238,19 @@ def run_lanes(lanes: list, work, start_at: float) -> list:
     return results
 
 
-def in_processes(lanes: list, work, processes: int) -> list:
-    """Spread the lanes over `processes` forked processes (threads in each); their results in order."""
+def in_processes(lanes: list, work, processes: int, meter: CpuMeter | None = None) -> list:
+    """Spread the lanes over `processes` forked processes (threads in each); their results in
+    order. `meter` is started when the lanes start (the caller stops it)."""
     processes = max(1, min(processes, len(lanes)))
     shares = [lanes[p::processes] for p in range(processes)]
     start_at = time.time() + 0.5 + 0.05 * processes
     context = multiprocessing.get_context("fork")
     with context.Pool(processes) as pool:
-        answers = pool.starmap(_process_share, [(share, work, start_at) for share in shares])
+        pending = pool.starmap_async(_process_share, [(share, work, start_at) for share in shares])
+        if meter is not None:
+            time.sleep(max(0.0, start_at - time.time()))
+            meter.start()
+        answers = pending.get()
     return [result for answer in answers for result in answer]
 
 
@@ -296,31 +303,45 @@ def buyer_lane(lane: dict) -> dict:
 
 # -- wrk with a script (rotating bearer tokens, a JSON body) -----------------------------------
 
-WRK_SCRIPT = """
+CHECKOUT_LUA = """
 local tokens = {%(tokens)s}
 local body = %(body)s
+-- attempt k (from 0) is made by buyer k %% #tokens
+local function checkout(k)
+  return wrk.format("POST", "/api/v1/checkout", {["Authorization"] = "Bearer " .. tokens[k %% #tokens + 1],
+    ["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+end
+"""
+
+
+def checkout_script(shop: dict, name: str, lua: str, **values) -> Path:
+    """A wrk script: CHECKOUT_LUA for this shop's buyers and body, then `lua` (%-formatted with
+    `values`)."""
+    script = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / f"{name}.lua"
+    script.write_text(CHECKOUT_LUA % {"tokens": ", ".join(json.dumps(t) for t in shop["tokens"]),
+                                      "body": json.dumps(json.dumps(shop["body"]))} + lua % values)
+    return script
+
+
+SOLD_OUT_LUA = """
 local counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("POST", "/api/v1/checkout", {["Authorization"] = "Bearer " .. tokens[counter %% #tokens + 1],
-    ["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+  return checkout(counter)
 end
 """
 
 
 def wrk_sold_out(url: str, shop: dict, *, seconds: int, connections: int) -> dict:
     """wrk posting checkouts of the sold-out SKU, rotating over the buyers' tokens."""
-    script = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "sold_out.lua"
-    script.write_text(WRK_SCRIPT % {"tokens": ", ".join(json.dumps(t) for t in shop["tokens"]),
-                                    "body": json.dumps(json.dumps(shop["body"]))})
+    script = checkout_script(shop, "sold_out", SOLD_OUT_LUA)
     return wrk(url, seconds=seconds, connections=connections, script=script)  # every answer should be a 409
 
 
-FLASH_SCRIPT = """
--- The flash sale: exactly %(attempts)d checkout attempts, attempt k by buyer k %% #tokens, spread over
--- wrk's threads; each thread stops once its share is answered. Answers are counted by kind and
--- timed on the monotonic clock (LuaJIT FFI), so the rate of sold-out answers can be taken from
--- the first one to the last answer.
+FLASH_LUA = """
+-- The flash sale: exactly %(attempts)d checkout attempts, spread over wrk's threads; each thread
+-- stops once its share is answered. Answers are counted by kind and timed on the monotonic clock
+-- (LuaJIT FFI), so the rate of sold-out answers can be taken from the first one to the last answer.
 local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tessera_timespec;
            int clock_gettime(int clock_id, tessera_timespec *tp); ]]
@@ -330,8 +351,6 @@ local function now()
   return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
 end
 
-local tokens = {%(tokens)s}
-local body = %(body)s
 local attempts, threads = %(attempts)d, %(threads)d
 local made = {}
 
@@ -353,8 +372,7 @@ end
 function request()
   local k = index + threads * sent
   sent = sent + 1
-  return wrk.format("POST", "/api/v1/checkout", {["Authorization"] = "Bearer " .. tokens[k %% #tokens + 1],
-    ["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+  return checkout(k)
 end
 
 function response(status, headers, answer)
@@ -392,11 +410,8 @@ def wrk_flash_sale(url: str, shop: dict, *, attempts: int, connections: int, sec
     """The flash sale driven by wrk (the client hello-world is measured with): counts of created,
     sold-out and other answers, and the sold-out answers per second from the first one to the last
     answer. wrk's threads stop when their share is answered, but wrk itself waits out `seconds`."""
-    script = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "flash_sale.lua"
     threads = 2
-    script.write_text(FLASH_SCRIPT % {"tokens": ", ".join(json.dumps(t) for t in shop["tokens"]),
-                                      "body": json.dumps(json.dumps(shop["body"])), "attempts": attempts,
-                                      "threads": threads})
+    script = checkout_script(shop, "flash_sale", FLASH_LUA, attempts=attempts, threads=threads)
     figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
     counts = json.loads(figures["output"].split("FLASH ", 1)[1].splitlines()[0])
     window = counts["last_answer"] - counts["first_sold_out"]
@@ -446,7 +461,9 @@ def main() -> int:
 
         lanes = [{"address": address, "token": token, "body": bench["body"], "seconds": args.seconds, "slug": "bench"}
                  for token in bench["tokens"]]
-        runs = in_processes(lanes, buyer_lane, procs)
+        meter = CpuMeter(shop)
+        runs = in_processes(lanes, buyer_lane, procs, meter)
+        cpu = meter.stop()
         completed = [order for r in runs for order in r["orders"]]
         failures = [f for r in runs for f in r["failures"]]
         span = max(r["ended"] for r in runs) - min(r["started"] for r in runs)
@@ -484,8 +501,13 @@ def main() -> int:
           f"— what the client itself carries here")
     print(f"Orders run: {orders['count']} completed in {span:.1f} s, {orders['failures']} failed, "
           f"{paid} of them paid in the database")
+    per_order = {kind: cpu[f"{kind}_s"] / max(1, orders["count"]) * 1000 for kind in ("workers", "postgres", "client")}
+    print(f"CPU per completed order: gunicorn workers {per_order['workers']:.2f} ms, PostgreSQL "
+          f"{per_order['postgres']:.2f} ms, client {per_order['client']:.2f} ms; the machine idle "
+          f"{cpu['idle_pct']:.0f}% of the run")
     print(f"Flash sale: {args.flash_attempts} attempts by {len(flash['tokens'])} buyers on {args.flash_stock} units "
-          f"in {sale_seconds:.2f} s → {created} created (201), {sold_out} sold out (409), {other} other; "
+          f"in {sale_seconds:.2f} s → {created} created (201), {sold_out} sold out (409), {other} other, "
+          f"{args.flash_attempts - created - sold_out - other} unanswered (wrk's socket errors); "
           f"database: {sale['orders']} orders, stock {sale['stock']}; after wrk ({sustained['requests']} more "
           f"attempts): {after['orders']} orders, stock {after['stock']} — {'OK' if flash_ok else 'FAILED'}")
     if failures:
@@ -504,6 +526,8 @@ def main() -> int:
         "sold_out_wrk_rps": round(sustained["rps"], 1),
         "sold_out_wrk_pct": round(sustained["rps"] / hello_rps * 100, 1),
         "client_hello_rps": round(client_hello, 1), "flash_ok": flash_ok, "ok": ok,
+        "cpu_ms_per_order": {kind: round(value, 2) for kind, value in per_order.items()},
+        "idle_pct_during_orders": round(cpu["idle_pct"], 1),
     }
     print(json.dumps(summary))
     return 0 if ok else 1

@@ -1,9 +1,11 @@
-"""What the benchmarks share: a fresh PostgreSQL database, gunicorn servers, wrk runs."""
+"""What the benchmarks share: a fresh PostgreSQL database, gunicorn servers, wrk runs, where the
+CPU went."""
 
 from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -102,3 +104,58 @@ def row(name: str, figures: dict, base: float | None) -> str:
     ratio = f"{figures['rps'] / base * 100:.0f}%" if base else "100%"
     return (f"| {name:<34} | {figures['rps']:>9.0f} | {figures['p50_ms']:>8.2f} | {figures['p99_ms']:>8.2f} "
             f"| {ratio:>6} |")
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().startswith(b"postgres"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+class CpuMeter:
+    """Where the CPU went between start() and stop(): seconds used by a gunicorn's workers, by
+    PostgreSQL's processes (the server and its backends) and by this script's children reaped
+    meanwhile (the client processes), and the machine's idle share (/proc/stat). Linux only."""
+
+    def __init__(self, gunicorn: Gunicorn):
+        self.gunicorn = gunicorn
+
+    def _snapshot(self) -> dict:
+        workers = subprocess.run(["pgrep", "-P", str(self.gunicorn.process.pid)], capture_output=True,
+                                 text=True).stdout.split()
+        machine = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"workers": {int(pid): _process_ticks(int(pid)) for pid in workers},
+                "postgres": {pid: _process_ticks(pid) for pid in _postgres_pids()},
+                "client": children.ru_utime + children.ru_stime, "machine": machine}
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> dict:
+        after = self._snapshot()
+
+        def used(kind):
+            return sum(ticks - self.before[kind].get(pid, 0) for pid, ticks in after[kind].items()) / CLOCK_TICKS
+
+        machine = [b - a for a, b in zip(self.before["machine"], after["machine"])]
+        return {"workers_s": used("workers"), "postgres_s": used("postgres"),
+                "client_s": after["client"] - self.before["client"],
+                "idle_pct": 100 * (machine[3] + machine[4]) / max(1, sum(machine))}  # idle + iowait

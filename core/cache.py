@@ -13,7 +13,7 @@ import collections
 import os
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -148,6 +148,18 @@ class LRU:
 
 def stamps():
     return current_app.extensions["tessera_stamps"]
+
+
+def remembered(cache: LRU, tenant_id: int, kind: str, key, compute: Callable[[], Any]) -> Any:
+    """`compute()` remembered in `cache` for (tenant, key) until the tenant's `kind` stamp moves.
+    The stamp is read before computing, so a change meanwhile makes the next read a miss."""
+    stamp = stamps().all(tenant_id).get(kind, 0)
+    hit = cache.get((tenant_id, key))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = compute()
+    cache.set((tenant_id, key), (stamp, value))
+    return value
 
 
 def page_cache() -> LRU:

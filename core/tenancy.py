@@ -7,8 +7,8 @@
   `with_loader_criteria` to every ORM select, update and delete; with no tenant in context a
   statement that touches a tenant table raises `NoTenantError` (fail closed), unless the code
   says `with platform_scope():`.
-- On PostgreSQL every statement runs with `app.tenant_id` and the role set for its transaction,
-  so row-level security is a second wall under the ORM's.
+- On PostgreSQL every statement runs with `app.tenant_id` and the role of its context set on its
+  connection, so row-level security is a second wall under the ORM's.
 - The money paths (checkout, payment) run Core statements prepared once at import through
   `execute`; they skip the ORM's scoping, so each names its tenant with `of_tenant`, and
   `execute` refuses a select, update or delete that does not (fail closed)."""

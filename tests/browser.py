@@ -104,6 +104,31 @@ def sign_in_buyer(page, phone: str) -> None:
     page.click("[data-sign-in]")
 
 
+def add_address(page, *, name: str, phone: str, region: str, line: str) -> None:
+    """At checkout, with delivery chosen: fill the new-address form, save it and wait for it."""
+    for field, value in (("name", name), ("phone", phone), ("region", region), ("line", line)):
+        page.fill(f"input[name={field}]", value)
+    page.click("[data-save-address]")
+    page.wait_for_selector("input[name=address]")
+
+
+def ship_in_back_office(page, server: Server, number: str, *, carrier: str, tracking_number: str) -> None:
+    """A signed-in manager finds an order by its number and ships it."""
+    page.goto(server.url + f"/merchant/orders/?q={number}")
+    page.click(f"text={number}")
+    page.fill("#carrier", carrier)
+    page.fill("#tracking_number", tracking_number)
+    page.click("#ship button")
+    page.wait_for_selector("text=Shipped.")
+
+
+def verify_at_counter(page, server: Server, code: str) -> None:
+    """A signed-in clerk looks up a verification code, sees the preview and confirms it."""
+    page.goto(server.url + f"/merchant/orders/verify?code={code}")
+    page.click("#preview button")
+    page.wait_for_selector("text=is complete")
+
+
 def sign_in_merchant(page, server: Server, email: str | None = None, password: str | None = None) -> None:
     """Sign in to the back office in a browser page (the demo owner by default)."""
     page.goto(server.url + "/merchant/login")

@@ -12,7 +12,7 @@ from dataclasses import fields as fields_of
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import bindparam, select, update
 
-from core.cache import LRU, bump_after_commit, stamps
+from core.cache import LRU, bump_after_commit, remembered, stamps
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
@@ -26,7 +26,7 @@ register_codes({
 
 MAX_SKUS = 200
 _short = LRU(10_000)  # (tenant_id, sku_id) -> (catalog stamp, stock seen) after a refused reservation
-_for_sale = LRU(10_000)  # (tenant_id, sku ids) -> (catalog stamp, skus_with_items), see skus_for_sale
+_for_sale = LRU(10_000)  # see skus_for_sale
 
 
 class OptionDimension(Schema):
@@ -384,15 +384,8 @@ def skus_for_sale(sku_ids: list[int]) -> dict[int, tuple[SkuFacts, ItemFacts]]:
     """`skus_with_items` remembered in this process until the shop's catalog changes: checkout's
     prices, names and options cost no query. The stock in the remembered facts may lag (a
     reservation changes the catalog only near sell-out): `reserve_stock` is the check."""
-    tenant_id = current_tenant_id()
-    stamp = stamps().all(tenant_id).get("catalog", 0)  # read first: a change meanwhile makes a miss
-    key = (tenant_id, tuple(sorted(set(sku_ids))))
-    hit = _for_sale.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    found = skus_with_items(sku_ids)
-    _for_sale.set(key, (stamp, found))
-    return found
+    return remembered(_for_sale, current_tenant_id(), "catalog", tuple(sorted(set(sku_ids))),
+                      lambda: skus_with_items(sku_ids))
 
 
 def price_choices(item: Item | ItemFacts, choices: object) -> tuple[int, dict[str, list[str]]]:

@@ -10,7 +10,7 @@ import secrets
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from core.cache import LRU, bump_after_commit, stamps
+from core.cache import LRU, bump_after_commit, remembered
 from core.db import add_unique, db
 from core.errors import APIError, register_codes
 from core.money import Money, MoneyError
@@ -123,18 +123,14 @@ _facts = LRU(5_000)
 def store_facts(store_id: int | None) -> StoreFacts:
     """An open store's facts without a query while nothing changed (checkout reads them on every
     order); 404 for a closed or unknown store."""
-    tenant_id = current_tenant_id()
-    stamp = stamps().all(tenant_id).get(STORES_STAMP, 0)
-    hit = _facts.get((tenant_id, store_id))
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    store = find_store(store_id)
-    facts = StoreFacts(id=store.id, name=store.name, address=store.address, phone=store.phone, pickup=store.pickup,
-                       latitude=store.latitude, longitude=store.longitude,
-                       delivery_bands=tuple(dict(band) for band in store.delivery_bands),
-                       delivery_minimum=store.delivery_minimum)
-    _facts.set((tenant_id, store_id), (stamp, facts))
-    return facts
+    def read() -> StoreFacts:
+        store = find_store(store_id)
+        return StoreFacts(id=store.id, name=store.name, address=store.address, phone=store.phone,
+                          pickup=store.pickup, latitude=store.latitude, longitude=store.longitude,
+                          delivery_bands=tuple(dict(band) for band in store.delivery_bands),
+                          delivery_minimum=store.delivery_minimum)
+
+    return remembered(_facts, current_tenant_id(), STORES_STAMP, store_id, read)
 
 
 def active_stores() -> list[Store]:

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 
-from tests.browser import first_table_code, phone_page, shot, sign_in_buyer, sign_in_merchant
+from tests.browser import (add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
+                           sign_in_merchant, verify_at_counter)
 
 STAFF = """
 from app import create_app
@@ -53,9 +54,7 @@ def test_ordering_template_dine_in_end_to_end(server, browser):
     assert re.search(r"\d{4}", buyer.inner_text("[data-pickup-number]"))  # called at the counter
     assert buyer.get_attribute("[data-progress]", "data-progress") == "paid"
     code = buyer.inner_text("[data-code]").replace(" ", "")
-    clerk.goto(server.url + f"/merchant/orders/verify?code={code}")
-    clerk.click("#preview button")
-    clerk.wait_for_selector("text=is complete")
+    verify_at_counter(clerk, server, code)
     buyer.reload()
     buyer.wait_for_selector("[data-status=completed]")
     assert problems == []
@@ -70,11 +69,7 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
     sign_in_buyer(buyer, "13600136000")
     buyer.wait_for_selector("input[name=fulfillment]")
     buyer.check("input[name=fulfillment][value=express]")
-    for name, value in (("name", "Han Meimei"), ("phone", "13600136000"), ("region", "Zhejiang Hangzhou"),
-                        ("line", "1 West Lake Road")):
-        buyer.fill(f"input[name={name}]", value)
-    buyer.click("[data-save-address]")
-    buyer.wait_for_selector("input[name=address]")
+    add_address(buyer, name="Han Meimei", phone="13600136000", region="Zhejiang Hangzhou", line="1 West Lake Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "16900"  # free delivery above ¥99
     buyer.click("[data-place-order]")
@@ -84,12 +79,7 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
 
     manager = browser.new_page()
     sign_in_merchant(manager, server, manager_of(server, "tpl-ecommerce"), "password123")
-    manager.goto(server.url + f"/merchant/orders/?q={number}")
-    manager.click(f"text={number}")
-    manager.fill("#carrier", "ZTO")
-    manager.fill("#tracking_number", "ZT7788")
-    manager.click("#ship button")
-    manager.wait_for_selector("text=Shipped.")
+    ship_in_back_office(manager, server, number, carrier="ZTO", tracking_number="ZT7788")
     buyer.reload()
     buyer.click("[data-confirm]")
     buyer.wait_for_selector("[data-status=completed]")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 
-from tests.browser import first_table_code, phone_page, shot, sign_in_buyer, sign_in_merchant
+from tests.browser import (add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
+                           sign_in_merchant, verify_at_counter)
 
 
 def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
@@ -21,11 +22,7 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     sign_in_buyer(buyer, "13800138000")  # not signed in yet: the sign-in page
     buyer.wait_for_selector("input[name=fulfillment]")  # back at checkout, with no address yet
     buyer.check("input[name=fulfillment][value=express]")  # delivery: the address form appears
-    for name, value in (("name", "Li Lei"), ("phone", "13800138000"), ("region", "Shanghai Huangpu"),
-                        ("line", "2 Nanjing Road")):
-        buyer.fill(f"input[name={name}]", value)
-    buyer.click("[data-save-address]")
-    buyer.wait_for_selector("input[name=address]")
+    add_address(buyer, name="Li Lei", phone="13800138000", region="Shanghai Huangpu", line="2 Nanjing Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
     shot(buyer, "purchase-2-checkout")
@@ -41,12 +38,7 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
 
     clerk = browser.new_page()
     sign_in_merchant(clerk, server)
-    clerk.goto(server.url + f"/merchant/orders/?q={number}")
-    clerk.click(f"text={number}")
-    clerk.fill("#carrier", "SF Express")
-    clerk.fill("#tracking_number", "SF1234567")
-    clerk.click("#ship button")
-    clerk.wait_for_selector("text=Shipped.")
+    ship_in_back_office(clerk, server, number, carrier="SF Express", tracking_number="SF1234567")
     shot(clerk, "purchase-5-shipped")
 
     buyer.reload()
@@ -87,9 +79,7 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     assert buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth") > 0  # the QR image loads
     shot(buyer, "dine-in-2-code")
 
-    clerk.goto(server.url + f"/merchant/orders/verify?code={code}")
-    clerk.click("#preview button")
-    clerk.wait_for_selector("text=is complete")
+    verify_at_counter(clerk, server, code)
     buyer.reload()
     buyer.wait_for_selector("[data-status=completed]")
     assert problems == []
