@@ -1,42 +1,37 @@
 #!/usr/bin/env python3
 """Checkout write path against a bare Flask hello-world, under the same gunicorn settings.
 
-    python bench/checkout.py [--workers 2] [--seconds 10] [--connections 32] [--client-processes 4]
+    python bench/checkout.py [--workers 2] [--seconds 10] [--connections 32]
 
-Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in one run:
+Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in one run, every
+part driven by wrk (Lua scripts), the client hello-world is measured with:
 
-1. hello-world requests/s (wrk, as the other benches);
-2. completed orders/s end to end: `--connections` buyers at once, each with its own bearer
-   token, each looping checkout (one SKU, pickup) → POST /orders/<id>/payments (sandbox) → POST
-   the pay page with outcome=succeeded, for `--seconds`; every counted order is checked paid in
-   the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world. It also prints the CPU
-   each completed order cost the gunicorn workers, PostgreSQL and the client, and the machine's
-   idle share during the run;
-3. a flash sale, driven by wrk like hello-world (a Lua script): 1,000 buyers make exactly 5,000
-   attempts to check out 1 unit of a SKU with 500 units, `--connections` at once. It must end
-   with exactly 500 orders and stock 0 (the script exits 1 otherwise); the rate at which sold-out
-   answers (409 out_of_stock) are served, from the first one to the last answer, is compared with
-   hello-world. Target ≥ 50%. The same sold-out answer is then asked for by wrk for `--seconds`
-   (the steady rate), and orders and stock are checked again.
+1. hello-world requests/s;
+2. completed orders/s end to end: `--connections` at once, for `--seconds`, each order three
+   requests, each sent once the answer before it is in: checkout (one SKU, pickup) → POST
+   /orders/<id>/payments (sandbox) → POST the pay page with outcome=succeeded. Buyers take
+   turns (`--connections` of them, each with a bearer token). Every counted order is checked paid
+   in the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world. It also prints the
+   CPU each completed order cost the gunicorn workers, PostgreSQL and wrk, and the machine's idle
+   share during the run;
+3. a flash sale: 1,000 buyers make exactly 5,000 attempts to check out 1 unit of a SKU with 500
+   units, `--connections` at once. It must end with exactly 500 orders and stock 0 (the script
+   exits 1 otherwise); the rate at which sold-out answers (409 out_of_stock) are served, from the
+   first one to the last answer, is compared with hello-world. Target ≥ 50%. The same sold-out
+   answer is then asked for for `--seconds` (the steady rate), and orders and stock are checked
+   again.
 
-The orders are driven by a small HTTP/1.1 client in `--client-processes` processes (threads in
-each): each order is three requests, each depending on the answer before. Hello-world is also
-driven through it once, to show what the client itself can carry on this machine. Multi-worker gunicorn needs Redis (REDIS_URL, database
-6 here, flushed; the tests use databases 8 to 15). Prints a Markdown table and one JSON line."""
+Multi-worker gunicorn needs Redis (REDIS_URL, database 6 here, flushed; the tests use databases 8
+to 15). Prints a Markdown table and one JSON line."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
-import socket
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -47,98 +42,9 @@ DATABASE = "tessera_bench_checkout"
 ORDERS_TARGET, SOLD_OUT_TARGET = 4.0, 50.0
 
 
-# -- a small HTTP/1.1 client --------------------------------------------------------------------
-
-class Connection:
-    """One HTTP/1.1 connection kept alive while the server allows it (gunicorn's sync workers
-    close it after every answer; it is then opened again for the next request)."""
-
-    def __init__(self, host: str, port: int):
-        self.address = (host, port)
-        self.sock: socket.socket | None = None
-        self.buffer = b""
-
-    def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-        self.sock, self.buffer = None, b""
-
-    def request(self, method: str, target: str, *, body: bytes = b"", headers: dict | None = None,
-                host: str | None = None) -> tuple[int, bytes]:
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {host or '%s:%d' % self.address}"]
-        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        if body or method == "POST":
-            lines.append(f"Content-Length: {len(body)}")
-        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-        reused = self.sock is not None
-        try:
-            return self._exchange(raw)
-        except ConnectionError:
-            self.close()
-            if not reused:
-                raise
-            return self._exchange(raw)  # the server closed an idle kept-alive connection: once more
-
-    def _exchange(self, raw: bytes) -> tuple[int, bytes]:
-        if self.sock is None:
-            self.sock = socket.create_connection(self.address, timeout=60)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.sendall(raw)
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        status_line, *header_lines = head.decode("latin-1").split("\r\n")
-        version, status = status_line.split(" ", 2)[:2]
-        fields = {}
-        for line in header_lines:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-        if "content-length" in fields:
-            size = int(fields["content-length"])
-            while len(self.buffer) < size:
-                self._fill()
-            body, self.buffer = self.buffer[:size], self.buffer[size:]
-        elif "chunked" in fields.get("transfer-encoding", "").lower():
-            body = self._chunks()
-        else:
-            while True:
-                try:
-                    self._fill()
-                except ConnectionError:
-                    break
-            body, self.buffer = self.buffer, b""
-            self.close()
-        if fields.get("connection", "").lower() == "close" or version == "HTTP/1.0":
-            self.close()
-        return int(status), body
-
-    def _fill(self) -> None:
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("closed by the server")
-        self.buffer += data
-
-    def _chunks(self) -> bytes:
-        body = b""
-        while True:
-            while b"\r\n" not in self.buffer:
-                self._fill()
-            size_line, self.buffer = self.buffer.split(b"\r\n", 1)
-            size = int(size_line.split(b";")[0], 16)
-            while len(self.buffer) < size + 2:
-                self._fill()
-            body, self.buffer = body + self.buffer[:size], self.buffer[size + 2:]
-            if size == 0:
-                return body
-
-
-def post_json(connection: Connection, path: str, payload: dict, token: str) -> tuple[int, dict]:
-    status, body = connection.request("POST", path, body=json.dumps(payload).encode(), headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"})
-    try:
-        return status, json.loads(body) if body else {}
-    except ValueError:
-        return status, {"raw": body[:200].decode("latin-1")}
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 def ratio_row(name: str, figures: dict, base: float, target: float | None = None) -> str:
@@ -147,11 +53,6 @@ def ratio_row(name: str, figures: dict, base: float, target: float | None = None
     ratio = f"{figures['rps'] / base * 100:.1f}%"
     line = line[:line.rindex("|", 0, -1)] + f"| {ratio:>6} |"
     return line + (f"  target ≥ {target:.0f}%" if target else "")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 # -- the data -----------------------------------------------------------------------------------
@@ -220,96 +121,27 @@ def paid_among(database_url: str, slug: str, order_ids: list[str]) -> int:
     return paid
 
 
-# -- the load -----------------------------------------------------------------------------------
-
-def run_lanes(lanes: list, work, start_at: float) -> list:
-    """Each lane in its own thread, all starting at `start_at` (time.time())."""
-    results = [None] * len(lanes)
-
-    def lane(index):
-        time.sleep(max(0.0, start_at - time.time()))
-        results[index] = work(lanes[index])
-
-    threads = [threading.Thread(target=lane, args=(i,)) for i in range(len(lanes))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def in_processes(lanes: list, work, processes: int, meter: CpuMeter | None = None) -> list:
-    """Spread the lanes over `processes` forked processes (threads in each); their results in
-    order. `meter` is started when the lanes start (the caller stops it)."""
-    processes = max(1, min(processes, len(lanes)))
-    shares = [lanes[p::processes] for p in range(processes)]
-    start_at = time.time() + 0.5 + 0.05 * processes
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
-        pending = pool.starmap_async(_process_share, [(share, work, start_at) for share in shares])
-        if meter is not None:
-            time.sleep(max(0.0, start_at - time.time()))
-            meter.start()
-        answers = pending.get()
-    return [result for answer in answers for result in answer]
-
-
-def _process_share(share, work, start_at):
-    return run_lanes(share, work, start_at)
-
-
-def hello_lane(lane: dict) -> dict:
-    connection, count = Connection(*lane["address"]), 0
-    started = time.monotonic()
-    deadline = started + lane["seconds"]
-    while time.monotonic() < deadline:
-        status, _ = connection.request("GET", "/")
-        count += status == 200
-    connection.close()
-    return {"count": count, "started": started, "ended": time.monotonic()}
-
-
-def buyer_lane(lane: dict) -> dict:
-    """Complete orders (checkout → payment → pay page) until the deadline; each one checked."""
-    connection, token = Connection(*lane["address"]), lane["token"]
-    done, failures, latencies = [], [], []
-    started = time.monotonic()
-    deadline = started + lane["seconds"]
-    while time.monotonic() < deadline:
-        begun = time.monotonic()
-        status, placed = post_json(connection, "/api/v1/checkout", lane["body"], token)
-        if status != 201:
-            failures.append(f"checkout {status} {placed}")
-            continue
-        order_id = placed["order"]["id"]
-        status, paying = post_json(connection, f"/api/v1/orders/{order_id}/payments", {"provider": "sandbox"}, token)
-        if status != 201:
-            failures.append(f"payment {status} {paying}")
-            continue
-        url = urlsplit(paying["next_action"]["url"])
-        # what the H5 pay page posts: the outcome, and where to go back to (answered 303)
-        form = f"outcome=succeeded&return_to=/s/{lane['slug']}/orders/{order_id}".encode()
-        status, page = connection.request("POST", f"{url.path}?{url.query}", body=form, host=url.netloc,
-                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
-        if status not in (200, 303):
-            failures.append(f"pay page {status} {page[:200]!r}")
-            continue
-        done.append(order_id)
-        latencies.append(time.monotonic() - begun)
-    connection.close()
-    return {"orders": done, "failures": failures, "latencies": latencies, "started": started,
-            "ended": time.monotonic()}
-
-
 # -- wrk with a script (rotating bearer tokens, a JSON body) -----------------------------------
 
 CHECKOUT_LUA = """
 local tokens = {%(tokens)s}
 local body = %(body)s
+local function headers(buyer)  -- buyer from 0
+  return {["Authorization"] = "Bearer " .. tokens[buyer %% #tokens + 1], ["Content-Type"] = "application/json",
+          ["Accept"] = "application/json"}
+end
 -- attempt k (from 0) is made by buyer k %% #tokens
 local function checkout(k)
-  return wrk.format("POST", "/api/v1/checkout", {["Authorization"] = "Bearer " .. tokens[k %% #tokens + 1],
-    ["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v1/checkout", headers(k), body)
+end
+-- the monotonic clock, through LuaJIT's FFI (wrk's own timing is per request, not per answer kind)
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tessera_timespec;
+           int clock_gettime(int clock_id, tessera_timespec *tp); ]]
+local clock = ffi.new("tessera_timespec")
+local function now()
+  ffi.C.clock_gettime(1, clock)
+  return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
 end
 """
 
@@ -338,18 +170,129 @@ def wrk_sold_out(url: str, shop: dict, *, seconds: int, connections: int) -> dic
     return wrk(url, seconds=seconds, connections=connections, script=script)  # every answer should be a 409
 
 
+ORDERS_LUA = """
+-- Completed orders. Each is three requests, each sent once the answer before it is in: checkout
+-- → POST /orders/<id>/payments → the pay page's form post. wrk does not say which connection an
+-- answer came on, so the chain is followed through the answers: the checkout's note names the
+-- buyer and when the order began; the order's and the payment's answers name the next request,
+-- which waits in this thread's queue for the next free connection (a new checkout when none
+-- waits). Buyers take turns.
+local slug = "%(slug)s"
+local body_open = %(body_open)s  -- the checkout body without its closing brace
+local threads = %(threads)d
+local made = {}
+
+function setup(thread)
+  thread:set("index", #made)
+  table.insert(made, thread)
+end
+
+function init(args)
+  queue, head, tail = {}, 1, 0
+  begun, checkouts, completed, failed, failure = {}, 0, 0, 0, ""
+  ids, latencies = {}, {}
+  first_answer, last_completed = -1, -1
+end
+
+local function push(next_request)
+  tail = tail + 1
+  queue[tail] = next_request
+end
+
+function request()
+  if head <= tail then
+    local waiting = queue[head]
+    queue[head], head = nil, head + 1
+    return waiting
+  end
+  local buyer = index + threads * checkouts
+  checkouts = checkouts + 1
+  return wrk.format("POST", "/api/v1/checkout", headers(buyer),
+                    string.format('%%s, "note": "b%%d %%.6f"}', body_open, buyer, now()))
+end
+
+local function fail(status, answer)
+  failed = failed + 1
+  if failure == "" then failure = status .. " " .. string.sub(answer, 1, 200) end
+end
+
+function response(status, response_headers, answer)
+  local at = now()
+  if first_answer < 0 then first_answer = at end
+  local location = response_headers["Location"] or ""
+  if status == 201 and string.find(location, "/api/v1/orders/", 1, true) then
+    local order_id = string.match(location, "(%%d+)$")
+    local buyer, started = string.match(answer, '"note":"b(%%d+) ([%%d.]+)"')
+    begun[order_id] = tonumber(started)
+    push(wrk.format("POST", "/api/v1/orders/" .. order_id .. "/payments", headers(tonumber(buyer)),
+                    '{"provider": "sandbox"}'))
+  elseif status == 201 and string.find(location, "/api/v1/payments/", 1, true) then
+    local page = string.match(answer, '"url":"https?://[^/"]+(/[^"]+)"')
+    local order_id = string.match(answer, '"order_id":"(%%d+)"')
+    push(wrk.format("POST", page, {["Content-Type"] = "application/x-www-form-urlencoded"},
+                    "outcome=succeeded&return_to=/s/" .. slug .. "/orders/" .. order_id))
+  elseif status == 303 then  -- paid: the pay page sends the buyer back to the order
+    local order_id = string.match(location, "/orders/(%%d+)$")
+    completed = completed + 1
+    ids[completed] = order_id
+    latencies[completed] = at - begun[order_id]
+    begun[order_id] = nil
+    last_completed = at
+  else
+    fail(status, answer)
+  end
+end
+
+function done(summary, latency, requests)
+  local out = io.open("%(out)s", "w")
+  local begun_at, ended_at = math.huge, 0
+  for _, thread in ipairs(made) do
+    local first, last = thread:get("first_answer"), thread:get("last_completed")
+    if first >= 0 and first < begun_at then begun_at = first end
+    if last > ended_at then ended_at = last end
+    out:write(string.format("thread %%d %%d %%s\\n", thread:get("completed"), thread:get("failed"),
+                            thread:get("failure"):gsub("\\n", " ")))
+    for i, order_id in ipairs(thread:get("ids")) do
+      out:write(string.format("order %%s %%.6f\\n", order_id, thread:get("latencies")[i]))
+    end
+  end
+  out:write(string.format("window %%.6f %%.6f\\n", begun_at, ended_at))
+  out:close()
+end
+"""
+
+
+def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int) -> dict:
+    """Completed orders per second (from the first answer to the last completed order), their
+    latency from checkout sent to pay page answered, the ids of the orders completed, failures."""
+    threads = 2
+    out = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "orders.txt"
+    script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out,
+                             body_open=json.dumps(json.dumps(shop["body"])[:-1]))
+    figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
+    ids, latencies, failed, failures = [], [], 0, []
+    for line in out.read_text().splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "order":
+            order_id, latency = rest.split()
+            ids.append(order_id)
+            latencies.append(float(latency))
+        elif kind == "thread":
+            _, failures_here, first_failure = rest.split(" ", 2)
+            failed += int(failures_here)
+            failures += [first_failure] if first_failure else []
+        elif kind == "window":
+            begun_at, ended_at = map(float, rest.split())
+    span = ended_at - begun_at
+    return {"rps": len(ids) / span if span > 0 else 0.0, "count": len(ids), "ids": ids, "failures": failed,
+            "first_failures": failures, "span": span, "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000, "wrk": figures}
+
+
 FLASH_LUA = """
 -- The flash sale: exactly %(attempts)d checkout attempts, spread over wrk's threads; each thread
 -- stops once its share is answered. Answers are counted by kind and timed on the monotonic clock
 -- (LuaJIT FFI), so the rate of sold-out answers can be taken from the first one to the last answer.
-local ffi = require("ffi")
-ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tessera_timespec;
-           int clock_gettime(int clock_id, tessera_timespec *tp); ]]
-local clock = ffi.new("tessera_timespec")
-local function now()
-  ffi.C.clock_gettime(1, clock)
-  return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) * 1e-9
-end
 
 local attempts, threads = %(attempts)d, %(threads)d
 local made = {}
@@ -426,7 +369,6 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--client-processes", type=int, default=4)
     parser.add_argument("--flash-buyers", type=int, default=1000)
     parser.add_argument("--flash-attempts", type=int, default=5000)
     parser.add_argument("--flash-stock", type=int, default=500)
@@ -440,37 +382,22 @@ def main() -> int:
     shops = build_shops(database_url, instance, buyers=args.connections, flash_buyers=args.flash_buyers,
                         flash_stock=args.flash_stock)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
-    procs = args.client_processes
 
     with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello:
         hello.wait()
         wrk(hello.url + "/", seconds=2, connections=args.connections)  # warm-up
         base = wrk(hello.url + "/", seconds=args.seconds, connections=args.connections)
-        lanes = [{"address": ("127.0.0.1", hello.port), "seconds": min(5, args.seconds)}] * args.connections
-        runs = in_processes(lanes, hello_lane, procs)
-        client_hello = sum(r["count"] for r in runs) / (max(r["ended"] for r in runs) - min(r["started"] for r in runs))
 
     with Gunicorn("app:create_app()", workers=args.workers, env=env) as shop:
         shop.wait("/healthz")
-        address = ("127.0.0.1", shop.port)
         bench, flash = shops["bench"], shops["flash"]
-        # warm-up: a few orders through every step, on every worker
-        warm = [{"address": address, "token": token, "body": bench["body"], "seconds": 2, "slug": "bench"}
-                for token in bench["tokens"]]
-        in_processes(warm, buyer_lane, procs)
-
-        lanes = [{"address": address, "token": token, "body": bench["body"], "seconds": args.seconds, "slug": "bench"}
-                 for token in bench["tokens"]]
+        # warm-up: orders through every step, on every worker
+        wrk_orders(shop.url, bench, slug="bench", seconds=2, connections=args.connections)
         meter = CpuMeter(shop)
-        runs = in_processes(lanes, buyer_lane, procs, meter)
+        meter.start()
+        orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections)
         cpu = meter.stop()
-        completed = [order for r in runs for order in r["orders"]]
-        failures = [f for r in runs for f in r["failures"]]
-        span = max(r["ended"] for r in runs) - min(r["started"] for r in runs)
-        latencies = [x for r in runs for x in r["latencies"]]
-        orders = {"rps": len(completed) / span, "p50_ms": percentile(latencies, 0.5) * 1000,
-                  "p99_ms": percentile(latencies, 0.99) * 1000, "count": len(completed), "failures": len(failures)}
-        paid = paid_among(database_url, "bench", completed)
+        paid = paid_among(database_url, "bench", orders["ids"])
 
         # the flash sale, driven by wrk: attempt k is buyer k % flash_buyers
         flash_figures = wrk_flash_sale(shop.url + "/api/v1/checkout", flash, attempts=args.flash_attempts,
@@ -487,31 +414,28 @@ def main() -> int:
     hello_rps = base["rps"]
     flash_ok = (sale["orders"] == created == args.flash_stock and sale["stock"] == 0
                 and after["orders"] == args.flash_stock and after["stock"] == 0)
-    ok = flash_ok and paid == orders["count"]
+    ok = flash_ok and 0 < paid == orders["count"]
     print(f"gunicorn -w {args.workers} (sync), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
-          f"hello-world and the flash sale by wrk -t2 -c{args.connections}; orders by a Python client "
-          f"({procs} processes, {args.connections} connections)")
+          f"every run by wrk -t2 -c{args.connections}")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
     print("|------------------------------------|-----------|----------|----------|--------|")
     print(row("Flask hello-world (wrk)", base, None))
     print(ratio_row("Completed orders/s (3 requests)", orders, hello_rps, ORDERS_TARGET))
     print(ratio_row("Flash sale: sold-out answers (wrk)", flash_figures, hello_rps, SOLD_OUT_TARGET))
     print(ratio_row("Sold-out answers, afterwards (wrk)", sustained, hello_rps))
-    print(f"Python client on hello-world: {client_hello:.0f} req/s ({client_hello / hello_rps * 100:.0f}% of wrk) "
-          f"— what the client itself carries here")
-    print(f"Orders run: {orders['count']} completed in {span:.1f} s, {orders['failures']} failed, "
+    print(f"Orders run: {orders['count']} completed in {orders['span']:.1f} s, {orders['failures']} failed, "
           f"{paid} of them paid in the database")
     per_order = {kind: cpu[f"{kind}_s"] / max(1, orders["count"]) * 1000 for kind in ("workers", "postgres", "client")}
     print(f"CPU per completed order: gunicorn workers {per_order['workers']:.2f} ms, PostgreSQL "
-          f"{per_order['postgres']:.2f} ms, client {per_order['client']:.2f} ms; the machine idle "
+          f"{per_order['postgres']:.2f} ms, wrk {per_order['client']:.2f} ms; the machine idle "
           f"{cpu['idle_pct']:.0f}% of the run")
     print(f"Flash sale: {args.flash_attempts} attempts by {len(flash['tokens'])} buyers on {args.flash_stock} units "
           f"in {sale_seconds:.2f} s → {created} created (201), {sold_out} sold out (409), {other} other, "
           f"{args.flash_attempts - created - sold_out - other} unanswered (wrk's socket errors); "
           f"database: {sale['orders']} orders, stock {sale['stock']}; after wrk ({sustained['requests']} more "
           f"attempts): {after['orders']} orders, stock {after['stock']} — {'OK' if flash_ok else 'FAILED'}")
-    if failures:
-        print(f"  first failures: {failures[:3]}")
+    if orders["first_failures"]:
+        print(f"  first failures: {orders['first_failures']}")
     if other:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
@@ -524,8 +448,7 @@ def main() -> int:
         "sold_out_rps": round(flash_figures["rps"], 1),
         "sold_out_pct": round(flash_figures["rps"] / hello_rps * 100, 1),
         "sold_out_wrk_rps": round(sustained["rps"], 1),
-        "sold_out_wrk_pct": round(sustained["rps"] / hello_rps * 100, 1),
-        "client_hello_rps": round(client_hello, 1), "flash_ok": flash_ok, "ok": ok,
+        "sold_out_wrk_pct": round(sustained["rps"] / hello_rps * 100, 1), "flash_ok": flash_ok, "ok": ok,
         "cpu_ms_per_order": {kind: round(value, 2) for kind, value in per_order.items()},
         "idle_pct_during_orders": round(cpu["idle_pct"], 1),
     }

@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import iterate
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
+from core import prepared
 from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, str_enum, utcnow
 from core.ids import new_id
 
@@ -104,11 +105,12 @@ def of_tenant(table: Table) -> ColumnElement[bool]:
     return table.c.tenant_id == bindparam("current_tenant")
 
 
-def execute(statement, params: dict | list[dict] | None = None):
+def execute(statement, params: dict | list[dict] | None = None) -> "prepared.Rows":
     """Run a Core statement prepared once (at import: no building, no ORM unit of work — the
     write paths bench/checkout.py measures) on the session's connection, in its transaction, with
-    :current_tenant bound to the tenant in context. Inserts get tenant_id from its column default.
-    A list of parameter sets runs as one executemany."""
+    :current_tenant bound to the tenant in context, straight on the driver (`core.prepared`).
+    Inserts get tenant_id from its column default. A list of parameter sets runs as one
+    executemany."""
     tenant_id = current_tenant_id()
     if statement not in _SCOPED:
         if not isinstance(statement, Insert) and not any(
@@ -117,8 +119,8 @@ def execute(statement, params: dict | list[dict] | None = None):
         _SCOPED.add(statement)
     connection = db.session.connection()
     if isinstance(params, list):
-        return connection.execute(statement, [{**row, "current_tenant": tenant_id} for row in params])
-    return connection.execute(statement, {**(params or {}), "current_tenant": tenant_id})
+        return prepared.run(connection, statement, [{**row, "current_tenant": tenant_id} for row in params])
+    return prepared.run(connection, statement, {**(params or {}), "current_tenant": tenant_id})
 
 
 def new_row(model: type["TenantModel"], **values) -> SimpleNamespace:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from itsdangerous import BadSignature
 
 from core.api import api_blueprint, load_json, require_consumer_id
@@ -143,7 +143,9 @@ def checkout():
         return _order_answer(order, lines=lines), 201
 
     body, status = idempotent(f"consumer:{consumer_id}", place)
-    return jsonify(body), status
+    if status != 201:  # a replayed refusal
+        return jsonify(body), status
+    return jsonify(body), status, {"Location": url_for(".order", order_id=body["order"]["id"])}
 
 
 @bp.get("/orders")

@@ -4,7 +4,7 @@ and the Stripe webhook (routed per tenant: /s/<slug>/api/v1/payments/stripe/webh
 from __future__ import annotations
 
 import stripe
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
@@ -31,7 +31,9 @@ def create(order_id: int):
         return {"payment": _PAYMENT.dump(payment), "next_action": next_action}, 201
 
     body, status = idempotent(f"consumer:{consumer_id}", pay)
-    return jsonify(body), status
+    if status != 201:  # a replayed refusal
+        return jsonify(body), status
+    return jsonify(body), status, {"Location": url_for(".payment", payment_id=body["payment"]["id"])}
 
 
 @bp.get("/payments/<int:payment_id>")

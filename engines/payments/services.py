@@ -72,7 +72,7 @@ def payment_with_order(payment_id: int) -> tuple[SimpleNamespace, SimpleNamespac
 def payment_by_ref(provider_name: str, ref: str) -> SimpleNamespace | None:
     """A payment by the provider's reference (a webhook names it so)."""
     row = execute(_PAYMENT_BY_REF, {"provider_name": provider_name, "ref": ref}).first()
-    return SimpleNamespace(**row._mapping) if row is not None else None
+    return SimpleNamespace(**row._asdict()) if row is not None else None
 
 
 def _split(row) -> tuple[SimpleNamespace, SimpleNamespace]:

@@ -167,7 +167,7 @@ def test_prepared_statements_name_their_tenant_or_are_refused(db_session, tenant
     scoped = select(table.c.email).where(of_tenant(table), table.c.email.like(bindparam("pattern")))
     with tenant_scope(tenant_a):
         assert mine.tenant_id == tenant_a.id
-        assert execute(scoped, {"pattern": "%@example.com"}).scalars().all() == ["mine@example.com"]
+        assert [row.email for row in execute(scoped, {"pattern": "%@example.com"})] == ["mine@example.com"]
         for unscoped in (select(table.c.email), update(table).values(name="x"), delete(table)):
             with pytest.raises(NoTenantError):
                 execute(unscoped)

@@ -23,6 +23,7 @@ def place(client, shop, lines, fulfillment):
     response = client.post("/api/v1/checkout", json={"lines": lines, "fulfillment": fulfillment},
                            headers=shop["headers"])
     assert response.status_code == 201, response.json
+    assert response.headers["Location"] == f"/api/v1/orders/{response.json['order']['id']}"
     return response.json["order"]
 
 
@@ -30,6 +31,7 @@ def pay(client, shop, order, outcome="succeeded"):
     started = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "sandbox"},
                           headers=shop["headers"])
     assert started.status_code == 201, started.json
+    assert started.headers["Location"] == f"/api/v1/payments/{started.json['payment']['id']}"
     url = started.json["next_action"]["url"]
     page = client.get(url)
     assert page.status_code == 200 and b"Sandbox payment" in page.data

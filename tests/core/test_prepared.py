@@ -1,0 +1,93 @@
+"""Prepared statements run straight on the driver (core.prepared): the same values in and out as
+SQLAlchemy gives, column defaults and constants per execution, SQLAlchemy's errors, and the
+engine's statement listeners."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError, NoResultFound
+
+from core.consumers import Consumer
+from core.db import utcnow
+from core.ids import new_id
+from core.tenancy import execute, insert_rows, new_row, of_tenant, tenant_scope
+from engines.orders.models import FulfillmentType, Order, OrderSequence, OrderStatus
+
+_orders = Order.__table__
+_ORDER = select(_orders).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"))
+_MOVE = update(_orders).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"),
+                              _orders.c.status == bindparam("from_status"))
+_sequences = OrderSequence.__table__
+# a constant (value=7) and a column default (the id, new per execution)
+_SEQUENCE = insert(_sequences).values(tenant_id=bindparam("current_tenant"), day=bindparam("day"), value=7) \
+    .returning(_sequences.c.id, _sequences.c.value)
+_SEQUENCES = select(_sequences.c.day, _sequences.c.value).where(
+    of_tenant(_sequences), _sequences.c.day.in_(bindparam("days", expanding=True))).order_by(_sequences.c.day)
+
+
+def _order(consumer_id: int, **values):
+    now = utcnow()
+    return new_row(Order, id=new_id(), number=str(new_id())[-11:], status=OrderStatus.PENDING_PAYMENT,
+                   consumer_id=consumer_id, fulfillment_type=FulfillmentType.PICKUP,
+                   fulfillment={"type": "pickup", "store": {"name": "Main street"}}, currency="CNY", items_total=1200,
+                   total=1200, pricing=[{"step": "items", "amount": 1200}], pay_by=now + dt.timedelta(minutes=30),
+                   created_at=now, updated_at=now, **values)
+
+
+def test_values_come_back_as_sqlalchemy_gives_them(db_session, tenant_a, count_queries):
+    with tenant_scope(tenant_a):
+        consumer = Consumer(email="buyer@example.com")
+        db_session.add(consumer)
+        db_session.flush()
+        order = _order(consumer.id, note="为我包好")
+        with count_queries() as statements:
+            insert_rows(Order, [order])
+            row = execute(_ORDER, {"order_id": order.id}).first()
+        assert len(statements) == 2  # the engine's listeners see every prepared statement
+        assert row.status is OrderStatus.PENDING_PAYMENT and row.fulfillment_type is FulfillmentType.PICKUP
+        assert row.fulfillment == {"type": "pickup", "store": {"name": "Main street"}}
+        assert row.pricing == [{"step": "items", "amount": 1200}] and row.note == "为我包好"
+        assert row.pay_by == order.pay_by and row.pay_by.tzinfo is not None
+        assert row.tenant_id == tenant_a.id and row.verification_code is None
+        # the ORM reads the same row the same way
+        assert db_session.get(Order, (tenant_a.id, order.id)).fulfillment == row.fulfillment
+
+
+def test_rowcount_tells_whether_a_compare_and_set_won(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        consumer = Consumer(email="buyer@example.com")
+        db_session.add(consumer)
+        db_session.flush()
+        order = _order(consumer.id)
+        insert_rows(Order, [order])
+        paid = {"order_id": order.id, "from_status": OrderStatus.PENDING_PAYMENT, "status": OrderStatus.PAID,
+                "paid_at": utcnow(), "updated_at": utcnow()}
+        assert execute(_MOVE, paid).rowcount == 1
+        assert execute(_MOVE, paid).rowcount == 0  # no longer pending
+        assert execute(_ORDER, {"order_id": order.id}).first().status is OrderStatus.PAID
+
+
+def test_constants_and_column_defaults_are_taken_per_execution(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        first = execute(_SEQUENCE, {"day": "261124"}).first()
+        second = execute(_SEQUENCE, {"day": "261125"}).first()
+        assert first.value == second.value == 7 and first.id != second.id
+        # an expanding IN list goes through SQLAlchemy, with the same answer shape
+        assert [tuple(row) for row in execute(_SEQUENCES, {"days": ["261125", "261124"]})] == [
+            ("261124", 7), ("261125", 7)]
+        with pytest.raises(NoResultFound):
+            execute(_ORDER, {"order_id": 1}).scalar_one()
+
+
+def test_driver_errors_are_sqlalchemys_and_leave_the_session_usable(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        execute(_SEQUENCE, {"day": "261124"})
+        db_session.commit()
+        with pytest.raises(IntegrityError):
+            execute(_SEQUENCE, {"day": "261124"})  # (tenant, day) is unique
+        db_session.rollback()
+        assert execute(_SEQUENCE, {"day": "261126"}).first().value == 7
+        db_session.commit()
