@@ -107,6 +107,48 @@ def tally(database_url: str, slug: str, sku_id: int) -> dict:
     return {"orders": sum(statuses.values()), "by_status": {str(k): v for k, v in statuses.items()}, "stock": stock}
 
 
+# What a copy of a row changes: ids move into the past (below every id of the run), unique values
+# take the copy's mark.
+HISTORY_TABLES = {
+    "orders": {"number": "'H' || {k} || '-' || number", "verification_code": "NULL"},
+    "order_lines": {"order_id": "order_id - {shift}"},
+    "order_transitions": {"order_id": "order_id - {shift}"},
+    "payments": {"order_id": "order_id - {shift}", "provider_ref": "'H' || {k} || '-' || provider_ref"},
+    "outbox_events": {},
+}
+
+
+def add_history(database_url: str, slug: str, copies: int) -> int:
+    """Give the shop a trading history: its orders so far (with their lines, transitions, payments
+    and events) copied `copies` times, then ANALYZE, as autovacuum keeps a trading shop's tables
+    analyzed. Returns the shop's order count. Without a history PostgreSQL plans the prepared
+    statements on near-empty tables, where every index costs the same, and keeps plans that scan
+    the whole shop once the tables have grown."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        tenant_id = connection.execute(text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug}).scalar_one()
+        low, high = connection.execute(text(" UNION ALL ".join(
+            f"SELECT min(id) AS low, max(id) AS high FROM {table} WHERE tenant_id = :t" for table in HISTORY_TABLES)
+            .join(["SELECT min(low), max(high) FROM (", ") AS spans"])), {"t": tenant_id}).one()
+        span = high - low + 1
+        for table, changes in HISTORY_TABLES.items():
+            columns = connection.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = :table ORDER BY ordinal_position"),
+                {"table": table}).scalars().all()
+            copied = [("id - {shift}" if column == "id" else changes.get(column, column))
+                      .format(k="k", shift=f"k * {span}") for column in columns]
+            connection.execute(text(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(copied)} FROM {table}, "
+                f"generate_series(1, :copies) AS k WHERE tenant_id = :t AND id BETWEEN :low AND :high"),
+                {"copies": copies, "t": tenant_id, "low": low, "high": high})
+        connection.execute(text("ANALYZE"))
+        orders = connection.execute(text("SELECT count(*) FROM orders WHERE tenant_id = :t"), {"t": tenant_id}).scalar_one()
+    engine.dispose()
+    return orders
+
+
 def paid_among(database_url: str, slug: str, order_ids: list[str]) -> int:
     """How many of these orders of one tenant the database holds as paid."""
     from sqlalchemy import create_engine, text
@@ -369,6 +411,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--history", type=int, default=100,
+                        help="copies of the warm-up's orders the shop has before the run (0: none)")
     parser.add_argument("--flash-buyers", type=int, default=1000)
     parser.add_argument("--flash-attempts", type=int, default=5000)
     parser.add_argument("--flash-stock", type=int, default=500)
@@ -391,8 +435,9 @@ def main() -> int:
     with Gunicorn("app:create_app()", workers=args.workers, env=env) as shop:
         shop.wait("/healthz")
         bench, flash = shops["bench"], shops["flash"]
-        # warm-up: orders through every step, on every worker
+        # warm-up: orders through every step, on every worker; they become the shop's history
         wrk_orders(shop.url, bench, slug="bench", seconds=2, connections=args.connections)
+        history = add_history(database_url, "bench", args.history) if args.history else None
         meter = CpuMeter(shop)
         meter.start()
         orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections)
@@ -423,6 +468,7 @@ def main() -> int:
     print(ratio_row("Completed orders/s (3 requests)", orders, hello_rps, ORDERS_TARGET))
     print(ratio_row("Flash sale: sold-out answers (wrk)", flash_figures, hello_rps, SOLD_OUT_TARGET))
     print(ratio_row("Sold-out answers, afterwards (wrk)", sustained, hello_rps))
+    print(f"History: {f'{history} orders before the run, tables analyzed' if history else 'none'}")
     print(f"Orders run: {orders['count']} completed in {orders['span']:.1f} s, {orders['failures']} failed, "
           f"{paid} of them paid in the database")
     per_order = {kind: cpu[f"{kind}_s"] / max(1, orders["count"]) * 1000 for kind in ("workers", "postgres", "client")}
@@ -440,7 +486,7 @@ def main() -> int:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
         "cores": os.cpu_count(), "workers": args.workers, "connections": args.connections,
-        "hello_rps": round(hello_rps, 1),
+        "hello_rps": round(hello_rps, 1), "history_orders": history,
         "orders_per_s": round(orders["rps"], 1), "orders_pct": round(orders["rps"] / hello_rps * 100, 2),
         "orders_completed": orders["count"], "orders_failed": orders["failures"], "orders_paid_in_db": paid,
         "flash_attempts": args.flash_attempts, "flash_created": created, "flash_orders_in_db": sale["orders"],
