@@ -18,6 +18,7 @@ import collections
 import dataclasses
 from typing import Any, Callable
 
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 
@@ -25,9 +26,11 @@ from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Plan:
     sql: str
-    # (name, the caller's parameter, else a constant, else a column default's function; its processor)
-    binds: tuple[tuple[str, str | None, Any, Callable | None, Callable | None], ...]
-    positional: bool
+    given: tuple[tuple[str, str], ...]  # (bind name, the caller's parameter) needing no processing
+    processed: tuple[tuple[str, str, Callable], ...]  # (bind name, parameter, processor)
+    constants: tuple[tuple[str, Any], ...]  # (bind name, value as bound)
+    generated: tuple[tuple[str, Callable, Callable | None], ...]  # (bind name, column default, processor)
+    order: tuple[str, ...] | None  # the bind names in position, for positional drivers
     row: type | None  # a named tuple of the result columns; None when there are none
     processors: tuple[tuple[int, Callable], ...]  # result columns that need one
     returns_rows: bool
@@ -55,6 +58,38 @@ class Rows:
         if len(self.rows) != 1:
             raise NoResultFound("no row was found") if not self.rows else MultipleResultsFound("several rows")
         return self.rows[0][0]
+
+
+_TOGETHER: dict = {}
+
+
+def together(groups: list[tuple[Table, list]]) -> tuple[Insert, dict]:
+    """One INSERT statement writing the rows of several tables (each group: a table and its rows,
+    plain objects with every column), each group but the last as a data-modifying CTE
+    (PostgreSQL), and its parameters. The statement is built once per shape (tables and row
+    counts)."""
+    shape = tuple((table, len(rows)) for table, rows in groups)
+    built = _TOGETHER.get(shape)
+    if built is None:
+        built = _TOGETHER[shape] = _together(shape)
+    statement, names = built
+    params = {}
+    for (_, rows), group_names in zip(groups, names):
+        for row, row_names in zip(rows, group_names):
+            values = vars(row)
+            params.update({name: values[key] for name, key in row_names})
+    return statement, params
+
+
+def _together(shape: tuple) -> tuple[Insert, list]:
+    inserts, names = [], []
+    for g, (table, count) in enumerate(shape):
+        rows = [[(f"g{g}r{r}_{column.key}", column.key) for column in table.columns] for r in range(count)]
+        names.append(rows)
+        inserts.append(insert(table).values([{key: bindparam(name, type_=table.c[key].type) for name, key in row}
+                                             for row in rows]))
+    *first, last = inserts
+    return last.add_cte(*(statement.cte(f"w{g}") for g, statement in enumerate(first))), names
 
 
 _PLANS: dict = {}
@@ -98,15 +133,13 @@ def run(connection: Connection, statement, params: dict | list[dict]):
 
 
 def _bind(plan: _Plan, params: dict):
-    if plan.positional:
-        return tuple(_value(bind, params) for bind in plan.binds)
-    return {bind[0]: _value(bind, params) for bind in plan.binds}
-
-
-def _value(bind: tuple, params: dict):
-    _, key, constant, default, processor = bind
-    value = params[key] if key is not None else default() if default is not None else constant
-    return processor(value) if processor is not None else value
+    bound = {name: params[key] for name, key in plan.given}
+    for name, key, processor in plan.processed:
+        bound[name] = processor(params[key])
+    bound.update(plan.constants)
+    for name, make, processor in plan.generated:
+        bound[name] = make() if processor is None else processor(make())
+    return bound if plan.order is None else tuple(bound[name] for name in plan.order)
 
 
 def _processed(plan: _Plan, row: tuple) -> list:
@@ -139,22 +172,22 @@ def _plan(statement, dialect, keys: frozenset) -> _Plan | object:
     traced = compiled.construct_params({key: _Probe(key) for key in keys}, _check=False)
     defaults = {column.key: column.default for column in compiled.insert_prefetch}
     defaults.update({column.key: column.onupdate for column in compiled.update_prefetch})
-    names = compiled.positiontup if dialect.positional else list(traced)
-    binds = []
-    for name in names:
-        value = traced[name]
+    given, processed, constants, generated = [], [], [], []
+    for name, value in traced.items():
         processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if isinstance(value, _Probe):
-            binds.append((name, value.key, None, None, processor))
+        if isinstance(value, _Probe) and processor is None:
+            given.append((name, value.key))
+        elif isinstance(value, _Probe):
+            processed.append((name, value.key, processor))
         elif name in defaults and name not in keys and defaults[name].is_callable:  # taken per execution
-            binds.append((name, None, None, lambda arg=defaults[name].arg: arg(None), processor))
-        elif name in defaults and name not in keys:
-            binds.append((name, None, defaults[name].arg, None, processor))
+            generated.append((name, lambda arg=defaults[name].arg: arg(None), processor))
         else:
-            binds.append((name, None, value, None, processor))
+            value = defaults[name].arg if name in defaults and name not in keys else value
+            constants.append((name, value if processor is None else processor(value)))
     columns = list(statement.exported_columns)
     row = collections.namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
     processors = tuple((index, processor) for index, column in enumerate(columns)
                        if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)))
-    return _Plan(sql=compiled.string, binds=tuple(binds), positional=dialect.positional, row=row,
-                 processors=processors, returns_rows=bool(columns))
+    return _Plan(sql=compiled.string, given=tuple(given), processed=tuple(processed), constants=tuple(constants),
+                 generated=tuple(generated), order=tuple(compiled.positiontup) if dialect.positional else None,
+                 row=row, processors=processors, returns_rows=bool(columns))

@@ -20,6 +20,7 @@ import contextvars
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from types import SimpleNamespace
 from typing import Iterator
 
@@ -112,15 +113,30 @@ def execute(statement, params: dict | list[dict] | None = None) -> "prepared.Row
     Inserts get tenant_id from its column default. A list of parameter sets runs as one
     executemany."""
     tenant_id = current_tenant_id()
+    if _queued.get():
+        _write_queued()  # the inserts queued before this statement go first
     if statement not in _SCOPED:
         if not isinstance(statement, Insert) and not any(
                 isinstance(node, BindParameter) and node.key == "current_tenant" for node in iterate(statement)):
             raise NoTenantError("a prepared statement must name its tenant: where(of_tenant(table), ...)")
         _SCOPED.add(statement)
-    connection = db.session.connection()
+    connection = _transaction_connection()
     if isinstance(params, list):
         return prepared.run(connection, statement, [{**row, "current_tenant": tenant_id} for row in params])
     return prepared.run(connection, statement, {**(params or {}), "current_tenant": tenant_id})
+
+
+def _transaction_connection():
+    """The connection of the session's transaction (begun if none is): asked of the session once
+    per transaction, then kept in its `info` while that transaction lasts."""
+    session = db.session()
+    transaction = session.get_transaction()
+    held = session.info.get("tessera_connection")
+    if transaction is not None and held is not None and held[0] is transaction and transaction.is_active:
+        return held[1]
+    connection = session.connection()
+    session.info["tessera_connection"] = (session.get_transaction(), connection)
+    return connection
 
 
 def new_row(model: type["TenantModel"], **values) -> SimpleNamespace:
@@ -128,28 +144,71 @@ def new_row(model: type["TenantModel"], **values) -> SimpleNamespace:
     column, given or from its default, tenant_id from the context. The write paths answer from it
     (schemas read attributes) without an ORM instance and its unit of work."""
     row = {}
-    for column in model.__table__.columns:
-        if column.key in values:
-            row[column.key] = values[column.key]
-        elif column.default is not None and column.default.is_callable:
-            row[column.key] = column.default.arg(None)
-        else:
-            row[column.key] = column.default.arg if column.default is not None else None
+    for key, make, constant in _defaults(model.__table__):
+        row[key] = values[key] if key in values else make(None) if make is not None else constant
     row["tenant_id"] = current_tenant_id()
     return SimpleNamespace(**row)
 
 
+@functools.cache
+def _defaults(table: Table) -> tuple:
+    """(column key, its default's function or None, its constant default) for every column."""
+    return tuple((column.key, column.default.arg if column.default is not None and column.default.is_callable else None,
+                  column.default.arg if column.default is not None and not column.default.is_callable else None)
+                 for column in table.columns)
+
+
 _INSERTS: dict = {}
+_queued: contextvars.ContextVar[list | None] = contextvars.ContextVar("tessera_queued_inserts", default=None)
 
 
 def insert_rows(model: type["TenantModel"], rows: list[SimpleNamespace]) -> None:
-    """Write rows made by `new_row`: one prepared INSERT, an executemany when there are several."""
+    """Write rows made by `new_row`: one prepared INSERT, an executemany when there are several;
+    inside `inserts_together`, queued to go with the block's other inserts."""
+    if not rows:
+        return
+    queued = _queued.get()
+    if queued is not None:
+        queued.append((model, rows))
+        return
     table = model.__table__
     statement = _INSERTS.get(table)
     if statement is None:
         statement = _INSERTS[table] = table.insert()
-    if rows:
-        execute(statement, [vars(row) for row in rows] if len(rows) > 1 else vars(rows[0]))
+    execute(statement, [vars(row) for row in rows] if len(rows) > 1 else vars(rows[0]))
+
+
+@contextlib.contextmanager
+def inserts_together() -> Iterator[None]:
+    """Inserts made one after the other in the block (`insert_rows`, and what calls it: `emit`)
+    go to the database as one statement where the database allows it (PostgreSQL: data-modifying
+    CTEs), at the end of the block or before the next statement runs (`execute`, an ORM query or
+    flush), so statements keep their order. An order's rows (the order, its lines, its first transition, its event)
+    then cost one round trip instead of four."""
+    token = _queued.set([])
+    try:
+        yield
+        _write_queued()
+    finally:
+        _queued.reset(token)
+
+
+def _write_queued() -> None:
+    queued = _queued.get()
+    if not queued:
+        return
+    groups = list(queued)
+    queued.clear()
+    if db.session.get_bind().dialect.name != "postgresql" or len(groups) == 1:
+        token = _queued.set(None)
+        try:
+            for model, rows in groups:
+                insert_rows(model, rows)
+        finally:
+            _queued.reset(token)
+        return
+    statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
+    execute(statement, params)
 
 
 class TenantStatus(enum.StrEnum):
@@ -268,6 +327,8 @@ def tenant_tables() -> list:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state) -> None:
+    if _queued.get():
+        _write_queued()  # inserts queued by inserts_together go before any other statement
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("tessera_skip_scope") or _platform.get():
@@ -285,6 +346,8 @@ def _scope_to_tenant(state) -> None:
 @event.listens_for(Session, "before_flush")
 def _check_tenant_on_flush(session, flush_context, instances) -> None:
     """An object of another tenant must never be written from this one's context."""
+    if _queued.get():
+        _write_queued()
     if _platform.get():
         return
     tenant = _current.get()

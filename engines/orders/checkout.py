@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.events import emit
 from core.ids import new_id, parse_id
-from core.tenancy import current_tenant, execute, insert_rows, new_row
+from core.tenancy import current_tenant, execute, insert_rows, inserts_together, new_row
 from engines.catalog.services import (is_on_sale, known_short, price_choices, reserve_stock, skus_for_sale,
                                       skus_with_items)
 from engines.orders import fulfillment
@@ -158,14 +158,15 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                            name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
                            unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
                            discount=line.discount, paid_amount=line.payable) for line in priced.lines]
-    insert_rows(Order, [order])
-    insert_rows(OrderLine, order_lines)
-    record_creation(order, actor=f"consumer:{consumer_id}")
+    with inserts_together():  # the order, its lines, its first transition and its event: one statement
+        insert_rows(Order, [order])
+        insert_rows(OrderLine, order_lines)
+        record_creation(order, actor=f"consumer:{consumer_id}")
+        emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
     if from_cart:
         cart = cart_of(consumer_id)
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,
                                                   CartLine.sku_id.in_([line.sku_id for line in priced.lines])))
-    emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
     return order, order_lines
 
 

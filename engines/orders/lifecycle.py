@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.events import emit
-from core.tenancy import current_tenant_id, execute, of_tenant
+from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
 from engines.catalog.models import Item
 from engines.catalog.services import release_stock
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
@@ -64,13 +64,14 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
     (cancelled, or paid already) — the caller refunds that payment."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
-    try:
-        transition(order, "pay", actor=actor, now=now)
-    except APIError:
-        return False  # another payment or the timeout won the race
-    if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
-        transition(order, "await_shipment", actor="system", now=now)
-    emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
+    with inserts_together():  # the transitions' rows and the event: one statement where they follow each other
+        try:
+            transition(order, "pay", actor=actor, now=now)
+        except APIError:
+            return False  # another payment or the timeout won the race
+        if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
+            transition(order, "await_shipment", actor="system", now=now)
+        emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
     execute(_COUNT_SALES, {"order_id": order.id})  # last: the item's row stays locked until commit
     return True
 

@@ -6,6 +6,7 @@ post or a Stripe webhook — which applies it exactly once."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from typing import Protocol
@@ -34,7 +35,12 @@ class Provider(Protocol):
 
 
 def _sandbox_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sandbox-pay")
+    return _signer(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="sandbox-pay")  # built once per key: every payment uses it twice
 
 
 class SandboxProvider:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, NoResultFound
 from core.consumers import Consumer
 from core.db import utcnow
 from core.ids import new_id
-from core.tenancy import execute, insert_rows, new_row, of_tenant, tenant_scope
+from core.tenancy import execute, insert_rows, inserts_together, new_row, of_tenant, tenant_scope
 from engines.orders.models import FulfillmentType, Order, OrderSequence, OrderStatus
 
 _orders = Order.__table__
@@ -91,3 +91,39 @@ def test_driver_errors_are_sqlalchemys_and_leave_the_session_usable(db_session, 
         db_session.rollback()
         assert execute(_SEQUENCE, {"day": "261126"}).first().value == 7
         db_session.commit()
+
+
+def test_inserts_together_are_one_statement_on_postgresql_and_keep_their_order(db_session, tenant_a, count_queries):
+    consumers = Consumer.__table__
+    emails = select(consumers.c.email).where(of_tenant(consumers)).order_by(consumers.c.email)
+    with tenant_scope(tenant_a):
+        with count_queries() as statements, inserts_together():
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="a@example.com")])
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email=f"{n}@example.com") for n in "bc"])
+            # a statement in the block runs after the inserts queued before it
+            assert [row.email for row in execute(emails)] == ["a@example.com", "b@example.com", "c@example.com"]
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="d@example.com")])
+            # so does an ORM query
+            consumer = db_session.scalar(select(Consumer).where(Consumer.email == "d@example.com"))
+            order = _order(consumer.id)
+            insert_rows(Order, [order])
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="e@example.com")])
+        together = db_session.get_bind().dialect.name == "postgresql"
+        # the inserts before the select (three rows), the select, one insert, the ORM query, the two at the end
+        assert len(statements) == (1 + 1 + 1 + 1 + 1 if together else 2 + 1 + 1 + 1 + 2)
+        assert execute(_ORDER, {"order_id": order.id}).first().fulfillment["type"] == "pickup"
+        assert len(execute(emails).rows) == 5
+
+
+def test_inserts_together_write_nothing_when_the_block_fails(db_session, tenant_a, count_queries):
+    with tenant_scope(tenant_a):
+        with count_queries() as statements, pytest.raises(RuntimeError):
+            with inserts_together():
+                insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="a@example.com")])
+                raise RuntimeError("the caller gave up")
+        assert statements == []
+        taken = new_id()
+        with pytest.raises(IntegrityError), inserts_together():  # a conflict surfaces at the end of the block
+            insert_rows(Consumer, [new_row(Consumer, id=taken, email="b@example.com")])
+            insert_rows(Consumer, [new_row(Consumer, id=taken, email="c@example.com")])
+        db_session.rollback()
