@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Checkout write path against a bare Flask hello-world, under the same gunicorn settings.
 
-    python bench/checkout.py [--workers 2] [--seconds 10] [--connections 32]
+    python bench/checkout.py [--workers 2] [--rounds 3] [--seconds 5] [--connections 32] [--history 100]
 
 Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in one run, every
 part driven by wrk (Lua scripts), the client hello-world is measured with:
 
-1. hello-world requests/s;
-2. completed orders/s end to end: `--connections` at once, for `--seconds`, each order three
-   requests, each sent once the answer before it is in: checkout (one SKU, pickup) → POST
-   /orders/<id>/payments (sandbox) → POST the pay page with outcome=succeeded. Buyers take
-   turns (`--connections` of them, each with a bearer token). Every counted order is checked paid
-   in the database afterwards (exit 1 otherwise). Target ≥ 4% of hello-world. It also prints the
-   CPU each completed order cost the gunicorn workers, PostgreSQL and wrk, and the machine's idle
-   share during the run;
+1. hello-world requests/s and 2. completed orders/s, taking turns (`--rounds` of `--seconds`
+   each), so that both see the machine at the same speed (it moves by up to a third from one
+   minute to the next); the rates are pooled over the rounds. An order is three requests, each
+   sent once the answer before it is in: checkout (one SKU, pickup) → POST
+   /orders/<id>/payments (sandbox) → POST the pay page with outcome=succeeded; `--connections`
+   at once, buyers taking turns (`--connections` of them, each with a bearer token). Every
+   counted order is checked paid in the database afterwards (exit 1 otherwise). Target ≥ 4% of
+   hello-world. It also prints the CPU each completed order cost the gunicorn workers,
+   PostgreSQL and wrk, and the machine's idle share during the orders. Before the rounds, the
+   warm-up's orders are copied `--history` times (the shop's history, ~20,000 orders) and the
+   tables analyzed, as autovacuum keeps a trading shop's (see `add_history`);
 3. a flash sale: 1,000 buyers make exactly 5,000 attempts to check out 1 unit of a SKU with 500
    units, `--connections` at once. It must end with exactly 500 orders and stock 0 (the script
    exits 1 otherwise); the rate at which sold-out answers (409 out_of_stock) are served, from the
@@ -232,8 +235,9 @@ end
 function init(args)
   queue, head, tail = {}, 1, 0
   begun, checkouts, completed, failed, failure = {}, 0, 0, 0, ""
-  ids, latencies = {}, {}
   first_answer, last_completed = -1, -1
+  completions = io.open("%(out)s." .. index, "w")  -- one line per completed order: its id and latency
+  completions:setvbuf("line")
 end
 
 local function push(next_request)
@@ -276,8 +280,7 @@ function response(status, response_headers, answer)
   elseif status == 303 then  -- paid: the pay page sends the buyer back to the order
     local order_id = string.match(location, "/orders/(%%d+)$")
     completed = completed + 1
-    ids[completed] = order_id
-    latencies[completed] = at - begun[order_id]
+    completions:write(string.format("%%s %%.6f\\n", order_id, at - begun[order_id]))
     begun[order_id] = nil
     last_completed = at
   else
@@ -293,15 +296,33 @@ function done(summary, latency, requests)
     if first >= 0 and first < begun_at then begun_at = first end
     if last > ended_at then ended_at = last end
     out:write(string.format("thread %%d %%d %%s\\n", thread:get("completed"), thread:get("failed"),
-                            thread:get("failure"):gsub("\\n", " ")))
-    for i, order_id in ipairs(thread:get("ids")) do
-      out:write(string.format("order %%s %%.6f\\n", order_id, thread:get("latencies")[i]))
-    end
+                            (thread:get("failure"):gsub("\\n", " "))))
   end
   out:write(string.format("window %%.6f %%.6f\\n", begun_at, ended_at))
   out:close()
 end
 """
+
+
+def pooled(rounds: list) -> tuple[dict, dict, dict]:
+    """Hello-world, orders and the orders' CPU over every round: rates from the totals, latency
+    percentiles over every order, the worst hello-world percentiles."""
+    hello_requests = sum(base["requests"] for base, _, _ in rounds)
+    hello_seconds = sum(base["requests"] / base["rps"] for base, _, _ in rounds)
+    base = {"rps": hello_requests / hello_seconds, "requests": hello_requests,
+            "p50_ms": max(b["p50_ms"] for b, _, _ in rounds), "p99_ms": max(b["p99_ms"] for b, _, _ in rounds),
+            "rounds": [round(b["rps"], 1) for b, _, _ in rounds]}
+    latencies = [x for _, orders, _ in rounds for x in orders["latencies"]]
+    span = sum(orders["span"] for _, orders, _ in rounds)
+    ids = [i for _, orders, _ in rounds for i in orders["ids"]]
+    orders = {"rps": len(ids) / span, "count": len(ids), "ids": ids, "span": span,
+              "failures": sum(o["failures"] for _, o, _ in rounds),
+              "first_failures": [f for _, o, _ in rounds for f in o["first_failures"]],
+              "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
+              "rounds": [round(o["rps"], 1) for _, o, _ in rounds]}
+    cpu = {key: sum(c[key] for _, _, c in rounds) for key in ("workers_s", "postgres_s", "client_s")}
+    cpu["idle_pct"] = sum(c["idle_pct"] for _, _, c in rounds) / len(rounds)
+    return base, orders, cpu
 
 
 def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int) -> dict:
@@ -312,23 +333,26 @@ def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: in
     script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out,
                              body_open=json.dumps(json.dumps(shop["body"])[:-1]))
     figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
-    ids, latencies, failed, failures = [], [], 0, []
-    for line in out.read_text().splitlines():
-        kind, _, rest = line.partition(" ")
-        if kind == "order":
-            order_id, latency = rest.split()
+    ids, latencies, failed, failures, completed = [], [], 0, [], 0
+    for index in range(threads):
+        for line in Path(f"{out}.{index}").read_text().splitlines():
+            order_id, latency = line.split()
             ids.append(order_id)
             latencies.append(float(latency))
-        elif kind == "thread":
-            _, failures_here, first_failure = rest.split(" ", 2)
+    for line in out.read_text().splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "thread":
+            completed_here, failures_here, first_failure = rest.split(" ", 2)
+            completed += int(completed_here)
             failed += int(failures_here)
             failures += [first_failure] if first_failure else []
         elif kind == "window":
             begun_at, ended_at = map(float, rest.split())
     span = ended_at - begun_at
+    if completed != len(ids):
+        raise SystemExit(f"wrk counted {completed} completed orders, its threads wrote {len(ids)}")
     return {"rps": len(ids) / span if span > 0 else 0.0, "count": len(ids), "ids": ids, "failures": failed,
-            "first_failures": failures, "span": span, "p50_ms": percentile(latencies, 0.5) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "wrk": figures}
+            "first_failures": failures, "span": span, "latencies": latencies, "wrk": figures}
 
 
 FLASH_LUA = """
@@ -409,7 +433,8 @@ def wrk_flash_sale(url: str, shop: dict, *, attempts: int, connections: int, sec
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="of each hello-world and orders turn")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of hello-world then orders")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--history", type=int, default=100,
                         help="copies of the warm-up's orders the shop has before the run (0: none)")
@@ -427,21 +452,23 @@ def main() -> int:
                         flash_stock=args.flash_stock)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
 
-    with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello:
+    with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello, \
+            Gunicorn("app:create_app()", workers=args.workers, env=env) as shop:
         hello.wait()
-        wrk(hello.url + "/", seconds=2, connections=args.connections)  # warm-up
-        base = wrk(hello.url + "/", seconds=args.seconds, connections=args.connections)
-
-    with Gunicorn("app:create_app()", workers=args.workers, env=env) as shop:
         shop.wait("/healthz")
         bench, flash = shops["bench"], shops["flash"]
+        wrk(hello.url + "/", seconds=2, connections=args.connections)  # warm-up
         # warm-up: orders through every step, on every worker; they become the shop's history
         wrk_orders(shop.url, bench, slug="bench", seconds=2, connections=args.connections)
         history = add_history(database_url, "bench", args.history) if args.history else None
-        meter = CpuMeter(shop)
-        meter.start()
-        orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections)
-        cpu = meter.stop()
+        # hello-world and orders take turns, so that both see the machine at the same speed
+        rounds, meter = [], CpuMeter(shop)
+        for _ in range(args.rounds):
+            base = wrk(hello.url + "/", seconds=args.seconds, connections=args.connections)
+            meter.start()
+            orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections)
+            rounds.append((base, orders, meter.stop()))
+        base, orders, cpu = pooled(rounds)
         paid = paid_among(database_url, "bench", orders["ids"])
 
         # the flash sale, driven by wrk: attempt k is buyer k % flash_buyers
@@ -468,7 +495,9 @@ def main() -> int:
     print(ratio_row("Completed orders/s (3 requests)", orders, hello_rps, ORDERS_TARGET))
     print(ratio_row("Flash sale: sold-out answers (wrk)", flash_figures, hello_rps, SOLD_OUT_TARGET))
     print(ratio_row("Sold-out answers, afterwards (wrk)", sustained, hello_rps))
-    print(f"History: {f'{history} orders before the run, tables analyzed' if history else 'none'}")
+    print(f"History: {f'{history} orders before the run, tables analyzed' if history else 'none'}; "
+          f"{args.rounds} rounds of {args.seconds} s hello-world then {args.seconds} s orders: hello-world "
+          f"{base['rounds']} req/s, orders {orders['rounds']}/s")
     print(f"Orders run: {orders['count']} completed in {orders['span']:.1f} s, {orders['failures']} failed, "
           f"{paid} of them paid in the database")
     per_order = {kind: cpu[f"{kind}_s"] / max(1, orders["count"]) * 1000 for kind in ("workers", "postgres", "client")}
@@ -486,7 +515,8 @@ def main() -> int:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
         "cores": os.cpu_count(), "workers": args.workers, "connections": args.connections,
-        "hello_rps": round(hello_rps, 1), "history_orders": history,
+        "hello_rps": round(hello_rps, 1), "history_orders": history, "hello_rounds": base["rounds"],
+        "orders_rounds": orders["rounds"],
         "orders_per_s": round(orders["rps"], 1), "orders_pct": round(orders["rps"] / hello_rps * 100, 2),
         "orders_completed": orders["count"], "orders_failed": orders["failures"], "orders_paid_in_db": paid,
         "flash_attempts": args.flash_attempts, "flash_created": created, "flash_orders_in_db": sale["orders"],
