@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime as dt
+import json
 from typing import Any, Callable
 
-from sqlalchemy import Insert, Table, bindparam, insert
+from sqlalchemy import String, Table, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 
@@ -63,33 +65,39 @@ class Rows:
 _TOGETHER: dict = {}
 
 
-def together(groups: list[tuple[Table, list]]) -> tuple[Insert, dict]:
-    """One INSERT statement writing the rows of several tables (each group: a table and its rows,
-    plain objects with every column), each group but the last as a data-modifying CTE
-    (PostgreSQL), and its parameters. The statement is built once per shape (tables and row
-    counts)."""
-    shape = tuple((table, len(rows)) for table, rows in groups)
-    built = _TOGETHER.get(shape)
-    if built is None:
-        built = _TOGETHER[shape] = _together(shape)
-    statement, names = built
-    params = {}
-    for (_, rows), group_names in zip(groups, names):
-        for row, row_names in zip(rows, group_names):
-            values = vars(row)
-            params.update({name: values[key] for name, key in row_names})
-    return statement, params
+def together(groups: list[tuple[Table, list]]) -> tuple[TextClause, dict]:
+    """One statement writing the rows of several tables, PostgreSQL only: each group (a table and
+    its rows, plain objects with every column) travels as one JSON parameter that
+    `json_populate_recordset` turns into the table's rows, every group but the last in a
+    data-modifying CTE. A handful of parameters however many rows and columns, so the driver
+    keeps the statement converted and prepared; values are converted by PostgreSQL from their
+    JSON form (aware datetimes as ISO 8601). Returns the statement (built once per list of
+    tables) and its parameters."""
+    tables = tuple(table for table, _ in groups)
+    statement = _TOGETHER.get(tables)
+    if statement is None:
+        statement = _TOGETHER[tables] = _together(tables)
+    return statement, {f"rows{g}": json.dumps([vars(row) for row in rows], default=_json_value)
+                       for g, (_, rows) in enumerate(groups)}
 
 
-def _together(shape: tuple) -> tuple[Insert, list]:
-    inserts, names = [], []
-    for g, (table, count) in enumerate(shape):
-        rows = [[(f"g{g}r{r}_{column.key}", column.key) for column in table.columns] for r in range(count)]
-        names.append(rows)
-        inserts.append(insert(table).values([{key: bindparam(name, type_=table.c[key].type) for name, key in row}
-                                             for row in rows]))
+def _together(tables: tuple[Table, ...]) -> TextClause:
+    inserts = [f"INSERT INTO {table.name} SELECT * FROM json_populate_recordset(NULL::{table.name}, CAST(:rows{g} AS json))"
+               for g, table in enumerate(tables)]
     *first, last = inserts
-    return last.add_cte(*(statement.cte(f"w{g}") for g, statement in enumerate(first))), names
+    ctes = ", ".join(f"w{g} AS ({statement})" for g, statement in enumerate(first))
+    return text(f"WITH {ctes} {last}" if ctes else last).bindparams(
+        *(bindparam(f"rows{g}", type_=String) for g in range(len(tables))))
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware datetimes (core.db.utcnow())")
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} has no JSON form for a row")
 
 
 _PLANS: dict = {}
@@ -184,7 +192,7 @@ def _plan(statement, dialect, keys: frozenset) -> _Plan | object:
         else:
             value = defaults[name].arg if name in defaults and name not in keys else value
             constants.append((name, value if processor is None else processor(value)))
-    columns = list(statement.exported_columns)
+    columns = list(getattr(statement, "exported_columns", ()))
     row = collections.namedtuple("Row", [column.key for column in columns], rename=True) if columns else None
     processors = tuple((index, processor) for index, column in enumerate(columns)
                        if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)))

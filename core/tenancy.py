@@ -208,7 +208,7 @@ def _write_queued() -> None:
             _queued.reset(token)
         return
     statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
-    execute(statement, params)
+    prepared.run(_transaction_connection(), statement, params)
 
 
 class TenantStatus(enum.StrEnum):

@@ -105,13 +105,15 @@ def test_inserts_together_are_one_statement_on_postgresql_and_keep_their_order(d
             insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="d@example.com")])
             # so does an ORM query
             consumer = db_session.scalar(select(Consumer).where(Consumer.email == "d@example.com"))
-            order = _order(consumer.id)
+            order = _order(consumer.id, note="为我包好 \"quoted\"")
             insert_rows(Order, [order])
             insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="e@example.com")])
         together = db_session.get_bind().dialect.name == "postgresql"
         # the inserts before the select (three rows), the select, one insert, the ORM query, the two at the end
         assert len(statements) == (1 + 1 + 1 + 1 + 1 if together else 2 + 1 + 1 + 1 + 2)
-        assert execute(_ORDER, {"order_id": order.id}).first().fulfillment["type"] == "pickup"
+        written = execute(_ORDER, {"order_id": order.id}).first()
+        assert (written.fulfillment, written.pricing) == (order.fulfillment, order.pricing)
+        assert (written.note, written.pay_by, written.status) == (order.note, order.pay_by, OrderStatus.PENDING_PAYMENT)
         assert len(execute(emails).rows) == 5
 
 
