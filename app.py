@@ -12,11 +12,26 @@ from core.ids import IdConverter
 from core.tenancy import install_rls_session_settings
 
 
+class Tessera(Flask):
+    """Flask, answering `ensure_sync` once per function: Flask asks it for every hook and view of
+    every request (a dozen signature inspections a request), and the answer never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, then `config` on top (tests pass their own)."""
     settings = load_config()
     settings.update(config or {})
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder="core/static",
+    app = Tessera(__name__, instance_path=settings["INSTANCE_PATH"], static_folder="core/static",
                 template_folder="core/templates")
     app.config.update(settings)
     app.url_map.converters["int"] = IdConverter

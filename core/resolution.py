@@ -80,33 +80,34 @@ class TenantDirectory:
 directory = TenantDirectory()
 
 
-def _host() -> str:
-    return request.host.split(":", 1)[0].lower()
+def _host(environ: dict) -> str:
+    return (environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")).split(":", 1)[0].lower()
 
 
-def _resolve(base_domain: str):
-    """(context, status, how) for the request, or None; raises APIError on a contradiction."""
+def _resolve(base_domain: str, environ: dict, request_globals):
+    """(context, status, how) for the request, or None; raises APIError on a contradiction. Reads
+    the WSGI environ directly: this runs before every request."""
     found = None
-    slug = request.environ.get("tessera.tenant_slug")
+    slug = environ.get("tessera.tenant_slug")
     if slug:
         found = directory.by_slug(slug) or _missing()
     else:
-        host = _host()
+        host = _host(environ)
         if host.endswith("." + base_domain) and host.count(".") == base_domain.count(".") + 1:
             found = directory.by_slug(host[: -len(base_domain) - 1]) or _missing()
         elif host != base_domain and host not in ("localhost", "127.0.0.1"):
             found = directory.by_host(host)
-        g.tenant_from_host = found is not None
-    if not request.path.startswith("/api/"):
+        request_globals.tenant_from_host = found is not None
+    if not environ.get("PATH_INFO", "").startswith("/api/"):
         return found
-    header = request.headers.get("X-Tenant", "").strip().lower()
+    header = environ.get("HTTP_X_TENANT", "").strip().lower()
     if header:
         by_header = directory.by_slug(header) or _missing()
         if found and by_header[0].id != found[0].id:
             raise APIError("tenant_mismatch", "The X-Tenant header names another shop than the host.")
         found = by_header
-    bearer = request.headers.get("Authorization", "")
-    if bearer.lower().startswith("bearer "):
+    bearer = environ.get("HTTP_AUTHORIZATION", "")
+    if bearer[:7].lower() == "bearer ":
         parsed = parse_token(bearer[7:].strip())
         if parsed is None:
             raise APIError("invalid_token")
@@ -115,7 +116,7 @@ def _resolve(base_domain: str):
             raise APIError("invalid_token")
         if found and found[0].id != token_tenant[0].id:
             raise APIError("tenant_mismatch")
-        g.bearer = parsed
+        request_globals.bearer = parsed
         found = found or token_tenant
     return found
 
@@ -150,14 +151,15 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
 
     @app.before_request
     def _resolve_tenant():
-        g.tenant = None
-        found = _resolve(app.config["BASE_DOMAIN"])
+        request_globals = g._get_current_object()
+        request_globals.tenant = None
+        found = _resolve(app.config["BASE_DOMAIN"], request.environ, request_globals)
         if found is None:
             return
         context, status = found
         if status == TenantStatus.SUSPENDED and request.endpoint not in suspension_exempt:
             raise APIError("tenant_suspended")
-        g.tenant = context
+        request_globals.tenant = context
         set_request_tenant(context)
 
     @app.before_request

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app
+from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -58,11 +59,44 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
 
-    @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    limiter_hooks = {Limiter._Limiter__inject_headers, Limiter._Limiter__release_context}
+    for hooks in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+        hooks[:] = [_when_limited(hook) if getattr(hook, "func", getattr(hook, "__func__", None)) in limiter_hooks
+                    else hook for hook in hooks]
+
+
+def _when_limited(hook):
+    """Flask-Limiter's after-request and teardown hooks, run only for the requests a limit was
+    checked on (it keeps its per-request state on the request context, made by that check): the
+    others have no headers to add and nothing to release."""
+
+    def run(arg):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return hook(arg)
+        return arg
+
+    return run
+
+
+_ALWAYS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
+_HTML = (("Content-Security-Policy", CONSOLE_CSP), ("X-Frame-Options", "SAMEORIGIN"))
+
+
+class SecurityHeaders:
+    """WSGI middleware giving every answer the headers it does not set itself: no MIME sniffing,
+    a strict referrer policy and, on HTML, the consoles' Content-Security-Policy and no framing
+    by other sites (the storefront and the pay page set their own policy)."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            present = {name.lower(): value for name, value in headers}
+            headers.extend(header for header in _ALWAYS if header[0].lower() not in present)
+            if present.get("content-type", "").startswith("text/html"):
+                headers.extend(header for header in _HTML if header[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)

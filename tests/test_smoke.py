@@ -85,6 +85,9 @@ def test_api_login_is_rate_limited(live_database, tmp_path):
         assert statuses == [401] * 10 + [429]
         limited = client.post("/api/v1/auth/login", json=body, headers={"X-Tenant": "limited-shop"})
         assert limited.json["error"]["code"] == "rate_limited"
+        assert limited.headers["X-RateLimit-Limit"] == "10" and limited.headers["X-RateLimit-Remaining"] == "0"
+        # a view without a limit answers without the limiter's headers
+        assert "X-RateLimit-Limit" not in client.get("/api/v1/items", headers={"X-Tenant": "limited-shop"}).headers
     dispose_app(app)
 
 
@@ -93,3 +96,7 @@ def test_responses_carry_security_headers(client, db_session):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    answer = client.get("/api/v1/items")  # JSON: no page policy, the other headers
+    assert answer.headers["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" not in answer.headers
+    assert len(answer.headers.getlist("X-Content-Type-Options")) == 1
