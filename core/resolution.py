@@ -164,9 +164,10 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
 
     @app.before_request
     def _require_tenant():
-        if request.endpoint and request.endpoint.endswith(".static"):
+        endpoint = request.endpoint or ""
+        if endpoint.endswith(".static"):
             return  # assets are the same for every shop
-        if request.blueprint in tenant_blueprints or request.environ.get("tessera.tenant_slug"):
+        if endpoint.rpartition(".")[0] in tenant_blueprints or request.environ.get("tessera.tenant_slug"):
             tenant_required()
 
     @app.teardown_request
