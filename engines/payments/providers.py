@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.errors import APIError
 from core.resolution import shop_url
+from core.tenancy import current_tenant_id
 from engines.payments.models import Payment, Refund
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,11 @@ class SandboxProvider:
         return "succeeded", f"sbxr_{secrets.token_hex(12)}"
 
     @staticmethod
-    def token_valid(payment: Payment, token: str) -> bool:
+    def token_valid(payment_id: int, token: str) -> bool:
+        """Whether `token` is the pay page's for this payment of the current shop (checked before
+        anything is read)."""
         try:
-            return _sandbox_signer().loads(token) == [payment.tenant_id, str(payment.id)]
+            return _sandbox_signer().loads(token) == [current_tenant_id(), str(payment_id)]
         except BadSignature:
             return False
 

@@ -100,6 +100,37 @@ def apply_outcome(payment: Payment | SimpleNamespace, *, succeeded: bool, detail
     if moved.rowcount != 1:
         return "already_settled"
     set_loaded(payment, status=target, settled_at=now, details=details or {})
+    return _settled(payment, succeeded=succeeded, now=now, order=order)
+
+
+def settle_with_order(payment_id: int, *, succeeded: bool, details: dict | None = None,
+                      now: dt.datetime | None = None) -> tuple[str, SimpleNamespace, SimpleNamespace] | None:
+    """`apply_outcome` for a payment known by its id (the pay page): on PostgreSQL the
+    compare-and-set and the read of the payment and its order in one statement (SQLite's
+    RETURNING cannot name the joined table: read, then settle). None when there is no such
+    pending payment (settled already, or none)."""
+    now = now or utcnow()
+    if db.session.get_bind().dialect.name != "postgresql":
+        row = execute(_PAYMENT_WITH_ORDER, {"payment_id": payment_id}).first()
+        if row is None:
+            return None
+        payment, order = _split(row)
+        outcome = apply_outcome(payment, succeeded=succeeded, details=details, now=now, order=order)
+        return None if outcome == "already_settled" else (outcome, payment, order)
+    target = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED
+    row = execute(_SETTLE_WITH_ORDER, {"payment_id": payment_id, "status": target, "settled_at": now,
+                                       "details": details or {}}).first()
+    if row is None:
+        return None
+    payment, order = _split(row)
+    payment.details = details or {}
+    return _settled(payment, succeeded=succeeded, now=now, order=order), payment, order
+
+
+def _settled(payment: Payment | SimpleNamespace, *, succeeded: bool, now: dt.datetime,
+             order: Order | SimpleNamespace | None) -> str:
+    """What a payment settled a moment ago means for its order: 'failed', 'paid', or 'refunding'
+    (the order was cancelled or paid by another payment)."""
     if not succeeded:
         return "failed"
     order = order or find_order(payment.order_id)
@@ -179,3 +210,7 @@ _PAYMENT_BY_REF = select(_payments).where(of_tenant(_payments), _payments.c.prov
 # The compare-and-set that settles a payment once (SET: status, settled_at, details).
 _SETTLE = update(_payments).where(of_tenant(_payments), _payments.c.id == bindparam("payment_id"),
                                   _payments.c.status == PaymentStatus.PENDING)
+# The same, answering what _PAYMENT_WITH_ORDER reads (UPDATE … FROM orders … RETURNING).
+_SETTLE_WITH_ORDER = _SETTLE.where(_orders.c.tenant_id == _payments.c.tenant_id,
+                                   _orders.c.id == _payments.c.order_id).returning(
+    *(_payments.c[name] for name in _PAYMENT_FIELDS), *(_orders.c[name] for name in _ORDER_FIELDS))
