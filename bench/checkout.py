@@ -179,6 +179,12 @@ end
 local function checkout(k)
   return wrk.format("POST", "/api/v1/checkout", headers(k), body)
 end
+-- wrk's threads, each told its index (the scripts' done() reads their counts)
+local made = {}
+function setup(thread)
+  thread:set("index", #made)
+  table.insert(made, thread)
+end
 -- the monotonic clock, through LuaJIT's FFI (wrk's own timing is per request, not per answer kind)
 local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tessera_timespec;
@@ -225,12 +231,6 @@ ORDERS_LUA = """
 local slug = "%(slug)s"
 local body_open = %(body_open)s  -- the checkout body without its closing brace
 local threads = %(threads)d
-local made = {}
-
-function setup(thread)
-  thread:set("index", #made)
-  table.insert(made, thread)
-end
 
 function init(args)
   queue, head, tail = {}, 1, 0
@@ -361,12 +361,6 @@ FLASH_LUA = """
 -- (LuaJIT FFI), so the rate of sold-out answers can be taken from the first one to the last answer.
 
 local attempts, threads = %(attempts)d, %(threads)d
-local made = {}
-
-function setup(thread)
-  thread:set("index", #made)
-  table.insert(made, thread)
-end
 
 function init(args)
   share = math.floor(attempts / threads) + ((index < attempts %% threads) and 1 or 0)

@@ -170,7 +170,11 @@ def insert_rows(model: type["TenantModel"], rows: list[SimpleNamespace]) -> None
     queued = _queued.get()
     if queued is not None:
         queued.append((model, rows))
-        return
+    else:
+        _insert(model, rows)
+
+
+def _insert(model: type["TenantModel"], rows: list[SimpleNamespace]) -> None:
     table = model.__table__
     statement = _INSERTS.get(table)
     if statement is None:
@@ -183,8 +187,8 @@ def inserts_together() -> Iterator[None]:
     """Inserts made one after the other in the block (`insert_rows`, and what calls it: `emit`)
     go to the database as one statement where the database allows it (PostgreSQL: data-modifying
     CTEs), at the end of the block or before the next statement runs (`execute`, an ORM query or
-    flush), so statements keep their order. An order's rows (the order, its lines, its first transition, its event)
-    then cost one round trip instead of four."""
+    flush), so statements keep their order. An order's rows (the order, its lines, its first
+    transition, its event) then cost one round trip instead of four."""
     token = _queued.set([])
     try:
         yield
@@ -198,14 +202,10 @@ def _write_queued() -> None:
     if not queued:
         return
     groups = list(queued)
-    queued.clear()
+    queued.clear()  # emptied first: the statements below find nothing queued
     if db.session.get_bind().dialect.name != "postgresql" or len(groups) == 1:
-        token = _queued.set(None)
-        try:
-            for model, rows in groups:
-                insert_rows(model, rows)
-        finally:
-            _queued.reset(token)
+        for model, rows in groups:
+            _insert(model, rows)
         return
     statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
     prepared.run(_transaction_connection(), statement, params)

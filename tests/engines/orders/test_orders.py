@@ -93,6 +93,21 @@ def test_a_failed_payment_then_a_successful_one(client, shop):
     assert paid["status"] == "paid" and re.fullmatch(r"\d{12}", paid["verification_code"])
 
 
+def test_the_sandbox_pay_page_needs_its_own_payments_token(client, shop):
+    first = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    second = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    urls = [client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "sandbox"},
+                        headers=shop["headers"]).json["next_action"]["url"] for order in (first, second)]
+    path, token = urls[0].split("?token=")
+    other_token = urls[1].split("?token=")[1]
+    for wrong in (other_token, token[:-2] + "xx", ""):  # another payment's, tampered, none
+        assert client.get(f"{path}?token={wrong}").status_code == 404
+        assert client.post(f"{path}?token={wrong}", data={"outcome": "succeeded"}).status_code == 404
+    assert get_order(client, shop, first["id"])["status"] == "pending_payment"
+    assert client.post(urls[0], data={"outcome": "succeeded"}).status_code == 200
+    assert get_order(client, shop, first["id"])["status"] == "paid"
+
+
 def test_cancel_gives_stock_back_and_cannot_be_paid(client, shop):
     order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 3}], {"type": "pickup", "store_id": shop["store"]})
     assert stock_of(shop, "tea") == 2
