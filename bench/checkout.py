@@ -7,13 +7,15 @@ Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in o
 part driven by wrk (Lua scripts), the client hello-world is measured with:
 
 1. hello-world requests/s and 2. completed orders/s, taking turns (`--rounds` of `--seconds`
-   each), so that both see the machine at the same speed (it moves by up to a third from one
-   minute to the next); the rates are pooled over the rounds. An order is three requests, each
-   sent once the answer before it is in: checkout (one SKU, pickup) → POST
-   /orders/<id>/payments (sandbox) → POST the pay page with outcome=succeeded; `--connections`
-   at once, buyers taking turns (`--connections` of them, each with a bearer token). Every
-   counted order is checked paid in the database afterwards (exit 1 otherwise). Target ≥ 4% of
-   hello-world. It also prints the CPU each completed order cost the gunicorn workers,
+   each), so that they see the machine at the same speed (it moves by up to a third from one
+   minute to the next); the rates are pooled over the rounds. An order is the H5 checkout's two
+   requests, each sent once the answer before it is in: POST /checkout/pay (one SKU, pickup,
+   sandbox: the order and its payment in one call) → POST the pay page with outcome=succeeded.
+   Target ≥ 4% of hello-world. Each round also times orders whose payment is started apart, as
+   an API client may: POST /checkout → POST /orders/<id>/payments → the pay page (three
+   requests). `--connections` at once, buyers taking turns (`--connections` of them, each with a
+   bearer token). Every counted order is checked paid in the database afterwards (exit 1
+   otherwise). It also prints the CPU each completed order cost the gunicorn workers,
    PostgreSQL and wrk, and the machine's idle share during the orders. Before the rounds, the
    warm-up's orders are copied `--history` times (the shop's history, ~20,000 orders) and the
    tables analyzed, as autovacuum keeps a trading shop's (see `add_history`);
@@ -222,19 +224,21 @@ def wrk_sold_out(url: str, shop: dict, *, seconds: int, connections: int) -> dic
 
 
 ORDERS_LUA = """
--- Completed orders. Each is three requests, each sent once the answer before it is in: checkout
--- → POST /orders/<id>/payments → the pay page's form post. wrk does not say which connection an
--- answer came on, so the chain is followed through the answers: the checkout's note names the
--- buyer and when the order began; the order's and the payment's answers name the next request,
--- which waits in this thread's queue for the next free connection (a new checkout when none
--- waits). Buyers take turns.
+-- Completed orders, each request sent once the answer before it is in: POST /checkout/pay (the
+-- order and its payment in one call, as the H5 checkout does) → the pay page's form post; or, with
+-- the payment started separately, POST /checkout → POST /orders/<id>/payments → the pay page.
+-- wrk does not say which connection an answer came on, so the chain is followed through the
+-- answers: the checkout's note names the buyer and when the order began; the answers name the
+-- next request, which waits in this thread's queue for the next free connection (a new checkout
+-- when none waits). Buyers take turns.
 local slug = "%(slug)s"
+local checkout_path = "%(checkout_path)s"
 local body_open = %(body_open)s  -- the checkout body without its closing brace
 local threads = %(threads)d
 
 function init(args)
   queue, head, tail = {}, 1, 0
-  begun, checkouts, completed, failed, failure = {}, 0, 0, 0, ""
+  begun, buyers, checkouts, completed, failed, failure = {}, {}, 0, 0, 0, ""
   first_answer, last_completed = -1, -1
   completions = io.open("%(out)s." .. index, "w")  -- one line per completed order: its id and latency
   completions:setvbuf("line")
@@ -253,7 +257,7 @@ function request()
   end
   local buyer = index + threads * checkouts
   checkouts = checkouts + 1
-  return wrk.format("POST", "/api/v1/checkout", headers(buyer),
+  return wrk.format("POST", checkout_path, headers(buyer),
                     string.format('%%s, "note": "b%%d %%.6f"}', body_open, buyer, now()))
 end
 
@@ -266,22 +270,27 @@ function response(status, response_headers, answer)
   local at = now()
   if first_answer < 0 then first_answer = at end
   local location = response_headers["Location"] or ""
-  if status == 201 and string.find(location, "/api/v1/orders/", 1, true) then
-    local order_id = string.match(location, "(%%d+)$")
-    local buyer, started = string.match(answer, '"note":"b(%%d+) ([%%d.]+)"')
-    begun[order_id] = tonumber(started)
-    push(wrk.format("POST", "/api/v1/orders/" .. order_id .. "/payments", headers(tonumber(buyer)),
-                    '{"provider": "sandbox"}'))
-  elseif status == 201 and string.find(location, "/api/v1/payments/", 1, true) then
+  if status == 201 then
+    local order_id = string.match(location, "/api/v1/orders/(%%d+)$")
+    if order_id then  -- a new order: its note says whose and since when
+      local buyer, started = string.match(answer, '"note":"b(%%d+) ([%%d.]+)"')
+      begun[order_id], buyers[order_id] = tonumber(started), tonumber(buyer)
+    else  -- a payment started separately
+      order_id = string.match(answer, '"order_id":"(%%d+)"')
+    end
     local page = string.match(answer, '"url":"https?://[^/"]+(/[^"]+)"')
-    local order_id = string.match(answer, '"order_id":"(%%d+)"')
-    push(wrk.format("POST", page, {["Content-Type"] = "application/x-www-form-urlencoded"},
-                    "outcome=succeeded&return_to=/s/" .. slug .. "/orders/" .. order_id))
+    if page then
+      push(wrk.format("POST", page, {["Content-Type"] = "application/x-www-form-urlencoded"},
+                      "outcome=succeeded&return_to=/s/" .. slug .. "/orders/" .. order_id))
+    else
+      push(wrk.format("POST", "/api/v1/orders/" .. order_id .. "/payments", headers(buyers[order_id]),
+                      '{"provider": "sandbox"}'))
+    end
   elseif status == 303 then  -- paid: the pay page sends the buyer back to the order
     local order_id = string.match(location, "/orders/(%%d+)$")
     completed = completed + 1
     completions:write(string.format("%%s %%.6f\\n", order_id, at - begun[order_id]))
-    begun[order_id] = nil
+    begun[order_id], buyers[order_id] = nil, nil
     last_completed = at
   else
     fail(status, answer)
@@ -304,34 +313,37 @@ end
 """
 
 
-def pooled(rounds: list) -> tuple[dict, dict, dict]:
+def pooled(bases: list[dict], runs: list[dict], meters: list[dict]) -> tuple[dict, dict, dict]:
     """Hello-world, orders and the orders' CPU over every round: rates from the totals, latency
     percentiles over every order, the worst hello-world percentiles."""
-    hello_requests = sum(base["requests"] for base, _, _ in rounds)
-    hello_seconds = sum(base["requests"] / base["rps"] for base, _, _ in rounds)
+    hello_requests = sum(base["requests"] for base in bases)
+    hello_seconds = sum(base["requests"] / base["rps"] for base in bases)
     base = {"rps": hello_requests / hello_seconds, "requests": hello_requests,
-            "p50_ms": max(b["p50_ms"] for b, _, _ in rounds), "p99_ms": max(b["p99_ms"] for b, _, _ in rounds),
-            "rounds": [round(b["rps"], 1) for b, _, _ in rounds]}
-    latencies = [x for _, orders, _ in rounds for x in orders["latencies"]]
-    span = sum(orders["span"] for _, orders, _ in rounds)
-    ids = [i for _, orders, _ in rounds for i in orders["ids"]]
+            "p50_ms": max(b["p50_ms"] for b in bases), "p99_ms": max(b["p99_ms"] for b in bases),
+            "rounds": [round(b["rps"], 1) for b in bases]}
+    latencies = [x for run in runs for x in run["latencies"]]
+    span = sum(run["span"] for run in runs)
+    ids = [i for run in runs for i in run["ids"]]
     orders = {"rps": len(ids) / span, "count": len(ids), "ids": ids, "span": span,
-              "failures": sum(o["failures"] for _, o, _ in rounds),
-              "first_failures": [f for _, o, _ in rounds for f in o["first_failures"]],
+              "failures": sum(run["failures"] for run in runs),
+              "first_failures": [f for run in runs for f in run["first_failures"]],
               "p50_ms": percentile(latencies, 0.5) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-              "rounds": [round(o["rps"], 1) for _, o, _ in rounds]}
-    cpu = {key: sum(c[key] for _, _, c in rounds) for key in ("workers_s", "postgres_s", "client_s")}
-    cpu["idle_pct"] = sum(c["idle_pct"] for _, _, c in rounds) / len(rounds)
+              "rounds": [round(run["rps"], 1) for run in runs]}
+    cpu = {key: sum(meter[key] for meter in meters) for key in ("workers_s", "postgres_s", "client_s")}
+    cpu["idle_pct"] = sum(meter["idle_pct"] for meter in meters) / len(meters)
     return base, orders, cpu
 
 
-def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int) -> dict:
+def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int, one_call: bool = True) -> dict:
     """Completed orders per second (from the first answer to the last completed order), their
-    latency from checkout sent to pay page answered, the ids of the orders completed, failures."""
+    latency from checkout sent to pay page answered, the ids of the orders completed, failures.
+    `one_call`: POST /checkout/pay (the H5 checkout's way), else POST /checkout, then the payment."""
     threads = 2
     out = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "orders.txt"
+    body = {**shop["body"], "provider": "sandbox"} if one_call else shop["body"]
     script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out,
-                             body_open=json.dumps(json.dumps(shop["body"])[:-1]))
+                             checkout_path="/api/v1/checkout/pay" if one_call else "/api/v1/checkout",
+                             body_open=json.dumps(json.dumps(body)[:-1]))
     figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
     ids, latencies, failed, failures, completed = [], [], 0, [], 0
     for index in range(threads):
@@ -452,18 +464,23 @@ def main() -> int:
         shop.wait("/healthz")
         bench, flash = shops["bench"], shops["flash"]
         wrk(hello.url + "/", seconds=2, connections=args.connections)  # warm-up
-        # warm-up: orders through every step, on every worker; they become the shop's history
-        wrk_orders(shop.url, bench, slug="bench", seconds=2, connections=args.connections)
+        # warm-up: orders through every step, both ways, on every worker; they become the shop's history
+        for one_call in (True, False):
+            wrk_orders(shop.url, bench, slug="bench", seconds=2, connections=args.connections, one_call=one_call)
         history = add_history(database_url, "bench", args.history) if args.history else None
-        # hello-world and orders take turns, so that both see the machine at the same speed
-        rounds, meter = [], CpuMeter(shop)
+        # hello-world and the orders (in one call, then with the payment started separately) take
+        # turns, so that they see the machine at the same speed
+        bases, runs, meter = [], {True: [], False: []}, CpuMeter(shop)
         for _ in range(args.rounds):
-            base = wrk(hello.url + "/", seconds=args.seconds, connections=args.connections)
-            meter.start()
-            orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections)
-            rounds.append((base, orders, meter.stop()))
-        base, orders, cpu = pooled(rounds)
-        paid = paid_among(database_url, "bench", orders["ids"])
+            bases.append(wrk(hello.url + "/", seconds=args.seconds, connections=args.connections))
+            for one_call in (True, False):
+                meter.start()
+                orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections,
+                                    one_call=one_call)
+                runs[one_call].append((orders, meter.stop()))
+        base, orders, cpu = pooled(bases, *zip(*runs[True]))
+        _, separate, separate_cpu = pooled(bases, *zip(*runs[False]))
+        paid = paid_among(database_url, "bench", orders["ids"] + separate["ids"])
 
         # the flash sale, driven by wrk (attempt k is buyer k % flash_buyers), between two hello-world
         # turns that it is compared with
@@ -483,33 +500,37 @@ def main() -> int:
     hello_rps = base["rps"]
     flash_ok = (sale["orders"] == created == args.flash_stock and sale["stock"] == 0
                 and after["orders"] == args.flash_stock and after["stock"] == 0)
-    ok = flash_ok and 0 < paid == orders["count"]
+    ok = flash_ok and 0 < paid == orders["count"] + separate["count"]
     print(f"gunicorn -w {args.workers} (sync), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
           f"every run by wrk -t2 -c{args.connections}")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
     print("|------------------------------------|-----------|----------|----------|--------|")
     print(row("Flask hello-world (wrk)", base, None))
-    print(ratio_row("Completed orders/s (3 requests)", orders, hello_rps, ORDERS_TARGET))
+    print(ratio_row("Completed orders/s (2 requests)", orders, hello_rps, ORDERS_TARGET))
+    print(ratio_row("… payment apart (3 requests)", separate, hello_rps))
     sale_hello_rps = sum(turn["rps"] for turn in sale_hello) / len(sale_hello)
     print(row("Flask hello-world around the sale", {**sale_hello[0], "rps": sale_hello_rps}, None))
     print(ratio_row("Flash sale: sold-out answers (wrk)", flash_figures, sale_hello_rps, SOLD_OUT_TARGET))
     print(ratio_row("Sold-out answers, afterwards (wrk)", sustained, sale_hello_rps))
     print(f"History: {f'{history} orders before the run, tables analyzed' if history else 'none'}; "
-          f"{args.rounds} rounds of {args.seconds} s hello-world then {args.seconds} s orders: hello-world "
-          f"{base['rounds']} req/s, orders {orders['rounds']}/s")
-    print(f"Orders run: {orders['count']} completed in {orders['span']:.1f} s, {orders['failures']} failed, "
-          f"{paid} of them paid in the database")
+          f"{args.rounds} rounds of {args.seconds} s each of hello-world, orders in one call (POST /checkout/pay "
+          f"→ pay page) and orders with the payment started apart (POST /checkout → POST /orders/<id>/payments → "
+          f"pay page): hello-world {base['rounds']} req/s, orders {orders['rounds']}/s and {separate['rounds']}/s")
+    print(f"Orders: {orders['count']} + {separate['count']} completed in {orders['span']:.1f} + "
+          f"{separate['span']:.1f} s, {orders['failures'] + separate['failures']} failed, {paid} of them paid in "
+          f"the database")
     per_order = {kind: cpu[f"{kind}_s"] / max(1, orders["count"]) * 1000 for kind in ("workers", "postgres", "client")}
-    print(f"CPU per completed order: gunicorn workers {per_order['workers']:.2f} ms, PostgreSQL "
-          f"{per_order['postgres']:.2f} ms, wrk {per_order['client']:.2f} ms; the machine idle "
-          f"{cpu['idle_pct']:.0f}% of the run")
+    for name, figures, used in (("in one call", orders, cpu), ("payment apart", separate, separate_cpu)):
+        each = {kind: used[f"{kind}_s"] / max(1, figures["count"]) * 1000 for kind in ("workers", "postgres", "client")}
+        print(f"CPU per completed order ({name}): gunicorn workers {each['workers']:.2f} ms, PostgreSQL "
+              f"{each['postgres']:.2f} ms, wrk {each['client']:.2f} ms; the machine idle {used['idle_pct']:.0f}%")
     print(f"Flash sale: {args.flash_attempts} attempts by {len(flash['tokens'])} buyers on {args.flash_stock} units "
           f"in {sale_seconds:.2f} s → {created} created (201), {sold_out} sold out (409), {other} other, "
           f"{args.flash_attempts - created - sold_out - other} unanswered (wrk's socket errors); "
           f"database: {sale['orders']} orders, stock {sale['stock']}; after wrk ({sustained['requests']} more "
           f"attempts): {after['orders']} orders, stock {after['stock']} — {'OK' if flash_ok else 'FAILED'}")
-    if orders["first_failures"]:
-        print(f"  first failures: {orders['first_failures']}")
+    if orders["first_failures"] or separate["first_failures"]:
+        print(f"  first failures: {orders['first_failures'] + separate['first_failures']}")
     if other:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
@@ -517,7 +538,11 @@ def main() -> int:
         "hello_rps": round(hello_rps, 1), "history_orders": history, "hello_rounds": base["rounds"],
         "orders_rounds": orders["rounds"],
         "orders_per_s": round(orders["rps"], 1), "orders_pct": round(orders["rps"] / hello_rps * 100, 2),
-        "orders_completed": orders["count"], "orders_failed": orders["failures"], "orders_paid_in_db": paid,
+        "orders_completed": orders["count"], "orders_failed": orders["failures"],
+        "separate_payment_orders_per_s": round(separate["rps"], 1),
+        "separate_payment_orders_pct": round(separate["rps"] / hello_rps * 100, 2),
+        "separate_payment_rounds": separate["rounds"], "separate_payment_failed": separate["failures"],
+        "orders_paid_in_db": paid,
         "flash_attempts": args.flash_attempts, "flash_created": created, "flash_orders_in_db": sale["orders"],
         "flash_stock_left": sale["stock"], "flash_sold_out_answers": sold_out, "flash_other_answers": other,
         "sold_out_rps": round(flash_figures["rps"], 1),

@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 import zoneinfo
 from types import SimpleNamespace
+from typing import Callable
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
@@ -133,18 +134,21 @@ def next_number(now: dt.datetime) -> str:
 
 
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
-                now: dt.datetime | None = None) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+                now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None
+                ) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
-    its lines come back as the rows written (plain objects)."""
+    its lines come back as the rows written (plain objects).
+
+    `pay`, when given, starts the order's payment in the same call (the payments engine's
+    checkout-and-pay): it gets the order's row before any lock is taken — a provider may call out
+    to start a payment — and returns what writes the payment, run with the order's inserts."""
     now = now or utcnow()
     from_cart = lines is None
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
-    for sku_id, quantity in sorted(_per_sku(priced.lines).items()):  # one order of locks: no deadlocks
-        reserve_stock(sku_id=sku_id, quantity=quantity)
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)
-    order = new_row(Order, id=new_id(), number=next_number(now), status=OrderStatus.PENDING_PAYMENT,
+    order = new_row(Order, id=new_id(), number="", status=OrderStatus.PENDING_PAYMENT,
                     consumer_id=consumer_id, fulfillment_type=FulfillmentType(priced.fulfillment["type"]),
                     fulfillment=priced.fulfillment,
                     store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")), note=note,
@@ -158,11 +162,17 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                            name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
                            unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
                            discount=line.discount, paid_amount=line.payable) for line in priced.lines]
-    with inserts_together():  # the order, its lines, its first transition and its event: one statement
+    write_payment = pay(order) if pay is not None else None
+    for sku_id, quantity in sorted(_per_sku(priced.lines).items()):  # one order of locks: no deadlocks
+        reserve_stock(sku_id=sku_id, quantity=quantity)
+    order.number = next_number(now)
+    with inserts_together():  # the order, its lines, its first transition, its event (its payment): one statement
         insert_rows(Order, [order])
         insert_rows(OrderLine, order_lines)
         record_creation(order, actor=f"consumer:{consumer_id}")
         emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
+        if write_payment is not None:
+            write_payment()
     if from_cart:
         cart = cart_of(consumer_id)
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,

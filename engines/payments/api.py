@@ -9,10 +9,14 @@ from flask import current_app, jsonify, request, url_for
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.openapi import api_doc
-from engines.payments.schemas import PaymentAnswer, PaymentIn, PaymentOut
-from engines.payments.services import apply_outcome, payment_by_ref, payment_of, seen_before, start_payment
+from engines.orders.checkout import refuse_known_sold_out
+from engines.orders.schemas import dump_order
+from engines.payments.schemas import CheckoutPayAnswer, CheckoutPayIn, PaymentAnswer, PaymentIn, PaymentOut
+from engines.payments.services import (apply_outcome, payment_by_ref, payment_of, place_and_pay, seen_before,
+                                       start_payment)
 
 bp = api_blueprint("payments_api", __name__)
 _PAYMENT = PaymentOut()  # shared: a schema costs more to build than to dump with
@@ -34,6 +38,30 @@ def create(order_id: int):
     if status != 201:  # a replayed refusal
         return jsonify(body), status
     return jsonify(body), status, {"Location": url_for(".payment", payment_id=body["payment"]["id"])}
+
+
+@bp.post("/checkout/pay")
+@api_doc("Place an order and start its payment in one call, as the H5 checkout does: the order as POST /checkout "
+         "answers it, the payment and the consumer's next action as POST /orders/<id>/payments answers them. Send an "
+         "Idempotency-Key header to retry safely", tags=["checkout", "payments"], body=CheckoutPayIn,
+         response=CheckoutPayAnswer, status=201, auth=True, errors=(409, 415))
+def checkout_and_pay():
+    if IDEMPOTENCY_HEADER not in request.headers:  # the flash-sale gate of POST /checkout
+        refuse_known_sold_out(request.get_json(silent=True))
+    consumer_id = require_consumer_id()
+
+    def place():
+        data = load_json(CheckoutPayIn)
+        order, lines, payment, next_action = place_and_pay(
+            provider_name=data["provider"], consumer_id=consumer_id, lines=data["lines"],
+            fulfillment_choice=data["fulfillment"], note=data["note"])
+        return {"order": dump_order(order, lines=lines), "payment": _PAYMENT.dump(payment),
+                "next_action": next_action}, 201
+
+    body, status = idempotent(f"consumer:{consumer_id}", place)
+    if status != 201:  # a replayed refusal
+        return jsonify(body), status
+    return jsonify(body), status, {"Location": url_for("orders_api.order", order_id=body["order"]["id"])}
 
 
 @bp.get("/payments/<int:payment_id>")

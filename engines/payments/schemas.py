@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.money import Money
+from engines.orders.schemas import CheckoutIn, OrderAnswer
 
 
 class PaymentIn(Schema):
@@ -24,3 +25,11 @@ class PaymentAnswer(Schema):
     payment = fields.Nested(PaymentOut)
     next_action = fields.Dict(metadata={"description": '{"type": "redirect", "url"} for sandbox; '
                                                        '{"type": "stripe_confirm", "client_secret"} for stripe'})
+
+
+class CheckoutPayIn(CheckoutIn, PaymentIn):
+    """POST /checkout's body and the provider of the payment to start with the order."""
+
+
+class CheckoutPayAnswer(OrderAnswer, PaymentAnswer):
+    """POST /checkout's answer and POST /orders/<id>/payments' answer in one."""

@@ -16,10 +16,11 @@ from core.events import on
 from core.jobs import enqueue, job, periodic, run_per_tenant
 from core.tenancy import current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
 from engines.orders.after_sales import mark_refunded
+from engines.orders.checkout import place_order
 from engines.orders.lifecycle import find_order, mark_paid
 from engines.orders.models import Order, OrderStatus
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund
-from engines.payments.providers import provider
+from engines.payments.providers import Provider, provider
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,36 @@ def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: d
         raise APIError("not_found", "There is no such order.")
     if order.status != OrderStatus.PENDING_PAYMENT or order.pay_by <= (now or utcnow()):
         raise APIError("order_not_payable", extra={"status": order.status.value})
-    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=chosen.name, amount=order.total,
-                      currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
-    next_action = chosen.start(payment)  # sets provider_ref before the row is written: one INSERT
+    payment, next_action = _started(chosen, order)
     insert_rows(Payment, [payment])
     return payment, next_action
+
+
+def place_and_pay(*, provider_name: str, **checkout) -> tuple[SimpleNamespace, list, SimpleNamespace, dict]:
+    """Checkout and the start of the order's payment in one call (the H5 checkout; a real
+    mini-program's "submit order" answers the pay parameters too): the order as `place_order`
+    places it, its payment started before any lock is taken — Stripe is called out to — and
+    written with the order's rows. Returns the order, its lines, the payment and the consumer's
+    next action. A payment started for an order that is then refused (409 out of stock) is never
+    written; at Stripe, its PaymentIntent stays unconfirmed."""
+    chosen = provider(provider_name)
+    started = []
+
+    def pay(order: SimpleNamespace):
+        payment, next_action = _started(chosen, order)
+        started.extend((payment, next_action))
+        return lambda: insert_rows(Payment, [payment])
+
+    order, lines = place_order(pay=pay, **checkout)
+    return order, lines, *started
+
+
+def _started(chosen: Provider, order) -> tuple[SimpleNamespace, dict]:
+    """A pending payment of the whole order, started at the provider (its reference set before
+    the row is written: one INSERT), and the consumer's next action."""
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=chosen.name, amount=order.total,
+                      currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
+    return payment, chosen.start(payment)
 
 
 def payment_of(payment_id: int, *, consumer_id: int) -> Payment:

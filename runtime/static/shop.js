@@ -170,8 +170,10 @@
       main.appendChild(card([summary, button(T.place_order, function (event) {
         event.target.disabled = true;
         var headers = { "Idempotency-Key": idempotencyKey };
-        api("POST", "/checkout", { lines: lines, fulfillment: fulfillment(), note: note.value }, headers).then(function (placed) {
-          return pay(placed.order.id);
+        // the order placed and its payment started in one call, then to the pay page
+        api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: "sandbox" },
+            headers).then(function (placed) {
+          toPayPage(placed.next_action, placed.order.id);
         }).catch(function (error) { event.target.disabled = false; fail(error); });
       }, { "data-place-order": "" })]));
       requote();
@@ -179,11 +181,12 @@
   }
   function pay(orderId) {
     return api("POST", "/orders/" + orderId + "/payments", { provider: "sandbox" }, { "Idempotency-Key": "pay-" + orderId + "-" + uuid() })
-      .then(function (answer) {
-        var url = new URL(answer.next_action.url, location.href);
-        url.searchParams.set("return_to", base + "/orders/" + orderId);
-        location.href = url.toString();
-      });
+      .then(function (answer) { toPayPage(answer.next_action, orderId); });
+  }
+  function toPayPage(nextAction, orderId) {
+    var url = new URL(nextAction.url, location.href);
+    url.searchParams.set("return_to", base + "/orders/" + orderId);
+    location.href = url.toString();
   }
 
   // -- orders ----------------------------------------------------------------------------------

@@ -60,6 +60,36 @@ def test_200_concurrent_checkouts_on_20_units_make_20_orders(live_server):
     assert len(set(numbers)) == 20
 
 
+def test_concurrent_checkouts_that_pay_at_once_make_one_payment_per_order(live_server):
+    """POST /checkout/pay, 80 at once on 10 units: 10 orders, each with its one pending payment,
+    whose pay pages then pay them all."""
+    shop = open_shop(live_server.app, "paynow", stock=10, buyers=40)
+    body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "provider": "sandbox",
+            "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda i: http_json("POST", f"{live_server.url}/api/v1/checkout/pay", body,
+                                                     shop["headers"][i % 40]), range(80)))
+    created = [b for s, b in results if s == 201]
+    assert len(created) == 10 and sorted(s for s, _ in results).count(409) == 70, [s for s, _ in results]
+    assert {b["payment"]["order_id"] for b in created} == {b["order"]["id"] for b in created}
+    assert count(live_server.app, shop, select(func.count()).select_from(Payment)) == 10
+    assert count(live_server.app, shop, select(Sku.stock).where(Sku.id == int(shop["sku"]))) == 0
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert set(pool.map(lambda b: _confirm(b["next_action"]["url"]), created)) == {200}
+    assert count(live_server.app, shop, select(func.count()).select_from(Order)
+                 .where(Order.status == OrderStatus.PAID)) == 10
+
+
+def _confirm(url: str) -> int:
+    """The sandbox pay page's form post of a successful payment."""
+    import urllib.parse
+    import urllib.request
+
+    data = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=60) as answer:
+        return answer.status
+
+
 def test_concurrent_duplicates_of_one_idempotency_key_make_one_order(live_server):
     shop = open_shop(live_server.app, "retry", stock=50, buyers=1)
     body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "fulfillment": {"type": "pickup",
@@ -83,16 +113,8 @@ def test_concurrent_payments_of_one_order_pay_it_once_and_refund_the_rest(live_s
     order_id = placed["order"]["id"]
     urls = [http_json("POST", f"{live_server.url}/api/v1/orders/{order_id}/payments", {}, headers)[1]
             ["next_action"]["url"] for _ in range(3)]
-    import urllib.parse
-    import urllib.request
-
-    def confirm(url):
-        data = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
-        with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=60) as answer:
-            return answer.status
-
     with ThreadPoolExecutor(max_workers=12) as pool:
-        assert set(pool.map(confirm, urls * 4)) == {200}  # each payment page posted four times at once
+        assert set(pool.map(_confirm, urls * 4)) == {200}  # each payment page posted four times at once
     assert count(live_server.app, shop, select(Order.status).where(Order.id == int(order_id))) == OrderStatus.PAID
     assert count(live_server.app, shop, select(func.count()).select_from(Payment)
                  .where(Payment.status == "succeeded")) == 3
