@@ -23,8 +23,8 @@ part driven by wrk (Lua scripts), the client hello-world is measured with:
    units, `--connections` at once. It must end with exactly 500 orders and stock 0 (the script
    exits 1 otherwise); the rate at which sold-out answers (409 out_of_stock) are served, from the
    first one to the last answer, is compared with hello-world (the mean of a turn just before
-   the sale and one just after the steady run). Target ≥ 50%. The same sold-out answer is then
-   asked for for `--seconds` (the steady rate), and orders and stock are checked again.
+   the sale and one just after it). Target ≥ 50%. The same sold-out answer is then asked for
+   for `--seconds` (the steady rate), and orders and stock are checked again.
 
 Multi-worker gunicorn needs Redis (REDIS_URL, database 6 here, flushed; the tests use databases 8
 to 15). Prints a Markdown table and one JSON line."""
@@ -491,10 +491,11 @@ def main() -> int:
         sale = tally(database_url, "flash", flash["sku_id"])
         sale_seconds = flash_figures["last_answer"] - flash_figures["first_answer"]
 
+        sale_hello.append(wrk(hello.url + "/", seconds=args.seconds, connections=args.connections))
+
         sustained = wrk_sold_out(shop.url + "/api/v1/checkout", flash, seconds=args.seconds,
                                  connections=args.connections)
         after = tally(database_url, "flash", flash["sku_id"])
-        sale_hello.append(wrk(hello.url + "/", seconds=args.seconds, connections=args.connections))
     redis.Redis.from_url(REDIS).flushdb()
 
     hello_rps = base["rps"]
