@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+
+from core.errors import APIError, register_codes
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -55,6 +57,7 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
     # check Flask-Limiter runs before every request is taken out (0.2 ms a request, measured).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.session_interface = ConsoleSessionInterface()
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_text)
     csrf.init_app(app)
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
@@ -64,6 +67,38 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
     for hooks in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
         hooks[:] = [_when_limited(hook) if getattr(hook, "func", getattr(hook, "__func__", None)) in limiter_hooks
                     else hook for hook in hooks]
+
+
+register_codes({"nul_in_text": (400, "Text may not contain the NUL character (U+0000).")})
+
+
+def refuse_nul_text() -> None:
+    """Refuse (400 `nul_in_text`) a request whose query string, form fields or JSON body holds
+    the NUL character, before any view reads it: PostgreSQL's text cannot store it, and the
+    answer must not depend on the database. Uploaded files may hold any byte."""
+    if b"%00" in request.query_string:
+        raise APIError("nul_in_text")
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.content_length:
+        return
+    if request.is_json:  # JSON escapes NUL as \u0000 (a raw one is not JSON)
+        if b"\\u0000" in request.get_data() and _holds_nul(request.get_json(silent=True)):
+            raise APIError("nul_in_text")
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        if b"%00" in request.get_data():
+            raise APIError("nul_in_text")
+    elif request.mimetype == "multipart/form-data":
+        if any("\x00" in value for _, value in request.form.items(multi=True)):
+            raise APIError("nul_in_text")
+
+
+def _holds_nul(data) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_holds_nul(key) or _holds_nul(value) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_holds_nul(value) for value in data)
+    return False
 
 
 def _when_limited(hook):

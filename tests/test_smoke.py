@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.conftest import REDIS_URL, dispose_app, make_app
@@ -64,6 +66,29 @@ def test_unknown_console_page_is_an_html_404(client, db_session):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_the_nul_character_is_refused_in_any_text_a_request_sends(client, db_session, tenant_a):
+    """PostgreSQL's text cannot hold U+0000: refused up front (400 nul_in_text) on every backend,
+    in the query string, a JSON body, form fields; an uploaded file may hold any byte."""
+    shop = {"X-Tenant": tenant_a.slug}
+    refused = [
+        client.get("/api/v1/items?q=a%00b", headers=shop),
+        client.post("/api/v1/auth/register", json={"email": "a\x00@example.com", "password": "secret-123"},
+                    headers=shop),
+        client.post("/api/v1/auth/register", json={"nested": [{"a\x00": 1}]}, headers=shop),
+        client.post("/api/v1/nowhere", data={"name": "a\x00b"}, content_type="multipart/form-data", headers=shop),
+    ]
+    for answer in refused:
+        assert (answer.status_code, answer.json["error"]["code"]) == (400, "nul_in_text"), answer.json
+    page = client.post("/console/login", data={"email": "a\x00b", "password": "x"})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "U+0000" in page.get_data(as_text=True)
+    # the text "\u0000" (a backslash, then u0000) and a file's NUL bytes are fine
+    literal = client.post("/api/v1/nowhere", json={"note": "\\u0000"}, headers=shop)
+    upload = client.post("/api/v1/nowhere", data={"file": (io.BytesIO(b"\x89PNG\x00\x00"), "a.png")},
+                         content_type="multipart/form-data", headers=shop)
+    assert literal.status_code == upload.status_code == 404
 
 
 @pytest.mark.live
