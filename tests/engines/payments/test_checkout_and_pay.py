@@ -62,6 +62,16 @@ def test_one_call_places_the_order_and_starts_its_payment(client, shop):
     assert steps == ["create", "pay"]
 
 
+def test_without_lines_the_cart_is_ordered_and_emptied(client, shop):
+    client.post("/api/v1/cart/lines", json={"sku_id": shop["cake"], "quantity": 2}, headers=shop["headers"])
+    answer = client.post(PAY, json={"fulfillment": {"type": "pickup", "store_id": shop["store"]}},
+                         headers=shop["headers"])
+    assert answer.status_code == 201, answer.json
+    assert [(line["name"], line["quantity"]) for line in answer.json["order"]["lines"]] == [("Cake", 2)]
+    assert answer.json["payment"]["amount"]["amount"] == 1600
+    assert client.get("/api/v1/cart", headers=shop["headers"]).json["lines"] == []
+
+
 @pytest.mark.parametrize("change, status, code", [
     ({"quantity": 9}, 409, "out_of_stock"),
     ({"provider": "cash"}, 422, "invalid_input"),

@@ -152,6 +152,29 @@ def test_paying_with_stripe_starts_a_payment_intent(client, shop, stripe_client)
     assert get_order(client, shop, order["id"])["status"] == "pending_payment"
 
 
+def test_checkout_and_pay_in_one_call_with_stripe(client, shop, stripe_client):
+    answer = client.post("/api/v1/checkout/pay", headers=shop["headers"], json={
+        "lines": [{"sku_id": shop["tea"], "quantity": 2}], "fulfillment": pickup(shop), "provider": "stripe"})
+    assert answer.status_code == 201, answer.json
+    order, action = answer.json["order"], answer.json["next_action"]
+    assert action["type"] == "stripe_confirm"
+    payment = payment_row(shop, answer.json["payment"]["id"])
+    assert payment.provider_ref == action["payment_intent"] and payment.order_id == int(order["id"])
+    intent = stripe_client.v1.payment_intents.retrieve(action["payment_intent"])
+    assert (intent.amount, intent.metadata["order_id"]) == (2500, order["id"])
+    stripe_client.v1.payment_intents.update(intent.id, {"payment_method": "pm_card_visa"})
+    confirmed = stripe_client.v1.payment_intents.confirm(intent.id)
+    paid = webhook(client, shop, "payment_intent.succeeded", confirmed.to_dict())
+    assert paid.json == {"received": True, "applied": True, "outcome": "paid"}
+    assert get_order(client, shop, order["id"])["status"] == "paid"
+    # refused (out of stock): the intent started for it is left unconfirmed, no payment is written
+    refused = client.post("/api/v1/checkout/pay", headers=shop["headers"], json={
+        "lines": [{"sku_id": shop["tea"], "quantity": 9}], "fulfillment": pickup(shop), "provider": "stripe"})
+    assert refused.status_code == 409
+    with tenant_scope(shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
 def test_a_signed_webhook_pays_the_order_once(client, shop, stripe_client):
     order = place(client, shop, [{"sku_id": shop["cake"]}], pickup(shop))
     started, intent = pay_at_stripe(client, shop, stripe_client, order)
