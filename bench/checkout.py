@@ -9,8 +9,9 @@ part driven by wrk (Lua scripts), the client hello-world is measured with:
 1. hello-world requests/s and 2. completed orders/s, taking turns (`--rounds` of `--seconds`
    each), so that they see the machine at the same speed (it moves by up to a third from one
    minute to the next); the rates are pooled over the rounds. An order is the H5 checkout's two
-   requests, each sent once the answer before it is in: POST /checkout/pay (one SKU, pickup,
-   sandbox: the order and its payment in one call) → POST the pay page with outcome=succeeded.
+   requests (without the Idempotency-Key the H5 adds), each sent once the answer before it is
+   in: POST /checkout/pay (one SKU, pickup, sandbox: the order and its payment in one call) →
+   POST the pay page with outcome=succeeded.
    Target ≥ 4% of hello-world. Each round also times orders whose payment is started apart, as
    an API client may: POST /checkout → POST /orders/<id>/payments → the pay page (three
    requests). `--connections` at once, buyers taking turns (`--connections` of them, each with a
