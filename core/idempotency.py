@@ -1,11 +1,12 @@
 """Idempotency-Key for the API's money-moving requests (checkout, payment creation).
 
-The first request with a key claims it (a row committed at once); it then does its work and
-stores its answer in the same transaction as the work. A replay gets the stored answer; the same
-key with another body is 422 `idempotency_key_reused`; a duplicate that arrives while the first
-is still running is 409 `idempotency_in_progress` — so concurrent duplicates make one order.
-Answers that are the request's fault (4xx) are stored too, as Stripe does; a crash forgets the
-claim, and a claim left behind by a dead process is taken over after `STALE_AFTER`."""
+The first request with a key claims it with a row inserted in its own transaction, does its work
+and stores its answer on the claim, all committed together — or nothing is, so a crash leaves no
+claim behind. A duplicate that arrives meanwhile waits on the claim's unique index until the
+first request ends, then answers as a replay: concurrent duplicates make one order and get one
+answer. A replay gets the stored answer; the same key with another body is 422
+`idempotency_key_reused`. Answers that are the request's fault (4xx) are stored too, as Stripe
+does: the work runs in a savepoint, rolled back before such an answer is stored."""
 
 from __future__ import annotations
 
@@ -15,17 +16,18 @@ import json
 from typing import Callable
 
 from flask import request
-from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, add_unique, db, utcnow
+from core.db import UTCDateTime, db, utcnow
 from core.errors import APIError
+from core.ids import new_id
 from core.jobs import periodic
-from core.tenancy import TenantModel, platform_scope
+from core.tenancy import TenantModel, execute, of_tenant, platform_scope
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 120
-STALE_AFTER = dt.timedelta(minutes=2)
 KEEP_FOR = dt.timedelta(days=1)
 
 
@@ -36,41 +38,15 @@ class IdempotencyKey(TenantModel):
     scope: Mapped[str] = mapped_column(String(80))  # whose key: "consumer:<id>"
     key: Mapped[str] = mapped_column(String(MAX_KEY))
     request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None until the answer is stored with the work
     response: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class _Claimed(Exception):
-    pass
 
 
 def _fingerprint() -> str:
     body = request.get_json(silent=True)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
-
-
-def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | tuple[dict, int]:
-    """The new claim, or the stored answer of the first request."""
-    try:
-        claim = add_unique(IdempotencyKey(scope=scope, key=key, request_hash=fingerprint), _Claimed())
-        db.session.commit()
-        return claim
-    except _Claimed:
-        db.session.rollback()
-    first = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key))
-    if first is None:  # the first request failed and let go of the key in the meantime
-        return _claim(scope, key, fingerprint)
-    if first.request_hash != fingerprint:
-        raise APIError("idempotency_key_reused")
-    if first.status_code is None:
-        if utcnow() - first.created_at < STALE_AFTER:
-            raise APIError("idempotency_in_progress")
-        first.created_at = utcnow()  # its process died: take it over
-        db.session.commit()
-        return first
-    return first.response, first.status_code
 
 
 def idempotent(scope: str, work: Callable[[], tuple[dict, int]]) -> tuple[dict, int]:
@@ -83,34 +59,59 @@ def idempotent(scope: str, work: Callable[[], tuple[dict, int]]) -> tuple[dict, 
         return body, status
     if not 1 <= len(key) <= MAX_KEY or not key.isprintable():
         raise APIError("bad_request", f"{HEADER} must be 1 to {MAX_KEY} printable characters.")
-    claimed = _claim(scope, key, _fingerprint())
-    if isinstance(claimed, tuple):
-        return claimed
-    claim_id = claimed.id
+    fingerprint = _fingerprint()
+    claim_id = execute(_CLAIM[db.session.get_bind().dialect.name],
+                       {"id": new_id(), "scope": scope, "key": key, "request_hash": fingerprint,
+                        "created_at": utcnow()}).scalar()
+    if claim_id is None:  # claimed by a request that has ended (a concurrent one was waited for)
+        db.session.rollback()
+        return _replay(scope, key, fingerprint)
+    savepoint = db.session.begin_nested()
     try:
         body, status = work()
     except APIError as error:
-        db.session.rollback()
-        _finish(claim_id, error.body(), error.status) if error.status < 500 else _forget(claim_id)
+        if error.status >= 500:
+            db.session.rollback()  # the claim goes too: a retry may succeed
+            raise
+        savepoint.rollback()
+        _store(claim_id, error.body(), error.status)
         raise
     except BaseException:
         db.session.rollback()
-        _forget(claim_id)
         raise
-    _finish(claim_id, body, status)  # in the work's own transaction: the answer and the order land together
+    _store(claim_id, body, status)  # with the work: the answer and the order land together
     return body, status
 
 
-def _finish(claim_id: int, body: dict, status: int) -> None:
+def _replay(scope: str, key: str, fingerprint: str) -> tuple[dict, int]:
+    first = execute(_FIRST, {"scope": scope, "key": key}).first()
+    if first is None:  # purged between the two statements: as good as unknown, but rare enough to refuse
+        raise APIError("idempotency_in_progress")
+    if first.request_hash != fingerprint:
+        raise APIError("idempotency_key_reused")
+    if first.status_code is None:  # left by an earlier version of this module, which committed claims first
+        raise APIError("idempotency_in_progress")
+    return first.response, first.status_code
+
+
+def _store(claim_id: int, body: dict, status: int) -> None:
     """Store the answer on the claim and commit (with whatever the session holds)."""
-    claim = IdempotencyKey.get(claim_id)
-    claim.status_code, claim.response = status, body
+    execute(_ANSWER, {"claim_id": claim_id, "status_code": status, "response": body})
     db.session.commit()
 
 
-def _forget(claim_id: int) -> None:
-    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim_id))
-    db.session.commit()
+_keys = IdempotencyKey.__table__
+# The claim: a new row, or none when the key is taken — after waiting for the transaction that
+# took it, if it is still running.
+_CLAIM = {dialect.dialect.name: dialect.insert(_keys)
+          .values(tenant_id=bindparam("current_tenant"), id=bindparam("id"), scope=bindparam("scope"),
+                  key=bindparam("key"), request_hash=bindparam("request_hash"), created_at=bindparam("created_at"))
+          .on_conflict_do_nothing(index_elements=["tenant_id", "scope", "key"]).returning(_keys.c.id)
+          for dialect in (postgresql, sqlite)}
+_FIRST = select(_keys.c.request_hash, _keys.c.status_code, _keys.c.response).where(
+    of_tenant(_keys), _keys.c.scope == bindparam("scope"), _keys.c.key == bindparam("key"))
+_ANSWER = update(_keys).where(of_tenant(_keys), _keys.c.id == bindparam("claim_id")).values(
+    status_code=bindparam("status_code"), response=bindparam("response"))
 
 
 @periodic("idempotency.purge", seconds=3600)
