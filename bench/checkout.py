@@ -2,6 +2,7 @@
 """Checkout write path against a bare Flask hello-world, under the same gunicorn settings.
 
     python bench/checkout.py [--workers 2] [--rounds 3] [--seconds 5] [--connections 32] [--history 100]
+                             [--idempotency-keys]
 
 Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in one run, every
 part driven by wrk (Lua scripts), the client hello-world is measured with:
@@ -11,7 +12,8 @@ part driven by wrk (Lua scripts), the client hello-world is measured with:
    minute to the next); the rates are pooled over the rounds. An order is the H5 checkout's two
    requests (without the Idempotency-Key the H5 adds), each sent once the answer before it is
    in: POST /checkout/pay (one SKU, pickup, sandbox: the order and its payment in one call) →
-   POST the pay page with outcome=succeeded.
+   POST the pay page with outcome=succeeded. `--idempotency-keys` adds a new key to every
+   checkout, as the H5 does.
    Target ≥ 4% of hello-world. Each round also times orders whose payment is started apart, as
    an API client may: POST /checkout → POST /orders/<id>/payments → the pay page (three
    requests). `--connections` at once, buyers taking turns (`--connections` of them, each with a
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -236,6 +239,7 @@ local slug = "%(slug)s"
 local checkout_path = "%(checkout_path)s"
 local body_open = %(body_open)s  -- the checkout body without its closing brace
 local threads = %(threads)d
+local key_prefix = "%(key_prefix)s"  -- each checkout sends an Idempotency-Key (as the H5 does) unless empty
 
 function init(args)
   queue, head, tail = {}, 1, 0
@@ -258,7 +262,11 @@ function request()
   end
   local buyer = index + threads * checkouts
   checkouts = checkouts + 1
-  return wrk.format("POST", checkout_path, headers(buyer),
+  local checkout_headers = headers(buyer)
+  if key_prefix ~= "" then
+    checkout_headers["Idempotency-Key"] = key_prefix .. "-" .. index .. "-" .. checkouts
+  end
+  return wrk.format("POST", checkout_path, checkout_headers,
                     string.format('%%s, "note": "b%%d %%.6f"}', body_open, buyer, now()))
 end
 
@@ -335,14 +343,17 @@ def pooled(bases: list[dict], runs: list[dict], meters: list[dict]) -> tuple[dic
     return base, orders, cpu
 
 
-def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int, one_call: bool = True) -> dict:
+def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: int, one_call: bool = True,
+               keyed: bool = False) -> dict:
     """Completed orders per second (from the first answer to the last completed order), their
     latency from checkout sent to pay page answered, the ids of the orders completed, failures.
-    `one_call`: POST /checkout/pay (the H5 checkout's way), else POST /checkout, then the payment."""
+    `one_call`: POST /checkout/pay (the H5 checkout's way), else POST /checkout, then the payment.
+    `keyed`: every checkout sends a new Idempotency-Key."""
     threads = 2
     out = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "orders.txt"
     body = {**shop["body"], "provider": "sandbox"} if one_call else shop["body"]
     script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out,
+                             key_prefix=secrets.token_hex(6) if keyed else "",
                              checkout_path="/api/v1/checkout/pay" if one_call else "/api/v1/checkout",
                              body_open=json.dumps(json.dumps(body)[:-1]))
     figures = wrk(url, seconds=seconds, connections=connections, threads=threads, script=script)
@@ -443,6 +454,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="of each hello-world and orders turn")
     parser.add_argument("--rounds", type=int, default=3, help="turns of hello-world then orders")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--idempotency-keys", action="store_true",
+                        help="every checkout of the orders runs sends a new Idempotency-Key, as the H5 does")
     parser.add_argument("--history", type=int, default=100,
                         help="copies of the warm-up's orders the shop has before the run (0: none)")
     parser.add_argument("--flash-buyers", type=int, default=1000)
@@ -477,7 +490,7 @@ def main() -> int:
             for one_call in (True, False):
                 meter.start()
                 orders = wrk_orders(shop.url, bench, slug="bench", seconds=args.seconds, connections=args.connections,
-                                    one_call=one_call)
+                                    one_call=one_call, keyed=args.idempotency_keys)
                 runs[one_call].append((orders, meter.stop()))
         base, orders, cpu = pooled(bases, *zip(*runs[True]))
         _, separate, separate_cpu = pooled(bases, *zip(*runs[False]))
@@ -504,7 +517,8 @@ def main() -> int:
                 and after["orders"] == args.flash_stock and after["stock"] == 0)
     ok = flash_ok and 0 < paid == orders["count"] + separate["count"]
     print(f"gunicorn -w {args.workers} (sync), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
-          f"every run by wrk -t2 -c{args.connections}")
+          f"every run by wrk -t2 -c{args.connections}"
+          f"{'; every checkout of the orders runs with an Idempotency-Key' if args.idempotency_keys else ''}")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
     print("|------------------------------------|-----------|----------|----------|--------|")
     print(row("Flask hello-world (wrk)", base, None))
@@ -537,6 +551,7 @@ def main() -> int:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
         "cores": os.cpu_count(), "workers": args.workers, "connections": args.connections,
+        "idempotency_keys": args.idempotency_keys,
         "hello_rps": round(hello_rps, 1), "history_orders": history, "hello_rounds": base["rounds"],
         "orders_rounds": orders["rounds"],
         "orders_per_s": round(orders["rps"], 1), "orders_pct": round(orders["rps"] / hello_rps * 100, 2),

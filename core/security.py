@@ -75,10 +75,12 @@ register_codes({"nul_in_text": (400, "Text may not contain the NUL character (U+
 def refuse_nul_text() -> None:
     """Refuse (400 `nul_in_text`) a request whose query string, form fields or JSON body holds
     the NUL character, before any view reads it: PostgreSQL's text cannot store it, and the
-    answer must not depend on the database. Uploaded files may hold any byte."""
-    if b"%00" in request.query_string:
+    answer must not depend on the database. Uploaded files may hold any byte. Reads the WSGI
+    environ first: this runs before every request."""
+    environ = request.environ
+    if "%00" in environ.get("QUERY_STRING", ""):
         raise APIError("nul_in_text")
-    if request.method in ("GET", "HEAD", "OPTIONS") or not request.content_length:
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:  # JSON escapes NUL as \u0000 (a raw one is not JSON)
         if b"\\u0000" in request.get_data() and _holds_nul(request.get_json(silent=True)):
