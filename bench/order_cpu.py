@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""The CPU one completed order costs the application, in one process: no server, no client.
+
+    python bench/order_cpu.py [--orders 300] [--reps 5] [--apart] [--idempotency-keys] [--calls]
+
+Builds the shops of bench/checkout.py in a fresh PostgreSQL database (`tessera_bench_order_cpu`;
+jobs go to Redis as in that script's server, database 6, flushed), then calls the WSGI app directly, as gunicorn would, for each order: POST /api/v1/checkout/pay →
+the pay page's form post (`--apart`: POST /checkout → POST /orders/<id>/payments → the pay page).
+Prints the process's CPU time per order (the CPU clock: waiting for PostgreSQL is not counted)
+for each of `--reps` runs of `--orders` orders, after a warm-up. `--calls` also counts the Python
+function calls per order (cProfile): a figure that does not move with the machine's speed, for
+comparing two versions of the code. The machine's speed does move it: compare runs made side by
+side."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.checkout import REDIS, build_shops  # noqa: E402
+from bench.common import fresh_database  # noqa: E402
+
+DATABASE = "tessera_bench_order_cpu"
+PAY_PAGE = re.compile(rb'"url":"https?://[^/"]+(/[^"]+)"')
+
+
+def caller(app):
+    """call(method, path, headers, body, content type) → (status, headers, body), through the WSGI
+    app with an environ like gunicorn's."""
+
+    def call(method: str, path: str, headers: dict, body: str, content_type: str):
+        data = body.encode()
+        path, _, query = path.partition("?")
+        environ = {"REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+                   "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data),
+                   "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+                   "wsgi.run_once": False, "wsgi.version": (1, 0), "CONTENT_TYPE": content_type,
+                   "CONTENT_LENGTH": str(len(data)),
+                   **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}}
+        answer = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
+
+        content = b"".join(app(environ, start_response))
+        return answer["status"], answer["headers"], content
+
+    return call
+
+
+def order_maker(app, shop: dict, *, apart: bool, keyed: bool):
+    """order(k): one completed order by buyer k % buyers; fails loudly on any unexpected answer."""
+    call = caller(app)
+    form = "application/x-www-form-urlencoded"
+    one_call = json.dumps({**shop["body"], "note": "cpu", "provider": "sandbox"})
+    checkout_only = json.dumps({**shop["body"], "note": "cpu"})
+
+    def expect(answer, status):
+        if answer[0] != status:
+            raise SystemExit(f"expected {status}, got {answer[0]}: {answer[2][:300]!r}")
+        return answer
+
+    def order(k: int) -> None:
+        headers = {"Host": "bench.localhost", "Accept": "application/json",
+                   "Authorization": "Bearer " + shop["tokens"][k % len(shop["tokens"])]}
+        if keyed:
+            headers["Idempotency-Key"] = os.urandom(8).hex()
+        if apart:
+            _, placed, _ = expect(call("POST", "/api/v1/checkout", headers, checkout_only, "application/json"), 201)
+            order_id = placed["Location"].rsplit("/", 1)[1]
+            _, _, started = expect(call("POST", f"/api/v1/orders/{order_id}/payments", headers,
+                                        '{"provider": "sandbox"}', "application/json"), 201)
+        else:
+            _, placed, started = expect(call("POST", "/api/v1/checkout/pay", headers, one_call, "application/json"),
+                                        201)
+            order_id = placed["Location"].rsplit("/", 1)[1]
+        page = PAY_PAGE.search(started).group(1).decode()
+        expect(call("POST", page, {"Host": "bench.localhost"},
+                    f"outcome=succeeded&return_to=/s/bench/orders/{order_id}", form), 303)
+
+    return order
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=300, help="per run")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--apart", action="store_true", help="start the payment in a request of its own")
+    parser.add_argument("--idempotency-keys", action="store_true", help="every checkout with a new key")
+    parser.add_argument("--calls", action="store_true", help="also count Python calls per order (cProfile)")
+    args = parser.parse_args()
+
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+    database_url = fresh_database(DATABASE)
+    # as bench/checkout.py's server runs: jobs go to Redis (no worker takes them here)
+    shops = build_shops(database_url, Path(tempfile.mkdtemp(prefix="tessera-bench-")), buyers=8, flash_buyers=1,
+                        flash_stock=1)
+    from app import create_app
+
+    app = create_app()
+    order = order_maker(app, shops["bench"], apart=args.apart, keyed=args.idempotency_keys)
+    for k in range(100):  # warm-up: every statement prepared, every cache filled
+        order(k)
+    runs = []
+    for _ in range(args.reps):
+        started = time.process_time()
+        for k in range(args.orders):
+            order(k)
+        runs.append((time.process_time() - started) / args.orders * 1000)
+    flow = "POST /checkout → POST /orders/<id>/payments → pay page" if args.apart else "POST /checkout/pay → pay page"
+    keyed = ", every checkout with an Idempotency-Key" if args.idempotency_keys else ""
+    print(f"{flow}{keyed}: CPU per completed order (ms), {args.reps} runs of {args.orders}: "
+          f"{', '.join(f'{run:.2f}' for run in runs)}; best {min(runs):.2f}")
+    summary = {"apart": args.apart, "idempotency_keys": args.idempotency_keys, "orders": args.orders,
+               "cpu_ms_per_order": [round(run, 3) for run in runs], "best_ms": round(min(runs), 3)}
+    if args.calls:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile(time.process_time)
+        profile.enable()
+        for k in range(args.orders):
+            order(k)
+        profile.disable()
+        summary["python_calls_per_order"] = round(pstats.Stats(profile).total_calls / args.orders)
+        print(f"Python function calls per order: {summary['python_calls_per_order']}")
+    print(json.dumps(summary))
+    redis.Redis.from_url(REDIS).flushdb()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
