@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Callable
 
-from flask import request
+from flask import jsonify, request
 from sqlalchemy import JSON, Integer, String, UniqueConstraint, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
@@ -81,6 +81,15 @@ def idempotent(scope: str, work: Callable[[], tuple[dict, int]]) -> tuple[dict, 
         raise
     _store(claim_id, body, status)  # with the work: the answer and the order land together
     return body, status
+
+
+def idempotent_created(scope: str, work: Callable[[], tuple[dict, int]], location: Callable[[dict], str]):
+    """`idempotent` as a view's answer: the JSON body and its status, with a `Location` header
+    (`location(body)`) when something was created (201) — a replayed refusal has none."""
+    body, status = idempotent(scope, work)
+    if status != 201:
+        return jsonify(body), status
+    return jsonify(body), status, {"Location": location(body)}
 
 
 def _replay(scope: str, key: str, fingerprint: str) -> tuple[dict, int]:

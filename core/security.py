@@ -1,5 +1,5 @@
-"""Web security shared by every console: rate limits, CSRF, session cookies and the response
-headers (a strict Content-Security-Policy)."""
+"""Web security shared by every console: rate limits, CSRF, session cookies, the response
+headers (a strict Content-Security-Policy) and the refusal of text PostgreSQL cannot store."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from core.idempotency import idempotent
+from core.idempotency import idempotent_created
 from core.ids import parse_id
 from core.openapi import api_doc
 from core.tenancy import current_tenant_id
@@ -142,10 +142,8 @@ def checkout():
                                    fulfillment_choice=data["fulfillment"], note=data["note"])
         return _order_answer(order, lines=lines), 201
 
-    body, status = idempotent(f"consumer:{consumer_id}", place)
-    if status != 201:  # a replayed refusal
-        return jsonify(body), status
-    return jsonify(body), status, {"Location": url_for(".order", order_id=body["order"]["id"])}
+    return idempotent_created(f"consumer:{consumer_id}", place,
+                              lambda body: url_for(".order", order_id=body["order"]["id"]))
 
 
 @bp.get("/orders")

@@ -10,7 +10,7 @@ from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.errors import APIError
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from core.idempotency import idempotent
+from core.idempotency import idempotent_created
 from core.openapi import api_doc
 from engines.orders.checkout import refuse_known_sold_out
 from engines.orders.schemas import dump_order
@@ -34,10 +34,8 @@ def create(order_id: int):
         payment, next_action = start_payment(order_id=order_id, consumer_id=consumer_id, provider_name=data["provider"])
         return {"payment": _PAYMENT.dump(payment), "next_action": next_action}, 201
 
-    body, status = idempotent(f"consumer:{consumer_id}", pay)
-    if status != 201:  # a replayed refusal
-        return jsonify(body), status
-    return jsonify(body), status, {"Location": url_for(".payment", payment_id=body["payment"]["id"])}
+    return idempotent_created(f"consumer:{consumer_id}", pay,
+                              lambda body: url_for(".payment", payment_id=body["payment"]["id"]))
 
 
 @bp.post("/checkout/pay")
@@ -58,10 +56,8 @@ def checkout_and_pay():
         return {"order": dump_order(order, lines=lines), "payment": _PAYMENT.dump(payment),
                 "next_action": next_action}, 201
 
-    body, status = idempotent(f"consumer:{consumer_id}", place)
-    if status != 201:  # a replayed refusal
-        return jsonify(body), status
-    return jsonify(body), status, {"Location": url_for("orders_api.order", order_id=body["order"]["id"])}
+    return idempotent_created(f"consumer:{consumer_id}", place,
+                              lambda body: url_for("orders_api.order", order_id=body["order"]["id"]))
 
 
 @bp.get("/payments/<int:payment_id>")

@@ -58,15 +58,14 @@ def place_and_pay(*, provider_name: str, **checkout) -> tuple[SimpleNamespace, l
     next action. A payment started for an order that is then refused (409 out of stock) is never
     written; at Stripe, its PaymentIntent stays unconfirmed."""
     chosen = provider(provider_name)
-    started = []
+    started = {}
 
     def pay(order: SimpleNamespace):
-        payment, next_action = _started(chosen, order)
-        started.extend((payment, next_action))
-        return lambda: insert_rows(Payment, [payment])
+        started["payment"], started["next_action"] = _started(chosen, order)
+        return lambda: insert_rows(Payment, [started["payment"]])
 
     order, lines = place_order(pay=pay, **checkout)
-    return order, lines, *started
+    return order, lines, started["payment"], started["next_action"]
 
 
 def _started(chosen: Provider, order) -> tuple[SimpleNamespace, dict]:

@@ -267,3 +267,24 @@ def test_a_known_sold_out_answer_needs_no_sign_in(client, shop):
     fewer = client.post("/api/v1/checkout", json={**body, "lines": [{"sku_id": shop["tea"], "quantity": 5}]},
                         headers=stranger)
     assert fewer.status_code == 401  # 5 are left: not known to be short
+
+
+def test_a_payment_started_with_the_order_starts_before_any_stock_is_reserved(shop):
+    """place_order(pay=…) hands the order to the payment before taking any lock (a provider may
+    call out to start it), and writes the payment with the order's rows."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from engines.orders.checkout import place_order
+
+    seen = []
+
+    def pay(order):
+        seen.append((order.total, db.session.scalar(select(Sku.stock).where(Sku.id == int(shop["tea"])))))
+        return lambda: seen.append("written")
+
+    with tenant_scope(shop["tenant"]):
+        order, _ = place_order(consumer_id=shop["consumer"].id, lines=[{"sku_id": shop["tea"], "quantity": 2}],
+                               fulfillment_choice={"type": "pickup", "store_id": shop["store"]}, pay=pay)
+        reserved = db.session.scalar(select(Sku.stock).where(Sku.id == int(shop["tea"])))
+    assert seen == [(2500, 5), "written"] and reserved == 3 and order.number
