@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, g, redirect, request, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.backoffice import backoffice_nav
-from core.config import load_config
+from core.config import check_config, load_config
+from core.single_process import OneServingProcess
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
 from core.tenancy import install_rls_session_settings
@@ -31,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, then `config` on top (tests pass their own)."""
     settings = load_config()
     settings.update(config or {})
+    check_config(settings)
     app = Tessera(__name__, instance_path=settings["INSTANCE_PATH"], static_folder="core/static",
                 template_folder="core/templates")
     app.config.update(settings)
@@ -101,4 +104,9 @@ def create_app(config: dict | None = None) -> Flask:
             return storefront.home()
         return redirect(url_for("merchant.dashboard"))
 
+    if not app.config.get("REDIS_URL"):
+        app.wsgi_app = OneServingProcess(app.wsgi_app, app.config["INSTANCE_PATH"])
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:  # outermost: everything inside sees the client's address, scheme and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

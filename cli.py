@@ -70,26 +70,43 @@ def main():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int):
-    """Migrate, create the demo logins on first run, and serve with the embedded defaults."""
+    """Migrate and serve. In development (the default) also create the demo shop and logins on
+    first run; in production (TESSERA_ENV=production) there are none: `tessera admin create`."""
     from core.migrate import upgrade
+    from core.single_process import AnotherProcessServes, claim
 
     config = _config()
+    if not config["REDIS_URL"]:
+        try:
+            claim(config["INSTANCE_PATH"])
+        except AnotherProcessServes as error:
+            raise click.ClickException(str(error)) from None
     upgrade(config["SQLALCHEMY_DATABASE_URI"])
     app = _app()
-    with app.app_context():
-        logins = _ensure_demo(Path(config["INSTANCE_PATH"]))
+    production = config["TESSERA_ENV"] == "production"
+    logins = None
+    if not production:
+        with app.app_context():
+            logins = _ensure_demo(Path(config["INSTANCE_PATH"]))
     runner = app.extensions["tessera_jobs"]
     if runner.mode == "inline":
         runner.scheduler.start()
     base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+    database = "SQLite" if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else "PostgreSQL"
     click.echo(f"""
-Tessera is running with {'SQLite' if config['SQLALCHEMY_DATABASE_URI'].startswith('sqlite') else 'PostgreSQL'}, \
-{'rq jobs' if runner.mode == 'rq' else 'inline jobs'}, {'S3' if config['S3_BUCKET'] else 'local'} media, sandbox payments.
-
-  Platform console      {base}/console/     {logins['admin']['email']} / {logins['admin']['password']}
+Tessera ({config['TESSERA_ENV']}) is running with {database}, {'rq jobs' if runner.mode == 'rq' else 'inline jobs'}, \
+{'S3' if config['S3_BUCKET'] else 'local'} media, {config['SMS_PROVIDER']} SMS.
+""")
+    if logins is None:
+        click.echo(f"""  Platform console      {base}/console/   (create an admin: tessera admin create EMAIL PASSWORD)
+  Merchant back office  {base}/merchant/
+  Health                {base}/healthz  {base}/readyz
+""")
+    else:
+        click.echo(f"""  Platform console      {base}/console/     {logins['admin']['email']} / {logins['admin']['password']}
   Merchant back office  {base}/merchant/    {logins['owner']['email']} / {logins['owner']['password']}
   Designer              {base}/merchant/designer/
-  Demo storefront (H5)  {base}/s/{logins['tenant']}/
+  Demo storefront (H5)  {base}/s/{logins['tenant']}/   (sandbox payments: the pay page confirms them)
   Consumer API          {base}/api/v1/…  (header X-Tenant: {logins['tenant']}; {base}/api/v1/openapi.json)
   Health                {base}/healthz  {base}/readyz
 

@@ -15,7 +15,7 @@ from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import Identity, StaffMember, memberships_of
-from core.security import auth_rate_limit, limiter
+from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import login_view, permission_required, select_shop, sign_out, signed_in_identity
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
@@ -26,6 +26,7 @@ register_nav("merchant.staff", _l("Staff"), icon="users", permission="staff.view
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(auth_rate_limit, methods=["POST"])
+@limiter.limit(account_rate_limit, methods=["POST"], key_func=attempted_account)
 def login():
     return login_view(template="merchant/login.html", area="merchant", allowed=lambda identity: True,
                       refusal=_("Wrong email or password."), home_endpoint="merchant.shops")

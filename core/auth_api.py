@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify
+from flask import current_app, g, jsonify, request
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from core.api import api_blueprint, load_json, require_consumer
@@ -10,7 +10,7 @@ from core.consumers import (authenticate_consumer, issue_token, register_consume
                             send_login_code, verify_login_code)
 from core.db import db
 from core.openapi import api_doc
-from core.security import auth_rate_limit, limiter
+from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 
 bp = api_blueprint("auth_api", __name__)
 
@@ -55,7 +55,8 @@ class TokenOut(Schema):
 
 class CodeSentOut(Schema):
     sent = fields.Boolean()
-    sandbox_code = fields.String(metadata={"description": "Only with the sandbox SMS provider"})
+    sandbox_code = fields.String(metadata={"description": "Only with the sandbox SMS provider, which exists only in "
+                                                          "development (TESSERA_ENV=development)"})
 
 
 class MeOut(Schema):
@@ -80,6 +81,7 @@ def register():
 
 @bp.post("/auth/login")
 @limiter.limit(auth_rate_limit)
+@limiter.limit(account_rate_limit, key_func=attempted_account)
 @api_doc("Sign in with email or phone and password", tags=["auth"], body=LoginSchema, response=TokenOut,
          errors=(401, 415, 429))
 def login():
@@ -90,26 +92,46 @@ def login():
     return jsonify(token=token, consumer=_consumer_json(consumer))
 
 
+def sms_phone_rate_limit() -> str:
+    return current_app.config["SMS_PHONE_RATE_LIMIT"]
+
+
+def sms_address_rate_limit() -> str:
+    return current_app.config["SMS_ADDRESS_RATE_LIMIT"]
+
+
+def requested_phone() -> str:
+    """The phone a code is asked for, across every shop: one phone is one bucket whichever shop
+    sends to it (a phone's owner is protected from being flooded through many shops)."""
+    body = request.get_json(silent=True)
+    phone = body.get("phone") if isinstance(body, dict) else None
+    digits = "".join(ch for ch in phone if ch.isascii() and ch.isdigit())[-15:] if isinstance(phone, str) else ""
+    return f"sms-phone:{digits}"
+
+
 @bp.post("/auth/code")
-@limiter.limit(auth_rate_limit)
+@limiter.limit(sms_address_rate_limit)
+@limiter.limit(sms_phone_rate_limit, key_func=requested_phone)
 @api_doc("Send a one-time login code to a phone", tags=["auth"], body=CodeRequestSchema, response=CodeSentOut,
-         status=202, errors=(415, 429))
+         status=202, errors=(415, 429, 503))
 def request_code():
-    """Send a one-time login code. With the sandbox SMS provider nothing is sent: the code comes
-    back in the answer as `sandbox_code`, so the flow can be tried end to end."""
+    """Send a one-time login code through the SMS provider. With the sandbox provider
+    (development only) nothing is sent: the code comes back as `sandbox_code`, so the flow can
+    be tried end to end. Limited per address and per phone."""
     data = load_json(CodeRequestSchema)
     code = send_login_code(phone=data["phone"])
     db.session.commit()
     body = {"sent": True}
-    if current_app.config.get("SMS_PROVIDER", "sandbox") == "sandbox":
+    if code is not None:
         body["sandbox_code"] = code
     return jsonify(body), 202
 
 
 @bp.post("/auth/code/verify")
 @limiter.limit(auth_rate_limit)
-@api_doc("Sign in (or sign up) with a one-time code", tags=["auth"], body=CodeVerifySchema, response=TokenOut,
-         errors=(401, 415, 429))
+@limiter.limit(account_rate_limit, key_func=attempted_account)
+@api_doc("Sign in (or sign up) with a one-time code; each code may be tried 5 times", tags=["auth"],
+         body=CodeVerifySchema, response=TokenOut, errors=(401, 415, 429))
 def verify_code():
     data = load_json(CodeVerifySchema)
     consumer = verify_login_code(**data)

@@ -1,10 +1,17 @@
 """Configuration from environment variables, with the embedded defaults of DESIGN.md §5.
 
 `load_config()` reads the environment once at start-up and refuses an invalid value with a
-`ConfigError` that names the variable, so a typo never becomes a surprise at request time."""
+`ConfigError` that names the variable, so a typo never becomes a surprise at request time.
+
+`TESSERA_ENV` is `development` (the default: `tessera run` on a laptop) or `production`. In
+production nothing a sandbox offers exists (payments, SMS codes in answers, demo logins), cookies
+are Secure, and a configuration that lacks what production needs is refused here: a SECRET_KEY,
+the keys that encrypt merchants' credentials, Redis when more than one process serves."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import os
 import re
 import secrets
@@ -61,10 +68,43 @@ def _bucket(value: str) -> str:
     return value
 
 
-def _stripe_key(value: str) -> str:
-    if not value.startswith(("sk_", "rk_")):
-        raise ConfigError("STRIPE_API_KEY: expected a secret key starting with sk_ or rk_")
+def _data_keys(value: str) -> tuple[str, ...]:
+    """Fernet keys (url-safe base64 of 32 bytes), comma-separated: the first encrypts, every one
+    decrypts (rotation: put the new key first, keep the old ones until re-encrypted)."""
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for key in keys:
+        try:
+            raw = base64.urlsafe_b64decode(key.encode())
+        except (ValueError, TypeError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError("TESSERA_DATA_KEYS: expected comma-separated Fernet keys (url-safe base64 of 32 bytes; "
+                              "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    if not keys:
+        raise ConfigError("TESSERA_DATA_KEYS: give at least one key")
+    return keys
+
+
+def _rate_limit(name: str, value: str) -> str:
+    from limits import parse_many
+
+    try:
+        if not parse_many(value):
+            raise ValueError(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected limits such as '10/minute' or '5/minute;20/hour', got {value!r}") from None
     return value
+
+
+# Per-address limits apply to every client of one address (behind a proxy: see
+# TESSERA_TRUSTED_PROXIES); per-account and per-phone limits stop a guesser who spreads out.
+RATE_LIMITS = {
+    "AUTH_RATE_LIMIT": ("TESSERA_RATE_LIMIT_AUTH", "20/minute"),  # every sign-in endpoint, per address
+    "ACCOUNT_RATE_LIMIT": ("TESSERA_RATE_LIMIT_ACCOUNT", "10/minute;50/hour"),  # sign-ins per account or phone
+    "SMS_PHONE_RATE_LIMIT": ("TESSERA_RATE_LIMIT_SMS_PHONE", "1/minute;5/hour;10/day"),  # codes sent to one phone
+    "SMS_ADDRESS_RATE_LIMIT": ("TESSERA_RATE_LIMIT_SMS_ADDRESS", "5/minute;30/hour"),  # codes asked from one address
+}
+SMS_PROVIDERS = ("sandbox", "log", "none")
 
 
 def _whole_number(name: str, value: str, low: int, high: int, what: str) -> int:
@@ -83,9 +123,34 @@ def _instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _instance_data_key(instance_path: Path) -> str:
+    """The embedded default's key for credentials at rest, generated once into the instance folder."""
+    path = instance_path / "data_key"
+    if not path.exists():
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment(value: str) -> str:
+    if value not in ("development", "production"):
+        raise ConfigError(f"TESSERA_ENV: expected development or production, got {value!r}")
+    return value
+
+
+def _processes(env) -> int:
+    """How many processes serve this deployment, as declared (gunicorn reads WEB_CONCURRENCY too)."""
+    for name in ("TESSERA_PROCESSES", "WEB_CONCURRENCY"):
+        if env.get(name):
+            return _whole_number(name, env[name], 1, 1024, "processes")
+    return 1
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict:
     """Flask config keys derived from the environment; raises ConfigError naming a bad variable."""
     env = os.environ if environ is None else environ
+    mode = _environment(env.get("TESSERA_ENV") or "development")
+    production = mode == "production"
     instance_path = Path(env.get("TESSERA_INSTANCE_PATH") or "./instance").resolve()
     try:
         instance_path.mkdir(parents=True, exist_ok=True)
@@ -100,8 +165,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "S3_BUCKET": _bucket(env["TESSERA_S3_BUCKET"]) if env.get("TESSERA_S3_BUCKET") else None,
         "S3_ENDPOINT_URL": (_url("TESSERA_S3_ENDPOINT_URL", env["TESSERA_S3_ENDPOINT_URL"])
                             if env.get("TESSERA_S3_ENDPOINT_URL") else None),
-        "STRIPE_API_KEY": _stripe_key(env["STRIPE_API_KEY"]) if env.get("STRIPE_API_KEY") else None,
-        "SECRET_KEY": _secret_key(env["SECRET_KEY"]) if env.get("SECRET_KEY") else _instance_secret(instance_path),
+        "TESSERA_ENV": mode,
+        "SECRET_KEY": _secret_key(env["SECRET_KEY"]) if env.get("SECRET_KEY") else None,
+        "DATA_KEYS": _data_keys(env["TESSERA_DATA_KEYS"]) if env.get("TESSERA_DATA_KEYS") else None,
         "BASE_DOMAIN": _base_domain(env.get("TESSERA_BASE_DOMAIN") or "localhost"),
         "MEDIA_PATH": str(instance_path / "media"),
         "PAGE_CACHE_SIZE": _whole_number("TESSERA_PAGE_CACHE_SIZE", env.get("TESSERA_PAGE_CACHE_SIZE", "4096"), 0,
@@ -112,8 +178,50 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "ORDER_COMPLETE_DAYS": _whole_number("TESSERA_ORDER_COMPLETE_DAYS", env.get("TESSERA_ORDER_COMPLETE_DAYS", "10"),
                                              1, 60, "days"),
         "STRIPE_API_BASE": (_url("STRIPE_API_BASE", env["STRIPE_API_BASE"]) if env.get("STRIPE_API_BASE") else None),
-        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "SMS_PROVIDER": env.get("TESSERA_SMS_PROVIDER") or ("none" if production else "sandbox"),
+        "SMS_LOG_PATH": env.get("TESSERA_SMS_LOG") or str(instance_path / "sms.log"),
+        "TRUSTED_PROXIES": _whole_number("TESSERA_TRUSTED_PROXIES", env.get("TESSERA_TRUSTED_PROXIES", "0"), 0, 5,
+                                         "proxy hops"),
+        "PROCESSES": _processes(env),
+        # Console and storefront sessions: never readable by scripts, not sent on cross-site
+        # requests, Secure wherever TLS is (production), and a staff sign-in lasts 12 hours.
+        "SESSION_COOKIE_NAME": "tessera_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        **{key: _rate_limit(name, env.get(name) or default) for key, (name, default) in RATE_LIMITS.items()},
     }
-    if config["S3_ENDPOINT_URL"] and not config["S3_BUCKET"]:
-        raise ConfigError("TESSERA_S3_ENDPOINT_URL: set TESSERA_S3_BUCKET too, or neither")
+    if not production:
+        config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(instance_path)
+        config["DATA_KEYS"] = config["DATA_KEYS"] or (_instance_data_key(instance_path),)
+    check_config(config)
     return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse settings that are each valid but wrong together, and a production configuration
+    that lacks what production needs (create_app checks again with its overrides applied)."""
+    if config.get("S3_ENDPOINT_URL") and not config.get("S3_BUCKET"):
+        raise ConfigError("TESSERA_S3_ENDPOINT_URL: set TESSERA_S3_BUCKET too, or neither")
+    if config.get("SMS_PROVIDER") not in SMS_PROVIDERS:
+        raise ConfigError(f"TESSERA_SMS_PROVIDER: expected one of {', '.join(SMS_PROVIDERS)}, "
+                          f"got {config.get('SMS_PROVIDER')!r}")
+    if config.get("PROCESSES", 1) > 1 and not config.get("REDIS_URL"):
+        raise ConfigError(f"REDIS_URL: {config['PROCESSES']} processes need Redis to share cache invalidations, "
+                          "token revocations and rate limits; set REDIS_URL or run one process")
+    if config.get("TESSERA_ENV") == "production":
+        _refuse_what_production_lacks(config)
+
+
+def _refuse_what_production_lacks(config: dict) -> None:
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY: production needs a secret key of at least 16 characters "
+                          "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    if not config.get("DATA_KEYS"):
+        raise ConfigError("TESSERA_DATA_KEYS: production needs the key that encrypts merchants' payment credentials "
+                          "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    if config["SMS_PROVIDER"] == "sandbox":
+        raise ConfigError("TESSERA_SMS_PROVIDER: the sandbox provider shows codes to whoever asks and does not exist "
+                          "in production; use log (a file, for staging) or none")

@@ -12,6 +12,8 @@ import hmac
 import re
 import secrets
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import BigInteger, Index, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +22,7 @@ from core.db import UTCDateTime, add_unique, db, utcnow
 from core.errors import APIError
 from core.identities import normalize_email
 from core.passwords import hash_password, password_problem, verify_password
+from core.sms import sms_provider
 from core.tenancy import TenantModel, current_tenant_id, execute, of_tenant, tenant_collection, tenant_fk, tenant_relationship
 
 TOKENS_STAMP = "tokens"  # bumped when a token is revoked
@@ -182,42 +185,59 @@ def consumer_id_for_token(token_id: int, secret: str, *, now: dt.datetime | None
     return row.consumer_id
 
 
-def send_login_code(*, phone: str, now: dt.datetime | None = None) -> str:
-    """Create a one-time code for a phone and hand it to the SMS provider. The sandbox provider
-    delivers nothing: it returns the code so the caller can show it."""
+def _code_digest(phone: str, code: str) -> str:
+    """A one-time code at rest: an HMAC keyed by the app's secret over the shop, the phone and the
+    code, so a copy of the table does not give the codes away (a million of them is no search)."""
+    message = f"{current_tenant_id()}:{phone}:{code}".encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def send_login_code(*, phone: str, now: dt.datetime | None = None) -> str | None:
+    """Create a one-time code for a phone and send it through the SMS provider. Returns the code
+    only when the provider shows codes (the sandbox, in development), None otherwise."""
     phone = normalize_phone(phone)
     now = now or utcnow()
     code = f"{secrets.randbelow(1_000_000):06d}"
-    db.session.add(LoginCode(phone=phone, code_hash=_digest(f"{current_tenant_id()}:{phone}:{code}"),
-                             expires_at=now + CODE_LIFETIME))
+    provider = sms_provider()
+    db.session.add(LoginCode(phone=phone, code_hash=_code_digest(phone, code), expires_at=now + CODE_LIFETIME))
     db.session.flush()
-    return code
+    provider.send(phone=phone, text=_("Your sign-in code is %(code)s. It expires in %(minutes)s minutes.",
+                                      code=code, minutes=int(CODE_LIFETIME.total_seconds() // 60)))
+    return code if provider.shows_codes else None
 
 
 def verify_login_code(*, phone: str, code: str, now: dt.datetime | None = None) -> Consumer:
-    """The consumer with this phone (created on first login) if the code is right; a code works
-    once and only for a few attempts."""
+    """The consumer with this phone (created on first login) if the code is right. A code works
+    once, and is tried at most CODE_ATTEMPTS times however many guesses arrive at once: each try
+    is counted by one conditional UPDATE before the code is compared, and committed even when the
+    guess is wrong (this function commits the session then, before it refuses)."""
     phone = normalize_phone(phone)
     now = now or utcnow()
-    login_code = db.session.scalar(
-        select(LoginCode).where(LoginCode.phone == phone, LoginCode.used_at.is_(None), LoginCode.expires_at > now)
-        .order_by(LoginCode.id.desc()).limit(1))
-    if login_code is None or login_code.attempts >= CODE_ATTEMPTS:
-        raise APIError("invalid_credentials", "The code is wrong or has expired.")
-    expected = _digest(f"{current_tenant_id()}:{phone}:{(code or '').strip()}")
-    if not hmac.compare_digest(login_code.code_hash, expected):
-        login_code.attempts += 1
-        db.session.commit()  # a wrong guess counts even though the request fails
-        raise APIError("invalid_credentials", "The code is wrong or has expired.")
-    claimed = db.session.execute(
-        update(LoginCode).where(LoginCode.id == login_code.id, LoginCode.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # a concurrent request used it first
-        raise APIError("invalid_credentials", "The code is wrong or has expired.")
+    tried = execute(_TRY_LATEST_CODE, {"for_phone": phone, "at": now, "max_attempts": CODE_ATTEMPTS}).first()
+    wrong = APIError("invalid_credentials", "The code is wrong or has expired.")
+    if tried is None:
+        raise wrong
+    if not hmac.compare_digest(tried.code_hash, _code_digest(phone, (code or "").strip())):
+        db.session.commit()  # the try counts although the request fails
+        raise wrong
+    if execute(_USE_CODE, {"code_id": tried.id, "at": now}).rowcount != 1:  # a concurrent try used it first
+        raise wrong
     consumer = db.session.scalar(select(Consumer).where(Consumer.phone == phone))
     if consumer is None:
-        consumer = Consumer(phone=phone)
-        db.session.add(consumer)
-        db.session.flush()
+        consumer = add_unique(Consumer(phone=phone), APIError("conflict", "Try again."))
     consumer.last_login_at = now
     return consumer
+
+
+_codes = LoginCode.__table__
+# One try of the phone's newest live code, counted only while tries remain: concurrent tries
+# queue on the row and each sees the count the one before left.
+_TRY_LATEST_CODE = (
+    update(_codes)
+    .where(of_tenant(_codes), _codes.c.attempts < bindparam("max_attempts"), _codes.c.id == (
+        select(_codes.c.id).where(of_tenant(_codes), _codes.c.phone == bindparam("for_phone"), _codes.c.used_at.is_(None),
+                                  _codes.c.expires_at > bindparam("at"))
+        .order_by(_codes.c.id.desc()).limit(1).scalar_subquery()))
+    .values(attempts=_codes.c.attempts + 1).returning(_codes.c.id, _codes.c.code_hash))
+_USE_CODE = update(_codes).where(of_tenant(_codes), _codes.c.id == bindparam("code_id"),
+                                 _codes.c.used_at.is_(None)).values(used_at=bindparam("at"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, has_request_context, redirect, request
+from flask import Flask, abort, current_app, has_request_context, redirect, request
 from flask_babel import Babel, get_locale
 
 LOCALES = ["en", "zh_Hans"]
@@ -36,5 +36,6 @@ def choose_language(code: str):
     if code not in LOCALES:
         abort(404)
     response = redirect(safe_next() or "/")
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

@@ -1,9 +1,15 @@
 """Web security shared by every console: rate limits, CSRF, session cookies, the response
-headers (a strict Content-Security-Policy) and the refusal of text PostgreSQL cannot store."""
+headers (a strict Content-Security-Policy, HSTS over HTTPS), the proxies trusted for the client's
+address, and the refusal of text PostgreSQL cannot store.
+
+Session cookie settings come from `core.config` (Flask fills its own defaults when the app is
+made, so they must be set, not defaulted, to take effect)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import json
+import re
+from json.decoder import scanstring
 
 from flask import Flask, current_app, request
 from flask.globals import request_ctx
@@ -20,7 +26,25 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def auth_rate_limit() -> str:
     """The limit on every sign-in endpoint (API and consoles), per client address. Read per
     request from the app's config: the limiter is one object shared by every app in a process."""
-    return current_app.config.get("AUTH_RATE_LIMIT", "10/minute")
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def account_rate_limit() -> str:
+    """The limit on sign-in attempts per account (an email or phone), wherever they come from."""
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def attempted_account() -> str:
+    """The account a sign-in attempt names, for the per-account limit: the API's `login` or
+    `phone`, a console form's `email` — normalised enough that case or spaces do not open a new
+    bucket. Attempts naming nothing share one bucket."""
+    body = request.get_json(silent=True) if request.is_json else None
+    values = body if isinstance(body, dict) else request.form
+    named = next((values.get(name) for name in ("login", "phone", "email") if isinstance(values.get(name), str)), "")
+    cleaned = "".join(ch for ch in named.strip().lower() if ch not in " ()-\t")[:254]
+    return f"account:{request.blueprint}:{cleaned}"
+
+
 csrf = CSRFProtect()
 
 CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; "
@@ -42,14 +66,8 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask, *, csrf_exempt: list) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    # Secure cookies wherever Tessera runs under a real domain (served over HTTPS); the embedded
-    # default on localhost speaks plain HTTP.
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("BASE_DOMAIN", "localhost") != "localhost")
-    app.config.setdefault("SESSION_COOKIE_NAME", "tessera_session")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=12))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
@@ -57,7 +75,7 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
     # check Flask-Limiter runs before every request is taken out (0.2 ms a request, measured).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.session_interface = ConsoleSessionInterface()
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_text)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unstorable_text)
     csrf.init_app(app)
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
@@ -69,22 +87,39 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
                     else hook for hook in hooks]
 
 
-register_codes({"nul_in_text": (400, "Text may not contain the NUL character (U+0000).")})
+register_codes({"nul_in_text": (400, "Text may not contain the NUL character (U+0000)."),
+                "invalid_text": (400, "Text must be valid Unicode: a lone surrogate (U+D800 to U+DFFF) cannot be "
+                                      "stored.")})
+
+MAX_JSON_DEPTH = 64  # Tessera's own documents nest 8 deep; Python's parser recurses per level
+# What may hide unstorable text: its JSON escapes, a raw surrogate in UTF-8 (ED A0..BF), or NUL bytes
+# (a body in UTF-16 or UTF-32, which json.loads accepts too).
+_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])|\xed[\xa0-\xbf]|\x00")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_JSON_TOKEN = re.compile(r'["\[\]{}]')
 
 
-def refuse_nul_text() -> None:
-    """Refuse (400 `nul_in_text`) a request whose query string, form fields or JSON body holds
-    the NUL character, before any view reads it: PostgreSQL's text cannot store it, and the
-    answer must not depend on the database. Uploaded files may hold any byte. Reads the WSGI
-    environ first: this runs before every request."""
+def refuse_unstorable_text() -> None:
+    """Refuse, before any view reads it, a request whose query string, form fields or JSON body
+    holds text PostgreSQL cannot store — 400 `nul_in_text` for the NUL character, 400
+    `invalid_text` for a lone surrogate (JSON's "\\ud800") — or a JSON body nested deeper than
+    MAX_JSON_DEPTH (400 `bad_request`: Python's parser, and every walk after it, recurse per
+    level). The answer must not depend on the database. Uploaded files may hold any byte; form
+    fields and query strings are decoded with replacement characters, so they hold no
+    surrogates. Reads the WSGI environ first: this runs before every request."""
     environ = request.environ
     if "%00" in environ.get("QUERY_STRING", ""):
         raise APIError("nul_in_text")
     if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:  # JSON escapes NUL as \u0000 (a raw one is not JSON)
-        if b"\\u0000" in request.get_data() and _holds_nul(request.get_json(silent=True)):
-            raise APIError("nul_in_text")
+        body = request.get_data()
+        if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _nests_deeper_than(body, MAX_JSON_DEPTH):
+            raise APIError("bad_request", f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
+        if _MAYBE_UNSTORABLE.search(body):
+            problem = _unstorable(request.get_json(silent=True))
+            if problem:
+                raise APIError(problem)
     elif request.mimetype == "application/x-www-form-urlencoded":
         if b"%00" in request.get_data():
             raise APIError("nul_in_text")
@@ -93,14 +128,43 @@ def refuse_nul_text() -> None:
             raise APIError("nul_in_text")
 
 
-def _holds_nul(data) -> bool:
-    if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(_holds_nul(key) or _holds_nul(value) for key, value in data.items())
-    if isinstance(data, list):
-        return any(_holds_nul(value) for value in data)
+def _nests_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether JSON text opens more than `limit` arrays or objects inside each other, counted
+    without parsing it (strings skipped by the json module's own scanner, so brackets in text do
+    not count). Text that is not JSON answers False where it stops being JSON: the parser stops
+    there too."""
+    try:
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        return False
+    depth, position = 0, 0
+    while match := _JSON_TOKEN.search(text, position):
+        token, position = match.group(), match.end()
+        if token == '"':
+            try:
+                position = scanstring(text, position)[1]
+            except ValueError:
+                return False
+        elif token in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
     return False
+
+
+def _unstorable(data) -> str | None:
+    """The error code of the first text in parsed JSON (keys too) that PostgreSQL cannot store."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            return "nul_in_text"
+        return "invalid_text" if _SURROGATE.search(data) else None
+    if isinstance(data, dict):
+        return next(filter(None, (_unstorable(key) or _unstorable(value) for key, value in data.items())), None)
+    if isinstance(data, list):
+        return next(filter(None, map(_unstorable, data)), None)
+    return None
 
 
 def _when_limited(hook):
@@ -118,20 +182,27 @@ def _when_limited(hook):
 
 _ALWAYS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
 _HTML = (("Content-Security-Policy", CONSOLE_CSP), ("X-Frame-Options", "SAMEORIGIN"))
+# Two years, every subdomain (the shops' <slug>.<base domain> hosts are HTTPS too).
+_HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
 
 class SecurityHeaders:
     """WSGI middleware giving every answer the headers it does not set itself: no MIME sniffing,
-    a strict referrer policy and, on HTML, the consoles' Content-Security-Policy and no framing
-    by other sites (the storefront and the pay page set their own policy)."""
+    a strict referrer policy, HSTS on answers over HTTPS (as the trusted proxy reports it) and, on
+    HTML, the consoles' Content-Security-Policy and no framing by other sites (the storefront and
+    the pay page set their own policy)."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
+        https = environ.get("wsgi.url_scheme") == "https"
+
         def start(status, headers, exc_info=None):
             present = {name.lower(): value for name, value in headers}
             headers.extend(header for header in _ALWAYS if header[0].lower() not in present)
+            if https and "strict-transport-security" not in present:
+                headers.append(_HSTS)
             if present.get("content-type", "").startswith("text/html"):
                 headers.extend(header for header in _HTML if header[0].lower() not in present)
             return start_response(status, headers, exc_info)

@@ -12,7 +12,7 @@ from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import StaffMember
-from core.security import auth_rate_limit, limiter
+from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import admin_required, login_view, sign_out, signed_in_identity
 from core.tenancy import Tenant, platform_scope
 from tenants.forms import TenantForm
@@ -23,6 +23,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(auth_rate_limit, methods=["POST"])
+@limiter.limit(account_rate_limit, methods=["POST"], key_func=attempted_account)
 def login():
     return login_view(template="console/login.html", area="console", allowed=lambda i: i.is_platform_admin,
                       refusal=_("Wrong email or password, or not a platform admin."), home_endpoint="console.tenants")

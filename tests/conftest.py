@@ -129,6 +129,9 @@ def make_app(database_url: str, tmp_path, **overrides):
         "SECRET_KEY": "test-secret-key-" + "x" * 16,
         "REDIS_URL": None,
         "AUTH_RATE_LIMIT": "10000/minute",
+        "ACCOUNT_RATE_LIMIT": "10000/minute",
+        "SMS_PHONE_RATE_LIMIT": "10000/minute",
+        "SMS_ADDRESS_RATE_LIMIT": "10000/minute",
         # Flask-Limiter keeps one storage per process, shared by every app the tests make.
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,

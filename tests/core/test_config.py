@@ -29,8 +29,10 @@ def test_postgresql_urls_use_psycopg(tmp_path):
 
 @pytest.mark.parametrize(("name", "value"), [
     ("TESSERA_DATABASE_URL", "mysql://x"), ("REDIS_URL", "http://x"), ("TESSERA_S3_BUCKET", "Bad_Bucket"),
-    ("TESSERA_S3_ENDPOINT_URL", "ftp://x"), ("STRIPE_API_KEY", "pk_live_x"), ("SECRET_KEY", "short"),
-    ("TESSERA_BASE_DOMAIN", "bad domain"),
+    ("TESSERA_S3_ENDPOINT_URL", "ftp://x"), ("SECRET_KEY", "short"), ("TESSERA_BASE_DOMAIN", "bad domain"),
+    ("TESSERA_ENV", "prod"), ("TESSERA_DATA_KEYS", "not-a-key"), ("TESSERA_SMS_PROVIDER", "twilio"),
+    ("TESSERA_RATE_LIMIT_AUTH", "lots"), ("TESSERA_RATE_LIMIT_SMS_PHONE", "1/fortnight"),
+    ("TESSERA_TRUSTED_PROXIES", "-1"), ("TESSERA_PROCESSES", "zero"), ("WEB_CONCURRENCY", "0"),
 ])
 def test_a_bad_value_names_its_variable(tmp_path, name, value):
     environ = {"TESSERA_INSTANCE_PATH": str(tmp_path), name: value}
@@ -53,4 +55,54 @@ def test_the_command_stops_with_the_variable_named(tmp_path):
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "TESSERA_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+PRODUCTION = {"TESSERA_ENV": "production", "SECRET_KEY": "s" * 32,
+              "TESSERA_DATA_KEYS": "7Jc1uJ0b5E0fHq4pA3yJ8q9x3gqJXvQ2mK0yQv8n5_Q="}
+
+
+def test_development_is_the_default_and_production_is_chosen(tmp_path):
+    development = load_config({"TESSERA_INSTANCE_PATH": str(tmp_path)})
+    production = load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION})
+    assert development["TESSERA_ENV"] == "development"
+    assert development["SMS_PROVIDER"] == "sandbox" and development["SESSION_COOKIE_SECURE"] is False
+    assert production["TESSERA_ENV"] == "production"
+    assert production["SMS_PROVIDER"] == "none" and production["SESSION_COOKIE_SECURE"] is True
+    assert production["SECRET_KEY"] == "s" * 32
+
+
+@pytest.mark.parametrize(("missing", "variable"), [("SECRET_KEY", "SECRET_KEY"),
+                                                   ("TESSERA_DATA_KEYS", "TESSERA_DATA_KEYS")])
+def test_production_refuses_to_start_without_what_it_needs(tmp_path, missing, variable):
+    environ = {"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION}
+    del environ[missing]
+    with pytest.raises(ConfigError) as error:
+        load_config(environ)
+    assert str(error.value).startswith(f"{variable}:")
+    assert not (tmp_path / "secret_key").exists() and not (tmp_path / "data_key").exists()
+
+
+def test_production_has_no_sandbox_sms(tmp_path):
+    with pytest.raises(ConfigError, match="^TESSERA_SMS_PROVIDER:"):
+        load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION, "TESSERA_SMS_PROVIDER": "sandbox"})
+    assert load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION,
+                        "TESSERA_SMS_PROVIDER": "log"})["SMS_PROVIDER"] == "log"
+
+
+@pytest.mark.parametrize("name", ["TESSERA_PROCESSES", "WEB_CONCURRENCY"])
+def test_more_than_one_process_needs_redis(tmp_path, name):
+    with pytest.raises(ConfigError, match="^REDIS_URL:"):
+        load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), name: "4"})
+    config = load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), name: "4", "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert config["PROCESSES"] == 4
+
+
+def test_the_server_stops_in_production_with_the_variable_named(tmp_path):
+    env = {**os.environ, "TESSERA_INSTANCE_PATH": str(tmp_path), "TESSERA_ENV": "production"}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-c", "from cli import main; main()", "run"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY: production needs a secret key" in result.stderr
     assert "Traceback" not in result.stderr
