@@ -62,8 +62,10 @@ def create_app(config: dict | None = None) -> Flask:
     from engines.orders import tasks as _order_tasks  # noqa: F401  registers the sweepers
     from engines.orders.admin import bp as orders_admin_bp
     from engines.orders.api import bp as orders_api_bp
+    from engines.payments.admin import bp as payments_admin_bp
     from engines.payments.api import bp as payments_api_bp
     from engines.payments.pages import bp as payment_pages_bp
+    from engines.payments.pages import sandbox_bp as sandbox_pay_bp
     from engines.stores.admin import bp as stores_admin_bp
     from engines.stores.api import bp as stores_api_bp
     from runtime import storefront
@@ -80,17 +82,19 @@ def create_app(config: dict | None = None) -> Flask:
     storage.init_app(app)
     api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp, orders_api_bp, payments_api_bp,
                       stores_api_bp]
-    # the sandbox pay page stands for a provider's hosted page: its signed link is its protection
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, payment_pages_bp])
-    resolution.init_app(app, tenant_blueprints={"storefront", "payment_pages", *(b.name for b in api_blueprints)},
+    # pay pages stand for a provider's hosted page: their signed links are their protection
+    pay_pages = [payment_pages_bp] if app.config["TESSERA_ENV"] == "production" else [payment_pages_bp, sandbox_pay_bp]
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *pay_pages])
+    resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in pay_pages),
+                                                *(b.name for b in api_blueprints)},
                         suspension_exempt={"payments_api.stripe_webhook"})
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
-                      orders_admin_bp, payments_api_bp, payment_pages_bp, stores_admin_bp, stores_api_bp,
-                      template_gallery_bp):
+                      orders_admin_bp, payments_admin_bp, payments_api_bp, *pay_pages, stores_admin_bp,
+                      stores_api_bp, template_gallery_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

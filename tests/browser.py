@@ -86,6 +86,34 @@ def phone_page(browser):
     return page, problems
 
 
+def watched_page(browser, width: int):
+    """A new page `width` px wide (375: a phone, the storefront; 1280: the back office) and the list
+    of what a person would notice went wrong: script errors, console errors, failed resources."""
+    page = browser.new_page(viewport={"width": width, "height": 812 if width < 800 else 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" else None)
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}")
+            if request.failure != "net::ERR_ABORTED" else None)  # aborted: the page moved on before it came
+    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
+    return page, problems
+
+
+def looks_right(page, problems: list[str], *texts: str, name: str) -> None:
+    """What a person sees: each of `texts` visible, nothing wider than the screen, no errors; a
+    screenshot in test-artifacts/ to look at."""
+    from playwright.sync_api import expect
+
+    for text in texts:
+        expect(page.get_by_text(text, exact=False).first).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    shot(page, name)
+    assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
+    assert problems == [], problems
+
+
 def first_table_code(page, server: Server, store_name: str) -> str:
     """The code of a store's first table, read in the back office as a manager would."""
     page.goto(server.url + "/merchant/stores/")

@@ -29,6 +29,14 @@ from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
 CODE_KINDS = {"service", "virtual"}
+# What other engines require before an order is taken without its payment started with it (the
+# payments engine: the shop has a way to pay). Each raises APIError to refuse.
+CHECKOUT_GUARDS: list[Callable[[], None]] = []
+
+
+def guard_checkout(check: Callable[[], None]) -> Callable[[], None]:
+    CHECKOUT_GUARDS.append(check)
+    return check
 
 
 @dataclasses.dataclass
@@ -145,6 +153,9 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     to start a payment — and returns what writes the payment, run with the order's inserts."""
     now = now or utcnow()
     from_cart = lines is None
+    if pay is None:
+        for check in CHECKOUT_GUARDS:
+            check()
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)

@@ -4,7 +4,7 @@ and the Stripe webhook (routed per tenant: /s/<slug>/api/v1/payments/stripe/webh
 from __future__ import annotations
 
 import stripe
-from flask import current_app, jsonify, request, url_for
+from flask import jsonify, request, url_for
 
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
@@ -14,7 +14,9 @@ from core.idempotency import idempotent_created
 from core.openapi import api_doc
 from engines.orders.checkout import refuse_known_sold_out
 from engines.orders.schemas import dump_order
-from engines.payments.schemas import CheckoutPayAnswer, CheckoutPayIn, PaymentAnswer, PaymentIn, PaymentOut
+from engines.payments.accounts import STRIPE, enabled_providers, public_settings, secrets_of
+from engines.payments.schemas import (CheckoutPayAnswer, CheckoutPayIn, PaymentAnswer, PaymentIn, PaymentOut,
+                                      ProvidersOut)
 from engines.payments.services import (apply_outcome, payment_by_ref, payment_of, place_and_pay, seen_before,
                                        start_payment)
 
@@ -22,10 +24,23 @@ bp = api_blueprint("payments_api", __name__)
 _PAYMENT = PaymentOut()  # shared: a schema costs more to build than to dump with
 
 
+@bp.get("/payments/providers")
+@api_doc("The ways to pay this shop offers (none: it takes no paid orders yet)", tags=["payments"],
+         response=ProvidersOut)
+def providers():
+    offered = []
+    for name in enabled_providers():
+        entry = {"name": name}
+        if name == STRIPE:
+            entry["publishable_key"] = public_settings(STRIPE).get("publishable_key", "")
+        offered.append(entry)
+    return jsonify(providers=offered), 200, {"Cache-Control": "no-store"}
+
+
 @bp.post("/orders/<int:order_id>/payments")
 @api_doc("Pay an order: a payment attempt and what the consumer does next. Send an Idempotency-Key header to retry "
          "safely", tags=["payments"], body=PaymentIn, response=PaymentAnswer, status=201, auth=True,
-         errors=(404, 409, 415))
+         errors=(404, 409, 415, 422))
 def create(order_id: int):
     consumer_id = require_consumer_id()
 
@@ -42,7 +57,7 @@ def create(order_id: int):
 @api_doc("Place an order and start its payment in one call, as the H5 checkout does: the order as POST /checkout "
          "answers it, the payment and the consumer's next action as POST /orders/<id>/payments answers them. Send an "
          "Idempotency-Key header to retry safely", tags=["checkout", "payments"], body=CheckoutPayIn,
-         response=CheckoutPayAnswer, status=201, auth=True, errors=(409, 415))
+         response=CheckoutPayAnswer, status=201, auth=True, errors=(409, 415, 422))
 def checkout_and_pay():
     if IDEMPOTENCY_HEADER not in request.headers:  # the flash-sale gate of POST /checkout
         refuse_known_sold_out(request.get_json(silent=True))
@@ -67,11 +82,12 @@ def payment(payment_id: int):
 
 
 @bp.post("/payments/stripe/webhook")
-@api_doc("Stripe's webhook (signature-checked, each event applied once)", tags=["payments"], errors=(400,))
+@api_doc("Stripe's webhook for this shop's Stripe account (signature-checked with the account's signing secret, "
+         "each event applied once)", tags=["payments"], errors=(400, 404))
 def stripe_webhook():
-    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    secret = secrets_of(STRIPE).get("webhook_secret")
     if not secret:
-        raise APIError("not_found", "Stripe is not configured.")
+        raise APIError("not_found", "Stripe is not configured for this shop.")
     try:
         event = stripe.Webhook.construct_event(request.get_data(), request.headers.get("Stripe-Signature", ""), secret)
     except (ValueError, stripe.SignatureVerificationError):

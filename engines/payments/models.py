@@ -1,16 +1,31 @@
-"""Payments, refunds and the provider events already applied, tenant-scoped."""
+"""Payments, refunds, the provider events already applied and each shop's payment accounts,
+tenant-scoped."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
 from core.tenancy import TenantModel, tenant_fk
 
+
+class PaymentAccount(TenantModel):
+    """A shop's account with one provider: whether checkout offers it, its public settings (a
+    publishable key, what to show of the secret) and its secrets, encrypted at rest
+    (core.encryption). One row per provider and shop."""
+
+    __tablename__ = "payment_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider"),)
+
+    provider: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    public: Mapped[dict] = mapped_column(JSON, default=dict)
+    credentials: Mapped[str] = mapped_column(Text, default="")  # Fernet token of a JSON object, or ""
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class PaymentStatus(enum.StrEnum):

@@ -2,7 +2,8 @@
 
 A provider starts a payment (and says what the consumer does next) and refunds; the outcome of a
 payment comes back later through `services.apply_outcome` — from the sandbox pay page's form
-post or a Stripe webhook — which applies it exactly once."""
+post or a Stripe webhook — which applies it exactly once. Which providers exist depends on the
+deployment (no sandbox in production), which ones a shop offers on its accounts (`accounts`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from itsdangerous import Signer
 from core.errors import APIError
 from core.resolution import shop_url
 from core.tenancy import current_tenant_id
+from engines.payments.accounts import STRIPE, provider_names, public_settings, secrets_of
 from engines.payments.models import Payment, Refund
 
 log = logging.getLogger(__name__)
@@ -35,17 +37,28 @@ class Provider(Protocol):
         """Refund `refund.amount` of `payment`; returns (status, provider reference)."""
 
 
-def _sandbox_signer() -> Signer:
-    return _signer(current_app.config["SECRET_KEY"])
+def page_signer(page: str) -> Signer:
+    """The signer of a pay page's links (`sandbox-pay`, `stripe-pay`)."""
+    return _signer(current_app.config["SECRET_KEY"], page)
 
 
-@functools.lru_cache(maxsize=4)
-def _signer(secret_key: str) -> Signer:
-    return Signer(secret_key, salt="sandbox-pay")  # built once per key: every payment uses it twice
+@functools.lru_cache(maxsize=8)
+def _signer(secret_key: str, page: str) -> Signer:
+    return Signer(secret_key, salt=page)  # built once per key: every payment uses it twice
 
 
 def _signed(tenant_id: int, payment_id: int | str) -> bytes:
     return f"{tenant_id}.{payment_id}".encode()
+
+
+def page_token(page: str, payment) -> str:
+    return page_signer(page).get_signature(_signed(payment.tenant_id, payment.id)).decode()
+
+
+def page_token_valid(page: str, payment_id: int, token: str) -> bool:
+    """Whether `token` is a pay page's for this payment of the current shop (checked before
+    anything is read): the signature of the shop's and the payment's ids, nothing else."""
+    return page_signer(page).verify_signature(_signed(current_tenant_id(), payment_id), token)
 
 
 class SandboxProvider:
@@ -55,17 +68,11 @@ class SandboxProvider:
 
     def start(self, payment: Payment) -> dict:
         payment.provider_ref = f"sbx_{secrets.token_hex(12)}"
-        token = _sandbox_signer().get_signature(_signed(payment.tenant_id, payment.id)).decode()
-        return {"type": "redirect", "url": shop_url("payment_pages.sandbox_pay", payment_id=payment.id, token=token)}
+        return {"type": "redirect", "url": shop_url("sandbox_pay.page", payment_id=payment.id,
+                                                    token=page_token("sandbox-pay", payment))}
 
     def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
         return "succeeded", f"sbxr_{secrets.token_hex(12)}"
-
-    @staticmethod
-    def token_valid(payment_id: int, token: str) -> bool:
-        """Whether `token` is the pay page's for this payment of the current shop (checked before
-        anything is read): the signature of the shop's and the payment's ids, nothing else."""
-        return _sandbox_signer().verify_signature(_signed(current_tenant_id(), payment_id), token)
 
 
 class StripeProvider:
@@ -74,7 +81,8 @@ class StripeProvider:
     name = "stripe"
 
     def _client(self) -> stripe.StripeClient:
-        key = current_app.config.get("STRIPE_API_KEY")
+        """A client with the shop's own secret key (STRIPE_API_BASE may point at localstripe)."""
+        key = secrets_of(STRIPE).get("secret_key")
         if not key:
             raise APIError("provider_unavailable", "Stripe is not configured for this shop.")
         base = current_app.config.get("STRIPE_API_BASE")
@@ -92,7 +100,17 @@ class StripeProvider:
             log.exception("Stripe refused to start payment %s", payment.id)
             raise APIError("provider_unavailable") from None
         payment.provider_ref = intent.id
-        return {"type": "stripe_confirm", "client_secret": intent.client_secret, "payment_intent": intent.id}
+        return {"type": "stripe_confirm", "client_secret": intent.client_secret, "payment_intent": intent.id,
+                "publishable_key": public_settings(STRIPE).get("publishable_key", ""),
+                "url": shop_url("payment_pages.stripe", payment_id=payment.id, token=page_token("stripe-pay", payment))}
+
+    def client_secret(self, payment) -> str:
+        """The PaymentIntent's client secret, for the card form of the Stripe pay page."""
+        try:
+            return self._client().v1.payment_intents.retrieve(payment.provider_ref).client_secret
+        except stripe.StripeError:
+            log.exception("Stripe did not answer for payment %s", payment.id)
+            raise APIError("provider_unavailable") from None
 
     def refund(self, payment: Payment, refund: Refund) -> tuple[str, str]:
         # localstripe sends no refund webhooks: the API's answer is the outcome (DESIGN.md §4)
@@ -110,6 +128,8 @@ PROVIDERS: dict[str, Provider] = {"sandbox": SandboxProvider(), "stripe": Stripe
 
 
 def provider(name: str) -> Provider:
-    if name not in PROVIDERS:
-        raise APIError("invalid_input", fields={"provider": [f"Use one of {', '.join(PROVIDERS)}."]})
+    """A provider that exists in this deployment (422 `unknown_provider` otherwise); whether the
+    shop offers it at checkout is `accounts.require_enabled`'s question."""
+    if name not in provider_names():
+        raise APIError("unknown_provider")
     return PROVIDERS[name]

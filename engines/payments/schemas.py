@@ -9,7 +9,18 @@ from engines.orders.schemas import CheckoutIn, OrderAnswer
 
 
 class PaymentIn(Schema):
-    provider = fields.String(load_default="sandbox", validate=validate.OneOf(["sandbox", "stripe"]))
+    provider = fields.String(load_default=None, validate=validate.Length(min=1, max=20), metadata={
+        "description": "One of the shop's providers (GET /payments/providers); the first of them when left out"})
+
+
+class ProviderOut(Schema):
+    name = fields.String(metadata={"description": "sandbox (development only) or stripe"})
+    publishable_key = fields.String(metadata={"description": "Stripe's publishable key, for Stripe.js or a native SDK"})
+
+
+class ProvidersOut(Schema):
+    providers = fields.List(fields.Nested(ProviderOut), metadata={
+        "description": "The ways to pay the shop offers, in order; empty: the shop takes no paid orders yet"})
 
 
 class PaymentOut(Schema):
@@ -23,8 +34,9 @@ class PaymentOut(Schema):
 
 class PaymentAnswer(Schema):
     payment = fields.Nested(PaymentOut)
-    next_action = fields.Dict(metadata={"description": '{"type": "redirect", "url"} for sandbox; '
-                                                       '{"type": "stripe_confirm", "client_secret"} for stripe'})
+    next_action = fields.Dict(metadata={"description": '{"type": "redirect", "url"} for sandbox; {"type": '
+                                                       '"stripe_confirm", "client_secret", "publishable_key", "url"} '
+                                                       'for stripe (url: a card page for browsers)'})
 
 
 class CheckoutPayIn(CheckoutIn, PaymentIn):

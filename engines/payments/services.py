@@ -16,9 +16,10 @@ from core.events import on
 from core.jobs import enqueue, job, periodic, run_per_tenant
 from core.tenancy import current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
 from engines.orders.after_sales import mark_refunded
-from engines.orders.checkout import place_order
+from engines.orders.checkout import guard_checkout, place_order
 from engines.orders.lifecycle import find_order, mark_paid
 from engines.orders.models import Order, OrderStatus
+from engines.payments.accounts import require_any_enabled, require_enabled
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund
 from engines.payments.providers import Provider, provider
 
@@ -36,10 +37,14 @@ class _Seen(Exception):
     pass
 
 
-def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: dt.datetime | None = None
+guard_checkout(require_any_enabled)  # an order nobody could pay would only hold stock
+
+
+def start_payment(*, order_id: int, consumer_id: int, provider_name: str | None, now: dt.datetime | None = None
                   ) -> tuple[SimpleNamespace, dict]:
-    """A new payment attempt for an order awaiting payment, and the consumer's next action."""
-    chosen = provider(provider_name)
+    """A new payment attempt for an order awaiting payment, with a provider the shop offers (None:
+    the first it offers), and the consumer's next action."""
+    chosen = provider(require_enabled(provider_name))
     order = execute(_PAYABLE, {"order_id": order_id, "consumer_id": consumer_id}).first()
     if order is None:
         raise APIError("not_found", "There is no such order.")
@@ -50,14 +55,15 @@ def start_payment(*, order_id: int, consumer_id: int, provider_name: str, now: d
     return payment, next_action
 
 
-def place_and_pay(*, provider_name: str, **checkout) -> tuple[SimpleNamespace, list, SimpleNamespace, dict]:
+def place_and_pay(*, provider_name: str | None, **checkout) -> tuple[SimpleNamespace, list, SimpleNamespace, dict]:
     """Checkout and the start of the order's payment in one call (the H5 checkout; a real
     mini-program's "submit order" answers the pay parameters too): the order as `place_order`
     places it, its payment started before any lock is taken — Stripe is called out to — and
     written with the order's rows. Returns the order, its lines, the payment and the consumer's
     next action. A payment started for an order that is then refused (409 out of stock) is never
-    written; at Stripe, its PaymentIntent stays unconfirmed."""
-    chosen = provider(provider_name)
+    written; at Stripe, its PaymentIntent stays unconfirmed. The provider must be one the shop
+    offers (None: the first it offers)."""
+    chosen = provider(require_enabled(provider_name))
     started = {}
 
     def pay(order: SimpleNamespace):

@@ -114,9 +114,13 @@
     var lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
     var table = params.get("table") || sessionStorage.getItem("tessera.table." + tenant);
     var idempotencyKey = uuid();
-    Promise.all([api("GET", "/addresses"), api("GET", "/stores")]).then(function (loaded) {
-      var addresses = loaded[0].items, stores = loaded[1].stores;
+    Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers()]).then(function (loaded) {
+      var addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2];
       var main = root();
+      if (!offered.length) {
+        main.appendChild(el("div", { class: "t-empty", role: "status", "data-no-payments": "" }, [T.no_payments]));
+        return;
+      }
       var choice = { type: table ? "dine_in" : (addresses.length ? "express" : "pickup") };
       var summary = el("div", { "data-summary": "" });
       var note = el("input", { class: "weui-input", name: "note", maxlength: "200", placeholder: T.note });
@@ -167,11 +171,18 @@
         }))));
       }
       main.appendChild(card([note]));
+      var provider = offered[0].name;
+      if (offered.length > 1) {
+        main.appendChild(card([el("h2", { text: T.pay_with })].concat(offered.map(function (p, i) {
+          return el("label", { class: "t-radio" }, [el("input", { type: "radio", name: "provider", value: p.name,
+            checked: i === 0 ? "checked" : null, onchange: function () { provider = p.name; } }), T["pay_" + p.name] || p.name]);
+        })), { "data-providers": "" }));
+      }
       main.appendChild(card([summary, button(T.place_order, function (event) {
         event.target.disabled = true;
         var headers = { "Idempotency-Key": idempotencyKey };
         // the order placed and its payment started in one call, then to the pay page
-        api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: "sandbox" },
+        api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider },
             headers).then(function (placed) {
           toPayPage(placed.next_action, placed.order.id);
         }).catch(function (error) { event.target.disabled = false; fail(error); });
@@ -179,9 +190,17 @@
       requote();
     }).catch(fail);
   }
-  function pay(orderId) {
-    return api("POST", "/orders/" + orderId + "/payments", { provider: "sandbox" }, { "Idempotency-Key": "pay-" + orderId + "-" + uuid() })
-      .then(function (answer) { toPayPage(answer.next_action, orderId); });
+  var offeredProviders = null;
+  function providers() {  // the ways to pay the shop offers, asked once per page
+    offeredProviders = offeredProviders || api("GET", "/payments/providers").then(function (answer) { return answer.providers; });
+    return offeredProviders;
+  }
+  function pay(orderId) {  // paying later: the shop's first way to pay (the pay page may offer more)
+    return providers().then(function (offered) {
+      if (!offered.length) throw new Error(T.no_payments);
+      return api("POST", "/orders/" + orderId + "/payments", { provider: offered[0].name },
+                 { "Idempotency-Key": "pay-" + orderId + "-" + uuid() });
+    }).then(function (answer) { toPayPage(answer.next_action, orderId); });
   }
   function toPayPage(nextAction, orderId) {
     var url = new URL(nextAction.url, location.href);

@@ -27,7 +27,8 @@ from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, Or
 from engines.orders.services import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
-from engines.payments.models import Payment, ProviderEvent, Refund
+from engines.payments.accounts import configure_stripe
+from engines.payments.models import Payment, PaymentAccount, ProviderEvent, Refund
 from engines.stores.models import DiningTable, Store
 from engines.stores.services import add_table, create_store
 from runtime.models import App, AppVersion
@@ -79,6 +80,7 @@ FACTORIES = {
                                                          kind="refund", lines=[], amount=0)))(_order(tag)),
     Payment: lambda tag: _payment(tag),
     Refund: lambda tag: _add(Refund(payment_id=_payment(tag).id, amount=1, reason="after_sale", source_id=1)),
+    PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),
 }
 
 

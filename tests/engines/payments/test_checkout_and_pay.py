@@ -74,7 +74,7 @@ def test_without_lines_the_cart_is_ordered_and_emptied(client, shop):
 
 @pytest.mark.parametrize("change, status, code", [
     ({"quantity": 9}, 409, "out_of_stock"),
-    ({"provider": "cash"}, 422, "invalid_input"),
+    ({"provider": "cash"}, 422, "unknown_provider"),
     ({"note": "x" * 201}, 422, "invalid_input"),
 ])
 def test_a_refused_call_writes_nothing(client, shop, change, status, code):

@@ -22,13 +22,14 @@ from sqlalchemy import func, select
 from core.db import db
 from core.tenancy import tenant_scope
 from engines.orders.after_sales import approve, find_after_sale
+from engines.payments.accounts import configure_stripe
 from engines.payments.models import Payment, ProviderEvent, Refund
 from engines.payments.providers import STRIPE_API_VERSION
 from tests.conftest import dispose_app, make_app
 from tests.engines.orders.conftest import make_shop
 from tests.engines.orders.test_orders import as_shop, get_order, place
 
-API_KEY, WEBHOOK_SECRET = "sk_test_12345", "whsec_test"
+API_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET = "sk_test_1234567890", "pk_test_1234567890", "whsec_test1234567890"
 WEBHOOK = "/api/v1/payments/stripe/webhook"
 
 
@@ -85,15 +86,18 @@ def stripe_client(localstripe) -> stripe.StripeClient:
 @pytest.fixture(scope="module")
 def app(database_url, localstripe, tmp_path_factory):
     """Overrides the suite's `app` (so `db_session` and `client` use it): Stripe at localstripe."""
-    application = make_app(database_url, tmp_path_factory.mktemp("instance"), STRIPE_API_KEY=API_KEY,
-                           STRIPE_API_BASE=localstripe, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    application = make_app(database_url, tmp_path_factory.mktemp("instance"), STRIPE_API_BASE=localstripe)
     yield application
     dispose_app(application)
 
 
 @pytest.fixture
 def shop(db_session, tenant_a, create_consumer):
+    """A shop whose owner entered its Stripe account in the back office."""
     made = make_shop(tenant_a, create_consumer)
+    with tenant_scope(tenant_a):
+        configure_stripe(secret_key=API_KEY, publishable_key=PUBLISHABLE_KEY, webhook_secret=WEBHOOK_SECRET,
+                         enabled=True)
     db_session.commit()
     return made
 
@@ -227,3 +231,38 @@ def test_an_after_sale_is_refunded_at_stripe(client, shop, stripe_client):
     assert (at_stripe.payment_intent, at_stripe.amount, at_stripe.status) == (intent["id"], 1250, "succeeded")
     refunded = get_order(client, shop, order["id"])
     assert refunded["after_sales"][0]["status"] == "refunded" and refunded["refunded"]["amount"] == 1250
+
+
+def test_the_stripe_pay_page_shows_the_card_form_for_its_payment_only(client, shop, stripe_client):
+    order = place(client, shop, [{"sku_id": shop["cake"]}], pickup(shop))
+    started = start_stripe_payment(client, shop, order)
+    action = started["next_action"]
+    assert action["publishable_key"] == PUBLISHABLE_KEY
+    path = action["url"].split("://", 1)[1].split("/", 1)[1]
+    page = client.get(f"/{path}&return_to=/s/{shop['tenant'].slug}/orders/{order['id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert f'data-publishable-key="{PUBLISHABLE_KEY}"' in html
+    assert f'data-client-secret="{action["client_secret"]}"' in html
+    assert f'data-return-to="/s/{shop["tenant"].slug}/orders/{order["id"]}"' in html
+    assert "script-src 'self' https://js.stripe.com" in page.headers["Content-Security-Policy"]
+    assert client.get(f"/{path[:-2]}xx").status_code == 404  # a tampered token
+    elsewhere = client.get(f"/{path}&return_to=//evil.example/")
+    assert 'data-return-to=""' in elsewhere.get_data(as_text=True)
+
+
+def test_a_webhook_signed_with_another_shops_secret_is_refused(client, shop, stripe_client, tenant_b, create_consumer,
+                                                              db_session):
+    other = make_shop(tenant_b, create_consumer)
+    with tenant_scope(tenant_b):
+        configure_stripe(secret_key=API_KEY, publishable_key=PUBLISHABLE_KEY, webhook_secret="whsec_othershop123456",
+                         enabled=True)
+    db_session.commit()
+    order = place(client, shop, [{"sku_id": shop["cake"]}], pickup(shop))
+    started, intent = pay_at_stripe(client, shop, stripe_client, order)
+    crossed = webhook(client, shop, "payment_intent.succeeded", intent, secret="whsec_othershop123456")
+    assert crossed.status_code == 400
+    assert payment_row(shop, started["payment"]["id"]).status.value == "pending"
+    at_the_other = webhook(client, other, "payment_intent.succeeded", intent, secret="whsec_othershop123456")
+    assert at_the_other.json == {"received": True, "applied": False}  # not a payment of that shop
+    assert get_order(client, shop, order["id"])["status"] == "pending_payment"
