@@ -248,10 +248,12 @@ def known_short(wanted: dict[int, int]) -> int | None:
     return None
 
 
-def release_stock(*, sku_id: int, quantity: int) -> None:
-    """Give stock back (an unpaid order cancelled, goods returned)."""
-    db.session.execute(update(Sku).where(Sku.id == sku_id).values(stock=Sku.stock + quantity)
-                       .execution_options(synchronize_session=False))
+def release_stock(quantities: dict[int, int]) -> None:
+    """Give stock back ({sku_id: quantity}: an unpaid order cancelled, goods returned), SKU by SKU
+    in id order — the order in which checkout takes their locks, so a release and a checkout never
+    wait on each other in a cycle (deadlock)."""
+    for sku_id, quantity in sorted(quantities.items()):
+        execute(_GIVE_STOCK, {"sku_id": sku_id, "quantity": quantity})
     _changed()
 
 
@@ -430,3 +432,5 @@ _TAKE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sk
                                    _skus.c.stock >= bindparam("quantity"))
                .values(stock=_skus.c.stock - bindparam("quantity")).returning(_skus.c.stock))
 _STOCK = select(_skus.c.stock).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
+_GIVE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
+               .values(stock=_skus.c.stock + bindparam("quantity")))

@@ -26,7 +26,8 @@ from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
-from engines.orders.lifecycle import advance, cancel_order, find_order, lines_of, order_for_code, ship, verify_code
+from engines.orders.lifecycle import (advance, cancel_order, clear_flag, find_order, lines_of, order_for_code, ship,
+                                     verify_code)
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 from engines.orders.transitions import allowed_events
 
@@ -89,6 +90,8 @@ def index():
         statement = statement.where(Order.created_at >= _day(args.get("from")))
     if _day(args.get("to")):
         statement = statement.where(Order.created_at < _day(args.get("to"), end=True))
+    if args.get("attention"):
+        statement = statement.where(Order.attention_at.is_not(None))
     query = args.get("q", "").strip()[:20]
     if query:
         statement = statement.where(or_(Order.number == query, Order.contact_phone == query))
@@ -167,6 +170,17 @@ def cancel(order_id: int):
     reason = request.form.get("reason", "").strip()[:200] or _("Cancelled by the shop")
     return _attempt(order, "order.cancel", lambda: cancel_order(order, actor=_actor(), reason=reason),
                     _("Order cancelled; its stock is back."), {"reason": reason})
+
+
+@bp.post("/<int:order_id>/handled")
+@permission_required(MANAGE)
+def handled(order_id: int):
+    """Staff dealt with what the order's alert asked (refunded the buyer another way, say)."""
+    _checked_form()
+    order = _order(order_id)
+    note = order.attention
+    return _attempt(order, "order.attention_handled", lambda: clear_flag(order), _("Marked as handled."),
+                    {"attention": note})
 
 
 @bp.post("/<int:order_id>/advance")

@@ -2,8 +2,14 @@
 
 The buyer asks; the merchant approves or rejects; for a return the buyer enters the return's
 tracking and the merchant confirms the goods came back; then `after_sale.refund_due.v1` asks the
-payments engine to refund through the provider, which reports back with `mark_refunded` — stock
-returns then (for goods that came back or never left), and an order refunded in full is closed.
+payments engine to refund through the provider. Before anything is sent, the payments engine
+counts the refund on the order's lines (`count_refund`, compare-and-set: the database refuses
+more than was bought); the provider's answer comes back as `mark_refunded` — stock returns then
+(for goods that came back or never left), and an order refunded in full is closed — or, when the
+provider finally refuses, as `uncount_refund`.
+
+Requests and refunds of one order take the order's row lock first, so concurrent requests for the
+same units make exactly one request, whatever the database's isolation.
 
 Amounts are exact: a line's paid amount (after its share of discounts) is split over its units so
 that refunding them one by one adds up to the whole, to the cent."""
@@ -21,7 +27,7 @@ from core.events import emit
 from core.ids import parse_id
 from core.tenancy import current_tenant_id
 from engines.catalog.services import release_stock
-from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of
+from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of, lock_order
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
 from engines.orders.transitions import transition
 
@@ -61,12 +67,15 @@ def _held(order_id: int) -> dict[int, int]:
 
 
 def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list[dict], reason: str = "") -> AfterSale:
+    """A refund request for some units of an order's lines. Takes the order's row lock first:
+    what is already refunded or asked for is read after any concurrent request committed."""
+    order = lock_order(order.id)
     if order.status not in REFUNDABLE_STATES:
         raise APIError("after_sale_not_allowed")
     if kind == "return_refund" and (order.fulfillment_type not in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY)
                                     or order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)):
         raise APIError("invalid_input", fields={"kind": ["Only goods that were delivered can be returned."]})
-    order_lines = {line.id: line for line in lines_of([order.id])[order.id]}
+    order_lines = {line.id: line for line in lines_of([order.id], fresh=True)[order.id]}
     held = _held(order.id)
     chosen, amount = [], 0
     for index, entry in enumerate(lines):
@@ -154,27 +163,76 @@ def confirm_returned(after_sale: AfterSale) -> AfterSale:
     return after_sale
 
 
+def count_refund(after_sale_id: int) -> bool:
+    """Count an after-sale's units and amounts as refunded on its order's lines and the order,
+    before its refund is sent: one compare-and-set per line, never past what was bought. False
+    (and nothing counted) when the database refuses; the caller must not send the refund."""
+    after_sale = db.session.get(AfterSale, (current_tenant_id(), after_sale_id))
+    if after_sale is None or after_sale.status != A.REFUNDING:
+        return False
+    try:
+        with db.session.begin_nested():
+            for entry in after_sale.lines:
+                counted = db.session.execute(
+                    update(OrderLine).where(OrderLine.id == int(entry["line_id"]),
+                                            OrderLine.order_id == after_sale.order_id,
+                                            OrderLine.refunded_quantity + entry["quantity"] <= OrderLine.quantity)
+                    .values(refunded_quantity=OrderLine.refunded_quantity + entry["quantity"],
+                            refunded_amount=OrderLine.refunded_amount + entry["amount"])
+                    .execution_options(synchronize_session=False))
+                if counted.rowcount != 1:
+                    raise _Refused()
+            counted = db.session.execute(
+                update(Order).where(Order.id == after_sale.order_id,
+                                    Order.refunded_total + after_sale.amount <= Order.total)
+                .values(refunded_total=Order.refunded_total + after_sale.amount)
+                .execution_options(synchronize_session=False))
+            if counted.rowcount != 1:
+                raise _Refused()
+    except _Refused:
+        return False
+    return True
+
+
+def uncount_refund(after_sale_id: int) -> None:
+    """Give back what `count_refund` counted (the provider finally refused the refund); the
+    request stays `refunding`, and staff decide."""
+    after_sale = db.session.get(AfterSale, (current_tenant_id(), after_sale_id))
+    for entry in after_sale.lines:
+        db.session.execute(update(OrderLine).where(OrderLine.id == int(entry["line_id"]),
+                                                   OrderLine.refunded_quantity >= entry["quantity"])
+                           .values(refunded_quantity=OrderLine.refunded_quantity - entry["quantity"],
+                                   refunded_amount=OrderLine.refunded_amount - entry["amount"])
+                           .execution_options(synchronize_session=False))
+    db.session.execute(update(Order).where(Order.id == after_sale.order_id,
+                                           Order.refunded_total >= after_sale.amount)
+                       .values(refunded_total=Order.refunded_total - after_sale.amount)
+                       .execution_options(synchronize_session=False))
+
+
+class _Refused(Exception):
+    """A compare-and-set changed no row: the savepoint goes back."""
+
+
 def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool:
-    """The provider refunded: count the units refunded, give stock back, close a fully refunded
-    order. Runs once (the status moves from refunding)."""
+    """The provider refunded (the amounts were counted before it was asked): give stock back,
+    close an order refunded in full with nothing else in progress. Runs once (the status moves
+    from refunding)."""
     after_sale = db.session.get(AfterSale, (current_tenant_id(), after_sale_id))
     if after_sale is None or after_sale.status != A.REFUNDING:
         return False
     now = now or utcnow()
+    order = lock_order(after_sale.order_id)
     _move(after_sale, (A.REFUNDING,), A.REFUNDED, resolved_at=now)
-    order = db.session.get(Order, (after_sale.tenant_id, after_sale.order_id))
-    order_lines = {line.id: line for line in lines_of([order.id])[order.id]}
-    for entry in after_sale.lines:
-        line = order_lines[int(entry["line_id"])]
-        line.refunded_quantity += entry["quantity"]
-        line.refunded_amount += entry["amount"]
-        if after_sale.restock:
-            release_stock(sku_id=line.sku_id, quantity=entry["quantity"])
-    db.session.execute(update(Order).where(Order.id == order.id)
-                       .values(refunded_total=Order.refunded_total + after_sale.amount)
-                       .execution_options(synchronize_session=False))
-    db.session.flush()
-    if all(line.refunded_quantity == line.quantity for line in order_lines.values()):
+    order_lines = {line.id: line for line in lines_of([order.id], fresh=True)[order.id]}
+    if after_sale.restock:
+        returned: dict[int, int] = {}
+        for entry in after_sale.lines:
+            sku_id = order_lines[int(entry["line_id"])].sku_id
+            returned[sku_id] = returned.get(sku_id, 0) + entry["quantity"]
+        release_stock(returned)
+    everything = all(line.refunded_quantity == line.quantity for line in order_lines.values())
+    if everything and not _held(order.id):
         transition(order, "close", actor="system", note="Refunded in full", now=now)
     emit("after_sale.refunded.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id),
                                     "amount": after_sale.amount})

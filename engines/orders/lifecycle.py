@@ -41,11 +41,35 @@ def find_order(order_id: int, *, consumer_id: int | None = None, for_update: boo
     return order
 
 
-def lines_of(order_ids: list[int]) -> dict[int, list[OrderLine]]:
+def lock_order(order_id: int) -> Order:
+    """The order, re-read under its row lock (FOR UPDATE on PostgreSQL; SQLite's writes are
+    serialised already): after-sales requests and refunds of one order run one at a time."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    if order is None:
+        raise APIError("not_found", "There is no such order.")
+    return order
+
+
+def flag_order(order_id: int, note: str, *, now: dt.datetime | None = None) -> None:
+    """Ask staff to look at an order (shown on it and listed under "Needs attention")."""
+    db.session.execute(update(Order).where(Order.id == order_id)
+                       .values(attention=note[:200], attention_at=now or utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+def clear_flag(order: Order) -> None:
+    order.attention, order.attention_at = "", None
+
+
+def lines_of(order_ids: list[int], *, fresh: bool = False) -> dict[int, list[OrderLine]]:
+    """The lines of some orders; `fresh` re-reads rows the session may hold already."""
     out: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        for line in db.session.scalars(select(OrderLine).where(OrderLine.order_id.in_(order_ids))
-                                       .order_by(OrderLine.id)):
+        statement = select(OrderLine).where(OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)
+        if fresh:
+            statement = statement.execution_options(populate_existing=True)
+        for line in db.session.scalars(statement):
             out[line.order_id].append(line)
     return out
 
@@ -53,8 +77,10 @@ def lines_of(order_ids: list[int]) -> dict[int, list[OrderLine]]:
 def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime | None = None) -> Order:
     """Cancel an unpaid order and give its stock back."""
     transition(order, "cancel", actor=actor, note=reason, now=now)
+    released: dict[int, int] = {}
     for line in lines_of([order.id])[order.id]:
-        release_stock(sku_id=line.sku_id, quantity=line.quantity)
+        released[line.sku_id] = released.get(line.sku_id, 0) + line.quantity
+    release_stock(released)
     emit("order.cancelled.v1", {"order_id": str(order.id), "reason": reason})
     return order
 

@@ -108,6 +108,7 @@ class Order(TenantModel):
                             sqlite_where=text("status = 'pending_payment'")),
                       Index("ix_orders_complete_by", "complete_by", postgresql_where=text("status = 'shipped'"),
                             sqlite_where=text("status = 'shipped'")),
+                      Index(None, "tenant_id", "attention_at"),
                       CheckConstraint("total >= 0", name="total_not_negative"))
 
     number: Mapped[str] = mapped_column(String(20))
@@ -137,6 +138,9 @@ class Order(TenantModel):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Something staff must look at (a refund the provider would not take); cleared when handled.
+    attention: Mapped[str] = mapped_column(String(200), default="")
+    attention_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderLine(TenantModel):
@@ -146,6 +150,8 @@ class OrderLine(TenantModel):
     __tablename__ = "order_lines"
     __table_args__ = (tenant_fk(["order_id"], "orders"), Index(None, "tenant_id", "order_id"),
                       CheckConstraint("refunded_quantity <= quantity", name="refund_within_quantity"))
+    # refunded_quantity / refunded_amount count what is refunded or being refunded (counted when
+    # the refund is created, by compare-and-set; given back if the provider finally refuses).
 
     order_id: Mapped[int] = mapped_column(BigInteger)
     sku_id: Mapped[int] = mapped_column(BigInteger)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -53,16 +53,33 @@ class Payment(TenantModel):
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"  # counted on the payment (and the order's lines), not yet handed to the provider
+    SENDING = "sending"  # handed to the provider; no answer recorded yet (a crash or an outage leaves it so)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # refused by the provider, or given up after MAX_REFUND_ATTEMPTS: staff are alerted
+
+
 class Refund(TenantModel):
+    """Money going back to the buyer. Its amount is counted on the payment (and, for an
+    after-sale, on the order's lines) when the refund is created, by compare-and-set, so a refund
+    the database refuses is never sent; a provider's final refusal gives the count back."""
+
     __tablename__ = "refunds"
     __table_args__ = (tenant_fk(["payment_id"], "payments"), Index(None, "tenant_id", "payment_id"),
-                      UniqueConstraint("tenant_id", "reason", "source_id"))
+                      UniqueConstraint("tenant_id", "reason", "source_id"),
+                      Index("ix_refunds_unsettled", "last_attempt_at",
+                            postgresql_where=text("status IN ('pending', 'sending')"),
+                            sqlite_where=text("status IN ('pending', 'sending')")))
 
     payment_id: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(20))  # after_sale | late_payment | duplicate_payment
     source_id: Mapped[int] = mapped_column(BigInteger)  # the after-sale, or the payment itself
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | succeeded | failed
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus), default=RefundStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # times handed to the provider
+    last_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)  # made, or last sent
+    failure: Mapped[str] = mapped_column(String(200), default="")  # why it failed, for staff
     provider_ref: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

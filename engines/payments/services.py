@@ -6,21 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from types import SimpleNamespace
+from typing import Callable
 
 from sqlalchemy import bindparam, select, update
 
+from sqlalchemy.exc import IntegrityError
+
 from core.db import add_unique, db, set_loaded, utcnow
 from core.errors import APIError, register_codes
-from core.ids import new_id
 from core.events import on
+from core.ids import new_id
 from core.jobs import enqueue, job, periodic, run_per_tenant
-from core.tenancy import current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
-from engines.orders.after_sales import mark_refunded
+from core.money import Money
+from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
+from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.checkout import guard_checkout, place_order
-from engines.orders.lifecycle import find_order, mark_paid
+from engines.orders.lifecycle import find_order, flag_order, mark_paid
 from engines.orders.models import Order, OrderStatus
 from engines.payments.accounts import require_any_enabled, require_enabled
-from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund
+from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundStatus
 from engines.payments.providers import Provider, provider
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,8 @@ register_codes({
     "provider_unavailable": (503, "The payment provider is unavailable; try again in a moment."),
 })
 
-RETRY_REFUNDS_AFTER = dt.timedelta(minutes=5)
+RETRY_REFUNDS_AFTER = dt.timedelta(minutes=5)  # a refund left pending or unanswered this long is sent again
+MAX_REFUND_ATTEMPTS = 5  # then it fails and staff are alerted on the order
 
 
 class _Seen(Exception):
@@ -168,34 +173,90 @@ def _settled(payment: Payment | SimpleNamespace, *, succeeded: bool, now: dt.dat
     if mark_paid(order, actor=f"provider:{payment.provider}", now=now):
         return "paid"
     reason = "late_payment" if order.status == OrderStatus.CANCELLED else "duplicate_payment"
-    refund = Refund(payment_id=payment.id, amount=payment.amount, reason=reason, source_id=payment.id)
-    db.session.add(refund)
-    db.session.flush()
-    enqueue("payments.refund", refund.id)
+    refund = _counted_refund(payment.id, payment.amount, reason=reason, source_id=payment.id,
+                             order_id=order.id)
     log.info("payment %s of order %s came when the order was %s: refunding", payment.id, order.id, order.status)
-    return "refunding"
+    return "refunding" if refund is not None else "refund_refused"
+
+
+def _counted_refund(payment_id: int, amount: int, *, reason: str, source_id: int, order_id: int,
+                    count: Callable[[], bool] | None = None) -> Refund | None:
+    """A pending refund, its amount counted on the payment first (compare-and-set: never more
+    than was paid) and by `count` (the after-sale's lines), then handed to the refund job once
+    this transaction commits. None — nothing counted, nothing to send, staff alerted on the
+    order — when the database refuses the count; the same refund asked for twice is one."""
+    try:
+        with db.session.begin_nested():
+            refund = Refund(payment_id=payment_id, amount=amount, reason=reason, source_id=source_id)
+            db.session.add(refund)
+            db.session.flush()
+            counted = execute(_COUNT_REFUND, {"payment_id": payment_id, "refund_amount": amount}).rowcount == 1
+            if not counted or (count is not None and not count()):
+                raise _Refused()
+    except IntegrityError:
+        return None  # asked for already (a redelivered event): that refund goes its own way
+    except _Refused:
+        flag_order(order_id, f"A refund of {Money(amount, current_tenant().currency).format()} was refused: it would "
+                             "refund more than was paid. Nothing was sent to the payment provider.")
+        log.error("refund of %s for %s %s refused by the database", amount, reason, source_id)
+        return None
+    enqueue("payments.refund", refund.id)
+    return refund
+
+
+class _Refused(Exception):
+    pass
 
 
 @job("payments.refund")
-def execute_refund(refund_id: int) -> str:
-    """Ask the provider for a pending refund; on success count it on the payment and, for an
-    after-sale, tell the orders engine."""
+def execute_refund(refund_id: int, now: dt.datetime | None = None) -> str:
+    """Hand a refund to its provider once, and record the answer. The attempt is claimed and
+    committed before the provider is called (a crash or an outage leaves it `sending`, and the
+    sweep sends it again with the same idempotency key, so the provider refunds once); after
+    MAX_REFUND_ATTEMPTS it fails and staff are alerted. Returns the refund's new status, or
+    'skipped' when another run has it."""
+    now = now or utcnow()
+    claimed = execute(_CLAIM_REFUND, {"refund_id": refund_id, "at": now, "stale": now - RETRY_REFUNDS_AFTER,
+                                      "max_attempts": MAX_REFUND_ATTEMPTS}).first()
+    if claimed is None:
+        return "skipped"
+    db.session.commit()  # the attempt counts even if what follows never ends
     refund = db.session.get(Refund, (current_tenant_id(), refund_id))
-    if refund is None or refund.status != "pending":
-        return "skipped"
     payment = db.session.get(Payment, (refund.tenant_id, refund.payment_id))
-    status, reference = provider(payment.provider).refund(payment, refund)
-    claimed = db.session.execute(update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
-                                 .values(status=status, provider_ref=reference, settled_at=utcnow())
-                                 .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        return "skipped"
+    try:
+        status, reference = provider(payment.provider).refund(payment, refund)
+    except Exception as error:  # the provider is down or slow: the sweep tries again
+        log.warning("refund %s, attempt %s: the provider did not answer (%s)", refund.id, claimed.attempts, error)
+        db.session.rollback()
+        if claimed.attempts >= MAX_REFUND_ATTEMPTS:
+            give_up_refund(refund.id, f"the payment provider did not answer {claimed.attempts} times", now=now)
+            return RefundStatus.FAILED
+        return RefundStatus.SENDING
     if status == "succeeded":
-        db.session.execute(update(Payment).where(Payment.id == payment.id)
-                           .values(refunded=Payment.refunded + refund.amount).execution_options(synchronize_session=False))
-        if refund.reason == "after_sale":
+        settled = execute(_SETTLE_REFUND, {"refund_id": refund.id, "status": RefundStatus.SUCCEEDED,
+                                           "provider_ref": reference, "settled_at": utcnow(), "failure": ""})
+        if settled.rowcount == 1 and refund.reason == "after_sale":
             mark_refunded(refund.source_id)
-    return status
+        return RefundStatus.SUCCEEDED
+    give_up_refund(refund.id, "the payment provider refused it", now=now)
+    return RefundStatus.FAILED
+
+
+def give_up_refund(refund_id: int, why: str, *, now: dt.datetime | None = None) -> bool:
+    """Fail a refund that is not settled: give back what it counted, alert staff on its order."""
+    now = now or utcnow()
+    failed = execute(_FAIL_REFUND, {"refund_id": refund_id, "failure": why[:200], "settled_at": now})
+    if failed.rowcount != 1:
+        return False
+    refund = db.session.get(Refund, (current_tenant_id(), refund_id))
+    execute(_UNCOUNT_REFUND, {"payment_id": refund.payment_id, "refund_amount": refund.amount})
+    if refund.reason == "after_sale":
+        uncount_refund(refund.source_id)
+    payment = db.session.get(Payment, (refund.tenant_id, refund.payment_id))
+    flag_order(payment.order_id, f"Refund of {Money(refund.amount, payment.currency).format()} failed: {why}. "
+                                 "Refund the buyer another way, or ask for help.", now=now)
+    log.error("refund %s failed: %s", refund_id, why)
+    return True
 
 
 @on("after_sale.refund_due.v1")
@@ -207,21 +268,30 @@ def refund_after_sale(payload: dict, event) -> None:
                                 .order_by(Payment.settled_at))
     if payment is None:
         log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
+        flag_order(order_id, "An approved refund found no successful payment to refund.")
         return
-    refund = add_unique(Refund(payment_id=payment.id, amount=payload["amount"], reason="after_sale",
-                               source_id=after_sale_id), _Seen())
-    enqueue("payments.refund", refund.id)
+    _counted_refund(payment.id, int(payload["amount"]), reason="after_sale", source_id=after_sale_id,
+                    order_id=order_id, count=lambda: count_refund(after_sale_id))
 
 
 @periodic("payments.retry_refunds", seconds=300)
 def retry_refunds(now: dt.datetime | None = None) -> int:
-    """Hand again to the provider the refunds still pending after a while (it was down); returns
-    how many succeeded."""
+    """Send again the refunds left pending or unanswered for a while (the provider was down, a
+    worker died); each is tried MAX_REFUND_ATTEMPTS times at most. Returns how many succeeded."""
     now = now or utcnow()
     with platform_scope():
         rows = [tuple(row) for row in db.session.execute(select(Refund.tenant_id, Refund.id).where(
-            Refund.status == "pending", Refund.created_at < now - RETRY_REFUNDS_AFTER).limit(200))]
-    return run_per_tenant(rows, lambda refund_id: execute_refund(refund_id) == "succeeded")
+            Refund.status.in_((RefundStatus.PENDING, RefundStatus.SENDING)),
+            Refund.last_attempt_at < now - RETRY_REFUNDS_AFTER).order_by(Refund.last_attempt_at).limit(200))]
+    return run_per_tenant(rows, lambda refund_id: _retry(refund_id, now) == RefundStatus.SUCCEEDED)
+
+
+def _retry(refund_id: int, now: dt.datetime) -> str:
+    refund = db.session.get(Refund, (current_tenant_id(), refund_id))
+    if refund is not None and refund.attempts >= MAX_REFUND_ATTEMPTS:
+        give_up_refund(refund_id, f"the payment provider did not answer {refund.attempts} times", now=now)
+        return RefundStatus.FAILED
+    return execute_refund(refund_id, now)
 
 
 _payments, _orders = Payment.__table__, Order.__table__
@@ -238,6 +308,28 @@ _PAYMENT_WITH_ORDER = (select(*(_payments.c[name] for name in _PAYMENT_FIELDS),
                        .where(of_tenant(_payments), _payments.c.id == bindparam("payment_id")))
 _PAYMENT_BY_REF = select(_payments).where(of_tenant(_payments), _payments.c.provider == bindparam("provider_name"),
                                           _payments.c.provider_ref == bindparam("ref"))
+_refunds = Refund.__table__
+# A refund's amount counted on its payment, never past what was paid.
+_COUNT_REFUND = update(_payments).where(
+    of_tenant(_payments), _payments.c.id == bindparam("payment_id"), _payments.c.status == PaymentStatus.SUCCEEDED,
+    _payments.c.refunded + bindparam("refund_amount") <= _payments.c.amount).values(
+    refunded=_payments.c.refunded + bindparam("refund_amount"))
+_UNCOUNT_REFUND = update(_payments).where(
+    of_tenant(_payments), _payments.c.id == bindparam("payment_id"),
+    _payments.c.refunded >= bindparam("refund_amount")).values(refunded=_payments.c.refunded - bindparam("refund_amount"))
+# One attempt: a pending refund, or one left unanswered for a while, while attempts remain.
+_CLAIM_REFUND = update(_refunds).where(
+    of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"), _refunds.c.attempts < bindparam("max_attempts"),
+    (_refunds.c.status == RefundStatus.PENDING)
+    | ((_refunds.c.status == RefundStatus.SENDING) & (_refunds.c.last_attempt_at < bindparam("stale")))
+).values(status=RefundStatus.SENDING, attempts=_refunds.c.attempts + 1,
+         last_attempt_at=bindparam("at")).returning(_refunds.c.attempts)
+_SETTLE_REFUND = update(_refunds).where(of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
+                                        _refunds.c.status == RefundStatus.SENDING)
+_FAIL_REFUND = update(_refunds).where(
+    of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
+    _refunds.c.status.in_((RefundStatus.PENDING, RefundStatus.SENDING))).values(
+    status=RefundStatus.FAILED, failure=bindparam("failure"), settled_at=bindparam("settled_at"))
 # The compare-and-set that settles a payment once (SET: status, settled_at, details).
 _SETTLE = update(_payments).where(of_tenant(_payments), _payments.c.id == bindparam("payment_id"),
                                   _payments.c.status == PaymentStatus.PENDING)

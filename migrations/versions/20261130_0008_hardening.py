@@ -1,4 +1,4 @@
-"""hardening: payment accounts per shop
+"""hardening: payment accounts per shop, refunds' attempts, orders needing attention
 
 Revision ID: 0008
 Revises: 0007
@@ -30,6 +30,33 @@ def upgrade():
     )
     enable_tenant_rls("payment_accounts")
 
+    # Added in place (no table rebuild on SQLite: orders has rows that others reference); the
+    # server defaults stay, as constants, for rows written before.
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=False,
+                                      server_default='1970-01-01 00:00:00+00:00'))
+        batch_op.add_column(sa.Column('failure', sa.String(length=200), nullable=False, server_default=''))
+        batch_op.create_index('ix_refunds_unsettled', ['last_attempt_at'], unique=False,
+                              postgresql_where=sa.text("status IN ('pending', 'sending')"),
+                              sqlite_where=sa.text("status IN ('pending', 'sending')"))
+    op.execute("UPDATE refunds SET last_attempt_at = created_at")
+
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attention', sa.String(length=200), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('attention_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f('ix_orders_tenant_id_attention_at'), ['tenant_id', 'attention_at'],
+                              unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_tenant_id_attention_at'))
+        batch_op.drop_column('attention_at')
+        batch_op.drop_column('attention')
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index('ix_refunds_unsettled')
+        batch_op.drop_column('failure')
+        batch_op.drop_column('last_attempt_at')
+        batch_op.drop_column('attempts')
     op.drop_table('payment_accounts')

@@ -106,7 +106,7 @@ def test_stock_is_reserved_and_released_but_never_negative(db_session, tenant_a)
         with pytest.raises(APIError) as error:
             reserve_stock(sku_id=sku.id, quantity=1)
         assert (error.value.code, error.value.status) == ("out_of_stock", 409)
-        release_stock(sku_id=sku.id, quantity=1)
+        release_stock({sku.id: 1})
         db_session.expire_all()
         assert db_session.get(Sku, (tenant_a.id, sku.id)).stock == 1
 

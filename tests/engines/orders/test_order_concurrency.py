@@ -124,3 +124,61 @@ def test_concurrent_payments_of_one_order_pay_it_once_and_refund_the_rest(live_s
     assert refunds == 2
     _, detail = http_json("GET", f"{live_server.url}/api/v1/orders/{order_id}", None, headers)
     assert detail["order"]["status"] == "paid"
+
+
+def _paid_order(app, url, shop, quantity: int = 2) -> tuple[str, str]:
+    """A paid order of `quantity` units; answers (order id, its line id)."""
+    headers = shop["headers"][0]
+    _, placed = http_json("POST", f"{url}/api/v1/checkout/pay", {
+        "lines": [{"sku_id": shop["sku"], "quantity": quantity}], "provider": "sandbox",
+        "fulfillment": {"type": "pickup", "store_id": shop["store"]}}, headers)
+    assert _confirm(placed["next_action"]["url"]) == 200
+    return placed["order"]["id"], placed["order"]["lines"][0]["id"]
+
+
+def test_concurrent_refund_requests_for_the_same_units_make_exactly_one(live_server):
+    shop = open_shop(live_server.app, "refunds", stock=5, buyers=1)
+    order_id, line_id = _paid_order(live_server.app, live_server.url, shop)
+    body = {"kind": "refund", "lines": [{"line_id": line_id, "quantity": 2}]}
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(lambda _: http_json("POST", f"{live_server.url}/api/v1/orders/{order_id}/after-sales",
+                                                     body, shop["headers"][0]), range(10)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [422] * 9, results
+    assert {b["error"]["fields"]["lines.0.quantity"][0] for s, b in results if s == 422} == {
+        "At most 0 of this line can still be refunded."}
+    from engines.orders.models import AfterSale
+
+    assert count(live_server.app, shop, select(func.count()).select_from(AfterSale)) == 1
+    assert count(live_server.app, shop, select(func.sum(AfterSale.amount))) == 2 * 9900
+
+
+def test_concurrent_approvals_refund_once(live_server):
+    from engines.orders.after_sales import approve, find_after_sale
+    from engines.orders.models import AfterSale, OrderLine
+
+    shop = open_shop(live_server.app, "approvals", stock=5, buyers=1)
+    order_id, line_id = _paid_order(live_server.app, live_server.url, shop, quantity=3)
+    _, asked = http_json("POST", f"{live_server.url}/api/v1/orders/{order_id}/after-sales",
+                         {"kind": "refund", "lines": [{"line_id": line_id, "quantity": 3}]}, shop["headers"][0])
+
+    def approve_once(_):
+        with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+            try:
+                approve(find_after_sale(int(asked["id"])))
+                db.session.commit()
+                live_server.app.extensions["tessera_jobs"].drain()
+                return "approved"
+            except Exception as error:  # the second click: 409 illegal_transition
+                db.session.rollback()
+                return getattr(error, "code", type(error).__name__)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = sorted(pool.map(approve_once, range(6)))
+    assert outcomes == ["approved"] + ["illegal_transition"] * 5
+    assert count(live_server.app, shop, select(func.count()).select_from(Refund)) == 1
+    assert count(live_server.app, shop, select(Payment.refunded).where(Payment.status == "succeeded")) == 3 * 9900
+    assert count(live_server.app, shop, select(OrderLine.refunded_quantity)) == 3
+    assert count(live_server.app, shop, select(AfterSale.status)) == "refunded"
+    assert count(live_server.app, shop, select(Order.status)) == OrderStatus.CLOSED
+    assert count(live_server.app, shop, select(Sku.stock)) == 5
