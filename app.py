@@ -11,7 +11,7 @@ from core.config import check_config, load_config
 from core.single_process import OneServingProcess
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
-from core.tenancy import install_rls_session_settings
+from core.tenancy import install_rls_transaction_settings
 
 
 class Tessera(Flask):
@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app_role=app.config.get("DB_APP_ROLE", True))
         if db.engine.dialect.name == "postgresql":
-            install_rls_session_settings(db.engine)
+            install_rls_transaction_settings(db.engine)
 
     import runtime.components  # noqa: F401  registers the basic component library
     from builder.designer import bp as designer_bp

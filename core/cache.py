@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import collections
+import hashlib
+import logging
 import os
 import threading
 import time
@@ -18,6 +20,8 @@ from typing import Any, Callable
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 class MemoryStamps:
@@ -36,11 +40,29 @@ class MemoryStamps:
             stamps[kind] = stamps.get(kind, 0) + 1
 
 
+class UnknownStamps(dict):
+    """What `RedisStamps.all` answers while Redis cannot be reached: every stamp is a value never
+    seen before, so no cached entry matches and every read goes to the database (slower, never
+    stale — a token revoked meanwhile is refused)."""
+
+    def get(self, key, default=None):
+        return object()
+
+    def __getitem__(self, key):
+        return object()
+
+
 class RedisStamps:
     """Stamps in Redis, mirrored in every process so that a read costs no round trip: a bump
     publishes the tenant id, and each process's listener thread drops that tenant from its
     mirror. A generation counter stops a read that raced with a bump from storing the old value;
-    mirrored entries also expire after a few seconds, in case a message is lost."""
+    mirrored entries also expire after a few seconds, in case a message is lost.
+
+    Redis may go away. Reads then answer `UnknownStamps` (every cache misses); a bump that cannot
+    be sent is kept and sent again when Redis answers — before any later bump, and by the
+    listener as soon as it reconnects — so a write made during the outage (a revoked token)
+    reaches every process once Redis is back. A bump never raises into the request that
+    committed it."""
 
     CHANNEL = "tessera:stamps"
     SAFETY_SECONDS = 5.0
@@ -48,11 +70,12 @@ class RedisStamps:
     def __init__(self, redis_url: str):
         import redis
 
-        self.redis = redis.Redis.from_url(redis_url)
+        self.redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
         self._mirror: dict[int, tuple[float, dict[str, int]]] = {}
         self._generation: dict[int, int] = collections.defaultdict(int)
         self._lock = threading.Lock()
         self._listening_in: int | None = None
+        self._unsent: set[tuple[int, str]] = set()
 
     def _key(self, tenant_id: int) -> str:
         return f"tessera:stamps:{tenant_id}"
@@ -85,31 +108,61 @@ class RedisStamps:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.CHANNEL)
                 self._forget(None)  # whatever was published while we were not listening
+                self._send_unsent()
                 for message in pubsub.listen():
                     self._forget(int(message["data"]))
-            except (redis.RedisError, ValueError):
+            except (redis.RedisError, OSError, ValueError):
                 self._forget(None)
                 time.sleep(1)
 
     def all(self, tenant_id: int) -> dict[str, int]:
+        import redis
+
         self._ensure_listener()
         hit = self._mirror.get(tenant_id)
         now = time.monotonic()
         if hit is not None and hit[0] > now:
             return hit[1]
         generation = self._generation[tenant_id]
-        stamps = {k.decode(): int(v) for k, v in self.redis.hgetall(self._key(tenant_id)).items()}
+        try:
+            if self._unsent:
+                self._send_unsent()
+            stamps = {k.decode(): int(v) for k, v in self.redis.hgetall(self._key(tenant_id)).items()}
+        except (redis.RedisError, OSError):
+            return UnknownStamps()
         with self._lock:
             if self._generation[tenant_id] == generation:
                 self._mirror[tenant_id] = (now + self.SAFETY_SECONDS, stamps)
         return stamps
 
     def bump(self, tenant_id: int, kind: str) -> None:
-        pipe = self.redis.pipeline()
-        pipe.hincrby(self._key(tenant_id), kind, 1)
-        pipe.publish(self.CHANNEL, tenant_id)
-        pipe.execute()
+        import redis
+
         self._forget(tenant_id)
+        with self._lock:
+            self._unsent.add((tenant_id, kind))
+        try:
+            self._send_unsent()
+        except (redis.RedisError, OSError) as error:
+            log.warning("stamp %s of tenant %s not sent (%s): it goes when Redis answers again", kind, tenant_id,
+                        error)
+
+    def _send_unsent(self) -> None:
+        """Send the bumps kept while Redis was away (raises the Redis error if it still is)."""
+        with self._lock:
+            pending = sorted(self._unsent)
+        if not pending:
+            return
+        pipe = self.redis.pipeline()
+        for tenant_id, kind in pending:
+            pipe.hincrby(self._key(tenant_id), kind, 1)
+        for tenant_id in sorted({tenant_id for tenant_id, _ in pending}):
+            pipe.publish(self.CHANNEL, tenant_id)
+        pipe.execute()
+        with self._lock:
+            self._unsent.difference_update(pending)
+        for tenant_id in {tenant_id for tenant_id, _ in pending}:
+            self._forget(tenant_id)
 
 
 class LRU:
@@ -167,6 +220,23 @@ def page_cache() -> LRU:
     return current_app.extensions["tessera_page_cache"]
 
 
+def cached_json(tenant_id: int, kinds: tuple[str, ...], key: tuple, build: Callable[[], Any]) -> tuple[bytes, str]:
+    """A public JSON answer as (body bytes, ETag), kept in the page cache under (tenant, `key`,
+    the tenant's stamps of `kinds`) until one of those kinds changes. `key` must name everything
+    else the answer depends on (endpoint, normalised arguments, currency …): never a consumer,
+    so nothing personal goes through here. The stamps are read before `build()` runs, so a
+    change meanwhile makes the next request a miss. Nothing is kept when `build()` raises."""
+    tenant_stamps = stamps().all(tenant_id)
+    full_key = ("json", tenant_id, key, kinds, tuple(tenant_stamps.get(kind, 0) for kind in kinds))
+    cache = page_cache()
+    hit = cache.get(full_key)
+    if hit is None:
+        body = current_app.json.dumps(build()).encode()
+        hit = (body, hashlib.sha1(body).hexdigest()[:20])
+        cache.set(full_key, hit)
+    return hit
+
+
 def compiled_cache() -> LRU:
     """Compiled live versions, one per tenant and version: structure, not output, so it stays on
     even when the page cache is off."""
@@ -175,23 +245,20 @@ def compiled_cache() -> LRU:
 
 def bump_after_commit(tenant_id: int, kind: str) -> None:
     """Invalidate `kind` for a tenant once the current transaction commits."""
-    from core.db import db
+    from core.db import defer_until_commit
 
-    db.session().info.setdefault("tessera_bumps", set()).add((tenant_id, kind))
+    defer_until_commit("bump", (tenant_id, kind))
 
 
 @event.listens_for(Session, "after_commit")
 def _bump(session: Session) -> None:
-    bumps = session.info.pop("tessera_bumps", None)
+    from core.db import take_deferred
+
+    bumps = take_deferred(session, "bump")
     if bumps:
         store = current_app.extensions["tessera_stamps"]
-        for tenant_id, kind in bumps:
+        for tenant_id, kind in set(bumps):
             store.bump(tenant_id, kind)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop("tessera_bumps", None)
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,6 +28,9 @@ from core.tenancy import TenantModel, current_tenant_id, execute, of_tenant, ten
 
 TOKENS_STAMP = "tokens"  # bumped when a token is revoked
 _checked_tokens = LRU(20_000)
+# A remembered check is also forgotten after this, whatever the stamps say: a revocation whose
+# stamp could not be sent (Redis away, the process gone) still reaches every process in time.
+CHECK_REMEMBERED_SECONDS = 60
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 CODE_LIFETIME = dt.timedelta(minutes=10)
@@ -167,7 +171,8 @@ _LIVE_TOKEN = select(_tokens.c.consumer_id, _tokens.c.secret_hash, _tokens.c.exp
 
 def consumer_id_for_token(token_id: int, secret: str, *, now: dt.datetime | None = None) -> int | None:
     """The consumer id of a live token, from a per-process cache when nothing was revoked in the
-    shop since the token was checked (a hit costs no query: the hot API paths need only the id)."""
+    shop since the token was checked, a minute at most (a hit costs no query: the hot API paths
+    need only the id)."""
     now = now or utcnow()
     tenant_id = current_tenant_id()
     stamp = stamps().all(tenant_id).get(TOKENS_STAMP, 0)
@@ -181,7 +186,8 @@ def consumer_id_for_token(token_id: int, secret: str, *, now: dt.datetime | None
     if row is None or row.revoked_at is not None or row.expires_at <= now or \
             not hmac.compare_digest(row.secret_hash, digest):
         return None
-    _checked_tokens.set((tenant_id, token_id), (stamp, row.secret_hash, row.expires_at, row.consumer_id))
+    _checked_tokens.set((tenant_id, token_id), (stamp, row.secret_hash, row.expires_at, row.consumer_id),
+                        expires_at=time.time() + CHECK_REMEMBERED_SECONDS)
     return row.consumer_id
 
 

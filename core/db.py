@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger, DateTime, Enum, MetaData, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
@@ -139,6 +139,48 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN" if sqlite_read_only.get() else "BEGIN IMMEDIATE")
+
+
+_DEFERRED = "tessera_deferred"
+
+
+def defer_until_commit(kind: str, item) -> None:
+    """Keep `item` until the session's outermost transaction commits (the `after_commit`
+    listener of its kind takes it with `take_deferred`). Forgotten when that transaction rolls
+    back, or when the savepoint it was deferred in rolls back — but not when another savepoint
+    does (an `add_unique` conflict must not drop what the transaction did before it)."""
+    session = db.session()
+    made_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_DEFERRED, []).append((kind, made_in, item))
+
+
+def take_deferred(session: Session, kind: str) -> list:
+    """What was deferred of `kind` until this commit, taken (the rest stays)."""
+    deferred = session.info.get(_DEFERRED)
+    if not deferred:
+        return []
+    taken = [item for item_kind, _, item in deferred if item_kind == kind]
+    deferred[:] = [entry for entry in deferred if entry[0] != kind]
+    return taken
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    deferred = session.info.get(_DEFERRED)
+    if not deferred:
+        return
+    if previous_transaction.parent is None:  # the outermost transaction: everything goes
+        deferred.clear()
+        return
+    deferred[:] = [entry for entry in deferred if not _within(entry[1], previous_transaction)]
+
+
+def _within(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def add_unique(row, on_conflict: Exception):

@@ -25,7 +25,7 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from core.db import db, utcnow
+from core.db import db, defer_until_commit, take_deferred, utcnow
 from core.tenancy import Tenant, current_tenant, platform_scope, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -75,22 +75,20 @@ def enqueue(name: str, *args: Any, delay: dt.timedelta | None = None, at: dt.dat
         tenant_id = current_tenant().id
     run_at = at or (utcnow() + delay if delay else None)
     call = JobCall(name, tuple(args), tenant_id, run_at)
-    db.session().info.setdefault("tessera_jobs", []).append(call)
+    defer_until_commit("job", call)
     return call
 
 
 @event.listens_for(Session, "after_commit")
 def _hand_over(session: Session) -> None:
-    calls = session.info.pop("tessera_jobs", None)
+    calls = take_deferred(session, "job")
     if calls:
         runner = current_app.extensions["tessera_jobs"]
         for call in calls:
-            runner.submit(call)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop(session: Session) -> None:
-    session.info.pop("tessera_jobs", None)
+            try:
+                runner.submit(call)
+            except Exception:  # Redis away: the commit stands; sweeps are the guarantee (outbox, refunds)
+                log.exception("job %s could not be handed over after commit", call.name)
 
 
 def run_job(name: str, args: tuple | list, tenant_id: int | None) -> Any:

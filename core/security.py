@@ -70,6 +70,9 @@ def init_app(app: Flask, *, csrf_exempt: list) -> None:
     app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis away: limits go on in this process's memory rather than failing the request
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     # Tessera has no shop-wide limits: the decorated views (sign-in) check their own limits, so the
     # check Flask-Limiter runs before every request is taken out (0.2 ms a request, measured).

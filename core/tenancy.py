@@ -7,8 +7,9 @@
   `with_loader_criteria` to every ORM select, update and delete; with no tenant in context a
   statement that touches a tenant table raises `NoTenantError` (fail closed), unless the code
   says `with platform_scope():`.
-- On PostgreSQL every statement runs with `app.tenant_id` and the role of its context set on its
-  connection, so row-level security is a second wall under the ORM's.
+- On PostgreSQL every transaction carries `app.tenant_id` and the role of its context as settings
+  local to it (set with its BEGIN, again when the context changes inside it), so row-level
+  security is a second wall under the ORM's and nothing outlives the transaction.
 - The money paths (checkout, payment) run Core statements prepared once at import through
   `execute`; they skip the ORM's scoping, so each names its tenant with `of_tenant`, and
   `execute` refuses a select, update or delete that does not (fail closed)."""
@@ -325,6 +326,18 @@ def tenant_tables() -> list:
             if issubclass(mapper.class_, TenantModel) and mapper.local_table is not None]
 
 
+@functools.cache
+def _tenant_table_names() -> frozenset[str]:
+    return frozenset(table.name for table in tenant_tables())
+
+
+def _tenant_tables_in(statement) -> list[str]:
+    """Every tenant table a statement touches — its entities, joins, subqueries and Core tables
+    alike (the fail-closed check reads them all, not only the entities it returns)."""
+    names = _tenant_table_names()
+    return sorted({node.name for node in iterate(statement) if isinstance(node, Table) and node.name in names})
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state) -> None:
     if _queued.get():
@@ -335,8 +348,9 @@ def _scope_to_tenant(state) -> None:
         return
     tenant = _current.get()
     if tenant is None:
-        if any(issubclass(mapper.class_, TenantModel) for mapper in state.all_mappers):
-            raise NoTenantError("query on a tenant table with no tenant in context")
+        touched = _tenant_tables_in(state.statement)
+        if touched:
+            raise NoTenantError(f"statement on tenant table {touched[0]} with no tenant in context")
         return
     tenant_id = tenant.id  # read outside the lambda: it becomes a bound parameter
     state.statement = state.statement.options(
@@ -360,36 +374,57 @@ def _check_tenant_on_flush(session, flush_context, instances) -> None:
 
 
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
+_RLS = "tessera_rls"  # what the connection's current transaction holds: (tenant id or "", role)
 
 
-def install_rls_session_settings(engine) -> None:
-    """PostgreSQL: give every statement the tenant and role of its context. They are session
-    settings of the pooled connection, written only when the context differs from what the
-    connection holds (busy single-shop traffic pays no round trip for them), and forgotten when a
-    rollback may have undone them (a setting made in a rolled-back transaction reverts)."""
+def _wanted_rls() -> tuple[str, str]:
+    if _platform.get():
+        return "", PLATFORM_ROLE
+    tenant = _current.get()
+    return (str(tenant.id) if tenant else ""), APP_ROLE
+
+
+def _rls_sql(wanted: tuple[str, str]) -> str:
+    # inlined, not bound: a BIGINT's digits (or nothing) and a role name of ours
+    assert wanted[0] == "" or wanted[0].isdigit()
+    return f"SELECT set_config('app.tenant_id', '{wanted[0]}', true), set_config('role', '{wanted[1]}', true)"
+
+
+def install_rls_transaction_settings(engine) -> None:
+    """PostgreSQL: every transaction carries the tenant and the role of its context as settings
+    local to it (`set_config(…, true)`, DESIGN.md §2), gone at its COMMIT or ROLLBACK — a pooled
+    connection never carries a tenant or the platform role into its next use. They are written
+    with the BEGIN itself, in one round trip (psycopg's own BEGIN is turned off: the connection is
+    in autocommit, and SQLAlchemy's begin sends ours), and again before a statement whose context
+    differs from what the transaction holds (a sweeper going from shop to shop, a savepoint
+    rolled back)."""
+
+    @event.listens_for(engine, "connect")
+    def _own_begin(dbapi_connection, connection_record):
+        connection_record.info.pop(_RLS, None)
+        dbapi_connection.autocommit = True  # no BEGIN from psycopg: ours carries the settings
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        wanted = _wanted_rls()
+        with conn.connection.dbapi_connection.cursor() as cursor:
+            cursor.execute(f"BEGIN; {_rls_sql(wanted)}")
+        conn.info[_RLS] = wanted
 
     @event.listens_for(engine, "before_cursor_execute")
     def _apply(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith(_TRANSACTION_CONTROL):
             return  # needs no tenant, and must still work in a failed transaction
-        if _platform.get():
-            wanted = ("", PLATFORM_ROLE)
-        else:
-            tenant = _current.get()
-            wanted = (str(tenant.id) if tenant else "", APP_ROLE)
-        if conn.info.get("tessera_rls") != wanted:
-            cursor.execute("SELECT set_config('app.tenant_id', %s, false), set_config('role', %s, false)", wanted)
-            conn.info["tessera_rls"] = wanted
+        wanted = _wanted_rls()
+        if conn.info.get(_RLS) != wanted:
+            cursor.execute(_rls_sql(wanted))
+            conn.info[_RLS] = wanted
 
     def _forget(conn, *args):
-        conn.info.pop("tessera_rls", None)
+        conn.info.pop(_RLS, None)
 
-    for name in ("rollback", "rollback_savepoint"):
+    for name in ("commit", "rollback", "rollback_savepoint"):
         event.listen(engine, name, _forget)
-
-    @event.listens_for(engine, "connect")
-    def _new_connection(dbapi_connection, connection_record):
-        connection_record.info.pop("tessera_rls", None)
 
 
 def find_tenant(slug: str) -> Tenant | None:

@@ -70,6 +70,7 @@ def _json(body: dict, etag_source: str | None = None) -> Response:
         response = Response(payload, mimetype="application/json")
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    response.headers["Vary"] = "X-Tenant, Authorization, Accept-Language"  # they name the shop and the language
     return response
 
 

@@ -64,7 +64,7 @@ def database_url(request, tmp_path_factory, worker_id_suffix):
     reason = _pg_reachable()
     if reason:
         pytest.skip(reason)
-    name = f"tessera_test_{worker_id_suffix}"
+    name = f"tessera_test_{worker_id_suffix}_{os.getpid()}"  # two runs on one server never share one
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

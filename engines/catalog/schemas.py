@@ -15,10 +15,14 @@ def money(amount: int) -> dict:
 class SkuOut(Schema):
     id = fields.Function(lambda s: str(s.id))
     price = fields.Function(lambda s: money(s.price), metadata={"description": "Money: amount in minor units"})
-    stock = fields.Integer()
+    stock = fields.Integer(metadata={"description": "For display: exact at 10 or fewer; a larger count may lag "
+                                                    "until the catalog next changes. Checkout checks stock itself."})
     options = fields.Dict()
     code = fields.String(allow_none=True)
     image = fields.String()
+
+
+_SKU_LIST = SkuOut(many=True)  # one for every item: building a schema costs more than dumping its SKUs
 
 
 class ItemOut(Schema):
@@ -33,7 +37,7 @@ class ItemOut(Schema):
     skus = fields.Method("_skus")
 
     def _skus(self, item):
-        return SkuOut(many=True).dump(self.context_skus.get(item.id, []))
+        return _SKU_LIST.dump(self.context_skus.get(item.id, []))
 
     def __init__(self, *args, skus=None, **kwargs):
         super().__init__(*args, **kwargs)

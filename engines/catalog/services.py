@@ -214,26 +214,46 @@ def delete_item(item: Item) -> None:
 LOW_STOCK = 10  # a reservation leaving this many or fewer refreshes the pages that show the count
 
 
-def reserve_stock(*, sku_id: int, quantity: int) -> None:
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    """What the statement that took the stock read, in the checkout's own transaction: what the
+    order is charged is checked against it, never against a cache."""
+
+    left: int
+    price: int
+    on_sale: bool
+    option_groups: list
+
+
+def reserve_stock(*, sku_id: int, quantity: int) -> Reserved:
     """Take `quantity` from a SKU's stock, or refuse with 409 out_of_stock; never below zero,
-    however many checkouts run at once (one conditional UPDATE). A refusal is remembered with
-    the catalog's stamp read before the UPDATE, so `known_short` can answer the next request for
-    more than is left without touching the database until the catalog changes again (a release,
-    a restock, an edit). A reservation only lowers stock, so it leaves remembered refusals true;
-    it refreshes the cached pages once the SKU is down to LOW_STOCK (below that, "3 left" and
-    "sold out" are exact; a large count may lag until the catalog next changes)."""
+    however many checkouts run at once (one conditional UPDATE), which also answers the SKU's
+    price and its item's on-sale state and option prices as they are now. A refusal is
+    remembered with the catalog's stamp read before the UPDATE, so `known_short` can answer the
+    next request for more than is left without touching the database until the catalog changes
+    again (a release, a restock, an edit). A reservation only lowers stock, so it leaves
+    remembered refusals true; it refreshes the cached pages once the SKU is down to LOW_STOCK
+    (below that, "3 left" and "sold out" are exact; a large count may lag until the catalog next
+    changes)."""
     if type(quantity) is not int or quantity < 1:
         raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
     tenant_id = current_tenant_id()
     stamp = stamps().all(tenant_id).get("catalog", 0)
-    left = execute(_TAKE_STOCK, {"sku_id": sku_id, "quantity": quantity}).scalar()
-    if left is None:
+    row = execute(_TAKE_STOCK, {"sku_id": sku_id, "quantity": quantity}).first()
+    if row is None:
         left = execute(_STOCK, {"sku_id": sku_id}).scalar()
         if left is not None:
             _short.set((tenant_id, sku_id), (stamp, left))
         raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
-    if left <= LOW_STOCK:
+    if row.stock <= LOW_STOCK:
         _changed()
+    return Reserved(left=row.stock, price=row.price, on_sale=bool(row.on_sale), option_groups=row.option_groups or [])
+
+
+def forget_remembered_facts() -> None:
+    """Drop this process's remembered checkout facts (`skus_for_sale`): checkout found them
+    older than the database — a change whose invalidation has not reached this process."""
+    _for_sale.clear()
 
 
 def known_short(wanted: dict[int, int]) -> int | None:
@@ -428,9 +448,14 @@ _SKUS_WITH_ITEMS = (
            *(_items.c[f.name].label(f"item_{f.name}") for f in fields_of(ItemFacts)))
     .join_from(_skus, _items, (_items.c.tenant_id == _skus.c.tenant_id) & (_items.c.id == _skus.c.item_id))
     .where(of_tenant(_skus), _skus.c.id.in_(bindparam("sku_ids", expanding=True))))
+_OF_THE_SKU = (_items.c.tenant_id == _skus.c.tenant_id) & (_items.c.id == _skus.c.item_id)
 _TAKE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"),
                                    _skus.c.stock >= bindparam("quantity"))
-               .values(stock=_skus.c.stock - bindparam("quantity")).returning(_skus.c.stock))
+               .values(stock=_skus.c.stock - bindparam("quantity"))
+               .returning(_skus.c.stock, _skus.c.price,
+                          select((_items.c.status == ItemStatus.ON_SALE) & _items.c.deleted_at.is_(None))
+                          .where(_OF_THE_SKU).scalar_subquery().label("on_sale"),
+                          select(_items.c.option_groups).where(_OF_THE_SKU).scalar_subquery().label("option_groups")))
 _STOCK = select(_skus.c.stock).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
 _GIVE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
                .values(stock=_skus.c.stock + bindparam("quantity")))

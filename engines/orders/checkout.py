@@ -16,12 +16,12 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
-from core.errors import APIError
+from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import new_id, parse_id
 from core.tenancy import current_tenant, execute, insert_rows, inserts_together, new_row
-from engines.catalog.services import (is_on_sale, known_short, price_choices, reserve_stock, skus_for_sale,
-                                      skus_with_items)
+from engines.catalog.services import (Reserved, forget_remembered_facts, is_on_sale, known_short, price_choices,
+                                      reserve_stock, skus_for_sale, skus_with_items)
 from engines.orders import fulfillment
 from engines.orders.models import CartLine, FulfillmentType, Order, OrderLine, OrderSequence, OrderStatus
 from engines.orders.pricing import Quote, QuoteLine, run_pipeline
@@ -29,6 +29,9 @@ from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
 CODE_KINDS = {"service", "virtual"}
+
+register_codes({"price_changed": (409, "A price changed while you were checking out; look at the new total and "
+                                       "order again.")})
 # What other engines require before an order is taken without its payment started with it (the
 # payments engine: the shop has a way to pay). Each raises APIError to refuse.
 CHECKOUT_GUARDS: list[Callable[[], None]] = []
@@ -130,7 +133,20 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
                                      quantity=entry.quantity, weight_grams=sku.weight_grams))
     chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
-                              fulfillment=chosen_fulfillment))
+                              fulfillment=chosen_fulfillment,
+                              priced_from={sku_id: (sku.price, item.option_groups or [])
+                                           for sku_id, (sku, item) in catalog.items()}))
+
+
+def _as_quoted(priced: Quote, reserved: dict[int, Reserved]) -> None:
+    """Refuse the order unless every SKU is on sale and priced, now, in this transaction, as the
+    lines were priced (the quote may come from this process's remembered facts): 409
+    `not_on_sale` or `price_changed`, after which this process forgets what it remembered."""
+    for sku_id, now in reserved.items():
+        price, option_groups = priced.priced_from[sku_id]
+        if not now.on_sale or now.price != price or now.option_groups != option_groups:
+            forget_remembered_facts()
+            raise APIError("not_on_sale" if not now.on_sale else "price_changed", extra={"sku_id": str(sku_id)})
 
 
 def next_number(now: dt.datetime) -> str:
@@ -146,7 +162,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                 ) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
-    its lines come back as the rows written (plain objects).
+    its lines come back as the rows written (plain objects). The prices charged are those the
+    statement reserving the stock reads (409 `price_changed` when they moved since the quote).
 
     `pay`, when given, starts the order's payment in the same call (the payments engine's
     checkout-and-pay): it gets the order's row before any lock is taken — a provider may call out
@@ -174,8 +191,9 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                            unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
                            discount=line.discount, paid_amount=line.payable) for line in priced.lines]
     write_payment = pay(order) if pay is not None else None
-    for sku_id, quantity in sorted(_per_sku(priced.lines).items()):  # one order of locks: no deadlocks
-        reserve_stock(sku_id=sku_id, quantity=quantity)
+    reserved = {sku_id: reserve_stock(sku_id=sku_id, quantity=quantity)  # in SKU order: no deadlocks
+                for sku_id, quantity in sorted(_per_sku(priced.lines).items())}
+    _as_quoted(priced, reserved)
     order.number = next_number(now)
     with inserts_together():  # the order, its lines, its first transition, its event (its payment): one statement
         insert_rows(Order, [order])

@@ -52,6 +52,9 @@ class Quote:
     fulfillment: dict
     shipping_fee: int = 0
     steps: list[dict] = dataclasses.field(default_factory=list)
+    # What the lines were priced from, per SKU: (its price, its item's option groups) — checkout
+    # checks them against what the statement taking the stock reads.
+    priced_from: dict[int, tuple[int, list]] = dataclasses.field(default_factory=dict)
 
     @property
     def items_total(self) -> int:

@@ -211,3 +211,32 @@ def test_tessera_worker_burst_processes_the_queue(rq_app, live_database, tmp_pat
     assert result.returncode == 0, result.stderr[-2000:]
     with rq_app.app_context(), tenant_scope(tenant):
         assert db.session.get(OutboxEvent, (tenant.id, event_id)).delivered_at is not None, result.stderr[-3000:]
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_jobs_and_bumps(app, db_session, tenant_a):
+    """An add_unique conflict (a savepoint rolled back) must not lose what came before it."""
+    from core.cache import bump_after_commit, stamps
+    from core.db import add_unique
+    from core.errors import APIError
+    from engines.catalog.models import Category
+
+    runner = app.extensions["tessera_jobs"]
+    before = stamps().all(tenant_a.id).get("catalog", 0)
+    with tenant_scope(tenant_a):
+        db_session.add(Category(name="Tea"))
+        db_session.flush()
+        enqueue("tests.remember", "kept")
+        bump_after_commit(tenant_a.id, "catalog")
+        with pytest.raises(APIError):
+            with db_session.begin_nested():
+                enqueue("tests.remember", "rolled back")
+                bump_after_commit(tenant_a.id, "articles")
+                raise APIError("conflict")
+        with pytest.raises(APIError):
+            add_unique(Category(tenant_id=tenant_a.id, name="Tea", id=db_session.scalar(select(Category.id))),
+                       APIError("already_exists"))
+    db_session.commit()
+    runner.drain()
+    assert SEEN == [("kept", tenant_a.slug)]
+    assert stamps().all(tenant_a.id).get("catalog", 0) == before + 1
+    assert stamps().all(tenant_a.id).get("articles", 0) == 0

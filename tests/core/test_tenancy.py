@@ -329,3 +329,46 @@ def test_a_pooled_connection_that_died_while_idle_is_replaced(one_connection_app
         admin.dispose()
         second = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         assert second != first
+
+
+def test_a_pooled_connection_carries_no_tenant_or_role_out_of_its_transaction(one_connection_app):
+    """The settings are local to each transaction (set_config(…, true)): what the pool hands out
+    next holds no shop and the application's own role."""
+    from tenants.services import create_tenant
+
+    with one_connection_app.app_context():
+        shop = create_tenant(slug="rls-local", name="Local")
+        db.session.commit()
+        with tenant_scope(shop):
+            _make_consumer("local")
+            assert db.session.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar() == str(shop.id)
+            db.session.commit()
+        with platform_scope():
+            assert db.session.execute(text("SELECT current_user")).scalar() == "tessera_platform"
+            db.session.commit()
+        db.session.remove()
+        raw = db.engine.raw_connection()  # the pool's one connection, outside any transaction of ours
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute("SELECT coalesce(current_setting('app.tenant_id', true), ''), current_user, "
+                               "(SELECT count(*) FROM consumers)")
+                assert cursor.fetchone() == ("", "tessera_app", 0)
+        finally:
+            raw.close()
+
+
+def test_the_fail_closed_check_sees_every_tenant_table_of_a_statement(db_session):
+    from sqlalchemy import exists
+
+    from core.identities import StaffMember
+    from core.tenancy import NoTenantError, Tenant
+
+    joined = select(Tenant.id).join(StaffMember, StaffMember.tenant_id == Tenant.id)
+    in_a_subquery = select(Tenant.id).where(exists(select(StaffMember.id).where(StaffMember.tenant_id == Tenant.id)))
+    core_table = select(Tenant.id).where(Tenant.id.in_(select(OrderLine.__table__.c.tenant_id)))
+    for statement in (joined, in_a_subquery, core_table):
+        with pytest.raises(NoTenantError):
+            db_session.execute(statement)
+    assert db_session.execute(select(Tenant.id).limit(1)).all() is not None  # platform tables need no tenant
+    with platform_scope():
+        assert db_session.execute(joined).all() is not None

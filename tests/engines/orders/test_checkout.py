@@ -288,3 +288,70 @@ def test_a_payment_started_with_the_order_starts_before_any_stock_is_reserved(sh
                                fulfillment_choice={"type": "pickup", "store_id": shop["store"]}, pay=pay)
         reserved = db.session.scalar(select(Sku.stock).where(Sku.id == int(shop["tea"])))
     assert seen == [(2500, 5), "written"] and reserved == 3 and order.number
+
+
+def _behind_this_process(shop, sku_key, **changes):
+    """Change a SKU or its item in the database as another process would, whose invalidation has
+    not reached this one (no stamp bump here)."""
+    from sqlalchemy import update
+
+    from core.db import db
+    from engines.catalog.models import Item
+
+    with tenant_scope(shop["tenant"]):
+        sku = db.session.get(Sku, (shop["tenant"].id, int(shop[sku_key])))
+        item_changes = {k: v for k, v in changes.items() if k != "price"}
+        if "price" in changes:
+            db.session.execute(update(Sku).where(Sku.id == sku.id).values(price=changes["price"])
+                               .execution_options(synchronize_session=False))
+        if item_changes:
+            db.session.execute(update(Item).where(Item.id == sku.item_id).values(**item_changes)
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("changes", "code"), [({"price": 1}, "price_changed"), ({"status": "off_sale"}, "not_on_sale")])
+def test_checkout_charges_what_the_database_says_not_what_this_process_remembers(client, shop, changes, code):
+    from core.db import db
+
+    body = {"lines": [{"sku_id": shop["tea"], "quantity": 1}], "fulfillment": {"type": "pickup",
+                                                                                 "store_id": shop["store"]}}
+    quoted = client.post("/api/v1/checkout/quote", json=body, headers=shop["headers"])
+    assert quoted.json["total"]["amount"] == 1250  # remembered by this process now
+    _behind_this_process(shop, "tea", **changes)
+    refused = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, code)
+    assert refused.json["error"]["sku_id"] == shop["tea"]
+    db.session.rollback()  # as the end of the refused request does (the test shares its session)
+    with tenant_scope(shop["tenant"]):
+        assert db.session.query(Order).count() == 0
+    assert stock_of(shop["tenant"], shop["tea"]) == 5
+    again = client.post("/api/v1/checkout", json=body, headers=shop["headers"])  # the quote is read afresh now
+    if code == "price_changed":
+        assert again.status_code == 201 and again.json["order"]["total"]["amount"] == 1
+    else:
+        assert (again.status_code, again.json["error"]["code"]) == (409, "not_on_sale")
+
+
+def test_a_dish_whose_option_prices_changed_is_not_charged_the_old_price(client, shop, db_session):
+    from core.db import db
+    from engines.catalog.models import Item
+
+    with tenant_scope(shop["tenant"]):
+        item_id = db.session.get(Sku, (shop["tenant"].id, int(shop["noodles"]))).item_id
+        db.session.get(Item, (shop["tenant"].id, item_id)).option_groups = [
+            {"name": "Egg", "min": 0, "max": 1, "choices": [{"name": "Fried", "price": 200}]}]
+        db_session.commit()
+    from engines.catalog.services import forget_remembered_facts
+
+    forget_remembered_facts()
+    body = {"lines": [{"sku_id": shop["noodles"], "quantity": 1, "choices": {"Egg": ["Fried"]}}],
+            "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    assert client.post("/api/v1/checkout/quote", json=body, headers=shop["headers"]).json["total"]["amount"] == 2400
+    _behind_this_process(shop, "noodles", option_groups=[
+        {"name": "Egg", "min": 0, "max": 1, "choices": [{"name": "Fried", "price": 900}]}])
+    refused = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "price_changed")
+    db.session.rollback()
+    again = client.post("/api/v1/checkout", json=body, headers=shop["headers"])
+    assert again.status_code == 201 and again.json["order"]["total"]["amount"] == 3100
