@@ -37,9 +37,12 @@ register_nav("designer.index", _l("Designer"), icon="layout-dashboard", permissi
 DESIGN = "design.edit"
 
 
+REVISIONS = validate.Range(min=1, max=2**31 - 1)  # the app's revision is a 32-bit INTEGER
+
+
 class DraftIn(Schema):
     document = fields.Dict(required=True)
-    revision = fields.Integer(required=True, strict=True)
+    revision = fields.Integer(required=True, strict=True, validate=REVISIONS)
 
 
 class RenderIn(Schema):
@@ -50,7 +53,7 @@ class RenderIn(Schema):
 
 
 class PublishIn(Schema):
-    revision = fields.Integer(required=True, strict=True)
+    revision = fields.Integer(required=True, strict=True, validate=REVISIONS)
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms import ValidEmail
 from core.permissions import ROLE_LABELS, Role
 
 
@@ -15,7 +16,7 @@ def role_choices():
 
 
 class StaffInviteForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=role_choices, default=Role.CLERK.value)
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=256)],

@@ -134,11 +134,18 @@ def issue_token(consumer: Consumer, *, now: dt.datetime | None = None) -> str:
 
 
 def parse_token(raw: str) -> tuple[int, int, str] | None:
-    """(tenant id, token id, secret) from a bearer token, or None if it is malformed."""
+    """(tenant id, token id, secret) from a bearer token, or None if it is malformed: ids are ASCII
+    digits ("²" is a digit to str.isdigit, not to int) from 1 to BIGINT's maximum (a larger one
+    names no row and must not reach the database)."""
     parts = (raw or "").split("_", 3)
-    if len(parts) != 4 or parts[0] != "tsk" or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 4 or parts[0] != "tsk":
         return None
-    return int(parts[1]), int(parts[2]), parts[3]
+    ids = []
+    for part in parts[1:3]:
+        if not (part.isascii() and part.isdigit() and len(part) <= 19) or not 0 < int(part) < 2**63:
+            return None
+        ids.append(int(part))
+    return ids[0], ids[1], parts[3]
 
 
 def consumer_for_token(token_id: int, secret: str, *, now: dt.datetime | None = None) -> tuple[AccessToken, Consumer] | None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from marshmallow import ValidationError
 from werkzeug.routing import IntegerConverter
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
@@ -38,6 +39,16 @@ def parse_id(raw: object) -> int | None:
     else:
         return None
     return value if 0 < value <= MAX_ID else None
+
+
+ID_PATTERN = r"^[0-9]{1,19}$"  # for the OpenAPI document; `validate_id` also bounds the value
+
+
+def validate_id(raw: object) -> None:
+    """A marshmallow validator for an id sent as text: what `parse_id` accepts, else "Not an id."
+    (an id beyond BIGINT is bad input, not a database overflow)."""
+    if parse_id(raw) is None:
+        raise ValidationError("Not an id.")
 
 
 class IdConverter(IntegerConverter):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 # Minor-unit exponents that differ from 2 (ISO 4217); every other known currency uses 2.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0,
@@ -17,6 +18,11 @@ _SYMBOLS = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HK
 
 class MoneyError(ValueError):
     pass
+
+
+# An amount as people write it: ASCII digits, an optional minus and decimal point. Decimal() takes
+# far more ("1e3", "NaN", "+1", "1_000", full-width digits), none of which a price field means.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def exponent(currency: str) -> int:
@@ -43,15 +49,14 @@ class Money:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> "Money":
-        """From major units as written by people ("12.50"); refuses more decimals than the
-        currency has."""
+        """From major units as written by people ("12.50", surrounding spaces allowed); refuses
+        anything else that is not a plain decimal of ASCII digits (exponents, NaN, a leading +,
+        underscores, other scripts' digits) and more decimals than the currency has."""
         places = exponent(currency)
-        try:
-            value = Decimal(str(text).strip())
-        except InvalidOperation:
-            raise MoneyError(f"{text!r} is not an amount") from None
-        if not value.is_finite():
+        written = str(text).strip()
+        if not _PLAIN_DECIMAL.fullmatch(written):
             raise MoneyError(f"{text!r} is not an amount")
+        value = Decimal(written)
         scaled = value.scaleb(places)
         if scaled != scaled.to_integral_value():
             raise MoneyError(f"{text!r} has more than {places} decimal places for {currency}")

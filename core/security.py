@@ -103,16 +103,18 @@ _JSON_TOKEN = re.compile(r'["\[\]{}]')
 
 
 def refuse_unstorable_text() -> None:
-    """Refuse, before any view reads it, a request whose query string, form fields or JSON body
-    holds text PostgreSQL cannot store — 400 `nul_in_text` for the NUL character, 400
+    """Refuse, before any view reads it, a request whose path, headers, query string, form fields
+    or JSON body holds text PostgreSQL cannot store — 400 `nul_in_text` for the NUL character, 400
     `invalid_text` for a lone surrogate (JSON's "\\ud800") — or a JSON body nested deeper than
     MAX_JSON_DEPTH (400 `bad_request`: Python's parser, and every walk after it, recurse per
     level). The answer must not depend on the database. Uploaded files may hold any byte; form
     fields and query strings are decoded with replacement characters, so they hold no
     surrogates. Reads the WSGI environ first: this runs before every request."""
     environ = request.environ
-    if "%00" in environ.get("QUERY_STRING", ""):
+    if "%00" in environ.get("QUERY_STRING", "") or "\x00" in environ.get("PATH_INFO", ""):  # a path is decoded
         raise APIError("nul_in_text")
+    if any("\x00" in value for name, value in environ.items() if name.startswith("HTTP_") and type(value) is str):
+        raise APIError("nul_in_text")  # headers name the shop (X-Tenant, Host), and are looked up
     if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS"):
         return
     if request.is_json:  # JSON escapes NUL as \u0000 (a raw one is not JSON)

@@ -7,8 +7,9 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms import ValidEmail
 from core.money import CURRENCIES
 
 COMMON_TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
@@ -22,6 +23,6 @@ class TenantForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=sorted(CURRENCIES), default="CNY")
     timezone = SelectField(_l("Timezone"), default="Asia/Shanghai",
                            choices=COMMON_TIMEZONES + sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIMEZONES)))
-    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), Email(), Length(max=254)])
+    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
     owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
                                    description=_l("Needed when the owner has no account yet."))

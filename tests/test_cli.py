@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import create_engine, text
+
 
 def test_db_upgrade_is_idempotent(tessera):
     assert tessera("db", "upgrade").output == "database is up to date\n"
@@ -57,6 +59,51 @@ def test_admin_create_then_sign_in_to_the_console(tessera, live_database, tmp_pa
     assert client.get("/console/").status_code == 200
     dispose_app(app)
 
+
+
+REFUSED_EMAILS = ["a@b", "x@localhost", '"quoted space"@example.com', "x@shop.localhost", "a..b@example.com",
+                  "root@[127.0.0.1]", "owner@shop.invalid", "dot.@example.com"]
+
+
+def test_an_address_the_sign_in_form_refuses_is_refused_by_the_cli(tessera, live_database):
+    for email in REFUSED_EMAILS:
+        # when an admin or a shop owner is created with an address the sign-in form would refuse
+        admin = tessera("admin", "create", email, "password123")
+        owner = tessera("tenants", "create", "email-shop", "--name", "X", "--owner-email", email,
+                        "--owner-password", "password123")
+        # then each is a one-line message and exit status 1, and nothing is created
+        for result in (admin, owner):
+            assert result.exit_code == 1, (email, result.output)
+            assert "email: Enter a valid email address. " in result.output, result.output
+            assert "Traceback" not in result.output
+    assert json.loads(tessera("tenants", "list", "--json").output) == []
+    engine = create_engine(live_database)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM identities")).scalar() == 0
+    engine.dispose()
+
+
+def test_every_address_the_cli_accepts_signs_in(tessera, live_database, tmp_path):
+    # given admins created on the command line with addresses written in several ways
+    typed = {"Mixed.Case+tag@Example.COM": "mixed.case+tag@example.com", " padded@example.com ": "padded@example.com",
+             "j\u00fcrgen@example.com": "j\u00fcrgen@example.com",
+             "buyer@xn--bcher-kva.example": "buyer@b\u00fccher.example"}
+    for email in typed:
+        result = tessera("admin", "create", email, "password123")
+        assert result.exit_code == 0, result.output
+    from tests.conftest import csrf_token_of, dispose_app, make_app
+
+    app = make_app(live_database, tmp_path)
+    for email, stored in typed.items():
+        # when each signs in with the address as typed, and as stored
+        for login in (email, stored):
+            client = app.test_client()
+            token = csrf_token_of(client.get("/console/login").get_data(as_text=True))
+            response = client.post("/console/login", data={"csrf_token": token, "email": login,
+                                                           "password": "password123"})
+            # then the console lets them in
+            assert (response.status_code, response.headers.get("Location")) == (302, "/console/"), login
+    dispose_app(app)
 
 def test_citus_ddl_prints_statements(tessera):
     output = tessera("db", "citus-ddl").output

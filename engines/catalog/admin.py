@@ -17,13 +17,14 @@ from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
+from core.ids import parse_id
 from core.money import Money, MoneyError
 from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.catalog.csv_io import export_csv, import_csv, parse_options
 from engines.catalog.models import Category, Item
-from engines.catalog.services import (create_category, create_item, delete_item, list_for_staff, set_status,
-                                      skus_by_item, update_item, update_sku)
+from engines.catalog.services import (MAX_PRICE, MAX_STOCK, create_category, create_item, delete_item, list_for_staff,
+                                      set_status, skus_by_item, update_item, update_sku)
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/merchant/catalog", template_folder="templates")
 
@@ -64,7 +65,7 @@ class ItemForm(FlaskForm):
     options = StringField(_l("Options"), validators=[Length(max=500)],
                           description=_l("Physical products: Size:S|M;Colour:Red|Blue makes one variant per combination"))
     price = StringField(_l("Price"), description=_l("In major units, e.g. 12.50; every variant starts at it"))
-    stock = IntegerField(_l("Stock"), default=0, validators=[Optional(), NumberRange(min=0)])
+    stock = IntegerField(_l("Stock"), default=0, validators=[Optional(), NumberRange(min=0, max=MAX_STOCK)])
     sku_code = StringField(_l("Code (SKU)"), validators=[Length(max=64)])
 
 
@@ -83,20 +84,34 @@ def _audit(action: str, target: str, details: dict | None = None) -> None:
 
 
 def _price(text: str) -> int:
+    """A price typed in major units, in minor units from 0 to MAX_PRICE (the message is on `price`)."""
     try:
-        return Money.parse(text or "", g.shop.currency).amount
+        amount = Money.parse(text or "", g.shop.currency).amount
     except MoneyError as error:
         raise APIError("invalid_input", fields={"price": [str(error)]}) from None
+    if amount < 0:
+        raise APIError("invalid_input", fields={"price": [_("A price is zero or more.")]})
+    if amount > MAX_PRICE:
+        raise APIError("invalid_input", fields={"price": [
+            _("At most %(price)s.", price=Money(MAX_PRICE, g.shop.currency).format())]})
+    return amount
+
+
+def _stock(text: str | None) -> int:
+    """A variant's stock as typed: ASCII digits, else -1 (which update_sku refuses, as it does a
+    number beyond the column)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else -1
 
 
 @bp.get("/")
 @permission_required(MANAGE)
 def index():
     status = request.args.get("status") or None
-    category = request.args.get("category", type=int)
+    category = parse_id(request.args.get("category"))
     query = request.args.get("q", "").strip()[:60]
     rows, next_cursor = list_for_staff(status=status, category_id=category, query=query or None,
-                                       before=request.args.get("before", type=int))
+                                       before=parse_id(request.args.get("before")))
     skus = skus_by_item([i.id for i in rows])
     return render_template("catalog/index.html", items=rows, skus=skus, status=status, category=category, query=query,
                            next_cursor=next_cursor, categories=_categories(), statuses=STATUSES,
@@ -109,7 +124,7 @@ def bulk():
     if not ConfirmForm().validate_on_submit():
         abort(400, description=_("The form expired; reload the page and try again."))
     status = request.form.get("status")
-    ids = [int(i) for i in request.form.getlist("item_id") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("item_id")) if i is not None]
     if status not in ("on_sale", "off_sale") or not ids:
         flash(_("Tick some items, then choose on sale or off sale."), "warning")
         return redirect(url_for(".index"))
@@ -168,9 +183,7 @@ def edit(item_id: int):
             for sku in skus:
                 try:
                     update_sku(sku, price=_price(request.form.get(f"price_{sku.id}", "")),
-                               stock=int(request.form.get(f"stock_{sku.id}", "x")) if
-                               request.form.get(f"stock_{sku.id}", "").isdigit() else -1,
-                               code=request.form.get(f"code_{sku.id}"))
+                               stock=_stock(request.form.get(f"stock_{sku.id}")), code=request.form.get(f"code_{sku.id}"))
                 except APIError as error:
                     sku_errors[str(sku.id)] = error.fields
             if sku_errors:

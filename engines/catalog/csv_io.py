@@ -1,5 +1,10 @@
 """CSV import and export of the catalog. An import validates every row first and writes nothing
-when any row is bad, reporting each bad row by its line number."""
+when any row is bad, reporting each bad row by its line number.
+
+The export is opened in spreadsheets: a cell starting with =, +, -, @, a tab or a carriage return
+would run as a formula there (OWASP's CSV injection), so it gets a leading single quote, which
+the import takes off again (a negative number is never legitimate in a catalog, so a leading "-"
+is always text)."""
 
 from __future__ import annotations
 
@@ -13,10 +18,22 @@ from core.errors import APIError
 from core.money import Money, MoneyError
 from core.tenancy import current_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
-from engines.catalog.services import category_path, create_item
+from engines.catalog.services import MAX_PRICE, MAX_STOCK, category_path, create_item
 
 REQUIRED = ["name", "category", "kind", "price", "stock"]
 OPTIONAL = ["options", "sku_code", "status", "description"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell no spreadsheet runs: a quote before one that starts like a formula — or before
+    quotes that do, so that `restore` undoes exactly this."""
+    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def restore(cell: str) -> str:
+    """The text `neutralise` was given (a cell written by hand comes back as it is)."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 def parse_options(text: str) -> list[dict]:
@@ -41,6 +58,7 @@ def import_csv(text: str) -> list[Item]:
     currency = current_tenant().currency
     rows, errors = [], {}
     for line, row in enumerate(reader, start=2):
+        row = {column: restore(value) if isinstance(value, str) else value for column, value in row.items()}
         problems = []
         name = (row.get("name") or "").strip()
         if not name:
@@ -52,12 +70,16 @@ def import_csv(text: str) -> list[Item]:
             price = Money.parse((row.get("price") or "").strip(), currency).amount
             if price < 0:
                 problems.append("price: must not be negative")
+            elif price > MAX_PRICE:
+                problems.append(f"price: at most {Money(MAX_PRICE, currency).to_decimal()}")
         except MoneyError as error:
             problems.append(f"price: {error}")
             price = 0
         stock_text = (row.get("stock") or "").strip() or "0"
-        if not stock_text.isdigit():
+        if not (stock_text.isascii() and stock_text.isdigit()):  # "²" is a digit to isdigit, not to int
             problems.append(f"stock: {stock_text!r} is not a whole number")
+        elif len(stock_text) > 10 or int(stock_text) > MAX_STOCK:
+            problems.append(f"stock: {stock_text} is more than {MAX_STOCK}")
         status = (row.get("status") or "").strip() or ItemStatus.ON_SALE.value
         if status not in {s.value for s in ItemStatus}:
             problems.append(f"status: {status!r} is not one of {', '.join(s.value for s in ItemStatus)}")
@@ -114,8 +136,8 @@ def export_csv() -> str:
     for item in items:
         first = (skus.get(item.id) or [None])[0]
         options = ";".join(f"{o['name']}:{'|'.join(o['values'])}" for o in item.options)
-        writer.writerow([item.name, path(item.category_id), item.kind.value,
-                         str(Money(first.price, currency).to_decimal()) if first else "0", first.stock if first else 0,
-                         options, first.code or "" if first and len(skus.get(item.id, [])) == 1 else "",
-                         item.status.value, item.description])
+        writer.writerow(map(neutralise, [
+            item.name, path(item.category_id), item.kind.value,
+            str(Money(first.price, currency).to_decimal()) if first else "0", str(first.stock if first else 0), options,
+            first.code or "" if first and len(skus.get(item.id, [])) == 1 else "", item.status.value, item.description]))
     return out.getvalue()

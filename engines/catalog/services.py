@@ -25,6 +25,10 @@ register_codes({
 })
 
 MAX_SKUS = 200
+MAX_PRICE = 10**12  # minor units (ten billion in a two-decimal currency): sums of lines stay far inside BIGINT
+MAX_STOCK = 2**31 - 1  # the stock column is a 32-bit INTEGER
+PRICE_RANGE = f"Prices are whole minor units (cents), from 0 to {MAX_PRICE}."
+STOCK_RANGE = f"Stock is a whole number from 0 to {MAX_STOCK}."
 _short = LRU(10_000)  # (tenant_id, sku_id) -> (catalog stamp, stock seen) after a refused reservation
 _for_sale = LRU(10_000)  # see skus_for_sale
 
@@ -37,7 +41,7 @@ class OptionDimension(Schema):
 
 class GroupChoice(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=30))
-    price = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    price = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_PRICE))
 
 
 class OptionGroup(Schema):
@@ -138,10 +142,10 @@ def _validate_item(*, kind: str, name: str, category_id: int | None, images: lis
     if not skus:
         errors["skus"] = ["An item needs a price."]
     for index, sku in enumerate(skus):
-        if type(sku.price) is not int or sku.price < 0:
-            errors[f"skus.{index}.price"] = ["Prices are whole minor units (cents), zero or more."]
-        if type(sku.stock) is not int or sku.stock < 0:
-            errors[f"skus.{index}.stock"] = ["Stock is a whole number, zero or more."]
+        if type(sku.price) is not int or not 0 <= sku.price <= MAX_PRICE:
+            errors[f"skus.{index}.price"] = [PRICE_RANGE]
+        if type(sku.stock) is not int or not 0 <= sku.stock <= MAX_STOCK:
+            errors[f"skus.{index}.stock"] = [STOCK_RANGE]
         if sku.code is not None and not 1 <= len(sku.code) <= 64:
             errors[f"skus.{index}.code"] = ["Codes are 1 to 64 characters."]
     codes = [s.code for s in skus if s.code]
@@ -337,12 +341,14 @@ def update_item(item: Item, *, name: str, subtitle: str = "", description: str =
 
 def update_sku(sku: Sku, *, price: int, stock: int, code: str | None = None) -> Sku:
     errors = {}
-    if type(price) is not int or price < 0:
-        errors["price"] = ["Prices are whole minor units, zero or more."]
-    if type(stock) is not int or stock < 0:
-        errors["stock"] = ["Stock is a whole number, zero or more."]
+    if type(price) is not int or not 0 <= price <= MAX_PRICE:
+        errors["price"] = [PRICE_RANGE]
+    if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
+        errors["stock"] = [STOCK_RANGE]
     code = (code or "").strip() or None
-    if code and db.session.scalar(select(Sku.id).where(Sku.code == code, Sku.id != sku.id)):
+    if code and len(code) > 64:
+        errors["code"] = ["Codes are 1 to 64 characters."]
+    elif code and db.session.scalar(select(Sku.id).where(Sku.code == code, Sku.id != sku.id)):
         errors["code"] = ["Another variant uses this code."]
     if errors:
         raise APIError("invalid_input", fields=errors)

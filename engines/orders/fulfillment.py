@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select, update
 
+from core.consumers import normalize_phone
 from core.db import db
 from core.errors import APIError
 from core.ids import parse_id
@@ -128,10 +129,23 @@ def _store_snapshot(store) -> dict:
     return {"id": str(store.id), "name": store.name, "address": store.address, "phone": store.phone}
 
 
+def _phone(data: dict) -> str:
+    """The phone the consumer gave (pickup's contact), normalised; none is "". 422 on
+    `fulfillment.phone` when it is not a phone number (normalize_phone's rule)."""
+    phone = data.get("phone")
+    if phone is None or phone == "":
+        return ""
+    try:
+        return normalize_phone(phone if isinstance(phone, str) else "")
+    except APIError as error:
+        raise APIError("invalid_input", fields={"fulfillment.phone": error.fields["phone"]}) from None
+
+
 def resolve(consumer_id: int, data: object, lines: list[QuoteLine]) -> dict:
     """The order's fulfilment as recorded on it (a snapshot), or 422 naming what is wrong."""
     if not isinstance(data, dict):
         data = {}
+    phone = _phone(data)
     kinds = {line.kind for line in lines}
     choice = data.get("type") or (FulfillmentType.NONE.value if not kinds & CARRIED_KINDS else None)
     if choice not in {t.value for t in FulfillmentType}:
@@ -159,7 +173,7 @@ def resolve(consumer_id: int, data: object, lines: list[QuoteLine]) -> dict:
         store = _store(data)
         if not store.pickup:
             raise APIError("invalid_input", fields={"fulfillment.store_id": ["This store does not offer pickup."]})
-        return {"type": choice, "store": _store_snapshot(store), "phone": str(data.get("phone") or "")[:20]}
+        return {"type": choice, "store": _store_snapshot(store), "phone": phone}
     if choice == "dine_in":
         found = table_by_code(str(data.get("table") or ""))
         if found is None:

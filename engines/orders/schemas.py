@@ -8,11 +8,12 @@ from itsdangerous import URLSafeSerializer
 from marshmallow import Schema, fields, validate
 from marshmallow.experimental.context import Context
 
+from core.ids import ID_PATTERN, validate_id
 from core.money import Money
 
 
 class AddLineIn(Schema):
-    sku_id = fields.String(required=True, validate=validate.Regexp(r"^\d{1,19}$"))
+    sku_id = fields.String(required=True, validate=validate_id, metadata={"pattern": ID_PATTERN})
     quantity = fields.Integer(load_default=1, strict=True)
     choices = fields.Dict(load_default=dict, metadata={"description": 'A dish\'s options: {"Spiciness": ["Mild"]}'})
 

@@ -83,6 +83,17 @@ def test_autosave_checks_the_revision(designer, db_session, tenant_a):
         assert get_app().draft["pages"]["home"]["sections"]["s0"]["type"] == "title"
 
 
+
+def test_autosave_refuses_a_revision_no_draft_can_have(designer, db_session, tenant_a):
+    # given revisions beyond the 32-bit column, or below the first
+    for revision in (2**31, 10**30, 0, -1):
+        # when the draft is saved with one
+        response = designer("PUT", "/draft", {"document": doc("title"), "revision": revision})
+        # then it is refused on the field, and the draft is unchanged
+        assert (response.status_code, list(response.json["error"]["fields"])) == (422, ["revision"]), revision
+    with tenant_scope(tenant_a):
+        assert get_app().revision == 1
+
 def test_autosave_refuses_an_invalid_document_with_paths(designer):
     bad = doc("spacer")
     bad["pages"]["home"]["sections"]["s0"]["settings"] = {"height": 1000}

@@ -133,6 +133,20 @@ def test_forged_tokens_are_refused(client, db_session, tenant_a, tenant_b, creat
         assert response.json["error"]["code"] in ("invalid_token", "tenant_not_found"), value
 
 
+def test_tokens_with_non_ascii_digits_or_ids_beyond_bigint_are_invalid_tokens(client, db_session, tenant_a):
+    # given tokens whose ids are digits to str.isdigit but not to int(), or too large for BIGINT
+    malformed = ["tsk_1_\xb2_x", "tsk_\xb2_1_x", f"tsk_{tenant_a.id}_99999999999999999999_x",
+                 f"tsk_{tenant_a.id}_9223372036854775808_x", "tsk_99999999999999999999_1_x", f"tsk_{tenant_a.id}_0_x"]
+    for value in malformed:
+        # when one is sent
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {value}"})
+        # then it is refused as an invalid token, not a 500
+        assert (response.status_code, response.json["error"]["code"]) == (401, "invalid_token"), value
+        assert parse_token(value) is None, value
+    # and the largest id BIGINT holds still parses
+    assert parse_token(f"tsk_{tenant_a.id}_9223372036854775807_x") == (tenant_a.id, 2**63 - 1, "x")
+
+
 def test_logout_revokes_the_token(client, db_session, tenant_a):
     token = _post(client, "/auth/register", {"email": "c@example.com", "password": "password123"}, tenant_a).json["token"]
     assert _post(client, "/auth/logout", {}, token=token).status_code == 204

@@ -49,6 +49,24 @@ def test_parse_refuses_what_is_not_an_amount_of_that_currency(text, currency):
         Money.parse(text, currency)
 
 
+
+@pytest.mark.parametrize("text", ["1e3", "1E3", "\uff11\uff12", "\u0661\u0662", "NaN", "nan", "Infinity", "-Infinity",
+                                  "+12", "1_000", "12abc", "$12", "12 CNY", "\u00bd", "12.", ".5", "1,000", "- 12",
+                                  "12.5.0", "0x10"])
+def test_parse_refuses_anything_but_a_plain_decimal(text):
+    # given text a person might type that is not a plain decimal of ASCII digits
+    # when it is parsed, then it is refused
+    with pytest.raises(MoneyError) as error:
+        Money.parse(text, "CNY")
+    assert str(error.value) == f"{text!r} is not an amount"
+
+
+@pytest.mark.parametrize(("text", "minor"), [("12", 1200), ("12.5", 1250), ("12.50", 1250), ("0.99", 99),
+                                             (" 7.00 ", 700), ("007", 700)])
+def test_parse_accepts_plain_decimals(text, minor):
+    # given a plain decimal, when it is parsed, then it is that many minor units
+    assert Money.parse(text, "CNY") == Money(minor, "CNY")
+
 def test_exponents():
     assert (exponent("CNY"), exponent("JPY"), exponent("KWD")) == (2, 0, 3)
 

@@ -3,6 +3,8 @@ the consumer API and the page components."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 
 import pytest
@@ -95,6 +97,54 @@ def test_export_round_trips(db_session, tenant_a, tenant_b):
     with tenant_scope(tenant_b):
         items = import_csv(exported)
         assert [i.name for i in items] == ["Oolong", "T-shirt", "Noodles"]
+        assert export_csv() == exported
+
+
+
+def test_csv_import_refuses_numbers_beyond_their_columns_and_imports_nothing(db_session, tenant_a):
+    # given rows whose price is beyond the cap, or whose stock is beyond a 32-bit column or not ASCII digits
+    bad = GOOD_CSV + ("Gold,Bars,physical,99999999999999999999,1,,,on_sale,\n"
+                      "Silver,Bars,physical,1,2147483648,,,on_sale,\n"
+                      "Tin,Bars,physical,1,\u00b2,,,on_sale,\n"
+                      "Lead,Bars,physical,1,99999999999999999999,,,on_sale,\n")
+    with tenant_scope(tenant_a):
+        # when the file is imported
+        with pytest.raises(APIError) as error:
+            import_csv(bad)
+        # then each bad row is named with its problem, and nothing is imported
+        assert error.value.fields == {
+            "line 5": ["price: at most 10000000000.00"],
+            "line 6": ["stock: 2147483648 is more than 2147483647"],
+            "line 7": ["stock: '\u00b2' is not a whole number"],
+            "line 8": ["stock: 99999999999999999999 is more than 2147483647"]}
+        assert db_session.scalar(select(func.count()).select_from(Item)) == 0
+        assert db_session.scalar(select(func.count()).select_from(Category)) == 0
+
+
+def test_export_neutralises_cells_a_spreadsheet_would_run_and_import_restores_them(db_session, tenant_a, tenant_b):
+    # given items whose text starts like a spreadsheet formula (or like an already neutralised one)
+    names = ['=HYPERLINK("http://evil.example","x")', "+1 cake", "-5 tea", "@SUM(A1)", "'=quoted", "'plain", "Plain"]
+    with tenant_scope(tenant_a):
+        for name in names:
+            create_item(kind="physical", name=name, price=100, stock=1, status="on_sale")
+        create_item(kind="physical", name="Tabs", price=100, description="\t=1+1", sku_code="=A1",
+                    category_id=create_category(name="-Sale").id)
+        create_item(kind="physical", name="Sizes", price=100, options=[{"name": "@Size", "values": ["+S", "M"]}])
+        # when the catalog is exported
+        exported = export_csv()
+    # then no cell starts with =, +, -, @, tab or CR: such cells get a leading single quote
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert [row[0] for row in rows[1:]] == ["'" + names[0], "'+1 cake", "'-5 tea", "'@SUM(A1)", "''=quoted", "'plain",
+                                            "Plain", "Tabs", "Sizes"]
+    assert (rows[-2][1], rows[-2][6], rows[-2][8]) == ("'-Sale", "'=A1", "'\t=1+1")
+    assert rows[-1][5] == "'@Size:+S|M"
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    # and importing the export restores the text exactly
+    with tenant_scope(tenant_b):
+        imported = import_csv(exported)
+        assert [item.name for item in imported] == [*names, "Tabs", "Sizes"]
+        assert imported[-2].description == "\t=1+1"
+        assert imported[-1].options == [{"name": "@Size", "values": ["+S", "M"]}]
         assert export_csv() == exported
 
 
@@ -216,6 +266,19 @@ def test_catalog_import_command(tessera, tmp_path):
     assert "line 2: price:" in refused.output
     assert tessera("catalog", "export", "csv-shop").output.count("\n") == 4
 
+
+
+def test_catalog_export_command_neutralises_formulas(tessera, tmp_path):
+    # given a shop whose catalog was imported with a formula for a name
+    assert tessera("tenants", "create", "formula-shop", "--name", "Formula").exit_code == 0
+    source = tmp_path / "items.csv"
+    source.write_text("name,category,kind,price,stock\n=1+1,Bars,physical,1,2\n")
+    assert tessera("catalog", "import", "formula-shop", str(source)).exit_code == 0
+    # when the catalog is exported on the command line
+    result = tessera("catalog", "export", "formula-shop")
+    # then the name comes out neutralised
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1] == "'=1+1,Bars,physical,1.00,2,,,on_sale,"
 
 def test_category_nav_and_the_category_menu(client, db_session, publish_document, tenant_a):
     with tenant_scope(tenant_a):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -111,3 +112,74 @@ def test_another_shops_item_is_not_found(client, enter, db_session, tenant_b):
         db_session.commit()
     enter("owner")
     assert client.get(f"/merchant/catalog/{theirs.id}").status_code == 404
+
+
+def _field_errors(html: str, name: str) -> list[str]:
+    """The messages shown under the input named `name` (the `field` macro, or a variant's cell)."""
+    match = re.search(rf'<input [^>]*name="{re.escape(name)}"[^>]*>((?:\s*<div class="invalid-feedback[^"]*">[^<]*</div>)*)',
+                      html)
+    assert match, f"no input named {name}"
+    return re.findall(r'<div class="invalid-feedback[^"]*">([^<]*)</div>', match.group(1))
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("price", "99999999999999999999", "At most ¥10,000,000,000.00."),
+    ("price", "10000000000.01", "At most ¥10,000,000,000.00."),
+    ("stock", "99999999999999999999", "Number must be between 0 and 2147483647."),
+    ("stock", "2147483648", "Number must be between 0 and 2147483647."),
+])
+def test_a_new_items_price_or_stock_beyond_its_column_is_a_form_error(client, enter, form_post, db_session, tenant_a,
+                                                                     field, value, message):
+    # given a manager signed in
+    enter("manager")
+    # when they create an item whose price or stock is too large for its column
+    response = form_post("/merchant/catalog/new", {"kind": "physical", "name": "Gold", "price": "10.00", "stock": "3",
+                                                   "status": "on_sale", "category_id": "", field: value})
+    # then the form shows the message on that field, and nothing is written
+    assert response.status_code == 400
+    assert _field_errors(response.get_data(as_text=True), field) == [message]
+    assert _items(db_session, tenant_a) == []
+
+
+def test_the_largest_price_and_stock_are_accepted(client, enter, form_post, db_session, tenant_a):
+    # given a manager signed in
+    enter("manager")
+    # when they create an item at the price cap and the largest stock a 32-bit column holds
+    response = form_post("/merchant/catalog/new", {"kind": "physical", "name": "Gold", "price": "10000000000.00",
+                                                   "stock": "2147483647", "status": "on_sale", "category_id": ""})
+    # then it is saved with them
+    assert response.status_code == 302
+    (item,) = _items(db_session, tenant_a)
+    with tenant_scope(tenant_a):
+        assert [(s.price, s.stock) for s in skus_by_item([item.id])[item.id]] == [(10**12, 2**31 - 1)]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("price", "99999999999999999999", "At most ¥10,000,000,000.00."),
+    ("stock", "99999999999999999999", "Stock is a whole number from 0 to 2147483647."),
+    ("stock", "2147483648", "Stock is a whole number from 0 to 2147483647."),
+    ("stock", "\u00b2", "Stock is a whole number from 0 to 2147483647."),
+    ("code", "X" * 65, "Codes are 1 to 64 characters."),
+])
+def test_a_variants_price_or_stock_beyond_its_column_is_shown_on_the_variant(client, enter, form_post, db_session,
+                                                                             tenant_a, field, value, message):
+    # given an item with one variant
+    with tenant_scope(tenant_a):
+        from engines.catalog.services import create_item
+
+        item = create_item(kind="physical", name="Gold", price=1000, stock=3, status="on_sale")
+        sku = skus_by_item([item.id])[item.id][0]
+        db_session.commit()
+    enter("manager")
+    # when the edit form sends a price, stock or code too large for its column
+    fields = {"name": "Gold renamed", "status": "on_sale", "category_id": "", "kind": "physical",
+              f"price_{sku.id}": "10.00", f"stock_{sku.id}": "3", f"code_{sku.id}": "", f"{field}_{sku.id}": value}
+    response = form_post(f"/merchant/catalog/{item.id}", fields)
+    # then the variant's cell shows the message, and nothing is written (not even the new name)
+    assert response.status_code == 400
+    assert _field_errors(response.get_data(as_text=True), f"{field}_{sku.id}") == [message]
+    with tenant_scope(tenant_a):
+        db_session.expire_all()
+        assert db_session.get(Item, (tenant_a.id, item.id)).name == "Gold"
+        assert (db_session.get(Sku, (tenant_a.id, sku.id)).price, db_session.get(Sku, (tenant_a.id, sku.id)).stock) == (
+            1000, 3)

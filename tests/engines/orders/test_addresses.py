@@ -48,3 +48,12 @@ def test_addresses_are_private(client, db_session, headers, tenant_a, create_con
     assert client.patch(f"/api/v1/addresses/{mine['id']}", json={"line": "stolen"}, headers=other).status_code == 404
     assert client.delete(f"/api/v1/addresses/{mine['id']}", headers=other).status_code == 404
     assert client.get("/api/v1/addresses", headers=headers).json["items"][0]["line"] == "1 Bund Rd"
+
+
+def test_an_address_with_a_lone_surrogate_is_refused_and_not_stored(client, headers):
+    # given an address whose line holds a lone surrogate (PostgreSQL cannot encode it)
+    # when it is added
+    response = client.post("/api/v1/addresses", json={**HOME, "line": "1 Bund Rd \ud800"}, headers=headers)
+    # then it is refused as invalid text on both backends, and nothing is stored
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_text")
+    assert client.get("/api/v1/addresses", headers=headers).json["items"] == []

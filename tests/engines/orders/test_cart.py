@@ -94,3 +94,14 @@ def test_nobody_touches_another_consumers_lines(client, db_session, shop, tenant
     # a SKU of tenant A cannot go into a cart at tenant B
     response = client.post("/api/v1/cart/lines", json={"sku_id": str(shop["tea"])}, headers={"Authorization": f"Bearer {foreign}"})
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("sku_id", ["9223372036854775808", "99999999999999999999", "0", "\u0661\u0662"])
+def test_a_sku_id_no_row_can_have_is_invalid_input(client, shop, sku_id):
+    # given a sku_id beyond BIGINT, zero, or written in non-ASCII digits
+    # when it is put in the cart
+    response = client.post("/api/v1/cart/lines", json={"sku_id": sku_id}, headers=shop["headers"])
+    # then it is refused on the field, and the cart stays empty
+    assert (response.status_code, response.json["error"]["code"]) == (422, "invalid_input")
+    assert list(response.json["error"]["fields"]) == ["sku_id"]
+    assert client.get("/api/v1/cart", headers=shop["headers"]).json["lines"] == []

@@ -290,6 +290,63 @@ def test_a_payment_started_with_the_order_starts_before_any_stock_is_reserved(sh
     assert seen == [(2500, 5), "written"] and reserved == 3 and order.number
 
 
+def test_lines_nested_900_deep_holding_nul_are_refused(client, shop):
+    # given lines nested 900 deep around "\u0000" (written out: json.dumps would recurse as deep)
+    body = '{"lines": ' + "[" * 900 + '"\\u0000"' + "]" * 900 + ', "fulfillment": {"type": "pickup"}}'
+    # when they are quoted and ordered
+    for path in ("/api/v1/checkout/quote", "/api/v1/checkout"):
+        response = client.post(path, data=body, content_type="application/json", headers=shop["headers"])
+        # then the body is refused before any view walks it
+        assert (response.status_code, response.json["error"]["code"]) == (400, "bad_request")
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        assert db.session.query(Order).count() == 0
+
+
+def test_a_note_with_a_lone_surrogate_is_refused_and_nothing_is_ordered(client, shop):
+    # given a checkout whose note holds a lone surrogate
+    # when it is placed
+    response = checkout(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]},
+                        note="Ring \udfff twice")
+    # then it is refused as invalid text, with no order and no stock taken
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_text")
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        assert db.session.query(Order).count() == 0
+    assert stock_of(shop["tenant"], shop["cake"]) == 10
+
+
+@pytest.mark.parametrize("phone", ["call me", "12", "1234567890123456", "+86 138 0013 800x", 13800138000, ["1"]])
+def test_a_pickup_phone_must_be_a_phone_number(client, shop, phone):
+    # given a pickup whose phone is not a phone number
+    # when it is quoted and placed
+    fulfillment = {"type": "pickup", "store_id": shop["store"], "phone": phone}
+    quoted = client.post("/api/v1/checkout/quote", json={"lines": [{"sku_id": shop["cake"]}],
+                                                         "fulfillment": fulfillment}, headers=shop["headers"])
+    placed = checkout(client, shop, [{"sku_id": shop["cake"]}], fulfillment)
+    # then both are refused on the field, and nothing is ordered
+    for response in (quoted, placed):
+        assert (response.status_code, response.json["error"]["code"]) == (422, "invalid_input"), response.json
+        assert list(response.json["error"]["fields"]) == ["fulfillment.phone"]
+    with tenant_scope(shop["tenant"]):
+        from core.db import db
+
+        assert db.session.query(Order).count() == 0
+    assert stock_of(shop["tenant"], shop["cake"]) == 10
+
+
+def test_a_pickup_phone_is_stored_normalised(client, shop):
+    # given a pickup phone written with spaces, dashes and parentheses
+    fulfillment = {"type": "pickup", "store_id": shop["store"], "phone": "+86 (138) 0013-8000"}
+    # when the order is placed
+    response = checkout(client, shop, [{"sku_id": shop["cake"]}], fulfillment)
+    # then the phone is kept as digits
+    assert response.status_code == 201, response.json
+    assert response.json["order"]["fulfillment"]["phone"] == "+8613800138000"
+
+
 def _behind_this_process(shop, sku_key, **changes):
     """Change a SKU or its item in the database as another process would, whose invalidation has
     not reached this one (no stamp bump here)."""

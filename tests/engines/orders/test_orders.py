@@ -108,6 +108,29 @@ def test_the_sandbox_pay_page_needs_its_own_payments_token(client, shop):
     assert get_order(client, shop, first["id"])["status"] == "paid"
 
 
+
+@pytest.mark.parametrize("return_to", ["/\r\nSet-Cookie:x", "/\t/evil.example/", "/\n/evil.example/", "/\r/evil.example/",
+                                       "//evil.example/", "/\\evil.example/", "https://evil.example/", "evil.example"])
+def test_the_sandbox_pay_page_returns_only_to_a_path_of_this_site(client, shop, return_to):
+    # given a pending payment whose pay page is asked to return somewhere unsafe afterwards
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    url = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "sandbox"},
+                      headers=shop["headers"]).json["next_action"]["url"]
+    # when the consumer pays
+    settled = client.post(url, data={"outcome": "succeeded", "return_to": return_to})
+    # then the payment settles and the page stays, redirecting nowhere
+    assert settled.status_code == 200 and "Location" not in settled.headers
+    assert get_order(client, shop, order["id"])["status"] == "paid"
+
+
+def test_the_sandbox_pay_page_returns_to_a_local_path(client, shop):
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    url = client.post(f"/api/v1/orders/{order['id']}/payments", json={"provider": "sandbox"},
+                      headers=shop["headers"]).json["next_action"]["url"]
+    back = f"/s/{shop['tenant'].slug}/p/order?id={order['id']}"
+    settled = client.post(url, data={"outcome": "succeeded", "return_to": back})
+    assert (settled.status_code, settled.headers["Location"]) == (303, back)
+
 def test_cancel_gives_stock_back_and_cannot_be_paid(client, shop):
     order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 3}], {"type": "pickup", "store_id": shop["store"]})
     assert stock_of(shop, "tea") == 2
