@@ -17,6 +17,7 @@ from core.api import load_json
 from core.backoffice import register_nav
 from core.components import ENGINES, SYSTEM_PAGES, registry
 from core.db import db
+from core.ids import parse_id
 from core.errors import APIError
 from core.media import Media, delete_media, list_media, media_json, upload_media
 from core.permissions import Role, register_permission
@@ -145,7 +146,9 @@ def versions():
 @bp.get("/api/versions/<int:number>/diff")
 @permission_required(DESIGN)
 def diff(number: int):
-    against = request.args.get("against", type=int) or max(number - 1, 1)
+    against = request.args.get("against", type=int)
+    if against is None or not 1 <= against < 2**31:  # version numbers are INTEGER
+        against = max(number - 1, 1)
     return jsonify(diff=diff_versions(against, number), base=against, version=number)
 
 
@@ -179,7 +182,7 @@ def preview_link():
 @bp.get("/api/media")
 @permission_required(DESIGN)
 def media():
-    rows, next_cursor = list_media(before=request.args.get("cursor", type=int))
+    rows, next_cursor = list_media(before=parse_id(request.args.get("cursor")))
     return jsonify(items=[media_json(r) for r in rows], next_cursor=str(next_cursor) if next_cursor else None)
 
 

@@ -16,7 +16,8 @@ bp = api_blueprint("auth_api", __name__)
 
 
 class RegisterSchema(Schema):
-    email = fields.Email(load_default=None)
+    email = fields.String(load_default=None, validate=validate.Length(max=254),
+                          metadata={"description": "Checked by the platform's one email rule (core.identities)"})
     phone = fields.String(load_default=None, validate=validate.Length(max=20))
     password = fields.String(required=True, validate=validate.Length(max=256))
     name = fields.String(load_default="", validate=validate.Length(max=120))

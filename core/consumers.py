@@ -111,11 +111,19 @@ def register_consumer(*, password: str, email: str | None = None, phone: str | N
     return add_unique(consumer, APIError("already_exists", "An account with these details already exists."))
 
 
+def _email_or_none(login: str) -> str | None:
+    """An email in the form it is stored in (registration normalised it the same way)."""
+    try:
+        return normalize_email(login)
+    except APIError:
+        return None
+
+
 def authenticate_consumer(*, login: str, password: str) -> Consumer:
     """The consumer of the current tenant with this email or phone and password."""
     login = (login or "").strip()
     column = Consumer.email if "@" in login else Consumer.phone
-    value = login.lower() if "@" in login else re.sub(r"[\s()-]", "", login)
+    value = _email_or_none(login) if "@" in login else re.sub(r"[\s()-]", "", login)
     consumer = db.session.scalar(select(Consumer).where(column == value)) if value else None
     if not verify_password(consumer.password_hash if consumer else None, password or ""):
         raise APIError("invalid_credentials")

@@ -23,6 +23,9 @@ class MoneyError(ValueError):
 # An amount as people write it: ASCII digits, an optional minus and decimal point. Decimal() takes
 # far more ("1e3", "NaN", "+1", "1_000", full-width digits), none of which a price field means.
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# The largest amount anyone types (a price, a fee, a threshold), in minor units: ten billion in a
+# two-decimal currency. Sums of many stay far inside the BIGINT columns they are stored in.
+MAX_TYPED = 10**12
 
 
 def exponent(currency: str) -> int:
@@ -51,7 +54,8 @@ class Money:
     def parse(cls, text: str, currency: str) -> "Money":
         """From major units as written by people ("12.50", surrounding spaces allowed); refuses
         anything else that is not a plain decimal of ASCII digits (exponents, NaN, a leading +,
-        underscores, other scripts' digits) and more decimals than the currency has."""
+        underscores, other scripts' digits), more decimals than the currency has, and more than
+        MAX_TYPED minor units."""
         places = exponent(currency)
         written = str(text).strip()
         if not _PLAIN_DECIMAL.fullmatch(written):
@@ -60,6 +64,8 @@ class Money:
         scaled = value.scaleb(places)
         if scaled != scaled.to_integral_value():
             raise MoneyError(f"{text!r} has more than {places} decimal places for {currency}")
+        if abs(scaled) > MAX_TYPED:
+            raise MoneyError(f"At most {cls(MAX_TYPED, currency).format()}.")
         return cls(int(scaled), currency)
 
     def _same(self, other: object) -> "Money":

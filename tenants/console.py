@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEntry
 from core.db import db
+from core.ids import parse_id
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import StaffMember
@@ -111,7 +112,7 @@ def _change_status(tenant_id: int, change, message: str):
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(51)
     if before:
         statement = statement.where(AuditEntry.id < before)

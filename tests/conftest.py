@@ -396,3 +396,47 @@ def tessera(live_database, tmp_path, monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
     runner = CliRunner()
     return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def form_values(html: str, form_id: str | None = None) -> dict:
+    """What a browser submits for a page's form as rendered (the first form, or the one with
+    `form_id`): inputs (checked boxes only), selected options and textareas, by name."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.values, self.inside, self.done = {}, False, False
+            self.select = self.textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form" and not self.done and (form_id is None or a.get("id") == form_id):
+                self.inside = True
+            elif self.inside and tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.values[a["name"]] = a.get("value", "on" if a.get("type") == "checkbox" else "")
+            elif self.inside and tag == "select":
+                self.select = a.get("name")
+            elif self.inside and tag == "option" and self.select and ("selected" in a or self.select not in self.values):
+                self.values[self.select] = a.get("value", "")
+            elif self.inside and tag == "textarea":
+                self.textarea = a.get("name")
+                self.values[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "form" and self.inside:
+                self.inside, self.done = False, True
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.values[self.textarea] += data
+
+    reader = Reader()
+    reader.feed(html)
+    return reader.values

@@ -23,7 +23,7 @@ from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.catalog.csv_io import export_csv, import_csv, parse_options
 from engines.catalog.models import Category, Item
-from engines.catalog.services import (MAX_PRICE, MAX_STOCK, create_category, create_item, delete_item, list_for_staff,
+from engines.catalog.services import (MAX_STOCK, create_category, create_item, delete_item, list_for_staff,
                                       set_status, skus_by_item, update_item, update_sku)
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/merchant/catalog", template_folder="templates")
@@ -84,17 +84,15 @@ def _audit(action: str, target: str, details: dict | None = None) -> None:
 
 
 def _price(text: str) -> int:
-    """A price typed in major units, in minor units from 0 to MAX_PRICE (the message is on `price`)."""
+    """A price typed in major units, in minor units from 0 to MAX_PRICE (core.money.MAX_TYPED; the
+    message is on `price`)."""
     try:
         amount = Money.parse(text or "", g.shop.currency).amount
     except MoneyError as error:
         raise APIError("invalid_input", fields={"price": [str(error)]}) from None
     if amount < 0:
         raise APIError("invalid_input", fields={"price": [_("A price is zero or more.")]})
-    if amount > MAX_PRICE:
-        raise APIError("invalid_input", fields={"price": [
-            _("At most %(price)s.", price=Money(MAX_PRICE, g.shop.currency).format())]})
-    return amount
+    return amount  # Money.parse refuses more than MAX_PRICE
 
 
 def _stock(text: str | None) -> int:
@@ -171,8 +169,11 @@ def edit(item_id: int):
     if item is None or item.deleted_at is not None:
         abort(404)
     skus = skus_by_item([item.id])[item.id]
-    form = ItemForm(obj=item, data={"images": " ".join(item.images), "category_id": str(item.category_id or ""),
-                                    "status": item.status.value, "kind": item.kind.value})
+    # The fields as people read and type them (no `obj=`: WTForms would take the item's list of
+    # images over these, show "[]" and refuse it on the next save).
+    form = ItemForm(data={"kind": item.kind.value, "name": item.name, "subtitle": item.subtitle,
+                          "category_id": str(item.category_id or ""), "status": item.status.value,
+                          "images": " ".join(item.images), "description": item.description})
     sku_errors: dict[str, dict] = {}
     if form.validate_on_submit():
         try:

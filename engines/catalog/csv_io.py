@@ -18,7 +18,7 @@ from core.errors import APIError
 from core.money import Money, MoneyError
 from core.tenancy import current_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
-from engines.catalog.services import MAX_PRICE, MAX_STOCK, category_path, create_item
+from engines.catalog.services import MAX_STOCK, category_path, create_item
 
 REQUIRED = ["name", "category", "kind", "price", "stock"]
 OPTIONAL = ["options", "sku_code", "status", "description"]
@@ -70,8 +70,6 @@ def import_csv(text: str) -> list[Item]:
             price = Money.parse((row.get("price") or "").strip(), currency).amount
             if price < 0:
                 problems.append("price: must not be negative")
-            elif price > MAX_PRICE:
-                problems.append(f"price: at most {Money(MAX_PRICE, currency).to_decimal()}")
         except MoneyError as error:
             problems.append(f"price: {error}")
             price = 0

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from dataclasses import fields as fields_of
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from core.cache import LRU, bump_after_commit, remembered, stamps
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
+from core.money import MAX_TYPED
 from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
 
@@ -25,7 +26,7 @@ register_codes({
 })
 
 MAX_SKUS = 200
-MAX_PRICE = 10**12  # minor units (ten billion in a two-decimal currency): sums of lines stay far inside BIGINT
+MAX_PRICE = MAX_TYPED  # minor units (ten billion in a two-decimal currency): sums of lines stay far inside BIGINT
 MAX_STOCK = 2**31 - 1  # the stock column is a 32-bit INTEGER
 PRICE_RANGE = f"Prices are whole minor units (cents), from 0 to {MAX_PRICE}."
 STOCK_RANGE = f"Stock is a whole number from 0 to {MAX_STOCK}."
@@ -464,4 +465,5 @@ _TAKE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sk
                           select(_items.c.option_groups).where(_OF_THE_SKU).scalar_subquery().label("option_groups")))
 _STOCK = select(_skus.c.stock).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
 _GIVE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
-               .values(stock=_skus.c.stock + bindparam("quantity")))
+               .values(stock=case((_skus.c.stock > MAX_STOCK - bindparam("quantity"), MAX_STOCK),  # the column's top
+                                  else_=_skus.c.stock + bindparam("quantity"))))

@@ -111,12 +111,23 @@ def find_after_sale(after_sale_id: int, *, consumer_id: int | None = None) -> Af
     return found
 
 
+_REFUSALS = {
+    A.REQUESTED: "This request is waiting for the shop.",
+    A.AWAITING_RETURN: "This request is waiting for the goods to be sent back.",
+    A.RETURN_SHIPPED: "The goods are on their way back to the shop.",
+    A.REFUNDING: "This request is being refunded.",
+    A.REFUNDED: "This request has been refunded.",
+    A.REJECTED: "This request was rejected.",
+    A.WITHDRAWN: "This request was withdrawn.",
+}
+
+
 def _move(after_sale: AfterSale, origin: tuple[AfterSaleStatus, ...], target: AfterSaleStatus, **values) -> None:
     """Compare-and-set, like orders: the first of two clicks wins, the second is a 409."""
     moved = db.session.execute(update(AfterSale).where(AfterSale.id == after_sale.id, AfterSale.status.in_(origin))
                                .values(status=target, **values).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise APIError("illegal_transition", f"This request is {after_sale.status.value.replace('_', ' ')}.")
+        raise APIError("illegal_transition", _REFUSALS.get(after_sale.status, "This request cannot change now."))
     db.session.refresh(after_sale)
 
 

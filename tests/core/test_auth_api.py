@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from core.consumers import AccessToken, Consumer, LoginCode, consumer_for_token, issue_token, parse_token
@@ -215,3 +216,19 @@ def test_a_revoked_token_is_refused_at_once_where_its_check_was_remembered(clien
     assert _post(client, "/auth/logout", {}, token=token).status_code == 204
     refused = client.get("/api/v1/orders", headers=headers)
     assert (refused.status_code, refused.json["error"]["code"]) == (401, "invalid_token")
+
+
+@pytest.mark.parametrize("email", ["x@localhost", "a..b@example.com", "owner@shop.invalid"])
+def test_consumers_register_under_the_platforms_one_email_rule(client, db_session, tenant_a, email):
+    refused = _post(client, "/auth/register", {"email": email, "password": "password123"}, tenant_a)
+    assert (refused.status_code, refused.json["error"]["code"]) == (422, "invalid_input")
+    assert "email" in refused.json["error"]["fields"]
+    assert _count(db_session, tenant_a) == 0
+
+
+def test_a_consumer_signs_in_with_the_address_written_any_way_it_normalises(client, db_session, tenant_a):
+    assert _post(client, "/auth/register", {"email": "li@Bücher.example", "password": "password123"},
+                 tenant_a).status_code == 201
+    for login in ("li@bücher.example", " LI@BÜCHER.EXAMPLE ", "li@xn--bcher-kva.example"):
+        answer = _post(client, "/auth/login", {"login": login, "password": "password123"}, tenant_a)
+        assert answer.status_code == 200, (login, answer.json)

@@ -113,7 +113,7 @@ def test_csv_import_refuses_numbers_beyond_their_columns_and_imports_nothing(db_
             import_csv(bad)
         # then each bad row is named with its problem, and nothing is imported
         assert error.value.fields == {
-            "line 5": ["price: at most 10000000000.00"],
+            "line 5": ["price: At most ¥10,000,000,000.00."],
             "line 6": ["stock: 2147483648 is more than 2147483647"],
             "line 7": ["stock: '\u00b2' is not a whole number"],
             "line 8": ["stock: 99999999999999999999 is more than 2147483647"]}
@@ -297,3 +297,14 @@ def test_category_nav_and_the_category_menu(client, db_session, publish_document
     assert "Oolong" in menu and "Noodles" not in menu and 'aria-current="page">Tea<' in menu
     first = client.get(f"/s/{tenant_a.slug}/p/menu?id=nonsense").get_data(as_text=True)
     assert 'aria-current="page">Drinks<' in first and "Oolong" in first  # the first category, with its subcategories
+
+
+def test_stock_given_back_stops_at_the_top_of_its_column(db_session, tenant_a):
+    from engines.catalog.services import MAX_STOCK
+
+    with tenant_scope(tenant_a):
+        item = create_item(kind="physical", name="Bulk", price=100, stock=MAX_STOCK - 1, status="on_sale")
+        sku = skus_by_item([item.id])[item.id][0]
+        release_stock({sku.id: 5})
+        db_session.expire_all()
+        assert db_session.get(Sku, (tenant_a.id, sku.id)).stock == MAX_STOCK

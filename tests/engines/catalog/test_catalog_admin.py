@@ -183,3 +183,22 @@ def test_a_variants_price_or_stock_beyond_its_column_is_shown_on_the_variant(cli
         assert db_session.get(Item, (tenant_a.id, item.id)).name == "Gold"
         assert (db_session.get(Sku, (tenant_a.id, sku.id)).price, db_session.get(Sku, (tenant_a.id, sku.id)).stock) == (
             1000, 3)
+
+
+def test_an_item_saves_again_as_its_form_shows_it(client, enter, form_post, db_session, tenant_a):
+    """A new merchant's item, with no image and no category, saved again without a change: the
+    form shows every field as it can be sent back."""
+    from tests.conftest import form_values
+
+    enter("owner")
+    created = form_post("/merchant/catalog/new", {"kind": "physical", "name": "Plain tea", "price": "9.90",
+                                                   "stock": "3", "status": "on_sale", "category_id": ""})
+    assert created.status_code == 302
+    edit_url = created.headers["Location"]
+    page = client.get(edit_url).get_data(as_text=True)
+    shown = form_values(page, "item-form")
+    assert shown["images"] == "" and shown["name"] == "Plain tea"
+    saved = client.post(edit_url, data=shown)
+    assert saved.status_code == 302, re.findall(r'invalid-feedback[^>]*>([^<]+)', saved.get_data(as_text=True))
+    item = _items(db_session, tenant_a)[0]
+    assert (item.name, item.images, item.status) == ("Plain tea", [], ItemStatus.ON_SALE)

@@ -280,3 +280,14 @@ def test_a_refund_the_provider_could_not_take_is_retried_by_the_sweep(client, sh
         assert retry_refunds(utcnow() + dt.timedelta(minutes=4)) == 0  # not stale yet
         assert retry_refunds(utcnow() + dt.timedelta(minutes=6)) == 1
     assert get_order(client, shop, order["id"])["status"] == "closed"
+
+
+def test_a_refused_after_sales_move_says_where_the_request_stands(client, shop):
+    order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
+    pay(client, shop, order)
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
+                        json={"kind": "refund", "lines": [{"line_id": order["lines"][0]["id"], "quantity": 1}]}).json
+    refused = client.post(f"/api/v1/after-sales/{asked['id']}/return", headers=shop["headers"],
+                          json={"carrier": "YTO", "tracking_number": "YT1"})
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "illegal_transition")
+    assert refused.json["error"]["message"] == "This request is waiting for the shop."

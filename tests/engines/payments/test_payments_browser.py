@@ -3,8 +3,7 @@ browser against `tessera run` (the back office at 1280 px, the storefront at 375
 
 from __future__ import annotations
 
-from tests.browser import (browser, looks_right, server, sign_in_buyer, sign_in_merchant,  # noqa: F401  fixtures
-                           watched_page)
+from tests.browser import looks_right, sign_in_buyer, sign_in_merchant, watched_page
 
 
 def test_the_owner_turns_the_sandbox_off_and_the_buyer_is_told_the_shop_takes_no_orders(server, browser):

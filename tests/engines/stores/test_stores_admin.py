@@ -79,3 +79,33 @@ def test_delivery_fees_are_saved_and_shown_again(client, form_post, manager):
     with tenant_scope(manager):
         template = default_template()
         assert (template.basis, template.free_above, len(template.rules)) == ("per_weight", None, 1)
+
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("field", ["free_above", "rules"])
+def test_fees_beyond_any_column_are_a_form_message(client, form_post, manager, field):
+    form = {"name": "Standard", "basis": "per_item", "free_above": "99.00", "rules": "| 1 | 10.00 | 1 | 2.00"}
+    form[field] = HUGE if field == "free_above" else f"| 1 | {HUGE} | 1 | 2.00"
+    refused = form_post("/merchant/orders/shipping", form)
+    assert refused.status_code == 400
+    with tenant_scope(manager):
+        assert default_template() is None
+
+
+@pytest.mark.parametrize("field", ["delivery_minimum", "delivery_bands"])
+def test_store_amounts_beyond_any_column_are_a_form_message(client, form_post, manager, field):
+    form = {**GOOD, field: HUGE if field == "delivery_minimum" else f"3 km: {HUGE}"}
+    refused = form_post("/merchant/stores/new", form)
+    assert refused.status_code == 400 and "invalid-feedback" in refused.get_data(as_text=True)
+    with tenant_scope(manager):
+        assert db.session.query(Store).count() == 0
+
+
+def test_back_office_cursors_beyond_bigint_are_ignored(client, manager, create_identity, sign_in):
+    assert client.get(f"/merchant/designer/api/media?cursor={HUGE}").status_code == 200
+    assert client.get(f"/merchant/designer/api/versions/1/diff?against={HUGE}").status_code in (200, 404)
+    admin = create_identity(platform_admin=True)
+    sign_in("console", admin.email)
+    assert client.get(f"/console/audit?before={HUGE}").status_code == 200

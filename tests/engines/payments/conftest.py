@@ -1,0 +1,3 @@
+"""Fixtures of the payments browser tests."""
+
+from tests.browser import browser, server  # noqa: F401  fixtures
