@@ -59,8 +59,11 @@ def enabled_providers() -> list[str]:
 
 
 def require_enabled(name: str | None) -> str:
-    """The provider a consumer chose, if the shop offers it (None: the first it offers); 409
-    `payments_not_set_up` when it offers none, 422 `unknown_provider` for any other name."""
+    """The provider a consumer chose, if the shop offers it (None: the first it offers): 422
+    `unknown_provider` for a name this deployment has no such provider by (the sandbox in
+    production) or the shop does not offer, 409 `payments_not_set_up` when it offers none."""
+    if name is not None and name not in provider_names():
+        raise APIError("unknown_provider", fields={"provider": [f"Use one of {', '.join(provider_names())}."]})
     offered = enabled_providers()
     if not offered:
         raise APIError("payments_not_set_up")

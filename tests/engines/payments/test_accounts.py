@@ -170,7 +170,9 @@ def test_production_has_no_sandbox_anywhere(live_database, tmp_path):
     client = app.test_client()
     assert client.get("/api/v1/payments/providers", headers={"X-Tenant": "live-shop"}).json == {"providers": []}
     unknown = client.post(PAY, json=_body(shop, provider="sandbox"), headers=shop["headers"])
-    assert (unknown.status_code, unknown.json["error"]["code"]) == (409, "payments_not_set_up")
+    assert (unknown.status_code, unknown.json["error"]["code"]) == (422, "unknown_provider")
+    not_set_up = client.post(PAY, json=_body(shop), headers=shop["headers"])
+    assert (not_set_up.status_code, not_set_up.json["error"]["code"]) == (409, "payments_not_set_up")
     assert not any(rule.rule.startswith("/pay/sandbox") for rule in app.url_map.iter_rules())
     assert client.get("/s/live-shop/pay/sandbox/1?token=x").status_code == 404
     with app.app_context(), tenant_scope(tenant):
