@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 from marshmallow import Schema, ValidationError
 
 from core.consumers import Consumer, consumer_for_token, consumer_id_for_token
@@ -74,3 +74,17 @@ def require_consumer() -> Consumer:
 def api_blueprint(name: str, import_name: str, url_prefix: str = "", **kwargs) -> Blueprint:
     """A blueprint under /api/v1 whose views need a tenant (see core.resolution)."""
     return Blueprint(name, import_name, url_prefix=API_PREFIX + url_prefix, **kwargs)
+
+
+def public_json(body: bytes | str, etag: str, *, vary: str = "X-Tenant, Authorization") -> Response:
+    """A public JSON answer (the same for every visitor of the shop), or 304 when the client holds
+    it already: revalidated on every use, and kept apart per shop by shared caches (the X-Tenant
+    header or a bearer token may name it; add Accept-Language when the answer is translated)."""
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    response.headers["Vary"] = vary
+    return response

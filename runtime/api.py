@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, fields
 
-from core.api import API_PREFIX
+from core.api import API_PREFIX, public_json
 from core.cache import page_cache, stamps
 from core.errors import APIError
 from core.openapi import api_doc, openapi_document
@@ -63,15 +63,8 @@ class PageOut(Schema):
 
 def _json(body: dict, etag_source: str | None = None) -> Response:
     payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    etag = hashlib.sha1((etag_source or payload).encode()).hexdigest()[:20]
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        response = Response(payload, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
-    response.headers["Vary"] = "X-Tenant, Authorization, Accept-Language"  # they name the shop and the language
-    return response
+    return public_json(payload, hashlib.sha1((etag_source or payload).encode()).hexdigest()[:20],
+                       vary="X-Tenant, Authorization, Accept-Language")
 
 
 def _live():

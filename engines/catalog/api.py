@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from core.api import api_blueprint
+from core.api import api_blueprint, public_json
 from core.cache import cached_json
 from core.errors import APIError
 from core.ids import parse_id
@@ -47,15 +47,7 @@ def _public(key: tuple, build) -> Response:
     """The cached answer for `key` in this shop (built on a miss), or 304 when the client holds
     it already. Public, revalidated on every use; shared caches keep one copy per shop."""
     tenant = current_tenant()
-    body, etag = cached_json(tenant.id, KINDS, (*key, tenant.currency), build)
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
-    response.headers["Vary"] = "X-Tenant, Authorization"  # the headers that may name the shop
-    return response
+    return public_json(*cached_json(tenant.id, KINDS, (*key, tenant.currency), build))
 
 
 @bp.get("/items")

@@ -23,13 +23,6 @@ SECRET, PUBLISHABLE, WEBHOOK_SECRET = "sk_test_51Habcdefgh0123456789", "pk_test_
 PAY = "/api/v1/checkout/pay"
 
 
-@pytest.fixture
-def shop(db_session, tenant_a, create_consumer):
-    made = make_shop(tenant_a, create_consumer)
-    db_session.commit()
-    return made
-
-
 def _body(shop, **extra) -> dict:
     return {"lines": [{"sku_id": shop["tea"], "quantity": 1}],
             "fulfillment": {"type": "pickup", "store_id": shop["store"]}, **extra}

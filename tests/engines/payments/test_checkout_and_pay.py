@@ -11,17 +11,9 @@ from core.db import db
 from core.tenancy import tenant_scope
 from engines.orders.models import Order, OrderTransition
 from engines.payments.models import Payment
-from tests.engines.orders.conftest import make_shop
 from tests.engines.orders.test_orders import get_order, place, stock_of
 
 PAY = "/api/v1/checkout/pay"
-
-
-@pytest.fixture
-def shop(db_session, tenant_a, create_consumer):
-    made = make_shop(tenant_a, create_consumer)
-    db_session.commit()
-    return made
 
 
 def body(shop, sku="tea", quantity=1, **extra) -> dict:

@@ -16,15 +16,7 @@ from engines.orders.models import AfterSale, Order, OrderLine
 from engines.payments import providers
 from engines.payments.models import Payment, Refund
 from engines.payments.services import MAX_REFUND_ATTEMPTS, retry_refunds
-from tests.engines.orders.conftest import make_shop
 from tests.engines.orders.test_orders import as_shop, get_order, pay, place
-
-
-@pytest.fixture
-def shop(db_session, tenant_a, create_consumer):
-    made = make_shop(tenant_a, create_consumer)
-    db_session.commit()
-    return made
 
 
 @pytest.fixture
