@@ -27,10 +27,15 @@ def register_nav(endpoint: str, label, *, icon: str, permission: str, order: int
     NAV.sort(key=lambda entry: entry.order)
 
 
-def _active(entry: NavEntry, endpoint: str) -> bool:
-    """An engine's entry stays lit on every page of its blueprint; the core pages match exactly."""
-    blueprint = entry.endpoint.rsplit(".", 1)[0]
-    return endpoint == entry.endpoint or (blueprint != "merchant" and endpoint.startswith(blueprint + "."))
+def _lit(entries: list[NavEntry], endpoint: str) -> NavEntry | None:
+    """The one entry to light: the page's own, else the first entry of the page's engine (its
+    other pages: an order's detail lights "Orders", not every entry of the orders engine)."""
+    exact = next((entry for entry in entries if entry.endpoint == endpoint), None)
+    if exact is not None:
+        return exact
+    blueprint = endpoint.rsplit(".", 1)[0]
+    return next((entry for entry in entries if blueprint != "merchant"
+                 and entry.endpoint.rsplit(".", 1)[0] == blueprint), None)
 
 
 def backoffice_nav() -> list[dict]:
@@ -38,6 +43,7 @@ def backoffice_nav() -> list[dict]:
     staff = g.get("staff")
     if staff is None:
         return []
-    endpoint = request.endpoint or ""
-    return [{"url": url_for(entry.endpoint), "icon": entry.icon, "label": entry.label, "active": _active(entry, endpoint)}
-            for entry in NAV if staff.can(entry.permission)]
+    entries = [entry for entry in NAV if staff.can(entry.permission)]
+    lit = _lit(entries, request.endpoint or "")
+    return [{"url": url_for(entry.endpoint), "icon": entry.icon, "label": entry.label, "active": entry is lit}
+            for entry in entries]

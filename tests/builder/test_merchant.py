@@ -150,3 +150,20 @@ def test_a_suspended_shop_refuses_its_back_office(client, db_session, create_sta
     _enter(client, sign_in, owner)
     suspend_tenant(tenant=tenant_a)
     assert client.get("/merchant/").status_code == 403
+
+
+def test_the_navigation_lights_one_entry(client, db_session, create_staff, sign_in, tenant_a):
+    import re
+
+    owner = create_staff(tenant_a)
+    sign_in("merchant", owner.email)
+    client.get("/merchant/shops")
+
+    def lit(url: str) -> list[str]:
+        html = client.get(url).get_data(as_text=True)
+        return re.findall(r'<li class="nav-item active"><a class="nav-link" href="([^"]+)"', html)
+
+    assert lit("/merchant/orders/verify") == ["/merchant/orders/verify"]
+    assert lit("/merchant/orders/shipping") == ["/merchant/orders/shipping"]
+    assert lit("/merchant/orders/") == ["/merchant/orders/"]
+    assert lit("/merchant/catalog/categories") == ["/merchant/catalog/"]  # a page of the engine without an entry
