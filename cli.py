@@ -95,7 +95,7 @@ def run(host: str, port: int):
     database = "SQLite" if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else "PostgreSQL"
     click.echo(f"""
 Tessera ({config['TESSERA_ENV']}) is running with {database}, {'rq jobs' if runner.mode == 'rq' else 'inline jobs'}, \
-{'S3' if config['S3_BUCKET'] else 'local'} media, {config['SMS_PROVIDER']} SMS.
+{'S3' if config['S3_BUCKET'] else 'local'} media, SMS provider: {config['SMS_PROVIDER']}.
 """)
     if logins is None:
         click.echo(f"""  Platform console      {base}/console/   (create an admin: tessera admin create EMAIL PASSWORD)
