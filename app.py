@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.backoffice import backoffice_nav
 from core.config import check_config, load_config
+from core.engines import install_engines
 from core.single_process import OneServingProcess
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
@@ -53,21 +54,6 @@ def create_app(config: dict | None = None) -> Flask:
     from core import events  # noqa: F401  registers the outbox jobs
     from core.auth_api import bp as auth_api_bp
     from core.health import bp as health_bp
-    from engines.articles import components as _article_components  # noqa: F401  registers its components
-    from engines.articles.admin import bp as articles_admin_bp
-    from engines.articles.api import bp as articles_api_bp
-    from engines.catalog import components as _catalog_components  # noqa: F401  registers its components
-    from engines.catalog.admin import bp as catalog_admin_bp
-    from engines.catalog.api import bp as catalog_api_bp
-    from engines.orders import tasks as _order_tasks  # noqa: F401  registers the sweepers
-    from engines.orders.admin import bp as orders_admin_bp
-    from engines.orders.api import bp as orders_api_bp
-    from engines.payments.admin import bp as payments_admin_bp
-    from engines.payments.api import bp as payments_api_bp
-    from engines.payments.pages import bp as payment_pages_bp
-    from engines.payments.pages import sandbox_bp as sandbox_pay_bp
-    from engines.stores.admin import bp as stores_admin_bp
-    from engines.stores.api import bp as stores_api_bp
     from runtime import storefront
     from runtime.api import bp as page_api_bp
     from runtime.api import openapi_bp
@@ -80,21 +66,18 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     cache.init_app(app)
     storage.init_app(app)
-    api_blueprints = [auth_api_bp, page_api_bp, articles_api_bp, catalog_api_bp, orders_api_bp, payments_api_bp,
-                      stores_api_bp]
+    parts = install_engines(production=app.config["TESSERA_ENV"] == "production")
+    api_blueprints = [auth_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
-    pay_pages = [payment_pages_bp] if app.config["TESSERA_ENV"] == "production" else [payment_pages_bp, sandbox_pay_bp]
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *pay_pages])
-    resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in pay_pages),
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages])
+    resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
                                                 *(b.name for b in api_blueprints)},
-                        suspension_exempt={"payments_api.stripe_webhook"})
+                        suspension_exempt=set(parts.suspension_exempt))
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, articles_admin_bp, articles_api_bp, catalog_admin_bp, catalog_api_bp, orders_api_bp,
-                      orders_admin_bp, payments_admin_bp, payments_api_bp, *pay_pages, stores_admin_bp,
-                      stores_api_bp, template_gallery_bp):
+                      designer_bp, *parts.api, *parts.back_office, *parts.pages, template_gallery_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

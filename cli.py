@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from core.commands import fail_on_api_error, tenant_or_fail
 from core.config import ConfigError, load_config
 
 
@@ -44,26 +45,11 @@ def _app_context():
             database.engine.dispose()
 
 
-def _fail_on_api_error(func):
-    """Service errors become a one-line message and exit status 1, never a traceback."""
-    import functools
-
-    from core.errors import APIError
-
-    @functools.wraps(func)
-    def wrapped(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except APIError as error:
-            details = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in error.fields.items())
-            raise click.ClickException(f"{error.message}{' (' + details + ')' if details else ''}") from None
-
-    return wrapped
-
-
 @click.group()
-def main():
+@click.pass_context
+def main(ctx):
     """Tessera: multi-tenant mini-program builder."""
+    ctx.ensure_object(dict)["app_context"] = _app_context  # for the engines' commands (core.commands)
 
 
 @main.command()
@@ -136,25 +122,23 @@ DEMO_DOCUMENT = {
 }
 
 
-def _stock_demo_shop() -> None:
-    """Things to buy and ways to get them, so the purchase can be tried at once."""
-    from engines.catalog.services import create_item
-    from engines.orders.fulfillment import create_shipping_template
-    from engines.stores.services import add_table, create_store
-
-    create_item(kind="physical", name="Oolong tea", price=6800, stock=100, status="on_sale",
-                subtitle="Tie Guan Yin, 250 g")
-    create_item(kind="physical", name="Tea cup", price=2900, stock=40, status="on_sale",
-                options=[{"name": "Colour", "values": ["White", "Celadon"]}])
-    create_item(kind="dish", name="Milk tea", price=1500, stock=200, status="on_sale", option_groups=[
-        {"name": "Sweetness", "min": 1, "max": 1, "choices": [{"name": "Full"}, {"name": "Half"}, {"name": "None"}]},
-        {"name": "Toppings", "min": 0, "max": 2, "choices": [{"name": "Pearls", "price": 200},
-                                                             {"name": "Pudding", "price": 300}]}])
-    store = create_store(name="Demo store", address="1 Zhongshan Road", latitude=31.2304, longitude=121.4737,
-                         hours="09:00-21:00", delivery_bands=[{"up_to_km": 3, "fee": 500}, {"up_to_km": 8, "fee": 1200}])
-    add_table(store_id=store.id, name="A1")
-    create_shipping_template(name="Standard", free_above=9900, rules=[
-        {"regions": [], "first": 1, "first_fee": 1000, "additional": 1, "additional_fee": 300}])
+# Things to buy and ways to get them, so the purchase can be tried at once (a template's demo
+# data: each engine loads its part).
+DEMO_DATA = {
+    "items": [
+        {"name": "Oolong tea", "price": "68.00", "stock": 100, "subtitle": "Tie Guan Yin, 250 g"},
+        {"name": "Tea cup", "price": "29.00", "stock": 40, "options": [{"name": "Colour", "values": ["White", "Celadon"]}]},
+        {"name": "Milk tea", "kind": "dish", "price": "15.00", "stock": 200, "option_groups": [
+            {"name": "Sweetness", "min": 1, "max": 1, "choices": [{"name": "Full"}, {"name": "Half"}, {"name": "None"}]},
+            {"name": "Toppings", "min": 0, "max": 2, "choices": [{"name": "Pearls", "price": "2.00"},
+                                                                 {"name": "Pudding", "price": "3.00"}]}]},
+    ],
+    "stores": [{"name": "Demo store", "address": "1 Zhongshan Road", "latitude": 31.2304, "longitude": 121.4737,
+                "hours": "09:00-21:00", "delivery_bands": [{"up_to_km": 3, "fee": "5.00"}, {"up_to_km": 8, "fee": "12.00"}],
+                "tables": ["A1"]}],
+    "shipping": {"name": "Standard", "free_above": "99.00", "rules": [
+        {"regions": [], "first": 1, "first_fee": "10.00", "additional": 1, "additional_fee": "3.00"}]},
+}
 
 
 def _ensure_template_demos() -> None:
@@ -178,6 +162,7 @@ def _ensure_demo(instance: Path) -> dict:
     from core.identities import find_identity
     from core.tenancy import find_tenant, tenant_scope
     from runtime.services import ensure_app, publish, save_draft
+    from templates_library.services import load_demo
     from tenants.services import create_tenant
 
     path = instance / "demo-logins.json"
@@ -204,8 +189,8 @@ def _ensure_demo(instance: Path) -> dict:
         tenant = create_tenant(slug="demo", name="Demo Shop", owner_email=logins["owner"]["email"],
                                owner_password=logins["owner"]["password"])
         with tenant_scope(tenant):
-            _stock_demo_shop()
             save_draft(document=DEMO_DOCUMENT, revision=ensure_app().revision, actor="demo")
+            load_demo(DEMO_DATA)
             publish(note="Demo shop", actor="demo")
     _ensure_template_demos()
     db.session.commit()
@@ -247,7 +232,7 @@ def admin():
 @admin.command("create")
 @click.argument("email")
 @click.argument("password")
-@_fail_on_api_error
+@fail_on_api_error
 def admin_create(email: str, password: str):
     """Create a platform admin (or make an existing identity one)."""
     from core import audit
@@ -279,7 +264,7 @@ def tenants():
 @click.option("--owner-password")
 @click.option("--template", "template_slug", help="Start from this template (tessera templates list).")
 @click.option("--demo-data", is_flag=True, help="With --template: load its demo items, stores and articles.")
-@_fail_on_api_error
+@fail_on_api_error
 def tenants_create(slug, name, currency, timezone, owner_email, owner_password, template_slug, demo_data):
     """Create a tenant, with its owner when --owner-email is given, from a template when
     --template is given (its document published as version 1)."""
@@ -355,15 +340,6 @@ def app_group():
     """A tenant's app document, stored as code."""
 
 
-def _tenant_or_fail(slug: str):
-    from core.tenancy import find_tenant
-
-    tenant = find_tenant(slug)
-    if tenant is None:
-        raise click.ClickException(f"no tenant {slug!r}")
-    return tenant
-
-
 @app_group.command("export")
 @click.argument("slug")
 @click.option("--draft", "which", flag_value="draft", help="The draft (the default is the live version).")
@@ -374,7 +350,7 @@ def app_export(slug: str, which: str | None, number: int | None):
     from runtime.services import get_app, get_version
 
     with _app_context():
-        with tenant_scope(_tenant_or_fail(slug)):
+        with tenant_scope(tenant_or_fail(slug)):
             app = get_app()
             if app is None:
                 raise click.ClickException(f"{slug} has no app")
@@ -384,7 +360,7 @@ def app_export(slug: str, which: str | None, number: int | None):
                 number = number or app.published_number
                 if number is None:
                     raise click.ClickException(f"{slug} has published nothing yet; use --draft")
-                document = _fail_on_api_error(get_version)(number).document
+                document = fail_on_api_error(get_version)(number).document
             click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -406,7 +382,7 @@ def app_import(slug: str, file, publish_it: bool, note: str):
     except json.JSONDecodeError as error:
         raise click.ClickException(f"{file.name} is not JSON: {error}") from None
     with _app_context():
-        with tenant_scope(_tenant_or_fail(slug)):
+        with tenant_scope(tenant_or_fail(slug)):
             try:
                 app = save_draft(document=document, revision=ensure_app().revision, actor="cli")
                 version = publish(note=note, actor="cli") if publish_it else None
@@ -428,47 +404,6 @@ def app_schema():
 
     with _app_context():
         click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
-
-
-@main.group()
-def catalog():
-    """Items and categories."""
-
-
-@catalog.command("import")
-@click.argument("slug")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-def catalog_import(slug: str, file):
-    """Import items from CSV (columns name,category,kind,price,stock[,options,sku_code,status,
-    description]); a bad row is reported by line and nothing is imported."""
-    from core.db import db as database
-    from core.errors import APIError
-    from core.tenancy import tenant_scope
-    from engines.catalog.csv_io import import_csv
-
-    with _app_context():
-        with tenant_scope(_tenant_or_fail(slug)):
-            try:
-                items = import_csv(file.read())
-            except APIError as error:
-                database.session.rollback()
-                for where, messages in error.fields.items():
-                    click.echo(f"{where}: {'; '.join(map(str, messages))}", err=True)
-                raise click.ClickException(error.message) from None
-            database.session.commit()
-            click.echo(f"imported {len(items)} item(s) into {slug}")
-
-
-@catalog.command("export")
-@click.argument("slug")
-def catalog_export(slug: str):
-    """Print the catalog as CSV, in the import's format."""
-    from core.tenancy import tenant_scope
-    from engines.catalog.csv_io import export_csv
-
-    with _app_context():
-        with tenant_scope(_tenant_or_fail(slug)):
-            click.echo(export_csv(), nl=False)
 
 
 @main.group()
@@ -514,6 +449,40 @@ def worker(burst: bool):
         threading.Thread(target=periodic_loop, daemon=True, name="tessera-periodic").start()
     AppWorker([runner.queue], connection=runner.connection, app=app).work(with_scheduler=True, burst=burst)
     stop.set()
+
+
+@main.group()
+def engines():
+    """The engines and what each brings."""
+
+
+@engines.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def engines_list(as_json: bool):
+    """Print each engine with everything it declares (blueprints, components, settings,
+    permissions, navigation, jobs, events, demo data, commands, pickers)."""
+    from core.engines import registry as engine_registry
+
+    described = [engine.describe() for engine in engine_registry()]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    for engine in described:
+        click.echo(f"{engine['name']} — {engine['label']}: {engine['description']}")
+        for key, value in engine.items():
+            if key not in ("name", "label", "description") and value not in (None, [], False):
+                click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+
+
+def _add_engine_commands() -> None:
+    from core.engines import load, registry as engine_registry
+
+    for engine in engine_registry():
+        for reference in engine.cli:
+            main.add_command(load(reference))
+
+
+_add_engine_commands()
 
 
 @main.group()

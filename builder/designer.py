@@ -15,7 +15,9 @@ from marshmallow import Schema, fields, validate
 from core import audit
 from core.api import load_json
 from core.backoffice import register_nav
-from core.components import ENGINES, SYSTEM_PAGES, registry
+from core.components import SYSTEM_PAGES, registry
+from core.engines import pickers
+from core.engines import registry as engines
 from core.db import db
 from core.ids import parse_id
 from core.errors import APIError
@@ -76,7 +78,8 @@ def index():
              # Every type: the palette shows those whose engine the document enables, and turning
              # a feature on in the designer brings its components in without a reload.
              "components": [c.descriptor() for c in registry.all()],
-             "engines": [{"name": name, "label": str(engine["label"])} for name, engine in ENGINES.items()],
+             "engines": [{"name": engine.name, "label": str(engine.label)} for engine in engines() if engine.feature],
+             "pickers": pickers(),
              "page_kinds": [{"kind": k, "label": str(p.label), "main": p.main, "engine": p.engine}
                             for k, p in SYSTEM_PAGES.items()],
              "urls": {"draft": url_for(".draft"), "render": url_for(".render"), "publish": url_for(".publish_draft"),

@@ -283,7 +283,7 @@ __all__ = ["Component", "BlockType", "SettingsSchema", "Text", "TextArea", "Rich
            "sanitize_html", "ValidationError", "EXCLUDE"]
 
 
-# -- system pages and engines ------------------------------------------------------------------
+# -- system pages ------------------------------------------------------------------------------
 
 class SystemPage:
     """A page kind an engine provides (item detail, cart, article …). Its `main` section type is
@@ -295,15 +295,8 @@ class SystemPage:
 
 
 SYSTEM_PAGES: dict[str, SystemPage] = {}
-ENGINES: dict[str, dict] = {}
 
 
 def register_system_page(page: SystemPage) -> SystemPage:
     SYSTEM_PAGES[page.kind] = page
     return page
-
-
-def register_engine(name: str, label, *, settings: type[Schema] | None = None) -> None:
-    """An engine that a tenant's app can enable (`app.engines`), with the schema of its section
-    of `app.settings`."""
-    ENGINES[name] = {"name": name, "label": label, "settings": settings}

@@ -14,7 +14,9 @@ from typing import Any, Callable
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from core.components import ENGINES, SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
+from core.components import SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
+from core.engines import registry as engines
+from core.engines import settings_schema
 
 SCHEMA_VERSION = 1
 MAX_PAGES = 40
@@ -299,11 +301,12 @@ def validate_document(doc: Any) -> dict:
         if page is not None:
             pages[page_id] = page
     if app is not None:
+        known = {engine.name for engine in engines()}
         for name in app["engines"]:
-            if name not in ENGINES:
+            if name not in known:
                 errors.setdefault("app.engines", []).append(f"Unknown engine {name!r}.")
         for name, settings in list(app["settings"].items()):
-            schema = ENGINES.get(name, {}).get("settings")
+            schema = settings_schema(name)
             if name not in app["engines"] or schema is None:
                 errors.setdefault(f"app.settings.{name}", []).append(f"Engine {name!r} is not enabled or has no settings.")
                 continue
@@ -407,7 +410,7 @@ def json_schema() -> dict:
                     "properties": {"page": {"type": "string", "pattern": id_pattern},
                                    "label": {"type": "string", "maxLength": 8},
                                    "icon": {"enum": TAB_ICONS}}}},
-                "engines": {"type": "array", "items": {"enum": sorted(ENGINES)}},
+                "engines": {"type": "array", "items": {"enum": sorted(engine.name for engine in engines())}},
                 "settings": {"type": "object"},
                 "home": {"type": "string", "pattern": id_pattern},
                 "template": {"type": ["object", "null"]}}},

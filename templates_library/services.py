@@ -9,11 +9,8 @@ from core.errors import APIError, register_codes
 from core.media import upload_media
 from core.money import Money
 from core.db import db
+from core.engines import DemoKit, load, registry
 from core.tenancy import Tenant, current_tenant
-from engines.articles.services import create_article
-from engines.catalog.services import category_path, create_item
-from engines.orders.fulfillment import create_shipping_template
-from engines.stores.services import add_table, create_store
 from runtime.models import AppVersion
 from runtime.services import ensure_app, get_app, publish, save_draft
 from templates_library import artwork
@@ -50,44 +47,22 @@ def current_tenant_name() -> str | None:
 
 
 def load_demo(demo: dict) -> None:
-    """Categories, items (prices in major units), stores with tables, the delivery fees and
-    articles of a template's demo data."""
+    """A template's demo data: each engine loads its part (items, stores, delivery fees,
+    articles …, in the order the engines depend on each other), then the draft's banner and store
+    information are drawn from it."""
     currency = current_tenant().currency
-    price = lambda text: Money.parse(str(text), currency).amount  # noqa: E731
-    for entry in demo.get("items", []):
-        category = category_path(entry["category"]).id if entry.get("category") else None
-        groups = [{**group, "choices": [{**choice, "price": price(choice.get("price", "0"))}
-                                        for choice in group["choices"]]}
-                  for group in entry.get("option_groups", [])]
-        photo = upload_media(data=artwork.product_tile(entry["name"]), filename=f"{entry['name']}.png",
-                             alt=entry["name"])
-        create_item(kind=entry.get("kind", "physical"), name=entry["name"], price=price(entry["price"]),
-                    stock=entry.get("stock", 100), category_id=category, subtitle=entry.get("subtitle", ""),
-                    description=entry.get("description", ""), options=entry.get("options", []),
-                    option_groups=groups, status="on_sale", images=[f"media:{photo.id}"])
-    for entry in demo.get("stores", []):
-        store = create_store(name=entry["name"], address=entry.get("address", ""), phone=entry.get("phone", ""),
-                             hours=entry.get("hours", ""), latitude=entry.get("latitude"),
-                             longitude=entry.get("longitude"), pickup=entry.get("pickup", True),
-                             delivery_bands=[{"up_to_km": band["up_to_km"], "fee": price(band["fee"])}
-                                             for band in entry.get("delivery_bands", [])],
-                             delivery_minimum=price(entry.get("delivery_minimum", "0")))
-        for table in entry.get("tables", []):
-            add_table(store_id=store.id, name=table)
-    if demo.get("shipping"):
-        shipping = demo["shipping"]
-        create_shipping_template(
-            name=shipping.get("name", "Standard"), basis=shipping.get("basis", "per_item"),
-            free_above=price(shipping["free_above"]) if shipping.get("free_above") else None,
-            rules=[{**rule, "first_fee": price(rule["first_fee"]), "additional_fee": price(rule.get("additional_fee", 0))}
-                   for rule in shipping["rules"]])
+
+    def picture(title: str) -> str:
+        return f"media:{upload_media(data=artwork.product_tile(title), filename=f'{title}.png', alt=title).id}"
+
+    kit = DemoKit(price=lambda text: Money.parse(str(text), currency).amount, picture=picture)
+    for engine in registry():
+        if engine.demo_data:
+            load(engine.demo_data)(demo, kit)
     if demo.get("banner"):
         _fill_banner(demo["banner"])
     if demo.get("stores"):
         _fill_store_info(demo["stores"][0])
-    for entry in demo.get("articles", []):
-        create_article(title=entry["title"], summary=entry.get("summary", ""), body=entry.get("body", ""),
-                       publish=True)
 
 
 def _fill_banner(spec: dict) -> None:

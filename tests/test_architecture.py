@@ -75,3 +75,40 @@ def test_the_migrations_build_exactly_the_models(app):
 
     with app.app_context(), db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata) == []
+
+
+ENGINE_NAMES = sorted(path.parent.name for path in (ROOT / "engines").glob("*/__init__.py"))
+
+
+def test_nothing_outside_an_engine_names_it():
+    """Adding an engine touches its own package, a migration and the templates that use it:
+    the app, the CLI, the runtime, the designer, the consoles and the template library find it
+    in the registry (core.engines), and no other engine names it but through the edges of the
+    import contract."""
+    offenders = []
+    for path in [ROOT / "app.py", ROOT / "cli.py", *(p for package in PACKAGES if package != "engines"
+                                                     for p in (ROOT / package).rglob("*.py"))]:
+        text = path.read_text()
+        for name in ENGINE_NAMES:
+            if f"engines.{name}" in text or f"engines/{name}" in text:
+                offenders.append(f"{path.relative_to(ROOT)} names engines.{name}")
+    for path in [*(ROOT / "builder" / "static").rglob("*.js"), *(ROOT / "runtime" / "static").rglob("*.js")]:
+        for name in ENGINE_NAMES:
+            if f"engines.{name}" in path.read_text():
+                offenders.append(f"{path.relative_to(ROOT)} names engines.{name}")
+    assert ENGINE_NAMES and offenders == []
+
+
+def test_every_engine_declares_itself_and_its_parts_exist(app):
+    from core.engines import load, registry
+
+    assert [engine.name for engine in registry()] == ["articles", "catalog", "stores", "orders", "payments"]
+    for engine in registry():
+        for reference in (*engine.api, *engine.pages, *engine.development_pages, *engine.back_office, *engine.cli,
+                          *engine.modules(), *(r for r in (engine.settings, engine.demo_data) if r)):
+            assert load(reference) is not None, (engine.name, reference)
+        for dependency in engine.depends_on:
+            assert dependency in ENGINE_NAMES
+        for entry in engine.navigation:
+            assert entry.permission in {p.name for p in engine.permissions}, (engine.name, entry.endpoint)
+            assert entry.endpoint in app.view_functions, entry.endpoint

@@ -109,3 +109,20 @@ def test_citus_ddl_prints_statements(tessera):
     output = tessera("db", "citus-ddl").output
     assert "SELECT create_reference_table('tenants');" in output
     assert "SELECT create_distributed_table('consumers', 'tenant_id'" in output
+
+
+def test_engines_list_shows_every_engine_with_its_parts(tessera):
+    import json
+
+    listed = tessera("engines", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    engines = {engine["name"]: engine for engine in json.loads(listed.output)}
+    assert list(engines) == ["articles", "catalog", "stores", "orders", "payments"]
+    assert engines["payments"]["depends_on"] == ["orders"]
+    assert engines["payments"]["development_pages"] == ["engines.payments.pages:sandbox_bp"]
+    assert engines["catalog"]["cli"] == ["engines.catalog.cli:catalog"]
+    assert {p["kind"] for p in engines["catalog"]["pickers"]} == {"item", "category"}
+    assert engines["orders"]["permissions"][1] == {"name": "orders.verify", "label": "Verify pickup, dine-in and service codes",
+                                                   "roles": ["manager", "clerk"]}
+    text = tessera("engines", "list")
+    assert text.exit_code == 0 and "orders — Orders" in text.output and "back_office" in text.output

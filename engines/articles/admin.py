@@ -15,12 +15,10 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core import audit
-from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
-from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.articles.models import Article, ArticleStatus
 from engines.articles.services import (MAX_SUMMARY, MAX_TITLE, create_article, delete_article, find_article,
@@ -29,8 +27,6 @@ from engines.articles.services import (MAX_SUMMARY, MAX_TITLE, create_article, d
 bp = Blueprint("articles_admin", __name__, url_prefix="/merchant/articles", template_folder="templates")
 
 MANAGE = "articles.manage"
-register_permission(MANAGE, _l("Write and publish articles"), roles=(Role.MANAGER,))
-register_nav("articles_admin.index", _l("Articles"), icon="news", permission=MANAGE, order=30)
 
 EDITABLE = ("title", "summary", "cover", "body")
 PAGE_SIZE = 50

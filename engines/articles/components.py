@@ -8,11 +8,10 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
-                             register, register_engine, register_system_page)
+                             register, register_system_page)
 from core.ids import parse_id
 from engines.articles.services import get_published, published_for_lists
 
-register_engine("articles", _l("Articles"))
 register_system_page(SystemPage("article", _l("Article"), main="article_detail", engine="articles"))
 
 

@@ -13,13 +13,11 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core import audit
-from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.money import Money, MoneyError
-from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.catalog.csv_io import export_csv, import_csv, parse_options
 from engines.catalog.models import Category, Item
@@ -29,8 +27,6 @@ from engines.catalog.services import (MAX_STOCK, create_category, create_item, d
 bp = Blueprint("catalog_admin", __name__, url_prefix="/merchant/catalog", template_folder="templates")
 
 MANAGE = "catalog.manage"
-register_permission(MANAGE, _l("Manage items, prices, stock and categories"), roles=(Role.MANAGER,))
-register_nav("catalog_admin.index", _l("Items"), icon="package", permission=MANAGE, order=20)
 
 KINDS = [("physical", _l("Physical product")), ("dish", _l("Dish")), ("service", _l("Service")), ("virtual", _l("Virtual"))]
 STATUSES = [("draft", _l("Draft")), ("on_sale", _l("On sale")), ("off_sale", _l("Off sale"))]

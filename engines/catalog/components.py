@@ -6,12 +6,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.components import (BlockType, Checkbox, Component, Range, Reference, Select, SettingsSchema, SystemPage, Text,
-                             register, register_engine, register_system_page)
+                             register, register_system_page)
 from core.ids import parse_id
 from core.money import Money
 from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
-register_engine("catalog", _l("Catalog"))
 register_system_page(SystemPage("item", _l("Item"), main="item_detail", engine="catalog"))
 
 

@@ -1,2 +1,26 @@
-"""Orders: the consumer's cart now; checkout, the order state machine, verification codes and
-after-sales come next (issue: Commerce)."""
+"""Orders: the cart, the address book, checkout with its price pipeline, the order state
+machine, fulfilment (express, same-city, pickup, dine-in), verification codes and after-sales.
+
+Offers other engines `engines.orders.services` (and, today, the modules beside it that payments
+calls: checkout, lifecycle, after_sales)."""
+
+from flask_babel import lazy_gettext as _l
+
+from core.engines import Engine, NavEntry, Permission
+
+ENGINE = Engine(
+    name="orders", label=_l("Orders"),
+    description="Cart, checkout, the order's life, fulfilment, verification codes and after-sales.",
+    depends_on=("catalog", "stores"),
+    api=("engines.orders.api:bp",),
+    back_office=("engines.orders.admin:bp",),
+    permissions=(Permission("orders.manage", _l("See and handle orders and after-sales"), roles=("manager",)),
+                 Permission("orders.verify", _l("Verify pickup, dine-in and service codes"),
+                            roles=("manager", "clerk"))),
+    navigation=(NavEntry("orders_admin.index", _l("Orders"), icon="receipt", permission="orders.manage", order=25),
+                NavEntry("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission="orders.verify", order=26),
+                NavEntry("orders_admin.shipping", _l("Delivery fees"), icon="truck-delivery",
+                         permission="orders.manage", order=41)),
+    tasks="engines.orders.tasks",
+    demo_data="engines.orders.demo:load",
+)

@@ -16,13 +16,11 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core import audit
-from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.money import Money, MoneyError
-from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
@@ -35,11 +33,6 @@ bp = Blueprint("orders_admin", __name__, url_prefix="/merchant/orders", template
 
 MANAGE = "orders.manage"
 VERIFY = "orders.verify"
-register_permission(MANAGE, _l("See and handle orders and after-sales"), roles=(Role.MANAGER,))
-register_permission(VERIFY, _l("Verify pickup, dine-in and service codes"), roles=(Role.MANAGER, Role.CLERK))
-register_nav("orders_admin.index", _l("Orders"), icon="receipt", permission=MANAGE, order=25)
-register_nav("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission=VERIFY, order=26)
-register_nav("orders_admin.shipping", _l("Delivery fees"), icon="truck-delivery", permission=MANAGE, order=41)
 
 STATUS_LABELS = {
     "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "awaiting_shipment": _l("To ship"),

@@ -12,19 +12,15 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import Length
 
 from core import audit
-from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
-from core.permissions import register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.payments.accounts import SANDBOX, STRIPE, accounts_overview, configure_stripe, provider_names, set_sandbox
 
 bp = Blueprint("payments_admin", __name__, url_prefix="/merchant/payments", template_folder="templates")
 
 MANAGE = "payments.manage"
-register_permission(MANAGE, _l("Set up how the shop takes payments"), roles=())
-register_nav("payments_admin.index", _l("Payments"), icon="credit-card", permission=MANAGE, order=45)
 
 
 class StripeForm(FlaskForm):

@@ -12,12 +12,10 @@ from wtforms import BooleanField, FloatField, IntegerField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core import audit
-from core.backoffice import register_nav
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.money import Money, MoneyError
-from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from engines.stores.models import Store
 from engines.stores.services import (add_table, create_store, format_bands, parse_bands, remove_table, tables_of,
@@ -26,8 +24,6 @@ from engines.stores.services import (add_table, create_store, format_bands, pars
 bp = Blueprint("stores_admin", __name__, url_prefix="/merchant/stores", template_folder="templates")
 
 MANAGE = "stores.manage"
-register_permission(MANAGE, _l("Manage stores, tables and delivery areas"), roles=(Role.MANAGER,))
-register_nav("stores_admin.index", _l("Stores"), icon="building-store", permission=MANAGE, order=40)
 
 
 class StoreForm(FlaskForm):

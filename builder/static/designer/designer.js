@@ -529,16 +529,21 @@
     return el("div", {}, [select, holder]);
   }
 
-  // Items, categories and articles come from the shop's own consumer API.
-  var PICKER_SOURCES = {
-    item: { url: "/api/v1/items?limit=50", list: function (d) { return d.items; } },
-    category: { url: "/api/v1/categories", list: function (d) {
-      var out = [];
-      d.categories.forEach(function (c) { out.push(c); c.children.forEach(function (k) { out.push({ id: k.id, name: c.name + " / " + k.name }); }); });
-      return out;
-    } },
-    article: { url: "/api/v1/articles?limit=50", list: function (d) { return d.items.map(function (a) { return { id: a.id, name: a.title }; }); } }
-  };
+  // What a picker offers comes from the engines (core.engines.Picker): rows of the shop's own
+  // consumer API, the list under `items`, children (a category's) listed under their parent.
+  function pickerSource(kind) {
+    return (state.pickers || []).filter(function (p) { return p.kind === kind; })[0];
+  }
+  function pickerRows(source, data) {
+    var out = [];
+    (data[source.items] || []).forEach(function (row) {
+      out.push({ id: row.id, name: row[source.label] });
+      if (source.children) (row[source.children] || []).forEach(function (child) {
+        out.push({ id: child.id, name: row[source.label] + " / " + child[source.label] });
+      });
+    });
+    return out;
+  }
   var pickerCache = {};
   function pickerField(kind, value, set) {
     var select = el("select", { "class": "form-select" });
@@ -546,17 +551,17 @@
     if (value) select.appendChild(el("option", { value: value, text: value }));
     select.value = value;
     select.addEventListener("change", function () { set(select.value); });
-    var source = PICKER_SOURCES[kind];
+    var source = pickerSource(kind);
     if (source) {
       pickerCache[kind] = pickerCache[kind] || fetch(source.url, { headers: { "X-Tenant": state.tenant, Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; });
       pickerCache[kind].then(function (data) {
         if (!data) return;
-        source.list(data).forEach(function (row) {
+        pickerRows(source, data).forEach(function (row) {
           var ref = kind + ":" + row.id;
           var existing = select.querySelector('option[value="' + ref + '"]');
-          if (existing) existing.textContent = row.name || row.title;
-          else select.appendChild(el("option", { value: ref, text: row.name || row.title }));
+          if (existing) existing.textContent = row.name;
+          else select.appendChild(el("option", { value: ref, text: row.name }));
         });
         select.value = value;
       });
