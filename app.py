@@ -69,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     parts = install_engines(production=app.config["TESSERA_ENV"] == "production")
     api_blueprints = [auth_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages])
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api])
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
                                                 *(b.name for b in api_blueprints)},
                         suspension_exempt=set(parts.suspension_exempt))
@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, *parts.api, *parts.back_office, *parts.pages, template_gallery_bp):
+                      designer_bp, *parts.api, *parts.back_office, *parts.pages, *parts.admin_api, template_gallery_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

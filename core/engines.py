@@ -82,6 +82,7 @@ class Engine:
     pages: tuple[str, ...] = ()  # a shop's pages outside the storefront (a provider's pay page): no CSRF
     development_pages: tuple[str, ...] = ()  # the same, never in production (sandboxes)
     back_office: tuple[str, ...] = ()  # merchant back-office blueprints (session, CSRF, permissions)
+    admin_api: tuple[str, ...] = ()  # Admin API blueprints (/admin/api/v1): staff API tokens, no CSRF
     components: str | None = None  # module registering its page components and system pages
     settings: str | None = None  # "module:Schema" of its section of the app document's settings
     permissions: tuple[Permission, ...] = ()
@@ -104,6 +105,7 @@ class Engine:
             "name": self.name, "label": str(self.label), "description": self.description,
             "depends_on": list(self.depends_on), "feature": self.feature, "api": list(self.api), "pages": list(self.pages),
             "development_pages": list(self.development_pages), "back_office": list(self.back_office),
+            "admin_api": list(self.admin_api),
             "components": self.components, "settings": self.settings,
             "permissions": [{"name": p.name, "label": str(p.label), "roles": list(p.roles)} for p in self.permissions],
             "navigation": [{"endpoint": n.endpoint, "label": str(n.label), "icon": n.icon, "permission": n.permission}
@@ -180,6 +182,7 @@ class Parts:
     api: list
     pages: list
     back_office: list
+    admin_api: list
     suspension_exempt: list
 
 
@@ -190,7 +193,7 @@ def install_engines(*, production: bool) -> Parts:
     from core.backoffice import register_nav
     from core.permissions import Role, register_permission
 
-    api, pages, back_office, exempt = [], [], [], []
+    api, pages, back_office, admin_api, exempt = [], [], [], [], []
     for candidate in registry():
         for permission in candidate.permissions:
             register_permission(permission.name, permission.label, roles=tuple(Role(role) for role in permission.roles))
@@ -201,5 +204,6 @@ def install_engines(*, production: bool) -> Parts:
         api += [load(reference) for reference in candidate.api]
         pages += [load(reference) for reference in (*candidate.pages, *(() if production else candidate.development_pages))]
         back_office += [load(reference) for reference in candidate.back_office]
+        admin_api += [load(reference) for reference in candidate.admin_api]
         exempt += candidate.suspension_exempt
-    return Parts(api=api, pages=pages, back_office=back_office, suspension_exempt=exempt)
+    return Parts(api=api, pages=pages, back_office=back_office, admin_api=admin_api, suspension_exempt=exempt)
