@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.backoffice import backoffice_nav
 from core.config import check_config, load_config
-from core.engines import install_engines
+from core.engines import install_engines, provide_published_settings
 from core.single_process import OneServingProcess
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
@@ -57,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     from runtime import storefront
     from runtime.api import bp as page_api_bp
     from runtime.api import openapi_bp
-    from runtime.renderer import rich_text
+    from runtime.renderer import published_settings, rich_text
     from templates_library.gallery import bp as template_gallery_bp
     from tenants.console import bp as console_bp
 
@@ -67,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     cache.init_app(app)
     storage.init_app(app)
     parts = install_engines(production=app.config["TESSERA_ENV"] == "production")
+    provide_published_settings(published_settings)  # services read their engine's flow settings
+    events.registry_complete()  # every engine's events and handlers are known: emit may decide alone
     api_blueprints = [auth_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
     security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api])

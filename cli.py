@@ -476,7 +476,9 @@ def engines_list(as_json: bool):
 
 def _add_engine_commands() -> None:
     from core.engines import load, registry as engine_registry
+    from core.events import events_command
 
+    main.add_command(events_command)
     for engine in engine_registry():
         for reference in engine.cli:
             main.add_command(load(reference))

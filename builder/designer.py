@@ -15,8 +15,8 @@ from marshmallow import Schema, fields, validate
 from core import audit
 from core.api import load_json
 from core.backoffice import register_nav
-from core.components import SYSTEM_PAGES, registry
-from core.engines import pickers
+from core.components import SYSTEM_PAGES, describe_schema, registry
+from core.engines import pickers, settings_schema
 from core.engines import registry as engines
 from core.db import db
 from core.ids import parse_id
@@ -78,7 +78,9 @@ def index():
              # Every type: the palette shows those whose engine the document enables, and turning
              # a feature on in the designer brings its components in without a reload.
              "components": [c.descriptor() for c in registry.all()],
-             "engines": [{"name": engine.name, "label": str(engine.label)} for engine in engines() if engine.feature],
+             "engines": [{"name": engine.name, "label": str(engine.label), "feature": engine.feature,
+                          "settings": describe_schema(settings_schema(engine.name)) if engine.settings else []}
+                         for engine in engines()],
              "pickers": pickers(),
              "page_kinds": [{"kind": k, "label": str(p.label), "main": p.main, "engine": p.engine}
                             for k, p in SYSTEM_PAGES.items()],

@@ -207,3 +207,39 @@ def install_engines(*, production: bool) -> Parts:
         admin_api += [load(reference) for reference in candidate.admin_api]
         exempt += candidate.suspension_exempt
     return Parts(api=api, pages=pages, back_office=back_office, admin_api=admin_api, suspension_exempt=exempt)
+
+
+# -- flow settings ------------------------------------------------------------------------------
+# What a merchant decides about an engine's flows (the unpaid-order timeout, the fulfilment types
+# offered …) is its section of the published app document's settings, validated by the schema
+# its `settings` names. The runtime, which reads published versions, provides them here (core
+# imports no other package); services read them with `flow_settings`.
+
+_published: Callable[[], dict] | None = None
+
+
+def provide_published_settings(reader: Callable[[], dict]) -> None:
+    """The runtime's reader of the current shop's published `app.settings` ({} when nothing is
+    published), cached per published version."""
+    global _published
+    _published = reader
+
+
+@functools.cache
+def _defaults(name: str) -> dict:
+    schema = settings_schema(name)
+    return schema().load({}) if schema is not None else {}
+
+
+def flow_settings(name: str) -> dict:
+    """An engine's flow settings for the current shop: what its published version says, the
+    schema's defaults for anything it does not (or before anything is published)."""
+    published = (_published() if _published is not None else {}).get(name) or {}
+    return {**_defaults(name), **published}
+
+
+def settings_allowed(name: str, enabled: list[str]) -> bool:
+    """Whether a document may hold settings for `name`: an engine with a settings schema that is
+    always on (not a feature) or enabled in the document."""
+    found = engine(name)
+    return found is not None and found.settings is not None and (not found.feature or name in enabled)

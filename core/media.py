@@ -10,6 +10,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.paging import newest_first
 from core.db import UTCDateTime, db, utcnow
 from core.errors import APIError
 from core.ids import new_id
@@ -112,11 +113,7 @@ def make_thumbnail(media_id: int) -> None:
 
 def list_media(*, before: int | None = None, limit: int = 40) -> tuple[list[Media], int | None]:
     """The library, newest first, keyset-paged by id."""
-    statement = select(Media).where(Media.deleted_at.is_(None)).order_by(Media.id.desc()).limit(limit + 1)
-    if before:
-        statement = statement.where(Media.id < before)
-    rows = list(db.session.scalars(statement))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    return newest_first(select(Media).where(Media.deleted_at.is_(None)), Media.id, limit=limit, before=before)
 
 
 def delete_media(row: Media) -> None:

@@ -16,7 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core.components import SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
 from core.engines import registry as engines
-from core.engines import settings_schema
+from core.engines import settings_allowed, settings_schema
 
 SCHEMA_VERSION = 1
 MAX_PAGES = 40
@@ -306,11 +306,10 @@ def validate_document(doc: Any) -> dict:
             if name not in known:
                 errors.setdefault("app.engines", []).append(f"Unknown engine {name!r}.")
         for name, settings in list(app["settings"].items()):
-            schema = settings_schema(name)
-            if name not in app["engines"] or schema is None:
+            if not settings_allowed(name, app["engines"]):
                 errors.setdefault(f"app.settings.{name}", []).append(f"Engine {name!r} is not enabled or has no settings.")
                 continue
-            app["settings"][name] = _load(schema(), settings, f"app.settings.{name}", errors) or {}
+            app["settings"][name] = _load(settings_schema(name)(), settings, f"app.settings.{name}", errors) or {}
         for page_id, page in pages.items():
             kind = page.get("kind")
             engine = SYSTEM_PAGES[kind].engine if kind in SYSTEM_PAGES else None

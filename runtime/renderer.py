@@ -21,7 +21,7 @@ from core.cache import compiled_cache, page_cache, stamps
 from core.components import Component, Image, registry, sanitize_html
 from core.db import db, utcnow
 from core.media import resolve_media
-from core.tenancy import TenantContext
+from core.tenancy import TenantContext, current_tenant
 from runtime.models import App, AppVersion
 
 
@@ -107,6 +107,16 @@ def live_app(tenant: TenantContext, tenant_stamps: dict[str, int]) -> CompiledAp
         compiled = compile_document(row.document, row.number)
         cache.set(key, compiled)
     return compiled
+
+
+def published_settings() -> dict:
+    """The current shop's published `app.settings` (every engine's flow settings), from the
+    compiled live version (cached per version); {} when nothing is published."""
+    tenant = current_tenant()
+    if tenant is None:
+        return {}
+    compiled = live_app(tenant, stamps().all(tenant.id))
+    return (compiled.document.get("app") or {}).get("settings") or {} if compiled is not None else {}
 
 
 @dataclasses.dataclass

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.db import db
 from core.ids import parse_id
+from core.paging import newest_first
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import StaffMember
@@ -112,10 +113,6 @@ def _change_status(tenant_id: int, change, message: str):
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    before = parse_id(request.args.get("before"))
-    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(51)
-    if before:
-        statement = statement.where(AuditEntry.id < before)
-    entries = list(db.session.scalars(statement))
-    next_cursor = entries[49].id if len(entries) > 50 else None
-    return render_template("console/audit.html", entries=entries[:50], next_cursor=next_cursor)
+    entries, next_cursor = newest_first(select(AuditEntry), AuditEntry.id, limit=50,
+                                        before=parse_id(request.args.get("before")))
+    return render_template("console/audit.html", entries=entries, next_cursor=next_cursor)

@@ -18,6 +18,7 @@ from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError
 from core.ids import parse_id
+from core.paging import newest_first
 from core.media import resolve_media
 from core.tenancy import current_tenant_id
 from engines.articles.models import Article, ArticleStatus
@@ -182,10 +183,7 @@ def list_for_staff(*, status: str | None = None, before: int | None = None,
                    limit: int = 50) -> tuple[list[Article], int | None]:
     """The back office's list: articles not deleted, newest created first (ids are time-ordered),
     optionally of one status; keyset-paged by id (`before`: the `next` of the previous page)."""
-    statement = select(Article).where(Article.deleted_at.is_(None)).order_by(Article.id.desc()).limit(limit + 1)
+    statement = select(Article).where(Article.deleted_at.is_(None))
     if status in {s.value for s in ArticleStatus}:
         statement = statement.where(Article.status == ArticleStatus(status))
-    if before:
-        statement = statement.where(Article.id < before)
-    rows = list(db.session.scalars(statement))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    return newest_first(statement, Article.id, limit=limit, before=before)

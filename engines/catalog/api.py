@@ -18,6 +18,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from core.api import api_blueprint, public_json
+from core.paging import page_arguments
 from core.cache import cached_json
 from core.errors import APIError
 from core.ids import parse_id
@@ -56,16 +57,14 @@ def _public(key: tuple, build) -> Response:
                 "(its subcategories included)", "kind": "physical | dish | service | virtual", "q": "words in the name",
                 "order": "newest | best_selling"})
 def items():
-    limit = request.args.get("limit", default=20, type=int)
-    if not 1 <= limit <= 50:
-        raise APIError("invalid_input", fields={"limit": ["Use a limit from 1 to 50."]})
+    limit, before = page_arguments()
     kind = request.args.get("kind") or None
     if kind and kind not in KIND_VALUES:
         raise APIError("invalid_input", fields={"kind": [f"Use one of {', '.join(k.value for k in ItemKind)}."]})
     order = request.args.get("order", "newest")
     if order not in ("newest", "best_selling"):
         raise APIError("invalid_input", fields={"order": ["Use newest or best_selling."]})
-    before, category_id = _int_arg("cursor"), _int_arg("category")
+    category_id = _int_arg("category")
     raw_query = request.args.get("q")
     query = (raw_query or "").strip()[:60] or None  # what list_on_sale matches (blank matches every name)
 

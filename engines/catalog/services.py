@@ -16,6 +16,7 @@ from core.cache import LRU, bump_after_commit, remembered, stamps
 from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
+from core.paging import newest_first
 from core.money import MAX_TYPED
 from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
@@ -300,7 +301,7 @@ def skus_by_item(item_ids: list[int]) -> dict[int, list[Sku]]:
 def list_on_sale(*, limit: int = 20, before: int | None = None, category_id: int | None = None, kind: str | None = None,
                  query: str | None = None, order: str = "newest") -> tuple[list[Item], int | None]:
     """Items on sale, keyset-paged by id (newest first) or by sales then id (best-selling)."""
-    statement = _on_sale().limit(limit + 1)
+    statement = _on_sale()
     if category_id is not None:
         children = select(Category.id).where(Category.parent_id == category_id)
         statement = statement.where((Item.category_id == category_id) | Item.category_id.in_(children))
@@ -308,14 +309,9 @@ def list_on_sale(*, limit: int = 20, before: int | None = None, category_id: int
         statement = statement.where(Item.kind == kind)
     if query:
         statement = statement.where(Item.name.ilike(f"%{query.strip()[:60]}%"))
-    if order == "best_selling":
-        statement = statement.order_by(Item.sales_count.desc(), Item.id.desc())
-    else:
-        statement = statement.order_by(Item.id.desc())
-        if before:
-            statement = statement.where(Item.id < before)
-    rows = list(db.session.scalars(statement))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit and order != "best_selling" else None
+    if order == "best_selling":  # one page: sales move too fast for a stable cursor
+        return list(db.session.scalars(statement.order_by(Item.sales_count.desc(), Item.id.desc()).limit(limit))), None
+    return newest_first(statement, Item.id, limit=limit, before=before)
 
 
 def on_sale_by_ids(ids: list[int]) -> dict[int, Item]:
@@ -360,17 +356,14 @@ def update_sku(sku: Sku, *, price: int, stock: int, code: str | None = None) -> 
 
 def list_for_staff(*, status: str | None = None, category_id: int | None = None, query: str | None = None,
                    before: int | None = None, limit: int = 50) -> tuple[list[Item], int | None]:
-    statement = select(Item).where(Item.deleted_at.is_(None)).order_by(Item.id.desc()).limit(limit + 1)
+    statement = select(Item).where(Item.deleted_at.is_(None))
     if status in {s.value for s in ItemStatus}:
         statement = statement.where(Item.status == status)
     if category_id:
         statement = statement.where(Item.category_id == category_id)
     if query:
         statement = statement.where(Item.name.ilike(f"%{query.strip()[:60]}%"))
-    if before:
-        statement = statement.where(Item.id < before)
-    rows = list(db.session.scalars(statement))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    return newest_first(statement, Item.id, limit=limit, before=before)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from engines.orders.fulfillment import default_template, format_rules, parse_rul
 from engines.orders.lifecycle import (advance, cancel_order, clear_flag, find_order, lines_of, order_for_code, ship,
                                      verify_code)
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
+from engines.orders.pricing import adjustments_of
 from engines.orders.transitions import allowed_events
 
 bp = Blueprint("orders_admin", __name__, url_prefix="/merchant/orders", template_folder="templates")
@@ -110,7 +111,8 @@ def detail(order_id: int):
                                        .order_by(OrderTransition.at, OrderTransition.id)))
     events = [e for e in allowed_events(order) if e in EVENT_LABELS]
     return render_template("orders/detail.html", order=order, lines=lines_of([order.id])[order.id], timeline=timeline,
-                           after_sales=after_sales_of(order.id), events=events, event_labels=EVENT_LABELS,
+                           after_sales=after_sales_of(order.id), adjustments=adjustments_of(order.id),
+                           events=events, event_labels=EVENT_LABELS,
                            can_ship="ship" in allowed_events(order), can_cancel="cancel" in allowed_events(order),
                            statuses=STATUS_LABELS,
                            fulfillments=FULFILLMENT_LABELS, money=_money, form=ConfirmForm(),

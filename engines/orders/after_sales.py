@@ -25,10 +25,12 @@ from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import parse_id
-from core.tenancy import current_tenant_id
+from core.tenancy import current_tenant, current_tenant_id
 from engines.catalog.services import release_stock
+from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of, lock_order
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
+from engines.orders.pricing import release_step_lines
 from engines.orders.transitions import transition
 
 register_codes({"after_sale_not_allowed": (409, "This order cannot have an after-sales request now.")})
@@ -97,7 +99,9 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
                            reason=reason, restock=kind == "return_refund" or order.status in NOT_YET_HANDED_OVER)
     db.session.add(after_sale)
     db.session.flush()
-    emit("after_sale.requested.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id)})
+    emit("after_sale.requested.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id),
+                                     "consumer_id": str(after_sale.consumer_id), "kind": after_sale.kind,
+                                     "amount": {"amount": after_sale.amount, "currency": order.currency}})
     return after_sale
 
 
@@ -134,7 +138,8 @@ def _move(after_sale: AfterSale, origin: tuple[AfterSaleStatus, ...], target: Af
 def _refund_due(after_sale: AfterSale) -> None:
     _move(after_sale, (A.REQUESTED, A.RETURN_SHIPPED), A.REFUNDING)
     emit("after_sale.refund_due.v1", {"after_sale_id": str(after_sale.id), "order_id": str(after_sale.order_id),
-                                      "amount": after_sale.amount})
+                                      "consumer_id": str(after_sale.consumer_id),
+                                      "amount": {"amount": after_sale.amount, "currency": current_tenant().currency}})
 
 
 def approve(after_sale: AfterSale, *, note: str = "") -> AfterSale:
@@ -227,7 +232,8 @@ class _Refused(Exception):
 
 def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool:
     """The provider refunded (the amounts were counted before it was asked): give stock back,
-    close an order refunded in full with nothing else in progress. Runs once (the status moves
+    let the price steps give back their share of the refunded units (`release_lines`), close an
+    order refunded in full with nothing else in progress. Runs once (the status moves
     from refunding)."""
     after_sale = db.session.get(AfterSale, (current_tenant_id(), after_sale_id))
     if after_sale is None or after_sale.status != A.REFUNDING:
@@ -242,11 +248,16 @@ def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool
             sku_id = order_lines[int(entry["line_id"])].sku_id
             returned[sku_id] = returned.get(sku_id, 0) + entry["quantity"]
         release_stock(returned)
+    refunded: dict[int, int] = {}
+    for entry in after_sale.lines:
+        refunded[int(entry["line_id"])] = refunded.get(int(entry["line_id"]), 0) + entry["quantity"]
+    release_step_lines(order, refunded)  # the price steps give back their share of these units
     everything = all(line.refunded_quantity == line.quantity for line in order_lines.values())
     if everything and not _held(order.id):
         transition(order, "close", actor="system", note="Refunded in full", now=now)
     emit("after_sale.refunded.v1", {"after_sale_id": str(after_sale.id), "order_id": str(order.id),
-                                    "amount": after_sale.amount})
+                                    "consumer_id": str(after_sale.consumer_id),
+                                    "amount": {"amount": after_sale.amount, "currency": order.currency}})
     return True
 
 

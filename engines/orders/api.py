@@ -14,8 +14,8 @@ from core.db import db
 from core.errors import APIError
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent_created
-from core.ids import parse_id
 from core.openapi import api_doc
+from core.paging import page_arguments
 from core.tenancy import current_tenant_id
 from engines.orders.addresses import (AddressIn, AddressListOut, AddressOut, add_address, addresses_of, change_address,
                                       remove_address)
@@ -152,16 +152,11 @@ def checkout():
                 "limit": "1 to 50 (default 20)"})
 def orders():
     consumer_id = require_consumer_id()
-    limit = request.args.get("limit", default=20, type=int)
-    if not 1 <= limit <= 50:
-        raise APIError("invalid_input", fields={"limit": ["Use a limit from 1 to 50."]})
+    limit, before = page_arguments()
     statuses = [s for s in (request.args.get("status") or "").split(",") if s]
     if any(s not in {status.value for status in OrderStatus} for s in statuses):
         raise APIError("invalid_input", fields={"status": [f"Use {', '.join(s.value for s in OrderStatus)}."]})
-    cursor = request.args.get("cursor")
-    if cursor and parse_id(cursor) is None:
-        raise APIError("invalid_input", fields={"cursor": ["Not a cursor."]})
-    rows, next_cursor = orders_of(consumer_id, statuses=statuses, before=parse_id(cursor), limit=limit)
+    rows, next_cursor = orders_of(consumer_id, statuses=statuses, before=before, limit=limit)
     return jsonify(orders=dump_orders(rows, lines=lines_of([o.id for o in rows])),
                    next_cursor=str(next_cursor) if next_cursor else None)
 

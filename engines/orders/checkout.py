@@ -22,9 +22,11 @@ from core.ids import new_id, parse_id
 from core.tenancy import current_tenant, execute, insert_rows, inserts_together, new_row
 from engines.catalog.services import (Reserved, forget_remembered_facts, is_on_sale, known_short, price_choices,
                                       reserve_stock, skus_for_sale, skus_with_items)
+from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders import fulfillment
-from engines.orders.models import CartLine, FulfillmentType, Order, OrderLine, OrderSequence, OrderStatus
-from engines.orders.pricing import Quote, QuoteLine, run_pipeline
+from engines.orders.models import (CartLine, FulfillmentType, Order, OrderAdjustment, OrderAdjustmentLine, OrderLine,
+                                   OrderSequence, OrderStatus)
+from engines.orders.pricing import Adjustment, PriceContext, Quote, QuoteLine, reserve_steps, run_pipeline
 from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
@@ -113,8 +115,11 @@ def _refuse_known_short(per_sku: dict[int, int]) -> None:
         raise APIError("out_of_stock", extra={"sku_id": str(short)})
 
 
-def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None) -> Quote:
-    """Price an order without placing it (the checkout page shows this)."""
+def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, coupons: tuple[str, ...] = (),
+          points: int = 0, channel: str = "api", now: dt.datetime | None = None) -> Quote:
+    """Price an order without placing it (the checkout page shows this). `coupons` and `points`
+    are what the consumer chose to use, for the steps of the engines that will give them meaning
+    (nothing takes them yet, and the API does not ask for them)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
     per_sku = _per_sku(wanted)
     _refuse_known_short(per_sku)
@@ -132,10 +137,12 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
                                      image=sku.image or (item.images or [""])[0], unit_price=sku.price + extra,
                                      quantity=entry.quantity, weight_grams=sku.weight_grams))
     chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
+    context = PriceContext(consumer_id=consumer_id, now=now or utcnow(), channel=channel, coupons=tuple(coupons),
+                           points=points)
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
                               fulfillment=chosen_fulfillment,
                               priced_from={sku_id: (sku.price, item.option_groups or [])
-                                           for sku_id, (sku, item) in catalog.items()}))
+                                           for sku_id, (sku, item) in catalog.items()}), context)
 
 
 def _as_quoted(priced: Quote, reserved: dict[int, Reserved]) -> None:
@@ -149,6 +156,18 @@ def _as_quoted(priced: Quote, reserved: dict[int, Reserved]) -> None:
             raise APIError("not_on_sale" if not now.on_sale else "price_changed", extra={"sku_id": str(sku_id)})
 
 
+def _insert_adjustments(order_id: int, adjustments: list[Adjustment]) -> None:
+    """An order's adjustments and their shares of its lines, queued with the order's rows."""
+    insert_rows(OrderAdjustment, [
+        new_row(OrderAdjustment, id=adjustment.id, order_id=order_id, sequence=sequence, step=adjustment.step,
+                source_kind=adjustment.source_kind, source_id=adjustment.source_id, label=adjustment.label,
+                amount=adjustment.amount, funded_by=adjustment.funded_by)
+        for sequence, adjustment in enumerate(adjustments)])
+    insert_rows(OrderAdjustmentLine, [
+        new_row(OrderAdjustmentLine, order_id=order_id, adjustment_id=adjustment.id, line_id=line_id, amount=amount)
+        for adjustment in adjustments for line_id, amount in adjustment.allocations.items()])
+
+
 def next_number(now: dt.datetime) -> str:
     """A human-readable order number: the shop's local date and the day's sequence,
     e.g. 26112500042. One upserted row per day hands the numbers out."""
@@ -158,7 +177,8 @@ def next_number(now: dt.datetime) -> str:
 
 
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
-                now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None
+                now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None,
+                coupons: tuple[str, ...] = (), points: int = 0, channel: str = "api"
                 ) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
@@ -167,16 +187,27 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
 
     `pay`, when given, starts the order's payment in the same call (the payments engine's
     checkout-and-pay): it gets the order's row before any lock is taken — a provider may call out
-    to start a payment — and returns what writes the payment, run with the order's inserts."""
+    to start a payment — and returns what writes the payment, run with the order's inserts.
+
+    The price's adjustments are written with the order (its funders, its shares of the lines), and
+    the steps that hold something reserve it in this transaction (`pricing.reserve_steps`): a step
+    refusing refuses the order."""
     now = now or utcnow()
     from_cart = lines is None
     if pay is None:
         for check in CHECKOUT_GUARDS:
             check()
-    priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice)
+    priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice, coupons=coupons,
+                   points=points, channel=channel, now=now)
+    order_id = new_id()
+    order_lines = [new_row(OrderLine, order_id=order_id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
+                           name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
+                           unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
+                           discount=line.discount, paid_amount=line.payable) for line in priced.lines]
+    adjustments = priced.place(order_lines)  # before the order's row: its pricing names them
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)
-    order = new_row(Order, id=new_id(), number="", status=OrderStatus.PENDING_PAYMENT,
+    order = new_row(Order, id=order_id, number="", status=OrderStatus.PENDING_PAYMENT,
                     consumer_id=consumer_id, fulfillment_type=FulfillmentType(priced.fulfillment["type"]),
                     fulfillment=priced.fulfillment,
                     store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")), note=note,
@@ -186,22 +217,24 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                     verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
                     pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now,
                     updated_at=now)
-    order_lines = [new_row(OrderLine, order_id=order.id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
-                           name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
-                           unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
-                           discount=line.discount, paid_amount=line.payable) for line in priced.lines]
     write_payment = pay(order) if pay is not None else None
     reserved = {sku_id: reserve_stock(sku_id=sku_id, quantity=quantity)  # in SKU order: no deadlocks
                 for sku_id, quantity in sorted(_per_sku(priced.lines).items())}
     _as_quoted(priced, reserved)
     order.number = next_number(now)
-    with inserts_together():  # the order, its lines, its first transition, its event (its payment): one statement
+    # the order, its lines, its adjustments and their shares, its first transition, its event (its payment): one
+    # statement; a step's reservation joins it when it only inserts, else follows it
+    with inserts_together():
         insert_rows(Order, [order])
         insert_rows(OrderLine, order_lines)
+        if adjustments:
+            _insert_adjustments(order_id, adjustments)
         record_creation(order, actor=f"consumer:{consumer_id}")
-        emit("order.created.v1", {"order_id": str(order.id), "total": order.total})
+        emit("order.created.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                  "total": {"amount": order.total, "currency": order.currency}})
         if write_payment is not None:
             write_payment()
+        reserve_steps(order, adjustments, priced.context)
     if from_cart:
         cart = cart_of(consumer_id)
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,

@@ -15,7 +15,9 @@ from core.events import emit
 from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
 from engines.catalog.models import Item
 from engines.catalog.services import release_stock
+from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
+from engines.orders.pricing import commit_steps, release_steps
 from engines.orders.transitions import transition
 
 register_codes({
@@ -75,13 +77,14 @@ def lines_of(order_ids: list[int], *, fresh: bool = False) -> dict[int, list[Ord
 
 
 def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime | None = None) -> Order:
-    """Cancel an unpaid order and give its stock back."""
+    """Cancel an unpaid order and give back its stock and what its price steps held."""
     transition(order, "cancel", actor=actor, note=reason, now=now)
     released: dict[int, int] = {}
     for line in lines_of([order.id])[order.id]:
         released[line.sku_id] = released.get(line.sku_id, 0) + line.quantity
     release_stock(released)
-    emit("order.cancelled.v1", {"order_id": str(order.id), "reason": reason})
+    release_steps(order)  # the coupons, points and budgets its price steps held
+    emit("order.cancelled.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id), "reason": reason})
     return order
 
 
@@ -97,7 +100,9 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
             return False  # another payment or the timeout won the race
         if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
             transition(order, "await_shipment", actor="system", now=now)
-        emit("order.paid.v1", {"order_id": str(order.id), "total": order.total, "consumer_id": str(order.consumer_id)})
+        emit("order.paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                               "total": {"amount": order.total, "currency": order.currency}})
+    commit_steps(order)  # what its price steps held is used
     execute(_COUNT_SALES, {"order_id": order.id})  # last: the item's row stays locked until commit
     return True
 
@@ -110,7 +115,8 @@ def ship(order: Order, *, carrier: str, tracking_number: str, actor: str, now: d
     now = now or utcnow()
     transition(order, "ship", actor=actor, now=now, carrier=carrier, tracking_number=tracking_number,
                complete_by=now + dt.timedelta(days=current_app.config["ORDER_COMPLETE_DAYS"]))
-    emit("order.shipped.v1", {"order_id": str(order.id)})
+    emit("order.shipped.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id), "carrier": carrier,
+                              "tracking_number": tracking_number})
     return order
 
 
@@ -123,7 +129,8 @@ def advance(order: Order, event: str, *, actor: str) -> Order:
 
 def confirm_receipt(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
     transition(order, "confirm_receipt", actor=actor, now=now)
-    emit("order.completed.v1", {"order_id": str(order.id), "total": order.total})
+    emit("order.completed.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                "total": {"amount": order.total, "currency": order.currency}})
     return order
 
 
@@ -162,7 +169,8 @@ def verify_code(code: str, *, actor: str, now: dt.datetime | None = None) -> Ord
         transition(order, "verify", actor=actor, now=now, verified_at=now)
     except APIError:
         raise APIError("code_used") from None
-    emit("order.completed.v1", {"order_id": str(order.id), "total": order.total})
+    emit("order.completed.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                "total": {"amount": order.total, "currency": order.currency}})
     return order
 
 

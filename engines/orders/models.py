@@ -170,6 +170,44 @@ class OrderLine(TenantModel):
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class OrderAdjustment(TenantModel):
+    """What one price step changed on an order and who is on the other side of it (DESIGN.md §4):
+    a discount (amount < 0) is taken off the lines it is allocated to and funded by `funded_by`; a
+    fee (amount > 0, today the delivery fee) is added to the order and owed to `funded_by`. Either
+    way the order's total is its items total plus its adjustments, and settlement books each one
+    against one party: "platform", "merchant" or "sub_merchant:<id>". Written with the order,
+    never changed after."""
+
+    __tablename__ = "order_adjustments"
+    __table_args__ = (tenant_fk(["order_id"], "orders"), Index(None, "tenant_id", "order_id"),
+                      CheckConstraint("funded_by IN ('platform', 'merchant') OR funded_by LIKE 'sub_merchant:%'",
+                                      name="funded_by_known"))
+
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    sequence: Mapped[int] = mapped_column(Integer)  # its place in the pipeline's record of the order
+    step: Mapped[str] = mapped_column(String(40))  # the price step that made it (coupon, points, shipping …)
+    source_kind: Mapped[str] = mapped_column(String(30))  # what it came from: coupon, campaign, shipping_template …
+    source_id: Mapped[int | None] = mapped_column(BigInteger)  # … and which one (coupon:123)
+    label: Mapped[str] = mapped_column(String(120))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    funded_by: Mapped[str] = mapped_column(String(40))
+
+
+class OrderAdjustmentLine(TenantModel):
+    """An adjustment's share of one line (same sign as the adjustment; the shares add up to it).
+    A line pays its subtotal plus its shares; an order-level fee has none."""
+
+    __tablename__ = "order_adjustment_lines"
+    __table_args__ = (tenant_fk(["order_id"], "orders"), tenant_fk(["adjustment_id"], "order_adjustments"),
+                      tenant_fk(["line_id"], "order_lines"), Index(None, "tenant_id", "order_id"),
+                      UniqueConstraint("tenant_id", "adjustment_id", "line_id"))
+
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    adjustment_id: Mapped[int] = mapped_column(BigInteger)
+    line_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
 class OrderTransition(TenantModel):
     """One step of an order's life: who moved it, when, from what to what."""
 

@@ -1,22 +1,68 @@
 """The price pipeline (DESIGN.md §4): member price → item promotions → order promotions →
-coupon → points → shipping. Each step is a function of the quote that records what it did, so an
-order can explain its total; discounts are allocated to lines (largest remainder, exact to the
-cent) so partial refunds and commissions are exact.
+coupon → points → shipping.
 
-This engine brings the base steps — `items` here, `shipping` in `engines.orders.fulfillment` —
-and the extension point: later
-engines call `register_price_step(name, position, step)` with the position of their place in the
-pipeline (`POSITIONS`)."""
+A `PriceContext` carries what the pipeline prices from besides the lines: the consumer and their
+member facts, the coupons chosen, the points to spend, the channel, the shop's settings and
+`now`. Steps run by position (`POSITIONS`); each records what it did, so an order can explain its
+total, and what changes the price is an `Adjustment`: the step, its source (`coupon:123`), a label,
+an amount — negative for a discount, positive for a fee — the party funding a discount or owed a
+fee, and its allocation to lines. Discounts are allocated by largest remainder, exact to the cent
+and never below zero, so partial refunds, commissions and settlement are exact. An order's total
+is its items total plus its adjustments; they are stored with it (`order_adjustments`,
+`order_adjustment_lines`).
+
+A step is an object with `apply(quote, context)`, or a plain function of the quote (a step that
+needs no inputs and holds nothing). A step that holds something — a coupon, frozen points, a
+campaign's budget — also implements the hooks the orders engine calls, each with the order and
+that step's adjustments on it (a step that recorded none on an order is not called for it):
+
+- `reserve(order, adjustments, context)`: in the checkout's transaction, after the order's rows;
+  raise APIError to refuse the order (everything rolls back);
+- `commit(order, adjustments)`: the order was paid;
+- `release(order, adjustments)`: the order was cancelled unpaid (by the buyer, staff or the
+  payment deadline's sweep);
+- `release_lines(order, adjustments, line_quantities)`: units of lines were refunded
+  ({line id: units}, once per refund, when the provider has refunded); only adjustments allocated
+  to one of those lines are given. A paid order refunded in full gives back this way, refund by
+  refund: `release` is only for orders never paid.
+
+This engine brings the base steps — `items` here, `shipping` in `engines.orders.fulfillment` — and
+the extension point: later engines call `register_price_step(name, position, step)` with the
+position of their place in the pipeline."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+import datetime as dt
+import re
+from typing import Callable, Mapping, NamedTuple
 
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from core.ids import new_id
 from core.money import Money
+from engines.orders.models import OrderAdjustment, OrderAdjustmentLine
 
 POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "order_promotions": 400, "coupon": 500,
              "points": 600, "shipping": 900}
+HOOKS = ("reserve", "commit", "release", "release_lines")
+_FUNDER = re.compile(r"platform|merchant|sub_merchant:[0-9]{1,19}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PriceContext:
+    """What an order is priced from besides its lines. `member`, `coupons` and `points` are
+    filled by the engines that give them meaning (membership, marketing); until then nothing
+    asks for them, and the API takes none."""
+
+    consumer_id: int
+    now: dt.datetime
+    channel: str = "api"  # where the consumer orders: api (native clients, the H5 app), later mini-program kinds
+    member: Mapping[str, object] = dataclasses.field(default_factory=dict)  # tier, growth value …
+    coupons: tuple[str, ...] = ()  # coupon codes or ids the consumer chose
+    points: int = 0  # points the consumer wants to spend
+    settings: Mapping[str, object] = dataclasses.field(default_factory=dict)  # the shop's flow settings
 
 
 @dataclasses.dataclass
@@ -43,8 +89,33 @@ class QuoteLine:
 
 
 @dataclasses.dataclass
+class Adjustment:
+    """What a step changed on the price, and who is on the other side of it: `funded_by` pays for
+    a discount (amount < 0) or is owed a fee (amount > 0) — "platform", "merchant" or
+    "sub_merchant:<id>". `allocations` are its shares of lines, of its sign and adding up to it
+    (none for a fee on the whole order), keyed by the line's index in the quote while pricing and
+    by the order line's id once placed (`Quote.place`, and what the hooks are given)."""
+
+    step: str
+    source_kind: str
+    source_id: int | None
+    label: str
+    amount: int
+    funded_by: str
+    allocations: dict[int, int]
+    id: int | None = None  # given when the order is placed
+    entry: dict | None = dataclasses.field(default=None, repr=False, compare=False)  # its record in Quote.steps
+
+    @property
+    def source(self) -> str:
+        return self.source_kind if self.source_id is None else f"{self.source_kind}:{self.source_id}"
+
+
+@dataclasses.dataclass
 class Quote:
-    """What the pipeline works on: the lines, how the order is fulfilled, and the steps so far."""
+    """What the pipeline works on: the lines, how the order is fulfilled, the context, the steps
+    so far (`steps`, the record shown to consumers and stored as `orders.pricing`) and the
+    adjustments."""
 
     currency: str
     consumer_id: int
@@ -55,6 +126,9 @@ class Quote:
     # What the lines were priced from, per SKU: (its price, its item's option groups) — checkout
     # checks them against what the statement taking the stock reads.
     priced_from: dict[int, tuple[int, list]] = dataclasses.field(default_factory=dict)
+    context: PriceContext | None = None
+    adjustments: list[Adjustment] = dataclasses.field(default_factory=list)
+    _charged: int = dataclasses.field(default=0, repr=False)  # of shipping_fee, what charge_shipping recorded
 
     @property
     def items_total(self) -> int:
@@ -68,46 +142,138 @@ class Quote:
     def total(self) -> int:
         return self.items_total - self.discount_total + self.shipping_fee
 
-    def record(self, step: str, label: str, amount: int, **detail) -> None:
-        self.steps.append({"step": step, "label": label, "amount": amount, **detail})
+    def record(self, step: str, label: str, amount: int, **detail) -> dict:
+        """Add a line to the explanation only (the items; a fee of nothing): no adjustment."""
+        entry = {"step": step, "label": label, "amount": amount, **detail}
+        self.steps.append(entry)
+        return entry
 
-    def discount(self, step: str, label: str, amount: int, lines: list[QuoteLine] | None = None, **detail) -> int:
+    def _adjust(self, step: str, label: str, amount: int, *, source: tuple[str, int | None] | None,
+                funded_by: str, allocations: dict[int, int], **detail) -> Adjustment:
+        """Record an adjustment and its line in the explanation (`discount` and `charge_shipping`
+        keep the lines and the fee consistent with it)."""
+        kind, source_id = source or (step, None)
+        adjustment = Adjustment(step=step, source_kind=kind, source_id=source_id, label=label, amount=amount,
+                                funded_by=funded_by, allocations=allocations,
+                                entry=self.record(step, label, amount, **detail))
+        self.adjustments.append(adjustment)
+        return adjustment
+
+    def discount(self, step: str, label: str, amount: int, lines: list[QuoteLine] | None = None, *,
+                 source: tuple[str, int | None] | None = None, funded_by: str = "merchant", **detail) -> int:
         """Take `amount` off the given lines (all by default), shared in proportion to what they
-        still cost and never below zero; returns what was taken."""
-        lines = [line for line in (lines or self.lines) if line.payable > 0]
-        amount = min(amount, sum(line.payable for line in lines))
+        still cost and never below zero; returns what was taken (nothing recorded when nothing
+        could be). `source` is (kind, id), e.g. ("coupon", 123); `funded_by` who pays for it."""
+        _check_funder(funded_by)
+        chosen = None if lines is None else {id(line) for line in lines}
+        indexes = [index for index, line in enumerate(self.lines)
+                   if (chosen is None or id(line) in chosen) and line.payable > 0]
+        amount = min(amount, sum(self.lines[index].payable for index in indexes))
         if amount <= 0:
             return 0
-        shares = Money(amount, self.currency).allocate([line.payable for line in lines])
-        for line, share in zip(lines, shares, strict=True):
-            line.discount += share.amount
-        self.record(step, label, -amount, **detail)
+        shares = Money(amount, self.currency).allocate([self.lines[index].payable for index in indexes])
+        allocations = {}
+        for index, share in zip(indexes, shares, strict=True):
+            if share.amount:
+                self.lines[index].discount += share.amount
+                allocations[index] = -share.amount
+        self._adjust(step, label, -amount, source=source, funded_by=funded_by, allocations=allocations, **detail)
         return amount
+
+    def charge_shipping(self, step: str, label: str, amount: int, *, source: tuple[str, int | None] | None = None,
+                        funded_by: str = "merchant", **detail) -> None:
+        """Add a delivery fee to the order, owed to `funded_by` (refunded only with everything,
+        before handover: see after_sales). A fee of nothing is recorded for the explanation only."""
+        _check_funder(funded_by)
+        if amount < 0:
+            raise ValueError("a delivery fee cannot be negative: give a discount instead")
+        self.shipping_fee += amount
+        self._charged += amount
+        if amount:
+            self._adjust(step, label, amount, source=source, funded_by=funded_by, allocations={}, **detail)
+        else:
+            self.record(step, label, amount, **detail)
+
+    def place(self, order_lines: list) -> list[Adjustment]:
+        """The adjustments as the order records them: each given an id (named in its line of
+        `steps` too), its shares keyed by the ids of the order's lines (made in the quote's order)."""
+        placed = []
+        for adjustment in self.adjustments:
+            adjustment_id = new_id()
+            if adjustment.entry is not None:
+                adjustment.entry["adjustment_id"] = str(adjustment_id)
+            placed.append(dataclasses.replace(adjustment, id=adjustment_id, allocations={
+                order_lines[index].id: amount for index, amount in adjustment.allocations.items()}))
+        return placed
 
     def money(self, amount: int) -> dict:
         return Money(amount, self.currency).to_json()
 
 
-PriceStep = Callable[[Quote], None]
-_STEPS: list[tuple[int, str, PriceStep]] = []
+def _check_funder(funded_by: str) -> None:
+    if not _FUNDER.fullmatch(funded_by):
+        raise ValueError(f"funded_by must be platform, merchant or sub_merchant:<id>, not {funded_by!r}")
 
 
-def register_price_step(name: str, position: int, step: PriceStep) -> None:
-    """Put a step in the pipeline; steps run by position (see POSITIONS), once each."""
-    if any(existing == name for _, existing, _ in _STEPS):
+class _Entry(NamedTuple):
+    """A registered step, its hooks looked up once (None where it has none)."""
+
+    position: int
+    name: str
+    step: object
+    apply: Callable  # apply(quote, context), or the function of the quote (`plain`)
+    plain: bool
+    reserve: Callable | None
+    commit: Callable | None
+    release: Callable | None
+    release_lines: Callable | None
+
+
+_STEPS: list[_Entry] = []
+
+
+def register_price_step(name: str, position: int, step: object) -> None:
+    """Put a step in the pipeline (an object with `apply(quote, context)` and the hooks it needs,
+    or a function of the quote); steps run by position (see POSITIONS), once each."""
+    if any(entry.name == name for entry in _STEPS):
         raise ValueError(f"price step {name!r} is already registered")
-    _STEPS.append((position, name, step))
-    _STEPS.sort(key=lambda entry: entry[0])
+    plain = not hasattr(step, "apply")
+    if plain and not callable(step):
+        raise TypeError(f"price step {name!r} has no apply(quote, context)")
+    _STEPS.append(_Entry(position, name, step, step if plain else step.apply, plain,
+                         *(getattr(step, hook, None) for hook in HOOKS)))
+    _STEPS.sort(key=lambda entry: entry.position)
 
 
 def steps() -> list[str]:
-    return [name for _, name, _ in _STEPS]
+    return [entry.name for entry in _STEPS]
 
 
-def run_pipeline(quote: Quote) -> Quote:
-    for _, _, step in _STEPS:
-        step(quote)
+def run_pipeline(quote: Quote, context: PriceContext | None = None) -> Quote:
+    context = quote.context = context or quote.context or PriceContext(consumer_id=quote.consumer_id, now=utcnow())
+    for entry in _STEPS:
+        if entry.plain:
+            entry.apply(quote)
+        else:
+            entry.apply(quote, context)
+    if quote.shipping_fee != quote._charged:
+        _record_unrecorded_shipping(quote)
     return quote
+
+
+def _record_unrecorded_shipping(quote: Quote) -> None:
+    """The delivery fee as an adjustment when the step that set it did not record one (the
+    `shipping` step of engines.orders.fulfillment sets `shipping_fee` and records its line of
+    the explanation itself; with `charge_shipping` it would not need this): owed to the merchant,
+    from the shipping template (express) or the store (same-city), labelled as its line."""
+    fulfillment = quote.fulfillment
+    source_id = fulfillment.get("template_id") or (fulfillment.get("store") or {}).get("id")
+    entry = next((entry for entry in reversed(quote.steps) if entry["step"] == "shipping"), None)
+    quote.adjustments.append(Adjustment(
+        step="shipping", source_kind="shipping_template" if fulfillment.get("template_id") else "store",
+        source_id=int(source_id) if source_id else None, label=entry["label"] if entry else "Delivery",
+        amount=quote.shipping_fee - quote._charged, funded_by="merchant", allocations={}, entry=entry))
+    quote._charged = quote.shipping_fee
 
 
 def _items(quote: Quote) -> None:
@@ -115,3 +281,66 @@ def _items(quote: Quote) -> None:
 
 
 register_price_step("items", POSITIONS["items"], _items)
+
+
+# -- adjustments as stored, and the hooks ----------------------------------------------------------
+
+def adjustments_of(order_id: int, *, step_names: list[str] | None = None) -> list[Adjustment]:
+    """An order's adjustments (of some steps only, when given), in the pipeline's order, with
+    their shares of its lines."""
+    statement = select(OrderAdjustment).where(OrderAdjustment.order_id == order_id).order_by(OrderAdjustment.sequence)
+    if step_names is not None:
+        statement = statement.where(OrderAdjustment.step.in_(step_names))
+    rows = list(db.session.scalars(statement))
+    if not rows:
+        return []
+    shares: dict[int, dict[int, int]] = {row.id: {} for row in rows}
+    for adjustment_id, line_id, amount in db.session.execute(
+            select(OrderAdjustmentLine.adjustment_id, OrderAdjustmentLine.line_id, OrderAdjustmentLine.amount)
+            .where(OrderAdjustmentLine.order_id == order_id).order_by(OrderAdjustmentLine.line_id)):
+        if adjustment_id in shares:
+            shares[adjustment_id][line_id] = amount
+    return [Adjustment(step=row.step, source_kind=row.source_kind, source_id=row.source_id, label=row.label,
+                       amount=row.amount, funded_by=row.funded_by, allocations=shares[row.id], id=row.id)
+            for row in rows]
+
+
+def _stored(order_id: int, hooked: list[tuple[str, Callable]]) -> list[tuple[Callable, list[Adjustment]]]:
+    """Each (step name, hook) with the step's adjustments on the order (for those that have some)."""
+    found = adjustments_of(order_id, step_names=[name for name, _ in hooked])
+    return [(hook, mine) for name, hook in hooked if (mine := [a for a in found if a.step == name])]
+
+
+def reserve_steps(order, adjustments: list[Adjustment], context: PriceContext) -> None:
+    """Checkout, in its transaction, once the order's rows are written: the steps hold what their
+    adjustments use (given as placed)."""
+    if adjustments:
+        for entry in _STEPS:
+            if entry.reserve is not None and (mine := [a for a in adjustments if a.step == entry.name]):
+                entry.reserve(order, mine, context)
+
+
+def commit_steps(order) -> None:
+    """The order was paid: what the steps held is used."""
+    hooked = [(entry.name, entry.commit) for entry in _STEPS if entry.commit is not None]
+    if hooked:  # no query while no step holds anything
+        for commit, mine in _stored(order.id, hooked):
+            commit(order, mine)
+
+
+def release_steps(order) -> None:
+    """The order was cancelled unpaid: what the steps held goes back."""
+    hooked = [(entry.name, entry.release) for entry in _STEPS if entry.release is not None]
+    if hooked:
+        for release, mine in _stored(order.id, hooked):
+            release(order, mine)
+
+
+def release_step_lines(order, line_quantities: dict[int, int]) -> None:
+    """Units of some lines were refunded ({line id: units}): the steps give back their share."""
+    hooked = [(entry.name, entry.release_lines) for entry in _STEPS if entry.release_lines is not None]
+    if hooked:
+        for release_lines, mine in _stored(order.id, hooked):
+            touched = [adjustment for adjustment in mine if adjustment.allocations.keys() & line_quantities.keys()]
+            if touched:
+                release_lines(order, touched, line_quantities)

@@ -128,6 +128,9 @@ class OrderOut(Schema):
     total = fields.Function(lambda o: _money(o, o.total))
     refunded = fields.Function(lambda o: _money(o, o.refunded_total))
     pricing = fields.List(fields.Dict(), metadata={"description": "The price pipeline's steps, in order"})
+    adjustments = fields.Method("adjustments_out", metadata={"description": (
+        "What changed the price, in the pipeline's order: [{id, step, label, amount}] — amount negative for a "
+        "discount, positive for a fee (delivery); the total is the items total plus these")})
     verification_code = fields.Method("code_out", allow_none=True)
     pickup_number = fields.Method("pickup_number_out", allow_none=True, metadata={
         "description": "For pickup and dine-in: the short number called at the counter (the day's sequence)"})
@@ -145,6 +148,12 @@ class OrderOut(Schema):
 
     # Dumped through dump_order / dump_orders, which put the lines (and after-sales) in a Context:
     # the schema instances are shared (building one per request costs more than the dump).
+
+    def adjustments_out(self, order):
+        """From the order's `pricing`, written with its adjustments in the same statement and never
+        changed after: the entries that name one (no query; older orders have none)."""
+        return [{"id": entry["adjustment_id"], "step": entry["step"], "label": entry["label"],
+                 "amount": _money(order, entry["amount"])} for entry in order.pricing if "adjustment_id" in entry]
 
     def fulfillment_out(self, order):
         return {key: value for key, value in order.fulfillment.items() if key not in ("template_id", "table_code")}

@@ -270,8 +270,9 @@ def refund_after_sale(payload: dict, event) -> None:
         log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
         flag_order(order_id, "An approved refund found no successful payment to refund.")
         return
-    _counted_refund(payment.id, int(payload["amount"]), reason="after_sale", source_id=after_sale_id,
-                    order_id=order_id, count=lambda: count_refund(after_sale_id))
+    amount = payload["amount"]  # {"amount", "currency"}; a bare int in rows written before the contracts
+    _counted_refund(payment.id, int(amount["amount"] if isinstance(amount, dict) else amount), reason="after_sale",
+                    source_id=after_sale_id, order_id=order_id, count=lambda: count_refund(after_sale_id))
 
 
 @periodic("payments.retry_refunds", seconds=300)

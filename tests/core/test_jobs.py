@@ -13,6 +13,7 @@ from core.db import db, utcnow
 from core.jobs import JOBS, PERIODIC, enqueue, enqueue_due_periodic, job
 from core.tenancy import current_tenant, tenant_scope
 from tests.conftest import REDIS_URL, dispose_app, make_app
+from tests.core import test_events as _test_events  # noqa: F401  its events and handlers, before any app is made
 
 SEEN: list[tuple] = []
 
@@ -157,7 +158,6 @@ def test_rq_runs_jobs_after_commit_as_their_tenant(rq_app):
 @pytest.mark.live
 def test_rq_event_delivery_is_idempotent(rq_app):
     from core.events import emit
-    import tests.core.test_events  # noqa: F401  registers the test handlers
 
     tenant = _tenant(rq_app, "rq-events")
     with rq_app.app_context(), tenant_scope(tenant):
@@ -202,7 +202,8 @@ def test_tessera_worker_burst_processes_the_queue(rq_app, live_database, tmp_pat
     tenant = _tenant(rq_app, "rq-worker")
     with rq_app.app_context(), tenant_scope(tenant):
         # an event with a real handler (which finds no payment to refund and says so)
-        event_id = emit("after_sale.refund_due.v1", {"after_sale_id": "1", "order_id": "1", "amount": 0})
+        event_id = emit("after_sale.refund_due.v1", {"after_sale_id": "1", "order_id": "1", "consumer_id": "1",
+                                                      "amount": {"amount": 0, "currency": "CNY"}})
         db.session.commit()
     env = {**os.environ, "REDIS_URL": REDIS_URL, "TESSERA_DATABASE_URL": live_database,
            "TESSERA_INSTANCE_PATH": str(tmp_path)}

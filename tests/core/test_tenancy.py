@@ -22,8 +22,8 @@ from engines.catalog.models import Category, Item, Sku
 from engines.catalog.services import create_category, create_item
 from engines.orders.addresses import add_address
 from engines.orders.fulfillment import create_shipping_template
-from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, OrderLine, OrderSequence,
-                                   OrderTransition, ShippingTemplate)
+from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, OrderAdjustment, OrderAdjustmentLine,
+                                   OrderLine, OrderSequence, OrderTransition, ShippingTemplate)
 from engines.orders.services import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
@@ -76,6 +76,11 @@ FACTORIES = {
                                           unit_price=100, quantity=1, subtotal=100, paid_amount=100)),
     OrderTransition: lambda tag: _add(OrderTransition(order_id=_order(tag).id, event="create", to_status="paid",
                                                       actor="test")),
+    OrderAdjustment: lambda tag: _adjustment(_order(tag)),
+    OrderAdjustmentLine: lambda tag: (lambda order: _add(OrderAdjustmentLine(
+        order_id=order.id, adjustment_id=_adjustment(order).id, amount=-10, line_id=_add(OrderLine(
+            order_id=order.id, sku_id=1, item_id=1, kind="physical", name=tag, unit_price=100, quantity=1,
+            subtotal=100, discount=10, paid_amount=90)).id)))(_order(tag)),
     AfterSale: lambda tag: (lambda order: _add(AfterSale(order_id=order.id, consumer_id=order.consumer_id,
                                                          kind="refund", lines=[], amount=0)))(_order(tag)),
     Payment: lambda tag: _payment(tag),
@@ -87,6 +92,11 @@ FACTORIES = {
 def _order(tag):
     return _add(Order(number=str(new_id()), consumer_id=_make_consumer(f"{tag}-{new_id()}").id, fulfillment_type="none",
                       currency="CNY", items_total=100, total=100))
+
+
+def _adjustment(order):
+    return _add(OrderAdjustment(order_id=order.id, sequence=0, step="coupon", source_kind="coupon", source_id=1,
+                                label="Coupon", amount=-10, funded_by="merchant"))
 
 
 def _payment(tag):

@@ -731,7 +731,7 @@
     box.textContent = "";
     box.appendChild(fieldsFor(THEME, function () { return doc.app.theme; }, "app.theme", []));
     var features = el("div", { "class": "dz-fields", "data-path": "app.engines" }, [el("h4", { text: T.features })]);
-    state.engines.forEach(function (engine) {
+    state.engines.filter(function (engine) { return engine.feature; }).forEach(function (engine) {
       var box = el("input", { type: "checkbox", "class": "form-check-input", "data-engine": engine.name });
       box.checked = doc.app.engines.indexOf(engine.name) >= 0;
       box.addEventListener("change", function () {
@@ -745,6 +745,18 @@
     });
     showFieldError(features);
     box.appendChild(features);
+    // Each engine's flow settings (what the merchant decides: the payment deadline, the ways to
+    // receive an order …), drawn from its settings schema; they take effect once published.
+    doc.app.settings = doc.app.settings || {};
+    state.engines.forEach(function (engine) {
+      if (!engine.settings.length || (engine.feature && doc.app.engines.indexOf(engine.name) < 0)) return;
+      var section = el("div", { "class": "dz-fields", "data-engine-settings": engine.name }, [el("h4", { text: engine.label })]);
+      section.appendChild(fieldsFor(engine.settings, function () {
+        doc.app.settings[engine.name] = doc.app.settings[engine.name] || {};
+        return doc.app.settings[engine.name];
+      }, "app.settings." + engine.name, []));
+      box.appendChild(section);
+    });
     var tabs = $("[data-tabbar]");
     tabs.textContent = "";
     doc.app.tabbar.forEach(function (tab, index) {

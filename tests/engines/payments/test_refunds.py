@@ -170,7 +170,8 @@ def test_an_after_sale_asked_for_twice_is_refunded_once(client, shop, sent):
 
     order, asked = _asked(client, shop)
     as_shop(shop, lambda: approve(find_after_sale(int(asked["id"]))))
-    payload = {"after_sale_id": asked["id"], "order_id": order["id"], "amount": 1250}
+    payload = {"after_sale_id": asked["id"], "order_id": order["id"], "consumer_id": str(shop["consumer"].id),
+               "amount": {"amount": 1250, "currency": "CNY"}}
     as_shop(shop, lambda: refund_after_sale(payload, None))
     placed, line, payment, refunds = _rows(shop, order["id"])
     assert len(refunds) == 1 and len(sent) == 1
