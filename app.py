@@ -49,9 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
             install_rls_transaction_settings(db.engine)
 
     import runtime.components  # noqa: F401  registers the basic component library
+    from builder.api_tokens import bp as api_tokens_bp
     from builder.designer import bp as designer_bp
     from builder.merchant import bp as merchant_bp
     from core import events  # noqa: F401  registers the outbox jobs
+    from core.admin_api import bp as admin_api_bp
     from core.auth_api import bp as auth_api_bp
     from core.health import bp as health_bp
     from runtime import storefront
@@ -79,7 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
     for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
-                      designer_bp, *parts.api, *parts.back_office, *parts.pages, *parts.admin_api, template_gallery_bp):
+                      designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
+                      *parts.admin_api, template_gallery_bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

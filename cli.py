@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from builder.api_tokens_cli import api_tokens as api_tokens_group
 from core.commands import fail_on_api_error, tenant_or_fail
 from core.config import ConfigError, load_config
 
@@ -485,6 +486,7 @@ def _add_engine_commands() -> None:
 
 
 _add_engine_commands()
+main.add_command(api_tokens_group)
 
 
 @main.group()

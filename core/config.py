@@ -172,11 +172,6 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MEDIA_PATH": str(instance_path / "media"),
         "PAGE_CACHE_SIZE": _whole_number("TESSERA_PAGE_CACHE_SIZE", env.get("TESSERA_PAGE_CACHE_SIZE", "4096"), 0,
                                          1_000_000, "entries"),
-        # unpaid orders are cancelled after this; shipped orders complete themselves after that
-        "ORDER_PAY_MINUTES": _whole_number("TESSERA_ORDER_PAY_MINUTES", env.get("TESSERA_ORDER_PAY_MINUTES", "30"), 1,
-                                           10_080, "minutes"),
-        "ORDER_COMPLETE_DAYS": _whole_number("TESSERA_ORDER_COMPLETE_DAYS", env.get("TESSERA_ORDER_COMPLETE_DAYS", "10"),
-                                             1, 60, "days"),
         "STRIPE_API_BASE": (_url("STRIPE_API_BASE", env["STRIPE_API_BASE"]) if env.get("STRIPE_API_BASE") else None),
         "SMS_PROVIDER": env.get("TESSERA_SMS_PROVIDER") or ("none" if production else "sandbox"),
         "SMS_LOG_PATH": env.get("TESSERA_SMS_LOG") or str(instance_path / "sms.log"),

@@ -48,3 +48,4 @@ def role_has(role: str, permission: str) -> bool:
 register_permission("dashboard.view", _l("See the dashboard"), roles=(Role.MANAGER, Role.CLERK))
 register_permission("staff.view", _l("See staff"), roles=(Role.MANAGER,))
 register_permission("staff.manage", _l("Invite, change and remove staff"), roles=())
+register_permission("api_tokens.manage", _l("Create and revoke staff API tokens"), roles=())

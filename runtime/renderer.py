@@ -102,11 +102,12 @@ def live_app(tenant: TenantContext, tenant_stamps: dict[str, int]) -> CompiledAp
         row = db.session.execute(
             select(AppVersion.number, AppVersion.document)
             .join(App, (App.tenant_id == AppVersion.tenant_id) & (App.published_number == AppVersion.number))).first()
-        if row is None:
-            return None
-        compiled = compile_document(row.document, row.number)
-        cache.set(key, compiled)
-    return compiled
+        compiled = compile_document(row.document, row.number) if row is not None else _NOTHING_PUBLISHED
+        cache.set(key, compiled)  # "nothing published" too: publishing moves the app stamp
+    return None if compiled is _NOTHING_PUBLISHED else compiled
+
+
+_NOTHING_PUBLISHED = object()
 
 
 def published_settings() -> dict:

@@ -13,6 +13,7 @@ ENGINE = Engine(
     description="Items, SKUs, categories and stock; the item grid, category and item pages.",
     api=("engines.catalog.api:bp",),
     back_office=("engines.catalog.admin:bp",),
+    admin_api=("engines.catalog.admin_api:bp",),
     components="engines.catalog.components",
     permissions=(Permission("catalog.manage", _l("Manage items, prices, stock and categories"), roles=("manager",)),),
     navigation=(NavEntry("catalog_admin.index", _l("Items"), icon="package", permission="catalog.manage", order=20),),

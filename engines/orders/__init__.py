@@ -14,6 +14,7 @@ ENGINE = Engine(
     depends_on=("catalog", "stores"),
     api=("engines.orders.api:bp",),
     back_office=("engines.orders.admin:bp",),
+    admin_api=("engines.orders.admin_api:bp",),
     permissions=(Permission("orders.manage", _l("See and handle orders and after-sales"), roles=("manager",)),
                  Permission("orders.verify", _l("Verify pickup, dine-in and service codes"),
                             roles=("manager", "clerk"))),

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from core import audit
 from core.db import db
+from core.engines import flow_settings
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
@@ -26,6 +27,7 @@ from engines.orders.after_sales import after_sales_of, approve, confirm_returned
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
 from engines.orders.lifecycle import (advance, cancel_order, clear_flag, find_order, lines_of, order_for_code, ship,
                                      verify_code)
+from engines.orders.settings import pickup_number
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 from engines.orders.pricing import adjustments_of
 from engines.orders.transitions import allowed_events
@@ -112,6 +114,7 @@ def detail(order_id: int):
     events = [e for e in allowed_events(order) if e in EVENT_LABELS]
     return render_template("orders/detail.html", order=order, lines=lines_of([order.id])[order.id], timeline=timeline,
                            after_sales=after_sales_of(order.id), adjustments=adjustments_of(order.id),
+                           pickup_number=pickup_number(order.number, flow_settings("orders")),
                            events=events, event_labels=EVENT_LABELS,
                            can_ship="ship" in allowed_events(order), can_cancel="cancel" in allowed_events(order),
                            statuses=STATUS_LABELS,

@@ -22,6 +22,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
+from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import parse_id
@@ -33,7 +34,8 @@ from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, O
 from engines.orders.pricing import release_step_lines
 from engines.orders.transitions import transition
 
-register_codes({"after_sale_not_allowed": (409, "This order cannot have an after-sales request now.")})
+register_codes({"after_sale_not_allowed": (409, "This order cannot have an after-sales request now."),
+                "after_sales_closed": (409, "The time for after-sales requests on this order has passed.")})
 
 A = AfterSaleStatus
 REFUNDABLE_STATES = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderStatus.SHIPPED,
@@ -74,6 +76,10 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
     order = lock_order(order.id)
     if order.status not in REFUNDABLE_STATES:
         raise APIError("after_sale_not_allowed")
+    window = flow_settings("orders")["after_sales_days"]
+    if order.status == OrderStatus.COMPLETED and order.completed_at is not None and \
+            order.completed_at + dt.timedelta(days=window) < utcnow():
+        raise APIError("after_sales_closed", f"After-sales requests close {window} days after an order is completed.")
     if kind == "return_refund" and (order.fulfillment_type not in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY)
                                     or order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)):
         raise APIError("invalid_input", fields={"kind": ["Only goods that were delivered can be returned."]})

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature
 
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
+from core.engines import flow_settings
 from core.errors import APIError
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent_created
@@ -24,8 +25,9 @@ from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_retur
 from engines.orders.checkout import place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
-from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, OrderAnswer, OrderPageOut, QuantityIn,
+from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, CheckoutOptionsOut, OrderAnswer, OrderPageOut, QuantityIn,
                                     QuoteOut, ReturnTrackingIn, code_signer, dump_order, dump_orders, shown_code)
+from engines.orders.settings import offered_fulfillment
 from engines.orders.services import add_line, change_quantity, priced_cart, remove_line
 
 bp = api_blueprint("orders_api", __name__)
@@ -112,6 +114,14 @@ def _order_answer(order, *, lines: list | None = None) -> dict:
     if lines is not None:
         return {"order": dump_order(order, lines=lines)}
     return {"order": dump_order(order, lines=lines_of([order.id])[order.id], after_sales=after_sales_of(order.id))}
+
+
+@bp.get("/checkout/options")
+@api_doc("What this shop's checkout offers (its flow settings as published)", tags=["checkout"],
+         response=CheckoutOptionsOut)
+def checkout_options():
+    settings = flow_settings("orders")
+    return jsonify(fulfillment=offered_fulfillment(settings), pay_minutes=settings["pay_minutes"])
 
 
 @bp.post("/checkout/quote")

@@ -11,11 +11,11 @@ import zoneinfo
 from types import SimpleNamespace
 from typing import Callable
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
+from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import new_id, parse_id
@@ -215,7 +215,7 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                     items_total=priced.items_total, shipping_fee=priced.shipping_fee,
                     discount_total=priced.discount_total, total=priced.total, pricing=priced.steps,
                     verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
-                    pay_by=now + dt.timedelta(minutes=current_app.config["ORDER_PAY_MINUTES"]), created_at=now,
+                    pay_by=now + dt.timedelta(minutes=flow_settings("orders")["pay_minutes"]), created_at=now,
                     updated_at=now)
     write_payment = pay(order) if pay is not None else None
     reserved = {sku_id: reserve_stock(sku_id=sku_id, quantity=quantity)  # in SKU order: no deadlocks

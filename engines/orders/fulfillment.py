@@ -10,11 +10,13 @@ from sqlalchemy import select, update
 
 from core.consumers import normalize_phone
 from core.db import db
+from core.engines import flow_settings
 from core.errors import APIError
 from core.ids import parse_id
 from core.money import Money, MoneyError
 from core.tenancy import current_tenant_id
 from engines.orders.addresses import find_address
+from engines.orders.settings import offered_fulfillment
 from engines.orders.models import FulfillmentType, ShippingTemplate
 from engines.orders.pricing import POSITIONS, Quote, QuoteLine, register_price_step
 from engines.stores.services import delivery_fee, store_facts, table_by_code
@@ -151,6 +153,9 @@ def resolve(consumer_id: int, data: object, lines: list[QuoteLine]) -> dict:
     if choice not in {t.value for t in FulfillmentType}:
         raise APIError("invalid_input", fields={"fulfillment.type": [
             "Choose express, same_city, pickup or dine_in."]})
+    if choice != "none" and choice not in offered_fulfillment(flow_settings("orders")):
+        raise APIError("invalid_input", fields={"fulfillment.type": ["This shop does not offer this way to receive an "
+                                                                     "order."]})
     if choice == "none" and kinds & CARRIED_KINDS:
         raise APIError("invalid_input", fields={"fulfillment.type": ["These items need delivery, pickup or a table."]})
     if choice == "express" and "dish" in kinds:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from core.db import db, utcnow
+from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
 from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
@@ -114,7 +114,7 @@ def ship(order: Order, *, carrier: str, tracking_number: str, actor: str, now: d
     _no_open_after_sale(order)
     now = now or utcnow()
     transition(order, "ship", actor=actor, now=now, carrier=carrier, tracking_number=tracking_number,
-               complete_by=now + dt.timedelta(days=current_app.config["ORDER_COMPLETE_DAYS"]))
+               complete_by=now + dt.timedelta(days=flow_settings("orders")["complete_days"]))
     emit("order.shipped.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id), "carrier": carrier,
                               "tracking_number": tracking_number})
     return order

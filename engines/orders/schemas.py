@@ -8,8 +8,11 @@ from itsdangerous import URLSafeSerializer
 from marshmallow import Schema, fields, validate
 from marshmallow.experimental.context import Context
 
+from core.engines import flow_settings
+
 from core.ids import ID_PATTERN, validate_id
 from core.money import Money
+from engines.orders.settings import pickup_number
 
 
 class AddLineIn(Schema):
@@ -61,6 +64,13 @@ def _money(obj, amount: int) -> dict:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
+
+
+class CheckoutOptionsOut(Schema):
+    fulfillment = fields.List(fields.String(), metadata={
+        "description": "The ways to receive an order this shop offers: express, same_city, pickup, dine_in "
+                       "(services and virtual goods need none)"})
+    pay_minutes = fields.Integer(metadata={"description": "Minutes to pay before an order is cancelled"})
 
 
 class CheckoutIn(Schema):
@@ -164,7 +174,9 @@ class OrderOut(Schema):
         return order.verification_code if paid and order.verification_code and not order.verified_at else None
 
     def pickup_number_out(self, order):
-        return order.number[-4:] if order.fulfillment_type in ("pickup", "dine_in") else None
+        if order.fulfillment_type not in ("pickup", "dine_in"):
+            return None
+        return pickup_number(order.number, flow_settings("orders"))
 
     def qr_token_out(self, order):
         return code_signer().dumps([order.tenant_id, str(order.id)]) if self.code_out(order) else None

@@ -12,6 +12,7 @@ ENGINE = Engine(
     name="stores", label=_l("Stores"), description="Outlets with hours, pickup, delivery bands and dining tables.",
     api=("engines.stores.api:bp",),
     back_office=("engines.stores.admin:bp",),
+    admin_api=("engines.stores.admin_api:bp",),
     permissions=(Permission("stores.manage", _l("Manage stores, tables and delivery areas"), roles=("manager",)),),
     navigation=(NavEntry("stores_admin.index", _l("Stores"), icon="building-store", permission="stores.manage",
                          order=40),),

@@ -114,14 +114,15 @@
     var lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
     var table = params.get("table") || sessionStorage.getItem("tessera.table." + tenant);
     var idempotencyKey = uuid();
-    Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers()]).then(function (loaded) {
-      var addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2];
+    Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers(), api("GET", "/checkout/options")]).then(function (loaded) {
+      var addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2], ways = loaded[3].fulfillment;
       var main = root();
       if (!offered.length) {
         main.appendChild(el("div", { class: "t-empty", role: "status", "data-no-payments": "" }, [T.no_payments]));
         return;
       }
-      var choice = { type: table ? "dine_in" : (addresses.length ? "express" : "pickup") };
+      var usual = table ? "dine_in" : (addresses.length ? "express" : "pickup");
+      var choice = { type: ways.indexOf(usual) >= 0 ? usual : (["express", "same_city", "pickup"].filter(function (t) { return ways.indexOf(t) >= 0; })[0] || usual) };
       var summary = el("div", { "data-summary": "" });
       var note = el("input", { class: "weui-input", name: "note", maxlength: "200", placeholder: T.note });
       function fulfillment() {
@@ -142,7 +143,7 @@
           summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         }).catch(fail);
       }
-      var types = ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []);
+      var types = ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []).filter(function (type) { return ways.indexOf(type) >= 0; });
       var addressCard;
       function showAddress() { if (addressCard) addressCard.hidden = choice.type !== "express" && choice.type !== "same_city"; }
       main.appendChild(card(types.map(function (type) {

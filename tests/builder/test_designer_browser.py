@@ -235,3 +235,33 @@ def test_sections_reorder_by_dragging_inside_the_preview(server, browser):
     after = draft(page)["document"]["pages"]["home"]["order"]
     assert after[:2] == [before[1], before[0]] and sorted(after) == sorted(before)
     page.context.close()
+
+
+def test_an_engines_flow_settings_change_in_the_designer_and_take_effect_once_published(server, browser):
+    from tests.conftest import http_json
+
+    page = open_designer(browser, server)
+    page.click('[data-tab="theme"]')
+    minutes = page.locator('[data-engine-settings="orders"] [data-path="app.settings.orders.pay_minutes"] input')
+    minutes.fill("45")
+    page.locator('[data-engine-settings="orders"] [data-path="app.settings.orders.dine_in"] input').uncheck()
+    saved(page)
+    assert draft(page)["document"]["app"]["settings"]["orders"]["pay_minutes"] == 45
+    shop = {"X-Tenant": server.logins["tenant"]}
+    assert http_json("GET", f"{server.url}/api/v1/checkout/options", headers=shop)[1]["pay_minutes"] == 30  # a draft
+    shot(page, "designer-flow-settings")
+    page.click('[data-open="publish"]')
+    page.fill("#dz-note", "Orders: 45 minutes to pay, no dine-in")
+    page.click("[data-publish-confirm]")
+    until(lambda: "Published version" in status(page))
+    options = http_json("GET", f"{server.url}/api/v1/checkout/options", headers=shop)[1]
+    assert (options["pay_minutes"], options["fulfillment"]) == (45, ["express", "same_city", "pickup"])
+    # as it was, for the other tests of this server
+    page.locator('[data-engine-settings="orders"] [data-path="app.settings.orders.pay_minutes"] input').fill("30")
+    page.locator('[data-engine-settings="orders"] [data-path="app.settings.orders.dine_in"] input').check()
+    saved(page)
+    page.click('[data-open="publish"]')
+    page.fill("#dz-note", "Orders as before")
+    page.click("[data-publish-confirm]")
+    until(lambda: http_json("GET", f"{server.url}/api/v1/checkout/options", headers=shop)[1]["pay_minutes"] == 30)
+    page.context.close()

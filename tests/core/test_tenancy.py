@@ -16,6 +16,7 @@ from core.idempotency import IdempotencyKey
 from core.ids import new_id
 from core.identities import StaffMember, add_staff
 from core.media import Media
+from core.staff_tokens import StaffToken, create_token
 from engines.articles.models import Article
 from engines.articles.services import create_article
 from engines.catalog.models import Category, Item, Sku
@@ -50,6 +51,8 @@ FACTORIES = {
     LoginCode: lambda tag: _add(LoginCode(phone="13800000000", code_hash="x" * 64,
                                           expires_at=utcnow() + dt.timedelta(minutes=5))),
     StaffMember: lambda tag: _staff(tag),
+    StaffToken: lambda tag: create_token(member=_staff(tag), name=tag, permissions=["dashboard.view"], actor=None,
+                                         via="test")[0],
     OutboxEvent: lambda tag: _add(OutboxEvent(name="test.made.v1", payload={"tag": tag})),
     HandledEvent: lambda tag: _add(HandledEvent(event_id=1, handler=f"h.{tag}")),
     App: lambda tag: ensure_app(name=tag),
