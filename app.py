@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from builder.merchant import bp as merchant_bp
     from core import events  # noqa: F401  registers the outbox jobs
     from core.admin_api import bp as admin_api_bp
+    from core.address_api import bp as address_api_bp
     from core.auth_api import bp as auth_api_bp
     from core.health import bp as health_bp
     from runtime import storefront
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     parts = install_engines(production=app.config["TESSERA_ENV"] == "production")
     provide_published_settings(published_settings)  # services read their engine's flow settings
     events.registry_complete()  # every engine's events and handlers are known: emit may decide alone
-    api_blueprints = [auth_api_bp, page_api_bp, *parts.api]
+    api_blueprints = [auth_api_bp, address_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
     security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api])
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
@@ -80,7 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 
-    for blueprint in (health_bp, auth_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
+    for blueprint in (health_bp, auth_api_bp, address_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
                       *parts.admin_api, template_gallery_bp):
         app.register_blueprint(blueprint)

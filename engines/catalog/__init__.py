@@ -17,6 +17,7 @@ ENGINE = Engine(
     components="engines.catalog.components",
     permissions=(Permission("catalog.manage", _l("Manage items, prices, stock and categories"), roles=("manager",)),),
     navigation=(NavEntry("catalog_admin.index", _l("Items"), icon="package", permission="catalog.manage", order=20),),
+    tasks="engines.catalog.tasks",
     demo_data="engines.catalog.demo:load",
     cli=("engines.catalog.cli:catalog",),
     pickers=(Picker("item", "/api/v1/items?limit=50", items="items"),

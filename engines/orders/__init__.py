@@ -1,8 +1,7 @@
 """Orders: the cart, the address book, checkout with its price pipeline, the order state
 machine, fulfilment (express, same-city, pickup, dine-in), verification codes and after-sales.
 
-Offers other engines `engines.orders.services` (and, today, the modules beside it that payments
-calls: checkout, lifecycle, after_sales)."""
+Offers other engines `engines.orders.services`, the only module of it they import."""
 
 from flask_babel import lazy_gettext as _l
 

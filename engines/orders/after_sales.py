@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
@@ -42,17 +41,6 @@ REFUNDABLE_STATES = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderStatu
                      OrderStatus.READY_FOR_PICKUP, OrderStatus.IN_PREPARATION, OrderStatus.IN_SERVICE,
                      OrderStatus.COMPLETED)
 NOT_YET_HANDED_OVER = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderStatus.READY_FOR_PICKUP)
-
-
-class AfterSaleLineIn(Schema):
-    line_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,19}$"))
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
-
-
-class AfterSaleIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["refund", "return_refund"]))
-    lines = fields.List(fields.Nested(AfterSaleLineIn), required=True, validate=validate.Length(min=1, max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 def unit_share(line: OrderLine, already: int, quantity: int) -> int:

@@ -1,5 +1,4 @@
-"""The consumer API of the orders engine: the cart, the address book, checkout, orders and
-after-sales (signed-in consumers only, their own only)."""
+"""The consumer API of the orders engine: the cart, checkout, orders and after-sales (signed-in consumers only, their own only)."""
 
 from __future__ import annotations
 
@@ -18,17 +17,15 @@ from core.idempotency import idempotent_created
 from core.openapi import api_doc
 from core.paging import page_arguments
 from core.tenancy import current_tenant_id
-from engines.orders.addresses import (AddressIn, AddressListOut, AddressOut, add_address, addresses_of, change_address,
-                                      remove_address)
-from engines.orders.after_sales import (AfterSaleIn, after_sales_of, enter_return_tracking, find_after_sale,
+from engines.orders.after_sales import (after_sales_of, enter_return_tracking, find_after_sale,
                                        request_after_sale, withdraw)
 from engines.orders.checkout import place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
-from engines.orders.schemas import (AddLineIn, AfterSaleOut, CartOut, CheckoutIn, CheckoutOptionsOut, OrderAnswer, OrderPageOut, QuantityIn,
+from engines.orders.schemas import (AddLineIn, AfterSaleIn, AfterSaleOut, CartOut, CheckoutIn, CheckoutOptionsOut, OrderAnswer, OrderPageOut, QuantityIn,
                                     QuoteOut, ReturnTrackingIn, code_signer, dump_order, dump_orders, shown_code)
 from engines.orders.settings import offered_fulfillment
-from engines.orders.services import add_line, change_quantity, priced_cart, remove_line
+from engines.orders.cart import add_line, change_quantity, priced_cart, remove_line
 
 bp = api_blueprint("orders_api", __name__)
 _AFTER_SALE = AfterSaleOut()  # shared: a schema costs more to build than to dump with
@@ -68,43 +65,6 @@ def remove(line_id: int):
     remove_line(consumer_id=consumer_id, line_id=line_id)
     db.session.commit()
     return jsonify(priced_cart(consumer_id))
-
-
-@bp.get("/addresses")
-@api_doc("The signed-in consumer's addresses, the default first", tags=["addresses"], response=AddressListOut, auth=True)
-def addresses():
-    return jsonify(items=AddressOut(many=True).dump(addresses_of(require_consumer_id())))
-
-
-@bp.post("/addresses")
-@api_doc("Add an address (the first one becomes the default)", tags=["addresses"], body=AddressIn,
-         response=AddressOut, status=201, auth=True, errors=(415,))
-def create_address():
-    consumer_id = require_consumer_id()
-    address = add_address(consumer_id=consumer_id, data=load_json(AddressIn))
-    db.session.commit()
-    return jsonify(AddressOut().dump(address)), 201
-
-
-@bp.patch("/addresses/<int:address_id>")
-@api_doc("Change an address, or make it the default", tags=["addresses"], body=AddressIn, response=AddressOut,
-         auth=True, errors=(415,))
-def update_address(address_id: int):
-    consumer_id = require_consumer_id()
-    loaded = load_json(AddressIn(partial=True))
-    sent = request.get_json()  # only what the client sent changes (defaults fill the rest when loading)
-    address = change_address(consumer_id=consumer_id, address_id=address_id,
-                             data={name: value for name, value in loaded.items() if name in sent})
-    db.session.commit()
-    return jsonify(AddressOut().dump(address))
-
-
-@bp.delete("/addresses/<int:address_id>")
-@api_doc("Remove an address", tags=["addresses"], status=204, auth=True)
-def delete_address(address_id: int):
-    remove_address(consumer_id=require_consumer_id(), address_id=address_id)
-    db.session.commit()
-    return "", 204
 
 
 # -- checkout and orders -------------------------------------------------------------------------

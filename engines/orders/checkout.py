@@ -27,7 +27,7 @@ from engines.orders import fulfillment
 from engines.orders.models import (CartLine, FulfillmentType, Order, OrderAdjustment, OrderAdjustmentLine, OrderLine,
                                    OrderSequence, OrderStatus)
 from engines.orders.pricing import Adjustment, PriceContext, Quote, QuoteLine, reserve_steps, run_pipeline
-from engines.orders.services import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
+from engines.orders.cart import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
 CODE_KINDS = {"service", "virtual"}

@@ -5,7 +5,7 @@ changes only by declaring the next version of its event."""
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from core.events import Amount, EventPayload, declare_event, id_field
 
@@ -18,6 +18,17 @@ class OrderEvent(EventPayload):
 class OrderWithTotal(OrderEvent):
     total = fields.Nested(Amount, required=True, metadata={"description": "The order's total, after discounts "
                                                                           "and with delivery"})
+
+
+class SoldLine(Schema):
+    item_id = id_field("The item")
+    sku_id = id_field("Its SKU")
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class OrderPaid(OrderWithTotal):
+    lines = fields.List(fields.Nested(SoldLine), required=True,
+                        metadata={"description": "What was sold: each SKU of the order and how many"})
 
 
 class OrderCancelled(OrderEvent):
@@ -48,7 +59,7 @@ declare_event("order.created.v1", OrderWithTotal, "A consumer placed an order; i
 declare_event("order.cancelled.v1", OrderCancelled,
               "An unpaid order was cancelled (by the consumer, the shop, or for not being paid in time); its stock "
               "went back.")
-declare_event("order.paid.v1", OrderWithTotal, "An order was paid in full.")
+declare_event("order.paid.v1", OrderPaid, "An order was paid in full.")
 declare_event("order.shipped.v1", OrderShipped, "The shop sent an order's goods on their way.")
 declare_event("order.completed.v1", OrderWithTotal,
               "An order was fulfilled: the consumer confirmed receipt, it was received automatically after the "

@@ -15,7 +15,7 @@ from core.errors import APIError
 from core.ids import parse_id
 from core.money import Money, MoneyError
 from core.tenancy import current_tenant_id
-from engines.orders.addresses import find_address
+from core.addresses import find_address
 from engines.orders.settings import offered_fulfillment
 from engines.orders.models import FulfillmentType, ShippingTemplate
 from engines.orders.pricing import POSITIONS, Quote, QuoteLine, register_price_step

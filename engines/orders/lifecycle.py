@@ -13,7 +13,6 @@ from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
 from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
-from engines.catalog.models import Item
 from engines.catalog.services import release_stock
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
@@ -93,6 +92,8 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
     (cancelled, or paid already) — the caller refunds that payment."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
+    sold = [{"item_id": str(row.item_id), "sku_id": str(row.sku_id), "quantity": int(row.quantity)}
+            for row in execute(_SOLD, {"order_id": order.id})]
     with inserts_together():  # the transitions' rows and the event: one statement where they follow each other
         try:
             transition(order, "pay", actor=actor, now=now)
@@ -101,9 +102,8 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
         if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
             transition(order, "await_shipment", actor="system", now=now)
         emit("order.paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
-                               "total": {"amount": order.total, "currency": order.currency}})
+                               "total": {"amount": order.total, "currency": order.currency}, "lines": sold})
     commit_steps(order)  # what its price steps held is used
-    execute(_COUNT_SALES, {"order_id": order.id})  # last: the item's row stays locked until commit
     return True
 
 
@@ -223,9 +223,8 @@ def orders_of(consumer_id: int | None, *, statuses: list[str] | None = None, bef
     return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
 
 
-_items, _lines = Item.__table__, OrderLine.__table__
-_COUNT_SALES = update(_items).where(
-    of_tenant(_items),
-    _items.c.id.in_(select(_lines.c.item_id).where(of_tenant(_lines), _lines.c.order_id == bindparam("order_id")))
-).values(sales_count=_items.c.sales_count + select(func.sum(_lines.c.quantity)).where(
-    of_tenant(_lines), _lines.c.order_id == bindparam("order_id"), _lines.c.item_id == _items.c.id).scalar_subquery())
+_lines = OrderLine.__table__
+# What an order sold, item by item (order.paid.v1 carries it: the catalog counts its sales).
+_SOLD = (select(_lines.c.item_id, _lines.c.sku_id, func.sum(_lines.c.quantity).label("quantity"))
+         .where(of_tenant(_lines), _lines.c.order_id == bindparam("order_id"))
+         .group_by(_lines.c.item_id, _lines.c.sku_id).order_by(_lines.c.item_id, _lines.c.sku_id))

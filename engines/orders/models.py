@@ -1,4 +1,4 @@
-"""The cart, the address book, shipping templates, orders with their lines and transitions, and
+"""The cart, shipping templates, orders with their lines and transitions, and
 after-sales requests. Amounts are integer minor units in the order's currency."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Float, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -33,25 +33,6 @@ class CartLine(TenantModel):
     choice_key: Mapped[str] = mapped_column(String(64), default="")  # the same dish with other options: another line
     quantity: Mapped[int] = mapped_column(Integer)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Address(TenantModel):
-    """A consumer's delivery address; one of them is the default."""
-
-    __tablename__ = "addresses"
-    __table_args__ = (tenant_fk(["consumer_id"], "consumers"), Index(None, "tenant_id", "consumer_id"))
-
-    consumer_id: Mapped[int] = mapped_column(BigInteger)
-    name: Mapped[str] = mapped_column(String(60))
-    phone: Mapped[str] = mapped_column(String(20))
-    region: Mapped[str] = mapped_column(String(120))  # province / city / district
-    line: Mapped[str] = mapped_column(String(200))
-    postcode: Mapped[str] = mapped_column(String(12), default="")
-    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    latitude: Mapped[float | None] = mapped_column(Float)  # for same-city delivery
-    longitude: Mapped[float | None] = mapped_column(Float)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
 
 
 class OrderStatus(enum.StrEnum):

@@ -239,3 +239,14 @@ class QuoteOut(Schema):
 class ReturnTrackingIn(Schema):
     carrier = fields.String(required=True, validate=validate.Length(min=1, max=40))
     tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class AfterSaleLineIn(Schema):
+    line_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,19}$"))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+
+
+class AfterSaleIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["refund", "return_refund"]))
+    lines = fields.List(fields.Nested(AfterSaleLineIn), required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(load_default="", validate=validate.Length(max=200))

@@ -18,6 +18,6 @@ ENGINE = Engine(
     permissions=(Permission("payments.manage", _l("Set up how the shop takes payments")),),
     navigation=(NavEntry("payments_admin.index", _l("Payments"), icon="credit-card", permission="payments.manage",
                          order=45),),
-    tasks="engines.payments.services",
+    tasks="engines.payments.tasks",
     suspension_exempt=("payments_api.stripe_webhook",),
 )

@@ -12,8 +12,7 @@ from core.errors import APIError
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent_created
 from core.openapi import api_doc
-from engines.orders.checkout import refuse_known_sold_out
-from engines.orders.schemas import dump_order
+from engines.orders.services import dump_order, refuse_known_sold_out
 from engines.payments.accounts import STRIPE, enabled_providers, public_settings, secrets_of
 from engines.payments.schemas import (CheckoutPayAnswer, CheckoutPayIn, PaymentAnswer, PaymentIn, PaymentOut,
                                       ProvidersOut)

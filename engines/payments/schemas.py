@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.money import Money
-from engines.orders.schemas import CheckoutIn, OrderAnswer
+from engines.orders.services import CheckoutIn, OrderAnswer
 
 
 class PaymentIn(Schema):

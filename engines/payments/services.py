@@ -1,5 +1,6 @@
 """The payments write path: start a payment of an order, apply a provider's outcome exactly once,
-refund (a late or second payment in full, an after-sale by its amount)."""
+open a refund (a late or second payment in full, an after-sale by its amount) and give one up.
+Sending refunds to the provider, and retrying them, is `tasks`'s."""
 
 from __future__ import annotations
 
@@ -14,15 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import add_unique, db, set_loaded, utcnow
 from core.errors import APIError, register_codes
-from core.events import on
 from core.ids import new_id
-from core.jobs import enqueue, job, periodic, run_per_tenant
+from core.jobs import enqueue
 from core.money import Money
-from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant, platform_scope
-from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
-from engines.orders.checkout import guard_checkout, place_order
-from engines.orders.lifecycle import find_order, flag_order, mark_paid
-from engines.orders.models import Order, OrderStatus
+from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant
+from engines.orders.services import (Order, OrderStatus, find_order, flag_order, guard_checkout,
+                                     mark_paid, place_order, uncount_refund)
 from engines.payments.accounts import require_any_enabled, require_enabled
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundStatus
 from engines.payments.providers import Provider, provider
@@ -173,13 +171,13 @@ def _settled(payment: Payment | SimpleNamespace, *, succeeded: bool, now: dt.dat
     if mark_paid(order, actor=f"provider:{payment.provider}", now=now):
         return "paid"
     reason = "late_payment" if order.status == OrderStatus.CANCELLED else "duplicate_payment"
-    refund = _counted_refund(payment.id, payment.amount, reason=reason, source_id=payment.id,
+    refund = open_refund(payment.id, payment.amount, reason=reason, source_id=payment.id,
                              order_id=order.id)
     log.info("payment %s of order %s came when the order was %s: refunding", payment.id, order.id, order.status)
     return "refunding" if refund is not None else "refund_refused"
 
 
-def _counted_refund(payment_id: int, amount: int, *, reason: str, source_id: int, order_id: int,
+def open_refund(payment_id: int, amount: int, *, reason: str, source_id: int, order_id: int,
                     count: Callable[[], bool] | None = None) -> Refund | None:
     """A pending refund, its amount counted on the payment first (compare-and-set: never more
     than was paid) and by `count` (the after-sale's lines), then handed to the refund job once
@@ -208,40 +206,6 @@ class _Refused(Exception):
     pass
 
 
-@job("payments.refund")
-def execute_refund(refund_id: int, now: dt.datetime | None = None) -> str:
-    """Hand a refund to its provider once, and record the answer. The attempt is claimed and
-    committed before the provider is called (a crash or an outage leaves it `sending`, and the
-    sweep sends it again with the same idempotency key, so the provider refunds once); after
-    MAX_REFUND_ATTEMPTS it fails and staff are alerted. Returns the refund's new status, or
-    'skipped' when another run has it."""
-    now = now or utcnow()
-    claimed = execute(_CLAIM_REFUND, {"refund_id": refund_id, "at": now, "stale": now - RETRY_REFUNDS_AFTER,
-                                      "max_attempts": MAX_REFUND_ATTEMPTS}).first()
-    if claimed is None:
-        return "skipped"
-    db.session.commit()  # the attempt counts even if what follows never ends
-    refund = db.session.get(Refund, (current_tenant_id(), refund_id))
-    payment = db.session.get(Payment, (refund.tenant_id, refund.payment_id))
-    try:
-        status, reference = provider(payment.provider).refund(payment, refund)
-    except Exception as error:  # the provider is down or slow: the sweep tries again
-        log.warning("refund %s, attempt %s: the provider did not answer (%s)", refund.id, claimed.attempts, error)
-        db.session.rollback()
-        if claimed.attempts >= MAX_REFUND_ATTEMPTS:
-            give_up_refund(refund.id, f"the payment provider did not answer {claimed.attempts} times", now=now)
-            return RefundStatus.FAILED
-        return RefundStatus.SENDING
-    if status == "succeeded":
-        settled = execute(_SETTLE_REFUND, {"refund_id": refund.id, "status": RefundStatus.SUCCEEDED,
-                                           "provider_ref": reference, "settled_at": utcnow(), "failure": ""})
-        if settled.rowcount == 1 and refund.reason == "after_sale":
-            mark_refunded(refund.source_id)
-        return RefundStatus.SUCCEEDED
-    give_up_refund(refund.id, "the payment provider refused it", now=now)
-    return RefundStatus.FAILED
-
-
 def give_up_refund(refund_id: int, why: str, *, now: dt.datetime | None = None) -> bool:
     """Fail a refund that is not settled: give back what it counted, alert staff on its order."""
     now = now or utcnow()
@@ -257,42 +221,6 @@ def give_up_refund(refund_id: int, why: str, *, now: dt.datetime | None = None) 
                                  "Refund the buyer another way, or ask for help.", now=now)
     log.error("refund %s failed: %s", refund_id, why)
     return True
-
-
-@on("after_sale.refund_due.v1")
-def refund_after_sale(payload: dict, event) -> None:
-    """An approved after-sale: refund its amount from the payment that paid the order."""
-    after_sale_id, order_id = int(payload["after_sale_id"]), int(payload["order_id"])
-    payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id,
-                                                      Payment.status == PaymentStatus.SUCCEEDED)
-                                .order_by(Payment.settled_at))
-    if payment is None:
-        log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
-        flag_order(order_id, "An approved refund found no successful payment to refund.")
-        return
-    amount = payload["amount"]  # {"amount", "currency"}; a bare int in rows written before the contracts
-    _counted_refund(payment.id, int(amount["amount"] if isinstance(amount, dict) else amount), reason="after_sale",
-                    source_id=after_sale_id, order_id=order_id, count=lambda: count_refund(after_sale_id))
-
-
-@periodic("payments.retry_refunds", seconds=300)
-def retry_refunds(now: dt.datetime | None = None) -> int:
-    """Send again the refunds left pending or unanswered for a while (the provider was down, a
-    worker died); each is tried MAX_REFUND_ATTEMPTS times at most. Returns how many succeeded."""
-    now = now or utcnow()
-    with platform_scope():
-        rows = [tuple(row) for row in db.session.execute(select(Refund.tenant_id, Refund.id).where(
-            Refund.status.in_((RefundStatus.PENDING, RefundStatus.SENDING)),
-            Refund.last_attempt_at < now - RETRY_REFUNDS_AFTER).order_by(Refund.last_attempt_at).limit(200))]
-    return run_per_tenant(rows, lambda refund_id: _retry(refund_id, now) == RefundStatus.SUCCEEDED)
-
-
-def _retry(refund_id: int, now: dt.datetime) -> str:
-    refund = db.session.get(Refund, (current_tenant_id(), refund_id))
-    if refund is not None and refund.attempts >= MAX_REFUND_ATTEMPTS:
-        give_up_refund(refund_id, f"the payment provider did not answer {refund.attempts} times", now=now)
-        return RefundStatus.FAILED
-    return execute_refund(refund_id, now)
 
 
 _payments, _orders = Payment.__table__, Order.__table__
@@ -318,15 +246,6 @@ _COUNT_REFUND = update(_payments).where(
 _UNCOUNT_REFUND = update(_payments).where(
     of_tenant(_payments), _payments.c.id == bindparam("payment_id"),
     _payments.c.refunded >= bindparam("refund_amount")).values(refunded=_payments.c.refunded - bindparam("refund_amount"))
-# One attempt: a pending refund, or one left unanswered for a while, while attempts remain.
-_CLAIM_REFUND = update(_refunds).where(
-    of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"), _refunds.c.attempts < bindparam("max_attempts"),
-    (_refunds.c.status == RefundStatus.PENDING)
-    | ((_refunds.c.status == RefundStatus.SENDING) & (_refunds.c.last_attempt_at < bindparam("stale")))
-).values(status=RefundStatus.SENDING, attempts=_refunds.c.attempts + 1,
-         last_attempt_at=bindparam("at")).returning(_refunds.c.attempts)
-_SETTLE_REFUND = update(_refunds).where(of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
-                                        _refunds.c.status == RefundStatus.SENDING)
 _FAIL_REFUND = update(_refunds).where(
     of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
     _refunds.c.status.in_((RefundStatus.PENDING, RefundStatus.SENDING))).values(

@@ -14,7 +14,7 @@ from core.errors import APIError
 from core.idempotency import idempotent_created
 from core.openapi import api_doc
 from engines.stores.models import Store
-from engines.stores.schemas import StaffStoreOut, StoreAnswer, StoreIn, StoreListOut, StorePatchIn
+from engines.stores.schemas import StaffStoreListOut, StaffStoreOut, StoreAnswer, StoreIn, StorePatchIn
 from engines.stores.services import create_store, update_store
 
 bp = AdminAPIBlueprint("stores_admin_api", __name__, permission="stores.manage")
@@ -30,7 +30,7 @@ def _store(store_id: int) -> Store:
 
 
 @bp.get("/stores")
-@api_doc("The shop's stores, open and closed", tags=["stores"], response=StoreListOut)
+@api_doc("The shop's stores, open and closed", tags=["stores"], response=StaffStoreListOut)
 def stores():
     return jsonify(stores=StaffStoreOut(many=True).dump(db.session.scalars(select(Store).order_by(Store.id))))
 

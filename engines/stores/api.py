@@ -4,36 +4,14 @@
 from __future__ import annotations
 
 from flask import jsonify
-from marshmallow import Schema, fields
 
 from core.api import api_blueprint
 from core.errors import APIError
 from core.openapi import api_doc
+from engines.stores.schemas import StoreListOut, StoreOut, TableOut
 from engines.stores.services import active_stores, table_by_code
 
 bp = api_blueprint("stores_api", __name__)
-
-
-class StoreOut(Schema):
-    id = fields.Function(lambda s: str(s.id))
-    name = fields.String()
-    address = fields.String()
-    phone = fields.String()
-    hours = fields.String()
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    pickup = fields.Boolean()
-    delivers = fields.Function(lambda s: bool(s.delivery_bands and s.latitude is not None))
-
-
-class StoreListOut(Schema):
-    stores = fields.List(fields.Nested(StoreOut))
-
-
-class TableOut(Schema):
-    code = fields.String()
-    name = fields.String()
-    store = fields.Nested(StoreOut)
 
 
 @bp.get("/stores")

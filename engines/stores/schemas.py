@@ -1,11 +1,33 @@
-"""Stores as staff see and send them in the Admin API (engines.stores.admin_api). Money is integer
-minor units of the shop's currency."""
+"""Stores in the consumer API (what buyers see) and as staff see and send them in the Admin API
+(engines.stores.admin_api). Money is integer minor units of the shop's currency."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.money import MAX_TYPED
+
+
+class StoreOut(Schema):
+    id = fields.Function(lambda s: str(s.id))
+    name = fields.String()
+    address = fields.String()
+    phone = fields.String()
+    hours = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    pickup = fields.Boolean()
+    delivers = fields.Function(lambda s: bool(s.delivery_bands and s.latitude is not None))
+
+
+class StoreListOut(Schema):
+    stores = fields.List(fields.Nested(StoreOut))
+
+
+class TableOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    store = fields.Nested(StoreOut)
 
 
 class DeliveryBandIO(Schema):
@@ -30,7 +52,7 @@ class StaffStoreOut(Schema):
     created_at = fields.Function(lambda s: s.created_at.isoformat())
 
 
-class StoreListOut(Schema):
+class StaffStoreListOut(Schema):
     stores = fields.List(fields.Nested(StaffStoreOut))
 
 

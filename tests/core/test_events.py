@@ -192,7 +192,8 @@ def test_in_tests_a_payload_missing_a_field_is_refused(app, db_session, tenant_a
     with tenant_scope(tenant_a):
         with pytest.raises(InvalidPayload) as refused:
             emit("order.paid.v1", {"order_id": "385", "consumer_id": "7"})
-    assert refused.value.messages == {"total": ["Missing data for required field."]}
+    assert refused.value.messages == {"total": ["Missing data for required field."],
+                                      "lines": ["Missing data for required field."]}
     assert _rows(db_session, tenant_a) == []
 
 
@@ -313,6 +314,8 @@ def test_the_payloads_of_an_orders_life_keep_their_contracts(client, shop, db_se
     paid, refund_due = rows[1], rows[7]
     assert paid.payload == {"order_id": sent["id"], "consumer_id": consumer,
                             "total": {"amount": sent["total"]["amount"], "currency": "CNY"},
+                            "lines": [{"item_id": line["item_id"], "sku_id": line["sku_id"], "quantity": line["quantity"]}
+                                      for line in sent["lines"]],
                             "tenant_id": tenant, "occurred_at": paid.created_at.isoformat()}
     assert refund_due.payload == {"after_sale_id": asked["id"], "order_id": kept["id"], "consumer_id": consumer,
                                   "amount": {"amount": 1250, "currency": "CNY"}, "tenant_id": tenant,
@@ -358,12 +361,14 @@ def test_the_cli_lists_every_event_with_its_fields(app):
     lines = result.output.splitlines()
     assert [line.split(" — ")[0] for line in lines if not line.startswith(" ")] == sorted(CATALOGUE)
     start = lines.index("order.paid.v1 — An order was paid in full.")
-    assert lines[start + 1:start + 6] == [
-        "  order_id     id (string)                          The order",
-        "  consumer_id  id (string)                          The consumer who placed it",
-        "  total        {amount: integer, currency: string}  The order's total, after discounts and with delivery",
-        "  tenant_id    id (string)                          The shop the event happened in",
-        "  occurred_at  date-time (string)                   When it happened (ISO 8601, UTC)"]
+    assert [" ".join(line.split()) for line in lines[start + 1:start + 7]] == [
+        "order_id id (string) The order",
+        "consumer_id id (string) The consumer who placed it",
+        "total {amount: integer, currency: string} The order's total, after discounts and with delivery",
+        "lines list of {item_id: id (string), sku_id: id (string), quantity: integer} What was sold: each SKU of the "
+        "order and how many",
+        "tenant_id id (string) The shop the event happened in",
+        "occurred_at date-time (string) When it happened (ISO 8601, UTC)"]
 
 
 def test_the_cli_lists_every_event_as_json(app):

@@ -21,11 +21,11 @@ from engines.articles.models import Article
 from engines.articles.services import create_article
 from engines.catalog.models import Category, Item, Sku
 from engines.catalog.services import create_category, create_item
-from engines.orders.addresses import add_address
+from core.addresses import Address, add_address
 from engines.orders.fulfillment import create_shipping_template
-from engines.orders.models import (Address, AfterSale, Cart, CartLine, Order, OrderAdjustment, OrderAdjustmentLine,
+from engines.orders.models import (AfterSale, Cart, CartLine, Order, OrderAdjustment, OrderAdjustmentLine,
                                    OrderLine, OrderSequence, OrderTransition, ShippingTemplate)
-from engines.orders.services import add_line, cart_of
+from engines.orders.cart import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
 from engines.payments.accounts import configure_stripe

@@ -308,3 +308,24 @@ def test_stock_given_back_stops_at_the_top_of_its_column(db_session, tenant_a):
         release_stock({sku.id: 5})
         db_session.expire_all()
         assert db_session.get(Sku, (tenant_a.id, sku.id)).stock == MAX_STOCK
+
+
+def test_the_catalog_counts_what_paid_orders_sold(client, db_session, tenant_a, create_consumer):
+    """order.paid.v1 carries what was sold; the catalog's handler counts it (orders never touch
+    the catalog's items)."""
+    from engines.catalog.models import Item
+    from engines.orders.lifecycle import find_order
+    from tests.engines.orders.conftest import make_shop
+    from tests.engines.orders.test_orders import pay, place
+
+    shop = make_shop(tenant_a, create_consumer)
+    db_session.commit()
+    order = place(client, shop, [{"sku_id": shop["tea"], "quantity": 2}, {"sku_id": shop["cake"]}],
+                  {"type": "pickup", "store_id": shop["store"]})
+    unpaid = place(client, shop, [{"sku_id": shop["tea"]}], {"type": "pickup", "store_id": shop["store"]})
+    pay(client, shop, order)
+    with tenant_scope(tenant_a):
+        db_session.expire_all()
+        counts = {item.name: item.sales_count for item in db_session.scalars(select(Item))}
+        assert find_order(int(unpaid["id"])).status == "pending_payment"
+    assert (counts["Tea"], counts["Cake"], counts["Noodles"]) == (2, 1, 0)

@@ -8,7 +8,7 @@ import pytest
 from core.consumers import issue_token
 from core.tenancy import tenant_scope
 from engines.catalog.services import create_item, skus_by_item
-from engines.orders.addresses import add_address
+from core.addresses import add_address
 from engines.orders.fulfillment import create_shipping_template
 from engines.stores.services import add_table, create_store
 from tests.browser import browser, server  # noqa: F401  fixtures of the purchase browser tests

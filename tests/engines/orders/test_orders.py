@@ -259,7 +259,7 @@ def test_one_consumer_cannot_see_or_touch_anothers_orders(client, shop, create_c
 
 def test_a_refund_the_provider_could_not_take_is_retried_by_the_sweep(client, shop, monkeypatch):
     from engines.payments import providers
-    from engines.payments.services import retry_refunds
+    from engines.payments.tasks import retry_refunds
 
     order = place(client, shop, [{"sku_id": shop["cake"]}], {"type": "pickup", "store_id": shop["store"]})
     pay(client, shop, order)

@@ -15,7 +15,8 @@ from engines.orders.lifecycle import cancel_order, find_order
 from engines.orders.models import AfterSale, Order, OrderLine
 from engines.payments import providers
 from engines.payments.models import Payment, Refund
-from engines.payments.services import MAX_REFUND_ATTEMPTS, retry_refunds
+from engines.payments.services import MAX_REFUND_ATTEMPTS
+from engines.payments.tasks import retry_refunds
 from tests.engines.orders.test_orders import as_shop, get_order, pay, place
 
 
@@ -166,7 +167,7 @@ def test_stock_comes_back_in_sku_order_whatever_the_lines_order(client, shop, ap
 
 def test_an_after_sale_asked_for_twice_is_refunded_once(client, shop, sent):
     """A redelivered event (at-least-once delivery) finds the refund made and counts nothing more."""
-    from engines.payments.services import refund_after_sale
+    from engines.payments.tasks import refund_after_sale
 
     order, asked = _asked(client, shop)
     as_shop(shop, lambda: approve(find_after_sale(int(asked["id"]))))

@@ -1,16 +1,39 @@
-"""The consumer's address book: at most 20 addresses, exactly one default once there is one."""
+"""The consumer's address book: at most 20 addresses, exactly one default once there is one. In
+core because every engine that takes goods or people somewhere needs it (orders' delivery, later
+booking's home visits and dispatch's errands)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, Boolean, Float, Index, String, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.consumers import PHONE
-from core.db import db
+from core.db import UTCDateTime, db, utcnow
 from core.errors import APIError
-from engines.orders.models import Address
+from core.tenancy import TenantModel, tenant_fk
 
 MAX_ADDRESSES = 20
+
+
+class Address(TenantModel):
+    """A consumer's delivery address; one of them is the default."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (tenant_fk(["consumer_id"], "consumers"), Index(None, "tenant_id", "consumer_id"))
+
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(120))  # province / city / district
+    line: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(12), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    latitude: Mapped[float | None] = mapped_column(Float)  # for same-city delivery
+    longitude: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AddressIn(Schema):
