@@ -1,11 +1,14 @@
-"""The merchant back office's navigation, which engines extend: each entry shows only to staff
-whose role holds its permission (DESIGN.md §6 — link only to what exists)."""
+"""What every back-office page shares: the navigation, which engines extend (each entry shows only
+to staff whose role holds its permission — DESIGN.md §6, link only to what exists), the audit row
+of a staff member's write, and the routine of a form that saves through a service."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from flask import g, request, url_for
+from typing import Any, Callable
+
+from flask import flash, g, redirect, request, url_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,3 +50,35 @@ def backoffice_nav() -> list[dict]:
     lit = _lit(entries, request.endpoint or "")
     return [{"url": url_for(entry.endpoint), "icon": entry.icon, "label": entry.label, "active": entry is lit}
             for entry in entries]
+
+
+def record_staff_action(action: str, target: str, details: dict | None = None) -> None:
+    """The audit row of a back-office write: who (the signed-in staff member), in which shop,
+    from where, what and on what."""
+    from core import audit
+    from core.staff_session import signed_in_identity
+
+    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=target, details=details or {},
+                 ip=request.remote_addr)
+
+
+def save_form(form, work: Callable[[], Any], *, audit_as: Callable[[Any], tuple[str, str, dict]],
+              saved: str | Callable[[Any], str], then: Callable[[Any], str]):
+    """A form's write through a service: `work()` runs; a refusal (APIError) puts its messages on
+    the form's fields and leaves nothing written (None: the view shows the form again, 400); on
+    success the write is audited (`audit_as(result)` → action, target, details), committed,
+    flashed (`saved`) and the browser sent to `then(result)`."""
+    from core.db import db
+    from core.errors import APIError
+    from core.forms import show_errors
+
+    try:
+        result = work()
+    except APIError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return None
+    record_staff_action(*audit_as(result))
+    db.session.commit()
+    flash(saved(result) if callable(saved) else saved, "success")
+    return redirect(then(result))

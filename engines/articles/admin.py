@@ -14,9 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core import audit
 from core.db import db
 from core.errors import APIError
+from core.backoffice import record_staff_action, save_form
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.staff_session import permission_required, signed_in_identity
@@ -42,8 +42,7 @@ class ArticleForm(FlaskForm):
 
 
 def _audit(action: str, article: Article, **details) -> None:
-    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=f"article {article.id}",
-                 details={"title": article.title, **details}, ip=request.remote_addr)
+    record_staff_action(action, f"article {article.id}", {"title": article.title, **details})
 
 
 def _local(moment: dt.datetime | None) -> str:
@@ -77,18 +76,15 @@ def index():
 def new():
     form = ArticleForm()
     if form.validate_on_submit():
-        try:
-            article = create_article(title=form.title.data, summary=form.summary.data or "",
-                                     cover=form.cover.data or "", body=form.body.data or "",
-                                     author_id=signed_in_identity().id, publish="publish" in request.form)
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("article.create", article, status=article.status.value)
-            db.session.commit()
-            flash(_("Article published.") if article.is_published else _("Article saved as a draft."), "success")
-            return redirect(url_for(".edit", article_id=article.id))
+        done = save_form(form, lambda: create_article(
+            title=form.title.data, summary=form.summary.data or "", cover=form.cover.data or "",
+            body=form.body.data or "", author_id=signed_in_identity().id, publish="publish" in request.form),
+            audit_as=lambda article: ("article.create", f"article {article.id}",
+                                      {"title": article.title, "status": article.status.value}),
+            saved=lambda article: _("Article published.") if article.is_published else _("Article saved as a draft."),
+            then=lambda article: url_for(".edit", article_id=article.id))
+        if done:
+            return done
     return render_template("articles/form.html", form=form, article=None), _form_status(form)
 
 

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core import audit
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm, show_errors
+from core.backoffice import record_staff_action, save_form
+from core.forms import ConfirmForm
 from core.ids import parse_id
 from core.money import Money, MoneyError
-from core.staff_session import permission_required, signed_in_identity
+from core.staff_session import permission_required
 from engines.catalog.csv_io import export_csv, import_csv, parse_options
 from engines.catalog.models import Category, Item
 from engines.catalog.services import (MAX_STOCK, create_category, create_item, delete_item, list_for_staff,
@@ -74,11 +74,6 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"))
 
 
-def _audit(action: str, target: str, details: dict | None = None) -> None:
-    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=target, details=details or {},
-                 ip=request.remote_addr)
-
-
 def _price(text: str) -> int:
     """A price typed in major units, in minor units from 0 to MAX_PRICE (core.money.MAX_TYPED; the
     message is on `price`)."""
@@ -123,7 +118,7 @@ def bulk():
         flash(_("Tick some items, then choose on sale or off sale."), "warning")
         return redirect(url_for(".index"))
     changed = set_status(item_ids=ids, status=status)
-    _audit("item.bulk_status", f"{len(ids)} items", {"status": status, "changed": changed})
+    record_staff_action("item.bulk_status", f"{len(ids)} items", {"status": status, "changed": changed})
     db.session.commit()
     flash(_("%(n)s item(s) changed.", n=changed), "success")
     return redirect(url_for(".index"))
@@ -134,20 +129,16 @@ def bulk():
 def new():
     form = ItemForm()
     if form.validate_on_submit():
-        try:
-            item = create_item(kind=form.kind.data, name=form.name.data, subtitle=form.subtitle.data or "",
-                               description=form.description.data or "", images=(form.images.data or "").split(),
-                               category_id=int(form.category_id.data) if form.category_id.data else None,
-                               status=form.status.data, price=_price(form.price.data), stock=form.stock.data or 0,
-                               options=_options(form.options.data), sku_code=form.sku_code.data or None)
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("item.create", f"item {item.id}", {"name": item.name})
-            db.session.commit()
-            flash(_("Item saved."), "success")
-            return redirect(url_for(".edit", item_id=item.id))
+        done = save_form(form, lambda: create_item(
+            kind=form.kind.data, name=form.name.data, subtitle=form.subtitle.data or "",
+            description=form.description.data or "", images=(form.images.data or "").split(),
+            category_id=int(form.category_id.data) if form.category_id.data else None, status=form.status.data,
+            price=_price(form.price.data), stock=form.stock.data or 0, options=_options(form.options.data),
+            sku_code=form.sku_code.data or None),
+            audit_as=lambda item: ("item.create", f"item {item.id}", {"name": item.name}), saved=_("Item saved."),
+            then=lambda item: url_for(".edit", item_id=item.id))
+        if done:
+            return done
     return render_template("catalog/item_new.html", form=form), 400 if form.errors else 200
 
 
@@ -172,7 +163,7 @@ def edit(item_id: int):
                           "images": " ".join(item.images), "description": item.description})
     sku_errors: dict[str, dict] = {}
     if form.validate_on_submit():
-        try:
+        def save():
             update_item(item, name=form.name.data, subtitle=form.subtitle.data or "",
                         description=form.description.data or "", images=(form.images.data or "").split(),
                         category_id=int(form.category_id.data) if form.category_id.data else None,
@@ -185,14 +176,12 @@ def edit(item_id: int):
                     sku_errors[str(sku.id)] = error.fields
             if sku_errors:
                 raise APIError("invalid_input", "Some variants are not valid.")
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("item.update", f"item {item.id}", {"name": item.name})
-            db.session.commit()
-            flash(_("Item saved."), "success")
-            return redirect(url_for(".edit", item_id=item.id))
+            return item
+
+        done = save_form(form, save, audit_as=lambda item: ("item.update", f"item {item.id}", {"name": item.name}),
+                         saved=_("Item saved."), then=lambda item: url_for(".edit", item_id=item.id))
+        if done:
+            return done
     return render_template("catalog/item_edit.html", form=form, item=item, skus=skus, sku_errors=sku_errors,
                            currency=g.shop.currency, Money=Money, action_form=ConfirmForm()), \
         400 if form.errors or form.form_errors or sku_errors else 200
@@ -205,7 +194,7 @@ def delete(item_id: int):
     if item is None or not ConfirmForm().validate_on_submit():
         abort(404 if item is None else 400)
     delete_item(item)
-    _audit("item.delete", f"item {item.id}", {"name": item.name})
+    record_staff_action("item.delete", f"item {item.id}", {"name": item.name})
     db.session.commit()
     flash(_("Item deleted."), "success")
     return redirect(url_for(".index"))
@@ -217,16 +206,12 @@ def categories():
     form = CategoryForm()
     tops = _top_categories()
     if form.validate_on_submit():
-        try:
-            category = create_category(name=form.name.data, parent_id=int(form.parent_id.data) if form.parent_id.data else None)
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("category.create", f"category {category.id}", {"name": category.name})
-            db.session.commit()
-            flash(_("Category added."), "success")
-            return redirect(url_for(".categories"))
+        done = save_form(form, lambda: create_category(
+            name=form.name.data, parent_id=int(form.parent_id.data) if form.parent_id.data else None),
+            audit_as=lambda category: ("category.create", f"category {category.id}", {"name": category.name}),
+            saved=_("Category added."), then=lambda category: url_for(".categories"))
+        if done:
+            return done
     children = list(db.session.scalars(select(Category).where(Category.parent_id.is_not(None)).order_by(Category.name)))
     return render_template("catalog/categories.html", form=form, tops=tops, children=children), 400 if form.errors else 200
 
@@ -253,7 +238,7 @@ def upload():
         flash((getattr(error, "message", None) or _("The file is not UTF-8 text.")) + (f" {details}" if details else ""),
               "danger")
         return redirect(url_for(".index"))
-    _audit("catalog.import", f"{len(items)} items")
+    record_staff_action("catalog.import", f"{len(items)} items")
     db.session.commit()
     flash(_("%(n)s item(s) imported.", n=len(items)), "success")
     return redirect(url_for(".index"))

@@ -19,6 +19,7 @@ from core import audit
 from core.db import db
 from core.engines import flow_settings
 from core.errors import APIError
+from core.backoffice import record_staff_action
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.money import Money, MoneyError
@@ -54,8 +55,7 @@ def _actor() -> str:
 
 
 def _audit(action: str, order: Order, details: dict | None = None) -> None:
-    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=f"order {order.number}",
-                 details=details or {}, ip=request.remote_addr)
+    record_staff_action(action, f"order {order.number}", details)
 
 
 def _day(text: str | None, *, end: bool = False) -> dt.datetime | None:

@@ -11,11 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import Length
 
-from core import audit
 from core.db import db
 from core.errors import APIError
+from core.backoffice import record_staff_action
 from core.forms import ConfirmForm, show_errors
-from core.staff_session import permission_required, signed_in_identity
+from core.staff_session import permission_required
 from engines.payments.accounts import SANDBOX, STRIPE, accounts_overview, configure_stripe, provider_names, set_sandbox
 
 bp = Blueprint("payments_admin", __name__, url_prefix="/merchant/payments", template_folder="templates")
@@ -36,8 +36,7 @@ class StripeForm(FlaskForm):
 
 
 def _audit(action: str, details: dict) -> None:
-    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=f"payments {details.get('provider')}",
-                 details=details, ip=request.remote_addr)
+    record_staff_action(action, f"payments {details.get('provider')}", details)
 
 
 def _webhook_url() -> str:

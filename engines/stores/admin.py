@@ -11,12 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core import audit
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm, show_errors
+from core.backoffice import record_staff_action, save_form
+from core.forms import ConfirmForm
 from core.money import Money, MoneyError
-from core.staff_session import permission_required, signed_in_identity
+from core.staff_session import permission_required
 from engines.stores.models import Store
 from engines.stores.services import (add_table, create_store, format_bands, parse_bands, remove_table, tables_of,
                                      update_store)
@@ -44,11 +44,6 @@ class StoreForm(FlaskForm):
 class TableForm(FlaskForm):
     name = StringField(_l("Table"), validators=[DataRequired(), Length(max=20)])
     seats = IntegerField(_l("Seats"), default=4, validators=[NumberRange(1, 100)])
-
-
-def _audit(action: str, target: str, details: dict | None = None) -> None:
-    audit.record(action, actor=signed_in_identity(), tenant_id=g.shop.id, target=target, details=details or {},
-                 ip=request.remote_addr)
 
 
 def _store(store_id: int) -> Store:
@@ -82,16 +77,11 @@ def index():
 def new():
     form = StoreForm()
     if form.validate_on_submit():
-        try:
-            store = create_store(**_values(form))
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("store.create", f"store {store.id}", {"name": store.name})
-            db.session.commit()
-            flash(_("Store added."), "success")
-            return redirect(url_for(".edit", store_id=store.id))
+        done = save_form(form, lambda: create_store(**_values(form)),
+                         audit_as=lambda store: ("store.create", f"store {store.id}", {"name": store.name}),
+                         saved=_("Store added."), then=lambda store: url_for(".edit", store_id=store.id))
+        if done:
+            return done
     return render_template("stores/edit.html", form=form, store=None), 400 if form.errors else 200
 
 
@@ -104,16 +94,11 @@ def edit(store_id: int):
         form.delivery_bands.data = format_bands(store.delivery_bands, g.shop.currency)
         form.delivery_minimum.data = str(Money(store.delivery_minimum, g.shop.currency).to_decimal())
     elif form.validate_on_submit():
-        try:
-            update_store(store, **_values(form), active=form.active.data)
-        except APIError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            _audit("store.update", f"store {store.id}", {"name": store.name})
-            db.session.commit()
-            flash(_("Store saved."), "success")
-            return redirect(url_for(".edit", store_id=store.id))
+        done = save_form(form, lambda: update_store(store, **_values(form), active=form.active.data),
+                         audit_as=lambda store: ("store.update", f"store {store.id}", {"name": store.name}),
+                         saved=_("Store saved."), then=lambda store: url_for(".edit", store_id=store.id))
+        if done:
+            return done
     return render_template("stores/edit.html", form=form, store=store, tables=tables_of(store.id),
                            table_form=TableForm(), remove_form=ConfirmForm()), 400 if form.errors else 200
 
@@ -132,7 +117,7 @@ def tables(store_id: int):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for(".edit", store_id=store.id))
-    _audit("table.create", f"table {table.id}", {"store": store.name, "name": table.name})
+    record_staff_action("table.create", f"table {table.id}", {"store": store.name, "name": table.name})
     db.session.commit()
     flash(_("Table added."), "success")
     return redirect(url_for(".edit", store_id=store.id))
@@ -148,7 +133,7 @@ def delete_table(store_id: int, table_id: int):
         remove_table(table_id)
     except APIError:
         abort(404)
-    _audit("table.remove", f"table {table_id}", {"store": store.name})
+    record_staff_action("table.remove", f"table {table_id}", {"store": store.name})
     db.session.commit()
     flash(_("Table removed."), "success")
     return redirect(url_for(".edit", store_id=store.id))
