@@ -1,15 +1,19 @@
 """What every JSON API blueprint shares: reading a JSON body through a marshmallow schema,
-the signed-in consumer of a bearer token, and the blueprint factory."""
+the signed-in consumer of a bearer token, the blueprint factory, public answers and the one shape
+of money in an answer."""
 
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable
 
 from flask import Blueprint, Response, g, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from core.consumers import Consumer, consumer_for_token, consumer_id_for_token
 from core.errors import APIError
+from core.money import Money
+from core.tenancy import current_tenant
 
 API_PREFIX = "/api/v1"
 MAX_JSON_BYTES = 1_000_000
@@ -88,3 +92,28 @@ def public_json(body: bytes | str, etag: str, *, vary: str = "X-Tenant, Authoriz
     response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
     response.headers["Vary"] = vary
     return response
+
+
+class MoneyOut(Schema):
+    """Money in every answer of the consumer and Admin APIs (Money.to_json)."""
+
+    amount = fields.Integer(metadata={"description": "In minor units of the currency (fen, cents)"})
+    currency = fields.String(metadata={"description": "ISO 4217"})
+    display = fields.String(metadata={"description": "As the shop shows it, e.g. ¥12.50"})
+
+
+class MoneyField(fields.Nested):
+    """An attribute holding integer minor units (or a Money), answered as MoneyOut. The currency
+    is `currency(obj)` when given, else the object's `currency`, else the shop's."""
+
+    def __init__(self, *, currency: Callable[[Any], str] | None = None, **kwargs):
+        super().__init__(MoneyOut, **kwargs)
+        self.currency_of = currency
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, Money):
+            return value.to_json()
+        currency = self.currency_of(obj) if self.currency_of else getattr(obj, "currency", None)
+        return Money(value, currency or current_tenant().currency).to_json()

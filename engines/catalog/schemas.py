@@ -1,26 +1,20 @@
-"""The catalog in the consumer API and the Admin API. Money is {"amount": minor units, "currency",
-"display"}."""
+"""The catalog in the consumer API and the Admin API. Money is core.api.MoneyOut."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.api import MoneyField
 from core.ids import ID_PATTERN, validate_id
-from core.money import Money
-from core.tenancy import current_tenant
 from engines.catalog.models import ItemKind, ItemStatus
 from engines.catalog.services import MAX_PRICE, MAX_STOCK, OptionDimension, OptionGroup
 
 MAX_DESCRIPTION = 50_000
 
 
-def money(amount: int) -> dict:
-    return Money(amount, current_tenant().currency).to_json()
-
-
 class SkuOut(Schema):
     id = fields.Function(lambda s: str(s.id))
-    price = fields.Function(lambda s: money(s.price), metadata={"description": "Money: amount in minor units"})
+    price = MoneyField()
     stock = fields.Integer(metadata={"description": "For display: exact at 10 or fewer; a larger count may lag "
                                                     "until the catalog next changes. Checkout checks stock itself."})
     options = fields.Dict()

@@ -23,6 +23,7 @@ from core.backoffice import record_staff_action
 from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.money import Money, MoneyError
+from core.paging import newest_first
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
@@ -75,7 +76,7 @@ def _day(text: str | None, *, end: bool = False) -> dt.datetime | None:
 @permission_required(MANAGE)
 def index():
     args = request.args
-    statement = select(Order).order_by(Order.id.desc()).limit(PAGE + 1)
+    statement = select(Order)
     status = args.get("status") if args.get("status") in STATUS_LABELS else None
     fulfillment = args.get("fulfillment") if args.get("fulfillment") in FULFILLMENT_LABELS else None
     if status:
@@ -91,12 +92,8 @@ def index():
     query = args.get("q", "").strip()[:20]
     if query:
         statement = statement.where(or_(Order.number == query, Order.contact_phone == query))
-    before = parse_id(args.get("before"))
-    if before:
-        statement = statement.where(Order.id < before)
-    rows = list(db.session.scalars(statement))
-    next_cursor = rows[PAGE - 1].id if len(rows) > PAGE else None
-    return render_template("orders/index.html", orders=rows[:PAGE], next_cursor=next_cursor, args=args,
+    orders, next_cursor = newest_first(statement, Order.id, limit=PAGE, before=parse_id(args.get("before")))
+    return render_template("orders/index.html", orders=orders, next_cursor=next_cursor, args=args,
                            statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, money=_money,
                            tz=zoneinfo.ZoneInfo(g.shop.timezone))
 

@@ -23,7 +23,7 @@ from engines.orders.checkout import place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
 from engines.orders.schemas import (AddLineIn, AfterSaleIn, AfterSaleOut, CartOut, CheckoutIn, CheckoutOptionsOut, OrderAnswer, OrderPageOut, QuantityIn,
-                                    QuoteOut, ReturnTrackingIn, code_signer, dump_order, dump_orders, shown_code)
+                                    QuoteOut, ReturnTrackingIn, code_signer, price_steps_out, dump_order, dump_orders, shown_code)
 from engines.orders.settings import offered_fulfillment
 from engines.orders.cart import add_line, change_quantity, priced_cart, remove_line
 
@@ -94,7 +94,8 @@ def checkout_quote():
     return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
                            "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
                            "discount": priced.money(line.discount)} for line in priced.lines],
-                   fulfillment=priced.fulfillment, pricing=priced.steps, total=priced.money(priced.total))
+                   fulfillment=priced.fulfillment, pricing=price_steps_out(priced.steps, priced.currency),
+                   total=priced.money(priced.total))
 
 
 @bp.post("/checkout")

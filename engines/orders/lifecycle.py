@@ -12,6 +12,7 @@ from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
+from core.paging import newest_first
 from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
 from engines.catalog.services import release_stock
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
@@ -208,19 +209,15 @@ def complete_shipped(order_id: int, now: dt.datetime | None = None) -> bool:
     return True
 
 
-
 def orders_of(consumer_id: int | None, *, statuses: list[str] | None = None, before: int | None = None,
               limit: int = 20) -> tuple[list[Order], int | None]:
     """A page of orders, newest first (a consumer's, or the shop's when consumer_id is None)."""
-    statement = select(Order).order_by(Order.id.desc()).limit(limit + 1)
+    statement = select(Order)
     if consumer_id is not None:
         statement = statement.where(Order.consumer_id == consumer_id)
     if statuses:
         statement = statement.where(Order.status.in_(statuses))
-    if before:
-        statement = statement.where(Order.id < before)
-    rows = list(db.session.scalars(statement))
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    return newest_first(statement, Order.id, limit=limit, before=before)
 
 
 _lines = OrderLine.__table__

@@ -8,6 +8,7 @@ from itsdangerous import URLSafeSerializer
 from marshmallow import Schema, fields, validate
 from marshmallow.experimental.context import Context
 
+from core.api import MoneyField, MoneyOut
 from core.engines import flow_settings
 
 from core.ids import ID_PATTERN, validate_id
@@ -23,12 +24,6 @@ class AddLineIn(Schema):
 
 class QuantityIn(Schema):
     quantity = fields.Integer(required=True, strict=True)
-
-
-class MoneyOut(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
-    display = fields.String()
 
 
 class CartLineOut(Schema):
@@ -58,8 +53,13 @@ def code_signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="order-code-qr")
 
 
-def _money(obj, amount: int) -> dict:
-    return Money(amount, obj.currency).to_json()
+def _order_currency(_line) -> str:
+    return Context.get()["order"].currency
+
+
+def price_steps_out(steps: list[dict], currency: str) -> list[dict]:
+    """The price pipeline's record (orders.pricing, a quote's steps) with each amount as money."""
+    return [{**step, "amount": Money(step["amount"], currency).to_json()} for step in steps]
 
 
 def _iso(value) -> str | None:
@@ -94,23 +94,11 @@ class OrderLineOut(Schema):
     image = fields.String()
     quantity = fields.Integer()
     refunded_quantity = fields.Integer()
-    unit_price = fields.Method("unit_price_money")
-    subtotal = fields.Method("subtotal_money")
-    discount = fields.Method("discount_money")
-    paid = fields.Method("paid_money")
-
     # The order's currency comes from the Context that OrderOut.lines_out opens.
-    def unit_price_money(self, line):
-        return _money(Context.get()["order"], line.unit_price)
-
-    def subtotal_money(self, line):
-        return _money(Context.get()["order"], line.subtotal)
-
-    def discount_money(self, line):
-        return _money(Context.get()["order"], line.discount)
-
-    def paid_money(self, line):
-        return _money(Context.get()["order"], line.paid_amount)
+    unit_price = MoneyField(currency=_order_currency)
+    subtotal = MoneyField(currency=_order_currency)
+    discount = MoneyField(currency=_order_currency)
+    paid = MoneyField(attribute="paid_amount", currency=_order_currency)
 
 
 class AfterSaleOut(Schema):
@@ -118,7 +106,7 @@ class AfterSaleOut(Schema):
     kind = fields.String()
     status = fields.Function(lambda a: a.status.value)
     lines = fields.List(fields.Dict())
-    amount = fields.Integer(metadata={"description": "minor units"})
+    amount = MoneyField()
     reason = fields.String()
     merchant_note = fields.String()
     return_carrier = fields.String()
@@ -132,12 +120,13 @@ class OrderOut(Schema):
     status = fields.Function(lambda o: o.status.value)
     fulfillment = fields.Method("fulfillment_out")
     note = fields.String()
-    items_total = fields.Function(lambda o: _money(o, o.items_total))
-    shipping = fields.Function(lambda o: _money(o, o.shipping_fee))
-    discount = fields.Function(lambda o: _money(o, o.discount_total))
-    total = fields.Function(lambda o: _money(o, o.total))
-    refunded = fields.Function(lambda o: _money(o, o.refunded_total))
-    pricing = fields.List(fields.Dict(), metadata={"description": "The price pipeline's steps, in order"})
+    items_total = MoneyField()
+    shipping = MoneyField(attribute="shipping_fee")
+    discount = MoneyField(attribute="discount_total")
+    total = MoneyField()
+    refunded = MoneyField(attribute="refunded_total")
+    pricing = fields.Method("pricing_out", metadata={
+        "description": "The price pipeline's steps, in order: [{step, label, amount (money), …}]"})
     adjustments = fields.Method("adjustments_out", metadata={"description": (
         "What changed the price, in the pipeline's order: [{id, step, label, amount}] — amount negative for a "
         "discount, positive for a fee (delivery); the total is the items total plus these")})
@@ -163,7 +152,11 @@ class OrderOut(Schema):
         """From the order's `pricing`, written with its adjustments in the same statement and never
         changed after: the entries that name one (no query; older orders have none)."""
         return [{"id": entry["adjustment_id"], "step": entry["step"], "label": entry["label"],
-                 "amount": _money(order, entry["amount"])} for entry in order.pricing if "adjustment_id" in entry]
+                 "amount": Money(entry["amount"], order.currency).to_json()}
+                for entry in order.pricing if "adjustment_id" in entry]
+
+    def pricing_out(self, order):
+        return price_steps_out(order.pricing, order.currency)
 
     def fulfillment_out(self, order):
         return {key: value for key, value in order.fulfillment.items() if key not in ("template_id", "table_code")}
@@ -232,7 +225,7 @@ class OrderPageOut(Schema):
 class QuoteOut(Schema):
     lines = fields.List(fields.Dict())
     fulfillment = fields.Dict()
-    pricing = fields.List(fields.Dict())
+    pricing = fields.List(fields.Dict(), metadata={"description": "[{step, label, amount (money), …}]"})
     total = fields.Nested(MoneyOut)
 
 

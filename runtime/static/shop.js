@@ -139,7 +139,7 @@
             var options = Object.values(l.options || {}).join(" / ");
             summary.appendChild(el("p", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity + "  " + money(l.subtotal) }));
           });
-          q.pricing.forEach(function (s) { summary.appendChild(el("p", { class: "t-muted", text: s.label + "  " + (s.amount / 100).toFixed(2) })); });
+          q.pricing.forEach(function (s) { summary.appendChild(el("p", { class: "t-muted", text: s.label + "  " + money(s.amount) })); });
           summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         }).catch(fail);
       }
@@ -294,7 +294,7 @@
       if (o.actions.indexOf("after_sale") >= 0) main.appendChild(afterSaleForm(o));
       if (o.after_sales.length) {
         main.appendChild(card([el("h2", { text: T.requests })].concat(o.after_sales.map(function (a) {
-          var row = el("div", { "data-after-sale": a.status }, [el("p", { text: (a.kind === "refund" ? T.refund_only : T.return_refund) + " · " + a.status.replace(/_/g, " ") + " · " + (a.amount / 100).toFixed(2) })]);
+          var row = el("div", { "data-after-sale": a.status }, [el("p", { text: (a.kind === "refund" ? T.refund_only : T.return_refund) + " · " + a.status.replace(/_/g, " ") + " · " + money(a.amount) })]);
           if (a.status === "awaiting_return") {
             var carrier = el("input", { class: "weui-input", placeholder: T.carrier }), number = el("input", { class: "weui-input", placeholder: T.return_tracking });
             [carrier, number, button(T.submit, function () {

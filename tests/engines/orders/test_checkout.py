@@ -31,7 +31,7 @@ def test_express_checkout_prices_items_and_shipping_and_reserves_stock(client, s
     # 2 × 12.50 + 8.00 = 33.00; 3 items: 10.00 + 2 × 2.00 shipping
     assert order["items_total"]["amount"] == 3300 and order["shipping"]["amount"] == 1400
     assert order["total"] == {"amount": 4700, "currency": "CNY", "display": "¥47.00"}
-    assert [(s["step"], s["amount"]) for s in order["pricing"]] == [("items", 3300), ("shipping", 1400)]
+    assert [(s["step"], s["amount"]["amount"]) for s in order["pricing"]] == [("items", 3300), ("shipping", 1400)]
     assert [(line["name"], line["quantity"], line["paid"]["amount"]) for line in order["lines"]] == [
         ("Tea", 2, 2500), ("Cake", 1, 800)]
     assert order["fulfillment"]["address"]["line"] == "2 Nanjing Rd"

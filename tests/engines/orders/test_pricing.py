@@ -33,7 +33,7 @@ def test_a_later_engine_inserts_its_step_and_the_discount_lands_on_the_lines(cli
     answer = client.post("/api/v1/checkout", headers=shop["headers"], json={
         "lines": [{"sku_id": shop["tea"], "quantity": 2}, {"sku_id": shop["cake"]}],
         "fulfillment": {"type": "express", "address_id": shop["address"]}}).json["order"]
-    assert [(s["step"], s["amount"]) for s in answer["pricing"]] == [("items", 3300), ("coupon", -1000),
+    assert [(s["step"], s["amount"]["amount"]) for s in answer["pricing"]] == [("items", 3300), ("coupon", -1000),
                                                                       ("shipping", 1400)]
     assert answer["pricing"][1]["code"] == "SAVE10"
     discounts = [line["discount"]["amount"] for line in answer["lines"]]
@@ -125,7 +125,7 @@ def test_checkout_records_each_adjustment_with_its_source_its_funder_and_its_sha
         {"id": str(ids[1]), "step": "shipping", "label": "Express delivery",
          "amount": {"amount": 1400, "currency": "CNY", "display": "¥14.00"}}]
     assert order["total"]["amount"] == order["items_total"]["amount"] - 1000 + 1400 == 3700
-    assert [(s["step"], s["amount"], s.get("adjustment_id")) for s in order["pricing"]] == [
+    assert [(s["step"], s["amount"]["amount"], s.get("adjustment_id")) for s in order["pricing"]] == [
         ("items", 3300, None), ("coupon", -1000, str(ids[0])), ("shipping", 1400, str(ids[1]))]
     shown = client.get(f"/api/v1/orders/{order['id']}", headers=shop["headers"])
     assert shown.json["order"]["adjustments"] == order["adjustments"]
@@ -145,7 +145,7 @@ def test_free_delivery_is_explained_but_is_no_adjustment(client, shop):
     order = client.post("/api/v1/checkout", headers=shop["headers"], json={
         "lines": [{"sku_id": shop["tea"], "quantity": 5}, {"sku_id": shop["cake"], "quantity": 5}],
         "fulfillment": {"type": "express", "address_id": shop["address"]}}).json["order"]
-    assert [(s["step"], s["amount"]) for s in order["pricing"]] == [("items", 10250), ("shipping", 0)]
+    assert [(s["step"], s["amount"]["amount"]) for s in order["pricing"]] == [("items", 10250), ("shipping", 0)]
     assert order["adjustments"] == [] and stored(shop, int(order["id"]))[0] == []
 
 
