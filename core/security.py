@@ -53,12 +53,13 @@ CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
-    """Cookie sessions for the consoles and storefront; API requests (bearer tokens) open none,
-    which also saves building a signer for every API request, and a request without the cookie
+    """Cookie sessions for the consoles and storefront; API requests (the consumer API's bearer
+    tokens, the Admin API's staff tokens) open none — a console's cookie never signs an API call
+    in — which also saves building a signer for every API request; a request without the cookie
     starts an empty one without a signer."""
 
     def open_session(self, app, request):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/admin/api/")):
             return None  # Flask uses its null session: reading is empty, writing is an error
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()  # nothing to read: no signer to build (the pay page)

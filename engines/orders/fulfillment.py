@@ -194,15 +194,15 @@ def _shipping(quote: Quote) -> None:
     payable = quote.items_total - quote.discount_total
     if fulfillment["type"] == "express":
         template = db.session.get(ShippingTemplate, (current_tenant_id(), int(fulfillment["template_id"])))
-        quote.shipping_fee = express_fee(template, fulfillment["address"]["region"], quote.lines, payable)
-        quote.record("shipping", "Express delivery", quote.shipping_fee,
-                     free_above=template.free_above)
+        quote.charge_shipping("shipping", "Express delivery",
+                              express_fee(template, fulfillment["address"]["region"], quote.lines, payable),
+                              source=("shipping_template", template.id), free_above=template.free_above)
     elif fulfillment["type"] == "same_city":
         if payable < fulfillment["minimum"]:
             raise APIError("invalid_input", fields={"fulfillment.type": [
                 f"Same-city delivery starts at {quote.money(fulfillment['minimum'])['display']} of items."]})
-        quote.shipping_fee = fulfillment["band_fee"]
-        quote.record("shipping", "Same-city delivery", quote.shipping_fee, distance_km=fulfillment["distance_km"])
+        quote.charge_shipping("shipping", "Same-city delivery", fulfillment["band_fee"],
+                              source=("store", int(fulfillment["store"]["id"])), distance_km=fulfillment["distance_km"])
 
 
 register_price_step("shipping", POSITIONS["shipping"], _shipping)

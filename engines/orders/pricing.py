@@ -257,23 +257,9 @@ def run_pipeline(quote: Quote, context: PriceContext | None = None) -> Quote:
         else:
             entry.apply(quote, context)
     if quote.shipping_fee != quote._charged:
-        _record_unrecorded_shipping(quote)
+        raise RuntimeError("a price step set shipping_fee itself: fees are added with Quote.charge_shipping, "
+                           "which records who is owed them")
     return quote
-
-
-def _record_unrecorded_shipping(quote: Quote) -> None:
-    """The delivery fee as an adjustment when the step that set it did not record one (the
-    `shipping` step of engines.orders.fulfillment sets `shipping_fee` and records its line of
-    the explanation itself; with `charge_shipping` it would not need this): owed to the merchant,
-    from the shipping template (express) or the store (same-city), labelled as its line."""
-    fulfillment = quote.fulfillment
-    source_id = fulfillment.get("template_id") or (fulfillment.get("store") or {}).get("id")
-    entry = next((entry for entry in reversed(quote.steps) if entry["step"] == "shipping"), None)
-    quote.adjustments.append(Adjustment(
-        step="shipping", source_kind="shipping_template" if fulfillment.get("template_id") else "store",
-        source_id=int(source_id) if source_id else None, label=entry["label"] if entry else "Delivery",
-        amount=quote.shipping_fee - quote._charged, funded_by="merchant", allocations={}, entry=entry))
-    quote._charged = quote.shipping_fee
 
 
 def _items(quote: Quote) -> None:

@@ -310,3 +310,17 @@ def test_unknown_admin_api_paths_answer_the_json_envelope(client, db_session, te
     made = staff_token(db_session, tenant_a)
     response = client.get("/admin/api/v1/nothing-here", headers=made.headers)
     assert (response.status_code, response.json["error"]["code"]) == (404, "not_found")
+
+
+def test_a_signed_in_back_office_cookie_does_not_open_the_admin_api(client, db_session, tenant_a, create_staff,
+                                                                     sign_in):
+    # given an owner signed in to the back office in this browser (the session cookie is sent)
+    owner = create_staff(tenant_a, "owner")
+    sign_in("merchant", owner.email)
+    client.get("/merchant/shops")
+    assert client.get("/merchant/").status_code == 200
+    # when the same browser calls the Admin API without a staff token
+    response = client.get("/admin/api/v1/me")
+    # then it is refused: only a token signs a call in, and no session is opened or written
+    assert (response.status_code, response.json["error"]["code"]) == (401, "unauthenticated")
+    assert "Set-Cookie" not in response.headers

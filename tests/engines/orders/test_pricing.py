@@ -201,18 +201,27 @@ def test_a_step_must_say_who_funds_a_discount():
     assert quote.adjustments == [] and quote.lines[0].discount == 0
 
 
-def test_a_function_step_that_sets_the_delivery_fee_records_it_as_a_fee_to_the_merchant(monkeypatch):
+def test_a_delivery_fee_is_recorded_as_a_fee_owed_to_its_funder_and_one_set_by_hand_is_refused(monkeypatch):
     def carrier(quote):
-        quote.shipping_fee = 700
-        quote.record("shipping", "Same-city delivery", 700, distance_km=2.1)
+        quote.charge_shipping("shipping", "Same-city delivery", 700, source=("store", 77), distance_km=2.1)
 
-    monkeypatch.setattr(pricing, "_STEPS", [entry for entry in pricing._STEPS if entry[1] == "items"])
+    def careless(quote):
+        quote.shipping_fee = 700  # no adjustment: nobody would know whom the fee is owed to
+
+    items_only = [entry for entry in pricing._STEPS if entry[1] == "items"]
+    monkeypatch.setattr(pricing, "_STEPS", list(items_only))
     pricing.register_price_step("shipping", POSITIONS["shipping"], carrier)
     quote = pricing.run_pipeline(Quote(currency="CNY", consumer_id=1, lines=[line(quantity=3)], fulfillment={
         "type": "same_city", "store": {"id": "77"}}))
     assert [(a.step, a.source, a.label, a.amount, a.funded_by, a.allocations) for a in quote.adjustments] == [
         ("shipping", "store:77", "Same-city delivery", 700, "merchant", {})]
-    assert quote.total == 300 + 700
+    assert quote.total == 300 + 700 and quote.steps[-1]["distance_km"] == 2.1
+
+    monkeypatch.setattr(pricing, "_STEPS", list(items_only))
+    pricing.register_price_step("shipping", POSITIONS["shipping"], careless)
+    with pytest.raises(RuntimeError, match="charge_shipping"):
+        pricing.run_pipeline(Quote(currency="CNY", consumer_id=1, lines=[line(quantity=3)], fulfillment={
+            "type": "same_city", "store": {"id": "77"}}))
 
 
 # -- properties over random carts -----------------------------------------------------------------
