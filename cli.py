@@ -95,6 +95,7 @@ Tessera ({config['TESSERA_ENV']}) is running with {database}, {'rq jobs' if runn
   Designer              {base}/merchant/designer/
   Demo storefront (H5)  {base}/s/{logins['tenant']}/   (sandbox payments: the pay page confirms them)
   Consumer API          {base}/api/v1/…  (header X-Tenant: {logins['tenant']}; {base}/api/v1/openapi.json)
+  Admin API             {base}/admin/api/v1/…  (a staff token from /merchant/api-tokens or `tessera api-tokens create`; {base}/admin/api/v1/openapi.json)
   Health                {base}/healthz  {base}/readyz
 
 Demo logins are kept in {Path(config['INSTANCE_PATH']) / 'demo-logins.json'}. Press Ctrl+C to stop.
