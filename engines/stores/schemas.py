@@ -36,15 +36,9 @@ class DeliveryBandIO(Schema):
                          metadata={"description": "Minor units"})
 
 
-class StaffStoreOut(Schema):
-    id = fields.Function(lambda s: str(s.id))
-    name = fields.String()
-    address = fields.String()
-    phone = fields.String()
-    hours = fields.String()
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    pickup = fields.Boolean()
+class StaffStoreOut(StoreOut):
+    """What buyers see, and how it delivers."""
+
     delivery_bands = fields.List(fields.Nested(DeliveryBandIO), metadata={
         "description": "Same-city delivery fees by distance, ascending; nothing beyond the last band"})
     delivery_minimum = fields.Integer(metadata={"description": "Minor units of the items total"})
