@@ -12,13 +12,15 @@ from builder.staff import dismiss_staff, invite_staff, set_staff_role
 from core.backoffice import register_nav
 from core.consumers import Consumer
 from core.db import db
+from core.engines import load, registry
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import Identity, StaffMember, memberships_of
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import login_view, permission_required, select_shop, sign_out, signed_in_identity
 
-bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates")
+bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="templates",
+               static_folder="static/merchant", static_url_path="/static")
 
 register_nav("merchant.dashboard", _l("Dashboard"), icon="dashboard", permission="dashboard.view", order=0)
 register_nav("merchant.staff", _l("Staff"), icon="users", permission="staff.view", order=90)
@@ -63,11 +65,24 @@ def shops():
 @bp.get("/")
 @permission_required("dashboard.view")
 def dashboard():
-    counts = {
-        "consumers": db.session.scalar(select(func.count()).select_from(Consumer)),
-        "staff": db.session.scalar(select(func.count()).select_from(StaffMember)),
-    }
-    return render_template("merchant/dashboard.html", counts=counts)
+    """What the shop's engines report (each engine's dashboard part), as far as the staff member's
+    role allows: a figure shows to those who hold its permission, links for those who may open
+    its list; then the customers and staff counts."""
+    cards, trends = [], []
+    for engine in registry():
+        if not engine.dashboard:
+            continue
+        part = load(engine.dashboard)()
+        cards += [{"card": card, "link": card.url if g.staff.can(card.link_permission or card.permission) else None}
+                  for card in part.cards if g.staff.can(card.permission)]
+        if part.trend is not None and g.staff.can(part.trend.permission):
+            trends.append({"trend": part.trend, "chart": {
+                "periods": {str(period.days): period.points for period in part.trend.periods},
+                "text": {"orders": _("Orders")}}})
+    consumers, staff = db.session.execute(select(select(func.count()).select_from(Consumer).scalar_subquery(),
+                                                 select(func.count()).select_from(StaffMember).scalar_subquery())).one()
+    return render_template("merchant/dashboard.html", cards=cards, trends=trends,
+                           counts={"consumers": consumers, "staff": staff})
 
 
 @bp.route("/staff", methods=["GET", "POST"])

@@ -214,6 +214,11 @@ class Component:
     engine: ClassVar[str | None] = None
     template: ClassVar[str]  # Jinja template for H5
     version: ClassVar[int] = 1
+    # The H5 module that brings the section to life (an ES module): a file under the engine's
+    # static/ folder (engines/<engine>/static/h5.js), or under runtime/static/ for the basic library.
+    script: ClassVar[str | None] = None
+    # Text its module shows, translated when the page is rendered: {"key": lazy_gettext(...)}.
+    strings: ClassVar[dict[str, Any]] = {}
 
     def load(self, ctx: Any, sections: list[dict]) -> dict[str, Any]:
         """Data for the given sections of this type, keyed by section id, in one batch."""
@@ -278,9 +283,20 @@ class Registry:
 registry = Registry()
 register = registry.register
 
-__all__ = ["Component", "BlockType", "SettingsSchema", "Text", "TextArea", "RichText", "Integer", "Range",
+__all__ = ["AppSection", "Component", "BlockType", "SettingsSchema", "Text", "TextArea", "RichText", "Integer", "Range",
            "Checkbox", "Select", "Colour", "Image", "Video", "Link", "Reference", "registry", "register",
            "sanitize_html", "ValidationError", "EXCLUDE"]
+
+
+class AppSection(Component):
+    """The main section of a page the consumer's own data fills in (the cart, checkout, orders,
+    sign-in…): the server renders a mount point, the same for every visitor so the page stays
+    cacheable, and the component's H5 module fills it from the consumer API with the bearer token,
+    as a mini-program does. Its settings are handed to the module as data- attributes."""
+
+    group = "system"
+    limit = 1
+    template = "components/app_section.html"
 
 
 # -- system pages ------------------------------------------------------------------------------

@@ -69,6 +69,53 @@ class DemoKit:
 
 
 @dataclasses.dataclass(frozen=True)
+class DashboardCard:
+    """One figure on the merchant's dashboard: `value` as shown (a count, an amount already
+    formatted), shown to staff whose role holds `permission`; `url` opens the list of exactly what
+    it counts, linked for staff who hold `link_permission` (`permission` when None)."""
+
+    label: object  # a lazy gettext string
+    value: str
+    permission: str
+    url: str | None = None
+    link_permission: str | None = None
+    note: object = ""  # a short line under the figure
+
+
+@dataclasses.dataclass(frozen=True)
+class DashboardPeriod:
+    """The last `days` days (today included) of a dashboard trend: the sales per day, oldest
+    first, for the chart, their total, and the most sold items."""
+
+    days: int
+    total: str  # the period's sales, formatted
+    orders: int
+    url: str | None  # the list of the period's orders
+    # {"day": "2025-05-01", "label": "05-01", "value": 12.5 (major units), "display": "¥12.50", "orders": 1}
+    points: tuple[dict, ...]
+    top: tuple[dict, ...]  # {"name": "Tea", "units": 3, "label": "3 sold"}, most units first
+
+
+@dataclasses.dataclass(frozen=True)
+class DashboardTrend:
+    """Sales over time, shown to staff whose role holds `permission`, toggled between periods."""
+
+    label: object
+    permission: str
+    periods: tuple[DashboardPeriod, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DashboardPart:
+    """What an engine's `dashboard` function, called with no argument while a shop is the current
+    tenant, answers: its cards, in order, and at most one trend, for the back office to show as
+    far as the staff member's role allows."""
+
+    cards: tuple[DashboardCard, ...] = ()
+    trend: DashboardTrend | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Engine:
     """What one engine brings. References are "module:attribute" (or a module for the parts that
     register themselves when imported)."""
@@ -94,6 +141,7 @@ class Engine:
     cli: tuple[str, ...] = ()  # click commands or groups of the `tessera` command
     pickers: tuple[Picker, ...] = ()
     suspension_exempt: tuple[str, ...] = ()  # endpoints a suspended shop still serves (payment webhooks)
+    dashboard: str | None = None  # "module:function" answering the engine's dashboard part (a DashboardPart)
 
     def modules(self) -> list[str]:
         """The modules that register something when imported."""
@@ -112,7 +160,7 @@ class Engine:
                            for n in self.navigation],
             "tasks": self.tasks, "events": self.events, "price_steps": self.price_steps,
             "demo_data": self.demo_data, "cli": list(self.cli), "pickers": [p.describe() for p in self.pickers],
-            "suspension_exempt": list(self.suspension_exempt),
+            "suspension_exempt": list(self.suspension_exempt), "dashboard": self.dashboard,
         }
 
 

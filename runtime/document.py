@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core.components import SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
 from core.engines import registry as engines
+from core.engines import engine as engine_named
 from core.engines import settings_allowed, settings_schema
 
 SCHEMA_VERSION = 1
@@ -276,6 +277,21 @@ def _check_links(doc: dict, errors: dict) -> None:
                         errors.setdefault(f"{path}.{name}", []).append(f"There is no page {value[5:]!r}.")
 
 
+def _features_missing(name: str | None, enabled: list[str]) -> list[str]:
+    """The engines a merchant turns on (features) that `name` needs, itself or through the engines
+    it depends on, and that `enabled` lacks. Engines that are not features are always on; an
+    engine this Tessera does not know is never on."""
+    if not name:
+        return []
+    found = engine_named(name)
+    if found is None:
+        return [] if name in enabled else [name]
+    missing = [name] if found.feature and name not in enabled else []
+    for dependency in found.depends_on:
+        missing += [m for m in _features_missing(dependency, enabled) if m not in missing]
+    return missing
+
+
 def validate_document(doc: Any) -> dict:
     """The normalised document, or DocumentError with every problem and its path."""
     if not isinstance(doc, dict):
@@ -312,14 +328,13 @@ def validate_document(doc: Any) -> dict:
             app["settings"][name] = _load(settings_schema(name)(), settings, f"app.settings.{name}", errors) or {}
         for page_id, page in pages.items():
             kind = page.get("kind")
-            engine = SYSTEM_PAGES[kind].engine if kind in SYSTEM_PAGES else None
-            if engine and engine not in app["engines"]:
-                errors.setdefault(f"pages.{page_id}.kind", []).append(f"Needs the {engine} engine, which is not enabled.")
+            for missing in _features_missing(SYSTEM_PAGES[kind].engine if kind in SYSTEM_PAGES else None, app["engines"]):
+                errors.setdefault(f"pages.{page_id}.kind", []).append(f"Needs the {missing} engine, which is not enabled.")
             for sid, section in page["sections"].items():
                 component = registry.get(section["type"])
-                if component.engine and component.engine not in app["engines"]:
+                for missing in _features_missing(component.engine, app["engines"]):
                     errors.setdefault(f"pages.{page_id}.sections.{sid}.type", []).append(
-                        f"{component.label} needs the {component.engine} engine, which is not enabled.")
+                        f"{component.label} needs the {missing} engine, which is not enabled.")
     normalised = {"schema_version": SCHEMA_VERSION, "app": app, "pages": pages}
     if app is not None:
         _check_links(normalised, errors)

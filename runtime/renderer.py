@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from core.cache import compiled_cache, page_cache, stamps
-from core.components import Component, Image, registry, sanitize_html
+from core.components import SYSTEM_PAGES, Component, Image, registry, sanitize_html
 from core.db import db, utcnow
 from core.media import resolve_media
 from core.tenancy import TenantContext, current_tenant
@@ -205,12 +205,46 @@ def render_sections(compiled: CompiledApp, page: PagePlan, tenant: TenantContext
     return parts, ctx
 
 
+def script_url(component: Component) -> str:
+    """Where the H5 module of a component is served (its engine's static/ folder, or the
+    runtime's for the basic library)."""
+    if component.engine:
+        return url_for("storefront.engine_module", engine=component.engine, filename=component.script)
+    return url_for("storefront.static", filename=component.script)
+
+
+def page_scripts(page: PagePlan) -> tuple[list[str], dict[str, str]]:
+    """The H5 modules the page's sections need, once each, and the text they show (translated)."""
+    scripts, strings = [], {}
+    for section in page.sections:
+        component = section.component
+        if component.script and script_url(component) not in scripts:
+            scripts.append(script_url(component))
+        strings.update({key: str(text) for key, text in component.strings.items()})
+    return scripts, strings
+
+
 def render_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
                 *, preview: bool = False) -> tuple[str, float | None]:
     parts, ctx = render_sections(compiled, page, tenant, params)
+    scripts, strings = page_scripts(page)
     body = render_template("runtime/page.html", app=compiled.app, compiled=compiled, page=page,
-                           sections=list(parts.values()), ctx=ctx, preview=preview)
+                           sections=list(parts.values()), ctx=ctx, preview=preview, scripts=scripts, strings=strings)
     return body, ctx.expires_at
+
+
+def system_page(compiled: CompiledApp, kind: str) -> PagePlan | None:
+    """The app's page of a system kind; one holding only the kind's main section (its default
+    settings) when the document has none — apps made before the kind existed still work."""
+    page_id = compiled.kind_pages.get(kind)
+    if page_id is not None:
+        return compiled.pages[page_id]
+    found = SYSTEM_PAGES.get(kind)
+    component = registry.get(found.main) if found else None
+    if component is None:
+        return None
+    section = SectionPlan(f"s_{kind}", component.type, component, component.Settings().load({}), [])
+    return PagePlan(f"~{kind}", str(found.label), kind, (section,), frozenset(), ())
 
 
 def output_key(kind: str, tenant: TenantContext, tenant_stamps: dict[str, int], page: PagePlan,
@@ -221,17 +255,22 @@ def output_key(kind: str, tenant: TenantContext, tenant_stamps: dict[str, int], 
             tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
 
 
-def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str]):
-    """(html, etag) of a live page (the home page when `page_id` is None), or None when the page
-    or the app does not exist."""
+def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str], *, kind: str | None = None):
+    """(html, etag) of a live page (the home page when `page_id` is None; the app's page of a
+    system `kind` when given), or None when the page or the app does not exist."""
     tenant_stamps = stamps().all(tenant.id)
     compiled = live_app(tenant, tenant_stamps)
     if compiled is None:
         return None
-    page_id = page_id or compiled.app["home"]
-    if page_id not in compiled.pages:
-        return None
-    page = compiled.pages[page_id]
+    if kind is not None:
+        page = system_page(compiled, kind)
+        if page is None:
+            return None
+    else:
+        page_id = page_id or compiled.app["home"]
+        if page_id not in compiled.pages:
+            return None
+        page = compiled.pages[page_id]
     key = output_key("html", tenant, tenant_stamps, page, params)
     cache = page_cache()
     hit = cache.get(key)

@@ -5,11 +5,14 @@ Cached pages are anonymous: the same bytes for every visitor, no cookie, no CSRF
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, session
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory, session
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from core.cache import stamps
+from core.engines import ENGINES_PACKAGE, load
+from core.engines import engine as engine_named
 from core.identities import staff_member_for
 from core.tenancy import current_tenant
 from runtime.preview import preview_token_valid
@@ -110,51 +113,59 @@ def preview_theme():
     return response
 
 
-# -- the consumer's own pages: sign-in, cart, checkout, orders -----------------------------------
-# One shell per view, the same for every visitor (nothing personal is rendered on the server):
-# shop.js fills it from the JSON API with the consumer's bearer token, as a mini-program would.
-SHOP_VIEWS = {"login": _l("Sign in"), "cart": _l("Cart"), "checkout": _l("Checkout"), "orders": _l("My orders"),
-              "order": _l("Order"), "addresses": _l("My addresses")}
+# -- the consumer's own pages: sign-in, the member centre, addresses, cart, checkout, orders ------
+# System pages of the app document: each has a main section (an AppSection) that the page's H5
+# module fills from the consumer API with the consumer's bearer token, as a mini-program does, so
+# the page is the same for every visitor and cached like any other.
 
-
-def _shell(view: str, **data):
+def _system(kind: str):
     tenant = current_tenant()
-    compiled = live_app(tenant, stamps().all(tenant.id))
-    if compiled is None:
-        return _not_published()
-    html = render_template("runtime/shop.html", view=view, title=SHOP_VIEWS[view], compiled=compiled, data=data,
-                           app=compiled.app, item_page=compiled.kind_pages.get("item"))
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Content-Security-Policy"] = STOREFRONT_CSP
-    return response
+    found = cached_page(tenant, None, {}, kind=kind)
+    if found is None:
+        if live_app(tenant, stamps().all(tenant.id)) is None:
+            return _not_published()
+        abort(404)
+    return _respond(*found)
 
 
 @bp.get("/account/login")
 def login():
-    return _shell("login")
+    return _system("login")
 
 
-@bp.get("/cart")
-def cart():
-    return _shell("cart")
-
-
-@bp.get("/checkout")
-def checkout():
-    return _shell("checkout")
-
-
-@bp.get("/orders")
-def orders():
-    return _shell("orders")
+@bp.get("/me")
+def member():
+    return _system("member")
 
 
 @bp.get("/addresses")
 def addresses():
-    return _shell("addresses")
+    return _system("addresses")
+
+
+@bp.get("/cart")
+def cart():
+    return _system("cart")
+
+
+@bp.get("/checkout")
+def checkout():
+    return _system("checkout")
+
+
+@bp.get("/orders")
+def orders():
+    return _system("orders")
 
 
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int):
-    return _shell("order", order_id=str(order_id))
+    return _system("order")  # the module reads the order's id from the address
+
+
+@bp.get("/h5/<engine>/<path:filename>")
+def engine_module(engine: str, filename: str):
+    """An engine's H5 modules (engines/<engine>/static/)."""
+    if engine_named(engine) is None:
+        abort(404)
+    return send_from_directory(Path(load(f"{ENGINES_PACKAGE}.{engine}").__file__).parent / "static", filename)

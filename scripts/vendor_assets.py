@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 
 VENDOR = Path(__file__).resolve().parent.parent / "core" / "static" / "vendor"
+TEST_VENDOR = Path(__file__).resolve().parent.parent / "tests" / "vendor"  # for the tests only: never served
 
-# package@version -> {path inside the package: path under VENDOR}
+# package@version -> {path inside the package: path under VENDOR, or an absolute path elsewhere}
 PACKAGES = {
     "@tabler/core@1.6.1": {
         "dist/css/tabler.min.css": "tabler/tabler.min.css",
@@ -26,6 +27,10 @@ PACKAGES = {
         "dist/tabler-icons.min.css": "tabler-icons/tabler-icons.min.css",
         "dist/fonts/tabler-icons.woff2": "tabler-icons/fonts/tabler-icons.woff2",
         "LICENSE": "tabler-icons/LICENSE",
+    },
+    "chart.js@4.6.1": {
+        "dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+        "LICENSE.md": "chartjs/LICENSE.md",
     },
     "quill@2.0.3": {
         "dist/quill.js": "quill/quill.js",
@@ -39,6 +44,11 @@ PACKAGES = {
     "weui@2.6.26": {
         "dist/style/weui.min.css": "weui/weui.min.css",
         "LICENSE.txt": "weui/LICENSE.txt",
+    },
+    "axe-core@4.14.1": {  # the browser tests' accessibility checks (tests/browser.py)
+        "axe.min.js": TEST_VENDOR / "axe-core" / "axe.min.js",
+        "LICENSE": TEST_VENDOR / "axe-core" / "LICENSE",
+        "LICENSE-3RD-PARTY.txt": TEST_VENDOR / "axe-core" / "LICENSE-3RD-PARTY.txt",
     },
 }
 

@@ -97,6 +97,8 @@ class ItemDetail(Component):
     limit = 1
     template = "components/item_detail.html"
     data_kinds = ("catalog",)
+    script = "h5.js"  # the buy form: choosing by dimension, the cart, sign-in kept (static/h5.js)
+    strings = {"added": _l("Added to the cart.")}
 
     class Settings(SettingsSchema):
         show_stock = Checkbox(_l("Show stock left"), True)
@@ -108,14 +110,14 @@ class ItemDetail(Component):
         if item is None:
             return {s["id"]: None for s in sections}
         skus = skus_by_item([item.id])[item.id]
-        ctx.add_media(item.images)
+        ctx.add_media([*item.images, *(s.image for s in skus if s.image)])
         currency = ctx.tenant.currency
         data = {**_card(item, skus, currency), "images": item.images, "description": item.description,
                 "options": item.options, "kind": item.kind.value,
                 "option_groups": [{**group, "choices": [{**choice, "extra": Money(choice["price"], currency).format()}
                                                         for choice in group["choices"]]}
                                   for group in item.option_groups or []],
-                "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock,
+                "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock, "image": s.image or "",
                           "price": Money(s.price, currency).format()} for s in skus]}
         return {s["id"]: data for s in sections}
 

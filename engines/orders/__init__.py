@@ -21,8 +21,10 @@ ENGINE = Engine(
                 NavEntry("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission="orders.verify", order=26),
                 NavEntry("orders_admin.shipping", _l("Delivery fees"), icon="truck-delivery",
                          permission="orders.manage", order=41)),
+    components="engines.orders.components",
     settings="engines.orders.settings:OrderSettings",
     tasks="engines.orders.tasks",
     events="engines.orders.events",
     demo_data="engines.orders.demo:load",
+    dashboard="engines.orders.dashboard:dashboard",
 )

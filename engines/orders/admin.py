@@ -26,9 +26,10 @@ from core.money import Money, MoneyError
 from core.paging import newest_first
 from core.staff_session import permission_required, signed_in_identity
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
+from engines.orders.dashboard import code_to_verify, was_paid, with_after_sales
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
-from engines.orders.lifecycle import (advance, cancel_order, clear_flag, find_order, lines_of, order_for_code, ship,
-                                     verify_code)
+from engines.orders.lifecycle import (OPEN_AFTER_SALES, advance, cancel_order, clear_flag, find_order, lines_of,
+                                     order_for_code, ship, verify_code)
 from engines.orders.settings import pickup_number
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 from engines.orders.pricing import adjustments_of
@@ -46,6 +47,7 @@ STATUS_LABELS = {
     "closed": _l("Closed (refunded)")}
 FULFILLMENT_LABELS = {"express": _l("Express"), "same_city": _l("Same-city delivery"), "pickup": _l("Pickup"),
                       "dine_in": _l("Dine-in"), "none": _l("Nothing to carry")}
+AFTER_SALES_LABELS = {"waiting": _l("After-sales to answer"), "open": _l("After-sales in progress")}
 EVENT_LABELS = {"mark_ready": _l("Mark ready for pickup"), "start_preparation": _l("Start preparing"),
                 "start_service": _l("Start the service")}
 PAGE = 30
@@ -89,13 +91,21 @@ def index():
         statement = statement.where(Order.created_at < _day(args.get("to"), end=True))
     if args.get("attention"):
         statement = statement.where(Order.attention_at.is_not(None))
+    if args.get("paid"):
+        statement = statement.where(was_paid())
+    if args.get("to_verify"):
+        statement = statement.where(code_to_verify())
+    if args.get("after_sales") == "waiting":
+        statement = statement.where(with_after_sales())
+    elif args.get("after_sales") == "open":
+        statement = statement.where(with_after_sales(OPEN_AFTER_SALES))
     query = args.get("q", "").strip()[:20]
     if query:
         statement = statement.where(or_(Order.number == query, Order.contact_phone == query))
     orders, next_cursor = newest_first(statement, Order.id, limit=PAGE, before=parse_id(args.get("before")))
     return render_template("orders/index.html", orders=orders, next_cursor=next_cursor, args=args,
-                           statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, money=_money,
-                           tz=zoneinfo.ZoneInfo(g.shop.timezone))
+                           statuses=STATUS_LABELS, fulfillments=FULFILLMENT_LABELS, after_sales=AFTER_SALES_LABELS,
+                           money=_money, tz=zoneinfo.ZoneInfo(g.shop.timezone))
 
 
 def _money(order: Order, amount: int) -> str:

@@ -75,7 +75,7 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
     buyer.click("[data-place-order]")
     buyer.click("button[value=succeeded]")
     buyer.wait_for_selector("[data-status=awaiting_shipment]")
-    number = re.search(r"\d{11}", buyer.inner_text("#shop")).group(0)
+    number = re.search(r"\d{11}", buyer.inner_text("#main")).group(0)
 
     manager = browser.new_page()
     sign_in_merchant(manager, server, manager_of(server, "tpl-ecommerce"), "password123")
@@ -86,11 +86,11 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
     buyer.goto(server.url + "/s/tpl-ecommerce/orders")  # the member centre
     buyer.click("[data-tab=done]")
     buyer.wait_for_selector("[data-order]")
-    assert number in buyer.inner_text("#shop")
+    assert number in buyer.inner_text("#main")
     buyer.click("[data-tab=to_pay]")
     buyer.wait_for_selector("text=No orders yet.")
     buyer.click("[data-tab=addresses]")
     buyer.wait_for_selector("[data-address-id]")
-    assert "Han Meimei" in buyer.inner_text("#shop")
+    assert "Han Meimei" in buyer.inner_text("#main")
     shot(buyer, "template-ecommerce-2-addresses")
     assert problems == []

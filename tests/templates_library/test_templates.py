@@ -100,7 +100,7 @@ def test_ordering_end_to_end(client, shop_from):
         code = db.session.get(Order, (shop["tenant"].id, int(order["id"]))).verification_code
         assert verify_code(code, actor="staff:1").status.value == "completed"
         db.session.commit()
-        assert db.session.query(Item).count() == 5
+        assert db.session.query(Item).count() == len(templates()["ordering"].demo()["items"])
 
 
 def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):

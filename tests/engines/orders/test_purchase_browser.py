@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 
-from tests.browser import (add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
+from tests.browser import (add_address, looks_right, watched_page, first_table_code, ship_in_back_office, shot, sign_in_buyer,
                            sign_in_merchant, verify_at_counter)
 
 
 def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
-    buyer, problems = phone_page(browser)
+    buyer, problems = watched_page(browser, 375)
     buyer.goto(server.url + "/s/demo/")
     buyer.click("text=Oolong tea")
     buyer.wait_for_selector("[data-buy]")
@@ -22,6 +22,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     sign_in_buyer(buyer, "13800138000")  # not signed in yet: the sign-in page
     buyer.wait_for_selector("input[name=fulfillment]")  # back at checkout, with no address yet
     buyer.check("input[name=fulfillment][value=express]")  # delivery: the address form appears
+    buyer.wait_for_selector("[data-needs-address]")  # it asks for an address, no error before one is given
+    assert not buyer.is_visible("[data-message]")
     add_address(buyer, name="Li Lei", phone="13800138000", region="Shanghai Huangpu", line="2 Nanjing Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
@@ -33,7 +35,7 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     buyer.click("button[value=succeeded]")
     buyer.wait_for_selector("[data-status]")
     assert buyer.get_attribute("[data-status]", "data-status") == "awaiting_shipment"
-    number = re.search(r"\d{11}", buyer.inner_text("#shop")).group(0)
+    number = re.search(r"\d{11}", buyer.inner_text("#main")).group(0)
     shot(buyer, "purchase-4-order")
 
     clerk = browser.new_page()
@@ -43,13 +45,19 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
 
     buyer.reload()
     buyer.wait_for_selector("[data-confirm]")
+    # the shipped order says how it comes: the carrier and tracking number, the address
+    receiving = buyer.inner_text("[data-receiving]")
+    assert "SF Express SF1234567" in receiving and "Li Lei" in receiving, receiving
+    assert buyer.inner_text("[data-status]") == "Shipped"  # a status as people read it
+    assert not buyer.is_visible("[data-after-sale-form]")  # the refund form waits behind its button
     buyer.click("[data-confirm]")
     buyer.wait_for_selector("[data-status=completed]")
     buyer.goto(server.url + "/s/demo/")
     shot(buyer, "purchase-6-home")
-    buyer.click(".t-navbar__links a[href$='/orders']")  # the storefront's way to the buyer's orders
+    buyer.click(".t-navbar__links a[href$='/me']")  # the storefront's way to the member centre
+    buyer.click(".t-member__orders a >> nth=0")  # all orders
     buyer.wait_for_selector("[data-order]")
-    assert number in buyer.inner_text("#shop")
+    assert number in buyer.inner_text("#main")
     assert problems == []
 
 
@@ -58,8 +66,21 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     sign_in_merchant(clerk, server)
     table_code = first_table_code(clerk, server, "Demo store")
 
-    buyer, problems = phone_page(browser)
-    buyer.goto(server.url + f"/s/demo/?table={table_code}")  # what the table's QR code opens
+    visit = browser.new_context(viewport={"width": 375, "height": 812})  # one visitor, several tabs
+    problems: list[str] = []
+
+    def tab():
+        page = visit.new_page()
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+                if response.status >= 400 else None)
+        return page
+
+    first_tab = tab()
+    first_tab.goto(server.url + f"/s/demo/?table={table_code}")  # what the table's QR code opens
+    first_tab.close()
+    buyer = tab()  # a new tab of the same visit still knows the table
+    buyer.goto(server.url + "/s/demo/")
     buyer.click("text=Milk tea")
     buyer.check("[data-choice-group=Sweetness] input[value=Half]")
     buyer.check("[data-choice-group=Toppings] input[value=Pearls]")
@@ -71,12 +92,17 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     assert not buyer.is_visible("[data-address]")  # no address for a table
     assert buyer.get_attribute("[data-total]", "data-total") == "1700"  # 15.00 + pearls 2.00
     assert "Half" in buyer.inner_text("[data-summary]")
+    assert "Demo store" in buyer.inner_text("[data-table]")  # the table is named, and can be left
+    assert buyer.is_visible("[data-leave-table]")
+    looks_right(buyer, problems, "Dine in", name="dine-in-checkout")
     buyer.click("[data-place-order]")
     buyer.click("button[value=succeeded]")
     buyer.wait_for_selector("[data-code]")
     code = buyer.inner_text("[data-code]").replace(" ", "")
     assert re.fullmatch(r"\d{12}", code)
     assert buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth") > 0  # the QR image loads
+    assert "Table" in buyer.inner_text("[data-receiving]")  # the order names its table
+    assert "counter" not in buyer.inner_text("#main")  # served at the table, not called at a counter
     shot(buyer, "dine-in-2-code")
 
     verify_at_counter(clerk, server, code)

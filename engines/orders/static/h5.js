@@ -1,0 +1,292 @@
+// The orders engine's H5 views, mounted on the main sections of its system pages: the cart, the
+// checkout, the order list and an order. Plain DOM over the consumer API, as a mini-program does.
+import { T, api, base, button, card, clear, el, failer, ghostButton, keepTable, message, money, mount, radio,
+  signIn, statusLabel, token, uuid, visitTable } from "../../runtime-static/h5/kit.js";
+
+function optionsText(line) {
+  return Object.values(line.options || {}).concat(Object.keys(line.choices || {}).map(function (g) {
+    return line.choices[g].join(", ");
+  })).join(" / ");
+}
+
+// -- the cart ------------------------------------------------------------------------------------
+mount("cart", function view(root) {
+  if (!token()) return signIn();
+  const fail = failer(root);
+  const again = function () { view(root); };
+  api("GET", "/cart").then(function (cart) {
+    clear(root);
+    if (!cart.lines.length) {
+      root.appendChild(el("div", { class: "t-empty" }, [el("p", { text: T.empty_cart }),
+        el("a", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", href: base + "/" }, [T.keep_shopping])]));
+      return;
+    }
+    cart.lines.forEach(function (line) {
+      const qty = el("input", { type: "number", min: "1", max: "999", value: line.quantity, "aria-label": T.quantity, class: "t-qty",
+        onchange: function () { api("PATCH", "/cart/lines/" + line.id, { quantity: parseInt(qty.value, 10) }).then(again).catch(fail); } });
+      root.appendChild(card([
+        el("div", { class: "t-line" }, [el("strong", { text: line.name }), el("span", { class: "t-muted", text: optionsText(line) }),
+          el("span", { text: money(line.price) }), line.available ? null : el("span", { class: "t-badge", text: T.unavailable })]),
+        el("div", { class: "t-line" }, [qty, ghostButton(T.remove, function () { api("DELETE", "/cart/lines/" + line.id).then(again).catch(fail); },
+          { class: "weui-btn weui-btn_mini weui-btn_default t-btn t-btn--ghost" })])
+      ], { "data-cart-line": line.id }));
+    });
+    root.appendChild(el("div", { class: "t-actionbar" }, [el("p", { class: "t-total", text: T.total + " " + money(cart.total) }),
+      el("a", { class: "weui-btn weui-btn_primary t-btn", href: base + "/checkout", "data-checkout": "" }, [T.checkout])]));
+  }).catch(fail);
+});
+
+// -- checkout ------------------------------------------------------------------------------------
+let offeredProviders = null;
+function providers() {  // the ways to pay the shop offers, asked once per page
+  offeredProviders = offeredProviders || api("GET", "/payments/providers").then(function (answer) { return answer.providers; });
+  return offeredProviders;
+}
+function toPayPage(nextAction, orderId) {
+  const url = new URL(nextAction.url, location.href);
+  url.searchParams.set("return_to", base + "/orders/" + orderId);
+  location.href = url.toString();
+}
+function pay(orderId) {  // paying later: the shop's first way to pay (the pay page may offer more)
+  return providers().then(function (offered) {
+    if (!offered.length) throw new Error(T.no_payments);
+    return api("POST", "/orders/" + orderId + "/payments", { provider: offered[0].name },
+               { "Idempotency-Key": "pay-" + orderId + "-" + uuid() });
+  }).then(function (answer) { toPayPage(answer.next_action, orderId); });
+}
+
+function storeText(store) {
+  return [store.name, store.address, store.hours].filter(Boolean).join(" · ");
+}
+
+mount("checkout", function view(root, settings) {
+  if (!token()) return signIn();
+  const fail = failer(root);
+  const params = new URLSearchParams(location.search);
+  let choices = {};
+  try { choices = JSON.parse(params.get("choices") || "{}") || {}; } catch (e) { choices = {}; }
+  const lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
+  const tableCode = visitTable();
+  const idempotencyKey = uuid();
+  Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers(), api("GET", "/checkout/options"),
+               tableCode ? api("GET", "/tables/" + encodeURIComponent(tableCode)).catch(function () { return null; }) : null]).then(function (loaded) {
+    const addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2], ways = loaded[3].fulfillment, table = loaded[4];
+    clear(root);
+    if (!offered.length) {
+      root.appendChild(el("div", { class: "t-empty", role: "status", "data-no-payments": "" }, [T.no_payments]));
+      return;
+    }
+    if (tableCode && !table) keepTable(null);  // a table that no longer exists
+    const types = ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []).filter(function (type) { return ways.indexOf(type) >= 0; });
+    const usual = table ? "dine_in" : (addresses.length ? "express" : "pickup");
+    const choice = { type: types.indexOf(usual) >= 0 ? usual : (types[0] || "none"),
+                     address_id: (addresses.filter(function (a) { return a.is_default; })[0] || addresses[0] || {}).id,
+                     store_id: (stores[0] || {}).id };
+    const summary = el("div", { "data-summary": "" });
+    const note = el("input", { class: "weui-input", name: "note", maxlength: "200", placeholder: T.note, "aria-label": T.note });
+    function needsAddress() { return choice.type === "express" || choice.type === "same_city"; }
+    function needsStore() { return choice.type === "pickup" || choice.type === "same_city"; }
+    function fulfillment() {
+      const f = { type: choice.type };
+      if (needsAddress()) f.address_id = choice.address_id;
+      if (needsStore()) f.store_id = choice.store_id;
+      if (f.type === "dine_in") f.table = table.code;
+      return f;
+    }
+    const place = button(T.place_order, function (event) {
+      event.target.disabled = true;
+      // the order placed and its payment started in one call, then to the pay page
+      api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider },
+          { "Idempotency-Key": idempotencyKey }).then(function (placed) {
+        toPayPage(placed.next_action, placed.order.id);
+      }).catch(function (error) { event.target.disabled = false; fail(error); });
+    }, { "data-place-order": "" });
+    function requote() {
+      if (needsAddress() && !choice.address_id) {  // nothing to price the delivery on yet: say so, no error
+        summary.textContent = "";
+        summary.appendChild(el("p", { class: "t-muted", "data-needs-address": "", text: T.address_first }));
+        place.disabled = true;
+        return;
+      }
+      api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment() }).then(function (q) {
+        summary.textContent = "";
+        q.lines.forEach(function (l) {
+          const options = optionsText(l);
+          summary.appendChild(el("p", { class: "t-line t-line--pair" }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity }),
+            el("span", { text: money(l.subtotal) })]));
+        });
+        q.pricing.forEach(function (s) {
+          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: s.label }), el("span", { text: money(s.amount) })]));
+        });
+        summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
+        place.disabled = false;
+      }).catch(function (error) { place.disabled = true; fail(error); });
+    }
+    const sections = {};
+    function show() {
+      if (sections.address) sections.address.hidden = !needsAddress();
+      if (sections.store) sections.store.hidden = !needsStore();
+      if (sections.table) sections.table.hidden = choice.type !== "dine_in";
+    }
+    root.appendChild(card([el("h2", { text: T.how }), ...types.map(function (type) {
+      return radio("fulfillment", type, T[type], choice.type === type, function () { choice.type = type; show(); requote(); });
+    })]));
+    if (table) {
+      sections.table = root.appendChild(card([el("h2", { text: T.table }),
+        el("p", { "data-table": table.code, text: table.name + " · " + table.store.name }),
+        el("p", { class: "t-muted", text: T.change_table }),
+        ghostButton(T.leave_table, function () { keepTable(null); view(root, settings); }, { "data-leave-table": "" })]));
+    }
+    if (addresses.length) {
+      sections.address = root.appendChild(card([el("h2", { text: T.address }), ...addresses.map(function (a) {
+        return radio("address", a.id, a.name + " " + a.phone + " · " + a.region + " " + a.line, a.id === choice.address_id,
+                     function () { choice.address_id = a.id; requote(); });
+      }), el("a", { href: base + "/addresses", class: "t-link" }, [T.addresses])], { "data-address": "" }));
+    } else {
+      const fields = ["name", "phone", "region", "line"].map(function (name) {
+        return el("input", { class: "weui-input", name: name, placeholder: T[name], "aria-label": T[name] });
+      });
+      sections.address = root.appendChild(card([el("h2", { text: T.add_address }), ...fields, button(T.save, function () {
+        const data = {}; fields.forEach(function (f) { data[f.name] = f.value.trim(); });
+        api("POST", "/addresses", data).then(function () { view(root, settings); }).catch(fail);
+      }, { "data-save-address": "" })], { "data-address": "" }));
+    }
+    if (stores.length) {
+      sections.store = root.appendChild(card([el("h2", { text: T.store }), ...stores.map(function (s) {
+        return radio("store", s.id, storeText(s), s.id === choice.store_id, function () { choice.store_id = s.id; requote(); },
+                     { "data-store": s.id });
+      })], { "data-stores": "" }));
+    }
+    show();
+    if (settings.note !== "false") root.appendChild(card([note]));
+    let provider = offered[0].name;
+    if (offered.length > 1) {
+      root.appendChild(card([el("h2", { text: T.pay_with }), ...offered.map(function (p, i) {
+        return radio("provider", p.name, T["pay_" + p.name] || p.name, i === 0, function () { provider = p.name; });
+      })], { "data-providers": "" }));
+    }
+    root.appendChild(card([summary, place], { class: "t-card t-pad t-checkout__total" }));
+    requote();
+  }).catch(fail);
+});
+
+// -- orders --------------------------------------------------------------------------------------
+const TABS = [["all", ""], ["to_pay", "pending_payment"], ["to_ship", "paid,awaiting_shipment,in_preparation,ready_for_pickup,in_service"],
+              ["to_receive", "shipped"], ["done", "completed"]];
+
+mount("order_list", function (root) {
+  if (!token()) return signIn();
+  const wanted = new URLSearchParams(location.search).get("status") || "";
+  api("GET", "/orders" + (wanted ? "?status=" + encodeURIComponent(wanted) : "")).then(function (page) {
+    clear(root);
+    root.appendChild(el("nav", { class: "t-tabs", "aria-label": T.my_orders }, TABS.map(function (tab) {
+      return el("a", { href: base + "/orders" + (tab[1] ? "?status=" + tab[1] : ""), class: "t-tab",
+        "aria-current": tab[1] === wanted ? "page" : null, "data-tab": tab[0] }, [T[tab[0]]]);
+    }).concat([el("a", { href: base + "/addresses", class: "t-tab", "data-tab": "addresses" }, [T.addresses])])));
+    if (!page.orders.length) { root.appendChild(el("p", { class: "t-empty", text: T.no_orders })); return; }
+    page.orders.forEach(function (o) {
+      root.appendChild(el("a", { class: "t-card t-pad t-order", href: base + "/orders/" + o.id, "data-order": o.id }, [
+        el("strong", { text: o.number }), el("span", { class: "t-badge", "data-status": o.status, text: statusLabel(o.status) }),
+        el("span", { text: o.lines.map(function (l) { return l.name + " × " + l.quantity; }).join(", ") }),
+        el("span", { class: "t-total", text: money(o.total) })]));
+    });
+  }).catch(failer(root));
+});
+
+// Where an order is, in the steps its way of fulfilment has.
+function progress(o) {
+  const steps = {
+    express: ["placed", "paid", "on_the_way", "done"], same_city: ["placed", "paid", "on_the_way", "done"],
+    pickup: ["placed", "paid", "preparing", "ready", "done"], dine_in: ["placed", "paid", "preparing", "done"],
+    none: ["placed", "paid", "done"]
+  }[o.fulfillment.type] || ["placed", "paid", "done"];
+  const at = { pending_payment: "placed", paid: "paid", awaiting_shipment: "paid", shipped: "on_the_way",
+               in_preparation: "preparing", in_service: "preparing", ready_for_pickup: "ready", completed: "done" }[o.status];
+  if (!at) return null;
+  const reached = steps.indexOf(at);
+  return el("ol", { class: "t-progress", "data-progress": at }, steps.map(function (step, i) {
+    return el("li", { class: i <= reached ? "is-done" : "" }, [T["progress_" + step]]);
+  }));
+}
+
+function receiving(o) {  // how the order reaches the buyer: the address, the store, the table, the parcel
+  const f = o.fulfillment, rows = [[T.how, T[f.type] || f.type]];
+  if (f.address) rows.push([T.address, [f.address.name, f.address.phone, f.address.region, f.address.line].filter(Boolean).join(" ")]);
+  if (f.table) rows.push([T.table, f.table]);
+  if (f.store) rows.push([T.store, storeText(f.store)]);
+  if (o.carrier || o.tracking_number) rows.push([T.carrier, (o.carrier || "") + " " + (o.tracking_number || "")]);
+  return card(rows.map(function (row) {
+    return el("p", { class: "t-line t-line--pair" }, [el("span", { class: "t-muted", text: row[0] }), el("span", { text: row[1] })]);
+  }), { "data-receiving": "" });
+}
+
+mount("order_detail", function view(root) {
+  if (!token()) return signIn();
+  const fail = failer(root);
+  const again = function () { view(root); };
+  const id = (location.pathname.match(/\/orders\/(\d+)/) || [])[1];
+  api("GET", "/orders/" + id).then(function (answer) {
+    const o = answer.order;
+    clear(root);
+    root.appendChild(card([el("h2", { text: o.number }),
+      el("p", { class: "t-badge", "data-status": o.status, text: statusLabel(o.status) }),
+      progress(o),
+      o.pickup_number ? el("p", { class: "t-code", "data-pickup-number": "" }, [(o.fulfillment.type === "dine_in" ? T.serving_number : T.pickup_number) + " " + o.pickup_number]) : null]));
+    if (o.verification_code) {
+      root.appendChild(card([el("p", { text: o.fulfillment.type === "dine_in" ? T.code_for_table : T.code_to_show }),
+        el("img", { class: "t-code__qr", alt: o.verification_code, src: base + "/api/v1/orders/" + o.id + "/code.svg?token=" + encodeURIComponent(o.verification_qr_token || "") }),
+        el("p", { class: "t-code", "data-code": "", text: o.verification_code.replace(/(\d{4})(?=\d)/g, "$1 ") })]));
+    }
+    root.appendChild(receiving(o));
+    root.appendChild(card(o.lines.map(function (l) {
+      const options = optionsText(l);
+      return el("p", { class: "t-line t-line--pair", "data-line": l.id }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity +
+        (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "") }), el("span", { text: money(l.subtotal) })]);
+    }).concat(o.pricing.filter(function (s) { return s.step !== "items"; }).map(function (s) {
+      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: s.label }), el("span", { text: money(s.amount) })]);
+    })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
+      o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
+    const actions = [];
+    if (o.actions.indexOf("pay") >= 0) actions.push(button(T.pay, function () { pay(o.id).catch(fail); }, { "data-pay": "" }));
+    if (o.actions.indexOf("cancel") >= 0) actions.push(ghostButton(T.cancel, function () { api("POST", "/orders/" + o.id + "/cancel").then(again).catch(fail); }, { "data-cancel": "" }));
+    if (o.actions.indexOf("confirm_receipt") >= 0) actions.push(button(T.confirm_receipt, function () { api("POST", "/orders/" + o.id + "/confirm-receipt").then(again).catch(fail); }, { "data-confirm": "" }));
+    let form = null;
+    if (o.actions.indexOf("after_sale") >= 0) {
+      form = afterSaleForm(o, root, again);
+      form.hidden = true;
+      actions.push(ghostButton(T.after_sale, function (event) { form.hidden = false; event.target.hidden = true; form.scrollIntoView(); },
+                               { "data-open-after-sale": "" }));
+    }
+    if (actions.length) root.appendChild(el("div", { class: "t-actionbar t-actionbar--end" }, actions));
+    if (form) root.appendChild(form);
+    if (o.after_sales.length) {
+      root.appendChild(card([el("h2", { text: T.requests }), ...o.after_sales.map(function (a) {
+        const row = el("div", { "data-after-sale": a.status }, [el("p", { text: (a.kind === "refund" ? T.refund_only : T.return_refund) + " · " + statusLabel(a.status) + " · " + money(a.amount) })]);
+        if (a.status === "awaiting_return") {
+          const carrier = el("input", { class: "weui-input", placeholder: T.carrier, "aria-label": T.carrier });
+          const number = el("input", { class: "weui-input", placeholder: T.return_tracking, "aria-label": T.return_tracking });
+          [carrier, number, button(T.submit, function () {
+            api("POST", "/after-sales/" + a.id + "/return", { carrier: carrier.value, tracking_number: number.value }).then(again).catch(fail);
+          })].forEach(function (n) { row.appendChild(n); });
+        }
+        return row;
+      })]));
+    }
+    if (new URLSearchParams(location.search).get("paid")) message(root, T.thanks, "ok");
+  }).catch(fail);
+});
+
+function afterSaleForm(o, root, again) {
+  const kind = el("select", { "aria-label": T.after_sale, class: "weui-select" }, [el("option", { value: "refund", text: T.refund_only }),
+    o.status === "shipped" || o.status === "completed" ? el("option", { value: "return_refund", text: T.return_refund }) : null]);
+  const picks = o.lines.filter(function (l) { return l.quantity > l.refunded_quantity; }).map(function (l) {
+    return el("label", { class: "t-radio" }, [l.name + " ", el("input", { type: "number", min: "0", max: String(l.quantity - l.refunded_quantity),
+      value: String(l.quantity - l.refunded_quantity), "data-line-id": l.id, "aria-label": T.quantity, class: "t-qty" })]);
+  });
+  const reason = el("input", { class: "weui-input", placeholder: T.refund_reason, maxlength: "200", "aria-label": T.refund_reason });
+  return card([el("h2", { text: T.after_sale }), kind, ...picks, reason, button(T.submit, function () {
+    const lines = picks.map(function (p) { const input = p.querySelector("input"); return { line_id: input.getAttribute("data-line-id"), quantity: parseInt(input.value, 10) || 0 }; })
+      .filter(function (l) { return l.quantity > 0; });
+    api("POST", "/orders/" + o.id + "/after-sales", { kind: kind.value, lines: lines, reason: reason.value }).then(again).catch(failer(root));
+  }, { "data-request-refund": "" })], { "data-after-sale-form": "" });
+}
