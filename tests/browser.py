@@ -3,6 +3,7 @@ the system browser). Tests that use them are skipped, with the reason, where eit
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -86,10 +87,27 @@ def phone_page(browser):
     return page, problems
 
 
-def watched_page(browser, width: int):
+@functools.cache
+def chinese_font() -> bool:
+    """Whether the system has a font with Chinese glyphs, for Chromium to draw Chinese with."""
+    return bool(shutil.which("fc-list")) and bool(subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                                                                 text=True).stdout.strip())
+
+
+def watched_page(browser, width: int, *, locale: str | None = None, **options):
     """A new page `width` px wide (375: a phone, the storefront; 1280: the back office) and the list
-    of what a person would notice went wrong: script errors, console errors, failed resources."""
-    page = browser.new_page(viewport={"width": width, "height": 812 if width < 800 else 900})
+    of what a person would notice went wrong: script errors, console errors, failed resources.
+
+    `locale="zh-CN"` opens it as a person whose browser is set to Simplified Chinese would (the
+    browser's language and its Accept-Language); other keywords go to the page's browser context
+    (`storage_state=` to arrive signed in)."""
+    if locale:
+        if locale.startswith("zh") and not chinese_font():
+            pytest.skip("no font with Chinese glyphs (apt-get install fonts-noto-cjk): the page would show boxes")
+        language = {"Accept-Language": f"{locale},{locale.split('-')[0]};q=0.9"}
+        options = {"locale": locale, **options,
+                   "extra_http_headers": {**language, **options.get("extra_http_headers", {})}}
+    page = browser.new_page(viewport={"width": width, "height": 812 if width < 800 else 900}, **options)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
@@ -101,17 +119,165 @@ def watched_page(browser, width: int):
     return page, problems
 
 
-def looks_right(page, problems: list[str], *texts: str, name: str) -> None:
-    """What a person sees: each of `texts` visible, nothing wider than the screen, no errors; a
-    screenshot in test-artifacts/ to look at."""
+# Text a person sees cut off or spilling out of its box, and buttons, links and fields cut off.
+# A text node's box is its nearest ancestor that is not inline: the text must stay inside it, and
+# inside each ancestor above that clips it (overflow hidden or clip); a control must stay inside
+# each ancestor that clips it. Not counted: a box that scrolls (the rest is a swipe away), an
+# ellipsis (a cut that says so), a running animation (a marquee), what is hidden on purpose (clip,
+# clip-path, a box of 1 px or less), what is wholly outside a clipping ancestor (a carousel's other
+# slides, an off-canvas panel), and <html>/<body> (the page-width check covers them).
+ESCAPES = r"""okSelectors => {
+  const found = new Map();
+  const ok = el => okSelectors.some(selector => el.closest(selector));
+  const scrolls = style => style.overflowX === 'auto' || style.overflowX === 'scroll';
+  const clips = style => style.overflowX === 'hidden' || style.overflowX === 'clip';
+  const hidden = style => style.clip !== 'auto' || style.clipPath !== 'none';
+  const moving = el => el.getAnimations().some(animation => animation.playState === 'running');
+  const tiny = rect => rect.width <= 1 || rect.height <= 1;
+  const top = el => !el || el === document.body || el === document.documentElement;
+  const quote = text => (text = text.trim().replace(/\s+/g, ' ')).length > 60 ? text.slice(0, 59) + '…' : text;
+  const describe = el => {
+    const parts = [];
+    for (let e = el; !top(e) && parts.length < 4; e = e.parentElement) {
+      if (e.id) { parts.unshift('#' + CSS.escape(e.id)); break; }
+      let part = e.localName + [...e.classList].slice(0, 2).map(c => '.' + CSS.escape(c)).join('');
+      const same = [...e.parentElement.children].filter(c => c.localName === e.localName);
+      if (same.length > 1) part += `:nth-of-type(${same.indexOf(e) + 1})`;
+      parts.unshift(part);
+    }
+    return parts.join(' > ');
+  };
+  // The ancestor of `el` that cuts off part of [left, right] (all of it is a carousel's other
+  // slide or a panel off-canvas, on purpose) and by how much; none past a scroll container, a
+  // fixed box, a running animation or content hidden on purpose.
+  const cutBy = (el, left, right) => {
+    let style = getComputedStyle(el);
+    if (style.position === 'fixed') return null;
+    let positioned = style.position === 'absolute';  // clipped only from its containing block up
+    for (el = el.parentElement; !top(el); el = el.parentElement) {
+      style = getComputedStyle(el);
+      if (hidden(style) || moving(el)) return null;
+      if (positioned && style.position === 'static') continue;
+      positioned = style.position === 'absolute';
+      const rect = el.getBoundingClientRect();
+      if (scrolls(style) || tiny(rect)) return null;
+      const out = Math.max(rect.left - left, right - rect.right);
+      if (clips(style) && out > 1 && right > rect.left && left < rect.right && el.scrollWidth > el.clientWidth + 1) {
+        return [el, out];
+      }
+      if (style.position === 'fixed') return null;
+    }
+    return null;
+  };
+  const report = (culprit, where, text, how, out) => {
+    if (!ok(where) && !ok(culprit) && !found.has(culprit)) {
+      found.set(culprit, `${describe(where)}: "${quote(text)}" ${how} (${Math.round(out)}px)`);
+    }
+  };
+  // Text: inside its box (the nearest ancestor that is not inline) and every ancestor that clips.
+  const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT,
+    {acceptNode: node => node.nodeValue.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+  for (let node; (node = walker.nextNode());) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('script, style, noscript, template, textarea, select, option, svg')) continue;
+    if (!parent.checkVisibility({visibilityProperty: true})) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter(rect => rect.width > 0 && rect.height > 0);
+    if (!rects.length) continue;
+    const left = Math.min(...rects.map(rect => rect.left)), right = Math.max(...rects.map(rect => rect.right));
+    let box = parent, style = getComputedStyle(box), still = true;
+    for (; !top(box); box = box.parentElement, style = box && getComputedStyle(box)) {
+      if (hidden(style)) break;
+      still &&= !moving(box);
+      if (style.display !== 'inline' && style.display !== 'contents') break;
+    }
+    const rect = top(box) ? null : box.getBoundingClientRect();
+    if (!rect || hidden(style) || !still || scrolls(style) || tiny(rect)) continue;
+    const out = Math.max(rect.left - left, right - rect.right);
+    if (out > 1) {
+      if (clips(style) && (style.textOverflow === 'ellipsis' || box.scrollWidth <= box.clientWidth + 1)) continue;
+      report(box, box, node.nodeValue, clips(style) ? 'is cut off by its box' : 'spills out of its box', out);
+    } else {
+      const cut = cutBy(box, left, right);
+      if (cut) report(cut[0], box, node.nodeValue, 'is cut off by ' + describe(cut[0]), cut[1]);
+    }
+  }
+  // Controls (buttons, links, fields): a person must see all of each, not a slice of it.
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [role=tab]';
+  for (const control of document.querySelectorAll(controls)) {
+    if (!control.checkVisibility({visibilityProperty: true})) continue;
+    const rect = control.getBoundingClientRect(), style = getComputedStyle(control);
+    if (tiny(rect) || hidden(style) || moving(control)) continue;
+    const cut = cutBy(control, rect.left, rect.right);
+    if (!cut) continue;
+    const label = control.innerText || control.value || control.getAttribute('aria-label') || control.localName;
+    report(cut[0], control, label, 'is cut off by ' + describe(cut[0]), cut[1]);
+  }
+  return [...found.values()];
+}"""
+
+
+def _frames(page) -> list:
+    """The page's main frame and its frames that show a document."""
+    return [frame for frame in page.frames if frame == page.main_frame
+            or not (frame.is_detached() or frame.url in ("", "about:blank"))]
+
+
+def escaping_text(page, escape_ok: tuple[str, ...] = ()) -> list[str]:
+    """Each visible text that escapes its box horizontally (see ESCAPES), as "box: text, how", in
+    the page and its frames; a text in, or a box matching, a selector of `escape_ok` is allowed."""
+    found = []
+    for frame in _frames(page):
+        where = "" if frame == page.main_frame else f"[frame {frame.url}] "
+        found += [where + escape for escape in frame.evaluate(ESCAPES, list(escape_ok))]
+    return found
+
+
+def looks_right(page, problems: list[str], *texts: str, name: str, escape_ok: tuple[str, ...] = ()) -> None:
+    """What a person sees: each of `texts` visible, nothing wider than the screen, no text cut off
+    or spilling out of its box and no button, link or field cut off (see ESCAPES; `escape_ok`:
+    selectors of legitimate cases), no errors; a screenshot in test-artifacts/ to look at."""
     from playwright.sync_api import expect
 
     for text in texts:
         expect(page.get_by_text(text, exact=False).first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    escapes = escaping_text(page, escape_ok)
     shot(page, name)
     assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
+    assert escapes == [], f"{name}: cut off or spilling out of its box:\n  " + "\n  ".join(escapes)
     assert problems == [], problems
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"  # by scripts/vendor_assets.py
+SERIOUS = ("serious", "critical")
+
+
+def _target(target: list) -> str:
+    """axe's selector of a node: in a frame, the frame's selector first."""
+    return " >>> ".join(_target(part) if isinstance(part, list) else part for part in target)
+
+
+def accessible(page, name: str) -> dict:
+    """axe-core's rules (WCAG 2 A and AA, best practices) over the page and its frames: fails on
+    any violation of impact serious or critical, listing rule, impact, element and what to do;
+    writes axe's results to test-artifacts/<name>.axe.json, beside the screenshot.
+
+    axe is evaluated as DevTools evaluates, not added as a <script>: the page's strict CSP stays
+    in force, so what it blocks still shows as a console error in watched_page's problems."""
+    source = AXE.read_text()
+    for frame in _frames(page):
+        if not frame.evaluate("typeof window.axe === 'object'"):
+            frame.evaluate(source + "\n;undefined")
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    serious = [f"{rule['id']} ({rule['impact']}) at {_target(node['target'])}: {rule['help']}"
+               + "".join(f" — {check['message']}" for check in (node["any"] + node["all"] + node["none"])[:1])
+               for rule in results["violations"] if rule["impact"] in SERIOUS for node in rule["nodes"]]
+    assert serious == [], f"{name}: {len(serious)} serious accessibility problems:\n  " + "\n  ".join(serious)
+    return results
 
 
 def first_table_code(page, server: Server, store_name: str) -> str:
