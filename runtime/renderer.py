@@ -22,6 +22,7 @@ from core.components import SYSTEM_PAGES, Component, Image, registry, sanitize_h
 from core.db import db, utcnow
 from core.media import resolve_media
 from core.tenancy import TenantContext, current_tenant
+from runtime.colours import readable_on
 from runtime.models import App, AppVersion
 
 
@@ -286,10 +287,14 @@ def theme_css(compiled: CompiledApp) -> str:
     """The theme as CSS custom properties, and per-section rules from validated settings (colours
     are colours, sizes are numbers), served as a stylesheet so pages need no inline style."""
     theme = compiled.app["theme"]
+    # The brand colour as text, prices and buttons use it: as chosen, or as much darker as it takes
+    # to read on the white of the cards (WCAG AA); `--t-brand` keeps it as chosen for decoration.
+    primary = readable_on(theme["primary"], "#FFFFFF")
     lines = [":root{",
-             f"--t-primary:{theme['primary']};--t-accent:{theme['accent']};--t-bg:{theme['background']};",
+             f"--t-primary:{primary};--t-brand:{theme['primary']};--t-accent:{theme['accent']};"
+             f"--t-bg:{theme['background']};",
              f"--t-text:{theme['text']};--t-radius:{theme['radius']}px;--t-font-scale:{theme['font_scale'] / 100};",
-             f"--weui-BRAND:{theme['primary']};--weui-BG-0:{theme['background']};--weui-FG-0:{theme['text']};", "}"]
+             f"--weui-BRAND:{primary};--weui-BG-0:{theme['background']};--weui-FG-0:{theme['text']};", "}"]
     for page in compiled.pages.values():
         for section in page.sections:
             css = getattr(section.component, "css", None)

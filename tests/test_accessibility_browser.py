@@ -106,9 +106,6 @@ def test_the_designer(server, browser, signed_in, language):  # noqa: F811
     page.close()
 
 
-@pytest.mark.xfail(strict=False, reason="colour contrast (serious) from the demo's theme and a component's defaults: "
-                   "the notice bar's default colours #d46b08 on #fff7e6, 3.33; the theme's primary #e4572e as text "
-                   "on white, 3.68 (item prices .t-items__price, the current tab's label)")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_storefront_home_on_a_phone(server, browser, language):  # noqa: F811
     page, problems = watched_page(browser, 375, locale=LANGUAGES[language])

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.components import (Checkbox, Colour, Component, Link, Range, RichText, Select, SettingsSchema, Text,
                              register)
+from runtime.colours import readable_on
 
 
 @register
@@ -58,7 +59,7 @@ class NoticeBar(Component):
 
     @staticmethod
     def css(settings: dict) -> str:
-        return f"--notice-bg:{settings['background']};--notice-fg:{settings['colour']};"
+        return f"--notice-bg:{settings['background']};--notice-fg:{readable_on(settings['colour'], settings['background'])};"
 
 
 @register
