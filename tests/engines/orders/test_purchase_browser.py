@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 
-from tests.browser import (add_address, looks_right, watched_page, first_table_code, ship_in_back_office, shot, sign_in_buyer,
+
+from tests.browser import (accessible, add_address, looks_right, watched_page, first_table_code, ship_in_back_office, shot, sign_in_buyer,
                            sign_in_merchant, verify_at_counter)
 
 
@@ -27,7 +29,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     add_address(buyer, name="Li Lei", phone="13800138000", region="Shanghai Huangpu", line="2 Nanjing Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
-    shot(buyer, "purchase-2-checkout")
+    looks_right(buyer, problems, "Li Lei", "Place order and pay", name="purchase-2-checkout")
+    accessible(buyer, "purchase-2-checkout")
     buyer.click("[data-place-order]")
     buyer.wait_for_selector("#sandbox-pay")
     assert "¥136.00" in buyer.inner_text("[data-amount]")
@@ -36,7 +39,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     buyer.wait_for_selector("[data-status]")
     assert buyer.get_attribute("[data-status]", "data-status") == "awaiting_shipment"
     number = re.search(r"\d{11}", buyer.inner_text("#main")).group(0)
-    shot(buyer, "purchase-4-order")
+    looks_right(buyer, problems, number, "Express delivery", name="purchase-4-order")
+    accessible(buyer, "purchase-4-order")
 
     clerk = browser.new_page()
     sign_in_merchant(clerk, server)
@@ -61,12 +65,21 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     assert problems == []
 
 
-def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(server, browser):
+# What the dine-in test reads on the page, in each language it is walked in.
+SAID = {"en": {"dine_in": "Dine in", "table": "Table", "counter": "counter"},
+        "zh": {"dine_in": "堂食", "table": "桌", "counter": "柜台"}}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(server, browser, language):
+    said = SAID[language]
     clerk = browser.new_page()
     sign_in_merchant(clerk, server)
     table_code = first_table_code(clerk, server, "Demo store")
 
-    visit = browser.new_context(viewport={"width": 375, "height": 812})  # one visitor, several tabs
+    locale = {"en": "en-US", "zh": "zh-CN"}[language]  # one visitor, several tabs, in their language
+    visit = browser.new_context(viewport={"width": 375, "height": 812}, locale=locale,
+                                extra_http_headers={"Accept-Language": locale})
     problems: list[str] = []
 
     def tab():
@@ -94,16 +107,18 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     assert "Half" in buyer.inner_text("[data-summary]")
     assert "Demo store" in buyer.inner_text("[data-table]")  # the table is named, and can be left
     assert buyer.is_visible("[data-leave-table]")
-    looks_right(buyer, problems, "Dine in", name="dine-in-checkout")
+    looks_right(buyer, problems, said["dine_in"], name=f"dine-in-checkout-{language}")
+    accessible(buyer, f"dine-in-checkout-{language}")
     buyer.click("[data-place-order]")
     buyer.click("button[value=succeeded]")
     buyer.wait_for_selector("[data-code]")
     code = buyer.inner_text("[data-code]").replace(" ", "")
     assert re.fullmatch(r"\d{12}", code)
     assert buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth") > 0  # the QR image loads
-    assert "Table" in buyer.inner_text("[data-receiving]")  # the order names its table
-    assert "counter" not in buyer.inner_text("#main")  # served at the table, not called at a counter
-    shot(buyer, "dine-in-2-code")
+    assert said["table"] in buyer.inner_text("[data-receiving]")  # the order names its table
+    assert said["counter"] not in buyer.inner_text("#main")  # served at the table, not called at a counter
+    looks_right(buyer, problems, said["dine_in"], name=f"dine-in-2-code-{language}")
+    accessible(buyer, f"dine-in-order-{language}")
 
     verify_at_counter(clerk, server, code)
     buyer.reload()
