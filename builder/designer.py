@@ -9,6 +9,7 @@ import io
 
 import segno
 from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -25,19 +26,30 @@ from core.media import Media, delete_media, list_media, media_json, upload_media
 from core.permissions import Role, register_permission
 from core.staff_session import permission_required, signed_in_identity
 from core.tenancy import current_tenant, current_tenant_id
-from runtime.document import DocumentError, validate_document
+from runtime.document import DocumentError, diff_documents, validate_document
 from runtime.preview import LIFETIME_SECONDS, preview_token
 from runtime.renderer import compile_document, render_sections, theme_css
-from runtime.services import (diff_versions, ensure_app, get_version, list_versions, media_in_published_version,
-                              publish, publish_warnings, rollback, save_draft)
+from runtime.services import (ensure_app, get_version, list_versions, media_in_published_version, publish,
+                              publish_warnings, rollback, save_draft)
 
 bp = Blueprint("designer", __name__, url_prefix="/merchant/designer", template_folder="templates",
                static_folder="static/designer", static_url_path="/static")
 
 register_permission("design.edit", _l("Design and publish the mini-program"), roles=(Role.MANAGER,))
+# The media library serves the designer and every back-office form with pictures (an item's), so
+# listing and uploading are a permission of their own; deleting stays with design.edit, which
+# knows which published versions still show a picture.
+register_permission("media.upload", _l("Upload pictures and choose them from the media library"),
+                    roles=(Role.MANAGER,))
 register_nav("designer.index", _l("Designer"), icon="layout-dashboard", permission="design.edit", order=10)
 
 DESIGN = "design.edit"
+MEDIA = "media.upload"
+
+# The palette's group headings (a component's `group`); a group not named here shows its key.
+GROUPS = {"basic": _l("Basic"), "content": _l("Content"), "media": _l("Pictures and video"), "shop": _l("Shop"),
+          "commerce": _l("Selling"), "system": _l("Built-in pages")}
+THEME_COLOURS = ("primary", "accent", "background", "text")
 
 
 REVISIONS = validate.Range(min=1, max=2**31 - 1)  # the app's revision is a 32-bit INTEGER
@@ -78,6 +90,7 @@ def index():
              # Every type: the palette shows those whose engine the document enables, and turning
              # a feature on in the designer brings its components in without a reload.
              "components": [c.descriptor() for c in registry.all()],
+             "groups": [[key, str(label)] for key, label in GROUPS.items()],  # in the palette's order
              "engines": [{"name": engine.name, "label": str(engine.label), "feature": engine.feature,
                           "settings": describe_schema(settings_schema(engine.name)) if engine.settings else []}
                          for engine in engines()],
@@ -86,7 +99,7 @@ def index():
                             for k, p in SYSTEM_PAGES.items()],
              "urls": {"draft": url_for(".draft"), "render": url_for(".render"), "publish": url_for(".publish_draft"),
                       "versions": url_for(".versions"), "preview_link": url_for(".preview_link"),
-                      "media": url_for(".media"), "storefront": f"/s/{g.shop.slug}/",
+                      "media": url_for(".media"), "upload": url_for(".upload"), "storefront": f"/s/{g.shop.slug}/",
                       "preview": f"/s/{g.shop.slug}/preview/p/"}}
     return render_template("designer/designer.html", state=state)
 
@@ -151,10 +164,92 @@ def versions():
 @bp.get("/api/versions/<int:number>/diff")
 @permission_required(DESIGN)
 def diff(number: int):
+    """What changed from version `against` (the one before by default) to `number`: the diff by
+    id, and `changes`, the same in words for people."""
     against = request.args.get("against", type=int)
     if against is None or not 1 <= against < 2**31:  # version numbers are INTEGER
         against = max(number - 1, 1)
-    return jsonify(diff=diff_versions(against, number), base=against, version=number)
+    before, after = get_version(against).document, get_version(number).document
+    return jsonify(diff=diff_documents(before, after), changes=describe_changes(before, after), base=against,
+                   version=number)
+
+
+def _section_name(section: dict) -> str:
+    component = registry.get(section.get("type", ""))
+    return str(component.label) if component else section.get("type", "?")
+
+
+def _names(page: dict, section_ids: list[str]) -> str:
+    return ", ".join(_section_name(page["sections"][s]) for s in section_ids)
+
+
+def describe_changes(old: dict, new: dict) -> list[str]:
+    """What changed between two documents, in the words of the designer: page titles and component
+    labels, never ids ("Home: added Banner carousel; removed Notice bar", "Theme colours changed")."""
+    diff = diff_documents(old, new)
+    lines = [_("Added page %(page)s", page=new["pages"][p]["title"]) for p in diff["pages_added"]]
+    lines += [_("Removed page %(page)s", page=old["pages"][p]["title"]) for p in diff["pages_removed"]]
+    for page_id, change in diff["pages"].items():
+        before, after = old["pages"][page_id], new["pages"][page_id]
+        parts = []
+        if change.get("title"):
+            parts.append(_("renamed from “%(title)s”", title=before["title"]))
+        if change.get("added"):
+            parts.append(_("added %(what)s", what=_names(after, change["added"])))
+        if change.get("removed"):
+            parts.append(_("removed %(what)s", what=_names(before, change["removed"])))
+        hidden, shown, changed = [], [], []
+        for section_id in change.get("changed", []):
+            was, now = before["sections"][section_id], after["sections"][section_id]
+            if {k: v for k, v in was.items() if k != "hidden"} != {k: v for k, v in now.items() if k != "hidden"}:
+                changed.append(section_id)
+            elif now.get("hidden"):
+                hidden.append(section_id)
+            else:
+                shown.append(section_id)
+        for ids, words in ((changed, _("changed %(what)s")), (hidden, _("hid %(what)s")), (shown, _("showed %(what)s"))):
+            if ids:
+                parts.append(words % {"what": _names(after, ids)})
+        if change.get("moved"):
+            parts.append(_("reordered sections"))
+        lines.append(_("%(page)s: %(changes)s", page=after["title"], changes="; ".join(parts)))
+    app_before, app_after = old["app"], new["app"]
+    for key in diff["app"]:
+        if key == "theme":
+            theme_before, theme_after = app_before.get("theme") or {}, app_after.get("theme") or {}
+            colours = any(theme_before.get(k) != theme_after.get(k) for k in THEME_COLOURS)
+            others = any(theme_before.get(k) != theme_after.get(k) for k in set(theme_before) | set(theme_after)
+                         if k not in THEME_COLOURS)
+            if colours:
+                lines.append(_("Theme colours changed"))
+            if others:
+                lines.append(_("Corners or text size changed"))
+        elif key == "tabbar":
+            lines.append(_("Tab bar changed"))
+        elif key == "home":
+            home = app_after.get("home")
+            lines.append(_("Home page is now %(page)s", page=new["pages"].get(home, {}).get("title", home)))
+        elif key == "name":
+            lines.append(_("App name changed to “%(name)s”", name=app_after.get("name", "")))
+        elif key == "engines":
+            labels = {engine.name: str(engine.label) for engine in engines()}
+            on = [labels.get(e, e) for e in app_after.get("engines", []) if e not in app_before.get("engines", [])]
+            off = [labels.get(e, e) for e in app_before.get("engines", []) if e not in app_after.get("engines", [])]
+            if on:
+                lines.append(_("Turned on %(features)s", features=", ".join(on)))
+            if off:
+                lines.append(_("Turned off %(features)s", features=", ".join(off)))
+        elif key == "settings":
+            labels = {engine.name: str(engine.label) for engine in engines()}
+            settings_before, settings_after = app_before.get("settings") or {}, app_after.get("settings") or {}
+            names = [labels.get(e, e) for e in sorted(set(settings_before) | set(settings_after))
+                     if settings_before.get(e) != settings_after.get(e)]
+            lines.append(_("Settings of %(features)s changed", features=", ".join(names)))
+        elif key == "template":
+            lines.append(_("Template changed"))
+        else:
+            lines.append(_("App settings changed"))
+    return lines
 
 
 @bp.post("/api/versions/<int:number>/rollback")
@@ -185,14 +280,14 @@ def preview_link():
 
 
 @bp.get("/api/media")
-@permission_required(DESIGN)
+@permission_required(MEDIA)
 def media():
     rows, next_cursor = list_media(before=parse_id(request.args.get("cursor")))
     return jsonify(items=[media_json(r) for r in rows], next_cursor=str(next_cursor) if next_cursor else None)
 
 
 @bp.post("/api/media")
-@permission_required(DESIGN)
+@permission_required(MEDIA)
 def upload():
     upload_file = request.files.get("file")
     if upload_file is None:

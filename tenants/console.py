@@ -12,12 +12,12 @@ from core.db import db
 from core.ids import parse_id
 from core.paging import newest_first
 from core.errors import APIError
-from core.forms import ConfirmForm, show_errors
+from core.forms import ConfirmForm, local_path, show_errors
 from core.identities import StaffMember
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import admin_required, login_view, sign_out, signed_in_identity
 from core.tenancy import Tenant, platform_scope
-from tenants.forms import TenantForm
+from tenants.forms import ResumeForm, SuspendForm, TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -49,7 +49,7 @@ def tenants():
             select(StaffMember.tenant_id, func.count()).where(StaffMember.tenant_id.in_([t.id for t in rows]))
             .group_by(StaffMember.tenant_id)).all()) if rows else {}
     return render_template("console/tenants.html", tenants=rows, next_cursor=next_cursor, query=query,
-                           status=status, staff_counts=staff_counts, action_form=ConfirmForm())
+                           status=status, staff_counts=staff_counts)
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
@@ -83,31 +83,49 @@ def tenant(tenant_id: int):
     identities = {i.id: i for i in db.session.scalars(select(Identity).where(Identity.id.in_([s.identity_id for s in staff])))} if staff else {}
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
                                  .order_by(AuditEntry.at.desc()).limit(20)).all()
-    return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries,
-                           action_form=ConfirmForm())
+    return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries)
 
 
-@bp.post("/tenants/<int:tenant_id>/suspend")
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
 @admin_required
 def suspend(tenant_id: int):
-    return _change_status(tenant_id, suspend_tenant, _("Shop suspended: its storefront, API and back office now refuse requests."))
+    """A page that says what suspending does and asks why; the shop is suspended only when that
+    form is sent with a reason, which the audit row keeps."""
+    shop = db.session.get(Tenant, tenant_id) or abort(404)
+    form = SuspendForm(back=request.args.get("back"))
+    if shop.is_suspended:
+        flash(_("This shop is already suspended."), "info")
+        return redirect(_back(form, tenant_id))
+    if form.validate_on_submit():
+        suspend_tenant(tenant=shop, actor=signed_in_identity(), reason=form.reason.data, ip=request.remote_addr)
+        db.session.commit()
+        flash(_("Shop suspended: its storefront, API and back office now refuse requests."), "success")
+        return redirect(_back(form, tenant_id))
+    return render_template("console/status_change.html", shop=shop, form=form, suspending=True,
+                           cancel=_back(form, tenant_id)), 400 if form.errors else 200
 
 
-@bp.post("/tenants/<int:tenant_id>/resume")
+@bp.route("/tenants/<int:tenant_id>/resume", methods=["GET", "POST"])
 @admin_required
 def resume(tenant_id: int):
-    return _change_status(tenant_id, resume_tenant, _("Shop resumed."))
-
-
-def _change_status(tenant_id: int, change, message: str):
     shop = db.session.get(Tenant, tenant_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400, description=_("The form expired; reload the page and try again."))
-    change(tenant=shop, actor=signed_in_identity())
-    db.session.commit()
-    flash(message, "success")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/console/")
-                    else url_for("console.tenant", tenant_id=tenant_id))
+    form = ResumeForm(back=request.args.get("back"))
+    if not shop.is_suspended:
+        flash(_("This shop is already active."), "info")
+        return redirect(_back(form, tenant_id))
+    if form.validate_on_submit():
+        resume_tenant(tenant=shop, actor=signed_in_identity(), note=form.note.data or "", ip=request.remote_addr)
+        db.session.commit()
+        flash(_("Shop resumed."), "success")
+        return redirect(_back(form, tenant_id))
+    return render_template("console/status_change.html", shop=shop, form=form, suspending=False,
+                           cancel=_back(form, tenant_id)), 400 if form.errors else 200
+
+
+def _back(form, tenant_id: int) -> str:
+    """Where the admin came from (a page of the console: the list with its search), else the shop."""
+    back = local_path(form.back.data)
+    return back if back and back.startswith("/console/") else url_for("console.tenant", tenant_id=tenant_id)
 
 
 @bp.get("/audit")

@@ -6,7 +6,7 @@ import zoneinfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.forms import ValidEmail
@@ -26,3 +26,16 @@ class TenantForm(FlaskForm):
     owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
     owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
                                    description=_l("Needed when the owner has no account yet."))
+
+
+class SuspendForm(FlaskForm):
+    """Suspending a shop takes a reason: the audit log keeps it, for the shop and for the next admin."""
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Say why the shop is suspended.")), Length(max=500)],
+                           description=_l("Kept in the audit log, e.g. unpaid invoice, reported for fraud."))
+    back = HiddenField()
+
+
+class ResumeForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)],
+                         description=_l("Optional; kept in the audit log."))
+    back = HiddenField()

@@ -67,22 +67,24 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
     return tenant
 
 
-def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str = "") -> Tenant:
+def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str = "", ip: str | None = None) -> Tenant:
     """Storefront, API and back office refuse requests; data, payments in flight and sweepers
-    carry on."""
+    carry on. The reason goes into the audit row (the console requires one)."""
     if tenant.status != TenantStatus.SUSPENDED:
         tenant.status = TenantStatus.SUSPENDED
         tenant.suspended_at = utcnow()
-        audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug, details={"reason": reason})
+        audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug,
+                     details={"reason": (reason or "").strip()}, ip=ip)
     directory.forget(tenant)
     return tenant
 
 
-def resume_tenant(*, tenant: Tenant, actor: Identity | None = None) -> Tenant:
+def resume_tenant(*, tenant: Tenant, actor: Identity | None = None, note: str = "", ip: str | None = None) -> Tenant:
     if tenant.status != TenantStatus.ACTIVE:
         tenant.status = TenantStatus.ACTIVE
         tenant.suspended_at = None
-        audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug)
+        audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug,
+                     details={"note": note.strip()} if (note or "").strip() else None, ip=ip)
     directory.forget(tenant)
     return tenant
 

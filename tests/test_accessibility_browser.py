@@ -76,9 +76,6 @@ def paid_order(server, browser) -> dict:  # noqa: F811
     return placed["order"]
 
 
-@pytest.mark.xfail(strict=False, reason="the item form (being reworked): Quill's heading picker .ql-picker-label has "
-                   "no accessible name (aria-command-name, serious); the .btn-link button, Tabler's #227fe2 on "
-                   "#fafafa, contrast 3.86 < 4.5 (color-contrast, serious)")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_new_item_form(server, browser, signed_in, language):  # noqa: F811
     page, problems = watched_page(browser, 1280, locale=LANGUAGES[language], storage_state=signed_in)
@@ -95,8 +92,6 @@ def test_the_order_page_of_a_paid_order(server, browser, signed_in, paid_order, 
     page.close()
 
 
-@pytest.mark.xfail(strict=False, reason="the designer's palette group headings .dz-group > h4, #8a94a2 on #fff, "
-                   "contrast 3.07 (color-contrast, serious); in its preview, the storefront home's own (below)")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_designer(server, browser, signed_in, language):  # noqa: F811
     page, problems = watched_page(browser, 1440, locale=LANGUAGES[language], storage_state=signed_in)

@@ -17,6 +17,7 @@ from core.errors import APIError
 from core.backoffice import record_staff_action, save_form
 from core.forms import ConfirmForm
 from core.ids import parse_id
+from core.media import resolve_media
 from core.money import Money, MoneyError
 from core.staff_session import permission_required
 from engines.catalog.csv_io import export_csv, import_csv, parse_options
@@ -29,6 +30,8 @@ bp = Blueprint("catalog_admin", __name__, url_prefix="/merchant/catalog", templa
 MANAGE = "catalog.manage"
 
 KINDS = [("physical", _l("Physical product")), ("dish", _l("Dish")), ("service", _l("Service")), ("virtual", _l("Virtual"))]
+KIND_LABELS = dict(KINDS)  # what staff read where an item's kind is shown
+MAX_IMAGES = 9  # as the service allows
 STATUSES = [("draft", _l("Draft")), ("on_sale", _l("On sale")), ("off_sale", _l("Off sale"))]
 
 
@@ -55,9 +58,12 @@ class ItemForm(FlaskForm):
     subtitle = StringField(_l("Selling point"), validators=[Length(max=200)])
     category_id = SelectField(_l("Category"), choices=lambda: _categories())
     status = SelectField(_l("Status"), choices=lambda: STATUSES, default="on_sale")
+    # The item form draws these two as a picture picker and a rich-text editor (core/macros.html);
+    # what they post is still text: media references, and HTML the service sanitises.
     images = StringField(_l("Images"), validators=[Length(max=2000)],
                          description=_l("Media references (media:<id>) or https addresses, separated by spaces"))
-    description = TextAreaField(_l("Description"), description=_l("HTML: paragraphs, headings, lists, links."))
+    description = TextAreaField(_l("Description"),
+                                description=_l("Headings, lists and links are kept; other formatting is removed."))
     options = StringField(_l("Options"), validators=[Length(max=500)],
                           description=_l("Physical products: Size:S|M;Colour:Red|Blue makes one variant per combination"))
     price = StringField(_l("Price"), description=_l("In major units, e.g. 12.50; every variant starts at it"))
@@ -72,6 +78,16 @@ class CategoryForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"))
+
+
+def _picture_field(form: ItemForm) -> dict:
+    """What the item form's picture field needs: the media library's addresses (the designer's
+    endpoints, which catalog staff may use) and the thumbnails of the pictures already chosen."""
+    refs = [ref for ref in (form.images.data or "").split()  # as typed: only well-formed references are looked up
+            if ref.startswith("https://") or (ref.startswith("media:") and parse_id(ref[6:]) is not None)]
+    thumbnails = {ref: media["thumbnail"] for ref, media in resolve_media(refs).items()}
+    return {"urls": {"list": url_for("designer.media"), "upload": url_for("designer.upload")},
+            "thumbnails": thumbnails, "limit": MAX_IMAGES}
 
 
 def _price(text: str) -> int:
@@ -104,7 +120,8 @@ def index():
     skus = skus_by_item([i.id for i in rows])
     return render_template("catalog/index.html", items=rows, skus=skus, status=status, category=category, query=query,
                            next_cursor=next_cursor, categories=_categories(), statuses=STATUSES,
-                           action_form=ConfirmForm(), import_form=ImportForm(), currency=g.shop.currency, Money=Money)
+                           action_form=ConfirmForm(), import_form=ImportForm(), currency=g.shop.currency, Money=Money,
+                           kinds=KIND_LABELS)
 
 
 @bp.post("/bulk")
@@ -139,7 +156,8 @@ def new():
             then=lambda item: url_for(".edit", item_id=item.id))
         if done:
             return done
-    return render_template("catalog/item_new.html", form=form), 400 if form.errors else 200
+    return render_template("catalog/item_new.html", form=form, pictures=_picture_field(form)), \
+        400 if form.errors or form.form_errors else 200
 
 
 def _options(text: str) -> list:
@@ -183,7 +201,8 @@ def edit(item_id: int):
         if done:
             return done
     return render_template("catalog/item_edit.html", form=form, item=item, skus=skus, sku_errors=sku_errors,
-                           currency=g.shop.currency, Money=Money, action_form=ConfirmForm()), \
+                           currency=g.shop.currency, Money=Money, action_form=ConfirmForm(), kinds=KIND_LABELS,
+                           pictures=_picture_field(form)), \
         400 if form.errors or form.form_errors or sku_errors else 200
 
 

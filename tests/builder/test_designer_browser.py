@@ -123,9 +123,9 @@ def test_upload_an_image_and_use_it_in_a_banner(server, browser, tmp_path):
     page.locator("[data-inspector] button", has_text="Add").click()
     page.locator("[data-inspector] details.dz-block summary").first.click()
     page.locator("[data-inspector] details.dz-block button", has_text="Choose").first.click()
-    page.set_input_files("[data-upload] input[type=file]", str(image_path))
-    page.click("[data-upload] button[type=submit]")
-    page.locator("[data-media-grid] .dz-media-item").first.click()
+    # the back office's shared media picker: an uploaded picture is the one chosen
+    page.set_input_files("[data-media-dialog] [data-upload] input[type=file]", str(image_path))
+    page.click("[data-media-dialog] [data-upload] button[type=submit]")
     page.frame_locator("[data-frame]").locator(".t-banner img").first.wait_for(timeout=5000)
     saved(page)
     document = draft(page)["document"]
@@ -135,9 +135,9 @@ def test_upload_an_image_and_use_it_in_a_banner(server, browser, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
     page.locator("[data-inspector] details.dz-block button", has_text="Choose").first.click()
-    page.set_input_files("[data-upload] input[type=file]", str(bad))
-    page.click("[data-upload] button[type=submit]")
-    page.locator("[data-upload-error]", has_text="not a PNG, JPEG, GIF or WebP").wait_for()
+    page.set_input_files("[data-media-dialog] [data-upload] input[type=file]", str(bad))
+    page.click("[data-media-dialog] [data-upload] button[type=submit]")
+    page.locator("[data-media-dialog] [data-upload-error]", has_text="not a PNG, JPEG, GIF or WebP").wait_for()
     shot(page, "designer-media")
     page.context.close()
 

@@ -110,7 +110,7 @@ def test_suspend_and_resume_keep_the_data(client, db_session, create_identity, s
     _admin(create_identity, sign_in)
     create_consumer(tenant_a, email="loyal@example.com", password="password123")
     page = f"/console/tenants/{tenant_a.id}"
-    assert form_post(f"{page}/suspend", {}, page=page).status_code == 302
+    assert form_post(f"{page}/suspend", {"reason": "Unpaid invoice"}, page=page).status_code == 302
     assert tenant_a.status == TenantStatus.SUSPENDED
     login = {"login": "loyal@example.com", "password": "password123"}
     refused = client.post("/api/v1/auth/login", json=login, headers={"X-Tenant": tenant_a.slug})

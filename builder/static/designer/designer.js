@@ -227,7 +227,13 @@
     });
     var palette = $("[data-palette]");
     palette.textContent = "";
-    Object.keys(groups).sort().forEach(function (group) {
+    var known = (state.groups || []).map(function (pair) { return pair[0]; });
+    var labels = {};
+    (state.groups || []).forEach(function (pair) { labels[pair[0]] = pair[1]; });
+    Object.keys(groups).sort(function (a, b) {
+      var ia = known.indexOf(a), ib = known.indexOf(b);
+      return (ia < 0 ? 1e3 : ia) - (ib < 0 ? 1e3 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+    }).forEach(function (group) {
       var list = el("div", { "class": "dz-palette" });
       groups[group].forEach(function (c) {
         var chip = el("button", { "class": "dz-chip", type: "button", "data-component": c.type, title: c.label },
@@ -235,7 +241,7 @@
         chip.addEventListener("pointerdown", function (event) { startDrag(event, c, chip); });
         list.appendChild(chip);
       });
-      palette.appendChild(el("div", { "class": "dz-group" }, [el("h4", { text: group }), list]));
+      palette.appendChild(el("div", { "class": "dz-group", "data-group": group }, [el("h4", { text: labels[group] || group }), list]));
     });
   }
 
@@ -472,13 +478,8 @@
   function richText(html, set) {
     // Quill (vendored). What it produces is sanitised again by the server on save and on render.
     var holder = el("div", { "class": "dz-quill" });
-    Promise.resolve().then(function () {
-      var quill = new Quill(holder, { theme: "snow", modules: { toolbar: [
-        ["bold", "italic", "underline"], [{ header: [2, 3, false] }], [{ list: "ordered" }, { list: "bullet" }],
-        ["link", "blockquote"], ["clean"]] } });
-      quill.clipboard.dangerouslyPasteHTML(html, "silent"); // HTML the server sanitised before storing it
-      quill.on("text-change", function (delta, old, source) { if (source === "user") set(quill.getSemanticHTML()); });
-    });
+    // The back office's one rich-text set-up (core/static/rich_text.js), as the item form has it.
+    Promise.resolve().then(function () { TesseraRichText.create(holder, html, set, TesseraRichText.labels()); });
     return el("div", { "class": "dz-quill-wrap" }, [holder]);
   }
 
@@ -613,49 +614,12 @@
     return wrap;
   }
 
-  // -- media library -----------------------------------------------------------------------
+  // -- media library: the back office's shared picker (core/static/media_picker.js) ----------
   var mediaCache = {};
-  var mediaPick = null;
   function openMedia(onPick) {
-    mediaPick = onPick;
-    var dialog = $('[data-dialog="media"]');
-    loadMedia();
-    dialog.showModal();
+    TesseraMedia.open({ urls: { list: state.urls.media, upload: state.urls.upload, remove: state.urls.media }, csrf: csrf,
+      text: T.media, onPick: function (media) { mediaCache[media.ref] = media.thumbnail; onPick(media); } });
   }
-  function loadMedia() {
-    api("GET", state.urls.media).then(function (result) {
-      var grid = $("[data-media-grid]");
-      grid.textContent = "";
-      (result.data.items || []).forEach(function (media) {
-        mediaCache[media.ref] = media.thumbnail;
-        var item = el("div", { "class": "dz-media-item", tabindex: "0", role: "button", "aria-label": media.filename,
-          onclick: function () { if (mediaPick) mediaPick(media); $('[data-dialog="media"]').close(); } },
-          [el("img", { src: media.thumbnail, alt: media.filename, loading: "lazy" })]);
-        item.appendChild(el("button", { type: "button", "class": "dz-icon-btn dz-media-delete", title: T["delete"], "aria-label": T["delete"],
-          onclick: function (e) {
-            e.stopPropagation();
-            api("DELETE", state.urls.media + "/" + media.id).then(function (r) {
-              if (r.ok) loadMedia(); else $("[data-upload-error]").textContent = r.data.error.message;
-            });
-          } }, [icon("trash")]));
-        grid.appendChild(item);
-      });
-    });
-  }
-  $("[data-upload]").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var form = event.target, error = $("[data-upload-error]");
-    error.textContent = "";
-    api("POST", state.urls.media, new FormData(form), true).then(function (result) {
-      if (!result.ok) {
-        var fields = result.data.error && result.data.error.fields;
-        error.textContent = fields && fields.file ? fields.file.join(" ") : (result.data.error ? result.data.error.message : "");
-        return;
-      }
-      form.reset();
-      loadMedia();
-    });
-  });
 
   // -- pages, theme, tab bar ---------------------------------------------------------------
   function renderPageSelect() {
@@ -721,10 +685,10 @@
     article: { engine: "articles", kind: "article", sections: { main: { type: "article_detail", settings: {} } } }
   };
   var THEME = [
-    { id: "primary", widget: "colour", label: "Primary" }, { id: "accent", widget: "colour", label: "Accent" },
-    { id: "background", widget: "colour", label: "Background" }, { id: "text", widget: "colour", label: "Text" },
-    { id: "radius", widget: "range", label: "Corner radius", min: 0, max: 24, unit: "px" },
-    { id: "font_scale", widget: "range", label: "Font scale", min: 85, max: 130, unit: "%" }];
+    { id: "primary", widget: "colour", label: T.theme.primary }, { id: "accent", widget: "colour", label: T.theme.accent },
+    { id: "background", widget: "colour", label: T.theme.background }, { id: "text", widget: "colour", label: T.theme.text },
+    { id: "radius", widget: "range", label: T.theme.radius, min: 0, max: 24, unit: "px" },
+    { id: "font_scale", widget: "range", label: T.theme.font_scale, min: 85, max: 130, unit: "%" }];
   var TAB_ICONS = ["home", "category", "cart", "user", "list", "star", "message", "map", "calendar", "book", "search", "gift", "heart", "shop"];
   function renderTheme() {
     var box = $("[data-theme]");
@@ -815,26 +779,20 @@
     }).then(function (result) {
       if (!result || !result.ok) return;
       $("[data-qr]").innerHTML = result.data.qr_svg; // an SVG our server made from the link
-      var link = $("[data-qr-link]");
-      link.href = result.data.url; link.textContent = result.data.url;
+      $("[data-qr-url]").value = result.data.url;
+      $("[data-qr-open]").href = result.data.url;
+      $("[data-qr-copied]").textContent = "";
       dialog("phone").showModal();
     });
   }
-  function describeDiff(diff) {
-    var lines = [];
-    diff.pages_added.forEach(function (p) { lines.push("+ page " + p); });
-    diff.pages_removed.forEach(function (p) { lines.push("− page " + p); });
-    Object.keys(diff.pages).forEach(function (p) {
-      var d = diff.pages[p];
-      (d.added || []).forEach(function (s) { lines.push(p + ": + " + s); });
-      (d.removed || []).forEach(function (s) { lines.push(p + ": − " + s); });
-      (d.changed || []).forEach(function (s) { lines.push(p + ": ✎ " + s); });
-      if ((d.moved || []).length) lines.push(p + ": ↕ " + d.moved.join(", "));
-      if (d.title) lines.push(p + ": title");
-    });
-    diff.app.forEach(function (k) { lines.push("app: " + k); });
-    return lines;
-  }
+  $("[data-qr-copy]").addEventListener("click", function () {
+    var field = $("[data-qr-url]"), said = $("[data-qr-copied]");
+    function done() { said.textContent = T.copied; }
+    function fallback() { field.select(); try { document.execCommand("copy"); done(); } catch (e) { said.textContent = T.copy_by_hand; } }
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done, fallback);
+    else fallback();
+  });
+  $("[data-qr-url]").addEventListener("focus", function (event) { event.target.select(); });
   function openVersions() {
     api("GET", state.urls.versions).then(function (result) {
       var box = $("[data-versions]");
@@ -848,7 +806,10 @@
           v.note ? el("div", { text: v.note }) : null, diffList]);
         if (v.number > 1) {
           api("GET", state.urls.versions + "/" + v.number + "/diff").then(function (d) {
-            if (d.ok) describeDiff(d.data.diff).forEach(function (line) { diffList.appendChild(el("li", { text: line })); });
+            if (!d.ok) return;
+            var changes = d.data.changes || [];
+            if (!changes.length) changes = [T.no_changes];
+            changes.forEach(function (line) { diffList.appendChild(el("li", { text: line })); });
           });
         }
         box.appendChild(el("div", { "class": "dz-version" }, [main, el("button", { "class": "btn btn-sm", type: "button", text: T.rollback,
