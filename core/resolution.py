@@ -144,6 +144,11 @@ def tenant_required():
         raise APIError("tenant_not_found")
 
 
+def _is_asset(endpoint: str | None) -> bool:
+    """The app's static files or a blueprint's."""
+    return endpoint == "static" or (endpoint or "").endswith(".static")
+
+
 def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[str]) -> None:
     """Resolve the tenant of every request; refuse unknown or suspended ones on the blueprints
     that serve tenants. Endpoints in `suspension_exempt` (payment webhooks) still run."""
@@ -153,6 +158,8 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
     def _resolve_tenant():
         request_globals = g._get_current_object()
         request_globals.tenant = None
+        if _is_asset(request.endpoint):
+            return  # assets are the same for every shop, and the page saying a shop is closed needs them
         found = _resolve(app.config["BASE_DOMAIN"], request.environ, request_globals)
         if found is None:
             return
@@ -165,7 +172,7 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
     @app.before_request
     def _require_tenant():
         endpoint = request.endpoint or ""
-        if endpoint.endswith(".static"):
+        if _is_asset(endpoint):
             return  # assets are the same for every shop
         if endpoint.rpartition(".")[0] in tenant_blueprints or request.environ.get("tessera.tenant_slug"):
             tenant_required()

@@ -88,6 +88,19 @@ def test_suspended_tenant_is_refused_and_resumed_tenant_served(client, db_sessio
     assert client.post("/api/v1/auth/login", json=login, headers={"X-Tenant": tenant_a.slug}).status_code == 200
 
 
+def test_a_closed_or_unknown_shop_on_its_own_host_still_gets_the_stylesheets(client, db_session, tenant_a):
+    # given a suspended shop on its subdomain, and a host no shop has
+    suspend_tenant(tenant=tenant_a)
+    for host in (f"http://{tenant_a.slug}.localhost", "http://nobody.localhost"):
+        # when its page asks for the stylesheet the "closed" or "no shop here" page links to
+        page = client.get("/", base_url=host)
+        sheet = client.get("/static/vendor/tabler/tabler.min.css", base_url=host)
+        # then the page refuses and the stylesheet comes (assets are the same for every shop)
+        assert page.status_code in (403, 404) and "/static/" in page.get_data(as_text=True)
+        assert (sheet.status_code, sheet.mimetype) == (200, "text/css")
+        sheet.close()
+
+
 def test_url_for_keeps_the_prefix(live_database, tmp_path):
     app = make_app(live_database, tmp_path)
 
