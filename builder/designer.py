@@ -17,7 +17,7 @@ from core import audit
 from core.api import load_json
 from core.backoffice import register_nav
 from core.components import SYSTEM_PAGES, describe_schema, registry
-from core.engines import pickers, settings_schema
+from core.engines import features_needed, pickers, settings_schema
 from core.engines import registry as engines
 from core.db import db
 from core.ids import parse_id
@@ -95,7 +95,8 @@ def index():
                           "settings": describe_schema(settings_schema(engine.name)) if engine.settings else []}
                          for engine in engines()],
              "pickers": pickers(),
-             "page_kinds": [{"kind": k, "label": str(p.label), "main": p.main, "engine": p.engine}
+             "page_kinds": [{"kind": k, "label": str(p.label), "main": p.main, "engine": p.engine,
+                             "needs": features_needed(p.engine) if p.engine else []}
                             for k, p in SYSTEM_PAGES.items()],
              "urls": {"draft": url_for(".draft"), "render": url_for(".render"), "publish": url_for(".publish_draft"),
                       "versions": url_for(".versions"), "preview_link": url_for(".preview_link"),

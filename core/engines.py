@@ -211,6 +211,18 @@ def engine(name: str) -> Engine | None:
     return next((candidate for candidate in registry() if candidate.name == name), None)
 
 
+def features_needed(name: str) -> list[str]:
+    """The engines a merchant turns on (features) that `name` needs: itself when it is one, and
+    those the engines it depends on need. Engines that are not features are always on."""
+    found = engine(name)
+    if found is None:
+        return []
+    needed = [name] if found.feature else []
+    for dependency in found.depends_on:
+        needed += [n for n in features_needed(dependency) if n not in needed]
+    return needed
+
+
 def settings_schema(name: str):
     """The flow settings schema class an engine declares, or None."""
     found = engine(name)

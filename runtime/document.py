@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from core.components import SYSTEM_PAGES, Colour, Component, Link, Range, SettingField, Text, registry
 from core.engines import registry as engines
 from core.engines import engine as engine_named
-from core.engines import settings_allowed, settings_schema
+from core.engines import features_needed, settings_allowed, settings_schema
 
 SCHEMA_VERSION = 1
 MAX_PAGES = 40
@@ -278,18 +278,13 @@ def _check_links(doc: dict, errors: dict) -> None:
 
 
 def _features_missing(name: str | None, enabled: list[str]) -> list[str]:
-    """The engines a merchant turns on (features) that `name` needs, itself or through the engines
-    it depends on, and that `enabled` lacks. Engines that are not features are always on; an
-    engine this Tessera does not know is never on."""
+    """The features `name` needs that `enabled` lacks; an engine this Tessera does not know is
+    never on."""
     if not name:
         return []
-    found = engine_named(name)
-    if found is None:
+    if engine_named(name) is None:
         return [] if name in enabled else [name]
-    missing = [name] if found.feature and name not in enabled else []
-    for dependency in found.depends_on:
-        missing += [m for m in _features_missing(dependency, enabled) if m not in missing]
-    return missing
+    return [needed for needed in features_needed(name) if needed not in enabled]
 
 
 def validate_document(doc: Any) -> dict:

@@ -169,13 +169,33 @@ def test_features_pages_from_presets_and_articles(server, browser):
     assert page.locator('[data-component="article_list"]').count() == 1
     page.click('[data-tab="pages"]')
     page.fill("[data-add-page] input[name=title]", "Article")
-    page.select_option("[data-add-page] select[name=preset]", "article")
+    page.select_option("[data-add-page] select[name=preset]", "kind:article")
     page.click("[data-add-page] button[type=submit]")
     saved(page)
     document = draft(page)["document"]
     assert "articles" in document["app"]["engines"]
     assert document["pages"]["article"]["kind"] == "article"
     assert list(document["pages"]["article"]["sections"].values())[0]["type"] == "article_detail"
+    page.context.close()
+
+
+def test_a_built_in_page_is_added_once_and_surrounded_by_other_sections(server, browser):
+    page = open_designer(browser, server)
+    page.click('[data-tab="pages"]')
+    page.fill("[data-add-page] input[name=title]", "Your cart")
+    page.select_option("[data-add-page] select[name=preset]", "kind:cart")
+    page.click("[data-add-page] button[type=submit]")
+    # the cart's own section is there, drawn as the storefront draws it; a title goes above it
+    page.frame_locator("[data-frame]").locator('[data-app="cart"]').wait_for()
+    page.click('[data-tab="add"]')
+    page.click('[data-component="title"]')
+    saved(page)
+    cart = draft(page)["document"]["pages"]["your_cart"]
+    assert cart["kind"] == "cart"
+    assert sorted(section["type"] for section in cart["sections"].values()) == ["cart", "title"]
+    # and the app has its cart page now: "Add page" no longer offers another
+    page.click('[data-tab="pages"]')
+    assert page.locator('[data-add-page] option[value="kind:cart"]').count() == 0
     page.context.close()
 
 

@@ -635,7 +635,24 @@
     renderPageSelect(); renderOutline(); renderInspector(); renderPalette(); renderPages();
     loadFrame();
   }
+  // "Add page" offers the built-in pages (system pages of the engines) the app does not have yet:
+  // each comes with its main section, which the merchant surrounds but cannot remove.
+  function renderPresets() {
+    var select = $("[data-add-page] select[name=preset]");
+    select.querySelectorAll("[data-kind]").forEach(function (option) { option.remove(); });
+    var have = Object.keys(doc.pages).map(function (id) { return doc.pages[id].kind || "custom"; });
+    (state.page_kinds || []).forEach(function (kind) {
+      if (have.indexOf(kind.kind) >= 0) return;
+      select.appendChild(el("option", { value: "kind:" + kind.kind, "data-kind": kind.kind, text: kind.label }));
+    });
+  }
+  function presetOf(value) {
+    if (value.indexOf("kind:") !== 0) return PAGE_PRESETS[value] || PAGE_PRESETS.blank;
+    var kind = (state.page_kinds || []).filter(function (k) { return "kind:" + k.kind === value; })[0];
+    return { needs: kind.needs, kind: kind.kind, sections: { main: { type: kind.main, settings: {} } } };
+  }
   function renderPages() {
+    renderPresets();
     var list = $("[data-pages]");
     list.textContent = "";
     Object.keys(doc.pages).forEach(function (id) {
@@ -660,8 +677,9 @@
     event.preventDefault();
     var title = event.target.title.value.trim();
     if (!title) return;
-    var preset = PAGE_PRESETS[event.target.preset.value] || PAGE_PRESETS.blank;
-    if (preset.engine && doc.app.engines.indexOf(preset.engine) < 0) { setStatus(T.needs_feature, true); return; }
+    var preset = presetOf(event.target.preset.value);
+    var missing = (preset.needs || []).filter(function (name) { return doc.app.engines.indexOf(name) < 0; });
+    if (missing.length) { setStatus(T.needs_feature, true); return; }
     var base = title.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 30) || "page";
     if (!/^[a-z]/.test(base)) base = "p_" + base;
     var id = base, n = 2;
@@ -672,7 +690,7 @@
       doc.pages[id] = newPage;
     });
     event.target.reset();
-    switchPage(id);
+    save().then(function () { switchPage(id); });  // the preview draws the saved draft: the new page first
   });
 
   // What "Add page" starts from; system pages carry their required main section.
@@ -681,8 +699,7 @@
     about: { sections: { s_title: { type: "title", settings: { text: "About us" } }, s_text: { type: "rich_text", settings: {} },
                          s_store: { type: "store_info", settings: {} } } },
     contact: { sections: { s_contact: { type: "contact", settings: {} }, s_store: { type: "store_info", settings: {} } } },
-    news: { engine: "articles", sections: { s_news: { type: "article_list", settings: { count: 10 } } } },
-    article: { engine: "articles", kind: "article", sections: { main: { type: "article_detail", settings: {} } } }
+    news: { needs: ["articles"], sections: { s_news: { type: "article_list", settings: { count: 10 } } } }
   };
   var THEME = [
     { id: "primary", widget: "colour", label: T.theme.primary }, { id: "accent", widget: "colour", label: T.theme.accent },
