@@ -56,9 +56,9 @@ mount("member_centre", function (root) {
     root.appendChild(el("div", { class: "weui-cells" }, [
       el("a", { class: "weui-cell weui-cell_access", href: base + "/addresses" }, [el("div", { class: "weui-cell__bd", text: T.addresses }), el("div", { class: "weui-cell__ft" })]),
       el("a", { class: "weui-cell weui-cell_access", href: base + "/cart" }, [el("div", { class: "weui-cell__bd", text: T.cart }), el("div", { class: "weui-cell__ft" })])]));
-    root.appendChild(ghostButton(T.sign_out, function () {
+    root.appendChild(el("div", { class: "t-actionbar" }, [ghostButton(T.sign_out, function () {
       api("POST", "/auth/logout").catch(function () { return null; }).then(function () { forgetToken(); location.href = base + "/"; });
-    }, { "data-sign-out": "" }));
+    }, { "data-sign-out": "" })]));
   }).catch(failer(root));
 });
 
