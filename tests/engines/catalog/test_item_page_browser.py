@@ -26,6 +26,10 @@ def test_choosing_by_dimension_and_adding_to_the_cart_through_sign_in(server, br
     assert buyer.is_disabled("[data-dimension=Size] input[value=L]")  # Sage L is sold out
     assert buyer.inner_text("[data-stock-left]") == "4 left"  # S / Sage has 4
     assert buyer.inner_text("[data-price]") == "¥169.00"
+    # a square photo is shown whole, not cropped to a banner's shape
+    assert buyer.eval_on_selector("[data-item-photo]", "img => getComputedStyle(img).objectFit") == "contain"
+    box = buyer.locator("[data-item-photo]").bounding_box()
+    assert abs(box["width"] - box["height"]) <= 1, box
     expect(buyer.locator("[data-add-to-cart]")).to_be_in_viewport()  # the buy bar stays in reach
     looks_right(buyer, problems, "Linen shirt", "Add to cart", "Buy now", name="item-page-dimensions")
 

@@ -26,6 +26,10 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     buyer.check("input[name=fulfillment][value=express]")  # delivery: the address form appears
     buyer.wait_for_selector("[data-needs-address]")  # it asks for an address, no error before one is given
     assert not buyer.is_visible("[data-message]")
+    buyer.check("input[name=fulfillment][value=pickup]")  # pickup names the store: where, and when it is open
+    stores = buyer.inner_text("[data-stores]")
+    assert "Demo store" in stores and "Zhongshan Road" in stores, stores
+    buyer.check("input[name=fulfillment][value=express]")
     add_address(buyer, name="Li Lei", phone="13800138000", region="Shanghai Huangpu", line="2 Nanjing Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
@@ -54,6 +58,7 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     assert "SF Express SF1234567" in receiving and "Li Lei" in receiving, receiving
     assert buyer.inner_text("[data-status]") == "Shipped"  # a status as people read it
     assert not buyer.is_visible("[data-after-sale-form]")  # the refund form waits behind its button
+    assert buyer.is_visible("[data-lines] [data-step=shipping]")  # the delivery fee is a line of the total
     buyer.click("[data-confirm]")
     buyer.wait_for_selector("[data-status=completed]")
     buyer.goto(server.url + "/s/demo/")
