@@ -11,6 +11,7 @@ from dataclasses import fields as fields_of
 
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.orm import aliased
 
 from core.cache import LRU, bump_after_commit, remembered, stamps
 from core.components import MEDIA_REF, sanitize_html
@@ -318,6 +319,17 @@ def on_sale_by_ids(ids: list[int]) -> dict[int, Item]:
     if not ids:
         return {}
     return {i.id: i for i in db.session.scalars(_on_sale().where(Item.id.in_(ids)))}
+
+
+def categories_of_items(item_ids: list[int]) -> dict[int, set[int]]:
+    """Each item's category and the categories above it (for rules scoped to a category, which
+    take in its subcategories), in one query."""
+    if not item_ids:
+        return {}
+    parent = aliased(Category)
+    rows = db.session.execute(select(Item.id, Item.category_id, parent.parent_id)
+                              .outerjoin(parent, parent.id == Item.category_id).where(Item.id.in_(item_ids)))
+    return {item_id: {c for c in (category_id, parent_id) if c} for item_id, category_id, parent_id in rows}
 
 
 def update_item(item: Item, *, name: str, subtitle: str = "", description: str = "", images: list | None = None,

@@ -45,7 +45,7 @@ from core.money import Money
 from engines.orders.models import OrderAdjustment, OrderAdjustmentLine
 
 POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "order_promotions": 400, "coupon": 500,
-             "points": 600, "shipping": 900}
+             "points": 600, "shipping": 900, "free_shipping": 950}
 HOOKS = ("reserve", "commit", "release", "release_lines")
 _FUNDER = re.compile(r"platform|merchant|sub_merchant:[0-9]{1,19}")
 
@@ -193,6 +193,19 @@ class Quote:
             self._adjust(step, label, amount, source=source, funded_by=funded_by, allocations={}, **detail)
         else:
             self.record(step, label, amount, **detail)
+
+    def waive_shipping(self, step: str, label: str, amount: int, *, source: tuple[str, int | None] | None = None,
+                       funded_by: str = "merchant", **detail) -> int:
+        """Take up to `amount` off the delivery fee charged so far (a free-delivery coupon or rule,
+        after the `shipping` step), funded by `funded_by`; returns what was taken."""
+        _check_funder(funded_by)
+        amount = min(amount, self.shipping_fee)
+        if amount <= 0:
+            return 0
+        self.shipping_fee -= amount
+        self._charged -= amount
+        self._adjust(step, label, -amount, source=source, funded_by=funded_by, allocations={}, **detail)
+        return amount
 
     def place(self, order_lines: list) -> list[Adjustment]:
         """The adjustments as the order records them: each given an id (named in its line of

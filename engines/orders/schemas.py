@@ -82,6 +82,9 @@ class CheckoutIn(Schema):
         '{"type": "pickup", "store_id", "phone"} | {"type": "dine_in", "table": "<code from the table QR>"} | '
         '{"type": "none"} (services and virtual goods)')})
     note = fields.String(load_default="", validate=validate.Length(max=200))
+    coupon_ids = fields.List(fields.String(validate=validate.Length(max=20)), load_default=list,
+                             validate=validate.Length(max=1), metadata={
+        "description": "The consumer's coupon (an id from GET /api/v1/me/coupons) to use; one per order"})
 
 
 class OrderLineOut(Schema):

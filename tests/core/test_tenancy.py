@@ -17,6 +17,8 @@ from core.ids import new_id
 from core.identities import StaffMember, add_staff
 from core.media import Media
 from core.staff_tokens import StaffToken, create_token
+from engines.marketing.models import ConsumerCoupon, Coupon
+from engines.marketing.services import CouponRules, claim, create_coupon
 from engines.articles.models import Article
 from engines.articles.services import create_article
 from engines.catalog.models import Category, Item, Sku
@@ -88,8 +90,14 @@ FACTORIES = {
                                                          kind="refund", lines=[], amount=0)))(_order(tag)),
     Payment: lambda tag: _payment(tag),
     Refund: lambda tag: _add(Refund(payment_id=_payment(tag).id, amount=1, reason="after_sale", source_id=1)),
+    Coupon: lambda tag: _coupon(tag),
+    ConsumerCoupon: lambda tag: claim(_coupon(tag).id, _make_consumer(f"{tag}-{new_id()}").id),
     PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),
 }
+
+
+def _coupon(tag):
+    return create_coupon(CouponRules(name=tag, kind="amount", amount=100, valid_days=7))
 
 
 def _order(tag):

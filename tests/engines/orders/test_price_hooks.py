@@ -54,7 +54,7 @@ class HeldCoupon:
 
 @pytest.fixture
 def coupon(monkeypatch):
-    monkeypatch.setattr(pricing, "_STEPS", list(pricing._STEPS))
+    monkeypatch.setattr(pricing, "_STEPS", [entry for entry in pricing._STEPS if entry.name in ("items", "shipping")])
     step = HeldCoupon()
     pricing.register_price_step("coupon", POSITIONS["coupon"], step)
     return step

@@ -1,0 +1,17 @@
+"""Marketing: coupons today (the claim centre, claiming with exact limits, the consumer's wallet,
+a coupon in the price pipeline held at checkout, used when paid, given back when an unpaid order
+is cancelled); order promotions, budgets and the price simulator come next.
+
+Offers other engines `engines.marketing.services`."""
+
+from flask_babel import lazy_gettext as _l
+
+from core.engines import Engine
+
+ENGINE = Engine(
+    name="marketing", label=_l("Marketing"),
+    description="Coupons: the claim centre, the consumer's wallet, a coupon in the price pipeline.",
+    depends_on=("orders", "catalog"),
+    api=("engines.marketing.api:bp",),
+    price_steps="engines.marketing.pricing",
+)

@@ -1,0 +1,40 @@
+"""The consumer API of marketing: the claim centre (/api/v1/coupons), claiming a copy, and the
+consumer's wallet (/api/v1/me/coupons). Checkout takes a copy's id in `coupon_ids`."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from core.api import api_blueprint, require_consumer_id
+from core.db import db
+from core.openapi import api_doc
+from engines.marketing.schemas import ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, WalletOut
+from engines.marketing.services import claim, claimable, find_coupon, wallet
+
+bp = api_blueprint("marketing_api", __name__)
+
+
+@bp.get("/coupons")
+@api_doc("The claim centre: the shop's coupons anyone may claim now", tags=["coupons"], response=CouponListOut)
+def coupons():
+    return jsonify(coupons=CouponOut(many=True).dump(claimable()))
+
+
+@bp.post("/coupons/<int:coupon_id>/claim")
+@api_doc("Claim a copy of a coupon (limits per person and in all are exact under concurrency)", tags=["coupons"],
+         response=ClaimedOut, status=201, auth=True, errors=(404, 409))
+def claim_coupon(coupon_id: int):
+    consumer_id = require_consumer_id()
+    find_coupon(coupon_id)  # 404 before anything is counted
+    copy = claim(coupon_id, consumer_id)
+    coupon = find_coupon(coupon_id)
+    db.session.commit()
+    return jsonify(coupon=HeldCouponOut().dump((copy, coupon))), 201
+
+
+@bp.get("/me/coupons")
+@api_doc("The consumer's coupons: available, used (or on an unpaid order) or expired", tags=["coupons"],
+         response=WalletOut, auth=True, query={"status": "available (default), used or expired"})
+def my_coupons():
+    consumer_id = require_consumer_id()
+    return jsonify(coupons=HeldCouponOut(many=True).dump(wallet(consumer_id, request.args.get("status", "available"))))

@@ -1,0 +1,86 @@
+"""Coupons: what a shop offers (`Coupon`) and each copy a consumer holds (`ConsumerCoupon`).
+Amounts are integer minor units of the shop's currency; a percentage is in basis points of
+10,000 (8.5 % off is 850)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, str_enum, utcnow
+from core.tenancy import TenantModel, tenant_fk
+
+
+class CouponKind(enum.StrEnum):
+    AMOUNT = "amount"  # a fixed amount off
+    PERCENT = "percent"  # a percentage off, up to a cap
+    THRESHOLD = "threshold"  # 满X减Y: an amount off once the eligible lines reach a spend
+    FREE_SHIPPING = "free_shipping"  # the delivery fee, waived
+
+
+class CouponScope(enum.StrEnum):
+    ALL = "all"
+    ITEMS = "items"
+    CATEGORIES = "categories"
+
+
+class CouponStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # no more claims; copies already held stay usable
+    ENDED = "ended"  # no more claims; copies held stay usable until they expire
+
+
+class Coupon(TenantModel):
+    __tablename__ = "coupons"
+
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[CouponKind] = mapped_column(str_enum(CouponKind))
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # off (amount, threshold)
+    percent_bp: Mapped[int] = mapped_column(Integer, default=0)  # off, in basis points (percent)
+    cap: Mapped[int | None] = mapped_column(BigInteger)  # the most a percent coupon takes off
+    minimum: Mapped[int] = mapped_column(BigInteger, default=0)  # the eligible lines' spend it needs
+    scope: Mapped[CouponScope] = mapped_column(str_enum(CouponScope), default=CouponScope.ALL)
+    scope_ids: Mapped[list] = mapped_column(JSON, default=list)  # item or category ids, as strings
+    excluded_item_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # When a copy may be used: a fixed window, or `valid_days` from the moment it is claimed.
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)  # offered in the claim centre
+    total_limit: Mapped[int | None] = mapped_column(Integer)  # copies ever issued
+    per_consumer_limit: Mapped[int] = mapped_column(Integer, default=1)
+    issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    used_count: Mapped[int] = mapped_column(Integer, default=0)
+    funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HeldStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"  # on an order placed and not paid yet
+    USED = "used"
+
+
+class ConsumerCoupon(TenantModel):
+    """A copy of a coupon a consumer holds. Expired is not a status: it is `valid_until` passed
+    while still available."""
+
+    __tablename__ = "consumer_coupons"
+    __table_args__ = (tenant_fk(["coupon_id"], "coupons"), tenant_fk(["consumer_id"], "consumers"),
+                      Index("ix_consumer_coupons_wallet", "tenant_id", "consumer_id", "status", "valid_until"),
+                      Index("ix_consumer_coupons_coupon_consumer", "tenant_id", "coupon_id", "consumer_id"),
+                      Index("ix_consumer_coupons_order", "tenant_id", "order_id"))
+
+    coupon_id: Mapped[int] = mapped_column(BigInteger)
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[HeldStatus] = mapped_column(str_enum(HeldStatus), default=HeldStatus.AVAILABLE)
+    source: Mapped[str] = mapped_column(String(20), default="claim")  # claim, code, sent, gift
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_from: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(BigInteger)  # the order holding or having used it
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

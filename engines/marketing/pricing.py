@@ -1,0 +1,112 @@
+"""The coupon in the price pipeline: the `coupon` step (after promotions) takes a coupon off the
+lines it applies to, the `free_shipping` step (after the delivery fee) waives the fee. Each copy
+is held on the order at checkout, used when it is paid and given back when an unpaid order is
+cancelled or times out (a refund keeps it used)."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from core.db import db, utcnow
+from core.errors import APIError
+from core.tenancy import current_tenant_id
+from engines.marketing.models import Coupon, CouponKind, ConsumerCoupon, HeldStatus
+from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
+                                        usable_copies)
+from engines.orders.services import POSITIONS, register_price_step
+
+
+def _chosen(quote, context, *, shipping: bool):
+    """The copy the consumer chose for this step (a free-delivery coupon for the fee's step, any
+    other for the lines'), or None; 409 when it is not theirs to use now."""
+    ids = copy_ids_of(context.coupons)
+    if not ids:
+        return None
+    found = usable_copies(context.consumer_id, ids, context.now)
+    if not found:
+        raise APIError("coupon_not_applicable", "This coupon is not yours to use now: used, expired or not started.")
+    copy, coupon = found[0]
+    return (copy, coupon) if (coupon.kind == CouponKind.FREE_SHIPPING) == shipping else None
+
+
+class CouponStep:
+    def apply(self, quote, context) -> None:
+        chosen = _chosen(quote, context, shipping=False)
+        if chosen is None:
+            return
+        copy, coupon = chosen
+        indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
+        eligible_total = sum(quote.lines[i].payable for i in indexes)
+        amount = discount_of(coupon, eligible_total, quote.shipping_fee)
+        if amount <= 0:
+            raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency))
+        quote.discount("coupon", label_of(coupon, quote.currency), amount, [quote.lines[i] for i in indexes],
+                       source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(copy.id))
+
+    def reserve(self, order, adjustments, context) -> None:
+        _hold(order, context)
+
+    def commit(self, order, adjustments) -> None:
+        _use(order, adjustments)
+
+    def release(self, order, adjustments) -> None:
+        _give_back(order)
+
+
+class FreeShippingStep(CouponStep):
+    def apply(self, quote, context) -> None:
+        chosen = _chosen(quote, context, shipping=True)
+        if chosen is None:
+            return
+        copy, coupon = chosen
+        indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
+        eligible_total = sum(quote.lines[i].payable for i in indexes)
+        if eligible_total < max(coupon.minimum, 1) or quote.shipping_fee <= 0:
+            raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency)
+                           if eligible_total < coupon.minimum else "There is no delivery fee to waive on this order.")
+        quote.waive_shipping("free_shipping", label_of(coupon, quote.currency), quote.shipping_fee,
+                             source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(copy.id))
+
+
+def _why_not(coupon: Coupon, eligible_total: int, currency: str) -> str:
+    from core.money import Money
+
+    if eligible_total <= 0:
+        return "None of these items can be bought with this coupon."
+    short = Money(coupon.minimum - eligible_total, currency).format()
+    return f"Spend {short} more on the items this coupon covers to use it."
+
+
+def _hold(order, context) -> None:
+    """In the checkout's transaction: the copy goes on the order, once (a second checkout with
+    the same copy at the same moment finds it taken)."""
+    ids = copy_ids_of(context.coupons)
+    held = db.session.execute(
+        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(), ConsumerCoupon.id.in_(ids),
+                                     ConsumerCoupon.consumer_id == context.consumer_id,
+                                     ConsumerCoupon.status == HeldStatus.AVAILABLE)
+        .values(status=HeldStatus.HELD, order_id=order.id).execution_options(synchronize_session=False))
+    if held.rowcount != len(ids):
+        raise APIError("coupon_taken")
+
+
+def _use(order, adjustments) -> None:
+    used = db.session.execute(
+        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(),
+                                     ConsumerCoupon.order_id == order.id, ConsumerCoupon.status == HeldStatus.HELD)
+        .values(status=HeldStatus.USED, used_at=utcnow()).execution_options(synchronize_session=False))
+    if used.rowcount:
+        db.session.execute(update(Coupon).where(Coupon.tenant_id == current_tenant_id(),
+                                                Coupon.id.in_({a.source_id for a in adjustments}))
+                           .values(used_count=Coupon.used_count + 1).execution_options(synchronize_session=False))
+
+
+def _give_back(order) -> None:
+    db.session.execute(
+        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(),
+                                     ConsumerCoupon.order_id == order.id, ConsumerCoupon.status == HeldStatus.HELD)
+        .values(status=HeldStatus.AVAILABLE, order_id=None).execution_options(synchronize_session=False))
+
+
+register_price_step("coupon", POSITIONS["coupon"], CouponStep())
+register_price_step("free_shipping", POSITIONS["free_shipping"], FreeShippingStep())

@@ -1,0 +1,266 @@
+"""Coupons: creating them, claiming a copy (limits exact under concurrency), the consumer's
+wallet, and what a coupon takes off an order. The only write path of the engine.
+
+Other engines use `engines.marketing.services` only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from core.db import db, utcnow
+from core.errors import APIError, register_codes
+from core.ids import parse_id
+from core.money import Money
+from core.tenancy import current_tenant, current_tenant_id
+from engines.catalog.services import categories_of_items
+from engines.marketing.models import (Coupon, CouponKind, CouponScope, CouponStatus, ConsumerCoupon, HeldStatus)
+
+register_codes({
+    "coupon_not_found": (404, "There is no such coupon."),
+    "coupon_sold_out": (409, "Every copy of this coupon has been claimed."),
+    "coupon_limit_reached": (409, "You hold as many of this coupon as one person may."),
+    "coupon_not_claimable": (409, "This coupon cannot be claimed now."),
+    "coupon_not_applicable": (409, "This coupon cannot be used on this order."),
+    "coupon_taken": (409, "This coupon is already on another order."),
+})
+
+MAX_AMOUNT = 10**10
+FUNDERS = ("merchant", "platform")
+
+
+@dataclass(frozen=True)
+class CouponRules:
+    """What `create_coupon` is given (validated there)."""
+
+    name: str
+    kind: str
+    amount: int = 0
+    percent_bp: int = 0
+    cap: int | None = None
+    minimum: int = 0
+    scope: str = "all"
+    scope_ids: tuple[int, ...] = ()
+    excluded_item_ids: tuple[int, ...] = ()
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    valid_days: int | None = None
+    public: bool = True
+    total_limit: int | None = None
+    per_consumer_limit: int = 1
+    funded_by: str = "merchant"
+
+
+def _check(rules: CouponRules) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not rules.name.strip() or len(rules.name) > 60:
+        bad("name", "Give the coupon a name of up to 60 characters.")
+    if rules.kind not in {k.value for k in CouponKind}:
+        bad("kind", "Choose amount, percent, threshold or free_shipping.")
+    if rules.kind in ("amount", "threshold") and not 0 < rules.amount <= MAX_AMOUNT:
+        bad("amount", "Give the amount it takes off, more than nothing.")
+    if rules.kind == "threshold" and rules.minimum <= rules.amount:
+        bad("minimum", "A threshold coupon needs a spend above the amount it takes off.")
+    if rules.kind == "percent":
+        if not 0 < rules.percent_bp < 10_000:
+            bad("percent_bp", "Give the percentage off in basis points, from 1 to 9999 (8.5 % is 850).")
+        if rules.cap is not None and not 0 < rules.cap <= MAX_AMOUNT:
+            bad("cap", "The cap must be more than nothing.")
+    if not 0 <= rules.minimum <= MAX_AMOUNT:
+        bad("minimum", "The minimum spend cannot be negative.")
+    if rules.scope not in {s.value for s in CouponScope}:
+        bad("scope", "Choose all, items or categories.")
+    elif rules.scope != "all" and not rules.scope_ids:
+        bad("scope_ids", "Choose the items or categories it applies to.")
+    if rules.valid_days is None and rules.ends_at is None:
+        bad("ends_at", "Give the last day it can be used, or a number of days after it is claimed.")
+    if rules.valid_days is not None and not 1 <= rules.valid_days <= 3650:
+        bad("valid_days", "From 1 to 3650 days.")
+    if rules.starts_at and rules.ends_at and rules.starts_at >= rules.ends_at:
+        bad("ends_at", "It must end after it starts.")
+    if rules.total_limit is not None and not 1 <= rules.total_limit <= 10**8:
+        bad("total_limit", "From 1 to 100,000,000 copies, or no limit.")
+    if not 1 <= rules.per_consumer_limit <= 100:
+        bad("per_consumer_limit", "From 1 to 100 per consumer.")
+    if rules.funded_by not in FUNDERS:
+        bad("funded_by", "The merchant or the platform.")
+    return errors
+
+
+def create_coupon(rules: CouponRules) -> Coupon:
+    errors = _check(rules)
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    coupon = Coupon(name=rules.name.strip(), kind=CouponKind(rules.kind), amount=rules.amount,
+                    percent_bp=rules.percent_bp, cap=rules.cap, minimum=rules.minimum, scope=CouponScope(rules.scope),
+                    scope_ids=[str(i) for i in rules.scope_ids], excluded_item_ids=[str(i) for i in rules.excluded_item_ids],
+                    starts_at=rules.starts_at, ends_at=rules.ends_at, valid_days=rules.valid_days, public=rules.public,
+                    total_limit=rules.total_limit, per_consumer_limit=rules.per_consumer_limit,
+                    funded_by=rules.funded_by)
+    db.session.add(coupon)
+    db.session.flush()
+    return coupon
+
+
+def set_coupon_status(coupon: Coupon, status: str) -> Coupon:
+    coupon.status = CouponStatus(status)
+    db.session.flush()
+    return coupon
+
+
+def find_coupon(coupon_id: int) -> Coupon:
+    coupon = db.session.get(Coupon, (current_tenant_id(), coupon_id))
+    if coupon is None:
+        raise APIError("coupon_not_found")
+    return coupon
+
+
+def claimable(now: dt.datetime | None = None) -> list[Coupon]:
+    """The claim centre: public coupons that are on, not over and not all claimed."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Coupon).where(Coupon.public.is_(True), Coupon.status == CouponStatus.ACTIVE,
+                             (Coupon.ends_at.is_(None)) | (Coupon.ends_at > now),
+                             (Coupon.total_limit.is_(None)) | (Coupon.issued_count < Coupon.total_limit))
+        .order_by(Coupon.id.desc()).limit(50)))
+
+
+def _end_of_local_day(moment: dt.datetime, days_later: int) -> dt.datetime:
+    """The end of the shop's day `days_later` days after `moment`'s (its midnight, in UTC)."""
+    zone = zoneinfo.ZoneInfo(current_tenant().timezone)
+    local = moment.astimezone(zone).date() + dt.timedelta(days=days_later + 1)
+    return dt.datetime.combine(local, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def issue(coupon: Coupon, consumer_id: int, *, source: str, now: dt.datetime | None = None) -> ConsumerCoupon:
+    """Give a consumer a copy. The count is taken by one conditional UPDATE, which also holds the
+    coupon's row until the transaction ends, so the per-consumer count read next is exact: N
+    concurrent claims of a coupon limited to K give exactly min(N, K) copies. A refusal raises
+    (the caller's rollback undoes the count)."""
+    now = now or utcnow()
+    if coupon.status != CouponStatus.ACTIVE or (coupon.ends_at and coupon.ends_at <= now):
+        raise APIError("coupon_not_claimable")
+    refusal = None
+    with db.session.begin_nested() as counted:  # a refusal leaves the count as it was
+        taken = db.session.execute(
+            update(Coupon).where(Coupon.tenant_id == coupon.tenant_id, Coupon.id == coupon.id,
+                                 Coupon.status == CouponStatus.ACTIVE,
+                                 (Coupon.total_limit.is_(None)) | (Coupon.issued_count < Coupon.total_limit))
+            .values(issued_count=Coupon.issued_count + 1).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            refusal = "coupon_sold_out"
+        elif db.session.scalar(select(func.count()).select_from(ConsumerCoupon).where(
+                ConsumerCoupon.coupon_id == coupon.id,
+                ConsumerCoupon.consumer_id == consumer_id)) >= coupon.per_consumer_limit:
+            refusal = "coupon_limit_reached"
+        if refusal:
+            counted.rollback()
+    if refusal:
+        raise APIError(refusal)
+    if coupon.valid_days is not None:  # counted from the claim, to the end of the shop's day
+        valid_from, valid_until = now, _end_of_local_day(now, coupon.valid_days)
+    else:
+        valid_from, valid_until = max(coupon.starts_at or now, now), coupon.ends_at
+    copy = ConsumerCoupon(coupon_id=coupon.id, consumer_id=consumer_id, source=source, claimed_at=now,
+                          valid_from=valid_from, valid_until=valid_until)
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def claim(coupon_id: int, consumer_id: int, now: dt.datetime | None = None) -> ConsumerCoupon:
+    """A consumer takes a copy of a public coupon (the claim centre)."""
+    coupon = find_coupon(coupon_id)
+    if not coupon.public:
+        raise APIError("coupon_not_found")
+    return issue(coupon, consumer_id, source="claim", now=now)
+
+
+def wallet(consumer_id: int, status: str, now: dt.datetime | None = None) -> list[tuple[ConsumerCoupon, Coupon]]:
+    """A consumer's copies: `available` (usable now or later), `used` (or on an unpaid order),
+    `expired` (never used, past their time)."""
+    now = now or utcnow()
+    statement = select(ConsumerCoupon, Coupon).join(Coupon, Coupon.id == ConsumerCoupon.coupon_id).where(
+        ConsumerCoupon.consumer_id == consumer_id)
+    if status == "available":
+        statement = statement.where(ConsumerCoupon.status == HeldStatus.AVAILABLE, ConsumerCoupon.valid_until > now)
+    elif status == "used":
+        statement = statement.where(ConsumerCoupon.status.in_([HeldStatus.USED, HeldStatus.HELD]))
+    elif status == "expired":
+        statement = statement.where(ConsumerCoupon.status == HeldStatus.AVAILABLE, ConsumerCoupon.valid_until <= now)
+    else:
+        raise APIError("invalid_input", fields={"status": ["Use available, used or expired."]})
+    return [tuple(row) for row in db.session.execute(statement.order_by(ConsumerCoupon.valid_until).limit(200))]
+
+
+# -- what a coupon takes off -------------------------------------------------------------------
+
+def eligible_indexes(coupon: Coupon, lines: list, categories: dict[int, set[int]]) -> list[int]:
+    """The lines (indexes) a coupon applies to: by scope, less the excluded items."""
+    excluded = {int(i) for i in coupon.excluded_item_ids}
+    wanted = {int(i) for i in coupon.scope_ids}
+    chosen = []
+    for index, line in enumerate(lines):
+        if line.item_id in excluded or line.payable <= 0:
+            continue
+        if coupon.scope == CouponScope.ITEMS and line.item_id not in wanted:
+            continue
+        if coupon.scope == CouponScope.CATEGORIES and not categories.get(line.item_id, set()) & wanted:
+            continue
+        chosen.append(index)
+    return chosen
+
+
+def discount_of(coupon: Coupon, eligible_total: int, shipping_fee: int) -> int:
+    """What the coupon takes off lines worth `eligible_total` (or the delivery fee): never more
+    than they cost; nothing below the coupon's minimum spend."""
+    if eligible_total <= 0 or eligible_total < coupon.minimum:
+        return 0
+    if coupon.kind in (CouponKind.AMOUNT, CouponKind.THRESHOLD):
+        return min(coupon.amount, eligible_total)
+    if coupon.kind == CouponKind.PERCENT:
+        off = eligible_total * coupon.percent_bp // 10_000
+        return min(off, coupon.cap) if coupon.cap is not None else off
+    return shipping_fee  # free shipping
+
+
+def usable_copies(consumer_id: int, copy_ids: list[int], now: dt.datetime) -> list[tuple[ConsumerCoupon, Coupon]]:
+    if not copy_ids:
+        return []
+    return [tuple(row) for row in db.session.execute(
+        select(ConsumerCoupon, Coupon).join(Coupon, Coupon.id == ConsumerCoupon.coupon_id).where(
+            ConsumerCoupon.id.in_(copy_ids), ConsumerCoupon.consumer_id == consumer_id,
+            ConsumerCoupon.status == HeldStatus.AVAILABLE, ConsumerCoupon.valid_from <= now,
+            ConsumerCoupon.valid_until > now))]
+
+
+def categories_for(lines: list) -> dict[int, set[int]]:
+    return categories_of_items(sorted({line.item_id for line in lines}))
+
+
+def label_of(coupon: Coupon, currency: str) -> str:
+    if coupon.kind == CouponKind.PERCENT:
+        return f"{coupon.name} ({coupon.percent_bp / 100:g}% off)"
+    if coupon.kind == CouponKind.FREE_SHIPPING:
+        return f"{coupon.name} (free delivery)"
+    return f"{coupon.name} ({Money(coupon.amount, currency).format()} off)"
+
+
+def copy_ids_of(values) -> list[int]:
+    """The consumer coupon ids a checkout names ("coupon_ids"); 422 on one that is not an id."""
+    ids = []
+    for value in values:
+        parsed = parse_id(str(value))
+        if parsed is None:
+            raise APIError("invalid_input", fields={"coupon_ids": ["Not a coupon id."]})
+        ids.append(parsed)
+    if len(ids) > 1:
+        raise APIError("invalid_input", fields={"coupon_ids": ["One coupon per order."]})
+    return ids

@@ -1,0 +1,164 @@
+"""Coupons through the consumer API: the claim centre and its limits, the wallet, a coupon at
+checkout (what it takes off, when it cannot be used), held by an unpaid order, given back when
+the order is cancelled, used when it is paid."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from core.tenancy import tenant_scope
+from engines.marketing.models import ConsumerCoupon, Coupon
+from engines.marketing.services import CouponRules, claim, create_coupon
+from tests.engines.orders.test_orders import pay
+
+DAY = dt.timedelta(days=1)
+
+
+def coupon(shop, db_session, **rules) -> str:
+    values = {"name": "Save", "kind": "amount", "amount": 500, "ends_at": dt.datetime.now(dt.UTC) + 30 * DAY, **rules}
+    with tenant_scope(shop["tenant"]):
+        made = create_coupon(CouponRules(**values))
+        db_session.commit()
+        return str(made.id)
+
+
+def claimed(client, shop, coupon_id: str) -> str:
+    answer = client.post(f"/api/v1/coupons/{coupon_id}/claim", headers=shop["headers"])
+    assert answer.status_code == 201, answer.json
+    return answer.json["coupon"]["id"]
+
+
+def body(shop, *copies: str, lines=None, **fulfillment) -> dict:
+    return {"lines": lines or [{"sku_id": shop["tea"], "quantity": 2}, {"sku_id": shop["cake"], "quantity": 1}],
+            "fulfillment": fulfillment or {"type": "pickup", "store_id": shop["store"]}, "coupon_ids": list(copies)}
+
+
+def test_the_claim_centre_claiming_and_the_wallet(client, shop, db_session):
+    limited = coupon(shop, db_session, name="Welcome", total_limit=2, per_consumer_limit=1)
+    coupon(shop, db_session, name="Staff only", public=False)
+    answer = client.get("/api/v1/coupons", headers={"X-Tenant": shop["tenant"].slug})
+    shown = answer.json["coupons"]
+    assert [c["name"] for c in shown] == ["Welcome"] and shown[0]["left"] == 2
+    assert shown[0]["amount"] == {"amount": 500, "currency": "CNY", "display": "¥5.00"}
+    copy = claimed(client, shop, limited)
+    again = client.post(f"/api/v1/coupons/{limited}/claim", headers=shop["headers"])
+    assert (again.status_code, again.json["error"]["code"]) == (409, "coupon_limit_reached")
+    wallet = client.get("/api/v1/me/coupons", headers=shop["headers"]).json["coupons"]
+    assert [(c["id"], c["coupon"]["name"], c["status"]) for c in wallet] == [(copy, "Welcome", "available")]
+    assert client.get("/api/v1/coupons", headers={"X-Tenant": shop["tenant"].slug}).json["coupons"][0]["left"] == 1
+    assert client.get("/api/v1/me/coupons?status=nonsense", headers=shop["headers"]).status_code == 422
+
+
+def test_a_coupon_valid_for_days_counts_them_from_the_claim_in_the_shops_timezone(shop, db_session):
+    # given a coupon good for 3 days after the day it is claimed, claimed at 23:30 in Shanghai
+    made = coupon(shop, db_session, valid_days=3, ends_at=None)
+    claimed_at = dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC)  # 23:30 on the 30th in Shanghai
+    with tenant_scope(shop["tenant"]):
+        copy = claim(int(made), shop["consumer"].id, now=claimed_at)
+        # then it is good until the end of 3 December, Shanghai time (16:00 UTC on the 3rd)
+        assert copy.valid_until == dt.datetime(2026, 12, 3, 16, 0, tzinfo=dt.UTC)
+        db_session.rollback()
+
+
+def test_a_coupon_at_checkout_takes_its_amount_off_the_lines_it_covers(client, shop, db_session):
+    copy = claimed(client, shop, coupon(shop, db_session, name="Five off", amount=500, minimum=2000))
+    quoted = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"]).json
+    assert quoted["total"]["amount"] == 2 * 1250 + 800 - 500
+    step = [s for s in quoted["pricing"] if s["step"] == "coupon"][0]
+    assert step["amount"]["amount"] == -500 and step["label"] == "Five off (¥5.00 off)"
+    assert sum(line["discount"]["amount"] for line in quoted["lines"]) == 500
+
+
+def test_a_coupon_below_its_minimum_or_not_the_consumers_is_refused_with_the_reason(client, shop, db_session,
+                                                                                     create_consumer):
+    copy = claimed(client, shop, coupon(shop, db_session, kind="threshold", amount=1000, minimum=5000))
+    refused = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "coupon_not_applicable")
+    assert "Spend ¥17.00 more" in refused.json["error"]["message"]
+    # another consumer cannot use this consumer's copy
+    from core.consumers import issue_token
+    with tenant_scope(shop["tenant"]):
+        other = {"Authorization": f"Bearer {issue_token(create_consumer(shop['tenant'], email='x@example.com'))}"}
+        db_session.commit()
+    stolen = client.post("/api/v1/checkout/quote", json=body(shop, copy, lines=[
+        {"sku_id": shop["tea"], "quantity": 4}]), headers=other)
+    assert (stolen.status_code, stolen.json["error"]["code"]) == (409, "coupon_not_applicable")
+
+
+def test_a_coupon_larger_than_the_order_makes_the_items_free_never_negative(client, shop, db_session):
+    copy = claimed(client, shop, coupon(shop, db_session, amount=100_000))
+    quoted = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"]).json
+    assert quoted["total"]["amount"] == 0
+    assert all(line["subtotal"]["amount"] - line["discount"]["amount"] == 0 for line in quoted["lines"])
+
+
+def test_a_percent_coupon_on_a_category_with_a_cap(client, shop, db_session):
+    from engines.catalog.models import Item, Sku
+    from engines.catalog.services import create_category
+
+    with tenant_scope(shop["tenant"]):
+        drinks = create_category(name="Drinks")
+        tea_item = db.session.scalar(select(Sku.item_id).where(Sku.id == int(shop["tea"])))
+        db.session.get(Item, (shop["tenant"].id, tea_item)).category_id = drinks.id
+        db_session.commit()
+    copy = claimed(client, shop, coupon(shop, db_session, kind="percent", percent_bp=2000, cap=400,
+                                        scope="categories", scope_ids=(drinks.id,)))
+    quoted = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"]).json
+    # 20 % of the tea (2 × 12.50 = 25.00) is 5.00, capped at 4.00; the cake is not a drink
+    tea, cake = quoted["lines"]
+    assert (tea["discount"]["amount"], cake["discount"]["amount"]) == (400, 0)
+
+
+def test_a_free_delivery_coupon_waives_the_fee(client, shop, db_session):
+    copy = claimed(client, shop, coupon(shop, db_session, kind="free_shipping", amount=0))
+    express = {"type": "express", "address_id": shop["address"]}
+    plain = client.post("/api/v1/checkout/quote", json=body(shop, **express), headers=shop["headers"]).json
+    assert plain["total"]["amount"] == 2 * 1250 + 800 + 1000 + 2 * 200
+    waived = client.post("/api/v1/checkout/quote", json=body(shop, copy, **express), headers=shop["headers"]).json
+    assert waived["total"]["amount"] == 2 * 1250 + 800
+    assert [s["step"] for s in waived["pricing"]][-1] == "free_shipping"
+
+
+def _copy(shop, copy_id: str) -> ConsumerCoupon:
+    with tenant_scope(shop["tenant"]):
+        return db.session.scalar(select(ConsumerCoupon).where(ConsumerCoupon.id == int(copy_id))
+                                 .execution_options(populate_existing=True))
+
+
+def test_held_by_an_unpaid_order_given_back_on_cancel_used_when_paid(client, shop, db_session):
+    made = coupon(shop, db_session, amount=300)
+    copy = claimed(client, shop, made)
+    placed = client.post("/api/v1/checkout", json=body(shop, copy), headers=shop["headers"])
+    assert placed.status_code == 201 and placed.json["order"]["total"]["amount"] == 3300 - 300
+    held = _copy(shop, copy)
+    assert (held.status.value, str(held.order_id)) == ("held", placed.json["order"]["id"])
+    # the same copy cannot go on a second order
+    second = client.post("/api/v1/checkout", json=body(shop, copy), headers=shop["headers"])
+    assert (second.status_code, second.json["error"]["code"]) == (409, "coupon_not_applicable")
+    # cancelled unpaid: the copy comes back
+    assert client.post(f"/api/v1/orders/{placed.json['order']['id']}/cancel", headers=shop["headers"]).status_code == 200
+    assert (_copy(shop, copy).status.value, _copy(shop, copy).order_id) == ("available", None)
+    # placed again and paid: used, and counted on the coupon
+    again = client.post("/api/v1/checkout", json=body(shop, copy), headers=shop["headers"]).json["order"]
+    pay(client, shop, again)
+    assert _copy(shop, copy).status.value == "used"
+    with tenant_scope(shop["tenant"]):
+        assert db.session.get(Coupon, (shop["tenant"].id, int(made))).used_count == 1
+    wallet = client.get("/api/v1/me/coupons?status=used", headers=shop["headers"]).json["coupons"]
+    assert [c["order_id"] for c in wallet] == [again["id"]]
+
+
+@pytest.mark.parametrize("rules, field", [({"amount": 0}, "amount"), ({"kind": "percent", "percent_bp": 10_000}, "percent_bp"),
+                                          ({"kind": "threshold", "amount": 500, "minimum": 500}, "minimum"),
+                                          ({"ends_at": None}, "ends_at"), ({"scope": "items"}, "scope_ids"),
+                                          ({"per_consumer_limit": 0}, "per_consumer_limit")])
+def test_a_coupon_that_makes_no_sense_is_refused_naming_the_field(shop, db_session, rules, field):
+    from core.errors import APIError
+
+    with pytest.raises(APIError) as refused:
+        coupon(shop, db_session, **rules)
+    assert field in refused.value.fields
