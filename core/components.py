@@ -305,9 +305,11 @@ class SystemPage:
     """A page kind an engine provides (item detail, cart, article …). Its `main` section type is
     required on the page: the merchant can surround it but not remove it."""
 
-    def __init__(self, kind: str, label, main: str, *, engine: str | None = None, title: str | None = None):
+    def __init__(self, kind: str, label, main: str, *, engine: str | None = None, title: str | None = None,
+                 member_centre: bool = False):
         self.kind, self.label, self.main, self.engine = kind, label, main, engine
         self.title = title or str(label)
+        self.member_centre = member_centre  # linked from the member centre (at /my/<kind>)
 
 
 SYSTEM_PAGES: dict[str, SystemPage] = {}

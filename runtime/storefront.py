@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fro
 from flask_babel import gettext as _
 
 from core.cache import stamps
+from core.components import SYSTEM_PAGES
 from core.engines import ENGINES_PACKAGE, load
 from core.engines import engine as engine_named
 from core.identities import staff_member_for
@@ -161,6 +162,15 @@ def orders():
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int):
     return _system("order")  # the module reads the order's id from the address
+
+
+@bp.get("/my/<kind>")
+def member_page(kind: str):
+    """An engine's page of the member centre (the consumer's coupons …)."""
+    found = SYSTEM_PAGES.get(kind)
+    if found is None or not found.member_centre:
+        abort(404)
+    return _system(kind)
 
 
 @bp.get("/h5/<engine>/<path:filename>")

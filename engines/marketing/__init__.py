@@ -13,5 +13,7 @@ ENGINE = Engine(
     description="Coupons: the claim centre, the consumer's wallet, a coupon in the price pipeline.",
     depends_on=("orders", "catalog"),
     api=("engines.marketing.api:bp",),
+    components="engines.marketing.components",
     price_steps="engines.marketing.pricing",
+    demo_data="engines.marketing.demo:load",
 )

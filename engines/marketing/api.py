@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from core.api import api_blueprint, require_consumer_id
+from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.openapi import api_doc
-from engines.marketing.schemas import ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, WalletOut
-from engines.marketing.services import claim, claimable, find_coupon, wallet
+from engines.marketing.schemas import (ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, OfferOut, OffersOut,
+                                       WalletOut)
+from engines.marketing.services import claim, claimable, find_coupon, offers_for, wallet
+from engines.orders.services import CheckoutIn, quote
 
 bp = api_blueprint("marketing_api", __name__)
 
@@ -38,3 +40,15 @@ def claim_coupon(coupon_id: int):
 def my_coupons():
     consumer_id = require_consumer_id()
     return jsonify(coupons=HeldCouponOut(many=True).dump(wallet(consumer_id, request.args.get("status", "available"))))
+
+
+@bp.post("/checkout/coupons")
+@api_doc("The consumer's coupons for an order (checkout's body): what each would take off, the best first",
+         tags=["coupons", "checkout"], body=CheckoutIn, response=OffersOut, auth=True, errors=(409, 415))
+def checkout_coupons():
+    consumer_id = require_consumer_id()
+    data = load_json(CheckoutIn)
+    priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
+    offers = offers_for(priced, consumer_id)
+    best = next((offer for offer in offers if offer.discount > 0), None)
+    return jsonify(coupons=OfferOut(many=True).dump(offers), best=str(best.copy.id) if best else None)

@@ -50,3 +50,18 @@ class WalletOut(Schema):
 
 class ClaimedOut(Schema):
     coupon = fields.Nested(HeldCouponOut)
+
+
+class OfferOut(Schema):
+    id = fields.Function(lambda offer: str(offer.copy.id), metadata={"description": "For checkout's coupon_ids"})
+    name = fields.Function(lambda offer: offer.coupon.name)
+    valid_until = fields.Function(lambda offer: _iso(offer.copy.valid_until))
+    discount = MoneyField(metadata={"description": "What it takes off this order"})
+    applicable = fields.Function(lambda offer: offer.discount > 0)
+    reason = fields.String(allow_none=True, metadata={"description": "Why it cannot be used on this order"})
+
+
+class OffersOut(Schema):
+    coupons = fields.List(fields.Nested(OfferOut))
+    best = fields.String(allow_none=True, metadata={"description": "The id of the coupon that takes off the most"})
+

@@ -253,6 +253,40 @@ def label_of(coupon: Coupon, currency: str) -> str:
     return f"{coupon.name} ({Money(coupon.amount, currency).format()} off)"
 
 
+@dataclass(frozen=True)
+class CouponOffer:
+    """One of the consumer's coupons as checkout offers it for an order: what it would take off,
+    or why it cannot be used."""
+
+    copy: ConsumerCoupon
+    coupon: Coupon
+    discount: int
+    reason: str | None
+
+
+def offers_for(priced, consumer_id: int, now: dt.datetime | None = None) -> list[CouponOffer]:
+    """The consumer's usable coupons against an order priced without one (`priced`, a quote):
+    each with what it would take off; the best first."""
+    now = now or utcnow()
+    copies = [row for row in wallet(consumer_id, "available", now) if row[0].valid_from <= now]
+    if not copies:
+        return []
+    categories = categories_for(priced.lines)
+    offers = []
+    for copy, coupon in copies:
+        indexes = eligible_indexes(coupon, priced.lines, categories)
+        eligible_total = sum(priced.lines[i].payable for i in indexes)
+        amount = discount_of(coupon, eligible_total, priced.shipping_fee)
+        reason = None
+        if amount <= 0:
+            reason = ("There is no delivery fee to waive." if coupon.kind == CouponKind.FREE_SHIPPING
+                      and eligible_total >= coupon.minimum and eligible_total > 0
+                      else "None of these items can be bought with it." if eligible_total <= 0
+                      else f"Spend {Money(coupon.minimum - eligible_total, priced.currency).format()} more to use it.")
+        offers.append(CouponOffer(copy, coupon, amount, reason))
+    return sorted(offers, key=lambda offer: (-offer.discount, offer.copy.valid_until))
+
+
 def copy_ids_of(values) -> list[int]:
     """The consumer coupon ids a checkout names ("coupon_ids"); 422 on one that is not an id."""
     ids = []

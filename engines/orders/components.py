@@ -57,7 +57,8 @@ class Checkout(AppSection):
                "address_first": _l("Add or choose an address to see the delivery fee."),
                "change_table": _l("At another table? Scan the code on that table."),
                "leave_table": _l("I am not at this table"), "pay_with": _l("Pay with"),
-               "pay_sandbox": _l("Sandbox (test payment, no money moves)"), "pay_stripe": _l("Card")}
+               "pay_sandbox": _l("Sandbox (test payment, no money moves)"), "pay_stripe": _l("Card"),
+               "coupons": _l("Coupons"), "no_coupon": _l("No coupon")}
 
     class Settings(SettingsSchema):
         note = Checkbox(_l("Ask for a note to the shop"), True)

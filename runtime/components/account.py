@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.components import AppSection, SystemPage, register, register_system_page
+from flask import url_for
+
+from core.components import SYSTEM_PAGES, AppSection, SystemPage, register, register_system_page
+from core.engines import features_needed
 
 register_system_page(SystemPage("login", _l("Sign in"), main="sign_in"))
 register_system_page(SystemPage("member", _l("Me"), main="member_centre"))
@@ -29,6 +32,9 @@ class SignIn(AppSection):
 
 @register
 class MemberCentre(AppSection):
+    """Its links: the orders by status and the address book, and the engines' member-centre
+    pages the app enables (the consumer's coupons …), handed to the module as data-links."""
+
     type = "member_centre"
     label = _l("Member centre")
     icon = "user"
@@ -38,6 +44,13 @@ class MemberCentre(AppSection):
                "my_orders": _l("My orders"), "all": _l("All orders"), "to_pay": _l("To pay"), "to_ship": _l("To ship"),
                "to_receive": _l("To receive"), "done": _l("Completed"), "addresses": _l("My addresses"),
                "cart": _l("Cart"), "sign_out": _l("Sign out")}
+
+    def load(self, ctx, sections):
+        enabled = ctx.compiled.app.get("engines", [])
+        links = [{"url": url_for("storefront.member_page", kind=kind), "label": str(page.label)}
+                 for kind, page in SYSTEM_PAGES.items()
+                 if page.member_centre and all(name in enabled for name in features_needed(page.engine or ""))]
+        return {s["id"]: {"links": links} for s in sections}
 
 
 @register

@@ -96,11 +96,35 @@ mount("checkout", function view(root, settings) {
     const place = button(T.place_order, function (event) {
       event.target.disabled = true;
       // the order placed and its payment started in one call, then to the pay page
-      api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider },
+      api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider,
+                                     coupon_ids: couponChoice ? [couponChoice] : [] },
           { "Idempotency-Key": idempotencyKey }).then(function (placed) {
         toPayPage(placed.next_action, placed.order.id);
       }).catch(function (error) { event.target.disabled = false; fail(error); });
     }, { "data-place-order": "" });
+    // The consumer's coupons for this order (the marketing engine's answer; a shop without it
+    // answers 404 and checkout shows none): the best is chosen, another or none may be.
+    const couponCard = el("section", { class: "t-card t-pad", "data-coupons": "", hidden: true });
+    let couponChoice = null, couponsAsked = false;
+    function offerCoupons() {
+      if (couponsAsked) return;
+      couponsAsked = true;
+      api("POST", "/checkout/coupons", { lines: lines, fulfillment: fulfillment() }).then(function (answer) {
+        if (!answer.coupons || !answer.coupons.length) return;
+        couponChoice = answer.best;
+        couponCard.hidden = false;
+        couponCard.appendChild(el("h2", { text: T.coupons }));
+        couponCard.appendChild(radio("coupon", "", T.no_coupon, !couponChoice, function () { couponChoice = null; requote(); }));
+        answer.coupons.forEach(function (c) {
+          const label = c.name + (c.applicable ? " −" + money(c.discount) : " · " + c.reason);
+          const option = radio("coupon", c.id, label, c.id === couponChoice, function () { couponChoice = c.id; requote(); },
+                               { "data-coupon": c.id });
+          if (!c.applicable) option.querySelector("input").disabled = true;
+          couponCard.appendChild(option);
+        });
+        requote();
+      }).catch(function () { return null; });
+    }
     function requote() {
       if (needsAddress() && !choice.address_id) {  // nothing to price the delivery on yet: say so, no error
         summary.textContent = "";
@@ -108,7 +132,8 @@ mount("checkout", function view(root, settings) {
         place.disabled = true;
         return;
       }
-      api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment() }).then(function (q) {
+      offerCoupons();
+      api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment(), coupon_ids: couponChoice ? [couponChoice] : [] }).then(function (q) {
         summary.textContent = "";
         q.lines.forEach(function (l) {
           const options = optionsText(l);
@@ -165,6 +190,7 @@ mount("checkout", function view(root, settings) {
         return radio("provider", p.name, T["pay_" + p.name] || p.name, i === 0, function () { provider = p.name; });
       })], { "data-providers": "" }));
     }
+    root.appendChild(couponCard);
     root.appendChild(card([summary, place], { class: "t-card t-pad t-checkout__total" }));
     requote();
   }).catch(fail);

@@ -38,7 +38,8 @@ mount("sign_in", function (root) {
   ], { class: "t-card t-pad t-form" }));
 });
 
-mount("member_centre", function (root) {
+mount("member_centre", function (root, settings) {
+  const extra = JSON.parse(settings.extra || "{}");
   if (!token()) {
     clear(root).appendChild(card([el("p", { class: "t-muted", text: T.signed_out }),
       el("a", { class: "weui-btn weui-btn_primary t-btn", href: base + "/account/login?next=" + encodeURIComponent(base + "/me"), "data-sign-in-link": "" }, [T.sign_in])]));
@@ -54,6 +55,9 @@ mount("member_centre", function (root) {
       return el("a", { class: "t-member__link", href: base + "/" + link[0] + (link[1] ? "?status=" + link[1] : "") }, [link[2]]);
     })));
     root.appendChild(el("div", { class: "weui-cells" }, [
+      ...(extra.links || []).map(function (link) {  // the engines' pages of the member centre
+        return el("a", { class: "weui-cell weui-cell_access", href: link.url }, [el("div", { class: "weui-cell__bd", text: link.label }), el("div", { class: "weui-cell__ft" })]);
+      }),
       el("a", { class: "weui-cell weui-cell_access", href: base + "/addresses" }, [el("div", { class: "weui-cell__bd", text: T.addresses }), el("div", { class: "weui-cell__ft" })]),
       el("a", { class: "weui-cell weui-cell_access", href: base + "/cart" }, [el("div", { class: "weui-cell__bd", text: T.cart }), el("div", { class: "weui-cell__ft" })])]));
     root.appendChild(el("div", { class: "t-actionbar" }, [ghostButton(T.sign_out, function () {

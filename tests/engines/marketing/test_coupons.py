@@ -162,3 +162,14 @@ def test_a_coupon_that_makes_no_sense_is_refused_naming_the_field(shop, db_sessi
     with pytest.raises(APIError) as refused:
         coupon(shop, db_session, **rules)
     assert field in refused.value.fields
+
+
+def test_checkout_offers_the_consumers_coupons_the_best_first_with_reasons(client, shop, db_session):
+    small = claimed(client, shop, coupon(shop, db_session, name="Two off", amount=200))
+    big = claimed(client, shop, coupon(shop, db_session, name="Eight off", amount=800, minimum=3000))
+    out_of_reach = claimed(client, shop, coupon(shop, db_session, name="Big spender", kind="threshold", amount=2000,
+                                                minimum=10_000))
+    answer = client.post("/api/v1/checkout/coupons", json=body(shop), headers=shop["headers"]).json
+    assert [(c["id"], c["applicable"], c["discount"]["amount"]) for c in answer["coupons"]] == [
+        (big, True, 800), (small, True, 200), (out_of_reach, False, 0)]
+    assert answer["best"] == big and "Spend ¥67.00 more" in answer["coupons"][2]["reason"]
