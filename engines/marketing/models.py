@@ -73,7 +73,8 @@ class ConsumerCoupon(TenantModel):
     __table_args__ = (tenant_fk(["coupon_id"], "coupons"), tenant_fk(["consumer_id"], "consumers"),
                       Index("ix_consumer_coupons_wallet", "tenant_id", "consumer_id", "status", "valid_until"),
                       Index("ix_consumer_coupons_coupon_consumer", "tenant_id", "coupon_id", "consumer_id"),
-                      Index("ix_consumer_coupons_order", "tenant_id", "order_id"))
+                      Index("ix_consumer_coupons_order", "tenant_id", "order_id"),
+                      Index("ix_consumer_coupons_expiring", "status", "valid_until"))
 
     coupon_id: Mapped[int] = mapped_column(BigInteger)
     consumer_id: Mapped[int] = mapped_column(BigInteger)
@@ -84,3 +85,4 @@ class ConsumerCoupon(TenantModel):
     valid_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     order_id: Mapped[int | None] = mapped_column(BigInteger)  # the order holding or having used it
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # coupon.expiring.v1 emitted

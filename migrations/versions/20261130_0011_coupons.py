@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-11-30 17:20:13
 
 A copy is found by its consumer (the wallet), by its coupon and consumer (the per-person limit)
-and by the order holding it (held at checkout, used when paid, given back on cancel).
+and by the order holding it (held at checkout, used when paid, given back on cancel); the expiry
+reminder's sweep finds the copies about to expire across shops.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -57,6 +58,7 @@ def upgrade():
     sa.Column('valid_until', sa.DateTime(timezone=True), nullable=False),
     sa.Column('order_id', sa.BigInteger(), nullable=True),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id', 'consumer_id'], ['consumers.tenant_id', 'consumers.id'], name=op.f('fk_consumer_coupons_tenant_id_consumer_id_consumers'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tenant_id', 'coupon_id'], ['coupons.tenant_id', 'coupons.id'], name=op.f('fk_consumer_coupons_tenant_id_coupon_id_coupons'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_consumer_coupons_tenant_id_tenants'), ondelete='RESTRICT'),
@@ -66,12 +68,14 @@ def upgrade():
         batch_op.create_index('ix_consumer_coupons_coupon_consumer', ['tenant_id', 'coupon_id', 'consumer_id'], unique=False)
         batch_op.create_index('ix_consumer_coupons_wallet', ['tenant_id', 'consumer_id', 'status', 'valid_until'], unique=False)
         batch_op.create_index('ix_consumer_coupons_order', ['tenant_id', 'order_id'], unique=False)
+        batch_op.create_index('ix_consumer_coupons_expiring', ['status', 'valid_until'], unique=False)
     enable_tenant_rls("coupons")
     enable_tenant_rls("consumer_coupons")
 
 
 def downgrade():
     with op.batch_alter_table('consumer_coupons', schema=None) as batch_op:
+        batch_op.drop_index('ix_consumer_coupons_expiring')
         batch_op.drop_index('ix_consumer_coupons_order')
         batch_op.drop_index('ix_consumer_coupons_wallet')
         batch_op.drop_index('ix_consumer_coupons_coupon_consumer')

@@ -173,3 +173,20 @@ def test_checkout_offers_the_consumers_coupons_the_best_first_with_reasons(clien
     assert [(c["id"], c["applicable"], c["discount"]["amount"]) for c in answer["coupons"]] == [
         (big, True, 800), (small, True, 200), (out_of_reach, False, 0)]
     assert answer["best"] == big and "Spend ¥67.00 more" in answer["coupons"][2]["reason"]
+
+
+def test_a_day_before_a_coupon_expires_the_consumer_is_reminded_once(shop, db_session):
+    from core.events import OutboxEvent
+    from engines.marketing.tasks import remind_expiring
+
+    made = coupon(shop, db_session, valid_days=2, ends_at=None)
+    claimed_at = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # valid to the end of 2 December, Shanghai
+    with tenant_scope(shop["tenant"]):
+        copy = claim(int(made), shop["consumer"].id, now=claimed_at)
+        db_session.commit()
+    assert remind_expiring(now=claimed_at + DAY) == 0  # two days left: not yet
+    assert remind_expiring(now=copy.valid_until - dt.timedelta(hours=20)) == 1
+    assert remind_expiring(now=copy.valid_until - dt.timedelta(hours=19)) == 0  # once
+    with tenant_scope(shop["tenant"]):
+        event = db.session.scalar(select(OutboxEvent).where(OutboxEvent.name == "coupon.expiring.v1"))
+        assert event.payload["consumer_coupon_id"] == str(copy.id) and event.payload["name"] == "Save"

@@ -1,0 +1,19 @@
+"""The events the marketing engine emits (see core/events.py for the shape every payload has)."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from core.events import EventPayload, declare_event, id_field
+
+
+class CouponExpiring(EventPayload):
+    consumer_coupon_id = id_field("The consumer's copy (checkout's coupon_ids takes it)")
+    coupon_id = id_field("The coupon")
+    consumer_id = id_field("The consumer holding it")
+    name = fields.String(required=True, metadata={"description": "The coupon's name"})
+    valid_until = fields.String(required=True, metadata={"description": "When it stops working (ISO 8601, UTC)"})
+
+
+declare_event("coupon.expiring.v1", CouponExpiring,
+              "A consumer's unused coupon stops working within a day (emitted once per copy, about a day before).")

@@ -1,0 +1,46 @@
+"""Sweeps of the marketing engine: the reminder a day before a consumer's coupon expires."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from core.db import db, utcnow
+from core.events import emit
+from core.jobs import periodic, run_per_tenant
+from core.tenancy import current_tenant_id, platform_scope
+from engines.marketing import events  # noqa: F401  the events this module emits
+from engines.marketing.models import ConsumerCoupon, Coupon, HeldStatus
+
+REMIND_BEFORE = dt.timedelta(days=1)
+
+
+def _remind(copy_id: int, now: dt.datetime) -> bool:
+    """Emit coupon.expiring.v1 for one copy, once (marked in the same transaction)."""
+    marked = db.session.execute(
+        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(), ConsumerCoupon.id == copy_id,
+                                     ConsumerCoupon.reminded_at.is_(None),
+                                     ConsumerCoupon.status == HeldStatus.AVAILABLE)
+        .values(reminded_at=now).execution_options(synchronize_session=False))
+    if marked.rowcount != 1:
+        return False
+    copy, name = db.session.execute(select(ConsumerCoupon, Coupon.name).join(
+        Coupon, Coupon.id == ConsumerCoupon.coupon_id).where(ConsumerCoupon.id == copy_id)).one()
+    emit("coupon.expiring.v1", {"consumer_coupon_id": str(copy.id), "coupon_id": str(copy.coupon_id),
+                                "consumer_id": str(copy.consumer_id), "name": name,
+                                "valid_until": copy.valid_until.isoformat()})
+    return True
+
+
+@periodic("marketing.remind_expiring", seconds=3600)
+def remind_expiring(now: dt.datetime | None = None) -> int:
+    """Every hour: the unused copies that stop working within a day, not reminded yet."""
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(ConsumerCoupon.tenant_id, ConsumerCoupon.id).where(
+                ConsumerCoupon.status == HeldStatus.AVAILABLE, ConsumerCoupon.valid_until > now,
+                ConsumerCoupon.valid_until <= now + REMIND_BEFORE, ConsumerCoupon.reminded_at.is_(None))
+            .limit(1000))]
+    return run_per_tenant(due, lambda copy_id: _remind(copy_id, now))
