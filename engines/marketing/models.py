@@ -86,3 +86,34 @@ class ConsumerCoupon(TenantModel):
     order_id: Mapped[int | None] = mapped_column(BigInteger)  # the order holding or having used it
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # coupon.expiring.v1 emitted
+
+
+class PromotionKind(enum.StrEnum):
+    SPEND = "spend"  # tiers by what the lines it covers cost (满减, 满折)
+    QUANTITY = "quantity"  # tiers by how many units of them (满件减, 满件折)
+
+
+class Promotion(TenantModel):
+    """An order promotion: tiers of a threshold (money or units over the lines it covers) and what
+    reaching it gives — {"amount_off": minor units} or {"percent_bp": basis points off} — the
+    highest tier reached wins. It runs in its window while on; `budget` caps the discount it may
+    give in all (reserved at checkout, given back when an unpaid order is cancelled)."""
+
+    __tablename__ = "promotions"
+
+    name: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[PromotionKind] = mapped_column(str_enum(PromotionKind))
+    tiers: Mapped[list] = mapped_column(JSON)  # [{"threshold": int, "amount_off": int} | {"threshold", "percent_bp"}]
+    scope: Mapped[CouponScope] = mapped_column(str_enum(CouponScope), default=CouponScope.ALL)
+    scope_ids: Mapped[list] = mapped_column(JSON, default=list)
+    excluded_item_ids: Mapped[list] = mapped_column(JSON, default=list)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)  # no other promotion on the same order
+    combines_with_coupons: Mapped[bool] = mapped_column(Boolean, default=True)
+    budget: Mapped[int | None] = mapped_column(BigInteger)  # the most discount it gives in all
+    budget_used: Mapped[int] = mapped_column(BigInteger, default=0)
+    funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

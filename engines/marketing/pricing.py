@@ -1,7 +1,8 @@
-"""The coupon in the price pipeline: the `coupon` step (after promotions) takes a coupon off the
-lines it applies to, the `free_shipping` step (after the delivery fee) waives the fee. Each copy
-is held on the order at checkout, used when it is paid and given back when an unpaid order is
-cancelled or times out (a refund keeps it used)."""
+"""Marketing in the price pipeline: the `order_promotions` step (tiers by spend or quantity,
+their budgets reserved at checkout and given back on cancel), the `coupon` step (after
+promotions) takes a coupon off the lines it applies to, the `free_shipping` step (after the
+delivery fee) waives the fee. Each coupon copy is held on the order at checkout, used when it is
+paid and given back when an unpaid order is cancelled or times out (a refund keeps it used)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.tenancy import current_tenant_id
 from engines.marketing.models import Coupon, CouponKind, ConsumerCoupon, HeldStatus
+from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
 from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
                                         usable_copies)
 from engines.orders.services import POSITIONS, register_price_step
@@ -26,7 +28,28 @@ def _chosen(quote, context, *, shipping: bool):
     if not found:
         raise APIError("coupon_not_applicable", "This coupon is not yours to use now: used, expired or not started.")
     copy, coupon = found[0]
-    return (copy, coupon) if (coupon.kind == CouponKind.FREE_SHIPPING) == shipping else None
+    if (coupon.kind == CouponKind.FREE_SHIPPING) != shipping:
+        return None
+    if refusing_coupons(quote):
+        raise APIError("coupon_not_applicable", "A promotion on this order does not combine with coupons.")
+    return copy, coupon
+
+
+def refusing_coupons(quote) -> bool:
+    """Whether a promotion applied to the order says coupons do not combine with it."""
+    return any(a.step == "order_promotions" and a.entry is not None and not a.entry.get("combines_with_coupons", True)
+               for a in quote.adjustments)
+
+
+class PromotionStep:
+    def apply(self, quote, context) -> None:
+        apply_promotions(quote, context.now)
+
+    def reserve(self, order, adjustments, context) -> None:
+        reserve_budgets(adjustments)
+
+    def release(self, order, adjustments) -> None:
+        release_budgets(adjustments)
 
 
 class CouponStep:
@@ -108,5 +131,6 @@ def _give_back(order) -> None:
         .values(status=HeldStatus.AVAILABLE, order_id=None).execution_options(synchronize_session=False))
 
 
+register_price_step("order_promotions", POSITIONS["order_promotions"], PromotionStep())
 register_price_step("coupon", POSITIONS["coupon"], CouponStep())
 register_price_step("free_shipping", POSITIONS["free_shipping"], FreeShippingStep())

@@ -1,0 +1,207 @@
+"""Order promotions: tiers by spend or quantity over the lines a promotion covers (满减, 满折,
+满件减), the highest tier reached wins; a window, a priority, exclusivity, whether coupons combine
+with it, and a budget on the discount it gives in all.
+
+The rules are remembered per process until the shop's `marketing` stamp moves (a checkout reads
+them without a query); a budgeted promotion's spend is read fresh, and reserved at checkout by one
+conditional UPDATE, so a budget stops the promotion exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from core.cache import LRU, bump_after_commit, remembered
+from core.db import db
+from core.errors import APIError, register_codes
+from core.money import Money
+from core.tenancy import current_tenant_id
+from engines.marketing.models import CouponScope, CouponStatus, Promotion, PromotionKind
+from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes
+
+register_codes({"promotion_budget_spent": (409, "A promotion on this order has just spent its budget: check the "
+                                                "price again.")})
+
+MAX_TIERS = 5
+_rules = LRU(10_000)  # (tenant_id, "live") -> (marketing stamp, the promotions that are on)
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """What the price step reads of a promotion (no budget spend: that is read fresh)."""
+
+    id: int
+    name: str
+    kind: PromotionKind
+    tiers: tuple[dict, ...]
+    scope: CouponScope
+    scope_ids: tuple[str, ...]
+    excluded_item_ids: tuple[str, ...]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    priority: int
+    exclusive: bool
+    combines_with_coupons: bool
+    budgeted: bool
+    funded_by: str
+
+
+def _check_tiers(kind: str, tiers: object) -> list[str]:
+    if not isinstance(tiers, list) or not 1 <= len(tiers) <= MAX_TIERS:
+        return [f"Give from 1 to {MAX_TIERS} tiers."]
+    last = 0
+    for tier in tiers:
+        if not isinstance(tier, dict) or not isinstance(tier.get("threshold"), int) or isinstance(tier["threshold"], bool):
+            return ["Each tier needs a whole-number threshold."]
+        if tier["threshold"] <= last:
+            return ["Thresholds must rise from one tier to the next, above nothing."]
+        last = tier["threshold"]
+        gives = [key for key in ("amount_off", "percent_bp") if key in tier]
+        if len(gives) != 1 or not isinstance(tier[gives[0]], int) or isinstance(tier[gives[0]], bool):
+            return ["Each tier gives an amount off or a percentage off, not both."]
+        if gives == ["amount_off"] and not 0 < tier["amount_off"] <= MAX_AMOUNT:
+            return ["An amount off must be more than nothing."]
+        if gives == ["amount_off"] and kind == "spend" and tier["amount_off"] >= tier["threshold"]:
+            return ["A tier cannot take off as much as its threshold."]
+        if gives == ["percent_bp"] and not 0 < tier["percent_bp"] < 10_000:
+            return ["A percentage off is in basis points, from 1 to 9999 (15 % is 1500)."]
+    return []
+
+
+def create_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
+                     scope: str = "all", scope_ids=(), excluded_item_ids=(), priority: int = 0,
+                     exclusive: bool = False, combines_with_coupons: bool = True, budget: int | None = None,
+                     funded_by: str = "merchant") -> Promotion:
+    errors: dict[str, list[str]] = {}
+    if not name.strip() or len(name) > 60:
+        errors["name"] = ["Give the promotion a name of up to 60 characters."]
+    if kind not in {k.value for k in PromotionKind}:
+        errors["kind"] = ["Choose spend or quantity."]
+    elif tier_errors := _check_tiers(kind, tiers):
+        errors["tiers"] = tier_errors
+    if scope not in {s.value for s in CouponScope}:
+        errors["scope"] = ["Choose all, items or categories."]
+    elif scope != "all" and not scope_ids:
+        errors["scope_ids"] = ["Choose the items or categories it applies to."]
+    if not starts_at or not ends_at or starts_at >= ends_at:
+        errors["ends_at"] = ["It must end after it starts."]
+    if budget is not None and not 0 < budget <= MAX_AMOUNT:
+        errors["budget"] = ["A budget must be more than nothing, or none."]
+    if funded_by not in FUNDERS:
+        errors["funded_by"] = ["The merchant or the platform."]
+    if not -1000 <= priority <= 1000:
+        errors["priority"] = ["From -1000 to 1000."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    promotion = Promotion(name=name.strip(), kind=PromotionKind(kind), tiers=tiers, scope=CouponScope(scope),
+                          scope_ids=[str(i) for i in scope_ids], excluded_item_ids=[str(i) for i in excluded_item_ids],
+                          starts_at=starts_at, ends_at=ends_at, priority=priority, exclusive=exclusive,
+                          combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by)
+    db.session.add(promotion)
+    db.session.flush()
+    bump_after_commit(current_tenant_id(), "marketing")
+    return promotion
+
+
+def set_promotion_status(promotion: Promotion, status: str) -> Promotion:
+    promotion.status = CouponStatus(status)
+    db.session.flush()
+    bump_after_commit(current_tenant_id(), "marketing")
+    return promotion
+
+
+def _load_rules() -> tuple[PromotionRule, ...]:
+    rows = db.session.scalars(select(Promotion).where(Promotion.status == CouponStatus.ACTIVE)
+                              .order_by(Promotion.priority.desc(), Promotion.id))
+    return tuple(PromotionRule(p.id, p.name, p.kind, tuple(p.tiers), p.scope, tuple(p.scope_ids),
+                               tuple(p.excluded_item_ids), p.starts_at, p.ends_at, p.priority, p.exclusive,
+                               p.combines_with_coupons, p.budget is not None, p.funded_by) for p in rows)
+
+
+def live_rules(now: dt.datetime) -> list[PromotionRule]:
+    """The promotions on at `now`, highest priority first."""
+    rules = remembered(_rules, current_tenant_id(), "marketing", "live", _load_rules)
+    return [rule for rule in rules if rule.starts_at <= now < rule.ends_at]
+
+
+def budgets_left(rules: list[PromotionRule]) -> dict[int, int]:
+    """What each budgeted promotion may still give (read fresh; none: no query)."""
+    ids = [rule.id for rule in rules if rule.budgeted]
+    if not ids:
+        return {}
+    return {promotion_id: budget - used for promotion_id, budget, used in db.session.execute(
+        select(Promotion.id, Promotion.budget, Promotion.budget_used).where(Promotion.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class Reached:
+    rule: PromotionRule
+    indexes: list[int]
+    tier: dict
+    amount: int
+
+
+def reached(rule: PromotionRule, lines: list, categories: dict[int, set[int]]) -> Reached | None:
+    """The tier the lines reach and what it takes off, or None."""
+    indexes = eligible_indexes(rule, lines, categories)
+    measure = (sum(lines[i].payable for i in indexes) if rule.kind == PromotionKind.SPEND
+               else sum(lines[i].quantity for i in indexes))
+    tier = next((tier for tier in reversed(rule.tiers) if measure >= tier["threshold"]), None)
+    if tier is None:
+        return None
+    payable = sum(lines[i].payable for i in indexes)
+    amount = tier["amount_off"] if "amount_off" in tier else payable * tier["percent_bp"] // 10_000
+    amount = min(amount, payable)
+    return Reached(rule, indexes, tier, amount) if amount > 0 else None
+
+
+def tier_label(rule: PromotionRule, tier: dict, currency: str) -> str:
+    threshold = (Money(tier["threshold"], currency).format() if rule.kind == PromotionKind.SPEND
+                 else f"{tier['threshold']} items")
+    off = (Money(tier["amount_off"], currency).format() + " off" if "amount_off" in tier
+           else f"{tier['percent_bp'] / 100:g}% off")
+    return f"{rule.name}: {off} {threshold} or more"
+
+
+def apply_promotions(quote, now: dt.datetime) -> None:
+    """The `order_promotions` step: each promotion on, by priority, takes its tier off the lines
+    it covers; an exclusive one applies alone; a budget that cannot cover the discount stops it."""
+    rules = live_rules(now)
+    if not rules:
+        return
+    categories = categories_for(quote.lines)
+    left = budgets_left(rules)
+    applied = False
+    for rule in rules:
+        found = reached(rule, quote.lines, categories)
+        if found is None or (rule.exclusive and applied) or (rule.budgeted and left.get(rule.id, 0) < found.amount):
+            continue
+        quote.discount("order_promotions", tier_label(rule, found.tier, quote.currency), found.amount,
+                       [quote.lines[i] for i in found.indexes], source=("promotion", rule.id), funded_by=rule.funded_by,
+                       combines_with_coupons=rule.combines_with_coupons)
+        applied = True
+        if rule.exclusive:
+            break
+
+
+def reserve_budgets(adjustments) -> None:
+    """At checkout: each budgeted promotion's discount is taken from its budget, or the order is
+    refused (409) when another order spent it first."""
+    for adjustment in adjustments:
+        off = -adjustment.amount
+        taken = db.session.execute(
+            update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id,
+                                    (Promotion.budget.is_(None)) | (Promotion.budget_used + off <= Promotion.budget))
+            .values(budget_used=Promotion.budget_used + off).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            raise APIError("promotion_budget_spent")
+
+
+def release_budgets(adjustments) -> None:
+    """An unpaid order was cancelled: its promotions' discounts go back to their budgets."""
+    for adjustment in adjustments:
+        db.session.execute(
+            update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id)
+            .values(budget_used=Promotion.budget_used + adjustment.amount).execution_options(synchronize_session=False))

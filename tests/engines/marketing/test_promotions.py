@@ -1,0 +1,109 @@
+"""Order promotions: the highest tier reached wins, by spend or by quantity, over the lines a
+promotion covers; priority and exclusivity; coupons that do not combine; a budget reserved at
+checkout, given back on cancel, and stopping the promotion exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core.db import db
+from core.tenancy import tenant_scope
+from engines.marketing.models import Promotion
+from engines.marketing.promotions import create_promotion
+from tests.engines.marketing.test_coupons import body, claimed, coupon
+
+NOW = dt.datetime.now(dt.UTC)
+WINDOW = {"starts_at": NOW - dt.timedelta(hours=1), "ends_at": NOW + dt.timedelta(days=7)}
+
+
+def promotion(shop, db_session, **rules) -> str:
+    values = {"name": "Spend more", "kind": "spend", "tiers": [{"threshold": 2000, "amount_off": 300},
+                                                               {"threshold": 3000, "amount_off": 600}], **WINDOW, **rules}
+    with tenant_scope(shop["tenant"]):
+        made = create_promotion(**values)
+        db_session.commit()
+        return str(made.id)
+
+
+def quoted(client, shop, payload) -> dict:
+    answer = client.post("/api/v1/checkout/quote", json=payload, headers=shop["headers"])
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def steps(answer) -> list[tuple[str, int]]:
+    return [(s["step"], s["amount"]["amount"]) for s in answer["pricing"]]
+
+
+def test_the_highest_tier_reached_wins(client, shop, db_session):
+    promotion(shop, db_session)
+    # 2 × 12.50 + 8.00 = 33.00 reaches the 30.00 tier
+    assert ("order_promotions", -600) in steps(quoted(client, shop, body(shop)))
+    # 12.50 + 8.00 = 20.50 reaches only the 20.00 tier
+    small = quoted(client, shop, body(shop, lines=[{"sku_id": shop["tea"]}, {"sku_id": shop["cake"]}]))
+    assert ("order_promotions", -300) in steps(small) and small["total"]["amount"] == 2050 - 300
+
+
+def test_a_quantity_tier_with_a_percentage(client, shop, db_session):
+    promotion(shop, db_session, kind="quantity", tiers=[{"threshold": 3, "percent_bp": 1000}])
+    answer = quoted(client, shop, body(shop))  # 3 units: 10 % of 33.00
+    assert ("order_promotions", -330) in steps(answer)
+    assert "10% off 3 items or more" in [s["label"] for s in answer["pricing"]][1]
+
+
+def test_an_exclusive_promotion_applies_alone_and_priority_orders_them(client, shop, db_session):
+    promotion(shop, db_session, name="Small", tiers=[{"threshold": 1000, "amount_off": 100}])
+    promotion(shop, db_session, name="Big", tiers=[{"threshold": 1000, "amount_off": 500}], exclusive=True, priority=10)
+    answer = quoted(client, shop, body(shop))
+    assert [s["label"].split(":")[0] for s in answer["pricing"] if s["step"] == "order_promotions"] == ["Big"]
+
+
+def test_a_promotion_outside_its_window_or_paused_does_nothing(client, shop, db_session):
+    promotion(shop, db_session, starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=2))
+    paused = promotion(shop, db_session, name="Paused")
+    from engines.marketing.promotions import set_promotion_status
+    with tenant_scope(shop["tenant"]):
+        set_promotion_status(db.session.get(Promotion, (shop["tenant"].id, int(paused))), "paused")
+        db_session.commit()
+    assert "order_promotions" not in [s for s, _ in steps(quoted(client, shop, body(shop)))]
+
+
+def test_a_coupon_that_does_not_combine_is_refused_and_offered_as_such(client, shop, db_session):
+    promotion(shop, db_session, combines_with_coupons=False)
+    copy = claimed(client, shop, coupon(shop, db_session, amount=200))
+    refused = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "coupon_not_applicable")
+    offers = client.post("/api/v1/checkout/coupons", json=body(shop), headers=shop["headers"]).json
+    assert offers["best"] is None and offers["coupons"][0]["reason"] == "Not with this order's promotion."
+
+
+def _budget_used(shop, promotion_id: str) -> int:
+    with tenant_scope(shop["tenant"]):
+        return db.session.get(Promotion, (shop["tenant"].id, int(promotion_id)),
+                              populate_existing=True).budget_used
+
+
+def test_a_budget_is_reserved_at_checkout_given_back_on_cancel_and_stops_the_promotion(client, shop, db_session):
+    made = promotion(shop, db_session, tiers=[{"threshold": 1000, "amount_off": 600}], budget=1000)
+    first = client.post("/api/v1/checkout", json=body(shop), headers=shop["headers"])
+    assert first.status_code == 201 and _budget_used(shop, made) == 600
+    # 400 left: the next order does not get 600 off
+    second = quoted(client, shop, body(shop))
+    assert "order_promotions" not in [s for s, _ in steps(second)]
+    # the first order cancelled: its 600 back, and the promotion applies again
+    assert client.post(f"/api/v1/orders/{first.json['order']['id']}/cancel", headers=shop["headers"]).status_code == 200
+    assert _budget_used(shop, made) == 0
+    assert ("order_promotions", -600) in steps(quoted(client, shop, body(shop)))
+
+
+@pytest.mark.parametrize("tiers", [[], [{"threshold": 2000}], [{"threshold": 2000, "amount_off": 100, "percent_bp": 10}],
+                                   [{"threshold": 2000, "amount_off": 100}, {"threshold": 1000, "amount_off": 50}],
+                                   [{"threshold": 500, "amount_off": 500}], [{"threshold": 2, "percent_bp": 10_000}]])
+def test_tiers_that_make_no_sense_are_refused(shop, db_session, tiers):
+    from core.errors import APIError
+
+    with pytest.raises(APIError) as refused:
+        promotion(shop, db_session, tiers=tiers)
+    assert "tiers" in refused.value.fields
