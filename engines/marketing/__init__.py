@@ -15,6 +15,7 @@ ENGINE = Engine(
     api=("engines.marketing.api:bp",),
     components="engines.marketing.components",
     price_steps="engines.marketing.pricing",
+    settings="engines.marketing.settings:MarketingSettings",
     tasks="engines.marketing.tasks",
     events="engines.marketing.events",
     demo_data="engines.marketing.demo:load",

@@ -9,13 +9,14 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from core.db import db, utcnow
+from core.engines import flow_settings
 from core.errors import APIError
 from core.tenancy import current_tenant_id
 from engines.marketing.models import Coupon, CouponKind, ConsumerCoupon, HeldStatus
 from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
 from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
                                         usable_copies)
-from engines.orders.services import POSITIONS, register_price_step
+from engines.orders.services import POSITIONS, refunded_in_full, register_price_step
 
 
 def _chosen(quote, context, *, shipping: bool):
@@ -75,6 +76,10 @@ class CouponStep:
     def release(self, order, adjustments) -> None:
         _give_back(order)
 
+    def release_lines(self, order, adjustments, line_quantities) -> None:
+        if flow_settings("marketing")["coupon_back_on_refund"] and refunded_in_full(order.id):
+            _give_back(order, used=True)
+
 
 class FreeShippingStep(CouponStep):
     def apply(self, quote, context) -> None:
@@ -124,11 +129,17 @@ def _use(order, adjustments) -> None:
                            .values(used_count=Coupon.used_count + 1).execution_options(synchronize_session=False))
 
 
-def _give_back(order) -> None:
-    db.session.execute(
-        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(),
-                                     ConsumerCoupon.order_id == order.id, ConsumerCoupon.status == HeldStatus.HELD)
-        .values(status=HeldStatus.AVAILABLE, order_id=None).execution_options(synchronize_session=False))
+def _give_back(order, *, used: bool = False) -> None:
+    """The order's coupon can be used again: held by an unpaid order that was cancelled, or (with
+    the shop's setting) used on an order refunded in full."""
+    given = db.session.execute(
+        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(), ConsumerCoupon.order_id == order.id,
+                                     ConsumerCoupon.status == (HeldStatus.USED if used else HeldStatus.HELD))
+        .values(status=HeldStatus.AVAILABLE, order_id=None, used_at=None)
+        .returning(ConsumerCoupon.coupon_id).execution_options(synchronize_session=False)).scalars().all()
+    if used and given:
+        db.session.execute(update(Coupon).where(Coupon.tenant_id == current_tenant_id(), Coupon.id.in_(given))
+                           .values(used_count=Coupon.used_count - 1).execution_options(synchronize_session=False))
 
 
 register_price_step("order_promotions", POSITIONS["order_promotions"], PromotionStep())

@@ -4,11 +4,17 @@ checkout, an order's payment and its refunds, and the order as the consumer API 
 
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
-from engines.orders.lifecycle import find_order, flag_order, mark_paid
+from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import Order, OrderStatus
 from engines.orders.pricing import POSITIONS, Adjustment, PriceContext, Quote, register_price_step
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
 
+def refunded_in_full(order_id: int) -> bool:
+    """Whether every unit of an order has been refunded (or is being refunded)."""
+    return all(line.refunded_quantity == line.quantity for line in lines_of([order_id], fresh=True)[order_id])
+
+
 __all__ = ["POSITIONS", "Adjustment", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "place_order", "quote", "refuse_known_sold_out", "register_price_step", "uncount_refund"]
+           "place_order", "quote", "refunded_in_full", "refuse_known_sold_out", "register_price_step",
+           "uncount_refund"]

@@ -190,3 +190,35 @@ def test_a_day_before_a_coupon_expires_the_consumer_is_reminded_once(shop, db_se
     with tenant_scope(shop["tenant"]):
         event = db.session.scalar(select(OutboxEvent).where(OutboxEvent.name == "coupon.expiring.v1"))
         assert event.payload["consumer_coupon_id"] == str(copy.id) and event.payload["name"] == "Save"
+
+
+def _refund_everything(client, shop, order):
+    from engines.orders.after_sales import approve, find_after_sale
+    from tests.engines.orders.test_orders import as_shop
+
+    lines = [{"line_id": line["id"], "quantity": line["quantity"]} for line in order["lines"]]
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
+                        json={"kind": "refund", "lines": lines, "reason": "Changed my mind"})
+    assert asked.status_code == 201, asked.json
+    as_shop(shop, lambda: approve(find_after_sale(int(asked.json["id"]))))
+
+
+@pytest.mark.parametrize("back_on_refund", [False, True])
+def test_a_refund_in_full_gives_the_coupon_back_only_when_the_shop_says_so(client, shop, db_session, back_on_refund):
+    from runtime.services import ensure_app, publish, save_draft
+
+    with tenant_scope(shop["tenant"]):
+        draft = dict(ensure_app().draft)
+        draft["app"] = {**draft["app"], "settings": {"marketing": {"coupon_back_on_refund": back_on_refund}}}
+        save_draft(document=draft, revision=ensure_app().revision)
+        publish(note="marketing settings")
+        db_session.commit()
+    made = coupon(shop, db_session, amount=300)
+    copy = claimed(client, shop, made)
+    order = client.post("/api/v1/checkout", json=body(shop, copy), headers=shop["headers"]).json["order"]
+    pay(client, shop, order)
+    _refund_everything(client, shop, order)
+    assert _copy(shop, copy).status.value == ("available" if back_on_refund else "used")
+    with tenant_scope(shop["tenant"]):
+        assert db.session.get(Coupon, (shop["tenant"].id, int(made)), populate_existing=True).used_count == (
+            0 if back_on_refund else 1)
