@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from core.api import api_blueprint, load_json, require_consumer_id
+from core.security import limiter
 from core.db import db
 from core.openapi import api_doc
 from engines.marketing.schemas import (ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, OfferOut, OffersOut,
-                                       WalletOut)
+                                       RedeemIn, WalletOut)
+from engines.marketing.codes import redeem
 from engines.marketing.pricing import refusing_coupons
 from engines.marketing.services import claim, claimable, find_coupon, offers_for, wallet
 from engines.orders.services import CheckoutIn, quote
 
 bp = api_blueprint("marketing_api", __name__)
+
+
+def redeem_rate_limit() -> str:
+    """Tries at redeem codes per consumer (guessing one is hopeless; this keeps it so)."""
+    return current_app.config.get("REDEEM_RATE_LIMIT", "10/minute;100/day")
+
+
+def _consumer_key() -> str:
+    return f"redeem:{require_consumer_id()}"
 
 
 @bp.get("/coupons")
@@ -33,6 +44,17 @@ def claim_coupon(coupon_id: int):
     find_coupon(coupon_id)  # 404 before anything is counted
     copy = claim(coupon_id, consumer_id)
     coupon = find_coupon(coupon_id)
+    db.session.commit()
+    return jsonify(coupon=HeldCouponOut().dump((copy, coupon))), 201
+
+
+@bp.post("/coupons/redeem")
+@limiter.limit(redeem_rate_limit, key_func=_consumer_key)
+@api_doc("Redeem a code for a copy of its coupon (codes are not case-sensitive; spaces and dashes are ignored)",
+         tags=["coupons"], body=RedeemIn, response=ClaimedOut, status=201, auth=True, errors=(404, 409, 415, 429))
+def redeem_code():
+    consumer_id = require_consumer_id()
+    copy, coupon = redeem(load_json(RedeemIn)["code"], consumer_id)
     db.session.commit()
     return jsonify(coupon=HeldCouponOut().dump((copy, coupon))), 201
 

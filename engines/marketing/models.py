@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -116,4 +116,20 @@ class Promotion(TenantModel):
     budget_used: Mapped[int] = mapped_column(BigInteger, default=0)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
     status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CouponCode(TenantModel):
+    """A redeem code of a coupon: made in batches (unguessable, unique in the shop), each redeemed
+    once for one copy."""
+
+    __tablename__ = "coupon_codes"
+    __table_args__ = (tenant_fk(["coupon_id"], "coupons"), UniqueConstraint("tenant_id", "code"),
+                      Index("ix_coupon_codes_coupon_batch", "tenant_id", "coupon_id", "batch"))
+
+    coupon_id: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(24))
+    batch: Mapped[str] = mapped_column(String(40))
+    redeemed_by: Mapped[int | None] = mapped_column(BigInteger)  # the consumer
+    redeemed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from core.api import MoneyField
 
@@ -50,6 +50,10 @@ class WalletOut(Schema):
 
 class ClaimedOut(Schema):
     coupon = fields.Nested(HeldCouponOut)
+
+
+class RedeemIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
 class OfferOut(Schema):
