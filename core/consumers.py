@@ -15,12 +15,14 @@ import time
 
 from flask import current_app
 from flask_babel import gettext as _
+from marshmallow import fields, validate
 from sqlalchemy import BigInteger, Index, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.cache import LRU, bump_after_commit, stamps
 from core.db import UTCDateTime, add_unique, db, utcnow
 from core.errors import APIError
+from core.events import EventPayload, declare_event, emit, id_field
 from core.identities import normalize_email
 from core.passwords import hash_password, password_problem, verify_password
 from core.sms import sms_provider
@@ -108,7 +110,23 @@ def register_consumer(*, password: str, email: str | None = None, phone: str | N
         raise APIError("already_exists", "An account with these details already exists.", fields=taken)
     consumer = Consumer(email=email, phone=phone, name=(name or "").strip()[:120],
                         password_hash=hash_password(password))
-    return add_unique(consumer, APIError("already_exists", "An account with these details already exists."))
+    consumer = add_unique(consumer, APIError("already_exists", "An account with these details already exists."))
+    _joined(consumer, "password")
+    return consumer
+
+
+class ConsumerRegistered(EventPayload):
+    consumer_id = id_field("The new consumer")
+    via = fields.String(required=True, validate=validate.OneOf(("password", "code")),
+                        metadata={"description": "Registered with a password, or signed in with a code the first time"})
+
+
+declare_event("consumer.registered.v1", ConsumerRegistered,
+              "Someone became a consumer of the shop (a welcome gift, a new-member coupon).")
+
+
+def _joined(consumer: Consumer, via: str) -> None:
+    emit("consumer.registered.v1", {"consumer_id": str(consumer.id), "via": via})
 
 
 def _email_or_none(login: str) -> str | None:
@@ -246,6 +264,7 @@ def verify_login_code(*, phone: str, code: str, now: dt.datetime | None = None) 
     consumer = db.session.scalar(select(Consumer).where(Consumer.phone == phone))
     if consumer is None:
         consumer = add_unique(Consumer(phone=phone), APIError("conflict", "Try again."))
+        _joined(consumer, "code")
     consumer.last_login_at = now
     return consumer
 

@@ -50,6 +50,7 @@ class Coupon(TenantModel):
     ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     valid_days: Mapped[int | None] = mapped_column(Integer)
     public: Mapped[bool] = mapped_column(Boolean, default=True)  # offered in the claim centre
+    new_member_gift: Mapped[bool] = mapped_column(Boolean, default=False)  # given to each new consumer
     total_limit: Mapped[int | None] = mapped_column(Integer)  # copies ever issued
     per_consumer_limit: Mapped[int] = mapped_column(Integer, default=1)
     issued_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -49,6 +49,7 @@ class CouponRules:
     ends_at: dt.datetime | None = None
     valid_days: int | None = None
     public: bool = True
+    new_member_gift: bool = False
     total_limit: int | None = None
     per_consumer_limit: int = 1
     funded_by: str = "merchant"
@@ -102,6 +103,7 @@ def create_coupon(rules: CouponRules) -> Coupon:
                     percent_bp=rules.percent_bp, cap=rules.cap, minimum=rules.minimum, scope=CouponScope(rules.scope),
                     scope_ids=[str(i) for i in rules.scope_ids], excluded_item_ids=[str(i) for i in rules.excluded_item_ids],
                     starts_at=rules.starts_at, ends_at=rules.ends_at, valid_days=rules.valid_days, public=rules.public,
+                    new_member_gift=rules.new_member_gift,
                     total_limit=rules.total_limit, per_consumer_limit=rules.per_consumer_limit,
                     funded_by=rules.funded_by)
     db.session.add(coupon)

@@ -1,4 +1,5 @@
-"""Sweeps of the marketing engine: the reminder a day before a consumer's coupon expires."""
+"""Jobs of the marketing engine: the new-member gift, and the reminder a day before a consumer's
+coupon expires."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
-from core.events import emit
+from core.errors import APIError
+from core.events import emit, on
 from core.jobs import periodic, run_per_tenant
 from core.tenancy import current_tenant_id, platform_scope
 from engines.marketing import events  # noqa: F401  the events this module emits
-from engines.marketing.models import ConsumerCoupon, Coupon, HeldStatus
+from engines.marketing.models import ConsumerCoupon, Coupon, CouponStatus, HeldStatus
+from engines.marketing.services import issue
 
 REMIND_BEFORE = dt.timedelta(days=1)
 
@@ -44,3 +47,17 @@ def remind_expiring(now: dt.datetime | None = None) -> int:
                 ConsumerCoupon.valid_until <= now + REMIND_BEFORE, ConsumerCoupon.reminded_at.is_(None))
             .limit(1000))]
     return run_per_tenant(due, lambda copy_id: _remind(copy_id, now))
+
+
+@on("consumer.registered.v1", handler="marketing.new_member_gifts")
+def give_new_member_gifts(payload: dict, event) -> None:
+    """Each coupon the shop gives new members, one copy each (a coupon all given out, or over,
+    is skipped)."""
+    consumer_id = int(payload["consumer_id"])
+    now = utcnow()
+    for coupon in db.session.scalars(select(Coupon).where(Coupon.new_member_gift.is_(True),
+                                                          Coupon.status == CouponStatus.ACTIVE)):
+        try:
+            issue(coupon, consumer_id, source="gift", now=now)
+        except APIError:
+            continue

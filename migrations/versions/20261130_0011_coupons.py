@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('valid_days', sa.Integer(), nullable=True),
     sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('new_member_gift', sa.Boolean(), nullable=False),
     sa.Column('total_limit', sa.Integer(), nullable=True),
     sa.Column('per_consumer_limit', sa.Integer(), nullable=False),
     sa.Column('issued_count', sa.Integer(), nullable=False),

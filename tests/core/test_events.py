@@ -25,7 +25,8 @@ from core.tenancy import current_tenant, tenant_scope
 from engines.orders import events as _order_events  # noqa: F401  the events of today's engines
 
 FAILURES = {"left": 0}
-ENGINE_EVENTS = ["after_sale.refund_due.v1", "after_sale.refunded.v1", "after_sale.requested.v1", "coupon.expiring.v1",
+ENGINE_EVENTS = ["after_sale.refund_due.v1", "after_sale.refunded.v1", "after_sale.requested.v1",
+                 "consumer.registered.v1", "coupon.expiring.v1",
                  "order.cancelled.v1", "order.completed.v1", "order.created.v1", "order.paid.v1", "order.shipped.v1"]
 
 
@@ -304,14 +305,14 @@ def test_the_payloads_of_an_orders_life_keep_their_contracts(client, shop, db_se
     rows = _rows(db_session, shop["tenant"])
     # then each was checked when emitted, still keeps its contract as stored, and was delivered
     assert [(row.name, row.payload.get("order_id")) for row in rows] == [
-        ("order.created.v1", sent["id"]), ("order.paid.v1", sent["id"]), ("order.shipped.v1", sent["id"]),
+        ("consumer.registered.v1", None), ("order.created.v1", sent["id"]), ("order.paid.v1", sent["id"]), ("order.shipped.v1", sent["id"]),
         ("order.completed.v1", sent["id"]), ("order.created.v1", kept["id"]), ("order.paid.v1", kept["id"]),
         ("after_sale.requested.v1", kept["id"]), ("after_sale.refund_due.v1", kept["id"]),
         ("after_sale.refunded.v1", kept["id"])]
     assert [CATALOGUE[row.name].validate(row.payload) for row in rows] == [{}] * len(rows)
     assert all(row.delivered_at is not None for row in rows)
     tenant, consumer = str(shop["tenant"].id), str(shop["consumer"].id)
-    paid, refund_due = rows[1], rows[7]
+    paid, refund_due = rows[2], rows[8]
     assert paid.payload == {"order_id": sent["id"], "consumer_id": consumer,
                             "total": {"amount": sent["total"]["amount"], "currency": "CNY"},
                             "lines": [{"item_id": line["item_id"], "sku_id": line["sku_id"], "quantity": line["quantity"]}

@@ -222,3 +222,13 @@ def test_a_refund_in_full_gives_the_coupon_back_only_when_the_shop_says_so(clien
     with tenant_scope(shop["tenant"]):
         assert db.session.get(Coupon, (shop["tenant"].id, int(made)), populate_existing=True).used_count == (
             0 if back_on_refund else 1)
+
+
+def test_a_new_member_gets_the_shops_welcome_coupon(client, shop, db_session):
+    coupon(shop, db_session, name="Welcome gift", public=False, new_member_gift=True, amount=800)
+    coupon(shop, db_session, name="Not a gift", public=False)
+    joined = client.post("/api/v1/auth/register", headers={"X-Tenant": shop["tenant"].slug},
+                         json={"email": "new@example.com", "password": "secret-123"})
+    assert joined.status_code == 201, joined.json
+    wallet = client.get("/api/v1/me/coupons", headers={"Authorization": f"Bearer {joined.json['token']}"}).json
+    assert [c["coupon"]["name"] for c in wallet["coupons"]] == ["Welcome gift"]
