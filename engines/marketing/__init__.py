@@ -6,13 +6,18 @@ Offers other engines `engines.marketing.services`."""
 
 from flask_babel import lazy_gettext as _l
 
-from core.engines import Engine
+from core.engines import Engine, NavEntry, Permission
 
 ENGINE = Engine(
     name="marketing", label=_l("Marketing"),
     description="Coupons: the claim centre, the consumer's wallet, a coupon in the price pipeline.",
     depends_on=("orders", "catalog"),
     api=("engines.marketing.api:bp",),
+    back_office=("engines.marketing.admin:bp",),
+    admin_api=("engines.marketing.admin_api:bp",),
+    permissions=(Permission("marketing.manage", _l("Manage coupons and send them to customers"), roles=("manager",)),),
+    navigation=(NavEntry("marketing_admin.coupons", _l("Coupons"), icon="ticket", permission="marketing.manage",
+                         order=30),),
     components="engines.marketing.components",
     price_steps="engines.marketing.pricing",
     settings="engines.marketing.settings:MarketingSettings",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.api import MoneyField
+from core.ids import ID_PATTERN, validate_id
+from engines.marketing.services import MAX_AMOUNT, MAX_SEND
 
 
 def _iso(value) -> str | None:
@@ -69,3 +73,113 @@ class OffersOut(Schema):
     coupons = fields.List(fields.Nested(OfferOut))
     best = fields.String(allow_none=True, metadata={"description": "The id of the coupon that takes off the most"})
 
+
+# -- the Admin API (engines.marketing.admin_api): every coupon, and what staff send -------------
+
+_KINDS = ["amount", "percent", "threshold", "free_shipping"]
+_STATUSES = ["active", "paused", "ended"]
+
+
+def _ids(**kwargs) -> fields.List:
+    """A list of ids sent as strings."""
+    return fields.List(fields.String(validate=validate_id, metadata={"pattern": ID_PATTERN}), **kwargs)
+
+_AMOUNT = validate.Range(min=0, max=MAX_AMOUNT)
+
+
+class UTCTime(fields.AwareDateTime):
+    """An ISO 8601 time with its offset (…Z or …+08:00), kept in UTC; years 2000 to 2999."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError("Not a valid time.") from None
+        if not 2000 <= moment.year <= 2999:
+            raise ValidationError("Give a time from the year 2000 to 2999.")
+        return moment
+
+
+class StaffCouponOut(CouponOut):
+    """A coupon as its shop's staff see it: its rules, status and counts."""
+
+    status = fields.Function(lambda c: c.status.value, metadata={"enum": _STATUSES})
+    public = fields.Boolean(metadata={"description": "Offered in the claim centre"})
+    scope_ids = fields.List(fields.String(), metadata={"description": "The items or categories it covers"})
+    excluded_item_ids = fields.List(fields.String())
+    total_limit = fields.Integer(allow_none=True, metadata={"description": "Copies ever issued (null: no limit)"})
+    per_consumer_limit = fields.Integer()
+    issued_count = fields.Integer(metadata={"description": "Copies issued (claimed or sent)"})
+    used_count = fields.Integer(metadata={"description": "Copies used on paid orders"})
+    funded_by = fields.String()
+    created_at = fields.Function(lambda c: _iso(c.created_at))
+
+
+class StaffCouponAnswer(Schema):
+    coupon = fields.Nested(StaffCouponOut)
+
+
+class StaffCouponPageOut(Schema):
+    coupons = fields.List(fields.Nested(StaffCouponOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CouponIn(Schema):
+    """A new coupon. Money is integer minor units of the shop's currency."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    kind = fields.String(required=True, validate=validate.OneOf(_KINDS))
+    amount = fields.Integer(load_default=0, strict=True, validate=_AMOUNT,
+                            metadata={"description": "What it takes off (amount and threshold coupons)"})
+    percent_bp = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10_000),
+                                metadata={"description": "Off, in basis points (percent coupons): 850 is 8.5 %"})
+    cap = fields.Integer(load_default=None, allow_none=True, strict=True, validate=_AMOUNT,
+                         metadata={"description": "The most a percent coupon takes off (null: no cap)"})
+    minimum = fields.Integer(load_default=0, strict=True, validate=_AMOUNT,
+                             metadata={"description": "The spend on the items it covers that it needs"})
+    scope = fields.String(load_default="all", validate=validate.OneOf(["all", "items", "categories"]))
+    scope_ids = _ids(load_default=list, validate=validate.Length(max=500),
+                     metadata={"description": "The items or categories it covers (scope items or categories)"})
+    excluded_item_ids = _ids(load_default=list, validate=validate.Length(max=500),
+                             metadata={"description": "Items it never covers"})
+    starts_at = UTCTime(load_default=None, allow_none=True, metadata={"description": "When it can first be used"})
+    ends_at = UTCTime(load_default=None, allow_none=True,
+                      metadata={"description": "When it stops (claims and use); needed unless valid_days is given"})
+    valid_days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=3650),
+                                metadata={"description": "Days of use after the day a copy is claimed"})
+    public = fields.Boolean(load_default=True, metadata={"description": "Offered in the claim centre"})
+    total_limit = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 validate=validate.Range(min=1, max=10**8), metadata={"description": "null: no limit"})
+    per_consumer_limit = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=100))
+
+
+class CouponPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=60))
+    status = fields.String(validate=validate.OneOf(_STATUSES),
+                           metadata={"description": "active and paused either way, either to ended (for good)"})
+    total_limit = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=10**8),
+                                 metadata={"description": "null: no limit; never below the copies issued"})
+    per_consumer_limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    ends_at = UTCTime(allow_none=True, metadata={"description": "Claims stop then; copies held keep their validity"})
+    public = fields.Boolean()
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(f"Send at least one of {', '.join(sorted(self.fields))}.")
+
+
+class SendIn(Schema):
+    consumer_ids = _ids(required=True, validate=validate.Length(min=1, max=MAX_SEND),
+                        metadata={"description": f"The consumers to send a copy to, up to {MAX_SEND}"})
+
+
+class RefusedOut(Schema):
+    consumer_id = fields.String()
+    code = fields.String(metadata={"enum": ["not_found", "coupon_sold_out", "coupon_limit_reached"]})
+
+
+class SentOut(Schema):
+    issued = fields.Integer(metadata={"description": "Consumers who got a copy"})
+    refused = fields.List(fields.Nested(RefusedOut))

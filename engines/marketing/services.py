@@ -6,17 +6,21 @@ Other engines use `engines.marketing.services` only."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
+from core.consumers import Consumer
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
+from core.identities import normalize_email
 from core.ids import parse_id
 from core.money import Money
+from core.paging import newest_first
 from core.tenancy import current_tenant, current_tenant_id
-from engines.catalog.services import categories_of_items
+from engines.catalog.services import categories_of_items, category_tree
 from engines.marketing.models import (Coupon, CouponKind, CouponScope, CouponStatus, ConsumerCoupon, HeldStatus)
 
 register_codes({
@@ -300,3 +304,157 @@ def copy_ids_of(values) -> list[int]:
     if len(ids) > 1:
         raise APIError("invalid_input", fields={"coupon_ids": ["One coupon per order."]})
     return ids
+
+
+# -- the back office and the Admin API ---------------------------------------------------------
+
+EDITABLE = ("name", "status", "total_limit", "per_consumer_limit", "ends_at", "public")
+MAX_SEND = 500  # consumers one send may name
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def update_coupon(coupon: Coupon, **changes) -> Coupon:
+    """Change what may change once copies are out: `name`, `status` (active and paused either
+    way, either to ended; an ended coupon stays ended), `total_limit` (None: no limit; never
+    below the copies issued — a conditional UPDATE, so a claim racing the change cannot slip
+    past it), `per_consumer_limit`, `ends_at` (claims stop then; copies already held keep their
+    validity) and `public`. Refuses (422 naming each field) anything else and anything wrong,
+    and then changes nothing."""
+    errors: dict[str, list[str]] = {}
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field in sorted(changes.keys() - set(EDITABLE)):
+        bad(field, "This cannot be changed once a coupon is made.")
+    if "name" in changes and (not isinstance(changes["name"], str) or not changes["name"].strip()
+                              or len(changes["name"].strip()) > 60):
+        bad("name", "Give the coupon a name of up to 60 characters.")
+    if "status" in changes:
+        if changes["status"] not in {s.value for s in CouponStatus}:
+            bad("status", "Choose active, paused or ended.")
+        elif coupon.status == CouponStatus.ENDED and changes["status"] != CouponStatus.ENDED.value:
+            bad("status", "An ended coupon stays ended: make a new one.")
+    limit = changes.get("total_limit")
+    if "total_limit" in changes and limit is not None and not (_whole(limit) and 1 <= limit <= 10**8):
+        bad("total_limit", "From 1 to 100,000,000 copies, or no limit.")
+    if "per_consumer_limit" in changes and not (_whole(changes["per_consumer_limit"])
+                                                and 1 <= changes["per_consumer_limit"] <= 100):
+        bad("per_consumer_limit", "From 1 to 100 per consumer.")
+    if "ends_at" in changes:
+        ends_at = changes["ends_at"]
+        if ends_at is None:
+            if coupon.valid_days is None:
+                bad("ends_at", "Give the last day it can be used, or a number of days after it is claimed.")
+        elif not isinstance(ends_at, dt.datetime) or ends_at.tzinfo is None:
+            bad("ends_at", "A time with its offset from UTC.")
+        elif coupon.starts_at and ends_at <= coupon.starts_at:
+            bad("ends_at", "It must end after it starts.")
+    if "public" in changes and not isinstance(changes["public"], bool):
+        bad("public", "True or false.")
+    if not errors and "total_limit" in changes and limit is not None:
+        taken = db.session.execute(
+            update(Coupon).where(Coupon.tenant_id == coupon.tenant_id, Coupon.id == coupon.id,
+                                 Coupon.issued_count <= limit)
+            .values(total_limit=limit).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            issued = db.session.scalar(select(Coupon.issued_count).where(Coupon.id == coupon.id))
+            bad("total_limit", f"{issued} copies are out already: the limit cannot be lower.")
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    for field in EDITABLE:
+        if field in changes:
+            value = changes[field]
+            if field == "name":
+                value = value.strip()
+            elif field == "status":
+                value = CouponStatus(value)
+            elif field == "ends_at" and value is not None:
+                value = value.astimezone(dt.UTC)
+            setattr(coupon, field, value)
+    db.session.flush()
+    return coupon
+
+
+def list_coupons(*, status: str | None = None, before: int | None = None,
+                 limit: int = 50) -> tuple[list[Coupon], int | None]:
+    """The shop's coupons, newest first, a page at a time (core.paging); `status` narrows them."""
+    statement = select(Coupon)
+    if status is not None:
+        statement = statement.where(Coupon.status == CouponStatus(status))
+    return newest_first(statement, Coupon.id, limit=limit, before=before)
+
+
+def scope_errors(scope: str, scope_ids, excluded_item_ids) -> dict[str, list[str]]:
+    """Field errors for the items or categories a coupon would name that are not the shop's."""
+    errors: dict[str, list[str]] = {}
+    wanted_items = [int(i) for i in excluded_item_ids]
+    if scope == CouponScope.ITEMS.value:
+        wanted_items += [int(i) for i in scope_ids]
+    known_items = set(categories_of_items(sorted(set(wanted_items))))
+    if scope == CouponScope.ITEMS.value and not {int(i) for i in scope_ids} <= known_items:
+        errors["scope_ids"] = ["There is no such item."]
+    if scope == CouponScope.CATEGORIES.value:
+        known = {int(c["id"]) for top in category_tree() for c in (top, *top["children"])}
+        if not {int(i) for i in scope_ids} <= known:
+            errors["scope_ids"] = ["There is no such category."]
+    if not {int(i) for i in excluded_item_ids} <= known_items:
+        errors["excluded_item_ids"] = ["There is no such item."]
+    return errors
+
+
+def consumers_by_login(logins: list[str]) -> dict[str, int]:
+    """The shop's consumers named by phone number or email, as {what was typed: consumer id};
+    what names no consumer is left out."""
+    by_email, by_phone = {}, {}
+    for login in logins:
+        if "@" in login:
+            try:
+                by_email[normalize_email(login)] = login
+            except APIError:
+                continue
+        else:
+            by_phone[re.sub(r"[\s()-]", "", login)] = login
+    found: dict[str, int] = {}
+    if by_email:
+        for consumer_id, email in db.session.execute(select(Consumer.id, Consumer.email)
+                                                     .where(Consumer.email.in_(list(by_email)))):
+            found[by_email[email]] = consumer_id
+    if by_phone:
+        for consumer_id, phone in db.session.execute(select(Consumer.id, Consumer.phone)
+                                                     .where(Consumer.phone.in_(list(by_phone)))):
+            found[by_phone[phone]] = consumer_id
+    return found
+
+
+def send_coupon(coupon: Coupon, consumer_ids: list[int], *,
+                now: dt.datetime | None = None) -> tuple[list[int], list[tuple[int, str]]]:
+    """Give each consumer named a copy (`issue`, source "sent"; a private coupon too): the
+    consumers who got one, and those refused with the code why — `not_found` (not a consumer of
+    the shop), `coupon_sold_out`, `coupon_limit_reached`. Refuses the whole send (409
+    coupon_not_claimable, nothing sent) when the coupon is paused, ended or over, and more than
+    MAX_SEND consumers (422)."""
+    now = now or utcnow()
+    if len(consumer_ids) > MAX_SEND:
+        raise APIError("invalid_input", fields={"consumer_ids": [f"Up to {MAX_SEND} consumers at a time."]})
+    if coupon.status != CouponStatus.ACTIVE or (coupon.ends_at and coupon.ends_at <= now):
+        raise APIError("coupon_not_claimable", "Only an active coupon that is not over can be sent.")
+    known = set(db.session.scalars(select(Consumer.id).where(Consumer.id.in_(set(consumer_ids))))) \
+        if consumer_ids else set()
+    issued: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for consumer_id in consumer_ids:
+        if consumer_id not in known:
+            refused.append((consumer_id, "not_found"))
+            continue
+        try:
+            issue(coupon, consumer_id, source="sent", now=now)
+        except APIError as error:
+            refused.append((consumer_id, error.code))
+        else:
+            issued.append(consumer_id)
+    db.session.refresh(coupon)  # issue counts by UPDATE: the row's counts, not the session's
+    return issued, refused

@@ -1,0 +1,109 @@
+"""Coupons in the Admin API (/admin/api/v1, "marketing.manage"): make them, list and read them,
+change what may change once copies are out, and send copies to consumers — through the services
+the back office uses, audited as it audits them. Creates take an Idempotency-Key. Money is
+integer minor units in, core.api.MoneyOut out."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, idempotency_scope, page_args, record_audit, writing
+from core.api import load_json
+from core.errors import APIError
+from core.idempotency import idempotent_created
+from core.ids import parse_id
+from core.openapi import api_doc
+from engines.marketing.models import Coupon
+from engines.marketing.schemas import (CouponIn, CouponPatchIn, SendIn, SentOut, StaffCouponAnswer, StaffCouponOut,
+                                       StaffCouponPageOut)
+from engines.marketing.services import (CouponRules, create_coupon, find_coupon, list_coupons, scope_errors,
+                                        send_coupon, update_coupon)
+
+bp = AdminAPIBlueprint("marketing_admin_api", __name__, permission="marketing.manage")
+
+STATUSES = ("active", "paused", "ended")
+
+
+def _dump(coupon: Coupon) -> dict:
+    return StaffCouponOut().dump(coupon)
+
+
+def rules_from(data: dict) -> CouponRules:
+    """What a create sends, as the service's rules; fields the kind does not use are dropped."""
+    kind = data["kind"]
+    return CouponRules(
+        name=data["name"], kind=kind, amount=data["amount"] if kind in ("amount", "threshold") else 0,
+        percent_bp=data["percent_bp"] if kind == "percent" else 0, cap=data["cap"] if kind == "percent" else None,
+        minimum=data["minimum"], scope=data["scope"],
+        scope_ids=tuple(int(i) for i in data["scope_ids"]) if data["scope"] != "all" else (),
+        excluded_item_ids=tuple(int(i) for i in data["excluded_item_ids"]), starts_at=data["starts_at"],
+        ends_at=data["ends_at"], valid_days=data["valid_days"], public=data["public"],
+        total_limit=data["total_limit"], per_consumer_limit=data["per_consumer_limit"])
+
+
+@bp.get("/coupons")
+@api_doc("The shop's coupons of every status, newest first", tags=["marketing"], response=StaffCouponPageOut,
+         query={**PAGE_QUERY, "status": "active | paused | ended"})
+def coupons():
+    limit, cursor = page_args()
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(STATUSES)}."]})
+    rows, next_cursor = list_coupons(status=status, before=cursor, limit=limit)
+    return jsonify(coupons=StaffCouponOut(many=True).dump(rows), next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.post("/coupons")
+@api_doc("Create a coupon: an amount off, a percentage off (up to a cap), an amount off above a spend "
+         "(threshold) or free delivery; on everything, some items or some categories", tags=["marketing"],
+         body=CouponIn, response=StaffCouponAnswer, status=201, errors=(409,))
+def create():
+    data = load_json(CouponIn)
+
+    def work():
+        rules = rules_from(data)
+        unknown = scope_errors(rules.scope, rules.scope_ids, rules.excluded_item_ids)
+        if unknown:
+            raise APIError("invalid_input", fields=unknown)
+        coupon = create_coupon(rules)
+        record_audit("coupon.create", target=f"coupon {coupon.id}", details={"name": coupon.name})
+        return {"coupon": _dump(coupon)}, 201
+
+    return idempotent_created(idempotency_scope(), work, lambda body: url_for(".coupon", coupon_id=body["coupon"]["id"]))
+
+
+@bp.get("/coupons/<int:coupon_id>")
+@api_doc("One coupon, with its counts", tags=["marketing"], response=StaffCouponAnswer)
+def coupon(coupon_id: int):
+    return jsonify(coupon=_dump(find_coupon(coupon_id)))
+
+
+@bp.patch("/coupons/<int:coupon_id>")
+@api_doc("Change a coupon's name, status, limits, end or whether the claim centre offers it", tags=["marketing"],
+         body=CouponPatchIn, response=StaffCouponAnswer,
+         description="The rules of what it takes off cannot change once copies are out: end it and make another.")
+def update(coupon_id: int):
+    found = find_coupon(coupon_id)
+    data = load_json(CouponPatchIn)
+    with writing():
+        update_coupon(found, **data)
+        record_audit("coupon.update", target=f"coupon {found.id}",
+                     details={"name": found.name, "fields": sorted(data)})
+    return jsonify(coupon=_dump(found))
+
+
+@bp.post("/coupons/<int:coupon_id>/issue")
+@api_doc("Send a copy to each of some consumers (a private coupon too); those refused are listed with the reason",
+         tags=["marketing"], body=SendIn, response=SentOut, errors=(409,),
+         description="Refused consumers' codes: not_found (no such consumer of the shop), coupon_sold_out, "
+                     "coupon_limit_reached. A paused, ended or finished coupon is refused as a whole "
+                     "(409 coupon_not_claimable) and nothing is sent.")
+def issue(coupon_id: int):
+    found = find_coupon(coupon_id)
+    data = load_json(SendIn)
+    consumer_ids = [parse_id(i) for i in data["consumer_ids"]]
+    with writing():
+        issued, refused = send_coupon(found, consumer_ids)
+        record_audit("coupon.send", target=f"coupon {found.id}",
+                     details={"name": found.name, "issued": len(issued), "refused": len(refused)})
+    return jsonify(issued=len(issued), refused=[{"consumer_id": str(c), "code": code} for c, code in refused])
