@@ -93,6 +93,8 @@ class CouponForm(FlaskForm):
     per_consumer_limit = StringField(_l("Copies per customer"), default="1", render_kw={"inputmode": "numeric"})
     public = BooleanField(_l("Offer it in the claim centre"), default=True,
                           description=_l("Otherwise only customers you send it to get it"))
+    new_member_gift = BooleanField(_l("Give it to every new customer"), default=False,
+                                   description=_l("One copy each, when they register or first sign in"))
 
 
 class SendForm(FlaskForm):
@@ -172,6 +174,7 @@ def _rules(form: CouponForm) -> tuple[CouponRules, dict[str, list[str]]]:
         excluded_item_ids=tuple(int(i) for i in form.excluded_items.data or []),
         starts_at=day(form.starts_on, after=False), ends_at=day(form.ends_on, after=True),
         valid_days=whole(form.valid_days, None), public=bool(form.public.data),
+        new_member_gift=bool(form.new_member_gift.data),
         total_limit=whole(form.total_limit, None), per_consumer_limit=whole(form.per_consumer_limit, 1))
     return rules, errors
 

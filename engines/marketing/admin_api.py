@@ -38,6 +38,7 @@ def rules_from(data: dict) -> CouponRules:
         scope_ids=tuple(int(i) for i in data["scope_ids"]) if data["scope"] != "all" else (),
         excluded_item_ids=tuple(int(i) for i in data["excluded_item_ids"]), starts_at=data["starts_at"],
         ends_at=data["ends_at"], valid_days=data["valid_days"], public=data["public"],
+        new_member_gift=data["new_member_gift"],
         total_limit=data["total_limit"], per_consumer_limit=data["per_consumer_limit"])
 
 

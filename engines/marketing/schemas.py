@@ -106,6 +106,7 @@ class StaffCouponOut(CouponOut):
 
     status = fields.Function(lambda c: c.status.value, metadata={"enum": _STATUSES})
     public = fields.Boolean(metadata={"description": "Offered in the claim centre"})
+    new_member_gift = fields.Boolean(metadata={"description": "Given to each new customer"})
     scope_ids = fields.List(fields.String(), metadata={"description": "The items or categories it covers"})
     excluded_item_ids = fields.List(fields.String())
     total_limit = fields.Integer(allow_none=True, metadata={"description": "Copies ever issued (null: no limit)"})
@@ -149,6 +150,7 @@ class CouponIn(Schema):
     valid_days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=3650),
                                 metadata={"description": "Days of use after the day a copy is claimed"})
     public = fields.Boolean(load_default=True, metadata={"description": "Offered in the claim centre"})
+    new_member_gift = fields.Boolean(load_default=False, metadata={"description": "Given to each new customer, once"})
     total_limit = fields.Integer(load_default=None, allow_none=True, strict=True,
                                  validate=validate.Range(min=1, max=10**8), metadata={"description": "null: no limit"})
     per_consumer_limit = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=100))
