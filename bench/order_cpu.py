@@ -98,6 +98,8 @@ def main() -> int:
     parser.add_argument("--apart", action="store_true", help="start the payment in a request of its own")
     parser.add_argument("--idempotency-keys", action="store_true", help="every checkout with a new key")
     parser.add_argument("--calls", action="store_true", help="also count Python calls per order (cProfile)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --calls, print the N functions of most cumulative time")
     args = parser.parse_args()
 
     import redis
@@ -136,6 +138,8 @@ def main() -> int:
         profile.disable()
         summary["python_calls_per_order"] = round(pstats.Stats(profile).total_calls / args.orders)
         print(f"Python function calls per order: {summary['python_calls_per_order']}")
+        if args.profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
     print(json.dumps(summary))
     redis.Redis.from_url(REDIS).flushdb()
     return 0

@@ -11,7 +11,10 @@ from core.components import AppSection, SettingsSchema, SystemPage, Text, regist
 register_system_page(SystemPage("coupons", _l("My coupons"), main="coupon_wallet", engine="marketing",
                                 member_centre=True))
 
-_SHARED = {"claim": _l("Claim"), "claimed": _l("Claimed"), "off": _l("off"), "spend": _l("on %(amount)s or more", amount="{amount}"), "free_delivery": _l("Free delivery"),
+_SHARED = {"claim": _l("Claim"), "claimed": _l("Claimed"), "free_delivery": _l("Free delivery"),
+           "amount_off": _l("%(amount)s off", amount="{amount}"), "percent_off": _l("%(percent)s off", percent="{percent}"),
+           "amount_off_spend": _l("%(amount)s off a spend of %(minimum)s", amount="{amount}", minimum="{minimum}"),
+           "spend": _l("on %(amount)s or more", amount="{amount}"),
            "until": _l("Until %(date)s", date="{date}"), "days_after": _l("%(n)s days after you claim it", n="{n}"),
            "left": _l("%(n)s left", n="{n}")}
 

@@ -304,9 +304,15 @@ def adjustments_of(order_id: int, *, step_names: list[str] | None = None) -> lis
             for row in rows]
 
 
-def _stored(order_id: int, hooked: list[tuple[str, Callable]]) -> list[tuple[Callable, list[Adjustment]]]:
-    """Each (step name, hook) with the step's adjustments on the order (for those that have some)."""
-    found = adjustments_of(order_id, step_names=[name for name, _ in hooked])
+def _stored(order, hooked: list[tuple[str, Callable]]) -> list[tuple[Callable, list[Adjustment]]]:
+    """Each (step name, hook) with the step's adjustments on the order (for those that have some).
+    The order's own record of its steps (`pricing`, written with its adjustments) says whether a
+    hooked step left one: an order without any costs no query."""
+    names = {name for name, _ in hooked}
+    steps = getattr(order, "pricing", None)  # None: a row read without it; ask the database
+    if steps is not None and not any(entry.get("step") in names and "adjustment_id" in entry for entry in steps):
+        return []
+    found = adjustments_of(order.id, step_names=list(names))
     return [(hook, mine) for name, hook in hooked if (mine := [a for a in found if a.step == name])]
 
 
@@ -323,7 +329,7 @@ def commit_steps(order) -> None:
     """The order was paid: what the steps held is used."""
     hooked = [(entry.name, entry.commit) for entry in _STEPS if entry.commit is not None]
     if hooked:  # no query while no step holds anything
-        for commit, mine in _stored(order.id, hooked):
+        for commit, mine in _stored(order, hooked):
             commit(order, mine)
 
 
@@ -331,7 +337,7 @@ def release_steps(order) -> None:
     """The order was cancelled unpaid: what the steps held goes back."""
     hooked = [(entry.name, entry.release) for entry in _STEPS if entry.release is not None]
     if hooked:
-        for release, mine in _stored(order.id, hooked):
+        for release, mine in _stored(order, hooked):
             release(order, mine)
 
 
@@ -339,7 +345,7 @@ def release_step_lines(order, line_quantities: dict[int, int]) -> None:
     """Units of some lines were refunded ({line id: units}): the steps give back their share."""
     hooked = [(entry.name, entry.release_lines) for entry in _STEPS if entry.release_lines is not None]
     if hooked:
-        for release_lines, mine in _stored(order.id, hooked):
+        for release_lines, mine in _stored(order, hooked):
             touched = [adjustment for adjustment in mine if adjustment.allocations.keys() & line_quantities.keys()]
             if touched:
                 release_lines(order, touched, line_quantities)

@@ -229,7 +229,8 @@ _PAYABLE = select(_orders.c.id, _orders.c.status, _orders.c.pay_by, _orders.c.to
 # What settling a payment and the pay page read (not the order's JSON snapshots).
 _PAYMENT_FIELDS = ("tenant_id", "id", "order_id", "provider", "provider_ref", "amount", "currency", "status",
                    "refunded", "settled_at")
-_ORDER_FIELDS = ("tenant_id", "id", "number", "consumer_id", "status", "fulfillment_type", "total", "currency")
+_ORDER_FIELDS = ("tenant_id", "id", "number", "consumer_id", "status", "fulfillment_type", "total", "currency",
+                 "pricing")  # the price steps: whether any hooked step left an adjustment to commit
 _PAYMENT_WITH_ORDER = (select(*(_payments.c[name] for name in _PAYMENT_FIELDS),
                               *(_orders.c[name] for name in _ORDER_FIELDS))
                        .join_from(_payments, _orders, (_orders.c.tenant_id == _payments.c.tenant_id)

@@ -3,11 +3,15 @@ import { T, api, base, clear, el, failer, message, money, mount, signIn, token }
 
 function date(iso) { return iso ? new Date(iso).toLocaleDateString() : ""; }
 
-// What a coupon gives, in words: "¥5.00 off on ¥50.00 or more", "20% off", "Free delivery".
+// What a coupon gives, in words, as one translated phrase: "¥5.00 off a spend of ¥50.00" (满 ¥50.00 减 ¥5.00).
 function gives(c) {
-  const off = c.kind === "free_shipping" ? T.free_delivery
-    : (c.kind === "percent" ? (c.percent_bp / 100) + "% " : money(c.amount) + " ") + T.off;
-  return c.minimum && c.minimum.amount ? off + " " + T.spend.replace("{amount}", money(c.minimum)) : off;
+  const minimum = c.minimum && c.minimum.amount ? money(c.minimum) : null;
+  if (c.kind === "amount" || c.kind === "threshold") {
+    return minimum ? T.amount_off_spend.replace("{amount}", money(c.amount)).replace("{minimum}", minimum)
+      : T.amount_off.replace("{amount}", money(c.amount));
+  }
+  const off = c.kind === "free_shipping" ? T.free_delivery : T.percent_off.replace("{percent}", (c.percent_bp / 100) + "%");
+  return minimum ? off + " " + T.spend.replace("{amount}", minimum) : off;
 }
 function when(c) {
   return c.valid_days ? T.days_after.replace("{n}", c.valid_days) : T.until.replace("{date}", date(c.ends_at));
