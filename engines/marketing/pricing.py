@@ -59,8 +59,7 @@ class CouponStep:
         if chosen is None:
             return
         copy, coupon = chosen
-        indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
-        eligible_total = sum(quote.lines[i].payable for i in indexes)
+        indexes, eligible_total = _covered(quote, coupon)
         amount = discount_of(coupon, eligible_total, quote.shipping_fee)
         if amount <= 0:
             raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency))
@@ -87,13 +86,18 @@ class FreeShippingStep(CouponStep):
         if chosen is None:
             return
         copy, coupon = chosen
-        indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
-        eligible_total = sum(quote.lines[i].payable for i in indexes)
+        _indexes, eligible_total = _covered(quote, coupon)
         if eligible_total < max(coupon.minimum, 1) or quote.shipping_fee <= 0:
             raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency)
                            if eligible_total < coupon.minimum else "There is no delivery fee to waive on this order.")
         quote.waive_shipping("free_shipping", label_of(coupon, quote.currency), quote.shipping_fee,
                              source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(copy.id))
+
+
+def _covered(quote, coupon: Coupon) -> tuple[list[int], int]:
+    """The lines (indexes) a coupon covers on the quote, and what they still cost."""
+    indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
+    return indexes, sum(quote.lines[i].payable for i in indexes)
 
 
 def _why_not(coupon: Coupon, eligible_total: int, currency: str) -> str:
