@@ -55,6 +55,12 @@ function pay(orderId) {  // paying later: the shop's first way to pay (the pay p
   }).then(function (answer) { toPayPage(answer.next_action, orderId); });
 }
 
+// A price step's label in the page's language where it is the shop's own (the delivery fee);
+// a promotion's or a coupon's is the merchant's name for it.
+function stepLabel(step, fulfillmentType) {
+  return step.step === "shipping" ? (T[fulfillmentType] || step.label) : step.label;
+}
+
 function storeText(store) {
   return [store.name, store.address, store.hours].filter(Boolean).join(" · ");
 }
@@ -141,7 +147,7 @@ mount("checkout", function view(root, settings) {
             el("span", { text: money(l.subtotal) })]));
         });
         q.pricing.forEach(function (s) {
-          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: s.label }), el("span", { text: money(s.amount) })]));
+          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { text: money(s.amount) })]));
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         place.disabled = false;
@@ -269,7 +275,7 @@ mount("order_detail", function view(root) {
       return el("p", { class: "t-line t-line--pair", "data-line": l.id }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity +
         (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "") }), el("span", { text: money(l.subtotal) })]);
     }).concat(o.pricing.filter(function (s) { return s.step !== "items"; }).map(function (s) {
-      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: s.label }), el("span", { text: money(s.amount) })]);
+      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { text: money(s.amount) })]);
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
     const actions = [];

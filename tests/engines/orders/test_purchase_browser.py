@@ -13,15 +13,22 @@ from tests.browser import (accessible, add_address, looks_right, watched_page, f
                            sign_in_merchant, verify_at_counter)
 
 
-def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
-    buyer, problems = watched_page(browser, 375)
+PURCHASE = {"en": {"place": "Place order and pay", "express": "Express delivery", "shipped": "Shipped",
+                   "phone": "13800138000"},
+            "zh": {"place": "提交订单并支付", "express": "快递发货", "shipped": "已发货", "phone": "13800138001"}}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_buy_pay_ship_and_confirm_in_the_browser(server, browser, language):
+    said = PURCHASE[language]
+    buyer, problems = watched_page(browser, 375, locale={"en": "en-US", "zh": "zh-CN"}[language])
     buyer.goto(server.url + "/s/demo/")
     buyer.click("text=Oolong tea")
     buyer.wait_for_selector("[data-buy]")
     shot(buyer, "purchase-1-item")
     buyer.fill("input[name=qty]", "2")
     buyer.click("[data-buy-now]")
-    sign_in_buyer(buyer, "13800138000")  # not signed in yet: the sign-in page
+    sign_in_buyer(buyer, said["phone"])  # not signed in yet: the sign-in page (codes are limited per phone)
     buyer.wait_for_selector("input[name=fulfillment]")  # back at checkout, with no address yet
     buyer.check("input[name=fulfillment][value=express]")  # delivery: the address form appears
     buyer.wait_for_selector("[data-needs-address]")  # it asks for an address, no error before one is given
@@ -33,8 +40,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     add_address(buyer, name="Li Lei", phone="13800138000", region="Shanghai Huangpu", line="2 Nanjing Road")
     buyer.wait_for_selector("[data-total]")
     assert buyer.get_attribute("[data-total]", "data-total") == "13600"  # 2 × 68.00, free shipping above 99
-    looks_right(buyer, problems, "Li Lei", "Place order and pay", name="purchase-2-checkout")
-    accessible(buyer, "purchase-2-checkout")
+    looks_right(buyer, problems, "Li Lei", said["place"], name=f"purchase-2-checkout-{language}")
+    accessible(buyer, f"purchase-2-checkout-{language}")
     buyer.click("[data-place-order]")
     buyer.wait_for_selector("#sandbox-pay")
     assert "¥136.00" in buyer.inner_text("[data-amount]")
@@ -43,8 +50,8 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     buyer.wait_for_selector("[data-status]")
     assert buyer.get_attribute("[data-status]", "data-status") == "awaiting_shipment"
     number = re.search(r"\d{11}", buyer.inner_text("#main")).group(0)
-    looks_right(buyer, problems, number, "Express delivery", name="purchase-4-order")
-    accessible(buyer, "purchase-4-order")
+    looks_right(buyer, problems, number, said["express"], name=f"purchase-4-order-{language}")
+    accessible(buyer, f"purchase-4-order-{language}")
 
     clerk = browser.new_page()
     sign_in_merchant(clerk, server)
@@ -56,7 +63,7 @@ def test_buy_pay_ship_and_confirm_in_the_browser(server, browser):
     # the shipped order says how it comes: the carrier and tracking number, the address
     receiving = buyer.inner_text("[data-receiving]")
     assert "SF Express SF1234567" in receiving and "Li Lei" in receiving, receiving
-    assert buyer.inner_text("[data-status]") == "Shipped"  # a status as people read it
+    assert buyer.inner_text("[data-status]") == said["shipped"]  # a status as people read it
     assert not buyer.is_visible("[data-after-sale-form]")  # the refund form waits behind its button
     assert buyer.is_visible("[data-lines] [data-step=shipping]")  # the delivery fee is a line of the total
     buyer.click("[data-confirm]")
