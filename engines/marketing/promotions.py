@@ -166,13 +166,15 @@ def tier_label(rule: PromotionRule, tier: dict, currency: str) -> str:
 
 
 def apply_promotions(quote, now: dt.datetime) -> None:
-    """The `order_promotions` step: each promotion on, by priority, takes its tier off the lines
-    it covers; an exclusive one applies alone; a budget that cannot cover the discount stops it."""
+    """The `order_promotions` step: the promotions on now, with what their budgets have left."""
     rules = live_rules(now)
-    if not rules:
-        return
-    categories = categories_for(quote.lines)
-    left = budgets_left(rules)
+    if rules:
+        apply_rules(quote, rules, categories_for(quote.lines), budgets_left(rules))
+
+
+def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int]], left: dict[int, int]) -> None:
+    """Each promotion, by priority, takes its tier off the lines it covers; an exclusive one
+    applies alone; a budget that cannot cover the discount stops it."""
     applied = False
     for rule in rules:
         found = reached(rule, quote.lines, categories)

@@ -107,3 +107,76 @@ def test_tiers_that_make_no_sense_are_refused(shop, db_session, tiers):
     with pytest.raises(APIError) as refused:
         promotion(shop, db_session, tiers=tiers)
     assert "tiers" in refused.value.fields
+
+
+# -- properties over random carts and rule sets ---------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from engines.marketing.models import CouponScope, PromotionKind  # noqa: E402
+from engines.marketing.promotions import PromotionRule, apply_rules  # noqa: E402
+from engines.orders.pricing import Quote, QuoteLine  # noqa: E402
+
+PROPERTIES = settings(max_examples=300, deadline=None, database=None, derandomize=True)
+
+
+@st.composite
+def tiers(draw, kind):
+    thresholds = sorted(draw(st.sets(st.integers(1, 20 if kind == "quantity" else 200_000), min_size=1, max_size=5)))
+    out = []
+    for threshold in thresholds:
+        if draw(st.booleans()):
+            top = threshold - 1 if kind == "spend" else 500_000
+            out.append({"threshold": threshold, "amount_off": draw(st.integers(1, max(top, 1)))})
+        else:
+            out.append({"threshold": threshold, "percent_bp": draw(st.integers(1, 9_999))})
+    return tuple(out)
+
+
+@st.composite
+def rule_sets(draw):
+    """1 to 5 promotions on random lines (by item), of either kind, some exclusive, some with a
+    budget, ordered as the engine orders them (priority, then id)."""
+    rules = []
+    for promotion_id in range(1, draw(st.integers(1, 5)) + 1):
+        kind = draw(st.sampled_from(["spend", "quantity"]))
+        items = draw(st.sets(st.integers(0, 9), max_size=4))
+        rules.append(PromotionRule(
+            id=promotion_id, name=f"P{promotion_id}", kind=PromotionKind(kind), tiers=draw(tiers(kind)),
+            scope=CouponScope.ITEMS if items else CouponScope.ALL, scope_ids=tuple(str(i) for i in items),
+            excluded_item_ids=(), starts_at=NOW, ends_at=NOW, priority=draw(st.integers(-3, 3)),
+            exclusive=draw(st.booleans()), combines_with_coupons=True, budgeted=draw(st.booleans()),
+            funded_by=draw(st.sampled_from(["merchant", "platform"]))))
+    left = {rule.id: draw(st.integers(0, 300_000)) for rule in rules if rule.budgeted}
+    return sorted(rules, key=lambda rule: (-rule.priority, rule.id)), left
+
+
+@st.composite
+def carts(draw):
+    return [QuoteLine(sku_id=i, item_id=i, kind="physical", name=f"line {i}", options={}, sku_code="", image="",
+                      unit_price=draw(st.integers(0, 50_000)), quantity=draw(st.integers(1, 10)))
+            for i in range(draw(st.integers(1, 10)))]
+
+
+@PROPERTIES
+@given(carts(), rule_sets(), st.integers(0, 100_000))
+def test_any_rules_on_any_cart_keep_the_total_whole_and_never_below_zero(lines, rules_and_budgets, coupon_off):
+    rules, left = rules_and_budgets
+    quote = Quote(currency="CNY", consumer_id=1, lines=lines, fulfillment={"type": "pickup"})
+    apply_rules(quote, rules, {}, left)
+    if coupon_off:  # and a coupon after them, as the pipeline runs it
+        quote.discount("coupon", "Coupon", coupon_off, source=("coupon", 1))
+    # nothing below zero, every discount allocated exactly, the total what the lines still cost
+    assert all(line.payable >= 0 for line in quote.lines)
+    assert quote.total == sum(line.payable for line in quote.lines) >= 0
+    for adjustment in quote.adjustments:
+        assert adjustment.amount < 0 and sum(adjustment.allocations.values()) == adjustment.amount
+    # an exclusive promotion applied alone; a budget never overspent
+    promotions = [a for a in quote.adjustments if a.step == "order_promotions"]
+    by_id = {rule.id: rule for rule in rules}
+    if any(by_id[a.source_id].exclusive for a in promotions):
+        assert len(promotions) == 1
+    for adjustment in promotions:
+        rule = by_id[adjustment.source_id]
+        assert not rule.budgeted or -adjustment.amount <= left[rule.id]
