@@ -9,6 +9,7 @@ from core.components import (BlockType, Checkbox, Component, Range, Reference, S
                              register, register_system_page)
 from core.ids import parse_id
 from core.money import Money
+from core.offers import ItemOffer, item_offers, offer_data_kinds
 from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
 register_system_page(SystemPage("item", _l("Item"), main="item_detail", engine="catalog"))
@@ -22,16 +23,41 @@ class PickItem(BlockType):
         item = Reference(_l("Item"), "item")
 
 
-def _card(item, skus, currency: str) -> dict:
-    prices = sorted(s.price for s in skus) or [0]
-    low, high = Money(prices[0], currency), Money(prices[-1], currency)
-    return {"id": str(item.id), "name": item.name, "subtitle": item.subtitle, "image": (item.images or [""])[0],
-            "price": low.format() if low == high else f"{low.format()}–{high.format()}",
-            "sold_out": all(s.stock == 0 for s in skus)}
+def _range(prices: list[int], currency: str) -> str:
+    low, high = Money(min(prices or [0]), currency), Money(max(prices or [0]), currency)
+    return low.format() if low == high else f"{low.format()}–{high.format()}"
+
+
+def _card(item, skus, currency: str, offer: ItemOffer | None = None) -> dict:
+    """An item as a card shows it; with an offer running (core.offers: a timed discount), its
+    price under the offer, the price it was, and the offer's name and end for a countdown."""
+    prices = [s.price for s in skus]
+    card = {"id": str(item.id), "name": item.name, "subtitle": item.subtitle, "image": (item.images or [""])[0],
+            "price": _range(prices, currency), "sold_out": all(s.stock == 0 for s in skus), "offer": None}
+    if offer is not None:
+        card.update(price=_range([offer.price(p) for p in prices], currency), was=card["price"],
+                    offer={"label": offer.label, "ends_at": offer.ends_at.isoformat()})
+    return card
+
+
+def _cards(ctx, items: list, skus: dict) -> list[dict]:
+    """Cards of the items, with their offers; the page's cache ends when an offer starts or ends."""
+    offers = item_offers([i.id for i in items], ctx.now)
+    if offers.next_change is not None:
+        ctx.expire_at(offers.next_change)
+    return [_card(i, skus[i.id], ctx.tenant.currency, offers.running.get(i.id)) for i in items]
+
+
+class _ShowsItems(Component):
+    """A catalog component showing items: its output follows the catalog and what gives offers."""
+
+    @property
+    def data_kinds(self) -> tuple[str, ...]:
+        return ("catalog", *offer_data_kinds())
 
 
 @register
-class ItemGrid(Component):
+class ItemGrid(_ShowsItems):
     type = "item_grid"
     label = _l("Item grid")
     group = "commerce"
@@ -40,7 +66,6 @@ class ItemGrid(Component):
     template = "components/item_grid.html"
     blocks = {"pick": PickItem}
     max_blocks = 20
-    data_kinds = ("catalog",)
 
     class Settings(SettingsSchema):
         title = Text(_l("Title"), "", max_length=40)
@@ -82,12 +107,12 @@ class ItemGrid(Component):
         every = {i.id: i for rows in items_by_section.values() for i in rows}
         skus = skus_by_item(list(every))
         ctx.add_media(i.images[0] for i in every.values() if i.images)
-        currency = ctx.tenant.currency
-        return {sid: [_card(i, skus[i.id], currency) for i in rows] for sid, rows in items_by_section.items()}
+        cards = {card["id"]: card for card in _cards(ctx, list(every.values()), skus)}
+        return {sid: [cards[str(i.id)] for i in rows] for sid, rows in items_by_section.items()}
 
 
 @register
-class ItemDetail(Component):
+class ItemDetail(_ShowsItems):
     type = "item_detail"
     label = _l("Item")
     group = "commerce"
@@ -96,7 +121,6 @@ class ItemDetail(Component):
     pages = ("item",)
     limit = 1
     template = "components/item_detail.html"
-    data_kinds = ("catalog",)
     script = "h5.js"  # the buy form: choosing by dimension, the cart, sign-in kept (static/h5.js)
     strings = {"added": _l("Added to the cart.")}
 
@@ -112,13 +136,16 @@ class ItemDetail(Component):
         skus = skus_by_item([item.id])[item.id]
         ctx.add_media([*item.images, *(s.image for s in skus if s.image)])
         currency = ctx.tenant.currency
-        data = {**_card(item, skus, currency), "images": item.images, "description": item.description,
+        card = _cards(ctx, [item], {item.id: skus})[0]
+        offer = item_offers([item.id], ctx.now).running.get(item.id)
+        data = {**card, "images": item.images, "description": item.description,
                 "options": item.options, "kind": item.kind.value,
                 "option_groups": [{**group, "choices": [{**choice, "extra": Money(choice["price"], currency).format()}
                                                         for choice in group["choices"]]}
                                   for group in item.option_groups or []],
                 "skus": [{"id": str(s.id), "options": s.options, "stock": s.stock, "image": s.image or "",
-                          "price": Money(s.price, currency).format()} for s in skus]}
+                          "price": Money(offer.price(s.price) if offer else s.price, currency).format()}
+                         for s in skus]}
         return {s["id"]: data for s in sections}
 
 
@@ -152,7 +179,7 @@ class CategoryNav(Component):
 
 
 @register
-class CategoryItems(Component):
+class CategoryItems(_ShowsItems):
     """A category sidebar beside the items of the chosen category — the menu of an ordering app
     and the category page of a shop."""
 
@@ -164,7 +191,6 @@ class CategoryItems(Component):
     pages = ("category",)
     limit = 1
     template = "components/category_items.html"
-    data_kinds = ("catalog",)
 
     class Settings(SettingsSchema):
         show_price = Checkbox(_l("Show prices"), True)
@@ -179,5 +205,5 @@ class CategoryItems(Component):
         skus = skus_by_item([i.id for i in rows])
         ctx.add_media(i.images[0] for i in rows if i.images)
         data = {"tree": tree, "chosen": chosen,
-                "items": [_card(i, skus[i.id], ctx.tenant.currency) for i in rows]}
+                "items": _cards(ctx, rows, skus)}
         return {s["id"]: data for s in sections}

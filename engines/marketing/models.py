@@ -134,3 +134,20 @@ class CouponCode(TenantModel):
     redeemed_by: Mapped[int | None] = mapped_column(BigInteger)  # the consumer
     redeemed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TimedDiscount(TenantModel):
+    """A price cut on chosen items for a window (限时折扣): a percentage off, or an amount off each
+    unit, on every SKU of the items."""
+
+    __tablename__ = "timed_discounts"
+
+    name: Mapped[str] = mapped_column(String(60))
+    item_ids: Mapped[list] = mapped_column(JSON)  # as strings
+    percent_bp: Mapped[int] = mapped_column(Integer, default=0)
+    amount_off: Mapped[int] = mapped_column(BigInteger, default=0)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,7 @@ from core.engines import flow_settings
 from core.errors import APIError
 from core.tenancy import current_tenant_id
 from engines.marketing.models import Coupon, CouponKind, ConsumerCoupon, HeldStatus
+from engines.marketing.discounts import apply_discounts
 from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
 from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
                                         usable_copies)
@@ -40,6 +41,11 @@ def refusing_coupons(quote) -> bool:
     """Whether a promotion applied to the order says coupons do not combine with it."""
     return any(a.step == "order_promotions" and a.entry is not None and not a.entry.get("combines_with_coupons", True)
                for a in quote.adjustments)
+
+
+class TimedDiscountStep:
+    def apply(self, quote, context) -> None:
+        apply_discounts(quote, context.now)
 
 
 class PromotionStep:
@@ -146,6 +152,7 @@ def _give_back(order, *, used: bool = False) -> None:
                            .values(used_count=Coupon.used_count - 1).execution_options(synchronize_session=False))
 
 
+register_price_step("item_promotions", POSITIONS["item_promotions"], TimedDiscountStep())
 register_price_step("order_promotions", POSITIONS["order_promotions"], PromotionStep())
 register_price_step("coupon", POSITIONS["coupon"], CouponStep())
 register_price_step("free_shipping", POSITIONS["free_shipping"], FreeShippingStep())

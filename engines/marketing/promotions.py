@@ -143,9 +143,11 @@ class Reached:
     amount: int
 
 
-def reached(rule: PromotionRule, lines: list, categories: dict[int, set[int]]) -> Reached | None:
-    """The tier the lines reach and what it takes off, or None."""
-    indexes = eligible_indexes(rule, lines, categories)
+def reached(rule: PromotionRule, lines: list, categories: dict[int, set[int]],
+            special: frozenset[int] = frozenset()) -> Reached | None:
+    """The tier the lines reach and what it takes off, or None. Lines already at a special price
+    (`special`: a timed discount) are not counted."""
+    indexes = [i for i in eligible_indexes(rule, lines, categories) if i not in special]
     measure = (sum(lines[i].payable for i in indexes) if rule.kind == PromotionKind.SPEND
                else sum(lines[i].quantity for i in indexes))
     tier = next((tier for tier in reversed(rule.tiers) if measure >= tier["threshold"]), None)
@@ -176,8 +178,9 @@ def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int
     """Each promotion, by priority, takes its tier off the lines it covers; an exclusive one
     applies alone; a budget that cannot cover the discount stops it."""
     applied = False
+    special = frozenset(i for a in quote.adjustments if a.step == "item_promotions" for i in a.allocations)
     for rule in rules:
-        found = reached(rule, quote.lines, categories)
+        found = reached(rule, quote.lines, categories, special)
         if found is None or (rule.exclusive and applied) or (rule.budgeted and left.get(rule.id, 0) < found.amount):
             continue
         quote.discount("order_promotions", tier_label(rule, found.tier, quote.currency), found.amount,

@@ -39,10 +39,28 @@
       });
     });
   }
+  // A timed offer's countdown: "Ends in 2d 03:14:05", ticking; at the end the page reloads (the
+  // cached page changes then too).
+  function countdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (node) {
+      var end = Date.parse(node.getAttribute("data-countdown"));
+      var words = node.getAttribute("data-ends-text") || "";
+      function pad(n) { return (n < 10 ? "0" : "") + n; }
+      function tick() {
+        var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+        var days = Math.floor(left / 86400), rest = left % 86400;
+        node.textContent = words + " " + (days ? days + "d " : "") + pad(Math.floor(rest / 3600)) + ":" +
+          pad(Math.floor(rest % 3600 / 60)) + ":" + pad(rest % 60);
+        if (left === 0) { clearInterval(timer); setTimeout(function () { location.reload(); }, 1500); }
+      }
+      var timer = setInterval(tick, 1000);
+      tick();
+    });
+  }
   function toTop() {
     document.querySelectorAll("[data-scroll-top]").forEach(function (button) {
       button.addEventListener("click", function (event) { event.preventDefault(); window.scrollTo({ top: 0, behavior: "smooth" }); });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { carousels(); tabs(); toTop(); });
+  document.addEventListener("DOMContentLoaded", function () { carousels(); tabs(); toTop(); countdowns(); });
 })();

@@ -18,7 +18,8 @@ from core.identities import StaffMember, add_staff
 from core.media import Media
 from core.staff_tokens import StaffToken, create_token
 from engines.marketing.codes import make_codes
-from engines.marketing.models import ConsumerCoupon, Coupon, CouponCode, Promotion
+from engines.marketing.discounts import create_discount
+from engines.marketing.models import ConsumerCoupon, Coupon, CouponCode, Promotion, TimedDiscount
 from engines.marketing.promotions import create_promotion
 from engines.marketing.services import CouponRules, claim, create_coupon
 from engines.articles.models import Article
@@ -96,6 +97,8 @@ FACTORIES = {
     ConsumerCoupon: lambda tag: claim(_coupon(tag).id, _make_consumer(f"{tag}-{new_id()}").id),
     CouponCode: lambda tag: (lambda c: db.session.scalar(select(CouponCode).where(CouponCode.coupon_id == c.id)))(
         (lambda c: (make_codes(c, 1, tag[:40]), c)[1])(_coupon(tag))),
+    TimedDiscount: lambda tag: create_discount(name=tag, item_ids=[1], percent_bp=1000, starts_at=utcnow(),
+                                               ends_at=utcnow() + dt.timedelta(days=1)),
     Promotion: lambda tag: create_promotion(name=tag, kind="spend", tiers=[{"threshold": 1000, "amount_off": 100}],
                                             starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1)),
     PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),
