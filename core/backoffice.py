@@ -31,11 +31,17 @@ def register_nav(endpoint: str, label, *, icon: str, permission: str, order: int
 
 
 def _lit(entries: list[NavEntry], endpoint: str) -> NavEntry | None:
-    """The one entry to light: the page's own, else the first entry of the page's engine (its
-    other pages: an order's detail lights "Orders", not every entry of the orders engine)."""
+    """The one entry to light: the page's own; else the entry whose address is the longest
+    beginning of the page's (a promotion's page lights "Promotions", not the engine's first entry);
+    else the first entry of the page's engine (an order's detail lights "Orders")."""
     exact = next((entry for entry in entries if entry.endpoint == endpoint), None)
     if exact is not None:
         return exact
+    path = request.path.rstrip("/")
+    under = [(len(url), entry) for entry in entries  # not the back office's root (the dashboard)
+             if (url := url_for(entry.endpoint).rstrip("/")).count("/") > 1 and path.startswith(url + "/")]
+    if under:
+        return max(under, key=lambda pair: pair[0])[1]
     blueprint = endpoint.rsplit(".", 1)[0]
     return next((entry for entry in entries if blueprint != "merchant"
                  and entry.endpoint.rsplit(".", 1)[0] == blueprint), None)

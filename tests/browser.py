@@ -36,7 +36,10 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = instance
-        env = {**os.environ, "TESSERA_INSTANCE_PATH": str(instance)}
+        # Every browser test's shopper comes from 127.0.0.1: the limits per address would count
+        # them all as one person (the limits per phone and per account still hold).
+        env = {**os.environ, "TESSERA_INSTANCE_PATH": str(instance), "TESSERA_RATE_LIMIT_SMS_ADDRESS": "1000/minute",
+               "TESSERA_RATE_LIMIT_AUTH": "1000/minute"}
         for name in ("TESSERA_DATABASE_URL", "REDIS_URL", "TESSERA_S3_BUCKET"):
             env.pop(name, None)
         self.process = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", "run", "--port",

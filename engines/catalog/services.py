@@ -321,6 +321,12 @@ def on_sale_by_ids(ids: list[int]) -> dict[int, Item]:
     return {i.id: i for i in db.session.scalars(_on_sale().where(Item.id.in_(ids)))}
 
 
+def item_ids_named(names: list[str]) -> dict[str, int]:
+    """The shop's items of these names (a template's demo data names them)."""
+    return {name: item_id for item_id, name in db.session.execute(
+        select(Item.id, Item.name).where(Item.name.in_(names), Item.deleted_at.is_(None)))}
+
+
 def categories_of_items(item_ids: list[int]) -> dict[int, set[int]]:
     """Each item's category and the categories above it (for rules scoped to a category, which
     take in its subcategories), in one query."""

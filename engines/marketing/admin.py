@@ -1,7 +1,9 @@
 """/merchant/marketing/coupons: the shop's coupons (what each takes off, when it is good, how many
 are out and used), making one with every rule the service knows, pausing, resuming and ending it,
-and sending copies to customers named by phone or email. Every view checks "marketing.manage";
-every write goes through engines.marketing.services and is audited."""
+and sending copies to customers named by phone or email. /merchant/marketing/promotions: the
+shop's order promotions (their tiers in words, window, status and budget), making one, pausing,
+resuming and ending it. Every view checks "marketing.manage"; every write goes through
+engines.marketing.services or engines.marketing.promotions and is audited."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
@@ -24,7 +27,9 @@ from core.ids import parse_id
 from core.money import Money, MoneyError
 from core.staff_session import permission_required
 from engines.catalog.services import category_tree, list_for_staff
-from engines.marketing.models import Coupon, CouponKind, CouponScope, CouponStatus
+from engines.marketing.models import Coupon, CouponKind, CouponScope, CouponStatus, Promotion, PromotionKind
+from engines.marketing.promotions import (MAX_TIERS, create_promotion, find_promotion, list_promotions,
+                                          update_promotion)
 from engines.marketing.services import (MAX_SEND, CouponRules, consumers_by_login, create_coupon, find_coupon,
                                         list_coupons, scope_errors, send_coupon, update_coupon)
 
@@ -373,3 +378,324 @@ def send(coupon_id: int):
                         {"name": found.name, "issued": len(issued), "refused": len(refusals)})
     db.session.commit()
     return _detail(found, SendForm(formdata=None), sent={"issued": len(issued), "refused": refusals})
+
+
+# -- order promotions ----------------------------------------------------------------------------
+
+PROMOTION_KINDS = [("spend", _l("By spend")), ("quantity", _l("By number of items"))]
+PROMOTION_ACTIONS = {"pause": ("paused", _l("Promotion paused: orders no longer get it.")),
+                     "resume": ("active", _l("Promotion resumed.")),
+                     "end": ("ended", _l("Promotion ended: orders no longer get it."))}
+# The service's field names, as the form names them (a tier's refusal as a whole, on the first).
+PROMOTION_FORM_FIELDS = {"ends_at": "ends_on", "starts_at": "starts_on", "excluded_item_ids": "excluded_items",
+                         "tiers": "threshold_1"}
+TIER_PARTS = ("threshold", "amount_off", "percent_off")
+_PRIORITY = re.compile(r"-?[0-9]{1,4}")
+
+
+class PromotionForm(FlaskForm):
+    # As the coupon form: the service checks the rules, so that one save names every field that is
+    # wrong. Tier n is threshold_n with amount_off_n or percent_off_n (added below the class).
+    name = StringField(_l("Name"), render_kw={"maxlength": 60})
+    kind = SelectField(_l("Kind"), choices=lambda: PROMOTION_KINDS, default="spend")
+    scope = SelectField(_l("Applies to"), choices=lambda: SCOPES, default="all")
+    scope_items = SelectMultipleField(_l("Items it applies to"), render_kw={"size": 6})
+    scope_categories = SelectMultipleField(_l("Categories it applies to"), render_kw={"size": 6},
+                                           description=_l("A category takes in its subcategories"))
+    excluded_items = SelectMultipleField(_l("Never on these items"), render_kw={"size": 6})
+    starts_on = StringField(_l("First day"), render_kw={"type": "date"}, description=_l("Blank: from today"))
+    ends_on = StringField(_l("Last day"), render_kw={"type": "date"})
+    priority = StringField(_l("Priority"), default="0", render_kw={"inputmode": "numeric"},
+                           description=_l("Higher applies first, from -1000 to 1000"))
+    exclusive = BooleanField(_l("Apply it alone"), default=False,
+                             description=_l("No other promotion on an order it applies to"))
+    combines_with_coupons = BooleanField(_l("Coupons can be used with it"), default=True)
+    budget = StringField(_l("Budget"))
+
+
+for _n in range(1, MAX_TIERS + 1):
+    setattr(PromotionForm, f"threshold_{_n}", StringField(_l("Tier %(n)s: threshold", n=_n),
+                                                         render_kw={"inputmode": "decimal"}))
+    setattr(PromotionForm, f"amount_off_{_n}", StringField(_l("Tier %(n)s: amount off", n=_n),
+                                                          render_kw={"inputmode": "decimal"}))
+    setattr(PromotionForm, f"percent_off_{_n}", StringField(_l("Tier %(n)s: percentage off", n=_n),
+                                                           render_kw={"inputmode": "decimal"}))
+del _n
+
+
+def _promotion_form() -> PromotionForm:
+    form = PromotionForm()
+    form.scope_items.choices = form.excluded_items.choices = _item_choices()
+    form.scope_categories.choices = _category_choices()
+    form.budget.description = _("The most it takes off in all, in %(currency)s; blank for no limit",
+                                currency=g.shop.currency)
+    return form
+
+
+def tier_rows(form: PromotionForm) -> list[tuple[int, list]]:
+    """The form's tiers as (n, [threshold, amount off, percentage off]) for the template."""
+    return [(n, [getattr(form, f"{part}_{n}") for part in TIER_PARTS]) for n in range(1, MAX_TIERS + 1)]
+
+
+class _Typed:
+    """Reads what was typed into a form's fields; what cannot be read is noted in `errors`."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    @staticmethod
+    def text(field) -> str:
+        return (field.data or "").strip()
+
+    def refuse(self, field, message: str) -> None:
+        self.errors.setdefault(field.name, [message])
+
+    def money(self, field) -> int | None:
+        """Minor units of the shop's currency, typed in major units; None when blank or unreadable."""
+        if not self.text(field):
+            return None
+        try:
+            return Money.parse(self.text(field), g.shop.currency).amount
+        except MoneyError as error:
+            self.refuse(field, str(error))
+            return None
+
+    def positive_money(self, field) -> int | None:
+        amount = self.money(field)
+        if amount is not None and amount <= 0:
+            self.refuse(field, _("More than zero."))
+            return None
+        return amount
+
+    def count(self, field) -> int | None:
+        if not (self.text(field).isascii() and self.text(field).isdigit() and len(self.text(field)) <= 9):
+            self.refuse(field, _("A whole number, e.g. 100."))
+            return None
+        if int(self.text(field)) <= 0:
+            self.refuse(field, _("More than zero."))
+            return None
+        return int(self.text(field))
+
+    def percent_bp(self, field) -> int | None:
+        if not _PERCENT.fullmatch(self.text(field)) or Decimal(self.text(field)) == 0:
+            self.refuse(field, _("A percentage such as 15 or 8.5, below 100."))
+            return None
+        return int(Decimal(self.text(field)) * 100)
+
+    def day(self, field, *, after: bool) -> dt.datetime | None:
+        """The start of the day typed (of the day after it: `after`), in the shop's time zone."""
+        try:
+            chosen = dt.date.fromisoformat(self.text(field))
+        except ValueError:
+            self.refuse(field, _("A day, e.g. 2025-06-30."))
+            return None
+        if not 2000 <= chosen.year <= 2998:
+            self.refuse(field, _("A day from the year 2000."))
+            return None
+        start = dt.datetime.combine(chosen + dt.timedelta(days=1 if after else 0), dt.time(), tzinfo=_zone())
+        return start.astimezone(dt.UTC)
+
+
+def _typed_tiers(form: PromotionForm, kind: str, typed: _Typed) -> list[dict]:
+    """The tiers filled in (blank rows skipped), each refusal on the field it is about."""
+    tiers: list[dict] = []
+    last = None
+    for n, (threshold_field, amount_field, percent_field) in tier_rows(form):
+        threshold_text, amount_text, percent_text = (typed.text(f) for f in (threshold_field, amount_field,
+                                                                              percent_field))
+        if not (threshold_text or amount_text or percent_text):
+            continue
+        threshold = None
+        if not threshold_text:
+            typed.refuse(threshold_field, _("Give what this tier needs."))
+        elif kind == PromotionKind.QUANTITY.value:
+            threshold = typed.count(threshold_field)
+        else:
+            threshold = typed.positive_money(threshold_field)
+        if threshold is not None and last is not None and threshold <= last:
+            typed.refuse(threshold_field, _("More than the tier before."))
+        last = threshold if threshold is not None else last
+        tier: dict = {"threshold": threshold}
+        if amount_text and percent_text:
+            typed.refuse(percent_field, _("An amount off or a percentage off, not both."))
+        elif not (amount_text or percent_text):
+            typed.refuse(amount_field, _("Give an amount off or a percentage off."))
+        elif amount_text:
+            tier["amount_off"] = typed.positive_money(amount_field)
+            if (kind == PromotionKind.SPEND.value and None not in (threshold, tier["amount_off"])
+                    and tier["amount_off"] >= threshold):
+                typed.refuse(amount_field, _("Less than the spend it needs."))
+        else:
+            tier["percent_bp"] = typed.percent_bp(percent_field)
+        tiers.append(tier)
+    if not tiers:
+        typed.refuse(form.threshold_1, _("Give at least one tier."))
+    return tiers
+
+
+def _promotion_form_field(name: str, scope: str) -> str:
+    if name == "scope_ids":
+        return "scope_categories" if scope == CouponScope.CATEGORIES.value else "scope_items"
+    return PROMOTION_FORM_FIELDS.get(name, name)
+
+
+def _create_promotion(form: PromotionForm) -> Promotion:
+    """The promotion the form describes; 422 naming every field that is wrong (nothing made)."""
+    typed = _Typed()
+    kind, scope = form.kind.data, form.scope.data
+    tiers = _typed_tiers(form, kind, typed)
+    tiers_refused = any(name.startswith(tuple(f"{part}_" for part in TIER_PARTS)) for name in typed.errors)
+    if not typed.text(form.ends_on):
+        typed.refuse(form.ends_on, _("Give the last day of the promotion."))
+    starts_at = typed.day(form.starts_on, after=False) if typed.text(form.starts_on) else \
+        dt.datetime.combine(utcnow().astimezone(_zone()).date(), dt.time(), tzinfo=_zone()).astimezone(dt.UTC)
+    ends_at = typed.day(form.ends_on, after=True) if typed.text(form.ends_on) else None
+    priority = 0
+    if typed.text(form.priority):
+        if _PRIORITY.fullmatch(typed.text(form.priority)):
+            priority = int(typed.text(form.priority))
+        else:
+            typed.refuse(form.priority, _("A whole number from -1000 to 1000."))
+    chosen = form.scope_items.data if scope == CouponScope.ITEMS.value else \
+        form.scope_categories.data if scope == CouponScope.CATEGORIES.value else []
+    scope_ids = tuple(int(i) for i in chosen or [])
+    excluded = tuple(int(i) for i in form.excluded_items.data or [])
+    refused: dict[str, list[str]] = dict(scope_errors(scope, scope_ids, excluded))
+    promotion = None
+    try:
+        promotion = create_promotion(
+            name=form.name.data or "", kind=kind, tiers=tiers if not tiers_refused else [], starts_at=starts_at,
+            ends_at=ends_at, scope=scope, scope_ids=scope_ids, excluded_item_ids=excluded, priority=priority,
+            exclusive=bool(form.exclusive.data), combines_with_coupons=bool(form.combines_with_coupons.data),
+            budget=typed.money(form.budget))
+    except APIError as error:
+        refused = {**error.fields, **refused}
+    errors = typed.errors
+    for name, messages in refused.items():
+        if name == "tiers" and tiers_refused:
+            continue  # each tier's own field says what is wrong with it
+        errors.setdefault(_promotion_form_field(name, scope), list(messages))
+    if errors:
+        raise APIError("invalid_input", fields=errors)  # save_form rolls back what was made
+    return promotion
+
+
+# -- what staff read of a promotion ---------------------------------------------------------------
+
+def _percent_text(percent_bp: int) -> str:
+    percent = f"{Decimal(percent_bp) / 100:f}"
+    return (percent.rstrip("0").rstrip(".") if "." in percent else percent) + "%"
+
+
+def tier_in_words(kind: PromotionKind, tier: dict, currency: str) -> str:
+    """"¥10.00 off a spend of ¥50.00", "10% off 3 items or more"."""
+    off = Money(tier["amount_off"], currency).format() if "amount_off" in tier else _percent_text(tier["percent_bp"])
+    if kind == PromotionKind.SPEND:
+        return _("%(amount)s off a spend of %(minimum)s", amount=off,
+                 minimum=Money(tier["threshold"], currency).format())
+    return ngettext("%(off)s off %(num)s item or more", "%(off)s off %(num)s items or more", tier["threshold"],
+                    off=off)
+
+
+def window_in_words(promotion: Promotion) -> str:
+    """Its first and last day, in the shop's time zone (ends_at is the first moment it is over)."""
+    zone = _zone()
+    first = promotion.starts_at.astimezone(zone).date().isoformat()
+    last = (promotion.ends_at - dt.timedelta(microseconds=1)).astimezone(zone).date().isoformat()
+    return f"{first} – {last}"
+
+
+def promotion_coverage_in_words(promotion: Promotion) -> str:
+    if promotion.scope == CouponScope.ITEMS:
+        covered = _("%(n)s chosen item(s)", n=len(promotion.scope_ids))
+    elif promotion.scope == CouponScope.CATEGORIES:
+        covered = _("%(n)s chosen category(ies)", n=len(promotion.scope_ids))
+    else:
+        covered = _("Everything")
+    if promotion.excluded_item_ids:
+        return _("%(covered)s, never %(n)s item(s)", covered=covered, n=len(promotion.excluded_item_ids))
+    return covered
+
+
+def _promotion_status(promotion: Promotion) -> tuple[str, str]:
+    """(label, badge class) of a promotion's state as staff read it."""
+    now = utcnow()
+    # Tabler's light badges write in their own colour, too faint on its tint (axe: 2:1 for yellow,
+    # 4.2:1 for grey): dark words on the tint; green is darkened for every badge (console.css).
+    if promotion.status == CouponStatus.ACTIVE and promotion.ends_at <= now:
+        return _("Over"), "bg-secondary-lt text-dark"
+    if promotion.status == CouponStatus.ACTIVE and promotion.starts_at > now:
+        return _("Scheduled"), "bg-blue-lt text-dark"
+    return str(STATUS_LABELS[promotion.status.value]), {
+        "active": "bg-green-lt", "paused": "bg-yellow-lt text-dark",
+        "ended": "bg-secondary-lt text-dark"}[promotion.status.value]
+
+
+def _promotion_words() -> dict:
+    currency = g.shop.currency
+
+    def money(amount: int | None) -> str:
+        return Money(amount or 0, currency).format()
+
+    return {"tier": lambda p, t: tier_in_words(p.kind, t, currency),
+            "window": window_in_words, "coverage": promotion_coverage_in_words, "status": _promotion_status,
+            "money": money, "kinds": dict(PROMOTION_KINDS)}
+
+
+def _promotion(promotion_id: int) -> Promotion:
+    try:
+        return find_promotion(promotion_id)
+    except APIError:
+        abort(404, description=_("There is no such promotion."))
+
+
+@bp.get("/promotions")
+@permission_required(MANAGE)
+def promotions():
+    status = request.args.get("status")
+    status = status if status in STATUS_LABELS else None
+    before = parse_id(request.args.get("before"))
+    rows, next_cursor = list_promotions(status=status, before=before, limit=PAGE)
+    return render_template("marketing/promotions.html", promotions=rows, status=status, statuses=STATUS_LABELS,
+                           paged=before is not None, next_cursor=next_cursor, words=_promotion_words())
+
+
+@bp.route("/promotions/new", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def new_promotion():
+    form = _promotion_form()
+    if form.validate_on_submit():
+        done = save_form(form, lambda: _create_promotion(form),
+                         audit_as=lambda made: ("promotion.create", f"promotion {made.id}", {"name": made.name}),
+                         saved=_("Promotion saved."), then=lambda made: url_for(".promotion", promotion_id=made.id))
+        if done:
+            return done
+    return render_template("marketing/promotion_new.html", form=form, tiers=tier_rows(form), zone=g.shop.timezone,
+                           currency=g.shop.currency), 400 if form.errors or form.form_errors else 200
+
+
+@bp.get("/promotions/<int:promotion_id>")
+@permission_required(MANAGE)
+def promotion(promotion_id: int):
+    return render_template("marketing/promotion.html", promotion=_promotion(promotion_id), words=_promotion_words(),
+                           action_form=ConfirmForm())
+
+
+@bp.post("/promotions/<int:promotion_id>/status")
+@permission_required(MANAGE)
+def change_promotion_status(promotion_id: int):
+    found = _promotion(promotion_id)
+    action = request.form.get("action")
+    if not ConfirmForm().validate_on_submit() or action not in PROMOTION_ACTIONS:
+        abort(400, description=_("The form expired; reload the page and try again."))
+    status, done = PROMOTION_ACTIONS[action]
+    try:
+        update_promotion(found, status=status)
+    except APIError as error:
+        db.session.rollback()
+        flash(" ".join(m for messages in error.fields.values() for m in messages) or error.message, "danger")
+        return redirect(url_for(".promotion", promotion_id=promotion_id))
+    record_staff_action(f"promotion.{action}", f"promotion {found.id}", {"name": found.name})
+    db.session.commit()
+    flash(str(done), "success")
+    return redirect(url_for(".promotion", promotion_id=promotion_id))

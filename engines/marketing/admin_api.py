@@ -1,6 +1,6 @@
-"""Coupons in the Admin API (/admin/api/v1, "marketing.manage"): make them, list and read them,
-change what may change once copies are out, and send copies to consumers — through the services
-the back office uses, audited as it audits them. Creates take an Idempotency-Key. Money is
+"""Coupons and order promotions in the Admin API (/admin/api/v1, "marketing.manage"): make them,
+list and read them, change what may change once they run, and send coupons' copies to consumers —
+through the services the back office uses, audited as it audits them. Creates take an Idempotency-Key. Money is
 integer minor units in, core.api.MoneyOut out."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from core.errors import APIError
 from core.idempotency import idempotent_created
 from core.ids import parse_id
 from core.openapi import api_doc
-from engines.marketing.models import Coupon
-from engines.marketing.schemas import (CouponIn, CouponPatchIn, SendIn, SentOut, StaffCouponAnswer, StaffCouponOut,
-                                       StaffCouponPageOut)
+from engines.marketing.models import Coupon, Promotion
+from engines.marketing.promotions import create_promotion, find_promotion, list_promotions, update_promotion
+from engines.marketing.schemas import (CouponIn, CouponPatchIn, PromotionIn, PromotionPatchIn, SendIn, SentOut,
+                                       StaffCouponAnswer, StaffCouponOut, StaffCouponPageOut, StaffPromotionAnswer,
+                                       StaffPromotionOut, StaffPromotionPageOut)
 from engines.marketing.services import (CouponRules, create_coupon, find_coupon, list_coupons, scope_errors,
                                         send_coupon, update_coupon)
 
@@ -108,3 +110,69 @@ def issue(coupon_id: int):
         record_audit("coupon.send", target=f"coupon {found.id}",
                      details={"name": found.name, "issued": len(issued), "refused": len(refused)})
     return jsonify(issued=len(issued), refused=[{"consumer_id": str(c), "code": code} for c, code in refused])
+
+
+# -- order promotions ----------------------------------------------------------------------------
+
+def _dump_promotion(promotion: Promotion) -> dict:
+    return StaffPromotionOut().dump(promotion)
+
+
+@bp.get("/promotions")
+@api_doc("The shop's order promotions of every status, newest first", tags=["marketing"],
+         response=StaffPromotionPageOut, query={**PAGE_QUERY, "status": "active | paused | ended"})
+def promotions():
+    limit, cursor = page_args()
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(STATUSES)}."]})
+    rows, next_cursor = list_promotions(status=status, before=cursor, limit=limit)
+    return jsonify(promotions=StaffPromotionOut(many=True).dump(rows),
+                   next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.post("/promotions")
+@api_doc("Create an order promotion: tiers by spend or by quantity over the lines it covers (everything, some "
+         "items or some categories), each an amount or a percentage off, the highest tier reached winning; in a "
+         "window, with a priority, exclusivity, whether coupons combine with it and a budget", tags=["marketing"],
+         body=PromotionIn, response=StaffPromotionAnswer, status=201, errors=(409,))
+def new_promotion():
+    data = load_json(PromotionIn)
+
+    def work():
+        scope_ids = tuple(int(i) for i in data["scope_ids"]) if data["scope"] != "all" else ()
+        excluded = tuple(int(i) for i in data["excluded_item_ids"])
+        unknown = scope_errors(data["scope"], scope_ids, excluded)
+        if unknown:
+            raise APIError("invalid_input", fields=unknown)
+        promotion = create_promotion(
+            name=data["name"], kind=data["kind"], tiers=data["tiers"], starts_at=data["starts_at"],
+            ends_at=data["ends_at"], scope=data["scope"], scope_ids=scope_ids, excluded_item_ids=excluded,
+            priority=data["priority"], exclusive=data["exclusive"],
+            combines_with_coupons=data["combines_with_coupons"], budget=data["budget"])
+        record_audit("promotion.create", target=f"promotion {promotion.id}", details={"name": promotion.name})
+        return {"promotion": _dump_promotion(promotion)}, 201
+
+    return idempotent_created(idempotency_scope(), work,
+                              lambda body: url_for(".promotion", promotion_id=body["promotion"]["id"]))
+
+
+@bp.get("/promotions/<int:promotion_id>")
+@api_doc("One order promotion, with what its budget has given", tags=["marketing"], response=StaffPromotionAnswer)
+def promotion(promotion_id: int):
+    return jsonify(promotion=_dump_promotion(find_promotion(promotion_id)))
+
+
+@bp.patch("/promotions/<int:promotion_id>")
+@api_doc("Change an order promotion's name, status, end, priority or budget", tags=["marketing"],
+         body=PromotionPatchIn, response=StaffPromotionAnswer,
+         description="Its tiers and what it covers cannot change once it runs: end it and make another. The budget "
+                     "cannot go below what it has given already (budget_used).")
+def change_promotion(promotion_id: int):
+    found = find_promotion(promotion_id)
+    data = load_json(PromotionPatchIn)
+    with writing():
+        update_promotion(found, **data)
+        record_audit("promotion.update", target=f"promotion {found.id}",
+                     details={"name": found.name, "fields": sorted(data)})
+    return jsonify(promotion=_dump_promotion(found))

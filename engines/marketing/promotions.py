@@ -210,3 +210,94 @@ def release_budgets(adjustments) -> None:
         db.session.execute(
             update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id)
             .values(budget_used=Promotion.budget_used + adjustment.amount).execution_options(synchronize_session=False))
+
+
+# -- the back office and the Admin API (engines.marketing.admin, admin_api) --------------------
+
+register_codes({"promotion_not_found": (404, "There is no such promotion.")})
+
+PROMOTION_EDITABLE = ("name", "status", "ends_at", "budget", "priority")
+
+
+def find_promotion(promotion_id: int) -> Promotion:
+    """The shop's promotion, or 404 promotion_not_found (another shop's too)."""
+    promotion = db.session.get(Promotion, (current_tenant_id(), promotion_id))
+    if promotion is None:
+        raise APIError("promotion_not_found")
+    return promotion
+
+
+def list_promotions(*, status: str | None = None, before: int | None = None,
+                    limit: int = 50) -> tuple[list[Promotion], int | None]:
+    """The shop's promotions, newest first, a page at a time (core.paging); `status` narrows them."""
+    from core.paging import newest_first
+
+    statement = select(Promotion)
+    if status is not None:
+        statement = statement.where(Promotion.status == CouponStatus(status))
+    return newest_first(statement, Promotion.id, limit=limit, before=before)
+
+
+def update_promotion(promotion: Promotion, **changes) -> Promotion:
+    """Change what may change once a promotion runs: `name`, `status` (active and paused either
+    way, either to ended; an ended promotion stays ended), `ends_at` (after it starts),
+    `priority` and `budget` (None: no budget; never below what it has given — a conditional
+    UPDATE, so a checkout reserving at the same moment cannot slip past it). Refuses (422 naming
+    each field) anything else and anything wrong, and then changes nothing. Checkouts see the
+    change once it commits (the shop's `marketing` stamp moves)."""
+    errors: dict[str, list[str]] = {}
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    def whole(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    for field in sorted(changes.keys() - set(PROMOTION_EDITABLE)):
+        bad(field, "This cannot be changed once a promotion is made.")
+    if "name" in changes and (not isinstance(changes["name"], str) or not changes["name"].strip()
+                              or len(changes["name"].strip()) > 60):
+        bad("name", "Give the promotion a name of up to 60 characters.")
+    if "status" in changes:
+        if changes["status"] not in {s.value for s in CouponStatus}:
+            bad("status", "Choose active, paused or ended.")
+        elif promotion.status == CouponStatus.ENDED and changes["status"] != CouponStatus.ENDED.value:
+            bad("status", "An ended promotion stays ended: make a new one.")
+    if "ends_at" in changes:
+        ends_at = changes["ends_at"]
+        if not isinstance(ends_at, dt.datetime) or ends_at.tzinfo is None:
+            bad("ends_at", "A time with its offset from UTC.")
+        elif ends_at <= promotion.starts_at:
+            bad("ends_at", "It must end after it starts.")
+    if "priority" in changes and not (whole(changes["priority"]) and -1000 <= changes["priority"] <= 1000):
+        bad("priority", "From -1000 to 1000.")
+    budget = changes.get("budget")
+    if "budget" in changes and budget is not None and not (whole(budget) and 0 < budget <= MAX_AMOUNT):
+        bad("budget", "A budget must be more than nothing, or none.")
+    if not errors and "budget" in changes and budget is not None:
+        taken = db.session.execute(
+            update(Promotion).where(Promotion.tenant_id == promotion.tenant_id, Promotion.id == promotion.id,
+                                    Promotion.budget_used <= budget)
+            .values(budget=budget).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            from core.tenancy import current_tenant
+
+            used = db.session.scalar(select(Promotion.budget_used).where(Promotion.tenant_id == promotion.tenant_id,
+                                                                         Promotion.id == promotion.id))
+            bad("budget", f"{Money(used, current_tenant().currency).format()} has been given already: the budget "
+                          "cannot be lower.")
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    for field in PROMOTION_EDITABLE:
+        if field in changes:
+            value = changes[field]
+            if field == "name":
+                value = value.strip()
+            elif field == "status":
+                value = CouponStatus(value)
+            elif field == "ends_at":
+                value = value.astimezone(dt.UTC)
+            setattr(promotion, field, value)
+    db.session.flush()
+    bump_after_commit(current_tenant_id(), "marketing")
+    return promotion

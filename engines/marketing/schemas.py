@@ -185,3 +185,115 @@ class RefusedOut(Schema):
 class SentOut(Schema):
     issued = fields.Integer(metadata={"description": "Consumers who got a copy"})
     refused = fields.List(fields.Nested(RefusedOut))
+
+
+# -- order promotions in the Admin API (engines.marketing.admin_api) ---------------------------
+
+_PROMOTION_KINDS = ["spend", "quantity"]
+
+
+class TierOut(Schema):
+    """A tier: what it needs and what it gives (an amount off or a percentage off, the other null)."""
+
+    threshold = fields.Integer(metadata={"description": "What it needs: minor units of spend (spend promotions) or "
+                                                        "units (quantity promotions), as sent"})
+    min_spend = MoneyField(allow_none=True, metadata={"description": "The threshold as money (spend promotions)"})
+    amount_off = MoneyField(allow_none=True)
+    percent_bp = fields.Integer(allow_none=True, metadata={"description": "Off, in basis points: 1000 is 10 %"})
+
+
+class _Tiers(fields.List):
+    """A promotion's tiers, each with every key of TierOut (the threshold as money too when it is
+    one), whatever the stored tier leaves out."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(TierOut), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        spend = obj.kind.value == "spend"
+        return super()._serialize([{"threshold": tier["threshold"], "min_spend": tier["threshold"] if spend else None,
+                                    "amount_off": tier.get("amount_off"), "percent_bp": tier.get("percent_bp")}
+                                   for tier in value or ()], attr, obj, **kwargs)
+
+
+class StaffPromotionOut(Schema):
+    """An order promotion as its shop's staff see it: its tiers and rules, status and budget."""
+
+    id = fields.Function(lambda p: str(p.id))
+    name = fields.String()
+    kind = fields.Function(lambda p: p.kind.value, metadata={"enum": _PROMOTION_KINDS})
+    tiers = _Tiers(metadata={"description": "Lowest first; the highest an order reaches wins"})
+    scope = fields.Function(lambda p: p.scope.value, metadata={"enum": ["all", "items", "categories"]})
+    scope_ids = fields.List(fields.String(), metadata={"description": "The items or categories it covers"})
+    excluded_item_ids = fields.List(fields.String())
+    starts_at = fields.Function(lambda p: _iso(p.starts_at))
+    ends_at = fields.Function(lambda p: _iso(p.ends_at))
+    priority = fields.Integer(metadata={"description": "Higher applies first"})
+    exclusive = fields.Boolean(metadata={"description": "No other promotion on an order it applies to"})
+    combines_with_coupons = fields.Boolean()
+    budget = MoneyField(allow_none=True, metadata={"description": "The most it gives off in all (null: no budget)"})
+    budget_used = MoneyField(metadata={"description": "What it has given off (reserved at checkout)"})
+    funded_by = fields.String()
+    status = fields.Function(lambda p: p.status.value, metadata={"enum": _STATUSES})
+    created_at = fields.Function(lambda p: _iso(p.created_at))
+
+
+class StaffPromotionAnswer(Schema):
+    promotion = fields.Nested(StaffPromotionOut)
+
+
+class StaffPromotionPageOut(Schema):
+    promotions = fields.List(fields.Nested(StaffPromotionOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TierIn(Schema):
+    """A tier: a threshold and exactly one of amount_off and percent_bp."""
+
+    threshold = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
+                               metadata={"description": "Minor units of spend (spend) or units (quantity)"})
+    amount_off = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
+                                metadata={"description": "Minor units off"})
+    percent_bp = fields.Integer(strict=True, validate=validate.Range(min=1, max=9999),
+                                metadata={"description": "Off, in basis points: 1000 is 10 %"})
+
+
+class PromotionIn(Schema):
+    """A new order promotion. Money is integer minor units of the shop's currency."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    kind = fields.String(required=True, validate=validate.OneOf(_PROMOTION_KINDS),
+                         metadata={"description": "spend: tiers by what the lines it covers cost; quantity: by "
+                                                  "how many units of them"})
+    tiers = fields.List(fields.Nested(TierIn), required=True, validate=validate.Length(min=1, max=5),
+                        metadata={"description": "1 to 5, thresholds rising"})
+    scope = fields.String(load_default="all", validate=validate.OneOf(["all", "items", "categories"]))
+    scope_ids = _ids(load_default=list, validate=validate.Length(max=500),
+                     metadata={"description": "The items or categories it covers (scope items or categories)"})
+    excluded_item_ids = _ids(load_default=list, validate=validate.Length(max=500),
+                             metadata={"description": "Items it never covers"})
+    starts_at = UTCTime(required=True)
+    ends_at = UTCTime(required=True, metadata={"description": "The first moment it is over"})
+    priority = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=-1000, max=1000),
+                              metadata={"description": "Higher applies first"})
+    exclusive = fields.Boolean(load_default=False,
+                               metadata={"description": "No other promotion on an order it applies to"})
+    combines_with_coupons = fields.Boolean(load_default=True)
+    budget = fields.Integer(load_default=None, allow_none=True, strict=True,
+                            validate=validate.Range(min=1, max=MAX_AMOUNT),
+                            metadata={"description": "The most it gives off in all (null: no budget)"})
+
+
+class PromotionPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=60))
+    status = fields.String(validate=validate.OneOf(_STATUSES),
+                           metadata={"description": "active and paused either way, either to ended (for good)"})
+    ends_at = UTCTime(metadata={"description": "After it starts"})
+    budget = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
+                            metadata={"description": "null: no budget; never below what it has given (budget_used)"})
+    priority = fields.Integer(strict=True, validate=validate.Range(min=-1000, max=1000))
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(f"Send at least one of {', '.join(sorted(self.fields))}.")

@@ -94,7 +94,7 @@ def test_ordering_end_to_end(client, shop_from):
     order = place(client, shop, [{"sku_id": _sku_of(client, shop, "Beef noodle soup"), "quantity": 2,
                                   "choices": {"Spiciness": ["Hot"], "Extras": ["Braised egg"]}}],
                   {"type": "dine_in", "table": table})
-    assert order["total"]["amount"] == 2 * (3200 + 300)
+    assert order["total"]["amount"] == 2 * (3200 + 300) - 600  # the demo's lunch deal: ¥6 off ¥60
     pay(client, shop, order)
     with tenant_scope(shop["tenant"]):
         code = db.session.get(Order, (shop["tenant"].id, int(order["id"]))).verification_code

@@ -144,10 +144,10 @@ mount("checkout", function view(root, settings) {
         q.lines.forEach(function (l) {
           const options = optionsText(l);
           summary.appendChild(el("p", { class: "t-line t-line--pair" }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity }),
-            el("span", { text: money(l.subtotal) })]));
+            el("span", { class: "t-money", text: money(l.subtotal) })]));
         });
         q.pricing.forEach(function (s) {
-          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { text: money(s.amount) })]));
+          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { class: "t-money", text: money(s.amount) })]));
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         place.disabled = false;
@@ -273,9 +273,9 @@ mount("order_detail", function view(root) {
     root.appendChild(card(o.lines.map(function (l) {
       const options = optionsText(l);
       return el("p", { class: "t-line t-line--pair", "data-line": l.id }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity +
-        (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "") }), el("span", { text: money(l.subtotal) })]);
+        (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "") }), el("span", { class: "t-money", text: money(l.subtotal) })]);
     }).concat(o.pricing.filter(function (s) { return s.step !== "items"; }).map(function (s) {
-      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { text: money(s.amount) })]);
+      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { class: "t-money", text: money(s.amount) })]);
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
     const actions = [];
