@@ -44,7 +44,7 @@ ITEMS_OFFERED = 300  # the newest items a coupon's form offers to choose from
 KINDS = [("amount", _l("Amount off")), ("threshold", _l("Amount off above a spend")),
          ("percent", _l("Percentage off")), ("free_shipping", _l("Free delivery"))]
 SCOPES = [("all", _l("Everything")), ("items", _l("Chosen items")), ("categories", _l("Chosen categories"))]
-STATUS_LABELS = {"active": _l("Active"), "paused": _l("Paused"), "ended": _l("Ended")}
+STATUS_LABELS = {"active": _l("Running"), "paused": _l("Paused"), "ended": _l("Ended")}
 ACTIONS = {"pause": ("paused", _l("Coupon paused: no more claims; copies held stay usable.")),
            "resume": ("active", _l("Coupon resumed.")),
            "end": ("ended", _l("Coupon ended: no more claims; copies held stay usable until they expire."))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from core.events import EventPayload, declare_event, id_field
+from core.events import Amount, EventPayload, declare_event, id_field
 
 
 class CouponExpiring(EventPayload):
@@ -17,3 +17,13 @@ class CouponExpiring(EventPayload):
 
 declare_event("coupon.expiring.v1", CouponExpiring,
               "A consumer's unused coupon stops working within a day (emitted once per copy, about a day before).")
+
+
+class PromotionBudgetSpent(EventPayload):
+    promotion_id = id_field("The promotion")
+    name = fields.String(required=True, metadata={"description": "The promotion's name"})
+    budget = fields.Nested(Amount, required=True, metadata={"description": "Its budget, now given out"})
+
+
+declare_event("promotion.budget_spent.v1", PromotionBudgetSpent,
+              "A promotion's budget is spent: no order can get it any more (until a cancelled order gives some back).")

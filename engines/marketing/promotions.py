@@ -17,7 +17,8 @@ from core.cache import LRU, bump_after_commit, remembered
 from core.db import db
 from core.errors import APIError, register_codes
 from core.money import Money
-from core.tenancy import current_tenant_id
+from core.events import emit
+from core.tenancy import current_tenant, current_tenant_id
 from engines.marketing.models import CouponScope, CouponStatus, Promotion, PromotionKind
 from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes
 
@@ -199,9 +200,30 @@ def reserve_budgets(adjustments) -> None:
         taken = db.session.execute(
             update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id,
                                     (Promotion.budget.is_(None)) | (Promotion.budget_used + off <= Promotion.budget))
-            .values(budget_used=Promotion.budget_used + off).execution_options(synchronize_session=False))
-        if taken.rowcount != 1:
+            .values(budget_used=Promotion.budget_used + off)
+            .returning(Promotion.name, Promotion.budget, Promotion.budget_used, Promotion.tiers)
+            .execution_options(synchronize_session=False)).first()
+        if taken is None:
             raise APIError("promotion_budget_spent")
+        _tell_when_spent(adjustment.source_id, taken, off)
+
+
+def _smallest_discount(tiers: list) -> int:
+    """The least an order reaching a tier could get (a percentage tier: as little as one unit)."""
+    return min((tier["amount_off"] if "amount_off" in tier else 1) for tier in tiers)
+
+
+def _tell_when_spent(promotion_id: int, taken, off: int) -> None:
+    """promotion.budget_spent.v1 on the reservation after which no order can get the promotion
+    any more (what is left is below its smallest discount): the merchant is told, once per time
+    the budget runs out."""
+    name, budget, used, tiers = taken
+    if budget is None:
+        return
+    threshold = _smallest_discount(tiers)
+    if budget - used < threshold <= budget - (used - off):
+        emit("promotion.budget_spent.v1", {"promotion_id": str(promotion_id), "name": name,
+                                           "budget": {"amount": budget, "currency": current_tenant().currency}})
 
 
 def release_budgets(adjustments) -> None:

@@ -188,10 +188,10 @@ def test_the_list_shows_each_coupon_in_words_newest_first_a_page_at_a_time(clien
     # then each shows what it takes off, when it is good, its status and counts
     assert re.findall(r"(Free delivery|Loyal|Big spender) (?:In the claim centre|Sent only)", page) == [
         "Free delivery", "Loyal", "Big spender"]
-    assert "Big spender In the claim centre ¥10.00 off a spend of ¥50.00 2030-06-01 – 2030-06-30 Active 1 / 100 0" in page
-    assert "Loyal In the claim centre 8.5% off, at most ¥20.00 on 2 chosen item(s) 7 day(s) after claiming Active 0 / ∞" \
+    assert "Big spender In the claim centre ¥10.00 off a spend of ¥50.00 2030-06-01 – 2030-06-30 Running 1 / 100 0" in page
+    assert "Loyal In the claim centre 8.5% off, at most ¥20.00 on 2 chosen item(s) 7 day(s) after claiming Running 0 / ∞" \
         in page
-    assert "Free delivery Sent only Free delivery on a spend of ¥30.00 or more Until 2030-06-30 Active" in page
+    assert "Free delivery Sent only Free delivery on a spend of ¥30.00 or more Until 2030-06-30 Running" in page
     assert "Not ours" not in page
     # and with two a page, the second page holds the oldest
     monkeypatch.setattr("engines.marketing.admin.PAGE", 2)

@@ -64,7 +64,7 @@ def test_a_merchant_makes_a_threshold_coupon_and_finds_it_listed(server, browser
     page.click("text=All coupons")
     row = page.locator("#coupons tbody tr", has_text="Spend 50, save 10")
     expect(row).to_contain_text("¥10.00 off a spend of ¥50.00")
-    expect(row).to_contain_text("Active")
+    expect(row).to_contain_text("Running")
     expect(row).to_contain_text("0 / ∞")
     looks_right(page, problems, "Spend 50, save 10", name="coupons-admin-list")
     accessible(page, "coupons-admin-list")

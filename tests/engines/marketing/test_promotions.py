@@ -89,6 +89,12 @@ def test_a_budget_is_reserved_at_checkout_given_back_on_cancel_and_stops_the_pro
     made = promotion(shop, db_session, tiers=[{"threshold": 1000, "amount_off": 600}], budget=1000)
     first = client.post("/api/v1/checkout", json=body(shop), headers=shop["headers"])
     assert first.status_code == 201 and _budget_used(shop, made) == 600
+    # 400 left is less than any tier gives: the merchant is told the budget is spent
+    from core.events import OutboxEvent
+    from sqlalchemy import select
+    with tenant_scope(shop["tenant"]):
+        told = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "promotion.budget_spent.v1")).all()
+        assert [(e.payload["promotion_id"], e.payload["budget"]["amount"]) for e in told] == [(made, 1000)]
     # 400 left: the next order does not get 600 off
     second = quoted(client, shop, body(shop))
     assert "order_promotions" not in [s for s, _ in steps(second)]
