@@ -66,9 +66,12 @@ def ratio_row(name: str, figures: dict, base: float, target: float | None = None
 
 # -- the data -----------------------------------------------------------------------------------
 
-def build_shops(database_url: str, instance: Path, *, buyers: int, flash_buyers: int, flash_stock: int) -> dict:
+def build_shops(database_url: str, instance: Path, *, buyers: int, flash_buyers: int, flash_stock: int,
+                promotions: bool = False) -> dict:
     """Tenant `bench` (an item with ample stock, a store, `buyers` consumers) for the orders run,
-    tenant `flash` (an item with `flash_stock` units, a store, `flash_buyers` consumers)."""
+    tenant `flash` (an item with `flash_stock` units, a store, `flash_buyers` consumers). With
+    `promotions`, the bench shop runs two order promotions every order reaches (¥1 off ¥10, and
+    5 % off one item or more), one of them with a budget that outlasts the run."""
     os.environ.update(TESSERA_DATABASE_URL=database_url, TESSERA_INSTANCE_PATH=str(instance), REDIS_URL=REDIS)
     from app import create_app
     from core.consumers import Consumer, issue_token
@@ -93,6 +96,17 @@ def build_shops(database_url: str, instance: Path, *, buyers: int, flash_buyers:
                 db.session.flush()
                 tokens = [issue_token(consumer) for consumer in consumers]
                 sku = skus_by_item([item.id])[item.id][0]
+                if promotions and slug == "bench":
+                    import datetime as dt
+
+                    from engines.marketing.promotions import create_promotion
+
+                    now = dt.datetime.now(dt.UTC)
+                    window = {"starts_at": now - dt.timedelta(hours=1), "ends_at": now + dt.timedelta(days=1)}
+                    create_promotion(name="Spend", kind="spend", tiers=[{"threshold": 1000, "amount_off": 100}],
+                                     **window)
+                    create_promotion(name="Any item", kind="quantity", tiers=[{"threshold": 1, "percent_bp": 500}],
+                                     budget=10**10, **window)
                 shops[slug] = {"tenant_id": tenant.id, "sku": str(sku.id), "sku_id": sku.id, "tokens": tokens,
                                "body": {"lines": [{"sku_id": str(sku.id), "quantity": 1}],
                                         "fulfillment": {"type": "pickup", "store_id": str(store.id)}}}
@@ -458,6 +472,8 @@ def main() -> int:
                         help="every checkout of the orders runs sends a new Idempotency-Key, as the H5 does")
     parser.add_argument("--history", type=int, default=100,
                         help="copies of the warm-up's orders the shop has before the run (0: none)")
+    parser.add_argument("--promotions", action="store_true",
+                        help="the orders' shop runs two promotions every order gets (one with a budget)")
     parser.add_argument("--flash-buyers", type=int, default=1000)
     parser.add_argument("--flash-attempts", type=int, default=5000)
     parser.add_argument("--flash-stock", type=int, default=500)
@@ -469,7 +485,7 @@ def main() -> int:
     instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
     database_url = fresh_database(DATABASE)
     shops = build_shops(database_url, instance, buyers=args.connections, flash_buyers=args.flash_buyers,
-                        flash_stock=args.flash_stock)
+                        flash_stock=args.flash_stock, promotions=args.promotions)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
 
     with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello, \

@@ -12,7 +12,7 @@ from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError
 from core.tenancy import current_tenant_id
-from engines.marketing.models import Coupon, CouponKind, ConsumerCoupon, HeldStatus
+from engines.marketing.models import Coupon, CouponKind, CouponScope, ConsumerCoupon, HeldStatus
 from engines.marketing.discounts import apply_discounts
 from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
 from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
@@ -102,7 +102,8 @@ class FreeShippingStep(CouponStep):
 
 def _covered(quote, coupon: Coupon) -> tuple[list[int], int]:
     """The lines (indexes) a coupon covers on the quote, and what they still cost."""
-    indexes = eligible_indexes(coupon, quote.lines, categories_for(quote.lines))
+    categories = categories_for(quote.lines) if coupon.scope == CouponScope.CATEGORIES else {}
+    indexes = eligible_indexes(coupon, quote.lines, categories)
     return indexes, sum(quote.lines[i].payable for i in indexes)
 
 

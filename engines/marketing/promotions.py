@@ -171,8 +171,9 @@ def tier_label(rule: PromotionRule, tier: dict, currency: str) -> str:
 def apply_promotions(quote, now: dt.datetime) -> None:
     """The `order_promotions` step: the promotions on now, with what their budgets have left."""
     rules = live_rules(now)
-    if rules:
-        apply_rules(quote, rules, categories_for(quote.lines), budgets_left(rules))
+    if rules:  # the items' categories are read only when a rule is scoped to categories
+        scoped = any(rule.scope == CouponScope.CATEGORIES for rule in rules)
+        apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, budgets_left(rules))
 
 
 def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int]], left: dict[int, int]) -> None:
@@ -192,10 +193,18 @@ def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int
             break
 
 
+def _budgeted(adjustments) -> list:
+    """The adjustments of promotions on now that have a budget (the others hold nothing: no
+    write, and no checkout waits on another's lock of the promotion's row)."""
+    ids = {rule.id for rule in remembered(_rules, current_tenant_id(), "marketing", "live", _load_rules)
+           if rule.budgeted}
+    return [adjustment for adjustment in adjustments if adjustment.source_id in ids]
+
+
 def reserve_budgets(adjustments) -> None:
     """At checkout: each budgeted promotion's discount is taken from its budget, or the order is
     refused (409) when another order spent it first."""
-    for adjustment in adjustments:
+    for adjustment in _budgeted(adjustments):
         off = -adjustment.amount
         taken = db.session.execute(
             update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id,
@@ -227,8 +236,11 @@ def _tell_when_spent(promotion_id: int, taken, off: int) -> None:
 
 
 def release_budgets(adjustments) -> None:
-    """An unpaid order was cancelled: its promotions' discounts go back to their budgets."""
-    for adjustment in adjustments:
+    """An unpaid order was cancelled: its promotions' discounts go back to their budgets (those
+    paused or ended since too)."""
+    budgeted = set(db.session.scalars(select(Promotion.id).where(
+        Promotion.id.in_({a.source_id for a in adjustments}), Promotion.budget.is_not(None))))
+    for adjustment in (a for a in adjustments if a.source_id in budgeted):
         db.session.execute(
             update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id)
             .values(budget_used=Promotion.budget_used + adjustment.amount).execution_options(synchronize_session=False))

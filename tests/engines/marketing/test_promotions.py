@@ -186,3 +186,26 @@ def test_any_rules_on_any_cart_keep_the_total_whole_and_never_below_zero(lines, 
     for adjustment in promotions:
         rule = by_id[adjustment.source_id]
         assert not rule.budgeted or -adjustment.amount <= left[rule.id]
+
+
+def test_a_promotion_without_a_budget_writes_nothing_at_checkout(client, shop, db_session, app):
+    """Otherwise every checkout would wait on the promotion's row for the one before it."""
+    from sqlalchemy import event
+
+    promotion(shop, db_session)
+    written = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE") and "promotions" in statement:
+            written.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        placed = client.post("/api/v1/checkout", json=body(shop), headers=shop["headers"])
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert placed.status_code == 201 and ("order_promotions", -600) in [
+        (s["step"], s["amount"]["amount"]) for s in placed.json["order"]["pricing"]]
+    assert written == []
