@@ -22,6 +22,7 @@ class ItemOffer:
     ends_at: dt.datetime
     percent_bp: int = 0
     amount_off: int = 0
+    funded_by: str = "merchant"  # who pays for the cut (settlement)
 
     def price(self, unit_price: int) -> int:
         """What a unit priced `unit_price` costs under the offer."""

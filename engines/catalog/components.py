@@ -40,12 +40,18 @@ def _card(item, skus, currency: str, offer: ItemOffer | None = None) -> dict:
     return card
 
 
-def _cards(ctx, items: list, skus: dict) -> list[dict]:
-    """Cards of the items, with their offers; the page's cache ends when an offer starts or ends."""
+def _offers(ctx, items: list) -> dict[int, ItemOffer]:
+    """The offers running on the items; the page's cache ends when one starts or ends."""
     offers = item_offers([i.id for i in items], ctx.now)
     if offers.next_change is not None:
         ctx.expire_at(offers.next_change)
-    return [_card(i, skus[i.id], ctx.tenant.currency, offers.running.get(i.id)) for i in items]
+    return offers.running
+
+
+def _cards(ctx, items: list, skus: dict) -> list[dict]:
+    """Cards of the items, with their offers."""
+    running = _offers(ctx, items)
+    return [_card(i, skus[i.id], ctx.tenant.currency, running.get(i.id)) for i in items]
 
 
 class _ShowsItems(Component):
@@ -136,9 +142,8 @@ class ItemDetail(_ShowsItems):
         skus = skus_by_item([item.id])[item.id]
         ctx.add_media([*item.images, *(s.image for s in skus if s.image)])
         currency = ctx.tenant.currency
-        card = _cards(ctx, [item], {item.id: skus})[0]
-        offer = item_offers([item.id], ctx.now).running.get(item.id)
-        data = {**card, "images": item.images, "description": item.description,
+        offer = _offers(ctx, [item]).get(item.id)
+        data = {**_card(item, skus, currency, offer), "images": item.images, "description": item.description,
                 "options": item.options, "kind": item.kind.value,
                 "option_groups": [{**group, "choices": [{**choice, "extra": Money(choice["price"], currency).format()}
                                                         for choice in group["choices"]]}

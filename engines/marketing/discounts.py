@@ -5,6 +5,7 @@ process until the shop's `marketing` stamp moves."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import select
@@ -13,12 +14,12 @@ from core.cache import LRU, bump_after_commit, remembered
 from core.db import db
 from core.errors import APIError
 from core.money import Money
-from core.offers import ItemOffer, register_offer_source
-from core.tenancy import current_tenant_id
+from core.offers import ItemOffer, item_offers, register_offer_source
+from core.tenancy import current_tenant, current_tenant_id
 from engines.marketing.models import CouponStatus, TimedDiscount
 from engines.marketing.services import FUNDERS, MAX_AMOUNT
 
-_rules = LRU(10_000)  # (tenant_id, "discounts") -> (marketing stamp, the discounts not over)
+_rules = LRU(10_000)  # (tenant_id, "discounts") -> (marketing stamp, the active discounts' rules)
 
 
 def create_discount(*, name: str, item_ids, starts_at: dt.datetime, ends_at: dt.datetime, percent_bp: int = 0,
@@ -55,59 +56,55 @@ def set_discount_status(discount: TimedDiscount, status: str) -> TimedDiscount:
     return discount
 
 
-def _label(discount: TimedDiscount, currency: str) -> str:
-    off = (f"{discount.percent_bp / 100:g}% off" if discount.percent_bp
-           else f"{Money(discount.amount_off, currency).format()} off")
-    return f"{discount.name}: {off}"
+@dataclasses.dataclass(frozen=True)
+class DiscountRule:
+    """What checkout and the storefront read of a timed discount (remembered per process)."""
+
+    id: int
+    items: frozenset[int]
+    name: str
+    percent_bp: int
+    amount_off: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    funded_by: str
+
+    def label(self, currency: str) -> str:
+        off = (f"{self.percent_bp / 100:g}% off" if self.percent_bp
+               else f"{Money(self.amount_off, currency).format()} off")
+        return f"{self.name}: {off}"
 
 
-def _load() -> tuple[tuple[frozenset[int], TimedDiscount], ...]:
-    rows = list(db.session.scalars(select(TimedDiscount).where(TimedDiscount.status == CouponStatus.ACTIVE)
-                                   .order_by(TimedDiscount.id)))
-    for row in rows:
-        db.session.expunge(row)  # kept across requests: plain facts, never written through
-    return tuple((frozenset(int(i) for i in row.item_ids), row) for row in rows)
+def _load() -> tuple[DiscountRule, ...]:
+    return tuple(DiscountRule(d.id, frozenset(int(i) for i in d.item_ids), d.name, d.percent_bp, d.amount_off,
+                              d.starts_at, d.ends_at, d.funded_by)
+                 for d in db.session.scalars(select(TimedDiscount).where(TimedDiscount.status == CouponStatus.ACTIVE)
+                                             .order_by(TimedDiscount.id)))
 
 
 def offers_on(item_ids: list[int], now: dt.datetime) -> list[tuple[int, ItemOffer]]:
     """(item id, offer) of the discounts not over on these items (core.offers' source)."""
-    from core.tenancy import current_tenant
-
     currency = current_tenant().currency
     wanted = set(item_ids)
-    found = []
-    for items, discount in remembered(_rules, current_tenant_id(), "marketing", "discounts", _load):
-        if discount.ends_at <= now:
-            continue
-        for item_id in items & wanted:
-            found.append((item_id, ItemOffer(source=f"timed_discount:{discount.id}", label=_label(discount, currency),
-                                             starts_at=discount.starts_at, ends_at=discount.ends_at,
-                                             percent_bp=discount.percent_bp, amount_off=discount.amount_off)))
-    return found
+    return [(item_id, ItemOffer(source=f"timed_discount:{rule.id}", label=rule.label(currency),
+                                starts_at=rule.starts_at, ends_at=rule.ends_at, percent_bp=rule.percent_bp,
+                                amount_off=rule.amount_off, funded_by=rule.funded_by))
+            for rule in remembered(_rules, current_tenant_id(), "marketing", "discounts", _load)
+            if rule.ends_at > now for item_id in rule.items & wanted]
 
 
 def apply_discounts(quote, now: dt.datetime) -> None:
     """The `item_promotions` step: each line of an item on a timed discount costs the discounted
     unit price (the cut allocated to that line, funded as the discount says)."""
-    from core.offers import item_offers
-
     offers = item_offers(sorted({line.item_id for line in quote.lines}), now).running
-    if not offers:
-        return
-    by_source: dict[str, list[tuple[int, int]]] = {}
-    for index, line in enumerate(quote.lines):
+    for index, line in enumerate(quote.lines):  # each line its own cut, exactly
         offer = offers.get(line.item_id)
-        if offer is not None and offer.source.startswith("timed_discount:"):
-            off = (line.unit_price - offer.price(line.unit_price)) * line.quantity
-            if off > 0:
-                by_source.setdefault(offer.source, []).append((index, off))
-    funders = {f"timed_discount:{d.id}": d.funded_by
-               for _, d in remembered(_rules, current_tenant_id(), "marketing", "discounts", _load)}
-    for source, cuts in by_source.items():
-        label = next(offer.label for offer in offers.values() if offer.source == source)
-        for index, off in cuts:  # each line its own cut, exactly
-            quote.discount("item_promotions", label, off, [quote.lines[index]],
-                           source=("timed_discount", int(source.split(":")[1])), funded_by=funders.get(source, "merchant"))
+        if offer is None or not offer.source.startswith("timed_discount:"):
+            continue
+        off = (line.unit_price - offer.price(line.unit_price)) * line.quantity
+        if off > 0:
+            quote.discount("item_promotions", offer.label, off, [line],
+                           source=("timed_discount", int(offer.source.split(":")[1])), funded_by=offer.funded_by)
 
 
 register_offer_source(offers_on, data_kinds=("marketing",))

@@ -20,7 +20,7 @@ from core.money import Money
 from core.events import emit
 from core.tenancy import current_tenant, current_tenant_id
 from engines.marketing.models import CouponScope, CouponStatus, Promotion, PromotionKind
-from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes
+from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes, newest_by_status
 
 register_codes({"promotion_budget_spent": (409, "A promotion on this order has just spent its budget: check the "
                                                 "price again.")})
@@ -263,13 +263,7 @@ def find_promotion(promotion_id: int) -> Promotion:
 
 def list_promotions(*, status: str | None = None, before: int | None = None,
                     limit: int = 50) -> tuple[list[Promotion], int | None]:
-    """The shop's promotions, newest first, a page at a time (core.paging); `status` narrows them."""
-    from core.paging import newest_first
-
-    statement = select(Promotion)
-    if status is not None:
-        statement = statement.where(Promotion.status == CouponStatus(status))
-    return newest_first(statement, Promotion.id, limit=limit, before=before)
+    return newest_by_status(Promotion, status=status, before=before, limit=limit)
 
 
 def update_promotion(promotion: Promotion, **changes) -> Promotion:

@@ -379,13 +379,18 @@ def update_coupon(coupon: Coupon, **changes) -> Coupon:
     return coupon
 
 
+def newest_by_status(model, *, status: str | None = None, before: int | None = None, limit: int = 50):
+    """A marketing tool's rows (coupons, promotions), newest first, a page at a time
+    (core.paging); `status` narrows them."""
+    statement = select(model)
+    if status is not None:
+        statement = statement.where(model.status == CouponStatus(status))
+    return newest_first(statement, model.id, limit=limit, before=before)
+
+
 def list_coupons(*, status: str | None = None, before: int | None = None,
                  limit: int = 50) -> tuple[list[Coupon], int | None]:
-    """The shop's coupons, newest first, a page at a time (core.paging); `status` narrows them."""
-    statement = select(Coupon)
-    if status is not None:
-        statement = statement.where(Coupon.status == CouponStatus(status))
-    return newest_first(statement, Coupon.id, limit=limit, before=before)
+    return newest_by_status(Coupon, status=status, before=before, limit=limit)
 
 
 def scope_errors(scope: str, scope_ids, excluded_item_ids) -> dict[str, list[str]]:
