@@ -53,6 +53,9 @@ class Coupon(TenantModel):
     new_member_gift: Mapped[bool] = mapped_column(Boolean, default=False)  # given to each new consumer
     total_limit: Mapped[int | None] = mapped_column(Integer)  # copies ever issued
     per_consumer_limit: Mapped[int] = mapped_column(Integer, default=1)
+    per_day_limit: Mapped[int | None] = mapped_column(Integer)  # copies issued per day, in the shop's timezone
+    issued_day: Mapped[str | None] = mapped_column(String(8))  # the shop's day of the last issue, 20261130
+    issued_that_day: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     issued_count: Mapped[int] = mapped_column(Integer, default=0)
     used_count: Mapped[int] = mapped_column(Integer, default=0)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
@@ -146,6 +149,43 @@ class TimedDiscount(TenantModel):
     item_ids: Mapped[list] = mapped_column(JSON)  # as strings
     percent_bp: Mapped[int] = mapped_column(Integer, default=0)
     amount_off: Mapped[int] = mapped_column(BigInteger, default=0)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Bundle(TenantModel):
+    """A set of items sold together at a set price (组合搭配): `items` is [{"item_id": str,
+    "quantity": int}]; an order holding every item of the set in those quantities gets the set at
+    `price` (once per complete set in it), the difference taken off the set's lines."""
+
+    __tablename__ = "bundles"
+
+    name: Mapped[str] = mapped_column(String(60))
+    items: Mapped[list] = mapped_column(JSON)
+    price: Mapped[int] = mapped_column(BigInteger)  # the whole set, minor units
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    sold_count: Mapped[int] = mapped_column(Integer, default=0)  # sets on paid orders
+    status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FreeShippingRule(TenantModel):
+    """Free delivery as a campaign (包邮活动): the express or same-city fee is waived when the items
+    cost at least `minimum`, the address is in one of `regions` (none: anywhere) and not in
+    `excluded_regions`, and — when `item_ids` is set — every line is one of those items."""
+
+    __tablename__ = "free_shipping_rules"
+
+    name: Mapped[str] = mapped_column(String(60))
+    minimum: Mapped[int] = mapped_column(BigInteger, default=0)
+    regions: Mapped[list] = mapped_column(JSON, default=list)
+    excluded_regions: Mapped[list] = mapped_column(JSON, default=list)
+    item_ids: Mapped[list] = mapped_column(JSON, default=list)  # as strings
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")

@@ -50,7 +50,7 @@ class TimedDiscountStep:
 
 class PromotionStep:
     def apply(self, quote, context) -> None:
-        apply_promotions(quote, context.now)
+        apply_promotions(quote, context.now, context.drafts.get("order_promotions", ()))
 
     def reserve(self, order, adjustments, context) -> None:
         reserve_budgets(adjustments)

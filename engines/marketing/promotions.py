@@ -71,10 +71,12 @@ def _check_tiers(kind: str, tiers: object) -> list[str]:
     return []
 
 
-def create_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
+def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
                      scope: str = "all", scope_ids=(), excluded_item_ids=(), priority: int = 0,
                      exclusive: bool = False, combines_with_coupons: bool = True, budget: int | None = None,
                      funded_by: str = "merchant") -> Promotion:
+    """A promotion as given, checked (422 naming each wrong field), not saved: what
+    `create_promotion` saves and the price simulator tries as a draft."""
     errors: dict[str, list[str]] = {}
     if not name.strip() or len(name) > 60:
         errors["name"] = ["Give the promotion a name of up to 60 characters."]
@@ -99,7 +101,14 @@ def create_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetim
     promotion = Promotion(name=name.strip(), kind=PromotionKind(kind), tiers=tiers, scope=CouponScope(scope),
                           scope_ids=[str(i) for i in scope_ids], excluded_item_ids=[str(i) for i in excluded_item_ids],
                           starts_at=starts_at, ends_at=ends_at, priority=priority, exclusive=exclusive,
-                          combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by)
+                          combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by,
+                          status=CouponStatus.ACTIVE, budget_used=0)
+    return promotion
+
+
+def create_promotion(**fields) -> Promotion:
+    """A new promotion (see `checked_promotion`), on at once in its window."""
+    promotion = checked_promotion(**fields)
     db.session.add(promotion)
     db.session.flush()
     bump_after_commit(current_tenant_id(), "marketing")
@@ -113,12 +122,16 @@ def set_promotion_status(promotion: Promotion, status: str) -> Promotion:
     return promotion
 
 
+def rule_of(p: Promotion) -> PromotionRule:
+    return PromotionRule(p.id or 0, p.name, p.kind, tuple(p.tiers), p.scope, tuple(p.scope_ids),
+                         tuple(p.excluded_item_ids), p.starts_at, p.ends_at, p.priority, p.exclusive,
+                         p.combines_with_coupons, p.budget is not None, p.funded_by)
+
+
 def _load_rules() -> tuple[PromotionRule, ...]:
     rows = db.session.scalars(select(Promotion).where(Promotion.status == CouponStatus.ACTIVE)
                               .order_by(Promotion.priority.desc(), Promotion.id))
-    return tuple(PromotionRule(p.id, p.name, p.kind, tuple(p.tiers), p.scope, tuple(p.scope_ids),
-                               tuple(p.excluded_item_ids), p.starts_at, p.ends_at, p.priority, p.exclusive,
-                               p.combines_with_coupons, p.budget is not None, p.funded_by) for p in rows)
+    return tuple(rule_of(p) for p in rows)
 
 
 def live_rules(now: dt.datetime) -> list[PromotionRule]:
@@ -168,12 +181,18 @@ def tier_label(rule: PromotionRule, tier: dict, currency: str) -> str:
     return f"{rule.name}: {off} {threshold} or more"
 
 
-def apply_promotions(quote, now: dt.datetime) -> None:
-    """The `order_promotions` step: the promotions on now, with what their budgets have left."""
+def apply_promotions(quote, now: dt.datetime, drafts: tuple[Promotion, ...] = ()) -> None:
+    """The `order_promotions` step: the promotions on now, with what their budgets have left, and
+    (the price simulator) draft promotions as if they were on, their budgets untouched."""
     rules = live_rules(now)
+    left = budgets_left(rules)
+    if drafts:
+        tried = [draft for draft in drafts if draft.starts_at <= now < draft.ends_at]
+        rules = sorted(rules + [rule_of(draft) for draft in tried], key=lambda rule: -rule.priority)
+        left.update({draft.id or 0: draft.budget for draft in tried if draft.budget is not None})
     if rules:  # the items' categories are read only when a rule is scoped to categories
         scoped = any(rule.scope == CouponScope.CATEGORIES for rule in rules)
-        apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, budgets_left(rules))
+        apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, left)
 
 
 def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int]], left: dict[int, int]) -> None:

@@ -116,10 +116,11 @@ def _refuse_known_short(per_sku: dict[int, int]) -> None:
 
 
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, coupons: tuple[str, ...] = (),
-          points: int = 0, channel: str = "api", now: dt.datetime | None = None) -> Quote:
-    """Price an order without placing it (the checkout page shows this). `coupons` and `points`
-    are what the consumer chose to use, for the steps of the engines that will give them meaning
-    (nothing takes them yet, and the API does not ask for them)."""
+          points: int = 0, channel: str = "api", now: dt.datetime | None = None,
+          member: dict | None = None, drafts: dict | None = None) -> Quote:
+    """Price an order without placing it (the checkout page shows this; the back office's price
+    simulator too, with `member` facts and `drafts`, see PriceContext). `coupons` are the copies
+    the consumer chose to use, `points` what they want to spend."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
     per_sku = _per_sku(wanted)
     _refuse_known_short(per_sku)
@@ -138,7 +139,7 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
                                      quantity=entry.quantity, weight_grams=sku.weight_grams))
     chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
     context = PriceContext(consumer_id=consumer_id, now=now or utcnow(), channel=channel, coupons=tuple(coupons),
-                           points=points)
+                           points=points, member=member or {}, drafts=drafts or {})
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
                               fulfillment=chosen_fulfillment,
                               priced_from={sku_id: (sku.price, item.option_groups or [])

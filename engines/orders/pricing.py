@@ -63,6 +63,9 @@ class PriceContext:
     coupons: tuple[str, ...] = ()  # coupon codes or ids the consumer chose
     points: int = 0  # points the consumer wants to spend
     settings: Mapping[str, object] = dataclasses.field(default_factory=dict)  # the shop's flow settings
+    # Rules not published yet that a step applies as if they were, by step name (the back office's
+    # price simulator: "what would this draft promotion do to this cart?"); never set at checkout.
+    drafts: Mapping[str, tuple] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

@@ -19,7 +19,8 @@ from core.media import Media
 from core.staff_tokens import StaffToken, create_token
 from engines.marketing.codes import make_codes
 from engines.marketing.discounts import create_discount
-from engines.marketing.models import ConsumerCoupon, Coupon, CouponCode, Promotion, TimedDiscount
+from engines.marketing.models import (Bundle, ConsumerCoupon, Coupon, CouponCode, FreeShippingRule, Promotion,
+                                      TimedDiscount)
 from engines.marketing.promotions import create_promotion
 from engines.marketing.services import CouponRules, claim, create_coupon
 from engines.articles.models import Article
@@ -101,6 +102,10 @@ FACTORIES = {
                                                ends_at=utcnow() + dt.timedelta(days=1)),
     Promotion: lambda tag: create_promotion(name=tag, kind="spend", tiers=[{"threshold": 1000, "amount_off": 100}],
                                             starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1)),
+    Bundle: lambda tag: _add(Bundle(name=tag, items=[{"item_id": "1", "quantity": 1}, {"item_id": "2", "quantity": 1}],
+                                     price=100, starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1))),
+    FreeShippingRule: lambda tag: _add(FreeShippingRule(name=tag, minimum=100, starts_at=utcnow(),
+                                                        ends_at=utcnow() + dt.timedelta(days=1))),
     PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),
 }
 
