@@ -58,6 +58,9 @@ class PromotionStep:
     def release(self, order, adjustments) -> None:
         release_budgets(adjustments)
 
+    def release_lines(self, order, adjustments, line_quantities) -> None:
+        release_budgets(adjustments, refunded=True)
+
 
 class CouponStep:
     def apply(self, quote, context) -> None:

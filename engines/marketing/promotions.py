@@ -26,6 +26,7 @@ register_codes({"promotion_budget_spent": (409, "A promotion on this order has j
                                                 "price again.")})
 
 MAX_TIERS = 5
+SPECIAL_PRICE_STEPS = ("item_promotions", "bundles")  # lines they priced are not counted by order promotions
 _rules = LRU(10_000)  # (tenant_id, "live") -> (marketing stamp, the promotions that are on)
 
 
@@ -199,7 +200,7 @@ def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int
     """Each promotion, by priority, takes its tier off the lines it covers; an exclusive one
     applies alone; a budget that cannot cover the discount stops it."""
     applied = False
-    special = frozenset(i for a in quote.adjustments if a.step == "item_promotions" for i in a.allocations)
+    special = frozenset(i for a in quote.adjustments if a.step in SPECIAL_PRICE_STEPS for i in a.allocations)
     for rule in rules:
         found = reached(rule, quote.lines, categories, special)
         if found is None or (rule.exclusive and applied) or (rule.budgeted and left.get(rule.id, 0) < found.amount):
@@ -254,15 +255,19 @@ def _tell_when_spent(promotion_id: int, taken, off: int) -> None:
                                            "budget": {"amount": budget, "currency": current_tenant().currency}})
 
 
-def release_budgets(adjustments) -> None:
-    """An unpaid order was cancelled: its promotions' discounts go back to their budgets (those
-    paused or ended since too)."""
+def release_budgets(adjustments, *, refunded: bool = False) -> None:
+    """Discounts go back to their promotions' budgets (those paused or ended since too): all of
+    them when an unpaid order was cancelled, or (`refunded`) each adjustment's share of the units
+    just refunded."""
     budgeted = set(db.session.scalars(select(Promotion.id).where(
         Promotion.id.in_({a.source_id for a in adjustments}), Promotion.budget.is_not(None))))
     for adjustment in (a for a in adjustments if a.source_id in budgeted):
-        db.session.execute(
-            update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id)
-            .values(budget_used=Promotion.budget_used + adjustment.amount).execution_options(synchronize_session=False))
+        back = adjustment.refunded if refunded else adjustment.amount
+        if back:
+            db.session.execute(
+                update(Promotion).where(Promotion.tenant_id == current_tenant_id(),
+                                        Promotion.id == adjustment.source_id)
+                .values(budget_used=Promotion.budget_used + back).execution_options(synchronize_session=False))
 
 
 # -- the back office and the Admin API (engines.marketing.admin, admin_api) --------------------

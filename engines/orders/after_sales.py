@@ -30,7 +30,7 @@ from engines.catalog.services import release_stock
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of, lock_order
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
-from engines.orders.pricing import release_step_lines
+from engines.orders.pricing import release_step_lines, share_of_units
 from engines.orders.transitions import transition
 
 register_codes({"after_sale_not_allowed": (409, "This order cannot have an after-sales request now."),
@@ -45,17 +45,28 @@ NOT_YET_HANDED_OVER = (OrderStatus.PAID, OrderStatus.AWAITING_SHIPMENT, OrderSta
 
 def unit_share(line: OrderLine, already: int, quantity: int) -> int:
     """What `quantity` more units of a line refund, after `already` were refunded or asked for."""
-    return line.paid_amount * (already + quantity) // line.quantity - line.paid_amount * already // line.quantity
+    return share_of_units(line.paid_amount, line.quantity, already, quantity)
+
+
+def _units(*requests_lines: list[dict]) -> dict[int, int]:
+    """Units of each line in after-sales requests' lines."""
+    units: dict[int, int] = {}
+    for request_lines in requests_lines:
+        for entry in request_lines:
+            units[int(entry["line_id"])] = units.get(int(entry["line_id"]), 0) + entry["quantity"]
+    return units
 
 
 def _held(order_id: int) -> dict[int, int]:
     """Units of each line already in open requests."""
-    held: dict[int, int] = {}
-    for request_lines in db.session.scalars(select(AfterSale.lines).where(AfterSale.order_id == order_id,
-                                                                          AfterSale.status.in_(OPEN_AFTER_SALES))):
-        for entry in request_lines:
-            held[int(entry["line_id"])] = held.get(int(entry["line_id"]), 0) + entry["quantity"]
-    return held
+    return _units(*db.session.scalars(select(AfterSale.lines).where(AfterSale.order_id == order_id,
+                                                                    AfterSale.status.in_(OPEN_AFTER_SALES))))
+
+
+def _refunded_before(after_sale: AfterSale) -> dict[int, int]:
+    """Units of each line the order's other refunded requests refunded (the order is locked)."""
+    return _units(*db.session.scalars(select(AfterSale.lines).where(
+        AfterSale.order_id == after_sale.order_id, AfterSale.status == A.REFUNDED, AfterSale.id != after_sale.id)))
 
 
 def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list[dict], reason: str = "") -> AfterSale:
@@ -242,10 +253,8 @@ def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool
             sku_id = order_lines[int(entry["line_id"])].sku_id
             returned[sku_id] = returned.get(sku_id, 0) + entry["quantity"]
         release_stock(returned)
-    refunded: dict[int, int] = {}
-    for entry in after_sale.lines:
-        refunded[int(entry["line_id"])] = refunded.get(int(entry["line_id"]), 0) + entry["quantity"]
-    release_step_lines(order, refunded)  # the price steps give back their share of these units
+    release_step_lines(order, _units(after_sale.lines), already=_refunded_before(after_sale),
+                       quantities={line.id: line.quantity for line in order_lines.values()})
     everything = all(line.refunded_quantity == line.quantity for line in order_lines.values())
     if everything and not _held(order.id):
         transition(order, "close", actor="system", note="Refunded in full", now=now)

@@ -1,5 +1,5 @@
-"""The price pipeline (DESIGN.md §4): member price → item promotions → order promotions →
-coupon → points → shipping.
+"""The price pipeline (DESIGN.md §4): member price → item promotions → bundles → order promotions
+→ coupon → points → shipping → free-shipping rules and promotions → a free-shipping coupon.
 
 A `PriceContext` carries what the pipeline prices from besides the lines: the consumer and their
 member facts, the coupons chosen, the points to spend, the channel, the shop's settings and
@@ -23,8 +23,10 @@ that step's adjustments on it (a step that recorded none on an order is not call
   payment deadline's sweep);
 - `release_lines(order, adjustments, line_quantities)`: units of lines were refunded
   ({line id: units}, once per refund, when the provider has refunded); only adjustments allocated
-  to one of those lines are given. A paid order refunded in full gives back this way, refund by
-  refund: `release` is only for orders never paid.
+  to one of those lines are given, each with `refunded`: this refund's exact share of it (the
+  refunded units' part of its allocations, by cumulative floor as the refund's money is, so the
+  refunds of every unit give back exactly the whole). A paid order refunded in full gives back
+  this way, refund by refund: `release` is only for orders never paid.
 
 This engine brings the base steps — `items` here, `shipping` in `engines.orders.fulfillment` — and
 the extension point: later engines call `register_price_step(name, position, step)` with the
@@ -44,8 +46,9 @@ from core.ids import new_id
 from core.money import Money
 from engines.orders.models import OrderAdjustment, OrderAdjustmentLine
 
-POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "order_promotions": 400, "coupon": 500,
-             "points": 600, "shipping": 900, "free_shipping": 950}
+POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "bundles": 350, "order_promotions": 400,
+             "coupon": 500, "points": 600, "shipping": 900, "free_shipping_rules": 920, "promotion_shipping": 940,
+             "free_shipping": 950}
 HOOKS = ("reserve", "commit", "release", "release_lines")
 _FUNDER = re.compile(r"platform|merchant|sub_merchant:[0-9]{1,19}")
 
@@ -107,6 +110,7 @@ class Adjustment:
     funded_by: str
     allocations: dict[int, int]
     id: int | None = None  # given when the order is placed
+    refunded: int = 0  # in release_lines: this refund's share of it (of its sign)
     entry: dict | None = dataclasses.field(default=None, repr=False, compare=False)  # its record in Quote.steps
 
     @property
@@ -344,11 +348,25 @@ def release_steps(order) -> None:
             release(order, mine)
 
 
-def release_step_lines(order, line_quantities: dict[int, int]) -> None:
-    """Units of some lines were refunded ({line id: units}): the steps give back their share."""
+def share_of_units(amount: int, quantity: int, already: int, units: int) -> int:
+    """What `units` more of a line's `quantity` units carry of `amount` (money paid for the line,
+    or a discount's share of it) after `already` were counted: cumulative floor, so the shares of
+    every unit add up exactly to `amount`, whatever the order of the refunds."""
+    sign = -1 if amount < 0 else 1
+    whole = abs(amount)
+    return sign * (whole * (already + units) // quantity - whole * already // quantity)
+
+
+def release_step_lines(order, line_quantities: dict[int, int], *, already: dict[int, int],
+                       quantities: dict[int, int]) -> None:
+    """Units of some lines were refunded ({line id: units}, after `already` units of each were by
+    earlier refunds; `quantities`: each line's units): the steps give back their share."""
     hooked = [(entry.name, entry.release_lines) for entry in _STEPS if entry.release_lines is not None]
     if hooked:
         for release_lines, mine in _stored(order, hooked):
-            touched = [adjustment for adjustment in mine if adjustment.allocations.keys() & line_quantities.keys()]
+            touched = [dataclasses.replace(adjustment, refunded=sum(
+                share_of_units(amount, quantities[line_id], already.get(line_id, 0), line_quantities[line_id])
+                for line_id, amount in adjustment.allocations.items() if line_id in line_quantities))
+                for adjustment in mine if adjustment.allocations.keys() & line_quantities.keys()]
             if touched:
                 release_lines(order, touched, line_quantities)

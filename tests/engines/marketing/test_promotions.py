@@ -209,3 +209,30 @@ def test_a_promotion_without_a_budget_writes_nothing_at_checkout(client, shop, d
     assert placed.status_code == 201 and ("order_promotions", -600) in [
         (s["step"], s["amount"]["amount"]) for s in placed.json["order"]["pricing"]]
     assert written == []
+
+
+def _refund(client, shop, order, line_index: int, quantity: int) -> None:
+    from engines.orders.after_sales import approve, find_after_sale
+    from tests.engines.orders.test_orders import as_shop
+
+    line = order["lines"][line_index]
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=shop["headers"],
+                        json={"kind": "refund", "lines": [{"line_id": line["id"], "quantity": quantity}],
+                              "reason": "One was broken"})
+    assert asked.status_code == 201, asked.json
+    as_shop(shop, lambda: approve(find_after_sale(int(asked.json["id"]))))
+
+
+def test_a_refund_gives_the_budget_back_exactly_the_refunded_units_share(client, shop, db_session):
+    from tests.engines.orders.test_orders import pay
+
+    made = promotion(shop, db_session, tiers=[{"threshold": 1001, "amount_off": 1000}], budget=5000)
+    order = client.post("/api/v1/checkout", json=body(shop, lines=[{"sku_id": shop["tea"], "quantity": 3}]),
+                        headers=shop["headers"]).json["order"]
+    pay(client, shop, order)
+    assert _budget_used(shop, made) == 1000
+    given_back = []
+    for _ in range(3):  # 1,000 off three units: a third each, the cents where they fall, all of it in the end
+        _refund(client, shop, order, 0, 1)
+        given_back.append(1000 - _budget_used(shop, made) - sum(given_back))
+    assert given_back == [333, 333, 334] and _budget_used(shop, made) == 0
