@@ -10,7 +10,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from core.consumers import Consumer
 from core.db import db, utcnow
@@ -26,6 +26,7 @@ from engines.marketing.models import (Coupon, CouponKind, CouponScope, CouponSta
 register_codes({
     "coupon_not_found": (404, "There is no such coupon."),
     "coupon_sold_out": (409, "Every copy of this coupon has been claimed."),
+    "coupon_gone_for_today": (409, "Today's copies of this coupon have all been claimed: come back tomorrow."),
     "coupon_limit_reached": (409, "You hold as many of this coupon as one person may."),
     "coupon_not_claimable": (409, "This coupon cannot be claimed now."),
     "coupon_not_applicable": (409, "This coupon cannot be used on this order."),
@@ -56,6 +57,7 @@ class CouponRules:
     new_member_gift: bool = False
     total_limit: int | None = None
     per_consumer_limit: int = 1
+    per_day_limit: int | None = None
     funded_by: str = "merchant"
 
 
@@ -92,6 +94,8 @@ def _check(rules: CouponRules) -> dict[str, list[str]]:
         bad("ends_at", "It must end after it starts.")
     if rules.total_limit is not None and not 1 <= rules.total_limit <= 10**8:
         bad("total_limit", "From 1 to 100,000,000 copies, or no limit.")
+    if rules.per_day_limit is not None and not 1 <= rules.per_day_limit <= 10**8:
+        bad("per_day_limit", "From 1 to 100,000,000 copies a day, or no limit.")
     if not 1 <= rules.per_consumer_limit <= 100:
         bad("per_consumer_limit", "From 1 to 100 per consumer.")
     if rules.funded_by not in FUNDERS:
@@ -109,7 +113,7 @@ def create_coupon(rules: CouponRules) -> Coupon:
                     starts_at=rules.starts_at, ends_at=rules.ends_at, valid_days=rules.valid_days, public=rules.public,
                     new_member_gift=rules.new_member_gift,
                     total_limit=rules.total_limit, per_consumer_limit=rules.per_consumer_limit,
-                    funded_by=rules.funded_by)
+                    per_day_limit=rules.per_day_limit, funded_by=rules.funded_by)
     db.session.add(coupon)
     db.session.flush()
     return coupon
@@ -128,13 +132,24 @@ def find_coupon(coupon_id: int) -> Coupon:
     return coupon
 
 
+def _local_day(moment: dt.datetime) -> str:
+    """The shop's day of `moment`, as the per-day limit counts it: 20261130."""
+    return moment.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).strftime("%Y%m%d")
+
+
+def _issuable(today: str):
+    """The coupons with a copy left to issue: in all, and today."""
+    return ((Coupon.total_limit.is_(None)) | (Coupon.issued_count < Coupon.total_limit)) & (
+        Coupon.per_day_limit.is_(None) | Coupon.issued_day.is_(None) | (Coupon.issued_day != today)
+        | (Coupon.issued_that_day < Coupon.per_day_limit))
+
+
 def claimable(now: dt.datetime | None = None) -> list[Coupon]:
-    """The claim centre: public coupons that are on, not over and not all claimed."""
+    """The claim centre: public coupons that are on, not over and not all claimed (today)."""
     now = now or utcnow()
     return list(db.session.scalars(
         select(Coupon).where(Coupon.public.is_(True), Coupon.status == CouponStatus.ACTIVE,
-                             (Coupon.ends_at.is_(None)) | (Coupon.ends_at > now),
-                             (Coupon.total_limit.is_(None)) | (Coupon.issued_count < Coupon.total_limit))
+                             (Coupon.ends_at.is_(None)) | (Coupon.ends_at > now), _issuable(_local_day(now)))
         .order_by(Coupon.id.desc()).limit(50)))
 
 
@@ -148,20 +163,23 @@ def _end_of_local_day(moment: dt.datetime, days_later: int) -> dt.datetime:
 def issue(coupon: Coupon, consumer_id: int, *, source: str, now: dt.datetime | None = None) -> ConsumerCoupon:
     """Give a consumer a copy. The count is taken by one conditional UPDATE, which also holds the
     coupon's row until the transaction ends, so the per-consumer count read next is exact: N
-    concurrent claims of a coupon limited to K give exactly min(N, K) copies. A refusal raises
-    (the caller's rollback undoes the count)."""
+    concurrent claims of a coupon limited to K (in all, or a day: the shop's day) give exactly
+    min(N, K) copies. A refusal raises (the caller's rollback undoes the count)."""
     now = now or utcnow()
     if coupon.status != CouponStatus.ACTIVE or (coupon.ends_at and coupon.ends_at <= now):
         raise APIError("coupon_not_claimable")
-    refusal = None
+    refusal, today = None, _local_day(now)
     with db.session.begin_nested() as counted:  # a refusal leaves the count as it was
         taken = db.session.execute(
             update(Coupon).where(Coupon.tenant_id == coupon.tenant_id, Coupon.id == coupon.id,
-                                 Coupon.status == CouponStatus.ACTIVE,
-                                 (Coupon.total_limit.is_(None)) | (Coupon.issued_count < Coupon.total_limit))
-            .values(issued_count=Coupon.issued_count + 1).execution_options(synchronize_session=False))
+                                 Coupon.status == CouponStatus.ACTIVE, _issuable(today))
+            .values(issued_count=Coupon.issued_count + 1, issued_day=today,
+                    issued_that_day=case((Coupon.issued_day == today, Coupon.issued_that_day + 1), else_=1))
+            .execution_options(synchronize_session=False))
         if taken.rowcount != 1:
-            refusal = "coupon_sold_out"
+            refusal = ("coupon_sold_out" if coupon.total_limit is not None and db.session.scalar(
+                select(Coupon.issued_count).where(Coupon.tenant_id == coupon.tenant_id, Coupon.id == coupon.id))
+                >= coupon.total_limit else "coupon_gone_for_today")
         elif db.session.scalar(select(func.count()).select_from(ConsumerCoupon).where(
                 ConsumerCoupon.coupon_id == coupon.id,
                 ConsumerCoupon.consumer_id == consumer_id)) >= coupon.per_consumer_limit:

@@ -59,6 +59,17 @@ def test_50_concurrent_claims_of_a_coupon_limited_to_10_give_exactly_10(live_ser
     assert count(live_server.app, shop, select(Coupon.issued_count)) == 10
 
 
+def test_30_concurrent_claims_of_a_coupon_limited_to_4_a_day_give_exactly_4(live_server):
+    shop = open_shop(live_server.app, "daily", buyers=30, per_day_limit=4)
+    url = f"{live_server.url}/api/v1/coupons/{shop['coupon']}/claim"
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        results = list(pool.map(lambda i: http_json("POST", url, None, shop["headers"][i]), range(30)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 4 and statuses.count(409) == 26, statuses
+    assert {b["error"]["code"] for s, b in results if s == 409} == {"coupon_gone_for_today"}
+    assert count(live_server.app, shop, select(Coupon.issued_that_day)) == 4
+
+
 def test_one_person_claiming_at_once_from_many_tabs_gets_their_limit(live_server):
     shop = open_shop(live_server.app, "greedy", buyers=1, per_consumer_limit=2)
     url = f"{live_server.url}/api/v1/coupons/{shop['coupon']}/claim"

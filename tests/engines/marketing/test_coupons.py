@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.db import db
 from core.tenancy import tenant_scope
 from engines.marketing.models import ConsumerCoupon, Coupon
-from engines.marketing.services import CouponRules, claim, create_coupon
+from engines.marketing.services import CouponRules, claim, claimable, create_coupon
 from tests.engines.orders.test_orders import pay
 
 DAY = dt.timedelta(days=1)
@@ -232,3 +232,21 @@ def test_a_new_member_gets_the_shops_welcome_coupon(client, shop, db_session):
     assert joined.status_code == 201, joined.json
     wallet = client.get("/api/v1/me/coupons", headers={"Authorization": f"Bearer {joined.json['token']}"}).json
     assert [c["coupon"]["name"] for c in wallet["coupons"]] == ["Welcome gift"]
+
+
+def test_a_per_day_limit_counts_the_shops_day_and_opens_again_the_next(shop, db_session):
+    from core.errors import APIError
+
+    made = int(coupon(shop, db_session, per_day_limit=2, per_consumer_limit=5))
+    evening = dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC)  # 23:30 in Shanghai
+    with tenant_scope(shop["tenant"]):
+        claim(made, shop["consumer"].id, now=evening)
+        claim(made, shop["consumer"].id, now=evening)
+        with pytest.raises(APIError) as refused:
+            claim(made, shop["consumer"].id, now=evening)
+        assert refused.value.code == "coupon_gone_for_today"
+        assert [c.id for c in claimable(now=evening)] == []
+        after_midnight = evening + dt.timedelta(hours=1)  # 00:30 the next day in Shanghai, still the 30th in UTC
+        assert [c.id for c in claimable(now=after_midnight)] == [made]
+        claim(made, shop["consumer"].id, now=after_midnight)
+        assert db.session.get(Coupon, (shop["tenant"].id, made), populate_existing=True).issued_count == 3
