@@ -27,3 +27,14 @@ class PromotionBudgetSpent(EventPayload):
 
 declare_event("promotion.budget_spent.v1", PromotionBudgetSpent,
               "A promotion's budget is spent: no order can get it any more (until a cancelled order gives some back).")
+
+
+class PromotionPointsEarned(EventPayload):
+    order_id = id_field("The paid order that reached the tier")
+    consumer_id = id_field("The consumer to credit")
+    promotion_id = id_field("The promotion")
+    points = fields.Integer(required=True, metadata={"description": "Points the tier gives"})
+
+
+declare_event("promotion.points_earned.v1", PromotionPointsEarned,
+              "A paid order reached a promotion tier that gives points: the membership engine credits them.")

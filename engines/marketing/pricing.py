@@ -1,8 +1,11 @@
-"""Marketing in the price pipeline: the `order_promotions` step (tiers by spend or quantity,
-their budgets reserved at checkout and given back on cancel), the `coupon` step (after
-promotions) takes a coupon off the lines it applies to, the `free_shipping` step (after the
-delivery fee) waives the fee. Each coupon copy is held on the order at checkout, used when it is
-paid and given back when an unpaid order is cancelled or times out (a refund keeps it used)."""
+"""Marketing in the price pipeline: timed discounts (`item_promotions`), bundles (`bundles`,
+engines.marketing.bundles), the `order_promotions` step (tiers by spend or quantity, their
+budgets reserved at checkout, given back on cancel and, their refunded share, on refunds), the
+`coupon` step (after promotions) takes a coupon off the lines it applies to; after the delivery
+fee, free-shipping campaigns (`free_shipping_rules`, engines.marketing.shipping_rules), a tier
+giving free delivery (`promotion_shipping`) and a free-shipping coupon (`free_shipping`) waive
+it. Each coupon copy is held on the order at checkout, used when it is paid and given back when
+an unpaid order is cancelled or times out (a refund keeps it used unless the shop says so)."""
 
 from __future__ import annotations
 
@@ -39,8 +42,19 @@ def _chosen(quote, context, *, shipping: bool):
 
 def refusing_coupons(quote) -> bool:
     """Whether a promotion applied to the order says coupons do not combine with it."""
-    return any(a.step == "order_promotions" and a.entry is not None and not a.entry.get("combines_with_coupons", True)
-               for a in quote.adjustments)
+    return any(entry["step"] == "order_promotions" and not entry.get("combines_with_coupons", True)
+               for entry in quote.steps)
+
+
+def promotion_shipping(quote) -> None:
+    """The `promotion_shipping` step: a promotion tier reached that gives free delivery waives
+    the fee charged (funded as the promotion is)."""
+    entry = next((e for e in quote.steps if e["step"] == "order_promotions" and e.get("free_shipping")), None)
+    if entry is None or quote.shipping_fee <= 0:
+        return
+    funder = next((a.funded_by for a in quote.adjustments if a.entry is entry), entry.get("funded_by", "merchant"))
+    quote.waive_shipping("promotion_shipping", f"{entry['promotion']}: free delivery", quote.shipping_fee,
+                         source=("promotion", int(entry["promotion_id"])), funded_by=funder)
 
 
 class TimedDiscountStep:
@@ -159,4 +173,5 @@ def _give_back(order, *, used: bool = False) -> None:
 register_price_step("item_promotions", POSITIONS["item_promotions"], TimedDiscountStep())
 register_price_step("order_promotions", POSITIONS["order_promotions"], PromotionStep())
 register_price_step("coupon", POSITIONS["coupon"], CouponStep())
+register_price_step("promotion_shipping", POSITIONS["promotion_shipping"], promotion_shipping)
 register_price_step("free_shipping", POSITIONS["free_shipping"], FreeShippingStep())

@@ -19,8 +19,10 @@ from core.errors import APIError, register_codes
 from core.money import Money
 from core.events import emit
 from core.tenancy import current_tenant, current_tenant_id
-from engines.marketing.models import CouponScope, CouponStatus, Promotion, PromotionKind
+from engines.marketing.models import Coupon, CouponScope, CouponStatus, Promotion, PromotionKind
 from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes, newest_by_status
+from engines.marketing.tiers import (benefits_in_words, gift_lines, gives_more_than_money, normalized, tier_errors,
+                                     unknown_gifts)
 
 register_codes({"promotion_budget_spent": (409, "A promotion on this order has just spent its budget: check the "
                                                 "price again.")})
@@ -60,16 +62,20 @@ def _check_tiers(kind: str, tiers: object) -> list[str]:
         if tier["threshold"] <= last:
             return ["Thresholds must rise from one tier to the next, above nothing."]
         last = tier["threshold"]
-        gives = [key for key in ("amount_off", "percent_bp") if key in tier]
-        if len(gives) != 1 or not isinstance(tier[gives[0]], int) or isinstance(tier[gives[0]], bool):
-            return ["Each tier gives an amount off or a percentage off, not both."]
-        if gives == ["amount_off"] and not 0 < tier["amount_off"] <= MAX_AMOUNT:
-            return ["An amount off must be more than nothing."]
-        if gives == ["amount_off"] and kind == "spend" and tier["amount_off"] >= tier["threshold"]:
-            return ["A tier cannot take off as much as its threshold."]
-        if gives == ["percent_bp"] and not 0 < tier["percent_bp"] < 10_000:
-            return ["A percentage off is in basis points, from 1 to 9999 (15 % is 1500)."]
+        if errors := tier_errors(kind, tier, MAX_AMOUNT):
+            return errors
     return []
+
+
+def _unknown_in_tiers(tiers: list[dict]) -> list[str]:
+    """Gifts and coupons the tiers name that the shop does not have (or, coupons, not active)."""
+    errors = [f"There is no SKU {sku_id} in this shop." for sku_id in unknown_gifts(tiers)]
+    wanted = {int(c) for tier in tiers for c in tier.get("coupon_ids", [])}
+    if wanted:
+        active = set(db.session.scalars(select(Coupon.id).where(Coupon.id.in_(wanted),
+                                                                Coupon.status == CouponStatus.ACTIVE)))
+        errors += [f"There is no active coupon {coupon_id} in this shop." for coupon_id in sorted(wanted - active)]
+    return errors
 
 
 def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
@@ -83,8 +89,8 @@ def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.dateti
         errors["name"] = ["Give the promotion a name of up to 60 characters."]
     if kind not in {k.value for k in PromotionKind}:
         errors["kind"] = ["Choose spend or quantity."]
-    elif tier_errors := _check_tiers(kind, tiers):
-        errors["tiers"] = tier_errors
+    elif wrong := _check_tiers(kind, tiers) or _unknown_in_tiers(tiers):
+        errors["tiers"] = wrong
     if scope not in {s.value for s in CouponScope}:
         errors["scope"] = ["Choose all, items or categories."]
     elif scope != "all" and not scope_ids:
@@ -99,7 +105,7 @@ def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.dateti
         errors["priority"] = ["From -1000 to 1000."]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    promotion = Promotion(name=name.strip(), kind=PromotionKind(kind), tiers=tiers, scope=CouponScope(scope),
+    promotion = Promotion(name=name.strip(), kind=PromotionKind(kind), tiers=normalized(tiers), scope=CouponScope(scope),
                           scope_ids=[str(i) for i in scope_ids], excluded_item_ids=[str(i) for i in excluded_item_ids],
                           starts_at=starts_at, ends_at=ends_at, priority=priority, exclusive=exclusive,
                           combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by,
@@ -160,26 +166,25 @@ class Reached:
 
 def reached(rule: PromotionRule, lines: list, categories: dict[int, set[int]],
             special: frozenset[int] = frozenset()) -> Reached | None:
-    """The tier the lines reach and what it takes off, or None. Lines already at a special price
-    (`special`: a timed discount) are not counted."""
-    indexes = [i for i in eligible_indexes(rule, lines, categories) if i not in special]
+    """The tier the lines reach and what it takes off (perhaps nothing, when it gives something
+    else), or None. Lines already at a special price (`special`: a timed discount, a bundle) and
+    gifts are not counted."""
+    indexes = [i for i in eligible_indexes(rule, lines, categories) if i not in special and not lines[i].gift]
     measure = (sum(lines[i].payable for i in indexes) if rule.kind == PromotionKind.SPEND
                else sum(lines[i].quantity for i in indexes))
     tier = next((tier for tier in reversed(rule.tiers) if measure >= tier["threshold"]), None)
     if tier is None:
         return None
     payable = sum(lines[i].payable for i in indexes)
-    amount = tier["amount_off"] if "amount_off" in tier else payable * tier["percent_bp"] // 10_000
+    amount = tier.get("amount_off", payable * tier.get("percent_bp", 0) // 10_000)
     amount = min(amount, payable)
-    return Reached(rule, indexes, tier, amount) if amount > 0 else None
+    return Reached(rule, indexes, tier, amount) if amount > 0 or gives_more_than_money(tier) else None
 
 
 def tier_label(rule: PromotionRule, tier: dict, currency: str) -> str:
     threshold = (Money(tier["threshold"], currency).format() if rule.kind == PromotionKind.SPEND
                  else f"{tier['threshold']} items")
-    off = (Money(tier["amount_off"], currency).format() + " off" if "amount_off" in tier
-           else f"{tier['percent_bp'] / 100:g}% off")
-    return f"{rule.name}: {off} {threshold} or more"
+    return f"{rule.name}: {' + '.join(benefits_in_words(tier, currency))} {threshold} or more"
 
 
 def apply_promotions(quote, now: dt.datetime, drafts: tuple[Promotion, ...] = ()) -> None:
@@ -193,24 +198,46 @@ def apply_promotions(quote, now: dt.datetime, drafts: tuple[Promotion, ...] = ()
         left.update({draft.id or 0: draft.budget for draft in tried if draft.budget is not None})
     if rules:  # the items' categories are read only when a rule is scoped to categories
         scoped = any(rule.scope == CouponScope.CATEGORIES for rule in rules)
-        apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, left)
+        apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, left, gift_lines)
 
 
-def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int]], left: dict[int, int]) -> None:
-    """Each promotion, by priority, takes its tier off the lines it covers; an exclusive one
-    applies alone; a budget that cannot cover the discount stops it."""
+def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int]], left: dict[int, int],
+                find_gifts=lambda quote, gifts: []) -> None:
+    """Each promotion, by priority, gives its tier on the lines it covers; an exclusive one
+    applies alone; a budget that cannot cover the discount and the gifts stops it.
+    `find_gifts(quote, gifts)`: the gifts that can be given, as lines (`tiers.gift_lines`)."""
     applied = False
     special = frozenset(i for a in quote.adjustments if a.step in SPECIAL_PRICE_STEPS for i in a.allocations)
     for rule in rules:
         found = reached(rule, quote.lines, categories, special)
-        if found is None or (rule.exclusive and applied) or (rule.budgeted and left.get(rule.id, 0) < found.amount):
+        if found is None or (rule.exclusive and applied):
             continue
-        quote.discount("order_promotions", tier_label(rule, found.tier, quote.currency), found.amount,
-                       [quote.lines[i] for i in found.indexes], source=("promotion", rule.id), funded_by=rule.funded_by,
-                       combines_with_coupons=rule.combines_with_coupons)
+        gifts = find_gifts(quote, found.tier["gifts"]) if found.tier.get("gifts") else []
+        if rule.budgeted and left.get(rule.id, 0) < found.amount + sum(gift.subtotal for gift in gifts):
+            continue
+        _give(quote, found, gifts)
         applied = True
         if rule.exclusive:
             break
+
+
+def _give(quote, found: Reached, gifts: list) -> None:
+    """The tier on the quote: its discount (or, when it takes nothing off, a line of the
+    explanation naming what it gives), then each gift as a line, all of it taken off."""
+    rule, tier = found.rule, found.tier
+    label = tier_label(rule, tier, quote.currency)
+    detail = {"promotion_id": str(rule.id), "promotion": rule.name, "funded_by": rule.funded_by,
+              "combines_with_coupons": rule.combines_with_coupons,
+              **{key: tier[key] for key in ("free_shipping", "points", "coupon_ids") if key in tier}}
+    if found.amount:
+        quote.discount("order_promotions", label, found.amount, [quote.lines[i] for i in found.indexes],
+                       source=("promotion", rule.id), **detail)
+    else:
+        quote.record("order_promotions", label, 0, **detail)
+    for gift in gifts:
+        quote.lines.append(gift)
+        quote.discount("order_promotions", f"Gift: {gift.name}", gift.subtotal, [gift], source=("promotion", rule.id),
+                       funded_by=rule.funded_by, combines_with_coupons=rule.combines_with_coupons, gift=True)
 
 
 def _budgeted(adjustments) -> list:

@@ -1,5 +1,5 @@
-"""Jobs of the marketing engine: the new-member gift, and the reminder a day before a consumer's
-coupon expires."""
+"""Jobs of the marketing engine: the new-member gift, the reminder a day before a consumer's
+coupon expires, and what a promotion's tier gives once its order is paid (points, coupons)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.tenancy import current_tenant_id, platform_scope
 from engines.marketing import events  # noqa: F401  the events this module emits
 from engines.marketing.models import ConsumerCoupon, Coupon, CouponStatus, HeldStatus
 from engines.marketing.services import issue
+from engines.orders.services import Order
 
 REMIND_BEFORE = dt.timedelta(days=1)
 
@@ -61,3 +62,25 @@ def give_new_member_gifts(payload: dict, event) -> None:
             issue(coupon, consumer_id, source="gift", now=now)
         except APIError:
             continue
+
+
+@on("order.paid.v1", handler="marketing.tier_rewards")
+def give_tier_rewards(payload: dict, event) -> None:
+    """The promotion tiers the order reached that give something once it is paid: a copy of each
+    coupon (skipped when all given out, over or the consumer holds their share), and points —
+    promotion.points_earned.v1, which the membership engine credits."""
+    order = db.session.get(Order, (current_tenant_id(), int(payload["order_id"])))
+    if order is None:
+        return
+    now = utcnow()
+    for entry in (e for e in order.pricing or [] if e.get("step") == "order_promotions"):
+        for coupon_id in entry.get("coupon_ids", []):
+            coupon = db.session.get(Coupon, (current_tenant_id(), int(coupon_id)))
+            if coupon is not None:
+                try:
+                    issue(coupon, order.consumer_id, source="promotion", now=now)
+                except APIError:
+                    continue
+        if entry.get("points"):
+            emit("promotion.points_earned.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                                "promotion_id": entry["promotion_id"], "points": entry["points"]})

@@ -195,7 +195,8 @@ def _shipping(quote: Quote) -> None:
     if fulfillment["type"] == "express":
         template = db.session.get(ShippingTemplate, (current_tenant_id(), int(fulfillment["template_id"])))
         quote.charge_shipping("shipping", "Express delivery",
-                              express_fee(template, fulfillment["address"]["region"], quote.lines, payable),
+                              express_fee(template, fulfillment["address"]["region"],
+                                          [line for line in quote.lines if not line.gift], payable),
                               source=("shipping_template", template.id), free_above=template.free_above)
     elif fulfillment["type"] == "same_city":
         if payable < fulfillment["minimum"]:

@@ -84,6 +84,7 @@ class QuoteLine:
     quantity: int
     weight_grams: int | None = None
     discount: int = 0
+    gift: bool = False  # given by a promotion (all of its price taken off): costs no delivery, counts for no rule
 
     @property
     def subtotal(self) -> int:

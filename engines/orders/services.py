@@ -6,7 +6,7 @@ from engines.orders.after_sales import count_refund, mark_refunded, uncount_refu
 from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import Order, OrderStatus
-from engines.orders.pricing import POSITIONS, Adjustment, PriceContext, Quote, register_price_step
+from engines.orders.pricing import POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
 
 def refunded_in_full(order_id: int) -> bool:
@@ -15,6 +15,7 @@ def refunded_in_full(order_id: int) -> bool:
 
 
 __all__ = ["POSITIONS", "Adjustment", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
+           "QuoteLine",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
            "place_order", "quote", "refunded_in_full", "refuse_known_sold_out", "register_price_step",
            "uncount_refund"]
