@@ -95,13 +95,15 @@ def offers_on(item_ids: list[int], now: dt.datetime) -> list[tuple[int, ItemOffe
 
 def apply_discounts(quote, now: dt.datetime) -> None:
     """The `item_promotions` step: each line of an item on a timed discount costs the discounted
-    unit price (the cut allocated to that line, funded as the discount says)."""
+    unit price (the cut allocated to that line, funded as the discount says). It does not stack
+    with a member price (the `member_price` step before it, the membership engine's): the lower
+    price wins, the discount taking off only what it cuts below the member price."""
     offers = item_offers(sorted({line.item_id for line in quote.lines}), now).running
     for index, line in enumerate(quote.lines):  # each line its own cut, exactly
         offer = offers.get(line.item_id)
         if offer is None or not offer.source.startswith("timed_discount:"):
             continue
-        off = (line.unit_price - offer.price(line.unit_price)) * line.quantity
+        off = (line.unit_price - offer.price(line.unit_price)) * line.quantity - line.discount
         if off > 0:
             quote.discount("item_promotions", offer.label, off, [line],
                            source=("timed_discount", int(offer.source.split(":")[1])), funded_by=offer.funded_by)
