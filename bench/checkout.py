@@ -66,12 +66,16 @@ def ratio_row(name: str, figures: dict, base: float, target: float | None = None
 
 # -- the data -----------------------------------------------------------------------------------
 
+COPIES_PER_RUN = 300  # coupon copies each buyer has for one wrk run of orders (a run makes ~50 a buyer)
+
+
 def build_shops(database_url: str, instance: Path, *, buyers: int, flash_buyers: int, flash_stock: int,
-                promotions: bool = False) -> dict:
+                promotions: bool = False, coupon_copies: int = 0) -> dict:
     """Tenant `bench` (an item with ample stock, a store, `buyers` consumers) for the orders run,
     tenant `flash` (an item with `flash_stock` units, a store, `flash_buyers` consumers). With
     `promotions`, the bench shop runs two order promotions every order reaches (¥1 off ¥10, and
-    5 % off one item or more), one of them with a budget that outlasts the run."""
+    5 % off one item or more), one of them with a budget that outlasts the run, and a coupon
+    (¥2 off ¥10) of which each buyer holds `coupon_copies` copies: every order uses one."""
     os.environ.update(TESSERA_DATABASE_URL=database_url, TESSERA_INSTANCE_PATH=str(instance), REDIS_URL=REDIS)
     from app import create_app
     from core.consumers import Consumer, issue_token
@@ -107,12 +111,40 @@ def build_shops(database_url: str, instance: Path, *, buyers: int, flash_buyers:
                                      **window)
                     create_promotion(name="Any item", kind="quantity", tiers=[{"threshold": 1, "percent_bp": 500}],
                                      budget=10**10, **window)
+                copies = issue_copies(consumers, coupon_copies) if promotions and slug == "bench" else []
                 shops[slug] = {"tenant_id": tenant.id, "sku": str(sku.id), "sku_id": sku.id, "tokens": tokens,
+                               "copies": copies, "copy_runs": 0,
                                "body": {"lines": [{"sku_id": str(sku.id), "quantity": 1}],
                                         "fulfillment": {"type": "pickup", "store_id": str(store.id)}}}
             db.session.commit()
         db.engine.dispose()
     return shops
+
+
+def issue_copies(consumers: list, count: int) -> list[list[str]]:
+    """A coupon (¥2 off ¥10, no limits) and `count` copies of it for each consumer, inserted in
+    bulk: each consumer's copy ids."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from core.db import db
+    from core.ids import new_id
+    from core.tenancy import current_tenant_id
+    from engines.marketing.models import ConsumerCoupon
+    from engines.marketing.services import CouponRules, create_coupon
+
+    now = dt.datetime.now(dt.UTC)
+    coupon = create_coupon(CouponRules(name="Two off", kind="threshold", amount=200, minimum=1000,
+                                       ends_at=now + dt.timedelta(days=1), per_consumer_limit=100))
+    copies = [[new_id() for _ in range(count)] for _ in consumers]
+    rows = [{"tenant_id": current_tenant_id(), "id": copy_id, "coupon_id": coupon.id, "consumer_id": consumer.id,
+             "status": "available", "source": "sent", "claimed_at": now, "valid_from": now - dt.timedelta(hours=1),
+             "valid_until": now + dt.timedelta(days=1)}
+            for consumer, ids in zip(consumers, copies) for copy_id in ids]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(insert(ConsumerCoupon), rows[start:start + 10_000])
+    return [[str(copy_id) for copy_id in ids] for ids in copies]
 
 
 def tally(database_url: str, slug: str, sku_id: int) -> dict:
@@ -254,6 +286,7 @@ local checkout_path = "%(checkout_path)s"
 local body_open = %(body_open)s  -- the checkout body without its closing brace
 local threads = %(threads)d
 local key_prefix = "%(key_prefix)s"  -- each checkout sends an Idempotency-Key (as the H5 does) unless empty
+local copies = {%(copies)s}  -- each buyer's coupon copies for this run (none: no coupon); one an order
 
 function init(args)
   queue, head, tail = {}, 1, 0
@@ -280,8 +313,12 @@ function request()
   if key_prefix ~= "" then
     checkout_headers["Idempotency-Key"] = key_prefix .. "-" .. index .. "-" .. checkouts
   end
+  local coupon = ""
+  if #copies > 0 then
+    coupon = ', "coupon_ids": ["' .. copies[buyer %% #tokens + 1][math.floor(buyer / #tokens) + 1] .. '"]'
+  end
   return wrk.format("POST", checkout_path, checkout_headers,
-                    string.format('%%s, "note": "b%%d %%.6f"}', body_open, buyer, now()))
+                    string.format('%%s%%s, "note": "b%%d %%.6f"}', body_open, coupon, buyer, now()))
 end
 
 local function fail(status, answer)
@@ -366,7 +403,11 @@ def wrk_orders(url: str, shop: dict, *, slug: str, seconds: int, connections: in
     threads = 2
     out = Path(tempfile.mkdtemp(prefix="tessera-bench-")) / "orders.txt"
     body = {**shop["body"], "provider": "sandbox"} if one_call else shop["body"]
-    script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out,
+    run = shop["copy_runs"]
+    shop["copy_runs"] += 1
+    copies = ", ".join("{" + ", ".join(json.dumps(c) for c in ids[run * COPIES_PER_RUN:(run + 1) * COPIES_PER_RUN])
+                       + "}" for ids in shop["copies"])
+    script = checkout_script(shop, "orders", ORDERS_LUA, slug=slug, threads=threads, out=out, copies=copies,
                              key_prefix=secrets.token_hex(6) if keyed else "",
                              checkout_path="/api/v1/checkout/pay" if one_call else "/api/v1/checkout",
                              body_open=json.dumps(json.dumps(body)[:-1]))
@@ -473,7 +514,8 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=100,
                         help="copies of the warm-up's orders the shop has before the run (0: none)")
     parser.add_argument("--promotions", action="store_true",
-                        help="the orders' shop runs two promotions every order gets (one with a budget)")
+                        help="the orders' shop runs two promotions every order gets (one with a budget), and every "
+                             "order uses a coupon")
     parser.add_argument("--flash-buyers", type=int, default=1000)
     parser.add_argument("--flash-attempts", type=int, default=5000)
     parser.add_argument("--flash-stock", type=int, default=500)
@@ -485,7 +527,8 @@ def main() -> int:
     instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
     database_url = fresh_database(DATABASE)
     shops = build_shops(database_url, instance, buyers=args.connections, flash_buyers=args.flash_buyers,
-                        flash_stock=args.flash_stock, promotions=args.promotions)
+                        flash_stock=args.flash_stock, promotions=args.promotions,
+                        coupon_copies=COPIES_PER_RUN * (2 + 2 * args.rounds))
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
 
     with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello, \

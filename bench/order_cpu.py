@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The CPU one completed order costs the application, in one process: no server, no client.
 
-    python bench/order_cpu.py [--orders 300] [--reps 5] [--apart] [--idempotency-keys] [--calls]
+    python bench/order_cpu.py [--orders 300] [--reps 5] [--apart] [--idempotency-keys] [--promotions] [--calls]
 
 Builds the shops of bench/checkout.py in a fresh PostgreSQL database (`tessera_bench_order_cpu`;
 jobs go to Redis as in that script's server, database 6, flushed), then calls the WSGI app directly, as gunicorn would, for each order: POST /api/v1/checkout/pay →
@@ -9,7 +9,8 @@ the pay page's form post (`--apart`: POST /checkout → POST /orders/<id>/paymen
 Prints the process's CPU time per order (the CPU clock: waiting for PostgreSQL is not counted)
 for each of `--reps` runs of `--orders` orders, after a warm-up. `--calls` also counts the Python
 function calls per order (cProfile): a figure that does not move with the machine's speed, for
-comparing two versions of the code. The machine's speed does move it: compare runs made side by
+comparing two versions of the code. `--promotions`: the shop of bench/checkout.py --promotions (two
+promotions and a coupon on every order). The machine's speed does move it: compare runs made side by
 side."""
 
 from __future__ import annotations
@@ -62,8 +63,17 @@ def order_maker(app, shop: dict, *, apart: bool, keyed: bool):
     """order(k): one completed order by buyer k % buyers; fails loudly on any unexpected answer."""
     call = caller(app)
     form = "application/x-www-form-urlencoded"
-    one_call = json.dumps({**shop["body"], "note": "cpu", "provider": "sandbox"})
-    checkout_only = json.dumps({**shop["body"], "note": "cpu"})
+    copies = shop["copies"]
+    used = [0] * len(copies)  # each buyer's copies used so far
+
+    def bodies(k: int) -> tuple[str, str]:
+        """The checkout's body, in one call and apart; with a coupon, the next copy of buyer k's."""
+        body = {**shop["body"], "note": "cpu"}
+        if copies:
+            buyer = k % len(shop["tokens"])
+            body["coupon_ids"] = [copies[buyer][used[buyer]]]
+            used[buyer] += 1
+        return json.dumps({**body, "provider": "sandbox"}), json.dumps(body)
 
     def expect(answer, status):
         if answer[0] != status:
@@ -75,6 +85,7 @@ def order_maker(app, shop: dict, *, apart: bool, keyed: bool):
                    "Authorization": "Bearer " + shop["tokens"][k % len(shop["tokens"])]}
         if keyed:
             headers["Idempotency-Key"] = os.urandom(8).hex()
+        one_call, checkout_only = bodies(k)
         if apart:
             _, placed, _ = expect(call("POST", "/api/v1/checkout", headers, checkout_only, "application/json"), 201)
             order_id = placed["Location"].rsplit("/", 1)[1]
@@ -97,6 +108,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--apart", action="store_true", help="start the payment in a request of its own")
     parser.add_argument("--idempotency-keys", action="store_true", help="every checkout with a new key")
+    parser.add_argument("--promotions", action="store_true", help="two promotions and a coupon on every order")
     parser.add_argument("--calls", action="store_true", help="also count Python calls per order (cProfile)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="with --calls, print the N functions of most cumulative time")
@@ -107,8 +119,9 @@ def main() -> int:
     redis.Redis.from_url(REDIS).flushdb()
     database_url = fresh_database(DATABASE)
     # as bench/checkout.py's server runs: jobs go to Redis (no worker takes them here)
+    orders = 100 + args.orders * (args.reps + (1 if args.calls else 0))
     shops = build_shops(database_url, Path(tempfile.mkdtemp(prefix="tessera-bench-")), buyers=8, flash_buyers=1,
-                        flash_stock=1)
+                        flash_stock=1, promotions=args.promotions, coupon_copies=orders // 8 + 1)
     from app import create_app
 
     app = create_app()
@@ -125,7 +138,8 @@ def main() -> int:
     keyed = ", every checkout with an Idempotency-Key" if args.idempotency_keys else ""
     print(f"{flow}{keyed}: CPU per completed order (ms), {args.reps} runs of {args.orders}: "
           f"{', '.join(f'{run:.2f}' for run in runs)}; best {min(runs):.2f}")
-    summary = {"apart": args.apart, "idempotency_keys": args.idempotency_keys, "orders": args.orders,
+    summary = {"apart": args.apart, "idempotency_keys": args.idempotency_keys, "promotions": args.promotions,
+               "orders": args.orders,
                "cpu_ms_per_order": [round(run, 3) for run in runs], "best_ms": round(min(runs), 3)}
     if args.calls:
         import cProfile

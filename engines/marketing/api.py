@@ -3,8 +3,6 @@ consumer's wallet (/api/v1/me/coupons). Checkout takes a copy's id in `coupon_id
 
 from __future__ import annotations
 
-import dataclasses
-
 from flask import current_app, jsonify, request
 
 from core.api import api_blueprint, load_json, require_consumer_id
@@ -14,7 +12,6 @@ from core.openapi import api_doc
 from engines.marketing.schemas import (ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, OfferOut, OffersOut,
                                        RedeemIn, WalletOut)
 from engines.marketing.codes import redeem
-from engines.marketing.pricing import refusing_coupons
 from engines.marketing.services import claim, claimable, find_coupon, offers_for, wallet
 from engines.orders.services import CheckoutIn, quote
 
@@ -75,7 +72,5 @@ def checkout_coupons():
     data = load_json(CheckoutIn)
     priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"])
     offers = offers_for(priced, consumer_id)
-    if refusing_coupons(priced):
-        offers = [dataclasses.replace(offer, discount=0, reason="Not with this order's promotion.") for offer in offers]
     best = next((offer for offer in offers if offer.discount > 0), None)
     return jsonify(coupons=OfferOut(many=True).dump(offers), best=str(best.copy.id) if best else None)

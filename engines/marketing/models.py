@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint, false as sa_false, true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -59,6 +59,11 @@ class Coupon(TenantModel):
     issued_count: Mapped[int] = mapped_column(Integer, default=0)
     used_count: Mapped[int] = mapped_column(Integer, default=0)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
+    # What it combines with (Shopify's combinesWith), by class: lines at a special price (item
+    # discounts: a timed discount, a bundle) and order promotions (a promotion may refuse coupons
+    # in turn: Promotion.combines_with_coupons).
+    on_special_prices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    combines_with_promotions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -116,6 +121,8 @@ class Promotion(TenantModel):
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first
     exclusive: Mapped[bool] = mapped_column(Boolean, default=False)  # no other promotion on the same order
     combines_with_coupons: Mapped[bool] = mapped_column(Boolean, default=True)
+    # whether it also counts lines already at a special price (a timed discount, a bundle)
+    on_special_prices: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     budget: Mapped[int | None] = mapped_column(BigInteger)  # the most discount it gives in all
     budget_used: Mapped[int] = mapped_column(BigInteger, default=0)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")

@@ -9,41 +9,37 @@ an unpaid order is cancelled or times out (a refund keeps it used unless the sho
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError
-from core.tenancy import current_tenant_id
+from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.marketing.models import Coupon, CouponKind, CouponScope, ConsumerCoupon, HeldStatus
 from engines.marketing.discounts import apply_discounts
 from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
-from engines.marketing.services import (categories_for, copy_ids_of, discount_of, eligible_indexes, label_of,
-                                        usable_copies)
+from engines.marketing.services import (categories_for, copy_ids_of, covered, discount_of, label_of, not_combining,
+                                        usable_copy)
 from engines.orders.services import POSITIONS, refunded_in_full, register_price_step
 
 
 def _chosen(quote, context, *, shipping: bool):
-    """The copy the consumer chose for this step (a free-delivery coupon for the fee's step, any
-    other for the lines'), or None; 409 when it is not theirs to use now."""
+    """The copy the consumer chose, for this step (a free-delivery coupon for the fee's step, any
+    other for the lines'), as `services.usable_copy` reads it (once per quote), or None; 409 when
+    it is not theirs to use now."""
     ids = copy_ids_of(context.coupons)
     if not ids:
         return None
-    found = usable_copies(context.consumer_id, ids, context.now)
-    if not found:
+    if "coupon" not in quote.memo:
+        quote.memo["coupon"] = usable_copy(context.consumer_id, ids[0], context.now)
+    coupon = quote.memo["coupon"]
+    if coupon is None:
         raise APIError("coupon_not_applicable", "This coupon is not yours to use now: used, expired or not started.")
-    copy, coupon = found[0]
     if (coupon.kind == CouponKind.FREE_SHIPPING) != shipping:
         return None
-    if refusing_coupons(quote):
-        raise APIError("coupon_not_applicable", "A promotion on this order does not combine with coupons.")
-    return copy, coupon
-
-
-def refusing_coupons(quote) -> bool:
-    """Whether a promotion applied to the order says coupons do not combine with it."""
-    return any(entry["step"] == "order_promotions" and not entry.get("combines_with_coupons", True)
-               for entry in quote.steps)
+    if refusal := not_combining(coupon, quote):
+        raise APIError("coupon_not_applicable", refusal)
+    return coupon
 
 
 def promotion_shipping(quote) -> None:
@@ -78,16 +74,15 @@ class PromotionStep:
 
 class CouponStep:
     def apply(self, quote, context) -> None:
-        chosen = _chosen(quote, context, shipping=False)
-        if chosen is None:
+        coupon = _chosen(quote, context, shipping=False)
+        if coupon is None:
             return
-        copy, coupon = chosen
         indexes, eligible_total = _covered(quote, coupon)
         amount = discount_of(coupon, eligible_total, quote.shipping_fee)
         if amount <= 0:
             raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency))
         quote.discount("coupon", label_of(coupon, quote.currency), amount, [quote.lines[i] for i in indexes],
-                       source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(copy.id))
+                       source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(coupon.copy_id))
 
     def reserve(self, order, adjustments, context) -> None:
         _hold(order, context)
@@ -105,22 +100,21 @@ class CouponStep:
 
 class FreeShippingStep(CouponStep):
     def apply(self, quote, context) -> None:
-        chosen = _chosen(quote, context, shipping=True)
-        if chosen is None:
+        coupon = _chosen(quote, context, shipping=True)
+        if coupon is None:
             return
-        copy, coupon = chosen
         _indexes, eligible_total = _covered(quote, coupon)
         if eligible_total < max(coupon.minimum, 1) or quote.shipping_fee <= 0:
             raise APIError("coupon_not_applicable", _why_not(coupon, eligible_total, quote.currency)
                            if eligible_total < coupon.minimum else "There is no delivery fee to waive on this order.")
         quote.waive_shipping("free_shipping", label_of(coupon, quote.currency), quote.shipping_fee,
-                             source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(copy.id))
+                             source=("coupon", coupon.id), funded_by=coupon.funded_by, consumer_coupon_id=str(coupon.copy_id))
 
 
 def _covered(quote, coupon: Coupon) -> tuple[list[int], int]:
     """The lines (indexes) a coupon covers on the quote, and what they still cost."""
     categories = categories_for(quote.lines) if coupon.scope == CouponScope.CATEGORIES else {}
-    indexes = eligible_indexes(coupon, quote.lines, categories)
+    indexes = covered(coupon, quote, categories)
     return indexes, sum(quote.lines[i].payable for i in indexes)
 
 
@@ -133,28 +127,31 @@ def _why_not(coupon: Coupon, eligible_total: int, currency: str) -> str:
     return f"Spend {short} more on the items this coupon covers to use it."
 
 
+_copies, _coupons = ConsumerCoupon.__table__, Coupon.__table__
+_HOLD = (update(_copies).where(of_tenant(_copies), _copies.c.id == bindparam("copy_id"),
+                               _copies.c.consumer_id == bindparam("holder"),
+                               _copies.c.status == HeldStatus.AVAILABLE)
+         .values(status=HeldStatus.HELD, order_id=bindparam("held_by")))
+_USE = (update(_copies).where(of_tenant(_copies), _copies.c.order_id == bindparam("paid_order"),
+                              _copies.c.status == HeldStatus.HELD)
+        .values(status=HeldStatus.USED, used_at=bindparam("now")).returning(_copies.c.coupon_id))
+_COUNT_USE = (update(_coupons).where(of_tenant(_coupons), _coupons.c.id == bindparam("used_coupon"))
+              .values(used_count=_coupons.c.used_count + 1))
+
+
 def _hold(order, context) -> None:
     """In the checkout's transaction: the copy goes on the order, once (a second checkout with
     the same copy at the same moment finds it taken)."""
-    ids = copy_ids_of(context.coupons)
-    held = db.session.execute(
-        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(), ConsumerCoupon.id.in_(ids),
-                                     ConsumerCoupon.consumer_id == context.consumer_id,
-                                     ConsumerCoupon.status == HeldStatus.AVAILABLE)
-        .values(status=HeldStatus.HELD, order_id=order.id).execution_options(synchronize_session=False))
-    if held.rowcount != len(ids):
+    held = execute(_HOLD, {"copy_id": copy_ids_of(context.coupons)[0], "holder": context.consumer_id,
+                           "held_by": order.id})
+    if held.rowcount != 1:
         raise APIError("coupon_taken")
 
 
 def _use(order, adjustments) -> None:
-    used = db.session.execute(
-        update(ConsumerCoupon).where(ConsumerCoupon.tenant_id == current_tenant_id(),
-                                     ConsumerCoupon.order_id == order.id, ConsumerCoupon.status == HeldStatus.HELD)
-        .values(status=HeldStatus.USED, used_at=utcnow()).execution_options(synchronize_session=False))
-    if used.rowcount:
-        db.session.execute(update(Coupon).where(Coupon.tenant_id == current_tenant_id(),
-                                                Coupon.id.in_({a.source_id for a in adjustments}))
-                           .values(used_count=Coupon.used_count + 1).execution_options(synchronize_session=False))
+    """The order was paid: its copy is used, and its coupon counts one more use."""
+    for coupon_id, in execute(_USE, {"paid_order": order.id, "now": utcnow()}):
+        execute(_COUNT_USE, {"used_coupon": coupon_id})
 
 
 def _give_back(order, *, used: bool = False) -> None:

@@ -11,16 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from core.cache import LRU, bump_after_commit, remembered
 from core.db import db
 from core.errors import APIError, register_codes
 from core.money import Money
 from core.events import emit
-from core.tenancy import current_tenant, current_tenant_id
+from core.tenancy import current_tenant, current_tenant_id, execute, of_tenant
 from engines.marketing.models import Coupon, CouponScope, CouponStatus, Promotion, PromotionKind
-from engines.marketing.services import FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes, newest_by_status
+from engines.marketing.services import (FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes, newest_by_status,
+                                        special_indexes)
 from engines.marketing.tiers import (benefits_in_words, gift_lines, gives_more_than_money, normalized, tier_errors,
                                      unknown_gifts)
 
@@ -28,7 +29,6 @@ register_codes({"promotion_budget_spent": (409, "A promotion on this order has j
                                                 "price again.")})
 
 MAX_TIERS = 5
-SPECIAL_PRICE_STEPS = ("item_promotions", "bundles")  # lines they priced are not counted by order promotions
 _rules = LRU(10_000)  # (tenant_id, "live") -> (marketing stamp, the promotions that are on)
 
 
@@ -50,6 +50,7 @@ class PromotionRule:
     combines_with_coupons: bool
     budgeted: bool
     funded_by: str
+    on_special_prices: bool = False  # counts lines at a special price (a timed discount, a bundle) too
 
 
 def _check_tiers(kind: str, tiers: object) -> list[str]:
@@ -81,7 +82,7 @@ def _unknown_in_tiers(tiers: list[dict]) -> list[str]:
 def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
                      scope: str = "all", scope_ids=(), excluded_item_ids=(), priority: int = 0,
                      exclusive: bool = False, combines_with_coupons: bool = True, budget: int | None = None,
-                     funded_by: str = "merchant") -> Promotion:
+                     funded_by: str = "merchant", on_special_prices: bool = False) -> Promotion:
     """A promotion as given, checked (422 naming each wrong field), not saved: what
     `create_promotion` saves and the price simulator tries as a draft."""
     errors: dict[str, list[str]] = {}
@@ -109,7 +110,7 @@ def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.dateti
                           scope_ids=[str(i) for i in scope_ids], excluded_item_ids=[str(i) for i in excluded_item_ids],
                           starts_at=starts_at, ends_at=ends_at, priority=priority, exclusive=exclusive,
                           combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by,
-                          status=CouponStatus.ACTIVE, budget_used=0)
+                          on_special_prices=on_special_prices, status=CouponStatus.ACTIVE, budget_used=0)
     return promotion
 
 
@@ -132,7 +133,7 @@ def set_promotion_status(promotion: Promotion, status: str) -> Promotion:
 def rule_of(p: Promotion) -> PromotionRule:
     return PromotionRule(p.id or 0, p.name, p.kind, tuple(p.tiers), p.scope, tuple(p.scope_ids),
                          tuple(p.excluded_item_ids), p.starts_at, p.ends_at, p.priority, p.exclusive,
-                         p.combines_with_coupons, p.budget is not None, p.funded_by)
+                         p.combines_with_coupons, p.budget is not None, p.funded_by, bool(p.on_special_prices))
 
 
 def _load_rules() -> tuple[PromotionRule, ...]:
@@ -147,13 +148,20 @@ def live_rules(now: dt.datetime) -> list[PromotionRule]:
     return [rule for rule in rules if rule.starts_at <= now < rule.ends_at]
 
 
+_promotions = Promotion.__table__
+_LEFT = select(_promotions.c.budget - _promotions.c.budget_used).where(
+    of_tenant(_promotions), _promotions.c.id == bindparam("promotion_id"))
+_RESERVE = (update(_promotions).where(of_tenant(_promotions), _promotions.c.id == bindparam("promotion_id"),
+                                      _promotions.c.budget.is_(None)
+                                      | (_promotions.c.budget_used + bindparam("off") <= _promotions.c.budget))
+            .values(budget_used=_promotions.c.budget_used + bindparam("off"))
+            .returning(_promotions.c.name, _promotions.c.budget, _promotions.c.budget_used, _promotions.c.tiers))
+
+
 def budgets_left(rules: list[PromotionRule]) -> dict[int, int]:
-    """What each budgeted promotion may still give (read fresh; none: no query)."""
-    ids = [rule.id for rule in rules if rule.budgeted]
-    if not ids:
-        return {}
-    return {promotion_id: budget - used for promotion_id, budget, used in db.session.execute(
-        select(Promotion.id, Promotion.budget, Promotion.budget_used).where(Promotion.id.in_(ids)))}
+    """What each budgeted promotion may still give (read fresh, one prepared query each; none
+    budgeted: no query)."""
+    return {rule.id: execute(_LEFT, {"promotion_id": rule.id}).scalar() or 0 for rule in rules if rule.budgeted}
 
 
 @dataclass(frozen=True)
@@ -207,9 +215,9 @@ def apply_rules(quote, rules: list[PromotionRule], categories: dict[int, set[int
     applies alone; a budget that cannot cover the discount and the gifts stops it.
     `find_gifts(quote, gifts)`: the gifts that can be given, as lines (`tiers.gift_lines`)."""
     applied = False
-    special = frozenset(i for a in quote.adjustments if a.step in SPECIAL_PRICE_STEPS for i in a.allocations)
+    special = special_indexes(quote)
     for rule in rules:
-        found = reached(rule, quote.lines, categories, special)
+        found = reached(rule, quote.lines, categories, frozenset() if rule.on_special_prices else special)
         if found is None or (rule.exclusive and applied):
             continue
         gifts = find_gifts(quote, found.tier["gifts"]) if found.tier.get("gifts") else []
@@ -253,12 +261,7 @@ def reserve_budgets(adjustments) -> None:
     refused (409) when another order spent it first."""
     for adjustment in _budgeted(adjustments):
         off = -adjustment.amount
-        taken = db.session.execute(
-            update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == adjustment.source_id,
-                                    (Promotion.budget.is_(None)) | (Promotion.budget_used + off <= Promotion.budget))
-            .values(budget_used=Promotion.budget_used + off)
-            .returning(Promotion.name, Promotion.budget, Promotion.budget_used, Promotion.tiers)
-            .execution_options(synchronize_session=False)).first()
+        taken = execute(_RESERVE, {"promotion_id": adjustment.source_id, "off": off}).first()
         if taken is None:
             raise APIError("promotion_budget_spent")
         _tell_when_spent(adjustment.source_id, taken, off)

@@ -10,7 +10,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from core.consumers import Consumer
 from core.db import db, utcnow
@@ -19,7 +19,7 @@ from core.identities import normalize_email
 from core.ids import parse_id
 from core.money import Money
 from core.paging import newest_first
-from core.tenancy import current_tenant, current_tenant_id
+from core.tenancy import current_tenant, current_tenant_id, execute, of_tenant
 from engines.catalog.services import categories_of_items, category_tree
 from engines.marketing.models import (Coupon, CouponKind, CouponScope, CouponStatus, ConsumerCoupon, HeldStatus)
 
@@ -59,6 +59,8 @@ class CouponRules:
     per_consumer_limit: int = 1
     per_day_limit: int | None = None
     funded_by: str = "merchant"
+    on_special_prices: bool = True  # also takes off lines at a special price (a timed discount, a bundle)
+    combines_with_promotions: bool = True  # usable on an order an order promotion applies to
 
 
 def _check(rules: CouponRules) -> dict[str, list[str]]:
@@ -113,7 +115,8 @@ def create_coupon(rules: CouponRules) -> Coupon:
                     starts_at=rules.starts_at, ends_at=rules.ends_at, valid_days=rules.valid_days, public=rules.public,
                     new_member_gift=rules.new_member_gift,
                     total_limit=rules.total_limit, per_consumer_limit=rules.per_consumer_limit,
-                    per_day_limit=rules.per_day_limit, funded_by=rules.funded_by)
+                    per_day_limit=rules.per_day_limit, funded_by=rules.funded_by,
+                    on_special_prices=rules.on_special_prices, combines_with_promotions=rules.combines_with_promotions)
     db.session.add(coupon)
     db.session.flush()
     return coupon
@@ -242,6 +245,35 @@ def eligible_indexes(coupon: Coupon, lines: list, categories: dict[int, set[int]
     return chosen
 
 
+SPECIAL_PRICE_STEPS = ("item_promotions", "bundles")  # the item class: lines they price are at a special price
+
+
+def special_indexes(quote) -> frozenset[int]:
+    """The lines (indexes) at a special price: a timed discount or a bundle took something off."""
+    return frozenset(i for a in quote.adjustments if a.step in SPECIAL_PRICE_STEPS for i in a.allocations)
+
+
+def covered(coupon: Coupon, quote, categories: dict[int, set[int]]) -> list[int]:
+    """The lines (indexes) a coupon takes off on a quote: `eligible_indexes`, less the lines at a
+    special price unless the coupon says it applies to them."""
+    indexes = eligible_indexes(coupon, quote.lines, categories)
+    if coupon.on_special_prices:
+        return indexes
+    special = special_indexes(quote)
+    return [i for i in indexes if i not in special]
+
+
+def not_combining(coupon: Coupon, quote) -> str | None:
+    """Why a coupon cannot join the order promotions on a quote (it says it does not combine with
+    them, or one of them says it does not combine with coupons), or None."""
+    applied = [entry for entry in quote.steps if entry["step"] == "order_promotions"]
+    if applied and not coupon.combines_with_promotions:
+        return "This coupon does not combine with the promotions on this order."
+    if any(not entry.get("combines_with_coupons", True) for entry in applied):
+        return "A promotion on this order does not combine with coupons."
+    return None
+
+
 def discount_of(coupon: Coupon, eligible_total: int, shipping_fee: int) -> int:
     """What the coupon takes off lines worth `eligible_total` (or the delivery fee): never more
     than they cost; nothing below the coupon's minimum spend."""
@@ -255,14 +287,22 @@ def discount_of(coupon: Coupon, eligible_total: int, shipping_fee: int) -> int:
     return shipping_fee  # free shipping
 
 
-def usable_copies(consumer_id: int, copy_ids: list[int], now: dt.datetime) -> list[tuple[ConsumerCoupon, Coupon]]:
-    if not copy_ids:
-        return []
-    return [tuple(row) for row in db.session.execute(
-        select(ConsumerCoupon, Coupon).join(Coupon, Coupon.id == ConsumerCoupon.coupon_id).where(
-            ConsumerCoupon.id.in_(copy_ids), ConsumerCoupon.consumer_id == consumer_id,
-            ConsumerCoupon.status == HeldStatus.AVAILABLE, ConsumerCoupon.valid_from <= now,
-            ConsumerCoupon.valid_until > now))]
+_copies, _coupons = ConsumerCoupon.__table__, Coupon.__table__
+COUPON_FACTS = ("id", "name", "kind", "amount", "percent_bp", "cap", "minimum", "scope", "scope_ids",
+                "excluded_item_ids", "funded_by", "on_special_prices", "combines_with_promotions")
+_USABLE = (select(_copies.c.id.label("copy_id"), *(_coupons.c[name] for name in COUPON_FACTS))
+           .join_from(_copies, _coupons, (_coupons.c.tenant_id == _copies.c.tenant_id)
+                      & (_coupons.c.id == _copies.c.coupon_id))
+           .where(of_tenant(_copies), _copies.c.id == bindparam("copy_id"),
+                  _copies.c.consumer_id == bindparam("consumer_id"), _copies.c.status == HeldStatus.AVAILABLE,
+                  _copies.c.valid_from <= bindparam("now"), _copies.c.valid_until > bindparam("now")))
+
+
+def usable_copy(consumer_id: int, copy_id: int, now: dt.datetime):
+    """The consumer's copy if they may use it now, as a row with `copy_id` and the coupon's facts
+    the price steps read (COUPON_FACTS: it answers as a Coupon does to them), or None. One
+    prepared query on checkout's path."""
+    return execute(_USABLE, {"copy_id": copy_id, "consumer_id": consumer_id, "now": now}).first()
 
 
 def categories_for(lines: list) -> dict[int, set[int]]:
@@ -298,8 +338,11 @@ def offers_for(priced, consumer_id: int, now: dt.datetime | None = None) -> list
     categories = categories_for(priced.lines)
     offers = []
     for copy, coupon in copies:
-        indexes = eligible_indexes(coupon, priced.lines, categories)
-        eligible_total = sum(priced.lines[i].payable for i in indexes)
+        refusal = not_combining(coupon, priced)
+        if refusal:
+            offers.append(CouponOffer(copy, coupon, 0, refusal))
+            continue
+        eligible_total = sum(priced.lines[i].payable for i in covered(coupon, priced, categories))
         amount = discount_of(coupon, eligible_total, priced.shipping_fee)
         reason = None
         if amount <= 0:

@@ -39,11 +39,12 @@ import datetime as dt
 import re
 from typing import Callable, Mapping, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from core.db import db, utcnow
+from core.db import utcnow
 from core.ids import new_id
 from core.money import Money
+from core.tenancy import execute, of_tenant
 from engines.orders.models import OrderAdjustment, OrderAdjustmentLine
 
 POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "bundles": 350, "order_promotions": 400,
@@ -136,6 +137,9 @@ class Quote:
     priced_from: dict[int, tuple[int, list]] = dataclasses.field(default_factory=dict)
     context: PriceContext | None = None
     adjustments: list[Adjustment] = dataclasses.field(default_factory=list)
+    # What a step worked out that a later step of the same engine reuses, by a key of that engine's
+    # (a coupon copy read once for the coupon and the free-delivery steps).
+    memo: dict = dataclasses.field(default_factory=dict, repr=False)
     _charged: int = dataclasses.field(default=0, repr=False)  # of shipping_fee, what charge_shipping recorded
 
     @property
@@ -292,19 +296,23 @@ register_price_step("items", POSITIONS["items"], _items)
 
 # -- adjustments as stored, and the hooks ----------------------------------------------------------
 
+_adjustments, _shares = OrderAdjustment.__table__, OrderAdjustmentLine.__table__
+_ADJUSTMENTS = select(*(_adjustments.c[name] for name in ("id", "step", "source_kind", "source_id", "label", "amount",
+                                                           "funded_by"))).where(
+    of_tenant(_adjustments), _adjustments.c.order_id == bindparam("order_id")).order_by(_adjustments.c.sequence)
+_SHARES = select(_shares.c.adjustment_id, _shares.c.line_id, _shares.c.amount).where(
+    of_tenant(_shares), _shares.c.order_id == bindparam("order_id")).order_by(_shares.c.line_id)
+
+
 def adjustments_of(order_id: int, *, step_names: list[str] | None = None) -> list[Adjustment]:
     """An order's adjustments (of some steps only, when given), in the pipeline's order, with
-    their shares of its lines."""
-    statement = select(OrderAdjustment).where(OrderAdjustment.order_id == order_id).order_by(OrderAdjustment.sequence)
-    if step_names is not None:
-        statement = statement.where(OrderAdjustment.step.in_(step_names))
-    rows = list(db.session.scalars(statement))
+    their shares of its lines (two prepared queries: the hooks run on the payment's path)."""
+    rows = [row for row in execute(_ADJUSTMENTS, {"order_id": order_id})
+            if step_names is None or row.step in step_names]
     if not rows:
         return []
     shares: dict[int, dict[int, int]] = {row.id: {} for row in rows}
-    for adjustment_id, line_id, amount in db.session.execute(
-            select(OrderAdjustmentLine.adjustment_id, OrderAdjustmentLine.line_id, OrderAdjustmentLine.amount)
-            .where(OrderAdjustmentLine.order_id == order_id).order_by(OrderAdjustmentLine.line_id)):
+    for adjustment_id, line_id, amount in execute(_SHARES, {"order_id": order_id}):
         if adjustment_id in shares:
             shares[adjustment_id][line_id] = amount
     return [Adjustment(step=row.step, source_kind=row.source_kind, source_id=row.source_id, label=row.label,

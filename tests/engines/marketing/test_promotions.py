@@ -76,7 +76,8 @@ def test_a_coupon_that_does_not_combine_is_refused_and_offered_as_such(client, s
     refused = client.post("/api/v1/checkout/quote", json=body(shop, copy), headers=shop["headers"])
     assert (refused.status_code, refused.json["error"]["code"]) == (409, "coupon_not_applicable")
     offers = client.post("/api/v1/checkout/coupons", json=body(shop), headers=shop["headers"]).json
-    assert offers["best"] is None and offers["coupons"][0]["reason"] == "Not with this order's promotion."
+    assert offers["best"] is None
+    assert offers["coupons"][0]["reason"] == "A promotion on this order does not combine with coupons."
 
 
 def _budget_used(shop, promotion_id: str) -> int:
@@ -236,3 +237,26 @@ def test_a_refund_gives_the_budget_back_exactly_the_refunded_units_share(client,
         _refund(client, shop, order, 0, 1)
         given_back.append(1000 - _budget_used(shop, made) - sum(given_back))
     assert given_back == [333, 333, 334] and _budget_used(shop, made) == 0
+
+
+def test_what_a_coupon_and_a_promotion_combine_with_by_class(client, shop, db_session):
+    """Item class: a promotion leaves lines at a special price alone unless it says so; a coupon
+    takes them unless it says not. Order class: a coupon may refuse order promotions."""
+    from tests.engines.marketing.test_timed_discounts import discount
+
+    discount(shop, db_session)  # 20 % off the tea: 2 × 12.50 → 20.00, the cake 8.00 stays
+    promotion(shop, db_session, name="Every line", tiers=[{"threshold": 500, "percent_bp": 1000}],
+              on_special_prices=True)
+    answer = quoted(client, shop, body(shop))
+    assert ("order_promotions", -280) in steps(answer)  # 10 % of 20.00 + 8.00: the tea counted
+    plain = claimed(client, shop, coupon(shop, db_session, name="Not on sale items", amount=5000,
+                                         on_special_prices=False))
+    alone = claimed(client, shop, coupon(shop, db_session, name="Alone", amount=100, combines_with_promotions=False))
+    with_plain = quoted(client, shop, body(shop, plain))
+    assert ("coupon", -720) in steps(with_plain)  # only the cake's 8.00 less its 0.80: the tea is at a special price
+    refused = client.post("/api/v1/checkout/quote", json=body(shop, alone), headers=shop["headers"])
+    assert refused.json["error"]["message"] == "This coupon does not combine with the promotions on this order."
+    offers = {o["name"]: o for o in client.post("/api/v1/checkout/coupons", json=body(shop),
+                                                          headers=shop["headers"]).json["coupons"]}
+    assert offers["Alone"]["reason"] == "This coupon does not combine with the promotions on this order."
+    assert offers["Not on sale items"]["discount"]["amount"] == 720
