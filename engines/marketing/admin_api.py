@@ -1,7 +1,8 @@
-"""Coupons and order promotions in the Admin API (/admin/api/v1, "marketing.manage"): make them,
-list and read them, change what may change once they run, and send coupons' copies to consumers —
-through the services the back office uses, audited as it audits them. Creates take an Idempotency-Key. Money is
-integer minor units in, core.api.MoneyOut out."""
+"""Coupons, order promotions and timed discounts in the Admin API (/admin/api/v1,
+"marketing.manage"): make them, list and read them with their figures (engines.marketing.figures),
+change what may change once they run, and send coupons' copies to consumers — through the services
+the back office uses, audited as it audits them. Creates take an Idempotency-Key. Money is integer
+minor units in, core.api.MoneyOut out."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from core.errors import APIError
 from core.idempotency import idempotent_created
 from core.ids import parse_id
 from core.openapi import api_doc
-from engines.marketing.models import Coupon, Promotion
+from engines.marketing.discounts import create_discount, find_discount, list_discounts, update_discount
+from engines.marketing.models import Coupon, Promotion, TimedDiscount
 from engines.marketing.promotions import create_promotion, find_promotion, list_promotions, update_promotion
-from engines.marketing.schemas import (CouponIn, CouponPatchIn, PromotionIn, PromotionPatchIn, SendIn, SentOut,
-                                       StaffCouponAnswer, StaffCouponOut, StaffCouponPageOut, StaffPromotionAnswer,
-                                       StaffPromotionOut, StaffPromotionPageOut)
+from engines.marketing.schemas import (CouponIn, CouponPatchIn, DiscountIn, DiscountPatchIn, PromotionIn,
+                                       PromotionPatchIn, SendIn, SentOut, StaffCouponAnswer, StaffCouponOut,
+                                       StaffCouponPageOut, StaffDiscountAnswer, StaffDiscountOut, StaffDiscountPageOut,
+                                       StaffPromotionAnswer, StaffPromotionOut, StaffPromotionPageOut, with_figures)
 from engines.marketing.services import (CouponRules, create_coupon, find_coupon, list_coupons, scope_errors,
                                         send_coupon, update_coupon)
 
@@ -27,7 +30,15 @@ STATUSES = ("active", "paused", "ended")
 
 
 def _dump(coupon: Coupon) -> dict:
-    return StaffCouponOut().dump(coupon)
+    return with_figures(StaffCouponOut(), [coupon])[0]
+
+
+def _status_arg() -> str | None:
+    """A list's `?status=`: one of STATUSES, or none for every status; 422 otherwise."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(STATUSES)}."]})
+    return status
 
 
 def rules_from(data: dict) -> CouponRules:
@@ -49,11 +60,8 @@ def rules_from(data: dict) -> CouponRules:
          query={**PAGE_QUERY, "status": "active | paused | ended"})
 def coupons():
     limit, cursor = page_args()
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(STATUSES)}."]})
-    rows, next_cursor = list_coupons(status=status, before=cursor, limit=limit)
-    return jsonify(coupons=StaffCouponOut(many=True).dump(rows), next_cursor=str(next_cursor) if next_cursor else None)
+    rows, next_cursor = list_coupons(status=_status_arg(), before=cursor, limit=limit)
+    return jsonify(coupons=with_figures(StaffCouponOut(), rows), next_cursor=str(next_cursor) if next_cursor else None)
 
 
 @bp.post("/coupons")
@@ -76,7 +84,7 @@ def create():
 
 
 @bp.get("/coupons/<int:coupon_id>")
-@api_doc("One coupon, with its counts", tags=["marketing"], response=StaffCouponAnswer)
+@api_doc("One coupon, with its counts and figures", tags=["marketing"], response=StaffCouponAnswer)
 def coupon(coupon_id: int):
     return jsonify(coupon=_dump(find_coupon(coupon_id)))
 
@@ -115,7 +123,7 @@ def issue(coupon_id: int):
 # -- order promotions ----------------------------------------------------------------------------
 
 def _dump_promotion(promotion: Promotion) -> dict:
-    return StaffPromotionOut().dump(promotion)
+    return with_figures(StaffPromotionOut(), [promotion])[0]
 
 
 @bp.get("/promotions")
@@ -123,11 +131,8 @@ def _dump_promotion(promotion: Promotion) -> dict:
          response=StaffPromotionPageOut, query={**PAGE_QUERY, "status": "active | paused | ended"})
 def promotions():
     limit, cursor = page_args()
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise APIError("invalid_input", fields={"status": [f"Use one of {', '.join(STATUSES)}."]})
-    rows, next_cursor = list_promotions(status=status, before=cursor, limit=limit)
-    return jsonify(promotions=StaffPromotionOut(many=True).dump(rows),
+    rows, next_cursor = list_promotions(status=_status_arg(), before=cursor, limit=limit)
+    return jsonify(promotions=with_figures(StaffPromotionOut(), rows),
                    next_cursor=str(next_cursor) if next_cursor else None)
 
 
@@ -158,7 +163,8 @@ def new_promotion():
 
 
 @bp.get("/promotions/<int:promotion_id>")
-@api_doc("One order promotion, with what its budget has given", tags=["marketing"], response=StaffPromotionAnswer)
+@api_doc("One order promotion, with what its budget has given and its figures", tags=["marketing"],
+         response=StaffPromotionAnswer)
 def promotion(promotion_id: int):
     return jsonify(promotion=_dump_promotion(find_promotion(promotion_id)))
 
@@ -176,3 +182,58 @@ def change_promotion(promotion_id: int):
         record_audit("promotion.update", target=f"promotion {found.id}",
                      details={"name": found.name, "fields": sorted(data)})
     return jsonify(promotion=_dump_promotion(found))
+
+
+# -- timed discounts -----------------------------------------------------------------------------
+
+def _dump_discount(discount: TimedDiscount) -> dict:
+    return with_figures(StaffDiscountOut(), [discount])[0]
+
+
+@bp.get("/timed-discounts")
+@api_doc("The shop's timed discounts of every status, newest first, with their figures", tags=["marketing"],
+         response=StaffDiscountPageOut, query={**PAGE_QUERY, "status": "active | paused | ended"})
+def discounts():
+    limit, cursor = page_args()
+    rows, next_cursor = list_discounts(status=_status_arg(), before=cursor, limit=limit)
+    return jsonify(discounts=with_figures(StaffDiscountOut(), rows),
+                   next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.post("/timed-discounts")
+@api_doc("Create a timed discount (限时折扣): a percentage or an amount off each unit of some of the shop's items, "
+         "in a window; the storefront shows it and checkout takes it off while it runs", tags=["marketing"],
+         body=DiscountIn, response=StaffDiscountAnswer, status=201, errors=(409,))
+def new_discount():
+    data = load_json(DiscountIn)
+
+    def work():
+        discount = create_discount(name=data["name"], item_ids=[int(i) for i in data["item_ids"]],
+                                   starts_at=data["starts_at"], ends_at=data["ends_at"],
+                                   percent_bp=data["percent_bp"], amount_off=data["amount_off"],
+                                   funded_by=data["funded_by"])
+        record_audit("timed_discount.create", target=f"timed_discount {discount.id}", details={"name": discount.name})
+        return {"discount": _dump_discount(discount)}, 201
+
+    return idempotent_created(idempotency_scope(), work,
+                              lambda body: url_for(".discount", discount_id=body["discount"]["id"]))
+
+
+@bp.get("/timed-discounts/<int:discount_id>")
+@api_doc("One timed discount, with its figures", tags=["marketing"], response=StaffDiscountAnswer)
+def discount(discount_id: int):
+    return jsonify(discount=_dump_discount(find_discount(discount_id)))
+
+
+@bp.patch("/timed-discounts/<int:discount_id>")
+@api_doc("Change a timed discount's name, status or end", tags=["marketing"], body=DiscountPatchIn,
+         response=StaffDiscountAnswer,
+         description="Its items and what it takes off cannot change once it is made: end it and make another.")
+def change_discount(discount_id: int):
+    found = find_discount(discount_id)
+    data = load_json(DiscountPatchIn)
+    with writing():
+        update_discount(found, **data)
+        record_audit("timed_discount.update", target=f"timed_discount {found.id}",
+                     details={"name": found.name, "fields": sorted(data)})
+    return jsonify(discount=_dump_discount(found))

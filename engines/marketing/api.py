@@ -74,3 +74,47 @@ def checkout_coupons():
     offers = offers_for(priced, consumer_id)
     best = next((offer for offer in offers if offer.discount > 0), None)
     return jsonify(coupons=OfferOut(many=True).dump(offers), best=str(best.copy.id) if best else None)
+
+
+# -- bundles (engines.marketing.bundles) ------------------------------------------------------------
+# Public answers, the same for every visitor: kept whole in the page cache under the shop's
+# "marketing" and "catalog" stamps and the next moment a bundle starts or ends (what is live stays
+# the same until then), served with an ETag. A hit costs no database query.
+
+from core.api import public_json  # noqa: E402
+from core.cache import cached_json  # noqa: E402
+from core.db import utcnow  # noqa: E402
+from core.errors import APIError  # noqa: E402
+from core.tenancy import current_tenant  # noqa: E402
+from engines.marketing.bundles import (BundleAnswer, BundleListOut, BundleOut, live_bundles, next_change,  # noqa: E402
+                                       shown_bundles)
+
+BUNDLE_KINDS = ("marketing", "catalog")  # the data kinds the bundle answers read
+
+
+def _public_bundles(key: tuple, build):
+    tenant = current_tenant()
+    now = utcnow()
+    return public_json(*cached_json(tenant.id, BUNDLE_KINDS, (*key, next_change(now), tenant.currency),
+                                    lambda: build(now)))
+
+
+@bp.get("/bundles")
+@api_doc("The bundles on now whose items are all on sale, newest first: each item with its quantity in a set, its "
+         "cheapest SKU's price and its SKUs; the set's price and what it saves", tags=["bundles"],
+         response=BundleListOut)
+def bundles():
+    return _public_bundles(("bundles",), lambda now: {
+        "bundles": BundleOut(many=True).dump(shown_bundles(live_bundles(now)[::-1]))})
+
+
+@bp.get("/bundles/<int:bundle_id>")
+@api_doc("One bundle on now", tags=["bundles"], response=BundleAnswer, errors=(404,))
+def bundle(bundle_id: int):
+    def build(now) -> dict:
+        found = shown_bundles([rule for rule in live_bundles(now) if rule.id == bundle_id])
+        if not found:
+            raise APIError("bundle_not_found")
+        return {"bundle": BundleOut().dump(found[0])}
+
+    return _public_bundles(("bundle", bundle_id), build)

@@ -4,7 +4,9 @@
 - `promotions`, order promotions by spend: {"name": "…", "tiers": [["99.00", "10.00"], ["199.00", "30.00"]]}
   (spend, amount off), running for `days` (default 30) from when the shop is made;
 - `discounts`, timed discounts on items named in the demo: {"name": "…", "items": ["Linen shirt"],
-  "percent": 15, "days": 3}."""
+  "percent": 15, "days": 3};
+- `bundles`, sets of items named in the demo at a set price: {"name": "…", "items": ["Cotton tee", "Canvas tote"],
+  "price": "119.00", "days": 30} (one of each item; [name, quantity] for more)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import datetime as dt
 from core.db import utcnow
 from core.engines import DemoKit
 from engines.catalog.services import item_ids_named
+from engines.marketing.bundles import create_bundle
 from engines.marketing.discounts import create_discount
 from engines.marketing.promotions import create_promotion
 from engines.marketing.services import CouponRules, create_coupon
@@ -36,3 +39,8 @@ def load(demo: dict, kit: DemoKit) -> None:
         create_discount(name=entry["name"], item_ids=[named[name] for name in entry["items"]],
                         percent_bp=entry["percent"] * 100, starts_at=now,
                         ends_at=now + dt.timedelta(days=entry.get("days", 3)))
+    for entry in demo.get("bundles", []):
+        wanted = [(name, 1) if isinstance(name, str) else tuple(name) for name in entry["items"]]
+        named = item_ids_named([name for name, _ in wanted])
+        create_bundle(name=entry["name"], items=[{"item_id": named[name], "quantity": n} for name, n in wanted],
+                      price=kit.price(entry["price"]), starts_at=now, ends_at=now + dt.timedelta(days=entry.get("days", 30)))

@@ -1,7 +1,9 @@
 """Timed discounts (限时折扣): a percentage or an amount off each unit of chosen items for a
 window. The `item_promotions` step takes them off at checkout; the catalog shows them (price,
 badge, countdown) through `core.offers`, which this module feeds. The rules are remembered per
-process until the shop's `marketing` stamp moves."""
+process until the shop's `marketing` stamp moves: every write here bumps it, so the storefront's
+cached pages and checkout see the change once it commits. The back office
+(engines.marketing.admin_discounts) and the Admin API make, find, list and change them here."""
 
 from __future__ import annotations
 
@@ -12,24 +14,40 @@ from sqlalchemy import select
 
 from core.cache import LRU, bump_after_commit, remembered
 from core.db import db
-from core.errors import APIError
+from core.errors import APIError, register_codes
+from core.ids import parse_id
 from core.money import Money
 from core.offers import ItemOffer, item_offers, register_offer_source
 from core.tenancy import current_tenant, current_tenant_id
+from engines.catalog.services import categories_of_items
 from engines.marketing.models import CouponStatus, TimedDiscount
-from engines.marketing.services import FUNDERS, MAX_AMOUNT
+from engines.marketing.services import FUNDERS, MAX_AMOUNT, newest_by_status
+
+register_codes({"discount_not_found": (404, "There is no such timed discount.")})
+
+MAX_ITEMS = 500
+EDITABLE = ("name", "status", "ends_at")
 
 _rules = LRU(10_000)  # (tenant_id, "discounts") -> (marketing stamp, the active discounts' rules)
 
 
 def create_discount(*, name: str, item_ids, starts_at: dt.datetime, ends_at: dt.datetime, percent_bp: int = 0,
                     amount_off: int = 0, funded_by: str = "merchant") -> TimedDiscount:
+    """A new timed discount on the shop's items (each once), on at once in its window: a
+    percentage (basis points) or an amount (minor units) off each unit, never both. Refuses (422
+    naming each field) anything wrong, an item of another shop too, and then makes nothing."""
+    parsed = [parse_id(str(i)) for i in item_ids or ()]
+    item_ids = list(dict.fromkeys(i for i in parsed if i is not None))
     errors: dict[str, list[str]] = {}
-    if not name.strip() or len(name) > 60:
+    if not name.strip() or len(name.strip()) > 60:
         errors["name"] = ["Give the discount a name of up to 60 characters."]
-    if not item_ids or len(item_ids) > 500:
-        errors["item_ids"] = ["Choose from 1 to 500 items."]
-    if bool(percent_bp) == bool(amount_off):
+    if not item_ids or len(item_ids) > MAX_ITEMS:
+        errors["item_ids"] = [f"Choose from 1 to {MAX_ITEMS} items."]
+    elif None in parsed or not set(item_ids) <= set(categories_of_items(item_ids)):
+        errors["item_ids"] = ["There is no such item."]
+    if not percent_bp and not amount_off:
+        errors["percent_bp"] = ["Give a percentage off or an amount off."]
+    elif percent_bp and amount_off:
         errors["percent_bp"] = ["Give a percentage off or an amount off, not both."]
     elif percent_bp and not 0 < percent_bp < 10_000:
         errors["percent_bp"] = ["In basis points, from 1 to 9999 (15 % is 1500)."]
@@ -51,6 +69,54 @@ def create_discount(*, name: str, item_ids, starts_at: dt.datetime, ends_at: dt.
 
 def set_discount_status(discount: TimedDiscount, status: str) -> TimedDiscount:
     discount.status = CouponStatus(status)
+    db.session.flush()
+    bump_after_commit(current_tenant_id(), "marketing")
+    return discount
+
+
+def find_discount(discount_id: int) -> TimedDiscount:
+    """The shop's timed discount, or 404 discount_not_found (another shop's too)."""
+    discount = db.session.get(TimedDiscount, (current_tenant_id(), discount_id))
+    if discount is None:
+        raise APIError("discount_not_found")
+    return discount
+
+
+def list_discounts(*, status: str | None = None, before: int | None = None,
+                   limit: int = 50) -> tuple[list[TimedDiscount], int | None]:
+    return newest_by_status(TimedDiscount, status=status, before=before, limit=limit)
+
+
+def update_discount(discount: TimedDiscount, **changes) -> TimedDiscount:
+    """Change what may change once a discount runs: `name`, `status` (active and paused either
+    way, either to ended; an ended discount stays ended) and `ends_at` (after it starts; earlier
+    ends it sooner). Refuses (422 naming each field) anything else and anything wrong, and then
+    changes nothing. The storefront and checkout see the change once it commits."""
+    errors: dict[str, list[str]] = {}
+    for field in sorted(changes.keys() - set(EDITABLE)):
+        errors[field] = ["This cannot be changed once a discount is made: end it and make another."]
+    name = changes.get("name")
+    if "name" in changes and (not isinstance(name, str) or not name.strip() or len(name.strip()) > 60):
+        errors["name"] = ["Give the discount a name of up to 60 characters."]
+    if "status" in changes:
+        if changes["status"] not in {s.value for s in CouponStatus}:
+            errors["status"] = ["Choose active, paused or ended."]
+        elif discount.status == CouponStatus.ENDED and changes["status"] != CouponStatus.ENDED.value:
+            errors["status"] = ["An ended discount stays ended: make a new one."]
+    ends_at = changes.get("ends_at")
+    if "ends_at" in changes:
+        if not isinstance(ends_at, dt.datetime) or ends_at.tzinfo is None:
+            errors["ends_at"] = ["A time with its offset from UTC."]
+        elif ends_at <= discount.starts_at:
+            errors["ends_at"] = ["It must end after it starts."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    if "name" in changes:
+        discount.name = name.strip()
+    if "status" in changes:
+        discount.status = CouponStatus(changes["status"])
+    if "ends_at" in changes:
+        discount.ends_at = ends_at.astimezone(dt.UTC)
     db.session.flush()
     bump_after_commit(current_tenant_id(), "marketing")
     return discount

@@ -16,6 +16,7 @@ from core.engines import flow_settings
 from core.errors import APIError
 from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.marketing.models import Coupon, CouponKind, CouponScope, ConsumerCoupon, HeldStatus
+from engines.marketing import bundles as _bundles, shipping_rules as _shipping_rules  # noqa: F401  their steps
 from engines.marketing.discounts import apply_discounts
 from engines.marketing.promotions import apply_promotions, release_budgets, reserve_budgets
 from engines.marketing.services import (categories_for, copy_ids_of, covered, discount_of, label_of, not_combining,

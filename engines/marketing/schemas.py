@@ -8,7 +8,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from core.api import MoneyField
 from core.ids import ID_PATTERN, validate_id
-from engines.marketing.services import MAX_AMOUNT, MAX_SEND
+from engines.marketing.discounts import MAX_ITEMS
+from engines.marketing.figures import figures_of
+from engines.marketing.services import FUNDERS, MAX_AMOUNT, MAX_SEND, SHOP_FUNDED, SHOP_FUNDED_ONLY
 
 
 def _iso(value) -> str | None:
@@ -101,8 +103,30 @@ class UTCTime(fields.AwareDateTime):
         return moment
 
 
+class FiguresOut(Schema):
+    """What a tool has brought in (engines.marketing.figures)."""
+
+    orders = fields.Integer(metadata={"description": "Paid orders it is on (from paid onward, refunded ones too; "
+                                                     "never unpaid or cancelled ones)"})
+    gmv = MoneyField(metadata={"description": "What those orders came to (their totals)"})
+    cost = MoneyField(metadata={"description": "What it took off those orders"})
+
+
+class CouponFiguresOut(FiguresOut):
+    issued = fields.Integer(metadata={"description": "Copies issued (claimed or sent)"})
+    used = fields.Integer(metadata={"description": "Copies used on paid orders"})
+
+
+def with_figures(schema: Schema, rows: list) -> list[dict]:
+    """Each row as `schema` dumps it, with its `figures` (one query for them all). The rows carry
+    no figures of their own: `schema` declares the field for the document, this fills it."""
+    figures = figures_of(rows)
+    nested = schema.fields["figures"].schema
+    return [{**schema.dump(row), "figures": nested.dump(figures[row.id])} for row in rows]
+
+
 class StaffCouponOut(CouponOut):
-    """A coupon as its shop's staff see it: its rules, status and counts."""
+    """A coupon as its shop's staff see it: its rules, status, counts and figures."""
 
     status = fields.Function(lambda c: c.status.value, metadata={"enum": _STATUSES})
     public = fields.Boolean(metadata={"description": "Offered in the claim centre"})
@@ -115,6 +139,7 @@ class StaffCouponOut(CouponOut):
     used_count = fields.Integer(metadata={"description": "Copies used on paid orders"})
     funded_by = fields.String()
     created_at = fields.Function(lambda c: _iso(c.created_at))
+    figures = fields.Nested(CouponFiguresOut)
 
 
 class StaffCouponAnswer(Schema):
@@ -217,7 +242,7 @@ class _Tiers(fields.List):
 
 
 class StaffPromotionOut(Schema):
-    """An order promotion as its shop's staff see it: its tiers and rules, status and budget."""
+    """An order promotion as its shop's staff see it: its tiers and rules, status, budget and figures."""
 
     id = fields.Function(lambda p: str(p.id))
     name = fields.String()
@@ -236,6 +261,7 @@ class StaffPromotionOut(Schema):
     funded_by = fields.String()
     status = fields.Function(lambda p: p.status.value, metadata={"enum": _STATUSES})
     created_at = fields.Function(lambda p: _iso(p.created_at))
+    figures = fields.Nested(FiguresOut)
 
 
 class StaffPromotionAnswer(Schema):
@@ -292,6 +318,64 @@ class PromotionPatchIn(Schema):
     budget = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
                             metadata={"description": "null: no budget; never below what it has given (budget_used)"})
     priority = fields.Integer(strict=True, validate=validate.Range(min=-1000, max=1000))
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(f"Send at least one of {', '.join(sorted(self.fields))}.")
+
+
+# -- timed discounts in the Admin API (engines.marketing.admin_api) ----------------------------
+
+class StaffDiscountOut(Schema):
+    """A timed discount as its shop's staff see it: its items, what it takes off each unit, its
+    window, status and figures."""
+
+    id = fields.Function(lambda d: str(d.id))
+    name = fields.String()
+    item_ids = fields.List(fields.String(), metadata={"description": "Every SKU of these items is discounted"})
+    percent_bp = fields.Integer(metadata={"description": "Off each unit, in basis points (1500 is 15 %); 0 when it "
+                                                         "takes an amount off"})
+    amount_off = MoneyField(metadata={"description": "Off each unit; nothing when it takes a percentage off"})
+    starts_at = fields.Function(lambda d: _iso(d.starts_at))
+    ends_at = fields.Function(lambda d: _iso(d.ends_at), metadata={"description": "The first moment it is over"})
+    funded_by = fields.String(metadata={"enum": list(FUNDERS)})
+    status = fields.Function(lambda d: d.status.value, metadata={"enum": _STATUSES})
+    created_at = fields.Function(lambda d: _iso(d.created_at))
+    figures = fields.Nested(FiguresOut)
+
+
+class StaffDiscountAnswer(Schema):
+    discount = fields.Nested(StaffDiscountOut)
+
+
+class StaffDiscountPageOut(Schema):
+    discounts = fields.List(fields.Nested(StaffDiscountOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DiscountIn(Schema):
+    """A new timed discount: a percentage or an amount (minor units) off each unit of its items,
+    not both."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    item_ids = _ids(required=True, validate=validate.Length(min=1, max=MAX_ITEMS),
+                    metadata={"description": f"The shop's items, 1 to {MAX_ITEMS}"})
+    percent_bp = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=9999),
+                                metadata={"description": "Off, in basis points: 1500 is 15 %"})
+    amount_off = fields.Integer(load_default=0, strict=True, validate=_AMOUNT,
+                                metadata={"description": "Minor units off each unit"})
+    starts_at = UTCTime(required=True)
+    ends_at = UTCTime(required=True, metadata={"description": "The first moment it is over"})
+    funded_by = fields.String(load_default="merchant", validate=validate.OneOf(SHOP_FUNDED, error=SHOP_FUNDED_ONLY),
+                              metadata={"description": "Who pays for the discount"})
+
+
+class DiscountPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=60))
+    status = fields.String(validate=validate.OneOf(_STATUSES),
+                           metadata={"description": "active and paused either way, either to ended (for good)"})
+    ends_at = UTCTime(metadata={"description": "After it starts; earlier ends it sooner"})
 
     @validates_schema
     def _not_empty(self, data, **kwargs):

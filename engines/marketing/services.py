@@ -35,6 +35,11 @@ register_codes({
 
 MAX_AMOUNT = 10**10
 FUNDERS = ("merchant", "platform")
+# What a shop's staff may name as paying for a discount: the shop. A discount the platform pays for
+# moves its cost onto the platform's books at settlement, so only the platform may make one (its
+# console, to come); the back office and the shop's Admin API offer no choice.
+SHOP_FUNDED = ("merchant",)
+SHOP_FUNDED_ONLY = "A shop's discounts are paid for by the shop; only the platform makes ones it pays for."
 
 
 @dataclass(frozen=True)

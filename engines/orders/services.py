@@ -8,13 +8,14 @@ from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import Order, OrderStatus
 from engines.orders.pricing import POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
+from engines.stores.services import active_stores  # where an order may be picked up (the price simulator)
 
 def refunded_in_full(order_id: int) -> bool:
     """Whether every unit of an order has been refunded (or is being refunded)."""
     return all(line.refunded_quantity == line.quantity for line in lines_of([order_id], fresh=True)[order_id])
 
 
-__all__ = ["POSITIONS", "Adjustment", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
+__all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
            "place_order", "quote", "refunded_in_full", "refuse_known_sold_out", "register_price_step",

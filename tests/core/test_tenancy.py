@@ -17,6 +17,7 @@ from core.ids import new_id
 from core.identities import StaffMember, add_staff
 from core.media import Media
 from core.staff_tokens import StaffToken, create_token
+from engines.marketing.bundles import create_bundle
 from engines.marketing.codes import make_codes
 from engines.marketing.discounts import create_discount
 from engines.marketing.models import (Bundle, ConsumerCoupon, Coupon, CouponCode, FreeShippingRule, Promotion,
@@ -98,12 +99,13 @@ FACTORIES = {
     ConsumerCoupon: lambda tag: claim(_coupon(tag).id, _make_consumer(f"{tag}-{new_id()}").id),
     CouponCode: lambda tag: (lambda c: db.session.scalar(select(CouponCode).where(CouponCode.coupon_id == c.id)))(
         (lambda c: (make_codes(c, 1, tag[:40]), c)[1])(_coupon(tag))),
-    TimedDiscount: lambda tag: create_discount(name=tag, item_ids=[1], percent_bp=1000, starts_at=utcnow(),
-                                               ends_at=utcnow() + dt.timedelta(days=1)),
+    TimedDiscount: lambda tag: create_discount(name=tag, item_ids=[create_item(kind="physical", name=tag, price=100).id],
+                                               percent_bp=1000, starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1)),
     Promotion: lambda tag: create_promotion(name=tag, kind="spend", tiers=[{"threshold": 1000, "amount_off": 100}],
                                             starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1)),
-    Bundle: lambda tag: _add(Bundle(name=tag, items=[{"item_id": "1", "quantity": 1}, {"item_id": "2", "quantity": 1}],
-                                     price=100, starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1))),
+    Bundle: lambda tag: create_bundle(name=tag, items=[{"item_id": create_item(kind="physical", name=f"{tag} {n}", price=100).id,
+                                                        "quantity": 1} for n in (1, 2)],
+                                      price=100, starts_at=utcnow(), ends_at=utcnow() + dt.timedelta(days=1)),
     FreeShippingRule: lambda tag: _add(FreeShippingRule(name=tag, minimum=100, starts_at=utcnow(),
                                                         ends_at=utcnow() + dt.timedelta(days=1))),
     PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),

@@ -58,4 +58,4 @@ def test_the_designer_draws_each_engines_settings(client, db_session, create_sta
     assert [field["id"] for field in engines["orders"]["settings"]][:3] == ["pay_minutes", "complete_days",
                                                                            "after_sales_days"]
     assert engines["orders"]["feature"] is False and engines["catalog"]["feature"] is True
-    assert {picker["kind"] for picker in state["pickers"]} == {"item", "category", "article"}
+    assert {picker["kind"] for picker in state["pickers"]} == {"item", "category", "article", "bundle"}

@@ -139,7 +139,9 @@ mount("checkout", function view(root, settings) {
         return;
       }
       offerCoupons();
+      const asked = ++quotesAsked;  // only the latest question's answer is drawn: an earlier one may arrive last
       api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment(), coupon_ids: couponChoice ? [couponChoice] : [] }).then(function (q) {
+        if (asked !== quotesAsked) return;
         summary.textContent = "";
         q.lines.forEach(function (l) {
           const options = optionsText(l);
@@ -151,8 +153,9 @@ mount("checkout", function view(root, settings) {
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         place.disabled = false;
-      }).catch(function (error) { place.disabled = true; fail(error); });
+      }).catch(function (error) { if (asked === quotesAsked) { place.disabled = true; fail(error); } });
     }
+    let quotesAsked = 0;
     const sections = {};
     function show() {
       if (sections.address) sections.address.hidden = !needsAddress();

@@ -268,7 +268,7 @@ def test_copies_are_sent_to_customers_named_by_phone_or_email(client, enter, for
                                          .where(ConsumerCoupon.coupon_id == made)).all())
     assert held == sorted([(ann.id, "sent"), (bob.id, "sent"), (has_one.id, "sent")])
     assert fresh(tenant_a, made).issued_count == 3
-    assert "3 / no limit" in shown
+    assert "Copies issued 3 Copies used 0 Paid orders 0" in shown
     with tenant_scope(tenant_a):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.tenant_id == tenant_a.id,
                                                            AuditEntry.action == "coupon.send"))

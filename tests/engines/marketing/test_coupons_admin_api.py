@@ -249,5 +249,5 @@ def test_the_coupons_list_costs_the_same_queries_however_many_it_shows(client, d
         client.post(f"{API}/coupons", headers=owner.headers, json={**GOOD, "name": name})
     with count_queries() as many:
         assert len(client.get(f"{API}/coupons", headers=owner.headers).json["coupons"]) == 8
-    # the token and the coupons
-    assert len(many) == len(few) == 2
+    # the token, the coupons and their figures
+    assert len(many) == len(few) == 3

@@ -246,5 +246,5 @@ def test_the_promotions_list_costs_the_same_queries_however_many_it_shows(client
         client.post(f"{API}/promotions", headers=owner.headers, json={**GOOD, "name": name, "budget": 100})
     with count_queries() as many:
         assert len(client.get(f"{API}/promotions", headers=owner.headers).json["promotions"]) == 8
-    # the token and the promotions
-    assert len(many) == len(few) == 2
+    # the token, the promotions and their figures
+    assert len(many) == len(few) == 3

@@ -1,0 +1,220 @@
+"""/merchant/marketing/promotions: the shop's order promotions (their tiers in words, window,
+status, budget and what they brought in), making one, pausing, resuming and ending it. Views of
+`engines.marketing.admin.bp`; every write goes through engines.marketing.promotions and is
+audited."""
+
+from __future__ import annotations
+
+import re
+
+from flask import g, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+
+from core.backoffice import save_form
+from core.errors import APIError
+from core.forms import ConfirmForm
+from core.money import Money
+from core.staff_session import permission_required
+from engines.marketing.admin import (MANAGE, SCOPES, Typed, bp, category_choices, chosen_scope, coverage_in_words,
+                                     found_or_404, item_choices, list_page, money_in_words, pause_resume_end,
+                                     percent_in_words, scope_field, status_of, today_starts, window_in_words)
+from engines.marketing.figures import figures_of
+from engines.marketing.models import Promotion, PromotionKind
+from engines.marketing.promotions import (MAX_TIERS, create_promotion, find_promotion, list_promotions,
+                                          update_promotion)
+from engines.marketing.services import scope_errors
+
+PROMOTION_KINDS = [("spend", _l("By spend")), ("quantity", _l("By number of items"))]
+PROMOTION_ACTIONS = {"pause": ("paused", _l("Promotion paused: orders no longer get it.")),
+                     "resume": ("active", _l("Promotion resumed.")),
+                     "end": ("ended", _l("Promotion ended: orders no longer get it."))}
+# The service's field names, as the form names them (a tier's refusal as a whole, on the first).
+PROMOTION_FORM_FIELDS = {"ends_at": "ends_on", "starts_at": "starts_on", "excluded_item_ids": "excluded_items",
+                         "tiers": "threshold_1"}
+TIER_PARTS = ("threshold", "amount_off", "percent_off")
+_PRIORITY = re.compile(r"-?[0-9]{1,4}")
+
+
+class PromotionForm(FlaskForm):
+    # As the coupon form: the service checks the rules, so that one save names every field that is
+    # wrong. Tier n is threshold_n with amount_off_n or percent_off_n (added below the class).
+    name = StringField(_l("Name"), render_kw={"maxlength": 60})
+    kind = SelectField(_l("Kind"), choices=lambda: PROMOTION_KINDS, default="spend")
+    scope = SelectField(_l("Applies to"), choices=lambda: SCOPES, default="all")
+    scope_items = SelectMultipleField(_l("Items it applies to"), render_kw={"size": 6})
+    scope_categories = SelectMultipleField(_l("Categories it applies to"), render_kw={"size": 6},
+                                           description=_l("A category takes in its subcategories"))
+    excluded_items = SelectMultipleField(_l("Never on these items"), render_kw={"size": 6})
+    starts_on = StringField(_l("First day"), render_kw={"type": "date"}, description=_l("Blank: from today"))
+    ends_on = StringField(_l("Last day"), render_kw={"type": "date"})
+    priority = StringField(_l("Priority"), default="0", render_kw={"inputmode": "numeric"},
+                           description=_l("Higher applies first, from -1000 to 1000"))
+    exclusive = BooleanField(_l("Apply it alone"), default=False,
+                             description=_l("No other promotion on an order it applies to"))
+    combines_with_coupons = BooleanField(_l("Coupons can be used with it"), default=True)
+    budget = StringField(_l("Budget"))
+
+
+for _n in range(1, MAX_TIERS + 1):
+    setattr(PromotionForm, f"threshold_{_n}", StringField(_l("Tier %(n)s: threshold", n=_n),
+                                                         render_kw={"inputmode": "decimal"}))
+    setattr(PromotionForm, f"amount_off_{_n}", StringField(_l("Tier %(n)s: amount off", n=_n),
+                                                          render_kw={"inputmode": "decimal"}))
+    setattr(PromotionForm, f"percent_off_{_n}", StringField(_l("Tier %(n)s: percentage off", n=_n),
+                                                           render_kw={"inputmode": "decimal"}))
+del _n
+
+
+def _promotion_form() -> PromotionForm:
+    form = PromotionForm()
+    form.scope_items.choices = form.excluded_items.choices = item_choices()
+    form.scope_categories.choices = category_choices()
+    form.budget.description = _("The most it takes off in all, in %(currency)s; blank for no limit",
+                                currency=g.shop.currency)
+    return form
+
+
+def tier_rows(form: PromotionForm) -> list[tuple[int, list]]:
+    """The form's tiers as (n, [threshold, amount off, percentage off]) for the template."""
+    return [(n, [getattr(form, f"{part}_{n}") for part in TIER_PARTS]) for n in range(1, MAX_TIERS + 1)]
+
+
+def _typed_tiers(form: PromotionForm, kind: str, typed: Typed) -> list[dict]:
+    """The tiers filled in (blank rows skipped), each refusal on the field it is about."""
+    tiers: list[dict] = []
+    last = None
+    for n, (threshold_field, amount_field, percent_field) in tier_rows(form):
+        threshold_text, amount_text, percent_text = (typed.text(f) for f in (threshold_field, amount_field,
+                                                                              percent_field))
+        if not (threshold_text or amount_text or percent_text):
+            continue
+        threshold = None
+        if not threshold_text:
+            typed.refuse(threshold_field, _("Give what this tier needs."))
+        elif kind == PromotionKind.QUANTITY.value:
+            threshold = typed.count(threshold_field)
+        else:
+            threshold = typed.positive_money(threshold_field)
+        if threshold is not None and last is not None and threshold <= last:
+            typed.refuse(threshold_field, _("More than the tier before."))
+        last = threshold if threshold is not None else last
+        tier: dict = {"threshold": threshold}
+        if amount_text and percent_text:
+            typed.refuse(percent_field, _("An amount off or a percentage off, not both."))
+        elif not (amount_text or percent_text):
+            typed.refuse(amount_field, _("Give an amount off or a percentage off."))
+        elif amount_text:
+            tier["amount_off"] = typed.positive_money(amount_field)
+            if (kind == PromotionKind.SPEND.value and None not in (threshold, tier["amount_off"])
+                    and tier["amount_off"] >= threshold):
+                typed.refuse(amount_field, _("Less than the spend it needs."))
+        else:
+            tier["percent_bp"] = typed.percent_bp(percent_field)
+        tiers.append(tier)
+    if not tiers:
+        typed.refuse(form.threshold_1, _("Give at least one tier."))
+    return tiers
+
+
+def _priority(form: PromotionForm, typed: Typed) -> int:
+    if not typed.text(form.priority):
+        return 0
+    if not _PRIORITY.fullmatch(typed.text(form.priority)):
+        typed.refuse(form.priority, _("A whole number from -1000 to 1000."))
+        return 0
+    return int(typed.text(form.priority))
+
+
+def _create_promotion(form: PromotionForm) -> Promotion:
+    """The promotion the form describes; 422 naming every field that is wrong (nothing made)."""
+    typed = Typed()
+    kind, scope = form.kind.data, form.scope.data
+    tiers = _typed_tiers(form, kind, typed)
+    tiers_refused = any(name.startswith(tuple(f"{part}_" for part in TIER_PARTS)) for name in typed.errors)
+    if not typed.text(form.ends_on):
+        typed.refuse(form.ends_on, _("Give the last day of the promotion."))
+    starts_at = typed.day(form.starts_on, after=False) if typed.text(form.starts_on) else today_starts()
+    ends_at = typed.day(form.ends_on, after=True)
+    priority = _priority(form, typed)
+    scope_ids = chosen_scope(form)
+    excluded = tuple(int(i) for i in form.excluded_items.data or [])
+    refused: dict[str, list[str]] = dict(scope_errors(scope, scope_ids, excluded))
+    promotion = None
+    try:
+        promotion = create_promotion(
+            name=form.name.data or "", kind=kind, tiers=tiers if not tiers_refused else [], starts_at=starts_at,
+            ends_at=ends_at, scope=scope, scope_ids=scope_ids, excluded_item_ids=excluded, priority=priority,
+            exclusive=bool(form.exclusive.data), combines_with_coupons=bool(form.combines_with_coupons.data),
+            budget=typed.money(form.budget))
+    except APIError as error:
+        refused = {**error.fields, **refused}
+    errors = typed.errors
+    for name, messages in refused.items():
+        if name == "tiers" and tiers_refused:
+            continue  # each tier's own field says what is wrong with it
+        errors.setdefault(scope_field(name, scope, PROMOTION_FORM_FIELDS), list(messages))
+    if errors:
+        raise APIError("invalid_input", fields=errors)  # save_form rolls back what was made
+    return promotion
+
+
+# -- what staff read of a promotion ---------------------------------------------------------------
+
+def tier_in_words(kind: PromotionKind, tier: dict, currency: str) -> str:
+    """"¥10.00 off a spend of ¥50.00", "10% off 3 items or more"."""
+    off = Money(tier["amount_off"], currency).format() if "amount_off" in tier else percent_in_words(tier["percent_bp"])
+    if kind == PromotionKind.SPEND:
+        return _("%(amount)s off a spend of %(minimum)s", amount=off,
+                 minimum=Money(tier["threshold"], currency).format())
+    return ngettext("%(off)s off %(num)s item or more", "%(off)s off %(num)s items or more", tier["threshold"],
+                    off=off)
+
+
+def _promotion_words() -> dict:
+    currency = g.shop.currency
+    return {"tier": lambda p, t: tier_in_words(p.kind, t, currency),
+            "window": lambda p: window_in_words(p.starts_at, p.ends_at), "coverage": coverage_in_words,
+            "status": status_of, "money": money_in_words, "kinds": dict(PROMOTION_KINDS)}
+
+
+def _promotion(promotion_id: int) -> Promotion:
+    return found_or_404(find_promotion, promotion_id, _("There is no such promotion."))
+
+
+@bp.get("/promotions")
+@permission_required(MANAGE)
+def promotions():
+    return list_page("marketing/promotions.html", list_promotions, words=_promotion_words())
+
+
+@bp.route("/promotions/new", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def new_promotion():
+    form = _promotion_form()
+    if form.validate_on_submit():
+        done = save_form(form, lambda: _create_promotion(form),
+                         audit_as=lambda made: ("promotion.create", f"promotion {made.id}", {"name": made.name}),
+                         saved=_("Promotion saved."), then=lambda made: url_for(".promotion", promotion_id=made.id))
+        if done:
+            return done
+    return render_template("marketing/promotion_new.html", form=form, tiers=tier_rows(form), zone=g.shop.timezone,
+                           currency=g.shop.currency), 400 if form.errors or form.form_errors else 200
+
+
+@bp.get("/promotions/<int:promotion_id>")
+@permission_required(MANAGE)
+def promotion(promotion_id: int):
+    found = _promotion(promotion_id)
+    return render_template("marketing/promotion.html", promotion=found, words=_promotion_words(),
+                           action_form=ConfirmForm(), figures=figures_of([found])[found.id])
+
+
+@bp.post("/promotions/<int:promotion_id>/status")
+@permission_required(MANAGE)
+def change_promotion_status(promotion_id: int):
+    return pause_resume_end(_promotion(promotion_id), kind="promotion", actions=PROMOTION_ACTIONS,
+                            update=update_promotion, back=url_for(".promotion", promotion_id=promotion_id))
