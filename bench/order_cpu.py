@@ -153,7 +153,10 @@ def main() -> int:
         summary["python_calls_per_order"] = round(pstats.Stats(profile).total_calls / args.orders)
         print(f"Python function calls per order: {summary['python_calls_per_order']}")
         if args.profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats.print_stats(args.profile)
+            if os.environ.get("TESSERA_BENCH_CALLEES"):
+                stats.print_callees(os.environ["TESSERA_BENCH_CALLEES"])
     print(json.dumps(summary))
     redis.Redis.from_url(REDIS).flushdb()
     return 0
