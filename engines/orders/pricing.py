@@ -20,7 +20,8 @@ that step's adjustments on it (a step that recorded none on an order is not call
   raise APIError to refuse the order (everything rolls back);
 - `commit(order, adjustments)`: the order was paid;
 - `release(order, adjustments)`: the order was cancelled unpaid (by the buyer, staff or the
-  payment deadline's sweep);
+  payment deadline's sweep); these two get the adjustments without their shares of the lines
+  (`allocations` empty: nothing held depends on them, and the payment's path reads one query less);
 - `release_lines(order, adjustments, line_quantities)`: units of lines were refunded
   ({line id: units}, once per refund, when the provider has refunded); only adjustments allocated
   to one of those lines are given, each with `refunded`: this refund's exact share of it (the
@@ -304,23 +305,24 @@ _SHARES = select(_shares.c.adjustment_id, _shares.c.line_id, _shares.c.amount).w
     of_tenant(_shares), _shares.c.order_id == bindparam("order_id")).order_by(_shares.c.line_id)
 
 
-def adjustments_of(order_id: int, *, step_names: list[str] | None = None) -> list[Adjustment]:
+def adjustments_of(order_id: int, *, step_names: list[str] | None = None, shares: bool = True) -> list[Adjustment]:
     """An order's adjustments (of some steps only, when given), in the pipeline's order, with
-    their shares of its lines (two prepared queries: the hooks run on the payment's path)."""
+    their shares of its lines unless `shares` is false (prepared queries: the hooks run on the
+    payment's path)."""
     rows = [row for row in execute(_ADJUSTMENTS, {"order_id": order_id})
             if step_names is None or row.step in step_names]
     if not rows:
         return []
-    shares: dict[int, dict[int, int]] = {row.id: {} for row in rows}
-    for adjustment_id, line_id, amount in execute(_SHARES, {"order_id": order_id}):
-        if adjustment_id in shares:
-            shares[adjustment_id][line_id] = amount
+    found: dict[int, dict[int, int]] = {row.id: {} for row in rows}
+    for adjustment_id, line_id, amount in (execute(_SHARES, {"order_id": order_id}) if shares else ()):
+        if adjustment_id in found:
+            found[adjustment_id][line_id] = amount
     return [Adjustment(step=row.step, source_kind=row.source_kind, source_id=row.source_id, label=row.label,
-                       amount=row.amount, funded_by=row.funded_by, allocations=shares[row.id], id=row.id)
+                       amount=row.amount, funded_by=row.funded_by, allocations=found[row.id], id=row.id)
             for row in rows]
 
 
-def _stored(order, hooked: list[tuple[str, Callable]]) -> list[tuple[Callable, list[Adjustment]]]:
+def _stored(order, hooked: list[tuple[str, Callable]], *, shares: bool = True) -> list[tuple[Callable, list[Adjustment]]]:
     """Each (step name, hook) with the step's adjustments on the order (for those that have some).
     The order's own record of its steps (`pricing`, written with its adjustments) says whether a
     hooked step left one: an order without any costs no query."""
@@ -328,7 +330,7 @@ def _stored(order, hooked: list[tuple[str, Callable]]) -> list[tuple[Callable, l
     steps = getattr(order, "pricing", None)  # None: a row read without it; ask the database
     if steps is not None and not any(entry.get("step") in names and "adjustment_id" in entry for entry in steps):
         return []
-    found = adjustments_of(order.id, step_names=list(names))
+    found = adjustments_of(order.id, step_names=list(names), shares=shares)
     return [(hook, mine) for name, hook in hooked if (mine := [a for a in found if a.step == name])]
 
 
@@ -345,7 +347,7 @@ def commit_steps(order) -> None:
     """The order was paid: what the steps held is used."""
     hooked = [(entry.name, entry.commit) for entry in _STEPS if entry.commit is not None]
     if hooked:  # no query while no step holds anything
-        for commit, mine in _stored(order, hooked):
+        for commit, mine in _stored(order, hooked, shares=False):
             commit(order, mine)
 
 
@@ -353,7 +355,7 @@ def release_steps(order) -> None:
     """The order was cancelled unpaid: what the steps held goes back."""
     hooked = [(entry.name, entry.release) for entry in _STEPS if entry.release is not None]
     if hooked:
-        for release, mine in _stored(order, hooked):
+        for release, mine in _stored(order, hooked, shares=False):
             release(order, mine)
 
 
