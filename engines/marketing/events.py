@@ -22,11 +22,15 @@ declare_event("coupon.expiring.v1", CouponExpiring,
 class PromotionBudgetSpent(EventPayload):
     promotion_id = id_field("The promotion")
     name = fields.String(required=True, metadata={"description": "The promotion's name"})
-    budget = fields.Nested(Amount, required=True, metadata={"description": "Its budget, now given out"})
+    budget = fields.Nested(Amount, required=True, allow_none=True,
+                           metadata={"description": "Its budget, now given out (null: its uses ran out)"})
+    use_limit = fields.Integer(allow_none=True, load_default=None,
+                               metadata={"description": "The orders it may apply to, now all taken (null: none)"})
 
 
 declare_event("promotion.budget_spent.v1", PromotionBudgetSpent,
-              "A promotion's budget is spent: no order can get it any more (until a cancelled order gives some back).")
+              "A promotion's budget or its uses are spent: no order can get it any more (until a cancelled order gives some "
+              "back).")
 
 
 class PromotionPointsEarned(EventPayload):

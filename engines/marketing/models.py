@@ -104,9 +104,10 @@ class PromotionKind(enum.StrEnum):
 
 class Promotion(TenantModel):
     """An order promotion: tiers of a threshold (money or units over the lines it covers) and what
-    reaching it gives — {"amount_off": minor units} or {"percent_bp": basis points off} — the
-    highest tier reached wins. It runs in its window while on; `budget` caps the discount it may
-    give in all (reserved at checkout, given back when an unpaid order is cancelled)."""
+    reaching it gives (engines.marketing.tiers) — the highest tier reached wins. It runs in its
+    window while on; `budget` caps the discount it may give in all and `use_limit` the orders it
+    applies to (both reserved at checkout, given back when an unpaid order is cancelled; a refund
+    gives back the refunded units' share of the discount)."""
 
     __tablename__ = "promotions"
 
@@ -125,6 +126,8 @@ class Promotion(TenantModel):
     on_special_prices: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     budget: Mapped[int | None] = mapped_column(BigInteger)  # the most discount it gives in all
     budget_used: Mapped[int] = mapped_column(BigInteger, default=0)
+    use_limit: Mapped[int | None] = mapped_column(Integer)  # the most orders it applies to in all
+    uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # orders holding it (unpaid or paid)
     funded_by: Mapped[str] = mapped_column(String(40), default="merchant")
     status: Mapped[CouponStatus] = mapped_column(str_enum(CouponStatus), default=CouponStatus.ACTIVE)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,10 +1,10 @@
 """Order promotions: tiers by spend or quantity over the lines a promotion covers (满减, 满折,
 满件减), the highest tier reached wins; a window, a priority, exclusivity, whether coupons combine
-with it, and a budget on the discount it gives in all.
+with it, a budget on the discount it gives in all and a cap on the orders it applies to.
 
 The rules are remembered per process until the shop's `marketing` stamp moves (a checkout reads
-them without a query); a budgeted promotion's spend is read fresh, and reserved at checkout by one
-conditional UPDATE, so a budget stops the promotion exactly."""
+them without a query); a budgeted promotion's spend and uses are read fresh, and reserved at checkout
+by one conditional UPDATE, so a budget or a cap on uses stops the promotion exactly."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class PromotionRule:
     priority: int
     exclusive: bool
     combines_with_coupons: bool
-    budgeted: bool
+    budgeted: bool  # a budget or a cap on uses: what it may still give is read fresh, and reserved
     funded_by: str
     on_special_prices: bool = False  # counts lines at a special price (a timed discount, a bundle) too
 
@@ -82,7 +82,8 @@ def _unknown_in_tiers(tiers: list[dict]) -> list[str]:
 def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.datetime, ends_at: dt.datetime,
                      scope: str = "all", scope_ids=(), excluded_item_ids=(), priority: int = 0,
                      exclusive: bool = False, combines_with_coupons: bool = True, budget: int | None = None,
-                     funded_by: str = "merchant", on_special_prices: bool = False) -> Promotion:
+                     funded_by: str = "merchant", on_special_prices: bool = False,
+                     use_limit: int | None = None) -> Promotion:
     """A promotion as given, checked (422 naming each wrong field), not saved: what
     `create_promotion` saves and the price simulator tries as a draft."""
     errors: dict[str, list[str]] = {}
@@ -100,6 +101,8 @@ def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.dateti
         errors["ends_at"] = ["It must end after it starts."]
     if budget is not None and not 0 < budget <= MAX_AMOUNT:
         errors["budget"] = ["A budget must be more than nothing, or none."]
+    if use_limit is not None and not 1 <= use_limit <= MAX_USES:
+        errors["use_limit"] = [f"From 1 to {MAX_USES:,} orders, or no limit."]
     if funded_by not in FUNDERS:
         errors["funded_by"] = ["The merchant or the platform."]
     if not -1000 <= priority <= 1000:
@@ -110,7 +113,8 @@ def checked_promotion(*, name: str, kind: str, tiers: list, starts_at: dt.dateti
                           scope_ids=[str(i) for i in scope_ids], excluded_item_ids=[str(i) for i in excluded_item_ids],
                           starts_at=starts_at, ends_at=ends_at, priority=priority, exclusive=exclusive,
                           combines_with_coupons=combines_with_coupons, budget=budget, funded_by=funded_by,
-                          on_special_prices=on_special_prices, status=CouponStatus.ACTIVE, budget_used=0)
+                          on_special_prices=on_special_prices, use_limit=use_limit, status=CouponStatus.ACTIVE,
+                          budget_used=0, uses=0)
     return promotion
 
 
@@ -133,7 +137,8 @@ def set_promotion_status(promotion: Promotion, status: str) -> Promotion:
 def rule_of(p: Promotion) -> PromotionRule:
     return PromotionRule(p.id or 0, p.name, p.kind, tuple(p.tiers), p.scope, tuple(p.scope_ids),
                          tuple(p.excluded_item_ids), p.starts_at, p.ends_at, p.priority, p.exclusive,
-                         p.combines_with_coupons, p.budget is not None, p.funded_by, bool(p.on_special_prices))
+                         p.combines_with_coupons, p.budget is not None or p.use_limit is not None, p.funded_by,
+                         bool(p.on_special_prices))
 
 
 def _load_rules() -> tuple[PromotionRule, ...]:
@@ -149,19 +154,32 @@ def live_rules(now: dt.datetime) -> list[PromotionRule]:
 
 
 _promotions = Promotion.__table__
-_LEFT = select(_promotions.c.budget - _promotions.c.budget_used).where(
+_LEFT = select(_promotions.c.budget - _promotions.c.budget_used, _promotions.c.use_limit - _promotions.c.uses).where(
     of_tenant(_promotions), _promotions.c.id == bindparam("promotion_id"))
 _RESERVE = (update(_promotions).where(of_tenant(_promotions), _promotions.c.id == bindparam("promotion_id"),
                                       _promotions.c.budget.is_(None)
-                                      | (_promotions.c.budget_used + bindparam("off") <= _promotions.c.budget))
-            .values(budget_used=_promotions.c.budget_used + bindparam("off"))
-            .returning(_promotions.c.name, _promotions.c.budget, _promotions.c.budget_used, _promotions.c.tiers))
+                                      | (_promotions.c.budget_used + bindparam("off") <= _promotions.c.budget),
+                                      _promotions.c.use_limit.is_(None) | (_promotions.c.uses < _promotions.c.use_limit))
+            .values(budget_used=_promotions.c.budget_used + bindparam("off"), uses=_promotions.c.uses + 1)
+            .returning(_promotions.c.name, _promotions.c.budget, _promotions.c.budget_used, _promotions.c.tiers,
+                       _promotions.c.use_limit, _promotions.c.uses))
+MAX_USES = 10**8
+UNLIMITED = 10**18  # what a promotion capped by uses only may still give
+
+
+def _left(money_left: int | None, uses_left: int | None) -> int:
+    return 0 if uses_left is not None and uses_left <= 0 else UNLIMITED if money_left is None else money_left
 
 
 def budgets_left(rules: list[PromotionRule]) -> dict[int, int]:
-    """What each budgeted promotion may still give (read fresh, one prepared query each; none
-    budgeted: no query)."""
-    return {rule.id: execute(_LEFT, {"promotion_id": rule.id}).scalar() or 0 for rule in rules if rule.budgeted}
+    """What each budgeted promotion may still give: nothing once its uses are all taken (read
+    fresh, one prepared query each; none budgeted: no query)."""
+    left = {}
+    for rule in rules:
+        if rule.budgeted:
+            row = execute(_LEFT, {"promotion_id": rule.id}).first()
+            left[rule.id] = _left(*row) if row is not None else 0
+    return left
 
 
 @dataclass(frozen=True)
@@ -203,7 +221,8 @@ def apply_promotions(quote, now: dt.datetime, drafts: tuple[Promotion, ...] = ()
     if drafts:
         tried = [draft for draft in drafts if draft.starts_at <= now < draft.ends_at]
         rules = sorted(rules + [rule_of(draft) for draft in tried], key=lambda rule: -rule.priority)
-        left.update({draft.id or 0: draft.budget for draft in tried if draft.budget is not None})
+        left.update({draft.id or 0: _left(draft.budget, draft.use_limit) for draft in tried
+                     if draft.budget is not None or draft.use_limit is not None})
     if rules:  # the items' categories are read only when a rule is scoped to categories
         scoped = any(rule.scope == CouponScope.CATEGORIES for rule in rules)
         apply_rules(quote, rules, categories_for(quote.lines) if scoped else {}, left, gift_lines)
@@ -256,15 +275,22 @@ def _budgeted(adjustments) -> list:
     return [adjustment for adjustment in adjustments if adjustment.source_id in ids]
 
 
+def _per_promotion(adjustments) -> dict[int, int]:
+    """What each promotion gives on an order (its discount and its gifts: one use)."""
+    given: dict[int, int] = {}
+    for adjustment in adjustments:
+        given[adjustment.source_id] = given.get(adjustment.source_id, 0) + adjustment.amount
+    return given
+
+
 def reserve_budgets(adjustments) -> None:
-    """At checkout: each budgeted promotion's discount is taken from its budget, or the order is
-    refused (409) when another order spent it first."""
-    for adjustment in _budgeted(adjustments):
-        off = -adjustment.amount
-        taken = execute(_RESERVE, {"promotion_id": adjustment.source_id, "off": off}).first()
+    """At checkout: each budgeted promotion's discount is taken from its budget and the order
+    from its uses, or the order is refused (409) when other orders spent them first."""
+    for promotion_id, amount in _per_promotion(_budgeted(adjustments)).items():
+        taken = execute(_RESERVE, {"promotion_id": promotion_id, "off": -amount}).first()
         if taken is None:
             raise APIError("promotion_budget_spent")
-        _tell_when_spent(adjustment.source_id, taken, off)
+        _tell_when_spent(promotion_id, taken, -amount)
 
 
 def _smallest_discount(tiers: list) -> int:
@@ -276,35 +302,37 @@ def _tell_when_spent(promotion_id: int, taken, off: int) -> None:
     """promotion.budget_spent.v1 on the reservation after which no order can get the promotion
     any more (what is left is below its smallest discount): the merchant is told, once per time
     the budget runs out."""
-    name, budget, used, tiers = taken
-    if budget is None:
-        return
-    threshold = _smallest_discount(tiers)
-    if budget - used < threshold <= budget - (used - off):
-        emit("promotion.budget_spent.v1", {"promotion_id": str(promotion_id), "name": name,
-                                           "budget": {"amount": budget, "currency": current_tenant().currency}})
+    name, budget, used, tiers, use_limit, uses = taken
+    money_out = budget is not None and budget - used < _smallest_discount(tiers) <= budget - (used - off)
+    if money_out or (use_limit is not None and uses == use_limit):
+        emit("promotion.budget_spent.v1", {
+            "promotion_id": str(promotion_id), "name": name, "use_limit": use_limit,
+            "budget": None if budget is None else {"amount": budget, "currency": current_tenant().currency}})
 
 
 def release_budgets(adjustments, *, refunded: bool = False) -> None:
     """Discounts go back to their promotions' budgets (those paused or ended since too): all of
-    them when an unpaid order was cancelled, or (`refunded`) each adjustment's share of the units
-    just refunded."""
+    them and the order's use when an unpaid order was cancelled, or (`refunded`) each
+    adjustment's share of the units just refunded (the order keeps its use)."""
     budgeted = set(db.session.scalars(select(Promotion.id).where(
-        Promotion.id.in_({a.source_id for a in adjustments}), Promotion.budget.is_not(None))))
-    for adjustment in (a for a in adjustments if a.source_id in budgeted):
-        back = adjustment.refunded if refunded else adjustment.amount
-        if back:
-            db.session.execute(
-                update(Promotion).where(Promotion.tenant_id == current_tenant_id(),
-                                        Promotion.id == adjustment.source_id)
-                .values(budget_used=Promotion.budget_used + back).execution_options(synchronize_session=False))
+        Promotion.id.in_({a.source_id for a in adjustments}),
+        Promotion.budget.is_not(None) | Promotion.use_limit.is_not(None))))
+    given = _per_promotion(a for a in adjustments if a.source_id in budgeted) if not refunded else {
+        promotion_id: sum(a.refunded for a in adjustments if a.source_id == promotion_id) for promotion_id in budgeted}
+    for promotion_id, back in given.items():
+        if refunded and not back:
+            continue
+        db.session.execute(
+            update(Promotion).where(Promotion.tenant_id == current_tenant_id(), Promotion.id == promotion_id)
+            .values(budget_used=Promotion.budget_used + back, uses=Promotion.uses - (0 if refunded else 1))
+            .execution_options(synchronize_session=False))
 
 
 # -- the back office and the Admin API (engines.marketing.admin, admin_api) --------------------
 
 register_codes({"promotion_not_found": (404, "There is no such promotion.")})
 
-PROMOTION_EDITABLE = ("name", "status", "ends_at", "budget", "priority")
+PROMOTION_EDITABLE = ("name", "status", "ends_at", "budget", "use_limit", "priority")
 
 
 def find_promotion(promotion_id: int) -> Promotion:
@@ -323,8 +351,9 @@ def list_promotions(*, status: str | None = None, before: int | None = None,
 def update_promotion(promotion: Promotion, **changes) -> Promotion:
     """Change what may change once a promotion runs: `name`, `status` (active and paused either
     way, either to ended; an ended promotion stays ended), `ends_at` (after it starts),
-    `priority` and `budget` (None: no budget; never below what it has given — a conditional
-    UPDATE, so a checkout reserving at the same moment cannot slip past it). Refuses (422 naming
+    `priority`, `budget` (None: no budget; never below what it has given — a conditional
+    UPDATE, so a checkout reserving at the same moment cannot slip past it) and `use_limit` (None:
+    no cap; never below the orders holding it, likewise). Refuses (422 naming
     each field) anything else and anything wrong, and then changes nothing. Checkouts see the
     change once it commits (the shop's `marketing` stamp moves)."""
     errors: dict[str, list[str]] = {}
@@ -368,6 +397,16 @@ def update_promotion(promotion: Promotion, **changes) -> Promotion:
                                                                          Promotion.id == promotion.id))
             bad("budget", f"{Money(used, current_tenant().currency).format()} has been given already: the budget "
                           "cannot be lower.")
+    limit = changes.get("use_limit")
+    if "use_limit" in changes and limit is not None and not (whole(limit) and 1 <= limit <= MAX_USES):
+        bad("use_limit", f"From 1 to {MAX_USES:,} orders, or no limit.")
+    if not errors and "use_limit" in changes and limit is not None:
+        capped = db.session.execute(
+            update(Promotion).where(Promotion.tenant_id == promotion.tenant_id, Promotion.id == promotion.id,
+                                    Promotion.uses <= limit)
+            .values(use_limit=limit).execution_options(synchronize_session=False))
+        if capped.rowcount != 1:
+            bad("use_limit", "More orders than that hold it already: the cap cannot be lower.")
     if errors:
         raise APIError("invalid_input", fields=errors)
     for field in PROMOTION_EDITABLE:

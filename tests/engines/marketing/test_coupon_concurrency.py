@@ -98,21 +98,23 @@ def test_one_copy_goes_on_one_order_however_many_checkouts_race(live_server):
     assert [b["order"]["total"]["amount"] for s, b in results if s == 201] == [5000 - 1000]
 
 
-def test_a_promotions_budget_is_never_overspent_however_many_checkouts_race(live_server):
+@pytest.mark.parametrize("cap", [{"budget": 3000}, {"use_limit": 5}], ids=["budget", "uses"])
+def test_a_promotions_budget_is_never_overspent_however_many_checkouts_race(live_server, cap):
     from engines.marketing.models import Promotion
     from engines.marketing.promotions import create_promotion
 
-    shop = open_shop(live_server.app, "budget", buyers=20)
+    shop = open_shop(live_server.app, "budget-uses" if "use_limit" in cap else "budget", buyers=20)
     with live_server.app.app_context(), tenant_scope(shop["tenant"]):
         now = dt.datetime.now(dt.UTC)
         create_promotion(name="Launch", kind="spend", tiers=[{"threshold": 1000, "amount_off": 600}],
-                         starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(days=1), budget=3000)
+                         starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(days=1), **cap)
         db.session.commit()
     body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(lambda i: http_json("POST", f"{live_server.url}/api/v1/checkout", body,
                                                     shop["headers"][i]), range(20)))
     discounted = [b for s, b in results if s == 201 and b["order"]["total"]["amount"] == 5000 - 600]
-    assert len(discounted) == 5, results  # 5 × 600 = the budget of 3000, exactly
+    assert len(discounted) == 5, results  # 5 × 600 = the budget of 3000, or 5 uses, exactly
     assert {b["error"]["code"] for s, b in results if s == 409} <= {"promotion_budget_spent"}
     assert count(live_server.app, shop, select(Promotion.budget_used)) == 3000
+    assert count(live_server.app, shop, select(Promotion.uses)) == 5

@@ -260,3 +260,37 @@ def test_what_a_coupon_and_a_promotion_combine_with_by_class(client, shop, db_se
                                                           headers=shop["headers"]).json["coupons"]}
     assert offers["Alone"]["reason"] == "This coupon does not combine with the promotions on this order."
     assert offers["Not on sale items"]["discount"]["amount"] == 720
+
+
+def test_a_cap_on_uses_stops_the_promotion_and_a_cancelled_order_gives_its_use_back(client, shop, db_session):
+    from core.events import OutboxEvent
+    from sqlalchemy import select
+
+    made = promotion(shop, db_session, tiers=[{"threshold": 1000, "amount_off": 300}], use_limit=1)
+    first = client.post("/api/v1/checkout", json=body(shop), headers=shop["headers"])
+    assert first.status_code == 201 and ("order_promotions", -300) in steps(first.json["order"])
+    with tenant_scope(shop["tenant"]):
+        row = db.session.get(Promotion, (shop["tenant"].id, int(made)), populate_existing=True)
+        assert (row.uses, row.budget_used) == (1, 300)
+        told = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "promotion.budget_spent.v1")).all()
+        assert [(e.payload["use_limit"], e.payload["budget"]) for e in told] == [(1, None)]
+    assert "order_promotions" not in [s for s, _ in steps(quoted(client, shop, body(shop)))]
+    assert client.post(f"/api/v1/orders/{first.json['order']['id']}/cancel", headers=shop["headers"]).status_code == 200
+    with tenant_scope(shop["tenant"]):
+        assert db.session.get(Promotion, (shop["tenant"].id, int(made)), populate_existing=True).uses == 0
+    assert ("order_promotions", -300) in steps(quoted(client, shop, body(shop)))
+
+
+def test_the_cap_on_uses_is_changed_never_below_the_orders_holding_it(client, shop, db_session):
+    from core.errors import APIError
+    from engines.marketing.promotions import find_promotion, update_promotion
+
+    made = promotion(shop, db_session, tiers=[{"threshold": 1000, "amount_off": 300}], use_limit=5)
+    client.post("/api/v1/checkout", json=body(shop), headers=shop["headers"])
+    with tenant_scope(shop["tenant"]):
+        with pytest.raises(APIError) as refused:
+            update_promotion(find_promotion(int(made)), use_limit=0)
+        assert refused.value.fields == {"use_limit": ["From 1 to 100,000,000 orders, or no limit."]}
+        update_promotion(find_promotion(int(made)), use_limit=1)
+        db_session.commit()
+        assert db.session.get(Promotion, (shop["tenant"].id, int(made)), populate_existing=True).use_limit == 1
