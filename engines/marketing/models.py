@@ -54,6 +54,7 @@ class Coupon(TenantModel):
     total_limit: Mapped[int | None] = mapped_column(Integer)  # copies ever issued
     per_consumer_limit: Mapped[int] = mapped_column(Integer, default=1)
     per_day_limit: Mapped[int | None] = mapped_column(Integer)  # copies issued per day, in the shop's timezone
+    points_price: Mapped[int | None] = mapped_column(Integer)  # points a copy costs (services.buy_with_points)
     issued_day: Mapped[str | None] = mapped_column(String(8))  # the shop's day of the last issue, 20261130
     issued_that_day: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     issued_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import zoneinfo
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import bindparam, case, func, select, update
 
@@ -27,6 +28,7 @@ register_codes({
     "coupon_not_found": (404, "There is no such coupon."),
     "coupon_sold_out": (409, "Every copy of this coupon has been claimed."),
     "coupon_gone_for_today": (409, "Today's copies of this coupon have all been claimed: come back tomorrow."),
+    "coupon_not_for_points": (409, "This coupon cannot be bought with points."),
     "coupon_limit_reached": (409, "You hold as many of this coupon as one person may."),
     "coupon_not_claimable": (409, "This coupon cannot be claimed now."),
     "coupon_not_applicable": (409, "This coupon cannot be used on this order."),
@@ -63,6 +65,7 @@ class CouponRules:
     total_limit: int | None = None
     per_consumer_limit: int = 1
     per_day_limit: int | None = None
+    points_price: int | None = None  # what a copy costs in points, for the membership engine's points mall
     funded_by: str = "merchant"
     on_special_prices: bool = True  # also takes off lines at a special price (a timed discount, a bundle)
     combines_with_promotions: bool = True  # usable on an order an order promotion applies to
@@ -101,6 +104,8 @@ def _check(rules: CouponRules) -> dict[str, list[str]]:
         bad("ends_at", "It must end after it starts.")
     if rules.total_limit is not None and not 1 <= rules.total_limit <= 10**8:
         bad("total_limit", "From 1 to 100,000,000 copies, or no limit.")
+    if rules.points_price is not None and not 1 <= rules.points_price <= 10**8:
+        bad("points_price", "From 1 to 100,000,000 points, or not for points.")
     if rules.per_day_limit is not None and not 1 <= rules.per_day_limit <= 10**8:
         bad("per_day_limit", "From 1 to 100,000,000 copies a day, or no limit.")
     if not 1 <= rules.per_consumer_limit <= 100:
@@ -120,7 +125,7 @@ def create_coupon(rules: CouponRules) -> Coupon:
                     starts_at=rules.starts_at, ends_at=rules.ends_at, valid_days=rules.valid_days, public=rules.public,
                     new_member_gift=rules.new_member_gift,
                     total_limit=rules.total_limit, per_consumer_limit=rules.per_consumer_limit,
-                    per_day_limit=rules.per_day_limit, funded_by=rules.funded_by,
+                    per_day_limit=rules.per_day_limit, points_price=rules.points_price, funded_by=rules.funded_by,
                     on_special_prices=rules.on_special_prices, combines_with_promotions=rules.combines_with_promotions)
     db.session.add(coupon)
     db.session.flush()
@@ -213,6 +218,32 @@ def claim(coupon_id: int, consumer_id: int, now: dt.datetime | None = None) -> C
     if not coupon.public:
         raise APIError("coupon_not_found")
     return issue(coupon, consumer_id, source="claim", now=now)
+
+
+# -- bought with points: the membership engine's hook ------------------------------------------------
+
+# How a consumer pays points, registered by the membership engine: spend(consumer_id, points,
+# reason) takes them in the caller's transaction or raises APIError (409) when they have too few.
+_POINTS: list[Callable[[int, int, str], None]] = []
+
+
+def points_wallet(spend: Callable[[int, int, str], None]) -> Callable[[int, int, str], None]:
+    """Register how points are spent (one engine keeps points: the last registered serves)."""
+    _POINTS[:] = [spend]
+    return spend
+
+
+def buy_with_points(coupon_id: int, consumer_id: int, now: dt.datetime | None = None) -> ConsumerCoupon:
+    """A consumer buys a copy of a coupon priced in points: the copy is issued under the same
+    limits as a claim and the points spent in the same transaction, so a refusal of either leaves
+    neither. 409 coupon_not_for_points when the coupon has no points price or nothing keeps points
+    (no membership engine yet)."""
+    coupon = find_coupon(coupon_id)
+    if not coupon.points_price or not _POINTS:
+        raise APIError("coupon_not_for_points")
+    copy = issue(coupon, consumer_id, source="points", now=now)
+    _POINTS[0](consumer_id, coupon.points_price, f"coupon:{coupon.id}")
+    return copy
 
 
 def wallet(consumer_id: int, status: str, now: dt.datetime | None = None) -> list[tuple[ConsumerCoupon, Coupon]]:

@@ -250,3 +250,27 @@ def test_a_per_day_limit_counts_the_shops_day_and_opens_again_the_next(shop, db_
         assert [c.id for c in claimable(now=after_midnight)] == [made]
         claim(made, shop["consumer"].id, now=after_midnight)
         assert db.session.get(Coupon, (shop["tenant"].id, made), populate_existing=True).issued_count == 3
+
+
+def test_a_coupon_bought_with_points_spends_them_with_the_copy_or_neither(shop, db_session, monkeypatch):
+    from core.errors import APIError
+    from engines.marketing import services
+
+    made = int(coupon(shop, db_session, points_price=500, total_limit=1))
+    plain = int(coupon(shop, db_session, name="Not for points"))
+    with tenant_scope(shop["tenant"]):
+        with pytest.raises(APIError) as refused:  # nothing keeps points yet: no membership engine
+            services.buy_with_points(made, shop["consumer"].id)
+        assert refused.value.code == "coupon_not_for_points"
+    spent = []
+    monkeypatch.setattr(services, "_POINTS", [])
+    services.points_wallet(lambda consumer_id, points, reason: spent.append((consumer_id, points, reason)))
+    with tenant_scope(shop["tenant"]):
+        copy = services.buy_with_points(made, shop["consumer"].id)
+        assert (copy.source, spent) == ("points", [(shop["consumer"].id, 500, f"coupon:{made}")])
+        with pytest.raises(APIError) as gone:  # the one copy is out: no points taken for nothing
+            services.buy_with_points(made, shop["consumer"].id)
+        assert gone.value.code in ("coupon_sold_out", "coupon_limit_reached") and len(spent) == 1
+        with pytest.raises(APIError) as not_priced:
+            services.buy_with_points(plain, shop["consumer"].id)
+        assert not_priced.value.code == "coupon_not_for_points"
