@@ -167,8 +167,8 @@ class Quote:
         keep the lines and the fee consistent with it)."""
         kind, source_id = source or (step, None)
         adjustment = Adjustment(step=step, source_kind=kind, source_id=source_id, label=label, amount=amount,
-                                funded_by=funded_by, allocations=allocations,
-                                entry=self.record(step, label, amount, **detail))
+                                funded_by=funded_by, allocations=allocations, entry=None)
+        adjustment.entry = self.record(step, label, amount, source=adjustment.source, funded_by=funded_by, **detail)
         self.adjustments.append(adjustment)
         return adjustment
 
@@ -322,14 +322,27 @@ def adjustments_of(order_id: int, *, step_names: list[str] | None = None, shares
             for row in rows]
 
 
+def _recorded(entry: dict) -> Adjustment:
+    """An adjustment as the order's record of its steps holds it (without its shares of lines)."""
+    kind, _, source_id = entry["source"].partition(":")
+    return Adjustment(step=entry["step"], source_kind=kind, source_id=int(source_id) if source_id else None,
+                      label=entry["label"], amount=entry["amount"], funded_by=entry["funded_by"], allocations={},
+                      id=int(entry["adjustment_id"]))
+
+
 def _stored(order, hooked: list[tuple[str, Callable]], *, shares: bool = True) -> list[tuple[Callable, list[Adjustment]]]:
     """Each (step name, hook) with the step's adjustments on the order (for those that have some).
     The order's own record of its steps (`pricing`, written with its adjustments) says whether a
     hooked step left one: an order without any costs no query."""
     names = {name for name, _ in hooked}
     steps = getattr(order, "pricing", None)  # None: a row read without it; ask the database
-    if steps is not None and not any(entry.get("step") in names and "adjustment_id" in entry for entry in steps):
-        return []
+    if steps is not None:
+        entries = [entry for entry in steps if entry.get("step") in names and "adjustment_id" in entry]
+        if not entries:
+            return []
+        if not shares and all("source" in entry for entry in entries):  # the record says it all: no query
+            found = [_recorded(entry) for entry in entries]
+            return [(hook, mine) for name, hook in hooked if (mine := [a for a in found if a.step == name])]
     found = adjustments_of(order.id, step_names=list(names), shares=shares)
     return [(hook, mine) for name, hook in hooked if (mine := [a for a in found if a.step == name])]
 

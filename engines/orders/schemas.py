@@ -57,9 +57,14 @@ def _order_currency(_line) -> str:
     return Context.get()["order"].currency
 
 
+BEHIND_THE_PRICE = ("source", "funded_by")  # in the record for the hooks and settlement, not for buyers
+
+
 def price_steps_out(steps: list[dict], currency: str) -> list[dict]:
-    """The price pipeline's record (orders.pricing, a quote's steps) with each amount as money."""
-    return [{**step, "amount": Money(step["amount"], currency).to_json()} for step in steps]
+    """The price pipeline's record (orders.pricing, a quote's steps) with each amount as money,
+    without who funds each step and where it comes from (the staff's views show those)."""
+    return [{**{key: value for key, value in step.items() if key not in BEHIND_THE_PRICE},
+             "amount": Money(step["amount"], currency).to_json()} for step in steps]
 
 
 def _iso(value) -> str | None:
