@@ -18,7 +18,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.backoffice import record_staff_action
+from core.backoffice import record_staff_action, save_form
 from core.db import db, utcnow
 from core.errors import APIError
 from core.forms import ConfirmForm
@@ -233,6 +233,18 @@ def list_page(template: str, rows_of: Callable, **context):
     rows, next_cursor = rows_of(status=status, before=before, limit=PAGE)
     return render_template(template, rows=rows, figures=figures_of(rows), status=status, statuses=STATUS_LABELS,
                            paged=before is not None, next_cursor=next_cursor, **context)
+
+
+def new_page(form, create: Callable, *, kind: str, saved: str, then: Callable, template: str, **context):
+    """A tool's "new" page: posted and valid, what `create()` makes is saved, audited as
+    "<kind>.create", and `then(made)` is where it goes with `saved` flashed; otherwise the form
+    again (400 when it names something wrong; nothing written)."""
+    if form.validate_on_submit():
+        done = save_form(form, create, saved=saved, then=then,
+                         audit_as=lambda made: (f"{kind}.create", f"{kind} {made.id}", {"name": made.name}))
+        if done:
+            return done
+    return render_template(template, form=form, **context), 400 if form.errors or form.form_errors else 200
 
 
 def found_or_404(find: Callable, row_id: int, message: str):

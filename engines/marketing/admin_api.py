@@ -6,6 +6,8 @@ minor units in, core.api.MoneyOut out."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import jsonify, request, url_for
 
 from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, idempotency_scope, page_args, record_audit, writing
@@ -41,6 +43,33 @@ def _status_arg() -> str | None:
     return status
 
 
+def listed(key: str, rows_of: Callable, schema):
+    """A page of a tool's rows of `?status=` (all when none), newest first, each with its figures."""
+    limit, cursor = page_args()
+    rows, next_cursor = rows_of(status=_status_arg(), before=cursor, limit=limit)
+    return jsonify({key: with_figures(schema, rows), "next_cursor": str(next_cursor) if next_cursor else None})
+
+
+def created(key: str, make: Callable, dump: Callable, *, kind: str, endpoint: str, id_arg: str):
+    """What `make()` makes, once per Idempotency-Key: audited as "<kind>.create", answered 201 as
+    {key: dump(made)} with its Location (`endpoint` given `id_arg`); a replay answers the same."""
+
+    def work():
+        made = make()
+        record_audit(f"{kind}.create", target=f"{kind} {made.id}", details={"name": made.name})
+        return {key: dump(made)}, 201
+
+    return idempotent_created(idempotency_scope(), work, lambda body: url_for(endpoint, **{id_arg: body[key]["id"]}))
+
+
+def changed(found, data: dict, update: Callable, dump: Callable, *, key: str, kind: str):
+    """`found` changed by its service's `update` as `data` says, audited as "<kind>.update"."""
+    with writing():
+        update(found, **data)
+        record_audit(f"{kind}.update", target=f"{kind} {found.id}", details={"name": found.name, "fields": sorted(data)})
+    return jsonify({key: dump(found)})
+
+
 def rules_from(data: dict) -> CouponRules:
     """What a create sends, as the service's rules; fields the kind does not use are dropped."""
     kind = data["kind"]
@@ -52,35 +81,34 @@ def rules_from(data: dict) -> CouponRules:
         excluded_item_ids=tuple(int(i) for i in data["excluded_item_ids"]), starts_at=data["starts_at"],
         ends_at=data["ends_at"], valid_days=data["valid_days"], public=data["public"],
         new_member_gift=data["new_member_gift"],
-        total_limit=data["total_limit"], per_consumer_limit=data["per_consumer_limit"])
+        total_limit=data["total_limit"], per_consumer_limit=data["per_consumer_limit"],
+        per_day_limit=data["per_day_limit"], on_special_prices=data["on_special_prices"],
+        combines_with_promotions=data["combines_with_promotions"])
 
 
 @bp.get("/coupons")
 @api_doc("The shop's coupons of every status, newest first", tags=["marketing"], response=StaffCouponPageOut,
          query={**PAGE_QUERY, "status": "active | paused | ended"})
 def coupons():
-    limit, cursor = page_args()
-    rows, next_cursor = list_coupons(status=_status_arg(), before=cursor, limit=limit)
-    return jsonify(coupons=with_figures(StaffCouponOut(), rows), next_cursor=str(next_cursor) if next_cursor else None)
+    return listed("coupons", list_coupons, StaffCouponOut())
 
 
 @bp.post("/coupons")
 @api_doc("Create a coupon: an amount off, a percentage off (up to a cap), an amount off above a spend "
-         "(threshold) or free delivery; on everything, some items or some categories", tags=["marketing"],
+         "(threshold) or free delivery; on everything, some items or some categories; limited in all, per "
+         "customer and per day; on special prices or not; with order promotions or not", tags=["marketing"],
          body=CouponIn, response=StaffCouponAnswer, status=201, errors=(409,))
 def create():
     data = load_json(CouponIn)
 
-    def work():
+    def make() -> Coupon:
         rules = rules_from(data)
         unknown = scope_errors(rules.scope, rules.scope_ids, rules.excluded_item_ids)
         if unknown:
             raise APIError("invalid_input", fields=unknown)
-        coupon = create_coupon(rules)
-        record_audit("coupon.create", target=f"coupon {coupon.id}", details={"name": coupon.name})
-        return {"coupon": _dump(coupon)}, 201
+        return create_coupon(rules)
 
-    return idempotent_created(idempotency_scope(), work, lambda body: url_for(".coupon", coupon_id=body["coupon"]["id"]))
+    return created("coupon", make, _dump, kind="coupon", endpoint=".coupon", id_arg="coupon_id")
 
 
 @bp.get("/coupons/<int:coupon_id>")
@@ -95,12 +123,7 @@ def coupon(coupon_id: int):
          description="The rules of what it takes off cannot change once copies are out: end it and make another.")
 def update(coupon_id: int):
     found = find_coupon(coupon_id)
-    data = load_json(CouponPatchIn)
-    with writing():
-        update_coupon(found, **data)
-        record_audit("coupon.update", target=f"coupon {found.id}",
-                     details={"name": found.name, "fields": sorted(data)})
-    return jsonify(coupon=_dump(found))
+    return changed(found, load_json(CouponPatchIn), update_coupon, _dump, key="coupon", kind="coupon")
 
 
 @bp.post("/coupons/<int:coupon_id>/issue")
@@ -130,36 +153,33 @@ def _dump_promotion(promotion: Promotion) -> dict:
 @api_doc("The shop's order promotions of every status, newest first", tags=["marketing"],
          response=StaffPromotionPageOut, query={**PAGE_QUERY, "status": "active | paused | ended"})
 def promotions():
-    limit, cursor = page_args()
-    rows, next_cursor = list_promotions(status=_status_arg(), before=cursor, limit=limit)
-    return jsonify(promotions=with_figures(StaffPromotionOut(), rows),
-                   next_cursor=str(next_cursor) if next_cursor else None)
+    return listed("promotions", list_promotions, StaffPromotionOut())
 
 
 @bp.post("/promotions")
 @api_doc("Create an order promotion: tiers by spend or by quantity over the lines it covers (everything, some "
-         "items or some categories), each an amount or a percentage off, the highest tier reached winning; in a "
-         "window, with a priority, exclusivity, whether coupons combine with it and a budget", tags=["marketing"],
+         "items or some categories, lines at a special price too or not), each giving an amount or a percentage "
+         "off, gifts, free delivery, points or coupons, the highest tier reached winning; in a window, with a "
+         "priority, exclusivity, whether coupons combine with it and a budget", tags=["marketing"],
          body=PromotionIn, response=StaffPromotionAnswer, status=201, errors=(409,))
 def new_promotion():
     data = load_json(PromotionIn)
 
-    def work():
+    def make() -> Promotion:
         scope_ids = tuple(int(i) for i in data["scope_ids"]) if data["scope"] != "all" else ()
         excluded = tuple(int(i) for i in data["excluded_item_ids"])
         unknown = scope_errors(data["scope"], scope_ids, excluded)
         if unknown:
             raise APIError("invalid_input", fields=unknown)
-        promotion = create_promotion(
+        return create_promotion(
             name=data["name"], kind=data["kind"], tiers=data["tiers"], starts_at=data["starts_at"],
             ends_at=data["ends_at"], scope=data["scope"], scope_ids=scope_ids, excluded_item_ids=excluded,
             priority=data["priority"], exclusive=data["exclusive"],
-            combines_with_coupons=data["combines_with_coupons"], budget=data["budget"])
-        record_audit("promotion.create", target=f"promotion {promotion.id}", details={"name": promotion.name})
-        return {"promotion": _dump_promotion(promotion)}, 201
+            combines_with_coupons=data["combines_with_coupons"], budget=data["budget"], use_limit=data["use_limit"],
+            on_special_prices=data["on_special_prices"])
 
-    return idempotent_created(idempotency_scope(), work,
-                              lambda body: url_for(".promotion", promotion_id=body["promotion"]["id"]))
+    return created("promotion", make, _dump_promotion, kind="promotion", endpoint=".promotion",
+                   id_arg="promotion_id")
 
 
 @bp.get("/promotions/<int:promotion_id>")
@@ -176,12 +196,8 @@ def promotion(promotion_id: int):
                      "cannot go below what it has given already (budget_used).")
 def change_promotion(promotion_id: int):
     found = find_promotion(promotion_id)
-    data = load_json(PromotionPatchIn)
-    with writing():
-        update_promotion(found, **data)
-        record_audit("promotion.update", target=f"promotion {found.id}",
-                     details={"name": found.name, "fields": sorted(data)})
-    return jsonify(promotion=_dump_promotion(found))
+    return changed(found, load_json(PromotionPatchIn), update_promotion, _dump_promotion, key="promotion",
+                   kind="promotion")
 
 
 # -- timed discounts -----------------------------------------------------------------------------
@@ -194,10 +210,7 @@ def _dump_discount(discount: TimedDiscount) -> dict:
 @api_doc("The shop's timed discounts of every status, newest first, with their figures", tags=["marketing"],
          response=StaffDiscountPageOut, query={**PAGE_QUERY, "status": "active | paused | ended"})
 def discounts():
-    limit, cursor = page_args()
-    rows, next_cursor = list_discounts(status=_status_arg(), before=cursor, limit=limit)
-    return jsonify(discounts=with_figures(StaffDiscountOut(), rows),
-                   next_cursor=str(next_cursor) if next_cursor else None)
+    return listed("discounts", list_discounts, StaffDiscountOut())
 
 
 @bp.post("/timed-discounts")
@@ -207,16 +220,13 @@ def discounts():
 def new_discount():
     data = load_json(DiscountIn)
 
-    def work():
-        discount = create_discount(name=data["name"], item_ids=[int(i) for i in data["item_ids"]],
-                                   starts_at=data["starts_at"], ends_at=data["ends_at"],
-                                   percent_bp=data["percent_bp"], amount_off=data["amount_off"],
-                                   funded_by=data["funded_by"])
-        record_audit("timed_discount.create", target=f"timed_discount {discount.id}", details={"name": discount.name})
-        return {"discount": _dump_discount(discount)}, 201
+    def make() -> TimedDiscount:
+        return create_discount(name=data["name"], item_ids=[int(i) for i in data["item_ids"]],
+                               starts_at=data["starts_at"], ends_at=data["ends_at"], percent_bp=data["percent_bp"],
+                               amount_off=data["amount_off"], funded_by=data["funded_by"])
 
-    return idempotent_created(idempotency_scope(), work,
-                              lambda body: url_for(".discount", discount_id=body["discount"]["id"]))
+    return created("discount", make, _dump_discount, kind="timed_discount", endpoint=".discount",
+                   id_arg="discount_id")
 
 
 @bp.get("/timed-discounts/<int:discount_id>")
@@ -231,9 +241,5 @@ def discount(discount_id: int):
          description="Its items and what it takes off cannot change once it is made: end it and make another.")
 def change_discount(discount_id: int):
     found = find_discount(discount_id)
-    data = load_json(DiscountPatchIn)
-    with writing():
-        update_discount(found, **data)
-        record_audit("timed_discount.update", target=f"timed_discount {found.id}",
-                     details={"name": found.name, "fields": sorted(data)})
-    return jsonify(discount=_dump_discount(found))
+    return changed(found, load_json(DiscountPatchIn), update_discount, _dump_discount, key="discount",
+                   kind="timed_discount")

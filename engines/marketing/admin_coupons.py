@@ -11,14 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from core.backoffice import record_staff_action, save_form
+from core.backoffice import record_staff_action
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.money import Money
 from core.staff_session import permission_required
 from engines.marketing.admin import (MANAGE, SCOPES, Typed, bp, category_choices, chosen_scope, found_or_404,
-                                     coverage_in_words, item_choices, list_page, moment_in_words, pause_resume_end,
+                                     coverage_in_words, item_choices, list_page, moment_in_words, new_page,
+                                     pause_resume_end,
                                      percent_in_words, scope_field, status_of, window_in_words)
 from engines.marketing.figures import figures_of
 from engines.marketing.models import Coupon, CouponKind, CouponScope
@@ -60,10 +61,16 @@ class CouponForm(FlaskForm):
     total_limit = StringField(_l("Copies in all"), render_kw={"inputmode": "numeric"},
                               description=_l("Blank for no limit"))
     per_consumer_limit = StringField(_l("Copies per customer"), default="1", render_kw={"inputmode": "numeric"})
+    per_day_limit = StringField(_l("Copies a day"), render_kw={"inputmode": "numeric"},
+                                description=_l("Claimed or sent in one of the shop's days; blank for no limit"))
     public = BooleanField(_l("Offer it in the claim centre"), default=True,
                           description=_l("Otherwise only customers you send it to get it"))
     new_member_gift = BooleanField(_l("Give it to every new customer"), default=False,
                                    description=_l("One copy each, when they register or first sign in"))
+    on_special_prices = BooleanField(_l("Also on items already at a special price"), default=True,
+                                     description=_l("Items in a timed discount or a bundle"))
+    combines_with_promotions = BooleanField(_l("Can be used with order promotions"), default=True,
+                                            description=_l("On an order a spend or quantity promotion applies to"))
 
 
 class SendForm(FlaskForm):
@@ -109,7 +116,9 @@ def _rules(form: CouponForm, typed: Typed) -> CouponRules:
         starts_at=typed.day(form.starts_on, after=False), ends_at=typed.day(form.ends_on, after=True),
         valid_days=whole(form.valid_days, None), public=bool(form.public.data),
         new_member_gift=bool(form.new_member_gift.data),
-        total_limit=whole(form.total_limit, None), per_consumer_limit=whole(form.per_consumer_limit, 1))
+        total_limit=whole(form.total_limit, None), per_consumer_limit=whole(form.per_consumer_limit, 1),
+        per_day_limit=whole(form.per_day_limit, None), on_special_prices=bool(form.on_special_prices.data),
+        combines_with_promotions=bool(form.combines_with_promotions.data))
 
 
 def _create(form: CouponForm) -> Coupon:
@@ -146,6 +155,11 @@ def offer_in_words(coupon: Coupon, currency: str) -> str:
             return _("%(percent)s off, at most %(cap)s", percent=percent, cap=money(coupon.cap))
         return _("%(percent)s off", percent=percent)
     return _("Free delivery")
+
+
+def named_offer(coupon: Coupon, currency: str) -> str:
+    """"Welcome (¥5.00 off)": a coupon as a list to choose from names it."""
+    return f"{coupon.name} ({offer_in_words(coupon, currency)})"
 
 
 def conditions_in_words(coupon: Coupon, currency: str) -> str:
@@ -196,14 +210,9 @@ def coupons():
 @permission_required(MANAGE)
 def new_coupon():
     form = _coupon_form()
-    if form.validate_on_submit():
-        done = save_form(form, lambda: _create(form),
-                         audit_as=lambda coupon: ("coupon.create", f"coupon {coupon.id}", {"name": coupon.name}),
-                         saved=_("Coupon saved."), then=lambda coupon: url_for(".coupon", coupon_id=coupon.id))
-        if done:
-            return done
-    return render_template("marketing/coupon_new.html", form=form, zone=g.shop.timezone), \
-        400 if form.errors or form.form_errors else 200
+    return new_page(form, lambda: _create(form), kind="coupon", saved=_("Coupon saved."),
+                    then=lambda coupon: url_for(".coupon", coupon_id=coupon.id), template="marketing/coupon_new.html",
+                    zone=g.shop.timezone)
 
 
 def _detail(coupon: Coupon, send_form: SendForm, sent: dict | None = None, status: int = 200):

@@ -22,12 +22,11 @@ from core.errors import APIError
 from core.forms import show_errors
 from core.money import Money
 from core.staff_session import permission_required
-from engines.catalog.services import list_on_sale, skus_by_item
 from engines.marketing.admin import (MANAGE, Typed, category_choices, chosen_scope, item_choices, moment_in_words,
                                      scope_field, shop_zone, today_starts)
-from engines.marketing.admin_coupons import offer_in_words
+from engines.marketing.admin_coupons import named_offer
 from engines.marketing.admin_promotions import (PROMOTION_FORM_FIELDS, TIER_PARTS, PromotionForm, _priority,
-                                                _typed_tiers, tier_rows)
+                                                _typed_tiers, sku_choices, tier_rows)
 from engines.marketing.models import Promotion
 from engines.marketing.promotions import checked_promotion, create_promotion
 from engines.marketing.services import consumers_by_login, scope_errors, wallet
@@ -38,7 +37,6 @@ bp = Blueprint("marketing_simulator", __name__, url_prefix="/merchant/marketing"
 
 CART_ROWS = 8  # rows on the page; the script shows them one by one
 MAX_QUANTITY = 999  # checkout's most of one SKU
-SKUS_OFFERED = 300  # items on sale offered to choose from, newest first
 FUNDERS = {"merchant": _l("This shop"), "platform": _l("The platform")}
 SERVICE_FIELDS = {"consumer_id": "customer", "coupon_copy_ids": "coupon"}  # the simulator's names, as the form's
 
@@ -65,19 +63,6 @@ for _n in range(1, CART_ROWS + 1):
 del _n
 
 
-def _sku_choices() -> list[tuple[str, str]]:
-    items, _next = list_on_sale(limit=SKUS_OFFERED)
-    skus = skus_by_item([item.id for item in items])
-    currency = g.shop.currency
-    choices = [("", _("Choose an item"))]
-    for item in items:
-        for sku in skus[item.id]:
-            options = " / ".join(str(value) for value in (sku.options or {}).values())
-            name = f"{item.name} · {options}" if options else item.name
-            choices.append((str(sku.id), f"{name} — {Money(sku.price, currency).format()}"))
-    return choices
-
-
 def _form() -> SimulatorForm:
     form = SimulatorForm()
     form.scope_items.choices = form.excluded_items.choices = item_choices()
@@ -85,7 +70,7 @@ def _form() -> SimulatorForm:
     form.budget.description = _("The most it takes off in all, in %(currency)s; blank for no limit",
                                 currency=g.shop.currency)
     form.at.description = _("Blank: now. The shop's time, %(zone)s.", zone=g.shop.timezone)
-    skus = _sku_choices()
+    skus = sku_choices(_("Choose an item"))
     for n in range(1, CART_ROWS + 1):
         getattr(form, f"sku_{n}").choices = skus
     form.coupon.choices = [("", _("No coupon"))]
@@ -137,7 +122,7 @@ def _customer(form: SimulatorForm, typed: Typed, at: dt.datetime) -> tuple[int |
     currency = g.shop.currency
     if consumer_id is not None:
         form.coupon.choices += [
-            (str(copy.id), _("%(name)s, until %(day)s", name=_coupon_name(coupon, currency),
+            (str(copy.id), _("%(name)s, until %(day)s", name=named_offer(coupon, currency),
                              day=moment_in_words(copy.valid_until, end=True)))
             for copy, coupon in wallet(consumer_id, "available", at) if copy.valid_from <= at]
         form.fulfillment.choices = [
@@ -161,10 +146,6 @@ def _tier(form: SimulatorForm, typed: Typed) -> str | None:
     if len(tier) > MAX_TIER_TEXT:
         typed.refuse(form.member_tier, _("At most %(n)s characters.", n=MAX_TIER_TEXT))
     return tier or None
-
-
-def _coupon_name(coupon, currency: str) -> str:
-    return f"{coupon.name} ({offer_in_words(coupon, currency)})"
 
 
 def draft_given(form: SimulatorForm) -> bool:

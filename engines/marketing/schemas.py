@@ -11,6 +11,7 @@ from core.ids import ID_PATTERN, validate_id
 from engines.marketing.discounts import MAX_ITEMS
 from engines.marketing.figures import figures_of
 from engines.marketing.services import FUNDERS, MAX_AMOUNT, MAX_SEND, SHOP_FUNDED, SHOP_FUNDED_ONLY
+from engines.marketing.tiers import MAX_COUPONS, MAX_GIFTS, MAX_POINTS
 
 
 def _iso(value) -> str | None:
@@ -135,6 +136,11 @@ class StaffCouponOut(CouponOut):
     excluded_item_ids = fields.List(fields.String())
     total_limit = fields.Integer(allow_none=True, metadata={"description": "Copies ever issued (null: no limit)"})
     per_consumer_limit = fields.Integer()
+    per_day_limit = fields.Integer(allow_none=True, metadata={"description": "Copies issued a shop day (null: no limit)"})
+    on_special_prices = fields.Boolean(metadata={"description": "Also takes off lines at a special price (a timed "
+                                                               "discount, a bundle)"})
+    combines_with_promotions = fields.Boolean(metadata={"description": "Usable on an order an order promotion "
+                                                                      "applies to"})
     issued_count = fields.Integer(metadata={"description": "Copies issued (claimed or sent)"})
     used_count = fields.Integer(metadata={"description": "Copies used on paid orders"})
     funded_by = fields.String()
@@ -179,6 +185,14 @@ class CouponIn(Schema):
     total_limit = fields.Integer(load_default=None, allow_none=True, strict=True,
                                  validate=validate.Range(min=1, max=10**8), metadata={"description": "null: no limit"})
     per_consumer_limit = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=100))
+    per_day_limit = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                   validate=validate.Range(min=1, max=10**8),
+                                   metadata={"description": "Copies issued a day, the shop's day (null: no limit)"})
+    on_special_prices = fields.Boolean(load_default=True,
+                                       metadata={"description": "Also takes off lines at a special price (a timed "
+                                                                "discount, a bundle)"})
+    combines_with_promotions = fields.Boolean(load_default=True, metadata={
+        "description": "Usable on an order an order promotion applies to (a promotion may still refuse coupons)"})
 
 
 class CouponPatchIn(Schema):
@@ -217,14 +231,24 @@ class SentOut(Schema):
 _PROMOTION_KINDS = ["spend", "quantity"]
 
 
+class GiftOut(Schema):
+    sku_id = fields.String()
+    quantity = fields.Integer()
+
+
 class TierOut(Schema):
-    """A tier: what it needs and what it gives (an amount off or a percentage off, the other null)."""
+    """A tier: what it needs and what it gives — an amount off or a percentage off (the other null,
+    or both), gifts, free delivery, points and coupons, each left empty when it gives none."""
 
     threshold = fields.Integer(metadata={"description": "What it needs: minor units of spend (spend promotions) or "
                                                         "units (quantity promotions), as sent"})
     min_spend = MoneyField(allow_none=True, metadata={"description": "The threshold as money (spend promotions)"})
     amount_off = MoneyField(allow_none=True)
     percent_bp = fields.Integer(allow_none=True, metadata={"description": "Off, in basis points: 1000 is 10 %"})
+    gifts = fields.List(fields.Nested(GiftOut), metadata={"description": "Given while on sale and in stock"})
+    free_shipping = fields.Boolean()
+    points = fields.Integer(allow_none=True, metadata={"description": "Credited once the order is paid"})
+    coupon_ids = fields.List(fields.String(), metadata={"description": "A copy of each, given once the order is paid"})
 
 
 class _Tiers(fields.List):
@@ -237,7 +261,9 @@ class _Tiers(fields.List):
     def _serialize(self, value, attr, obj, **kwargs):
         spend = obj.kind.value == "spend"
         return super()._serialize([{"threshold": tier["threshold"], "min_spend": tier["threshold"] if spend else None,
-                                    "amount_off": tier.get("amount_off"), "percent_bp": tier.get("percent_bp")}
+                                    "amount_off": tier.get("amount_off"), "percent_bp": tier.get("percent_bp"),
+                                    "gifts": tier.get("gifts", []), "free_shipping": bool(tier.get("free_shipping")),
+                                    "points": tier.get("points"), "coupon_ids": tier.get("coupon_ids", [])}
                                    for tier in value or ()], attr, obj, **kwargs)
 
 
@@ -256,8 +282,12 @@ class StaffPromotionOut(Schema):
     priority = fields.Integer(metadata={"description": "Higher applies first"})
     exclusive = fields.Boolean(metadata={"description": "No other promotion on an order it applies to"})
     combines_with_coupons = fields.Boolean()
+    on_special_prices = fields.Boolean(metadata={"description": "Counts lines at a special price (a timed discount, "
+                                                               "a bundle) too"})
     budget = MoneyField(allow_none=True, metadata={"description": "The most it gives off in all (null: no budget)"})
     budget_used = MoneyField(metadata={"description": "What it has given off (reserved at checkout)"})
+    use_limit = fields.Integer(allow_none=True, metadata={"description": "The most orders it applies to (null: no cap)"})
+    uses = fields.Integer(metadata={"description": "Orders holding it (unpaid or paid; a cancelled one gives its use back)"})
     funded_by = fields.String()
     status = fields.Function(lambda p: p.status.value, metadata={"enum": _STATUSES})
     created_at = fields.Function(lambda p: _iso(p.created_at))
@@ -273,8 +303,15 @@ class StaffPromotionPageOut(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class GiftIn(Schema):
+    sku_id = fields.String(required=True, validate=validate_id, metadata={"pattern": ID_PATTERN,
+                                                                         "description": "One of the shop's SKUs"})
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
+
+
 class TierIn(Schema):
-    """A tier: a threshold and exactly one of amount_off and percent_bp."""
+    """A tier: a threshold and at least one benefit — amount_off or percent_bp (not both), gifts,
+    free_shipping, points, coupon_ids. Which combinations make sense is the service's to say."""
 
     threshold = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
                                metadata={"description": "Minor units of spend (spend) or units (quantity)"})
@@ -282,6 +319,15 @@ class TierIn(Schema):
                                 metadata={"description": "Minor units off"})
     percent_bp = fields.Integer(strict=True, validate=validate.Range(min=1, max=9999),
                                 metadata={"description": "Off, in basis points: 1000 is 10 %"})
+    gifts = fields.List(fields.Nested(GiftIn), validate=validate.Length(min=1, max=MAX_GIFTS),
+                        metadata={"description": f"1 to {MAX_GIFTS}: given (all taken off) while on sale and in "
+                                                 "stock, counted against the budget"})
+    free_shipping = fields.Boolean(metadata={"description": "true: no delivery fee; leave it out otherwise"})
+    points = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_POINTS),
+                            metadata={"description": "Credited once the order is paid"})
+    coupon_ids = _ids(validate=validate.Length(min=1, max=MAX_COUPONS),
+                      metadata={"description": f"1 to {MAX_COUPONS} of the shop's active coupons: a copy of each "
+                                               "given once the order is paid"})
 
 
 class PromotionIn(Schema):
@@ -305,9 +351,14 @@ class PromotionIn(Schema):
     exclusive = fields.Boolean(load_default=False,
                                metadata={"description": "No other promotion on an order it applies to"})
     combines_with_coupons = fields.Boolean(load_default=True)
+    on_special_prices = fields.Boolean(load_default=False, metadata={
+        "description": "Also counts lines at a special price (a timed discount, a bundle) toward its tiers"})
     budget = fields.Integer(load_default=None, allow_none=True, strict=True,
                             validate=validate.Range(min=1, max=MAX_AMOUNT),
                             metadata={"description": "The most it gives off in all (null: no budget)"})
+    use_limit = fields.Integer(load_default=None, allow_none=True, strict=True,
+                               validate=validate.Range(min=1, max=10**8),
+                               metadata={"description": "The most orders it applies to (null: no cap)"})
 
 
 class PromotionPatchIn(Schema):
@@ -317,6 +368,8 @@ class PromotionPatchIn(Schema):
     ends_at = UTCTime(metadata={"description": "After it starts"})
     budget = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_AMOUNT),
                             metadata={"description": "null: no budget; never below what it has given (budget_used)"})
+    use_limit = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=10**8),
+                               metadata={"description": "null: no cap; never below the orders holding it (uses)"})
     priority = fields.Integer(strict=True, validate=validate.Range(min=-1000, max=1000))
 
     @validates_schema

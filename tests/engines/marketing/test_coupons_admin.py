@@ -314,3 +314,46 @@ def test_the_list_costs_the_same_queries_however_many_coupons_it_shows(client, e
         page = client.get(PAGES).get_data(as_text=True)
     assert page.count("data-coupon=") == 8
     assert len(many) == len(few)
+
+
+def test_the_form_offers_a_daily_limit_and_both_flags_on_and_the_page_says_them(client, enter, form_post,
+                                                                                db_session, tenant_a):
+    enter("manager")
+    # given the new coupon form: both flags ticked, no daily limit
+    form = client.get(f"{PAGES}/new").get_data(as_text=True)
+    assert re.search(r'<input [^>]*checked[^>]*name="on_special_prices"', form)
+    assert re.search(r'<input [^>]*checked[^>]*name="combines_with_promotions"', form)
+    assert 'name="per_day_limit"' in form and "Copies a day" in form
+    # when a coupon is saved with 30 copies a day and both unticked
+    base = {"name": "Daily", "kind": "amount", "amount": "5", "ends_on": "2030-06-30", "per_consumer_limit": "1"}
+    saved = form_post(f"{PAGES}/new", {**base, "per_day_limit": " 30 "})
+    # then it is made so, and its page says so in words
+    assert saved.status_code == 302, field_errors(saved.get_data(as_text=True))
+    (made,) = coupons(tenant_a)
+    assert (made.per_day_limit, made.on_special_prices, made.combines_with_promotions) == (30, False, False)
+    page = text_of(client.get(saved.headers["Location"]))
+    assert "Copies a day 30" in page
+    assert "Not on items already at a special price" in page and "Cannot be used with order promotions" in page
+    # when one is saved with both ticked and a blank daily limit
+    ticked = form_post(f"{PAGES}/new", {**base, "per_day_limit": "", "on_special_prices": "y",
+                                        "combines_with_promotions": "y"})
+    assert ticked.status_code == 302
+    made = coupons(tenant_a)[-1]
+    assert (made.per_day_limit, made.on_special_prices, made.combines_with_promotions) == (None, True, True)
+    page = text_of(client.get(ticked.headers["Location"]))
+    assert "Copies a day No limit" in page
+    assert "Also on items already at a special price" in page and "Can be used with order promotions" in page
+
+
+@pytest.mark.parametrize("typed, says", [("0", "From 1 to 100,000,000 copies a day, or no limit."),
+                                         ("100000001", "From 1 to 100,000,000 copies a day, or no limit."),
+                                         ("lots", "A whole number, e.g. 100."),
+                                         ("9" * 40, "A whole number, e.g. 100.")])
+def test_a_bad_daily_limit_is_named_on_its_field_and_writes_nothing(client, enter, form_post, db_session, tenant_a,
+                                                                   typed, says):
+    enter("manager")
+    refused = form_post(f"{PAGES}/new", {"name": "Daily", "kind": "amount", "amount": "5", "ends_on": "2030-06-30",
+                                         "per_consumer_limit": "1", "per_day_limit": typed})
+    assert refused.status_code == 400
+    assert field_errors(refused.get_data(as_text=True)) == {"per_day_limit": [says]}
+    assert coupons(tenant_a) == []

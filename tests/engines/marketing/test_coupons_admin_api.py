@@ -251,3 +251,35 @@ def test_the_coupons_list_costs_the_same_queries_however_many_it_shows(client, d
         assert len(client.get(f"{API}/coupons", headers=owner.headers).json["coupons"]) == 8
     # the token, the coupons and their figures
     assert len(many) == len(few) == 3
+
+
+def test_a_coupon_with_a_daily_limit_and_both_flags_reads_them_back(client, db_session, tenant_a, owner):
+    # when a coupon is made with 20 copies a day, not on special prices, not with order promotions
+    created = client.post(f"{API}/coupons", headers=owner.headers, json={
+        **GOOD, "per_day_limit": 20, "on_special_prices": False, "combines_with_promotions": False})
+    # then it answers and stores them
+    assert created.status_code == 201, created.json
+    coupon = created.json["coupon"]
+    assert (coupon["per_day_limit"], coupon["on_special_prices"], coupon["combines_with_promotions"]) == (
+        20, False, False)
+    row = _fresh(tenant_a, coupon["id"])
+    assert (row.per_day_limit, row.on_special_prices, row.combines_with_promotions) == (20, False, False)
+    assert client.get(f"{API}/coupons/{coupon['id']}", headers=owner.headers).json == {"coupon": coupon}
+    # and left out, there is no daily limit and both flags are on
+    plain = client.post(f"{API}/coupons", headers=owner.headers, json=GOOD).json["coupon"]
+    assert (plain["per_day_limit"], plain["on_special_prices"], plain["combines_with_promotions"]) == (
+        None, True, True)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**GOOD, "per_day_limit": 0}, "per_day_limit"),
+    ({**GOOD, "per_day_limit": 10**8 + 1}, "per_day_limit"),
+    ({**GOOD, "per_day_limit": "5"}, "per_day_limit"),
+    ({**GOOD, "on_special_prices": "perhaps"}, "on_special_prices"),
+    ({**GOOD, "combines_with_promotions": None}, "combines_with_promotions"),
+])
+def test_bad_daily_limits_and_flags_are_422_naming_the_field(client, db_session, tenant_a, owner, body, field):
+    response = client.post(f"{API}/coupons", headers=owner.headers, json=body)
+    assert (response.status_code, response.json["error"]["code"]) == (422, "invalid_input")
+    assert field in response.json["error"]["fields"], response.json
+    assert _count(tenant_a) == 0

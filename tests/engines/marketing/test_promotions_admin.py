@@ -162,12 +162,14 @@ def test_a_manager_makes_a_two_tier_spend_promotion_on_a_category_with_every_rul
     assert f'<option value="{cheap.id}">Cheap tea</option>' in form
     assert form.count("data-tier=") == 5
     # when ¥10 off a spend of ¥50 and ¥25 off ¥100, on drinks but the cheap tea, from 1 to 30 June
-    # 2030 (Shanghai), alone, without coupons, first among promotions, with a budget of ¥500, is saved
+    # 2030 (Shanghai), alone, without coupons, first among promotions, with a budget of ¥500 and at most 80
+    # orders, is saved
     saved = form_post(f"{PAGES}/new", {
         "name": " Summer drinks ", "kind": "spend", "threshold_1": "50", "amount_off_1": "10",
         "threshold_2": "100.00", "amount_off_2": "25", "threshold_3": " ", "scope": "categories",
         "scope_categories": [str(drinks.id)], "scope_items": [str(cheap.id)], "excluded_items": [str(cheap.id)],
-        "starts_on": "2030-06-01", "ends_on": "2030-06-30", "priority": "-5", "exclusive": "y", "budget": "500"})
+        "starts_on": "2030-06-01", "ends_on": "2030-06-30", "priority": "-5", "exclusive": "y", "budget": "500",
+        "use_limit": "80"})
     # then it is made with exactly those rules, the days taken in the shop's time zone
     assert saved.status_code == 302, field_errors(saved.get_data(as_text=True))
     (made,) = promotions(tenant_a)
@@ -177,7 +179,8 @@ def test_a_manager_makes_a_two_tier_spend_promotion_on_a_category_with_every_rul
                                                                           [str(cheap.id)])
     assert (made.starts_at, made.ends_at) == (STARTS, ENDS)
     assert (made.priority, made.exclusive, made.combines_with_coupons, made.budget, made.budget_used,
-            made.funded_by, made.status) == (-5, True, False, 50000, 0, "merchant", CouponStatus.ACTIVE)
+            made.funded_by, made.status, made.use_limit) == (-5, True, False, 50000, 0, "merchant",
+                                                             CouponStatus.ACTIVE, 80)
     assert actions(tenant_a) == ["promotion.create"]
     # and its page says so in words
     page = text_of(client.get(saved.headers["Location"]))
@@ -185,7 +188,7 @@ def test_a_manager_makes_a_two_tier_spend_promotion_on_a_category_with_every_rul
     assert "¥10.00 off a spend of ¥50.00 ¥25.00 off a spend of ¥100.00" in page
     assert "2030-06-01 – 2030-06-30" in page and "1 chosen category(ies), never 1 item(s)" in page
     assert "Never on the same order: it applies alone" in page and "Cannot be used with it" in page
-    assert "¥0.00 of ¥500.00 given" in page
+    assert "¥0.00 of ¥500.00 given" in page and "0 of 80 orders" in page
     # when 10 % off 3 items or more is saved from today, with a blank priority and no budget
     quantity = form_post(f"{PAGES}/new", {"name": "Three", "kind": "quantity", "threshold_1": "3",
                                           "percent_off_1": "10", "scope": "all", "ends_on": "2030-06-30",
@@ -300,3 +303,92 @@ def test_the_list_costs_the_same_queries_however_many_promotions_it_shows(client
         page = client.get(PAGES).get_data(as_text=True)
     assert page.count("data-promotion=") == 8
     assert len(many) == len(few)
+
+
+def _gift_and_coupons(tenant, db_session) -> tuple[str, str, str]:
+    """A SKU on sale, an active coupon and a paused one of `tenant`."""
+    from engines.catalog.services import skus_by_item
+    from engines.marketing.services import CouponRules, create_coupon, set_coupon_status
+    with tenant_scope(tenant):
+        cake = create_item(kind="physical", name="Gift cake", price=800, stock=5, status="on_sale")
+        active = create_coupon(CouponRules(name="Next time", kind="amount", amount=500, valid_days=30))
+        paused = set_coupon_status(create_coupon(CouponRules(name="Resting", kind="amount", amount=500,
+                                                             valid_days=30)), "paused")
+        db_session.commit()
+        return str(skus_by_item([cake.id])[cake.id][0].id), str(active.id), str(paused.id)
+
+
+def test_a_tier_gives_free_delivery_points_a_gift_and_a_coupon_and_the_pages_say_so(client, enter, form_post,
+                                                                                    db_session, tenant_a):
+    # given a SKU on sale, a draft item, an active coupon and a paused one
+    sku_id, coupon_id, paused_id = _gift_and_coupons(tenant_a, db_session)
+    with tenant_scope(tenant_a):
+        create_item(kind="physical", name="Unlisted tart", price=100)
+        db_session.commit()
+    enter("manager")
+    # then the form offers the SKU on sale and the active coupon, and does not count special prices
+    form = client.get(f"{PAGES}/new").get_data(as_text=True)
+    assert f'<option value="{sku_id}">Gift cake — ¥8.00</option>' in form and "Unlisted tart —" not in form
+    assert f'<option value="{coupon_id}">Next time (¥5.00 off)</option>' in form
+    assert f'value="{paused_id}"' not in form
+    assert re.search(r'<input [^>]*name="on_special_prices"[^>]*>', form)
+    assert not re.search(r'<input [^>]*checked[^>]*name="on_special_prices"', form)
+    # when tier 1 gives free delivery, 100 points, two cakes and the coupon, tier 2 ¥25 off, counting
+    # items at a special price too
+    saved = form_post(f"{PAGES}/new", {
+        **GOOD, "free_shipping_1": "y", "amount_off_1": "", "points_1": "100", "gift_1": sku_id,
+        "gift_quantity_1": "2", "coupon_1": coupon_id, "threshold_2": "100", "amount_off_2": "25",
+        "on_special_prices": "y"})
+    # then it is made with exactly those tiers
+    assert saved.status_code == 302, field_errors(saved.get_data(as_text=True))
+    (made,) = promotions(tenant_a)
+    assert made.tiers == [{"threshold": 5000, "free_shipping": True, "points": 100,
+                           "gifts": [{"sku_id": sku_id, "quantity": 2}], "coupon_ids": [coupon_id]},
+                          {"threshold": 10000, "amount_off": 2500}]
+    assert made.on_special_prices is True
+    # and its page and the list say each tier's benefits in words
+    page = text_of(client.get(saved.headers["Location"]))
+    assert "free delivery, 100 points, 2 gifts, 1 coupon for a spend of ¥50.00" in page
+    assert "¥25.00 off a spend of ¥100.00" in page
+    assert "Also counts items already at a special price" in page
+    assert "free delivery, 100 points, 2 gifts, 1 coupon for a spend of ¥50.00" in text_of(client.get(PAGES))
+    # when a quantity promotion gives 10 % off and a gift of one cake (quantity left blank), not
+    # counting special prices
+    quantity = form_post(f"{PAGES}/new", {**GOOD, "kind": "quantity", "threshold_1": "3", "amount_off_1": "",
+                                          "percent_off_1": "10", "gift_1": sku_id})
+    assert quantity.status_code == 302, field_errors(quantity.get_data(as_text=True))
+    made = promotions(tenant_a)[-1]
+    assert (made.tiers, made.on_special_prices) == (
+        [{"threshold": 3, "percent_bp": 1000, "gifts": [{"sku_id": sku_id, "quantity": 1}]}], False)
+    page = text_of(client.get(quantity.headers["Location"]))
+    assert "10% off, 1 gift for 3 items or more" in page
+    assert "Does not count items already at a special price" in page
+
+
+def test_bad_tier_benefits_are_named_on_their_fields_and_write_nothing(client, enter, form_post, db_session,
+                                                                      tenant_a, tenant_b):
+    sku_id, coupon_id, paused_id = _gift_and_coupons(tenant_a, db_session)
+    _their_sku, theirs, _paused = _gift_and_coupons(tenant_b, db_session)
+    enter("manager")
+    # when tier 1 gives nothing, tier 2 too many points, tier 3 eleven gifts, tier 4 a quantity
+    # without a gift and tier 5 another shop's coupon
+    refused = form_post(f"{PAGES}/new", {
+        **GOOD, "amount_off_1": "", "threshold_2": "60", "points_2": "1000001", "threshold_3": "70",
+        "gift_3": sku_id, "gift_quantity_3": "11", "threshold_4": "80", "gift_quantity_4": "2",
+        "threshold_5": "90", "coupon_5": theirs})
+    # then each is named on its field
+    assert refused.status_code == 400
+    assert field_errors(refused.get_data(as_text=True)) == {
+        "amount_off_1": ["Give what this tier gives: an amount or a percentage off, free delivery, points, a gift "
+                         "or a coupon."],
+        "points_2": ["From 1 to 1,000,000 points."], "gift_quantity_3": ["From 1 to 10."],
+        "gift_4": ["Choose the gift."], "coupon_5": ["Choose from the list."]}
+    # when the points are not a number, a paused coupon is given and the gift is not the shop's
+    again = form_post(f"{PAGES}/new", {**GOOD, "points_1": "lots", "threshold_2": "60", "coupon_2": paused_id,
+                                       "threshold_3": "70", "gift_3": "999999"})
+    assert field_errors(again.get_data(as_text=True)) == {
+        "points_1": ["A whole number, e.g. 100."], "coupon_2": ["Choose from the list."],
+        "gift_3": ["Choose from the list."]}
+    # and nothing was written
+    assert promotions(tenant_a) == [] and promotions(tenant_b) == []
+    assert "promotion.create" not in actions(tenant_a)

@@ -10,14 +10,16 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.db import db
 from core.tenancy import tenant_scope
-from engines.catalog.services import create_category, create_item
+from engines.catalog.services import create_category, create_item, skus_by_item
 from engines.marketing.models import CouponStatus, Promotion
+from engines.marketing.services import CouponRules, create_coupon, set_coupon_status
 from tests.admin_api import staff_token
 
 API = "/admin/api/v1"
 STARTS = "2030-06-01T00:00:00+08:00"
 ENDS = "2030-06-30T16:00:00Z"
 TWO_TIERS = [{"threshold": 5000, "amount_off": 1000}, {"threshold": 10000, "amount_off": 2500}]
+NOTHING_MORE = {"gifts": [], "free_shipping": False, "points": None, "coupon_ids": []}  # a tier giving money alone
 GOOD = {"name": "Big spender", "kind": "spend", "tiers": TWO_TIERS, "starts_at": STARTS, "ends_at": ENDS}
 
 
@@ -57,8 +59,9 @@ def test_a_promotion_is_created_read_listed_and_changed(client, db_session, tena
     promotion = created.json["promotion"]
     assert created.headers["Location"] == f"{API}/promotions/{promotion['id']}"
     assert promotion["tiers"] == [
-        {"threshold": 5000, "min_spend": _money(5000), "amount_off": _money(1000), "percent_bp": None},
-        {"threshold": 10000, "min_spend": _money(10000), "amount_off": _money(2500), "percent_bp": None}]
+        {"threshold": 5000, "min_spend": _money(5000), "amount_off": _money(1000), "percent_bp": None, **NOTHING_MORE},
+        {"threshold": 10000, "min_spend": _money(10000), "amount_off": _money(2500), "percent_bp": None,
+         **NOTHING_MORE}]
     assert {k: promotion[k] for k in ("name", "kind", "scope", "scope_ids", "excluded_item_ids", "starts_at",
                                       "ends_at", "priority", "exclusive", "combines_with_coupons", "budget",
                                       "budget_used", "funded_by", "status")} == {
@@ -110,7 +113,7 @@ def test_a_quantity_promotion_answers_its_threshold_as_a_count(client, db_sessio
         **GOOD, "kind": "quantity", "tiers": [{"threshold": 3, "percent_bp": 1000}]})
     assert created.status_code == 201, created.json
     assert created.json["promotion"]["tiers"] == [{"threshold": 3, "min_spend": None, "amount_off": None,
-                                                   "percent_bp": 1000}]
+                                                   "percent_bp": 1000, **NOTHING_MORE}]
     assert (created.json["promotion"]["budget"], created.json["promotion"]["priority"],
             created.json["promotion"]["combines_with_coupons"]) == (None, 0, True)
 
@@ -248,3 +251,98 @@ def test_the_promotions_list_costs_the_same_queries_however_many_it_shows(client
         assert len(client.get(f"{API}/promotions", headers=owner.headers).json["promotions"]) == 8
     # the token, the promotions and their figures
     assert len(many) == len(few) == 3
+
+
+def _gift_and_coupon(tenant, db_session, *, coupon_status: str = "active") -> tuple[str, str]:
+    """A SKU on sale and a coupon of `tenant`: what a tier can give."""
+    with tenant_scope(tenant):
+        cake = create_item(kind="physical", name="Cake", price=800, stock=5, status="on_sale")
+        coupon = create_coupon(CouponRules(name="Next time", kind="amount", amount=500, valid_days=30))
+        set_coupon_status(coupon, coupon_status)
+        db_session.commit()
+        return str(skus_by_item([cake.id])[cake.id][0].id), str(coupon.id)
+
+
+def test_a_tier_gives_gifts_free_delivery_points_and_coupons_and_reads_them_back(client, db_session, tenant_a,
+                                                                                   owner):
+    # given a SKU on sale and an active coupon
+    sku_id, coupon_id = _gift_and_coupon(tenant_a, db_session)
+    # when a promotion counting special prices too gives, above ¥50, a gift, free delivery, 100
+    # points and the coupon, and ¥25 off above ¥100
+    tiers = [{"threshold": 5000, "gifts": [{"sku_id": sku_id, "quantity": 2}], "free_shipping": True, "points": 100,
+              "coupon_ids": [coupon_id]}, {"threshold": 10000, "amount_off": 2500}]
+    created = client.post(f"{API}/promotions", headers=owner.headers,
+                          json={**GOOD, "tiers": tiers, "on_special_prices": True})
+    # then it is stored and answered as given
+    assert created.status_code == 201, created.json
+    promotion = created.json["promotion"]
+    assert promotion["on_special_prices"] is True
+    assert promotion["tiers"] == [
+        {"threshold": 5000, "min_spend": _money(5000), "amount_off": None, "percent_bp": None,
+         "gifts": [{"sku_id": sku_id, "quantity": 2}], "free_shipping": True, "points": 100,
+         "coupon_ids": [coupon_id]},
+        {"threshold": 10000, "min_spend": _money(10000), "amount_off": _money(2500), "percent_bp": None,
+         **NOTHING_MORE}]
+    row = _fresh(tenant_a, promotion["id"])
+    assert (row.tiers, row.on_special_prices) == (tiers, True)
+    assert client.get(f"{API}/promotions/{promotion['id']}", headers=owner.headers).json == {"promotion": promotion}
+    # and left out, it counts no line at a special price
+    assert client.post(f"{API}/promotions", headers=owner.headers, json=GOOD).json["promotion"][
+        "on_special_prices"] is False
+
+
+@pytest.mark.parametrize("tier, says", [
+    ({"threshold": 5000}, "Each tier gives something"),
+    ({"threshold": 5000, "free_shipping": False}, "free_shipping is true, or left out."),
+    ({"threshold": 5000, "points": 0}, None),
+    ({"threshold": 5000, "points": 1_000_001}, None),
+    ({"threshold": 5000, "points": "100"}, None),
+    ({"threshold": 5000, "gifts": []}, None),
+    ({"threshold": 5000, "gifts": [{"sku_id": "1", "quantity": 11}]}, None),
+    ({"threshold": 5000, "gifts": [{"sku_id": "x", "quantity": 1}]}, None),
+    ({"threshold": 5000, "gifts": [{"sku_id": "1"}]}, None),
+    ({"threshold": 5000, "gifts": [{"sku_id": "1", "quantity": 1}] * 4}, None),
+    ({"threshold": 5000, "gifts": [{"sku_id": "999999", "quantity": 1}]}, "There is no SKU 999999 in this shop."),
+    ({"threshold": 5000, "coupon_ids": []}, None),
+    ({"threshold": 5000, "coupon_ids": ["999999"]}, "There is no active coupon 999999 in this shop."),
+    ({"threshold": 5000, "coupon_ids": ["1", "2", "3", "4"]}, None),
+    ({"threshold": 5000, "surprise": True}, None),
+])
+def test_bad_tier_benefits_are_422_naming_tiers_and_create_nothing(client, db_session, tenant_a, owner, tier, says):
+    response = client.post(f"{API}/promotions", headers=owner.headers, json={**GOOD, "tiers": [tier]})
+    assert (response.status_code, response.json["error"]["code"]) == (422, "invalid_input"), response.json
+    assert "tiers" in response.json["error"]["fields"], response.json
+    if says:  # the service's own words, let through
+        assert any(says in message for message in response.json["error"]["fields"]["tiers"]), response.json
+    assert _count(tenant_a) == 0
+
+
+def test_a_tier_cannot_give_another_shops_gift_or_coupon_or_a_paused_coupon(client, db_session, tenant_a, tenant_b,
+                                                                            owner):
+    theirs_sku, theirs_coupon = _gift_and_coupon(tenant_b, db_session)
+    _sku, paused = _gift_and_coupon(tenant_a, db_session, coupon_status="paused")
+    for tier in ({"threshold": 5000, "gifts": [{"sku_id": theirs_sku, "quantity": 1}]},
+                 {"threshold": 5000, "coupon_ids": [theirs_coupon]}, {"threshold": 5000, "coupon_ids": [paused]}):
+        response = client.post(f"{API}/promotions", headers=owner.headers, json={**GOOD, "tiers": [tier]})
+        assert (response.status_code, list(response.json["error"]["fields"])) == (422, ["tiers"]), response.json
+    assert _count(tenant_a) == 0
+
+
+def test_a_cap_on_the_orders_a_promotion_applies_to_is_set_read_and_changed(client, db_session, tenant_a, owner):
+    created = client.post(f"{API}/promotions", headers={**owner.headers, "Idempotency-Key": "capped"},
+                          json={**GOOD, "use_limit": 100})
+    assert created.status_code == 201, created.json
+    promotion = created.json["promotion"]
+    assert (promotion["use_limit"], promotion["uses"]) == (100, 0)
+    with tenant_scope(tenant_a):
+        row = _fresh(tenant_a, promotion["id"])
+        row.uses = 40
+        db_session.commit()
+    below = client.patch(f"{API}/promotions/{promotion['id']}", headers=owner.headers, json={"use_limit": 39})
+    assert (below.status_code, below.json["error"]["fields"]) == (
+        422, {"use_limit": ["More orders than that hold it already: the cap cannot be lower."]})
+    lifted = client.patch(f"{API}/promotions/{promotion['id']}", headers=owner.headers, json={"use_limit": None})
+    assert lifted.status_code == 200 and lifted.json["promotion"]["use_limit"] is None
+    bad = client.post(f"{API}/promotions", headers={**owner.headers, "Idempotency-Key": "zero"},
+                      json={**GOOD, "use_limit": 0})
+    assert bad.status_code == 422 and "use_limit" in bad.json["error"]["fields"]

@@ -20,7 +20,7 @@ def test_a_merchant_makes_a_two_tier_spend_promotion_and_finds_it_listed(server,
     page.wait_for_selector("[data-promotion-form]")
 
     # one tier row to begin with, by spend, on everything
-    tiers = page.locator("#tiers tbody tr")
+    tiers = page.locator("#tiers [data-tier]")
     expect(tiers.nth(0)).to_be_visible()
     expect(tiers.nth(1)).to_be_hidden()
     expect(page.get_by_text("Spend of at least, in CNY")).to_be_visible()

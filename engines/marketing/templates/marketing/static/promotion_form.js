@@ -18,7 +18,9 @@
 
   function inUse(row) {
     return row.querySelector(".is-invalid") !== null ||
-      Array.prototype.some.call(row.querySelectorAll("input"), function (input) { return input.value.trim() !== ""; });
+      Array.prototype.some.call(row.querySelectorAll("input, select"), function (input) {
+        return input.type === "checkbox" ? input.checked : input.value.trim() !== "";
+      });
   }
 
   // The rows shown: up to the last one in use, and at least the first.
