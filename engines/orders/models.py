@@ -161,6 +161,8 @@ class OrderAdjustment(TenantModel):
 
     __tablename__ = "order_adjustments"
     __table_args__ = (tenant_fk(["order_id"], "orders"), Index(None, "tenant_id", "order_id"),
+                      # a tool's figures: the orders each coupon, promotion or discount was on
+                      Index("ix_order_adjustments_source", "tenant_id", "source_kind", "source_id"),
                       CheckConstraint("funded_by IN ('platform', 'merchant') OR funded_by LIKE 'sub_merchant:%'",
                                       name="funded_by_known"))
 
