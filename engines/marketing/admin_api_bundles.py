@@ -5,17 +5,17 @@ minor units in, core.api.MoneyOut out."""
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, idempotency_scope, page_args, record_audit, writing
+from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, page_args
 from core.api import MoneyField, load_json
 from core.errors import APIError
-from core.idempotency import idempotent_created
 from core.ids import ID_PATTERN, validate_id
 from core.openapi import api_doc
 from engines.marketing.bundles import (MAX_ITEMS, MAX_QUANTITY, MIN_ITEMS, create_bundle, find_bundle, list_bundles,
                                        update_bundle)
+from engines.marketing.admin_api import changed, created
 from engines.marketing.models import Bundle
 from engines.marketing.schemas import UTCTime
 from engines.marketing.services import MAX_AMOUNT, SHOP_FUNDED, SHOP_FUNDED_ONLY
@@ -109,14 +109,8 @@ def bundles():
          body=BundleIn, response=StaffBundleAnswer, status=201, errors=(409,))
 def create():
     data = load_json(BundleIn)
-
-    def work():
-        bundle = create_bundle(**data)
-        record_audit("bundle.create", target=f"bundle {bundle.id}", details={"name": bundle.name})
-        return {"bundle": _dump(bundle)}, 201
-
-    return idempotent_created(idempotency_scope(), work,
-                              lambda body: url_for(".bundle", bundle_id=body["bundle"]["id"]))
+    return created("bundle", lambda: create_bundle(**data), _dump, kind="bundle", endpoint=".bundle",
+                   id_arg="bundle_id")
 
 
 @bp.get("/bundles/<int:bundle_id>")
@@ -129,9 +123,4 @@ def bundle(bundle_id: int):
 @api_doc("Change a bundle's name, status or end", tags=["marketing"], body=BundlePatchIn, response=StaffBundleAnswer,
          description="Its items and price cannot change once it runs: end it and make another.")
 def update(bundle_id: int):
-    found = find_bundle(bundle_id)
-    data = load_json(BundlePatchIn)
-    with writing():
-        update_bundle(found, **data)
-        record_audit("bundle.update", target=f"bundle {found.id}", details={"name": found.name, "fields": sorted(data)})
-    return jsonify(bundle=_dump(found))
+    return changed(find_bundle(bundle_id), load_json(BundlePatchIn), update_bundle, _dump, key="bundle", kind="bundle")

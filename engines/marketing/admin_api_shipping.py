@@ -5,15 +5,15 @@ minor units in, core.api.MoneyOut out."""
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, idempotency_scope, page_args, record_audit, writing
+from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, page_args
 from core.api import MoneyField, load_json
 from core.errors import APIError
-from core.idempotency import idempotent_created
 from core.ids import ID_PATTERN, validate_id
 from core.openapi import api_doc
+from engines.marketing.admin_api import changed, created
 from engines.marketing.models import FreeShippingRule
 from engines.marketing.schemas import UTCTime
 from engines.marketing.services import FUNDERS, MAX_AMOUNT, SHOP_FUNDED, SHOP_FUNDED_ONLY
@@ -128,13 +128,8 @@ def rules():
                      "finds no fee to waive. Same-city delivery matches only rules without regions.")
 def create():
     data = load_json(FreeShippingRuleIn)
-
-    def work():
-        rule = create_rule(**data)
-        record_audit("free_shipping_rule.create", target=f"free_shipping_rule {rule.id}", details={"name": rule.name})
-        return {"rule": _dump(rule)}, 201
-
-    return idempotent_created(idempotency_scope(), work, lambda body: url_for(".rule", rule_id=body["rule"]["id"]))
+    return created("rule", lambda: create_rule(**data), _dump, kind="free_shipping_rule", endpoint=".rule",
+                   id_arg="rule_id")
 
 
 @bp.get("/free-shipping-rules/<int:rule_id>")
@@ -148,10 +143,5 @@ def rule(rule_id: int):
          body=FreeShippingRulePatchIn, response=FreeShippingRuleAnswer,
          description="Orders already placed keep what they got. An ended rule stays ended.")
 def update(rule_id: int):
-    found = find_rule(rule_id)
-    data = load_json(FreeShippingRulePatchIn)
-    with writing():
-        update_rule(found, **data)
-        record_audit("free_shipping_rule.update", target=f"free_shipping_rule {found.id}",
-                     details={"name": found.name, "fields": sorted(data)})
-    return jsonify(rule=_dump(found))
+    return changed(find_rule(rule_id), load_json(FreeShippingRulePatchIn), update_rule, _dump, key="rule",
+                   kind="free_shipping_rule")
