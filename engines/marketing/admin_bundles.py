@@ -12,14 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from core.backoffice import save_form
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.ids import parse_id
 from core.staff_session import permission_required
 from engines.catalog.services import skus_by_item, skus_with_items
 from engines.marketing.admin import (MANAGE, PAGE, STATUS_LABELS, Typed, found_or_404, item_choices, money_in_words,
-                                     pause_resume_end, status_of, today_starts, window_in_words)
+                                     new_page, pause_resume_end, status_of, today_starts, window_in_words)
 from engines.marketing.bundles import (MAX_ITEMS, MAX_QUANTITY, MIN_ITEMS, create_bundle, find_bundle, list_bundles,
                                        update_bundle)
 from engines.marketing.models import Bundle
@@ -160,14 +159,9 @@ def bundles():
 @permission_required(MANAGE)
 def new_bundle():
     form = _bundle_form()
-    if form.validate_on_submit():
-        done = save_form(form, lambda: _create(form),
-                         audit_as=lambda made: ("bundle.create", f"bundle {made.id}", {"name": made.name}),
-                         saved=_("Bundle saved."), then=lambda made: url_for(".bundle", bundle_id=made.id))
-        if done:
-            return done
-    return render_template("marketing/bundle_new.html", form=form, rows=item_rows(form), zone=g.shop.timezone), \
-        400 if form.errors or form.form_errors else 200
+    return new_page(form, lambda: _create(form), kind="bundle", saved=_("Bundle saved."),
+                    then=lambda made: url_for(".bundle", bundle_id=made.id), template="marketing/bundle_new.html",
+                    rows=item_rows(form), zone=g.shop.timezone)
 
 
 @bp.get("/bundles/<int:bundle_id>")

@@ -13,13 +13,12 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 
-from core.backoffice import save_form
 from core.db import utcnow
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.staff_session import permission_required
 from engines.catalog.services import on_sale_by_ids
-from engines.marketing.admin import (MANAGE, Typed, found_or_404, item_choices, list_page, money_in_words,
+from engines.marketing.admin import (MANAGE, Typed, found_or_404, item_choices, list_page, money_in_words, new_page,
                                      pause_resume_end, percent_in_words, status_of, window_in_words)
 from engines.marketing.discounts import create_discount, find_discount, list_discounts, update_discount
 from engines.marketing.figures import figures_of
@@ -130,15 +129,9 @@ def discounts():
 @permission_required(MANAGE)
 def new_discount():
     form = _discount_form()
-    if form.validate_on_submit():
-        done = save_form(form, lambda: _create(form),
-                         audit_as=lambda made: ("timed_discount.create", f"timed_discount {made.id}",
-                                                {"name": made.name}),
-                         saved=_("Timed discount saved."), then=lambda made: url_for(".discount", discount_id=made.id))
-        if done:
-            return done
-    return render_template("marketing/discount_new.html", form=form, zone=g.shop.timezone), \
-        400 if form.errors or form.form_errors else 200
+    return new_page(form, lambda: _create(form), kind="timed_discount", saved=_("Timed discount saved."),
+                    then=lambda made: url_for(".discount", discount_id=made.id),
+                    template="marketing/discount_new.html", zone=g.shop.timezone)
 
 
 @bp.get("/discounts/<int:discount_id>")

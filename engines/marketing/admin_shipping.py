@@ -14,12 +14,11 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 
-from core.backoffice import save_form
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.ids import parse_id
 from core.staff_session import permission_required
-from engines.marketing.admin import (MANAGE, PAGE, STATUS_LABELS, Typed, item_choices, money_in_words,
+from engines.marketing.admin import (MANAGE, PAGE, STATUS_LABELS, Typed, item_choices, money_in_words, new_page,
                                      pause_resume_end, status_of, today_starts, window_in_words)
 from engines.marketing.models import FreeShippingRule
 from engines.marketing.shipping_rules import create_rule, find_rule, list_rules, update_rule
@@ -142,15 +141,9 @@ def rules():
 @permission_required(MANAGE)
 def new_rule():
     form = _rule_form()
-    if form.validate_on_submit():
-        done = save_form(form, lambda: _create(form),
-                         audit_as=lambda made: ("free_shipping_rule.create", f"free_shipping_rule {made.id}",
-                                                {"name": made.name}),
-                         saved=_("Free-delivery rule saved."), then=lambda made: url_for(".rule", rule_id=made.id))
-        if done:
-            return done
-    return render_template("marketing/free_shipping_new.html", form=form, zone=g.shop.timezone), \
-        400 if form.errors or form.form_errors else 200
+    return new_page(form, lambda: _create(form), kind="free_shipping_rule", saved=_("Free-delivery rule saved."),
+                    then=lambda made: url_for(".rule", rule_id=made.id), template="marketing/free_shipping_new.html",
+                    zone=g.shop.timezone)
 
 
 @bp.get("/free-shipping/<int:rule_id>")
