@@ -102,8 +102,10 @@ def sku_choices(blank: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _promotion_form() -> PromotionForm:
-    form = PromotionForm()
+def promotion_form(form_class: type[PromotionForm] = PromotionForm) -> PromotionForm:
+    """The promotion form (or the simulator's, which extends it) with its choices: items,
+    categories, each tier's gifts and coupons."""
+    form = form_class()
     form.scope_items.choices = form.excluded_items.choices = item_choices()
     form.scope_categories.choices = category_choices()
     form.budget.description = _("The most it takes off in all, in %(currency)s; blank for no limit",
@@ -303,7 +305,7 @@ def promotions():
 @bp.route("/promotions/new", methods=["GET", "POST"])
 @permission_required(MANAGE)
 def new_promotion():
-    form = _promotion_form()
+    form = promotion_form()
     return new_page(form, lambda: _create_promotion(form), kind="promotion", saved=_("Promotion saved."),
                     then=lambda made: url_for(".promotion", promotion_id=made.id),
                     template="marketing/promotion_new.html", tiers=tier_rows(form), zone=g.shop.timezone,

@@ -22,11 +22,11 @@ from core.errors import APIError
 from core.forms import show_errors
 from core.money import Money
 from core.staff_session import permission_required
-from engines.marketing.admin import (MANAGE, Typed, category_choices, chosen_scope, item_choices, moment_in_words,
+from engines.marketing.admin import (MANAGE, Typed, chosen_scope, moment_in_words,
                                      scope_field, shop_zone, today_starts)
 from engines.marketing.admin_coupons import named_offer
 from engines.marketing.admin_promotions import (PROMOTION_FORM_FIELDS, TIER_PARTS, PromotionForm, _priority,
-                                                _typed_tiers, sku_choices, tier_rows)
+                                                _typed_tiers, promotion_form, sku_choices, tier_rows)
 from engines.marketing.models import Promotion
 from engines.marketing.promotions import checked_promotion, create_promotion
 from engines.marketing.services import consumers_by_login, scope_errors, wallet
@@ -64,11 +64,7 @@ del _n
 
 
 def _form() -> SimulatorForm:
-    form = SimulatorForm()
-    form.scope_items.choices = form.excluded_items.choices = item_choices()
-    form.scope_categories.choices = category_choices()
-    form.budget.description = _("The most it takes off in all, in %(currency)s; blank for no limit",
-                                currency=g.shop.currency)
+    form = promotion_form(SimulatorForm)
     form.at.description = _("Blank: now. The shop's time, %(zone)s.", zone=g.shop.timezone)
     skus = sku_choices(_("Choose an item"))
     for n in range(1, CART_ROWS + 1):
@@ -171,7 +167,8 @@ def _draft_fields(form: SimulatorForm, typed: Typed) -> dict | None:
               "ends_at": typed.day(form.ends_on, after=True), "scope": scope, "scope_ids": chosen_scope(form),
               "excluded_item_ids": tuple(int(i) for i in form.excluded_items.data or []),
               "priority": _priority(form, typed), "exclusive": bool(form.exclusive.data),
-              "combines_with_coupons": bool(form.combines_with_coupons.data), "budget": typed.money(form.budget)}
+              "combines_with_coupons": bool(form.combines_with_coupons.data), "budget": typed.money(form.budget),
+              "on_special_prices": bool(form.on_special_prices.data)}
     refused = dict(scope_errors(scope, fields["scope_ids"], fields["excluded_item_ids"]))
     try:
         checked_promotion(**fields)

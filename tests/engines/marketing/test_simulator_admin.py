@@ -201,3 +201,17 @@ def test_a_draft_not_running_at_the_time_priced_says_so(client, create_staff, si
     assert "The draft changes nothing on this cart." in words
     assert "The draft is not running at the time priced" in words
     assert totals(later.get_data(as_text=True)) == {"live": 4500 + 500, "with-draft": 4500 + 500}
+
+
+def test_a_draft_tier_giving_free_delivery_is_priced_too(client, create_staff, sign_in, form_post, shop, rules,
+                                                          db_session, tenant_a):
+    enter(create_staff, sign_in, client, tenant_a, "manager")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'name="free_shipping_1"' in page and 'name="gift_1"' in page and 'name="on_special_prices"' in page
+    answer = form_post(PAGE, {**cart(shop), "customer": shop["consumer"].email,
+                              "customer_seen": str(shop["consumer"].id), "coupon": str(rules["copy"]),
+                              "fulfillment": f"express:{shop['address']}", **DRAFT, "free_shipping_1": "y"})
+    assert answer.status_code == 200
+    # as the two-column test: ¥45.00 live, ¥42.80 with 10 % off — and now the ¥16.00 express fee waived
+    assert totals(answer.get_data(as_text=True)) == {"live": 4500, "with-draft": 4280 - 1600}
+    assert nothing_written(shop, rules)[:3] == (0, 0, 1)
