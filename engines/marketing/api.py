@@ -1,14 +1,19 @@
-"""The consumer API of marketing: the claim centre (/api/v1/coupons), claiming a copy, and the
-consumer's wallet (/api/v1/me/coupons). Checkout takes a copy's id in `coupon_ids`."""
+"""The consumer API of marketing: the claim centre (/api/v1/coupons), claiming a copy, the
+consumer's wallet (/api/v1/me/coupons) and the bundles on now (/api/v1/bundles). Checkout takes a
+copy's id in `coupon_ids`."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from core.api import api_blueprint, load_json, require_consumer_id
-from core.security import limiter
-from core.db import db
+from core.api import api_blueprint, load_json, public_json, require_consumer_id
+from core.cache import cached_json
+from core.db import db, utcnow
+from core.errors import APIError
 from core.openapi import api_doc
+from core.security import limiter
+from core.tenancy import current_tenant
+from engines.marketing.bundles import BundleAnswer, BundleListOut, BundleOut, live_bundles, next_change, shown_bundles
 from engines.marketing.schemas import (ClaimedOut, CouponListOut, CouponOut, HeldCouponOut, OfferOut, OffersOut,
                                        RedeemIn, WalletOut)
 from engines.marketing.codes import redeem
@@ -80,14 +85,6 @@ def checkout_coupons():
 # Public answers, the same for every visitor: kept whole in the page cache under the shop's
 # "marketing" and "catalog" stamps and the next moment a bundle starts or ends (what is live stays
 # the same until then), served with an ETag. A hit costs no database query.
-
-from core.api import public_json  # noqa: E402
-from core.cache import cached_json  # noqa: E402
-from core.db import utcnow  # noqa: E402
-from core.errors import APIError  # noqa: E402
-from core.tenancy import current_tenant  # noqa: E402
-from engines.marketing.bundles import (BundleAnswer, BundleListOut, BundleOut, live_bundles, next_change,  # noqa: E402
-                                       shown_bundles)
 
 BUNDLE_KINDS = ("marketing", "catalog")  # the data kinds the bundle answers read
 

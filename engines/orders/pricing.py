@@ -40,13 +40,13 @@ import datetime as dt
 import re
 from typing import Callable, Mapping, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
-from core.db import utcnow
+from core.db import db, utcnow
 from core.ids import new_id
 from core.money import Money
 from core.tenancy import execute, of_tenant
-from engines.orders.models import OrderAdjustment, OrderAdjustmentLine
+from engines.orders.models import Order, OrderAdjustment, OrderAdjustmentLine, OrderStatus
 
 POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "bundles": 350, "order_promotions": 400,
              "coupon": 500, "points": 600, "shipping": 900, "free_shipping_rules": 920, "promotion_shipping": 940,
@@ -320,6 +320,26 @@ def adjustments_of(order_id: int, *, step_names: list[str] | None = None, shares
     return [Adjustment(step=row.step, source_kind=row.source_kind, source_id=row.source_id, label=row.label,
                        amount=row.amount, funded_by=row.funded_by, allocations=found[row.id], id=row.id)
             for row in rows]
+
+
+def sales_by_source(source_kind: str, ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """For sources of adjustments (a coupon, a promotion …: `source_kind` and their ids), the
+    paid orders carrying their discounts: {source id: (orders, what those orders came to, the
+    discount they gave, a positive amount)}. An order counts once it is paid, whatever became of it
+    since; one never paid does not; one with several of a source's adjustments counts once. One
+    grouped query (the adjustments are indexed by source)."""
+    paid = [status for status in OrderStatus if status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)]
+    per_order = (
+        select(OrderAdjustment.source_id.label("source_id"), Order.total.label("total"),
+               func.sum(OrderAdjustment.amount).label("amount"))
+        .join(Order, (Order.tenant_id == OrderAdjustment.tenant_id) & (Order.id == OrderAdjustment.order_id))
+        .where(OrderAdjustment.source_kind == source_kind, OrderAdjustment.source_id.in_(ids),
+               OrderAdjustment.amount < 0, Order.status.in_(paid))
+        .group_by(OrderAdjustment.source_id, Order.id, Order.total)
+        .subquery())
+    rows = db.session.execute(select(per_order.c.source_id, func.count(), func.sum(per_order.c.total),
+                                     func.sum(per_order.c.amount)).group_by(per_order.c.source_id))
+    return {source_id: (orders, int(gmv), -int(amount)) for source_id, orders, gmv, amount in rows}
 
 
 def _recorded(entry: dict) -> Adjustment:

@@ -6,7 +6,8 @@ from engines.orders.after_sales import count_refund, mark_refunded, uncount_refu
 from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import Order, OrderStatus
-from engines.orders.pricing import POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step
+from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
+                                   sales_by_source)
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
 from engines.stores.services import active_stores  # where an order may be picked up (the price simulator)
 
@@ -19,4 +20,5 @@ __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "O
            "QuoteLine",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
            "place_order", "quote", "refunded_in_full", "refuse_known_sold_out", "register_price_step",
+           "sales_by_source",
            "uncount_refund"]
