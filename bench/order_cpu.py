@@ -119,9 +119,11 @@ def main() -> int:
     redis.Redis.from_url(REDIS).flushdb()
     database_url = fresh_database(DATABASE)
     # as bench/checkout.py's server runs: jobs go to Redis (no worker takes them here)
-    orders = 100 + args.orders * (args.reps + (1 if args.calls else 0))
-    shops = build_shops(database_url, Path(tempfile.mkdtemp(prefix="tessera-bench-")), buyers=8, flash_buyers=1,
-                        flash_stock=1, promotions=args.promotions, coupon_copies=orders // 8 + 1)
+    buyers = 8
+    runs = args.reps + (1 if args.calls else 0)  # each run's buyer k % 8 starts again at buyer 0
+    copies = -(-100 // buyers) + runs * -(-args.orders // buyers)
+    shops = build_shops(database_url, Path(tempfile.mkdtemp(prefix="tessera-bench-")), buyers=buyers,
+                        flash_buyers=1, flash_stock=1, promotions=args.promotions, coupon_copies=copies)
     from app import create_app
 
     app = create_app()
