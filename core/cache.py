@@ -4,18 +4,22 @@
   numbers. A write bumps its kind after commit; cache keys include the stamps they depend on, so
   invalidation is exact and no hot database row is written. Kept in Redis when configured (one
   hash per tenant: a single round trip reads them all), in process otherwise.
-- A bounded in-process LRU holds rendered output keyed by those stamps; every worker keeps its
-  own, which is safe because a key names exactly what it was made from."""
+- Rendered output (pages, public JSON) is kept with the stamps it was made under, and served
+  only while they still hold: exact without any message. A bounded in-process LRU sits in front
+  of Redis (when configured), which every process shares, so ten thousand shops cost each
+  process no more renders than ten (`OutputCache`)."""
 
 from __future__ import annotations
 
 import collections
 import hashlib
+import json
 import logging
 import os
 import threading
 import time
-from typing import Any, Callable
+import zlib
+from typing import Any, Callable, NamedTuple
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -56,7 +60,9 @@ class RedisStamps:
     """Stamps in Redis, mirrored in every process so that a read costs no round trip: a bump
     publishes the tenant id, and each process's listener thread drops that tenant from its
     mirror. A generation counter stops a read that raced with a bump from storing the old value;
-    mirrored entries also expire after a few seconds, in case a message is lost.
+    the listener checks its connection every few seconds and drops the whole mirror when it
+    is lost (a message may have been missed meanwhile); mirrored entries also expire after a few
+    minutes, the last resort.
 
     Redis may go away. Reads then answer `UnknownStamps` (every cache misses); a bump that cannot
     be sent is kept and sent again when Redis answers — before any later bump, and by the
@@ -65,12 +71,14 @@ class RedisStamps:
     committed it."""
 
     CHANNEL = "tessera:stamps"
-    SAFETY_SECONDS = 5.0
+    SAFETY_SECONDS = 300.0
+    HEALTH_SECONDS = 10
 
     def __init__(self, redis_url: str):
         import redis
 
-        self.redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        self.redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2,
+                                          health_check_interval=self.HEALTH_SECONDS)
         self._mirror: dict[int, tuple[float, dict[str, int]]] = {}
         self._generation: dict[int, int] = collections.defaultdict(int)
         self._lock = threading.Lock()
@@ -109,8 +117,12 @@ class RedisStamps:
                 pubsub.subscribe(self.CHANNEL)
                 self._forget(None)  # whatever was published while we were not listening
                 self._send_unsent()
-                for message in pubsub.listen():
-                    self._forget(int(message["data"]))
+                while True:
+                    # get_message checks the connection's health every HEALTH_SECONDS (a PING that
+                    # must be answered): a connection that died silently raises here
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        self._forget(int(message["data"]))
             except (redis.RedisError, OSError, ValueError):
                 self._forget(None)
                 time.sleep(1)
@@ -215,26 +227,143 @@ def remembered(cache: LRU, tenant_id: int, kind: str, key, compute: Callable[[],
     return value
 
 
-def page_cache() -> LRU:
-    """Rendered output (HTML pages, page API bodies); TESSERA_PAGE_CACHE_SIZE=0 turns it off."""
+class Output(NamedTuple):
+    """Rendered output: its bytes, their ETag, and the data kinds it was made from with the
+    stamps they had then (it is served only while those stamps hold)."""
+
+    body: bytes
+    etag: str
+    kinds: tuple[str, ...]
+    seen: tuple[int, ...]
+
+    @classmethod
+    def made(cls, body: bytes, kinds: tuple[str, ...], tenant_stamps: dict[str, int]) -> "Output":
+        """Output of `body`, made from `kinds` as `tenant_stamps` (read before making it) stood."""
+        return cls(body, hashlib.sha1(body).hexdigest()[:20], tuple(kinds),
+                   tuple(tenant_stamps.get(kind, 0) for kind in kinds))
+
+    def holds(self, tenant_stamps: dict[str, int]) -> bool:
+        return all(tenant_stamps.get(kind, 0) == seen for kind, seen in zip(self.kinds, self.seen))
+
+
+class OutputCache:
+    """Rendered output for anonymous visitors, keyed by (tenant id, what was asked): a bounded
+    LRU in this process in front of Redis, which every process shares (when a URL is given).
+
+    Redis holds each entry compressed, for `seconds` at most (or until the output's own expiry),
+    never one larger than `MAX_BYTES`; its memory is bounded by the server's `maxmemory`
+    (docs/scaling.md: a cache-only Redis with `allkeys-lru`). A Redis that cannot be reached is
+    left alone for a few seconds and the cache works in process meanwhile: never an error, never
+    a stale answer (entries name the stamps they were made under)."""
+
+    PREFIX = "tessera:out:"
+    MAX_BYTES = 1 << 20
+    PAUSE_SECONDS = 5.0
+
+    def __init__(self, size: int, redis_url: str | None = None, seconds: int = 3600):
+        self.local = LRU(size)
+        self.seconds = seconds
+        self.redis = None
+        if redis_url and size:
+            import redis
+
+            self.redis = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+        self._paused_until = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.local.size > 0
+
+    def _redis_key(self, tenant_id: int, key: tuple) -> str:
+        return f"{self.PREFIX}{tenant_id}:{hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()}"
+
+    def _shared(self):
+        return self.redis if self.redis is not None and time.monotonic() >= self._paused_until else None
+
+    def _pause(self, error: Exception) -> None:
+        log.warning("shared output cache unavailable (%s): in process only for %ss", error, self.PAUSE_SECONDS)
+        self._paused_until = time.monotonic() + self.PAUSE_SECONDS
+
+    def get(self, tenant_id: int, key: tuple) -> Output | None:
+        hit = self.local.get((tenant_id, key))
+        if hit is not None or (shared := self._shared()) is None:
+            return hit
+        import redis
+
+        try:
+            stored = shared.get(self._redis_key(tenant_id, key))
+        except (redis.RedisError, OSError) as error:
+            self._pause(error)
+            return None
+        if stored is None:
+            return None
+        header, _, body = stored.partition(b"\n")
+        etag, kinds, seen, expires_at = json.loads(header)
+        if expires_at is not None and expires_at <= time.time():
+            return None
+        output = Output(zlib.decompress(body), etag, tuple(kinds), tuple(seen))
+        self.local.set((tenant_id, key), output, expires_at=expires_at)
+        return output
+
+    def set(self, tenant_id: int, key: tuple, output: Output, *, expires_at: float | None = None) -> None:
+        if not self.enabled:
+            return
+        self.local.set((tenant_id, key), output, expires_at=expires_at)
+        shared = self._shared()
+        if shared is None or len(output.body) > self.MAX_BYTES or not all(type(s) is int for s in output.seen):
+            return  # (stamps unknown while Redis was away: the output is for this request only)
+        seconds = self.seconds if expires_at is None else min(self.seconds, int(expires_at - time.time()))
+        if seconds <= 0:
+            return
+        import redis
+
+        header = json.dumps([output.etag, output.kinds, output.seen, expires_at]).encode()
+        try:
+            shared.set(self._redis_key(tenant_id, key), header + b"\n" + zlib.compress(output.body, 1), ex=seconds)
+        except (redis.RedisError, OSError) as error:
+            self._pause(error)
+
+    def clear(self) -> None:
+        """This process's entries (tests; the shared ones expire or are passed over by their stamps)."""
+        self.local.clear()
+
+
+def page_cache() -> OutputCache:
+    """Rendered output (HTML pages, page API bodies, public JSON); TESSERA_PAGE_CACHE_SIZE=0 turns
+    it off."""
     return current_app.extensions["tessera_page_cache"]
 
 
-def cached_json(tenant_id: int, kinds: tuple[str, ...], key: tuple, build: Callable[[], Any]) -> tuple[bytes, str]:
-    """A public JSON answer as (body bytes, ETag), kept in the page cache under (tenant, `key`,
-    the tenant's stamps of `kinds`) until one of those kinds changes. `key` must name everything
-    else the answer depends on (endpoint, normalised arguments, currency …): never a consumer,
-    so nothing personal goes through here. The stamps are read before `build()` runs, so a
-    change meanwhile makes the next request a miss. Nothing is kept when `build()` raises."""
-    tenant_stamps = stamps().all(tenant_id)
-    full_key = ("json", tenant_id, key, kinds, tuple(tenant_stamps.get(kind, 0) for kind in kinds))
+def cached_output(tenant_id: int, key: tuple, tenant_stamps: dict[str, int],
+                  make: Callable[[], tuple[Output, float | None] | None]) -> Output | None:
+    """The output `key` names for a tenant, made by `make()` (→ the output and when it expires, or
+    None; None when there is nothing to make: nothing is kept then) unless one made under the
+    stamps that still hold is kept. `key` must name everything
+    else the output depends on — never a consumer: nothing personal goes through here.
+    `tenant_stamps` must be read before `make()` runs, so a change meanwhile makes the next
+    request a miss. Nothing is kept when `make()` raises."""
     cache = page_cache()
-    hit = cache.get(full_key)
-    if hit is None:
-        body = current_app.json.dumps(build()).encode()
-        hit = (body, hashlib.sha1(body).hexdigest()[:20])
-        cache.set(full_key, hit)
-    return hit
+    hit = cache.get(tenant_id, key)
+    if hit is not None and hit.holds(tenant_stamps):
+        return hit
+    made = make()
+    if made is None:
+        return None
+    output, expires_at = made
+    cache.set(tenant_id, key, output, expires_at=expires_at)
+    return output
+
+
+def cached_json(tenant_id: int, kinds: tuple[str, ...], key: tuple, build: Callable[[], Any]) -> tuple[bytes, str]:
+    """A public JSON answer as (body bytes, ETag), kept under (tenant, `key`) until one of the
+    tenant's stamps of `kinds` moves (`cached_output`)."""
+    tenant_stamps = stamps().all(tenant_id)
+
+    def make() -> tuple[Output, None]:
+        return Output.made(current_app.json.dumps(build()).encode(), kinds, tenant_stamps), None
+
+    output = cached_output(tenant_id, ("json", *key), tenant_stamps, make)
+    return output.body, output.etag
 
 
 def compiled_cache() -> LRU:
@@ -264,5 +393,7 @@ def _bump(session: Session) -> None:
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.extensions["tessera_stamps"] = RedisStamps(redis_url) if redis_url else MemoryStamps()
-    app.extensions["tessera_page_cache"] = LRU(app.config.get("PAGE_CACHE_SIZE", 4096))
+    app.extensions["tessera_page_cache"] = OutputCache(app.config.get("PAGE_CACHE_SIZE", 4096),
+                                                       app.config.get("PAGE_CACHE_URL") or redis_url,
+                                                       app.config.get("PAGE_CACHE_SECONDS", 3600))
     app.extensions["tessera_compiled_cache"] = LRU(1024)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import get_locale
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from core.cache import LRU
+
 log = logging.getLogger(__name__)
+_shop_unavailable_pages = LRU(16)  # (shop state, language) -> the page
 
 # code -> (HTTP status, default message). Engines add their codes with `register_codes`.
 CATALOGUE: dict[str, tuple[int, str]] = {
@@ -85,8 +89,30 @@ def _json_error(error: APIError):
     return response
 
 
+def _shop_state(status: int) -> str | None:
+    """For a request naming a shop (its /s/<slug>/ prefix or its own host) that was refused before
+    the shop was resolved: "unknown" (404) or "suspended" (403); None otherwise."""
+    if g.get("tenant") is not None or status not in (403, 404):
+        return None
+    host = request.host.split(":")[0].lower()
+    if request.environ.get("tessera.tenant_slug") or g.get("tenant_from_host") or \
+            host.endswith("." + current_app.config["BASE_DOMAIN"]):
+        return "unknown" if status == 404 else "suspended"
+    return None
+
+
 def _page_error(status: int, message: str):
-    return render_template("core/error.html", status=status, message=message), status
+    shop_state = _shop_state(status)
+    if shop_state is None or request.cookies:
+        return render_template("core/error.html", status=status, message=message, shop_state=shop_state), status
+    # The same page for every address of no shop (its assets are linked from the root): kept, so
+    # probing random names costs no render.
+    key = (shop_state, str(get_locale()))
+    html = _shop_unavailable_pages.get(key)
+    if html is None:
+        html = render_template("core/error.html", status=status, message=message, shop_state=shop_state)
+        _shop_unavailable_pages.set(key, html)
+    return html, status
 
 
 def init_app(app: Flask) -> None:

@@ -3,25 +3,31 @@
 the JSON API the `X-Tenant` header or the tenant of the bearer token. A header or host that
 disagrees with the token is refused.
 
-Lookups are cached in process for a few seconds, so a cached page costs no database query;
-suspending a tenant drops its entry at once in the process that did it."""
+Lookups are kept in process while the tenant's stamp holds, so a cached page costs no database
+query however many shops there are; a change to a tenant (suspending it) reaches every process
+at its commit."""
 
 from __future__ import annotations
 
+import json
 import re
-import threading
 import time
+import weakref
 
-from flask import Flask, g, request, url_for
-from sqlalchemy import select
+from flask import Flask, current_app, g, request, url_for
+from sqlalchemy import bindparam, event, select
+
+from core.cache import Output, OutputCache, bump_after_commit, stamps
 
 from core.consumers import parse_token
 from core.db import db
 from core.errors import APIError
-from core.tenancy import Domain, Tenant, TenantContext, TenantStatus, set_request_tenant
+from core.tenancy import Domain, Tenant, TenantContext, TenantStatus, execute_platform, set_request_tenant
 
 _PREFIX = re.compile(r"^/s/([a-z0-9][a-z0-9-]{0,39})(/.*)?$")
-CACHE_SECONDS = 5.0
+MISSING_SECONDS = 5.0
+DIRECTORY_SIZE = 50_000  # shops (and names of none) kept in each process
+TENANT_STAMP = "tenant"
 
 
 class PathPrefixMiddleware:
@@ -40,28 +46,42 @@ class PathPrefixMiddleware:
 
 
 class TenantDirectory:
-    """slug/host/id -> (TenantContext, status), cached briefly."""
-
-    def __init__(self):
-        self._cache: dict[tuple[str, str], tuple[float, tuple[TenantContext, str] | None]] = {}
-        self._lock = threading.Lock()
+    """slug/host/id -> (TenantContext, status), in the app's directory cache: bounded in process,
+    shared by every process through Redis when configured (`OutputCache`), so probing random
+    names cannot grow it and a process meeting one of ten thousand shops for the first time asks
+    Redis, not the database. A shop is kept while its "tenant" stamp holds — every change to a
+    tenant or its domains moves it after commit, in every process (`_bump_on_change`); a name of
+    no shop is kept a few seconds, in process."""
 
     def _lookup(self, kind: str, key: str):
-        now = time.monotonic()
-        hit = self._cache.get((kind, key))
-        if hit and hit[0] > now:
-            return hit[1]
-        if kind == "slug":
-            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == key))
-        elif kind == "id":
-            tenant = db.session.get(Tenant, int(key))
-        else:
-            tenant = db.session.scalar(select(Tenant).join(Domain).where(Domain.host == key,
-                                                                       Domain.verified_at.is_not(None)))
-        value = (tenant.context(), tenant.status.value) if tenant else None
-        with self._lock:
-            self._cache[(kind, key)] = (now + CACHE_SECONDS, value)
+        cache: OutputCache = current_app.extensions["tessera_directory"]
+        hit = cache.get(0, (kind, key))
+        if hit is not None:
+            if not hit.body:
+                return None
+            value = _unpacked(hit.body)
+            if hit.holds(stamps().all(value[0].id)):
+                return value
+        # The stamp is read before the row that is kept: a change committed after that read moves
+        # the stamp (its bump follows its commit), so no entry outlives a change it missed.
+        tenant_id = int(key) if kind == "id" else getattr(self._query(kind, key), "id", None)
+        if tenant_id is None:
+            cache.local.set((0, (kind, key)), _NO_SHOP, expires_at=time.time() + MISSING_SECONDS)
+            return None
+        tenant_stamps = stamps().all(tenant_id)
+        row = self._query(kind, key)
+        if row is None:
+            return None
+        value = (TenantContext(id=row.id, slug=row.slug, currency=row.currency, timezone=row.timezone),
+                 row.status.value)
+        if row.id == tenant_id:  # (not when the name moved to another shop between the two reads)
+            cache.set(0, (kind, key), Output.made(_packed(value), (TENANT_STAMP,), tenant_stamps))
         return value
+
+    @staticmethod
+    def _query(kind: str, key: str):
+        db.session.flush()  # (a change to a tenant this session holds is seen: prepared statements don't flush)
+        return execute_platform(_FIND[kind], {"key": int(key) if kind == "id" else key}).first()
 
     def by_slug(self, slug: str):
         return self._lookup("slug", slug)
@@ -72,9 +92,44 @@ class TenantDirectory:
     def by_host(self, host: str):
         return self._lookup("host", host)
 
+    def __init__(self):
+        self._caches: weakref.WeakSet[OutputCache] = weakref.WeakSet()  # one per app
+
+    def cache_for(self, app: Flask) -> OutputCache:
+        cache = OutputCache(DIRECTORY_SIZE, app.config.get("REDIS_URL"))
+        self._caches.add(cache)
+        return cache
+
     def forget(self, tenant: Tenant | None = None) -> None:
-        with self._lock:
-            self._cache.clear()
+        """Drop this process's entries now (the other processes follow the tenant's stamp at its
+        commit)."""
+        for cache in list(self._caches):
+            cache.clear()
+
+
+_NO_SHOP = Output(b"", "", (), ())
+_TENANT = select(Tenant.id, Tenant.slug, Tenant.currency, Tenant.timezone, Tenant.status)
+_FIND = {"id": _TENANT.where(Tenant.id == bindparam("key")),
+         "slug": _TENANT.where(Tenant.slug == bindparam("key")),
+         "host": _TENANT.join(Domain).where(Domain.host == bindparam("key"), Domain.verified_at.is_not(None))}
+
+
+def _packed(value: tuple[TenantContext, str]) -> bytes:
+    context, status = value
+    return json.dumps([context.id, context.slug, context.currency, context.timezone, status]).encode()
+
+
+def _unpacked(body: bytes) -> tuple[TenantContext, str]:
+    tenant_id, slug, currency, timezone, status = json.loads(body)
+    return TenantContext(id=tenant_id, slug=slug, currency=currency, timezone=timezone), status
+
+
+@event.listens_for(Tenant, "after_update")
+@event.listens_for(Domain, "after_insert")
+@event.listens_for(Domain, "after_update")
+@event.listens_for(Domain, "after_delete")
+def _bump_on_change(mapper, connection, target) -> None:
+    bump_after_commit(target.id if isinstance(target, Tenant) else target.tenant_id, TENANT_STAMP)
 
 
 directory = TenantDirectory()
@@ -153,6 +208,7 @@ def init_app(app: Flask, *, tenant_blueprints: set[str], suspension_exempt: set[
     """Resolve the tenant of every request; refuse unknown or suspended ones on the blueprints
     that serve tenants. Endpoints in `suspension_exempt` (payment webhooks) still run."""
     app.wsgi_app = PathPrefixMiddleware(app.wsgi_app)
+    app.extensions["tessera_directory"] = directory.cache_for(app)
 
     @app.before_request
     def _resolve_tenant():

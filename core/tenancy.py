@@ -127,6 +127,16 @@ def execute(statement, params: dict | list[dict] | None = None) -> "prepared.Row
     return prepared.run(connection, statement, {**(params or {}), "current_tenant": tenant_id})
 
 
+def execute_platform(statement, params: dict | None = None) -> "prepared.Rows":
+    """Run a prepared Core statement on platform tables only (no tenant to bind: refused when it
+    touches a tenant table), on the session's connection, in its transaction (`execute`)."""
+    if statement not in _SCOPED:
+        if _tenant_tables_in(statement):
+            raise NoTenantError("a prepared statement on tenant tables runs through execute(), with of_tenant")
+        _SCOPED.add(statement)
+    return prepared.run(_transaction_connection(), statement, params or {})
+
+
 def _transaction_connection():
     """The connection of the session's transaction (begun if none is): asked of the session once
     per transaction, then kept in its `info` while that transaction lasts."""

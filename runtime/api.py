@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, fields
 
 from core.api import API_PREFIX, public_json
-from core.cache import page_cache, stamps
+from core.cache import Output, cached_output, stamps
 from core.errors import APIError
 from core.openapi import api_doc, openapi_document
 from core.tenancy import current_tenant
@@ -61,10 +61,16 @@ class PageOut(Schema):
     media = fields.Dict(metadata={"description": "media:<id> references of the page -> url, thumbnail, size, alt"})
 
 
-def _json(body: dict, etag_source: str | None = None) -> Response:
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return public_json(payload, hashlib.sha1((etag_source or payload).encode()).hexdigest()[:20],
-                       vary="X-Tenant, Authorization, Accept-Language")
+VARY = "X-Tenant, Authorization, Accept-Language"
+
+
+def _dumps(body: dict) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json(body: dict) -> Response:
+    payload = _dumps(body)
+    return public_json(payload, hashlib.sha1(payload.encode()).hexdigest()[:20], vary=VARY)
 
 
 def _live():
@@ -91,22 +97,27 @@ def app_shell():
 @api_doc("One page of the live version: its visible sections in order, with their loaded data", tags=["pages"],
          response=PageOut, errors=(404,), query={"id": "The record a system page shows (an article, an item)"})
 def page(page_id: str):
-    tenant, tenant_stamps, compiled = _live()
-    plan = compiled.pages.get(page_id)
-    if plan is None:
-        raise APIError("not_found", "This page does not exist.")
+    """Kept like the H5 page (`cached_output`): a kept answer is served without compiling the app."""
+    tenant = current_tenant()
+    tenant_stamps = stamps().all(tenant.id)
     params = {k: request.args[k][:40] for k in PAGE_PARAMS if request.args.get(k)}
-    key = output_key("api", tenant, tenant_stamps, plan, params)
-    cache = page_cache()
-    body = cache.get(key)
-    if body is None:
+
+    def make():
+        compiled = live_app(tenant, tenant_stamps)
+        if compiled is None:
+            raise APIError("nothing_published")
+        plan = compiled.pages.get(page_id)
+        if plan is None:
+            raise APIError("not_found", "This page does not exist.")
         ctx, data = load_page(compiled, plan, tenant, params)
         body = {"id": plan.id, "title": plan.title, "kind": plan.kind, "version": compiled.version,
                 "sections": [{"id": s.id, "type": s.type, **s.component.to_api(s.raw(), data.get(s.id))}
                              for s in plan.sections],
                 "media": ctx.media}
-        cache.set(key, body, expires_at=ctx.expires_at)
-    return _json(body)
+        return Output.made(_dumps(body).encode(), plan.data_kinds, tenant_stamps), ctx.expires_at
+
+    output = cached_output(tenant.id, output_key("api", tenant_stamps, page_id, params), tenant_stamps, make)
+    return public_json(output.body, output.etag, vary=VARY)
 
 
 @openapi_bp.get("/openapi.json")

@@ -9,15 +9,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import datetime as dt
-import hashlib
 from typing import Any
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import select
 
-from core.cache import compiled_cache, page_cache, stamps
+from core.cache import Output, cached_output, compiled_cache, stamps
 from core.components import SYSTEM_PAGES, Component, Image, registry, sanitize_html
 from core.db import db, utcnow
 from core.media import resolve_media
@@ -248,39 +247,38 @@ def system_page(compiled: CompiledApp, kind: str) -> PagePlan | None:
     return PagePlan(f"~{kind}", str(found.label), kind, (section,), frozenset(), ())
 
 
-def output_key(kind: str, tenant: TenantContext, tenant_stamps: dict[str, int], page: PagePlan,
-               params: dict[str, str]) -> tuple:
-    """What a page's rendered output (H5 or API) depends on: the live version, the request's
-    parameters, the stamps of the data kinds its components read, and the language."""
-    return (kind, tenant.id, tenant_stamps.get("app", 0), page.id, tuple(sorted(params.items())),
-            tuple(tenant_stamps.get(k, 0) for k in page.data_kinds), str(get_locale()))
+def output_key(kind: str, tenant_stamps: dict[str, int], page: str, params: dict[str, str]) -> tuple:
+    """What names a page's output (H5 or API) besides the stamps of the data it read: the live
+    version, the page asked for, the request's parameters, the language and the address the shop
+    was reached at (its links carry it), and the shop's own settings (its currency, its timezone)."""
+    return (kind, tenant_stamps.get("app", 0), tenant_stamps.get("tenant", 0), page, tuple(sorted(params.items())), str(get_locale()),
+            request.script_root)
 
 
-def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str], *, kind: str | None = None):
-    """(html, etag) of a live page (the home page when `page_id` is None; the app's page of a
-    system `kind` when given), or None when the page or the app does not exist."""
+def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str], *,
+                kind: str | None = None) -> Output | None:
+    """The rendered output of a live page (the home page when `page_id` is None; the app's page of
+    a system `kind` when given), or None when the page or the app does not exist. A kept page
+    is served without compiling the app: it names the data kinds it read."""
     tenant_stamps = stamps().all(tenant.id)
-    compiled = live_app(tenant, tenant_stamps)
-    if compiled is None:
-        return None
-    if kind is not None:
-        page = system_page(compiled, kind)
+
+    def make() -> tuple[Output, float | None] | None:
+        compiled = live_app(tenant, tenant_stamps)
+        page = find_page(compiled, page_id, kind) if compiled is not None else None
         if page is None:
             return None
-    else:
-        page_id = page_id or compiled.app["home"]
-        if page_id not in compiled.pages:
-            return None
-        page = compiled.pages[page_id]
-    key = output_key("html", tenant, tenant_stamps, page, params)
-    cache = page_cache()
-    hit = cache.get(key)
-    if hit is None:
         html, expires_at = render_page(compiled, page, tenant, params)
-        etag = hashlib.sha1(html.encode()).hexdigest()[:20]
-        hit = (html, etag)
-        cache.set(key, hit, expires_at=expires_at)
-    return hit
+        return Output.made(html.encode(), page.data_kinds, tenant_stamps), expires_at
+
+    key = output_key("html", tenant_stamps, f"~{kind}" if kind else page_id or "", params)
+    return cached_output(tenant.id, key, tenant_stamps, make)
+
+
+def find_page(compiled: CompiledApp, page_id: str | None, kind: str | None = None) -> PagePlan | None:
+    """The page of the app with this id (the home page for None), or of this system kind."""
+    if kind is not None:
+        return system_page(compiled, kind)
+    return compiled.pages.get(page_id or compiled.app["home"])
 
 
 def theme_css(compiled: CompiledApp) -> str:

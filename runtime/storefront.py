@@ -10,14 +10,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory, session
 from flask_babel import gettext as _
 
-from core.cache import stamps
+from core.cache import Output, cached_output, stamps
 from core.components import SYSTEM_PAGES
 from core.engines import ENGINES_PACKAGE, load
 from core.engines import engine as engine_named
 from core.identities import staff_member_for
 from core.tenancy import current_tenant
 from runtime.preview import preview_token_valid
-from runtime.renderer import cached_page, compile_document, live_app, render_page, theme_css
+from runtime.renderer import cached_page, compile_document, live_app, output_key, render_page, theme_css
 from runtime.services import get_app
 
 bp = Blueprint("storefront", __name__, template_folder="templates", static_folder="static",
@@ -32,20 +32,31 @@ def _params() -> dict[str, str]:
     return {k: request.args[k][:40] for k in PAGE_PARAMS if request.args.get(k)}
 
 
-def _respond(html: str, etag: str, *, cache: bool = True) -> Response:
-    if cache and etag in request.if_none_match:
+def _respond(output: Output) -> Response:
+    if output.etag in request.if_none_match:
         response = Response(status=304)
     else:
-        response = Response(html, mimetype="text/html")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate" if cache else "no-store"
+        response = Response(output.body, mimetype="text/html")
+    response.set_etag(output.etag)
+    response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
     response.headers["Vary"] = "Accept-Language"
     response.headers["Content-Security-Policy"] = STOREFRONT_CSP
     return response
 
 
-def _not_published():
-    return render_template("runtime/unpublished.html", tenant=current_tenant()), 404
+def _not_published() -> Response:
+    """"Opening soon", kept like a page: probing a shop that has not opened costs no render."""
+    tenant = current_tenant()
+    tenant_stamps = stamps().all(tenant.id)
+
+    def make():
+        html = render_template("runtime/unpublished.html", tenant=tenant)
+        return Output.made(html.encode(), (), tenant_stamps), None
+
+    output = cached_output(tenant.id, output_key("unpublished", tenant_stamps, "", {}), tenant_stamps, make)
+    response = Response(output.body, status=404, mimetype="text/html")
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 def home():
@@ -60,7 +71,7 @@ def page(page_id: str | None):
         if live_app(tenant, stamps().all(tenant.id)) is None:
             return _not_published()
         abort(404, description=_("This page does not exist."))
-    return _respond(*found)
+    return _respond(found)
 
 
 @bp.get("/theme.css")
@@ -126,7 +137,7 @@ def _system(kind: str):
         if live_app(tenant, stamps().all(tenant.id)) is None:
             return _not_published()
         abort(404)
-    return _respond(*found)
+    return _respond(found)
 
 
 @bp.get("/account/login")
