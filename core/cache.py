@@ -312,14 +312,14 @@ class OutputCache:
         shared = self._shared()
         if shared is None or len(output.body) > self.MAX_BYTES or not all(type(s) is int for s in output.seen):
             return  # (stamps unknown while Redis was away: the output is for this request only)
-        seconds = self.seconds if expires_at is None else min(self.seconds, int(expires_at - time.time()))
-        if seconds <= 0:
+        milliseconds = int(1000 * (self.seconds if expires_at is None else min(self.seconds, expires_at - time.time())))
+        if milliseconds <= 0:
             return
         import redis
 
         header = json.dumps([output.etag, output.kinds, output.seen, expires_at]).encode()
         try:
-            shared.set(self._redis_key(tenant_id, key), header + b"\n" + zlib.compress(output.body, 1), ex=seconds)
+            shared.set(self._redis_key(tenant_id, key), header + b"\n" + zlib.compress(output.body, 1), px=milliseconds)
         except (redis.RedisError, OSError) as error:
             self._pause(error)
 
