@@ -24,8 +24,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-APP_ROLE = "tessera_app"  # DML only, subject to row-level security
-PLATFORM_ROLE = "tessera_platform"  # DML only, BYPASSRLS: used inside platform_scope()
+APP_ROLE = "tessera_app"  # DML only, subject to row-level security (platform_scope() is a setting it reads)
+PLATFORM_ROLE = "tessera_platform"  # made by the first migrations (BYPASSRLS); no longer used since 0020
 
 
 class Base(DeclarativeBase):

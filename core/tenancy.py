@@ -32,7 +32,7 @@ from sqlalchemy.sql.visitors import iterate
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
 from core import prepared
-from core.db import APP_ROLE, PLATFORM_ROLE, UTCDateTime, db, str_enum, utcnow
+from core.db import APP_ROLE, UTCDateTime, db, str_enum, utcnow
 from core.ids import new_id
 
 
@@ -384,25 +384,31 @@ def _check_tenant_on_flush(session, flush_context, instances) -> None:
 
 
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
-_RLS = "tessera_rls"  # what the connection's current transaction holds: (tenant id or "", role)
+_RLS = "tessera_rls"  # what the connection's current transaction holds: (tenant id or "", platform "on"/"off")
 
 
 def _wanted_rls() -> tuple[str, str]:
     if _platform.get():
-        return "", PLATFORM_ROLE
+        return "", "on"
     tenant = _current.get()
-    return (str(tenant.id) if tenant else ""), APP_ROLE
+    return (str(tenant.id) if tenant else ""), "off"
 
 
 def _rls_sql(wanted: tuple[str, str]) -> str:
-    # inlined, not bound: a BIGINT's digits (or nothing) and a role name of ours
-    assert wanted[0] == "" or wanted[0].isdigit()
-    return f"SELECT set_config('app.tenant_id', '{wanted[0]}', true), set_config('role', '{wanted[1]}', true)"
+    """The tenant and the platform scope as `SET LOCAL` settings the policy reads (on Citus, with
+    `citus.propagate_set_commands = 'local'`, they reach the workers' sessions too: `set_config`
+    would not), and always the application's role, by `set_config` (Citus opens its worker
+    connections as the current role, and refuses one transaction touching a shard as two roles:
+    the platform scope is a setting, not a role with BYPASSRLS). docs/scaling.md."""
+    # inlined, not bound: a BIGINT's digits (or nothing) and "on"/"off"
+    assert (wanted[0] == "" or wanted[0].isdigit()) and wanted[1] in ("on", "off")
+    return (f"SET LOCAL app.tenant_id = '{wanted[0]}'; SET LOCAL app.platform = '{wanted[1]}'; "
+            f"SELECT set_config('role', '{APP_ROLE}', true)")
 
 
 def install_rls_transaction_settings(engine) -> None:
-    """PostgreSQL: every transaction carries the tenant and the role of its context as settings
-    local to it (`set_config(…, true)`, DESIGN.md §2), gone at its COMMIT or ROLLBACK — a pooled
+    """PostgreSQL: every transaction carries the tenant (or the platform scope) of its context and
+    the application's role as settings local to it (`SET LOCAL`, `set_config(…, true)`, DESIGN.md §2), gone at its COMMIT or ROLLBACK — a pooled
     connection never carries a tenant or the platform role into its next use. They are written
     with the BEGIN itself, in one round trip (psycopg's own BEGIN is turned off: the connection is
     in autocommit, and SQLAlchemy's begin sends ours), and again before a statement whose context

@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from core.citus import distributing_new_tables
 from core.db import UTCDateTime, db
 
 config = context.config
@@ -31,7 +32,7 @@ def render_item(type_, obj, autogen_context):
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_item=render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
-    with context.begin_transaction():
+    with distributing_new_tables(connection), context.begin_transaction():
         context.run_migrations()
     if connection.in_transaction():
         connection.commit()

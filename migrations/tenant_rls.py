@@ -1,17 +1,23 @@
 """Row-level security for tenant tables (DESIGN.md §2), used by every migration that creates one.
 
-The application connects through the role `tessera_app` (DML only, no BYPASSRLS), and crosses
-tenants only as `tessera_platform` (BYPASSRLS) inside `platform_scope()`. Both are created once
-per cluster by `create_roles`. On SQLite these are no-ops: the ORM's scoping is the only wall."""
+The application runs as the role `tessera_app` (DML only, no BYPASSRLS); the policy lets a
+transaction see the rows of the tenant its `app.tenant_id` setting names, or every tenant's when
+its `app.platform` setting is 'on' (inside `platform_scope()`; since migration 0020 — before, a
+second role with BYPASSRLS, which Citus cannot switch to within a transaction). The roles are
+created once per cluster by `create_roles` (able to log in on Citus, whose coordinator connects to the workers
+as them). On SQLite these are no-ops: the ORM's scoping is the only wall."""
 
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy import text
 
+from core.citus import citus_installed
 from core.db import APP_ROLE, PLATFORM_ROLE
 
 POLICY = "tenant_isolation"
-TENANT_EXPRESSION = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint"
+TENANT_EXPRESSION = ("tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint "
+                     "OR current_setting('app.platform', true) = 'on'")
 
 
 def _postgresql() -> bool:
@@ -27,6 +33,12 @@ BEGIN
   BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
   BEGIN CREATE ROLE {PLATFORM_ROLE} NOLOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
 END $$""")
+    if citus_installed(op.get_bind()):
+        # Citus opens its connections to the workers as the transaction's current role
+        for role in (APP_ROLE, PLATFORM_ROLE):
+            if not op.get_bind().execute(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :role"),
+                                         {"role": role}).scalar():
+                op.execute(f"ALTER ROLE {role} LOGIN")
     op.execute(f"GRANT {APP_ROLE}, {PLATFORM_ROLE} TO CURRENT_USER")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {PLATFORM_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES "

@@ -7,6 +7,7 @@
 #                                           CREATE EXTENSION citus, register the workers
 #   scripts/citus_cluster.sh createdb NAME  (re)create database NAME on every node, with citus
 #                                           and the workers registered in it
+#   scripts/citus_cluster.sh dropdb NAME    drop database NAME on every node
 #   scripts/citus_cluster.sh status         clusters and the coordinator's worker list
 #   scripts/citus_cluster.sh down           stop the three clusters
 #   scripts/citus_cluster.sh destroy        stop and drop them
@@ -180,26 +181,44 @@ cmd_up() {
         wait_ready "$port"
     done
     register_nodes postgres
+    # Tessera's roles (migrations/tenant_rls.py), able to log in: the coordinator connects to the
+    # workers as the transaction's role. Made here once, so databases migrated side by side (the
+    # tests' workers) never race to change them.
+    psql_node "$COORD_PORT" postgres -c "
+DO \$\$
+BEGIN
+  BEGIN CREATE ROLE tessera_app LOGIN NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  BEGIN CREATE ROLE tessera_platform LOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+END \$\$" -c "ALTER ROLE tessera_app LOGIN" -c "ALTER ROLE tessera_platform LOGIN"
     cmd_status
     echo "postgresql+psycopg://postgres@$HOST:$COORD_PORT/postgres"
 }
 
-cmd_createdb() {
-    local db="${1:-}"
-    if ! [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || [ "$db" = postgres ] || [[ "$db" == template* ]]; then
-        echo "usage: $0 createdb NAME   (lower-case letters, digits, _; not postgres/template*)" >&2
+check_db_name() {  # NAME
+    if ! [[ "$1" =~ ^[a-z_][a-z0-9_]*$ ]] || [ "$1" = postgres ] || [[ "$1" == template* ]]; then
+        echo "usage: $0 createdb|dropdb NAME   (lower-case letters, digits, _; not postgres/template*)" >&2
         exit 2
     fi
     local i
     for i in 0 1 2; do
         pg_isready -q -h "$HOST" -p "${PORTS[$i]}" || { echo "node on port ${PORTS[$i]} is down: run '$0 up'" >&2; exit 1; }
     done
-    # Drop and create node by node, workers first, with Citus's database propagation off, so
-    # each node does exactly this (and a database left on a worker by a failed run is dropped).
+}
+
+cmd_dropdb() {
+    local db="${1:-}" i
+    check_db_name "$db"
+    # Node by node, workers first, with Citus's database propagation off, so each node does
+    # exactly this (and a database left on a worker by a failed run is dropped).
     for i in 2 1 0; do
         psql_node "${PORTS[$i]}" postgres -c "SET citus.enable_create_database_propagation = off" \
             -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
     done
+}
+
+cmd_createdb() {
+    local db="${1:-}" i
+    cmd_dropdb "$db"
     for i in 0 1 2; do
         psql_node "${PORTS[$i]}" postgres -c "SET citus.enable_create_database_propagation = off" \
             -c "CREATE DATABASE $db"
@@ -257,6 +276,7 @@ case "${1:-}" in
     build) cmd_build ;;
     up) cmd_up ;;
     createdb) shift; cmd_createdb "$@" ;;
+    dropdb) shift; cmd_dropdb "$@" ;;
     down) cmd_down ;;
     destroy) cmd_destroy ;;
     status) cmd_status ;;

@@ -12,6 +12,8 @@ import contextvars
 import os
 import re
 import secrets
+import subprocess
+from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
@@ -25,6 +27,7 @@ from core.tenancy import tenant_scope
 
 BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CITUS_URL = os.environ.get("TESSERA_TEST_CITUS_URL", "postgresql+psycopg://postgres@127.0.0.1:5440/postgres")
 # One Redis database per xdist worker (15, 14, …): the rq tests flush theirs, and workers must
 # never take each other's jobs.
 _WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
@@ -61,10 +64,16 @@ def database_url(request, tmp_path_factory, worker_id_suffix):
         upgrade(url)
         yield url
         return
+    name = f"tessera_test_{worker_id_suffix}_{os.getpid()}"  # two runs on one server never share one
+    if request.param == "citus":
+        url = citus_database(name)
+        upgrade(url)
+        yield url
+        citus_cluster("dropdb", name)
+        return
     reason = _pg_reachable()
     if reason:
         pytest.skip(reason)
-    name = f"tessera_test_{worker_id_suffix}_{os.getpid()}"  # two runs on one server never share one
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -77,8 +86,34 @@ def database_url(request, tmp_path_factory, worker_id_suffix):
     admin.dispose()
 
 
+def citus_database(name: str) -> str:
+    """A fresh database on the local Citus cluster (scripts/citus_cluster.sh, run by .ci/run), on
+    every node; skips with the reason when the coordinator does not answer."""
+    coordinator = re.sub(r"^postgresql(\+[a-z0-9]+)?://", "postgresql+psycopg://", CITUS_URL)
+    try:
+        engine = create_engine(coordinator)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT citus_version()"))
+        engine.dispose()
+    except Exception as exc:
+        pytest.skip(f"no Citus coordinator at {CITUS_URL} (scripts/citus_cluster.sh up): "
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    citus_cluster("createdb", name)
+    return coordinator.rsplit("/", 1)[0] + f"/{name}"
+
+
+def citus_cluster(*args: str) -> None:
+    """scripts/citus_cluster.sh, on the cluster of CITUS_URL (its workers on the next two ports
+    unless CITUS_PORTS says otherwise)."""
+    port = int(CITUS_URL.rsplit(":", 1)[1].split("/")[0])
+    ports = os.environ.get("CITUS_PORTS") or f"{port} {port + 1} {port + 2}"
+    subprocess.run(["bash", str(Path(__file__).parent.parent / "scripts" / "citus_cluster.sh"), *args],
+                   check=True, capture_output=True, env={**os.environ, "CITUS_PORTS": ports})
+
+
 @pytest.fixture(scope="session")
 def backend(database_url) -> str:
+    """postgresql (on Citus too: the same tests, the same row-level security) or sqlite."""
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
 

@@ -349,28 +349,27 @@ def test_rls_settings_follow_the_context_on_a_reused_connection(one_connection_a
             assert db.session.execute(count).scalar() == 1
 
 
-def test_a_pooled_connection_that_died_while_idle_is_replaced(one_connection_app, monkeypatch):
+def test_a_pooled_connection_that_died_while_idle_is_replaced(one_connection_app, database_url, monkeypatch):
     from sqlalchemy import create_engine
 
     from core import db as db_module
-    from tests.conftest import _pg_admin_url
 
     monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0.0)
     with one_connection_app.app_context():
         first = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         db.session.commit()
         db.session.remove()
-        admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")  # the server holding the connection
         with admin.connect() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            connection.execute(text("SELECT pg_terminate_backend(CAST(:pid AS integer))"), {"pid": first})
         admin.dispose()
         second = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         assert second != first
 
 
 def test_a_pooled_connection_carries_no_tenant_or_role_out_of_its_transaction(one_connection_app):
-    """The settings are local to each transaction (set_config(…, true)): what the pool hands out
-    next holds no shop and the application's own role."""
+    """The settings are local to each transaction (SET LOCAL, set_config(…, true)): what the pool
+    hands out next holds no shop, no platform scope and the application's own role."""
     from tenants.services import create_tenant
 
     with one_connection_app.app_context():
@@ -381,15 +380,17 @@ def test_a_pooled_connection_carries_no_tenant_or_role_out_of_its_transaction(on
             assert db.session.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar() == str(shop.id)
             db.session.commit()
         with platform_scope():
-            assert db.session.execute(text("SELECT current_user")).scalar() == "tessera_platform"
+            assert db.session.execute(text("SELECT current_user, current_setting('app.platform', true)")).one() == \
+                ("tessera_app", "on")
             db.session.commit()
         db.session.remove()
         raw = db.engine.raw_connection()  # the pool's one connection, outside any transaction of ours
         try:
             with raw.cursor() as cursor:
-                cursor.execute("SELECT coalesce(current_setting('app.tenant_id', true), ''), current_user, "
+                cursor.execute("SELECT coalesce(current_setting('app.tenant_id', true), ''), "
+                               "coalesce(current_setting('app.platform', true), ''), current_user, "
                                "(SELECT count(*) FROM consumers)")
-                assert cursor.fetchone() == ("", "tessera_app", 0)
+                assert cursor.fetchone() == ("", "", "tessera_app", 0)
         finally:
             raw.close()
 
