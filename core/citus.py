@@ -14,6 +14,7 @@ a node and its queries route to one shard.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Iterator
 
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, UniqueConstraint, event, text
@@ -21,7 +22,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import AddConstraint
 
 from core.db import db
-from core.tenancy import tenant_tables
 
 ANCHOR = "tenants"
 UNDISTRIBUTED = {"alembic_version"}  # the coordinator's own bookkeeping
@@ -30,6 +30,18 @@ UNDISTRIBUTED = {"alembic_version"}  # the coordinator's own bookkeeping
 def citus_installed(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql" and connection.execute(
         text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).first() is not None
+
+
+_on_citus: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def on_citus(connection: Connection) -> bool:
+    """Whether the connection's database is a Citus coordinator: asked once per engine."""
+    engine = connection.engine
+    known = _on_citus.get(engine)
+    if known is None:
+        known = _on_citus[engine] = citus_installed(connection)
+    return known
 
 
 def is_tenant_table(table: Table) -> bool:
@@ -109,6 +121,8 @@ def distribution_problems(table: Table, tenant_table_names: set[str]) -> list[st
 
 
 def citus_statements() -> list[str]:
+    from core.tenancy import tenant_tables
+
     tenant = {t.name: t for t in tenant_tables()}
     platform = [t for t in db.metadata.sorted_tables if t.name not in tenant]
     problems = [p for table in tenant.values() for p in distribution_problems(table, set(tenant))]

@@ -32,6 +32,7 @@ from sqlalchemy.sql.visitors import iterate
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 
 from core import prepared
+from core.citus import on_citus
 from core.db import APP_ROLE, UTCDateTime, db, str_enum, utcnow
 from core.ids import new_id
 
@@ -214,12 +215,15 @@ def _write_queued() -> None:
         return
     groups = list(queued)
     queued.clear()  # emptied first: the statements below find nothing queued
-    if db.session.get_bind().dialect.name != "postgresql" or len(groups) == 1:
+    connection = _transaction_connection()
+    # (Citus cannot route an INSERT … SELECT from json rows to a shard, and pulls it through COPY,
+    # which row-level security refuses: there each table's rows are one routed statement)
+    if connection.dialect.name != "postgresql" or len(groups) == 1 or on_citus(connection):
         for model, rows in groups:
             _insert(model, rows)
         return
     statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
-    prepared.run(_transaction_connection(), statement, params)
+    prepared.run(connection, statement, params)
 
 
 class TenantStatus(enum.StrEnum):

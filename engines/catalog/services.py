@@ -246,7 +246,7 @@ def reserve_stock(*, sku_id: int, quantity: int) -> Reserved:
         raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
     tenant_id = current_tenant_id()
     stamp = stamps().all(tenant_id).get("catalog", 0)
-    row = execute(_TAKE_STOCK, {"sku_id": sku_id, "quantity": quantity}).first()
+    row = execute(_TAKE_STOCK[db.session.get_bind().dialect.name], {"sku_id": sku_id, "quantity": quantity}).first()
     if row is None:
         left = execute(_STOCK, {"sku_id": sku_id}).scalar()
         if left is not None:
@@ -467,13 +467,18 @@ _SKUS_WITH_ITEMS = (
     .join_from(_skus, _items, (_items.c.tenant_id == _skus.c.tenant_id) & (_items.c.id == _skus.c.item_id))
     .where(of_tenant(_skus), _skus.c.id.in_(bindparam("sku_ids", expanding=True))))
 _OF_THE_SKU = (_items.c.tenant_id == _skus.c.tenant_id) & (_items.c.id == _skus.c.item_id)
-_TAKE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"),
-                                   _skus.c.stock >= bindparam("quantity"))
-               .values(stock=_skus.c.stock - bindparam("quantity"))
-               .returning(_skus.c.stock, _skus.c.price,
-                          select((_items.c.status == ItemStatus.ON_SALE) & _items.c.deleted_at.is_(None))
-                          .where(_OF_THE_SKU).scalar_subquery().label("on_sale"),
-                          select(_items.c.option_groups).where(_OF_THE_SKU).scalar_subquery().label("option_groups")))
+_TAKING = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"), _skus.c.stock >= bindparam("quantity"))
+           .values(stock=_skus.c.stock - bindparam("quantity")))
+_ON_SALE = (_items.c.status == ItemStatus.ON_SALE) & _items.c.deleted_at.is_(None)
+# PostgreSQL joins the item (UPDATE … FROM): Citus refuses a RETURNING that reads a table under
+# row-level security (its policy is not IMMUTABLE). SQLite's RETURNING cannot read a joined table.
+_TAKE_STOCK = {
+    "postgresql": _TAKING.where(_OF_THE_SKU).returning(_skus.c.stock, _skus.c.price, _ON_SALE.label("on_sale"),
+                                                       _items.c.option_groups.label("option_groups")),
+    "sqlite": _TAKING.returning(_skus.c.stock, _skus.c.price,
+                                select(_ON_SALE).where(_OF_THE_SKU).scalar_subquery().label("on_sale"),
+                                select(_items.c.option_groups).where(_OF_THE_SKU).scalar_subquery().label("option_groups")),
+}
 _STOCK = select(_skus.c.stock).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
 _GIVE_STOCK = (update(_skus).where(of_tenant(_skus), _skus.c.id == bindparam("sku_id"))
                .values(stock=case((_skus.c.stock > MAX_STOCK - bindparam("quantity"), MAX_STOCK),  # the column's top
