@@ -216,16 +216,6 @@ def db_upgrade(revision: str):
     click.echo("database is up to date")
 
 
-@db.command("citus-ddl")
-def db_citus_ddl():
-    """Print the statements that distribute the tenant tables by tenant_id on Citus."""
-    from core.citus import citus_statements
-
-    with _app_context():
-        for statement in citus_statements():
-            click.echo(statement)
-
-
 @main.group()
 def admin():
     """Platform administrators."""

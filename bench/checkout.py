@@ -2,9 +2,10 @@
 """Checkout write path against a bare Flask hello-world, under the same gunicorn settings.
 
     python bench/checkout.py [--workers 2] [--rounds 3] [--seconds 5] [--connections 32] [--history 100]
-                             [--idempotency-keys]
+                             [--idempotency-keys] [--promotions] [--citus]
 
-Builds a fresh PostgreSQL database (`tessera_bench_checkout`) and measures, in one run, every
+Builds a fresh PostgreSQL database (`tessera_bench_checkout`; `--citus`: on the local Citus
+cluster of scripts/citus_cluster.sh, whose three nodes count as PostgreSQL's CPU) and measures, in one run, every
 part driven by wrk (Lua scripts), the client hello-world is measured with:
 
 1. hello-world requests/s and 2. completed orders/s, taking turns (`--rounds` of `--seconds`
@@ -44,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CpuMeter, Gunicorn, fresh_database, row, wrk  # noqa: E402
+from bench.common import CpuMeter, Gunicorn, fresh_citus_database, fresh_database, row, wrk  # noqa: E402
 
 REDIS = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/6")
 DATABASE = "tessera_bench_checkout"
@@ -516,6 +517,8 @@ def main() -> int:
     parser.add_argument("--promotions", action="store_true",
                         help="the orders' shop runs two promotions every order gets (one with a budget), and every "
                              "order uses a coupon")
+    parser.add_argument("--citus", action="store_true",
+                        help="on the local Citus cluster (scripts/citus_cluster.sh up) instead of PostgreSQL")
     parser.add_argument("--flash-buyers", type=int, default=1000)
     parser.add_argument("--flash-attempts", type=int, default=5000)
     parser.add_argument("--flash-stock", type=int, default=500)
@@ -525,7 +528,7 @@ def main() -> int:
 
     redis.Redis.from_url(REDIS).flushdb()
     instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    database_url = fresh_database(DATABASE)
+    database_url = fresh_citus_database(DATABASE) if args.citus else fresh_database(DATABASE)
     shops = build_shops(database_url, instance, buyers=args.connections, flash_buyers=args.flash_buyers,
                         flash_stock=args.flash_stock, promotions=args.promotions,
                         coupon_copies=COPIES_PER_RUN * (2 + 2 * args.rounds))

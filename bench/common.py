@@ -30,6 +30,17 @@ def fresh_database(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
+CITUS = os.environ.get("TESSERA_BENCH_CITUS", "postgresql+psycopg://postgres@127.0.0.1:5440/postgres")
+
+
+def fresh_citus_database(name: str) -> str:
+    """A fresh database on the local Citus cluster (`scripts/citus_cluster.sh up` first), on every
+    node; its coordinator's URL."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "citus_cluster.sh"), "createdb", name], check=True,
+                   capture_output=True)
+    return CITUS.rsplit("/", 1)[0] + f"/{name}"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

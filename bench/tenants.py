@@ -14,7 +14,10 @@ here, flushed) with wrk, in one run against a bare Flask hello-world:
   asked for once: the steady state of a deployment whose shops have visitors);
 - the items API (`X-Tenant`) at random over 10 shops, then over all of them;
 - a random slug that names no shop, and the unpublished shop's "Opening soon" page (both are
-  cheap to probe, so they must be cheap to answer).
+  cheap to probe, so they must be cheap to answer);
+- orders placed (`POST /api/v1/checkout`, one SKU, pickup, by one of 32 buyers with a bearer
+  token) at random over 10 shops, then over all of them: `--shops` more shops, copies of
+  bench/checkout.py's orders shop.
 
 Targets (issue 20): over all the shops, the home page's p50 within 1.5× of its p50 over 10
 shops, and its requests/s within 1.5× too. Exits 1 when one is missed or a run had answers
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import http.client
+import json
 import os
 import sys
 import tempfile
@@ -69,6 +73,58 @@ end
 """
 
 
+CHECKOUTS = """
+-- orders placed at random over %(shops)d shops, each by one of their buyers
+local ids = {%(ids)s}
+local tokens = {%(tokens)s}
+local body = '%(body)s'
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + index)
+end
+function request()
+  local shop, buyer = ids[math.random(1, %(shops)d)], tokens[math.random(1, #tokens)]
+  return wrk.format("POST", "/api/v1/checkout",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer tsk_" .. shop .. buyer}, body)
+end
+"""
+
+
+def build_buying_shops(database_url: str, instance: Path, shops: int) -> dict:
+    """bench/checkout.py's orders shop (an item with ample stock, a store, 32 buyers with bearer
+    tokens) and `shops - 1` copies of it: their ids, and what a buyer's token is after the shop's id."""
+    from bench.checkout import build_shops
+
+    source = build_shops(database_url, instance, buyers=32, flash_buyers=1, flash_stock=1)["bench"]
+    from app import create_app
+    from core.db import db
+    from core.tenancy import Tenant, platform_scope
+
+    app = create_app()
+    with app.app_context():
+        with platform_scope():
+            tenant = db.session.get(Tenant, source["tenant_id"])
+            ids = clone_shop(tenant, [(f"buy-{k:05d}", f"Buy {k}") for k in range(1, shops)])
+        db.session.commit()
+        db.engine.dispose()
+    return {"ids": [source["tenant_id"], *ids], "tokens": [token.split("_", 2)[2] for token in source["tokens"]],
+            "body": json.dumps(source["body"])}
+
+
+def checkout_run(url: str, buying: dict, shops: int, run: dict) -> dict:
+    script = Path(tempfile.mkstemp(prefix="tessera-bench-", suffix=".lua")[1])
+    script.write_text(CHECKOUTS % {"shops": shops, "ids": ", ".join(f'"{i}"' for i in buying["ids"][:shops]),
+                                   "tokens": ", ".join(f'"_{token}"' for token in buying["tokens"]),
+                                   "body": buying["body"]})
+    figures = wrk(url, script=script, **run)
+    figures["wrong"] = figures["non_2xx"]
+    return figures
+
+
 def build(database_url: str, instance: Path, template: str, shops: int) -> float:
     """The shops: the first from the template, the others copied from it; seconds it took."""
     os.environ.update(TESSERA_DATABASE_URL=database_url, TESSERA_INSTANCE_PATH=str(instance), REDIS_URL=REDIS)
@@ -95,7 +151,7 @@ def build(database_url: str, instance: Path, template: str, shops: int) -> float
     return time.monotonic() - started
 
 
-def clone_shop(source, shops: list[tuple[str, str]]) -> None:
+def clone_shop(source, shops: list[tuple[str, str]]) -> list[int]:
     """New tenants (slug, name) holding copies of every tenant row of `source` — its app and
     published versions, items, stores, articles, demo data — in one INSERT … SELECT per table,
     in the order of the foreign keys. Ids stay as they are: tenant tables are keyed by
@@ -124,6 +180,7 @@ def clone_shop(source, shops: list[tuple[str, str]]) -> None:
         db.session.execute(text(f"INSERT INTO {table.name} ({columns}) SELECT {picked} "
                                 f"FROM {table.name} s CROSS JOIN bench_clones c WHERE s.tenant_id = :source"),
                            {"source": source.id})
+    return ids
 
 
 def visit_every_shop(url: str, shops: int, threads: int = 8) -> None:
@@ -170,6 +227,7 @@ def main() -> None:
     instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
     database_url = fresh_database(DATABASE)
     built_in = build(database_url, instance, args.template, args.shops)
+    buying = build_buying_shops(database_url, instance, args.shops)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
     run = {"seconds": args.seconds, "connections": args.connections}
     few = min(10, args.shops)
@@ -193,6 +251,9 @@ def main() -> None:
         closed = wrk(f"{shop.url}/s/{UNPUBLISHED}/", **run)
         closed["wrong"] = closed["requests"] - closed["non_2xx"]  # every answer should be the 404 page
         results.append(("Unpublished shop's page", closed, base["rps"]))
+        for count in (few, args.shops):
+            checkout_run(shop.url, buying, count, {**run, "seconds": 2})  # warm-up
+            results.append((f"Orders placed, {count} shops", checkout_run(shop.url, buying, count, run), base["rps"]))
     print(f"{args.shops} shops from the {args.template} template with its demo data, built in {built_in:.0f} s; "
           f"every home page and items API first asked for in {first_visits:.0f} s")
     print(f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} -d{args.seconds}s, "
@@ -206,7 +267,7 @@ def main() -> None:
             print(f"  ({figures['wrong']} unexpected answers)")
             missed.append(name)
     figures = {name: result for name, result, _ in results}
-    for name in ("Home page", "Items API, 20 items"):
+    for name in ("Home page", "Items API, 20 items", "Orders placed"):
         small, large = figures[f"{name}, {few} shops"], figures[f"{name}, {args.shops} shops"]
         p50 = large["p50_ms"] / small["p50_ms"]
         rps = small["rps"] / large["rps"]

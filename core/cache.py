@@ -394,6 +394,6 @@ def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.extensions["tessera_stamps"] = RedisStamps(redis_url) if redis_url else MemoryStamps()
     app.extensions["tessera_page_cache"] = OutputCache(app.config.get("PAGE_CACHE_SIZE", 4096),
-                                                       app.config.get("PAGE_CACHE_URL") or redis_url,
+                                                       redis_url,
                                                        app.config.get("PAGE_CACHE_SECONDS", 3600))
     app.extensions["tessera_compiled_cache"] = LRU(1024)

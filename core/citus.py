@@ -8,8 +8,8 @@ a node and its queries route to one shard.
   Citus as it does to PostgreSQL.
 - `distribution_problems` says why a table could not be distributed; a test asserts it finds
   nothing in the metadata, so a new table that Citus would refuse fails the suite first.
-- `citus_statements` distributes an existing PostgreSQL database's tables after a restore onto a
-  coordinator (`tessera db citus-ddl`)."""
+- An existing PostgreSQL database moves over as data: `tessera db upgrade` on an empty
+  coordinator, then its rows restored into the distributed tables (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table, Unique
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import AddConstraint
 
-from core.db import db
 
-ANCHOR = "tenants"
 UNDISTRIBUTED = {"alembic_version"}  # the coordinator's own bookkeeping
 
 
@@ -118,23 +116,3 @@ def distribution_problems(table: Table, tenant_table_names: set[str]) -> list[st
         if column.unique and column.name != "tenant_id":
             problems.append(f"{table.name}: column {column.name} is unique on its own")
     return problems
-
-
-def citus_statements() -> list[str]:
-    from core.tenancy import tenant_tables
-
-    tenant = {t.name: t for t in tenant_tables()}
-    platform = [t for t in db.metadata.sorted_tables if t.name not in tenant]
-    problems = [p for table in tenant.values() for p in distribution_problems(table, set(tenant))]
-    if problems:
-        raise ValueError("tables not ready for Citus:\n" + "\n".join(problems))
-    statements = ["-- Platform tables: replicated to every node.",
-                  *(f"SELECT create_reference_table('{t.name}');" for t in platform),
-                  "-- Tenant tables: sharded by tenant_id, co-located so a tenant's rows share a node."]
-    first = None
-    for table in db.metadata.sorted_tables:
-        if table.name in tenant:
-            colocate = f", colocate_with => '{first}'" if first else ""
-            statements.append(f"SELECT create_distributed_table('{table.name}', 'tenant_id'{colocate});")
-            first = first or table.name
-    return statements

@@ -172,6 +172,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MEDIA_PATH": str(instance_path / "media"),
         "PAGE_CACHE_SIZE": _whole_number("TESSERA_PAGE_CACHE_SIZE", env.get("TESSERA_PAGE_CACHE_SIZE", "4096"), 0,
                                          1_000_000, "entries"),
+        "PAGE_CACHE_SECONDS": _whole_number("TESSERA_PAGE_CACHE_SECONDS",
+                                            env.get("TESSERA_PAGE_CACHE_SECONDS", "3600"), 1, 86_400, "seconds"),
         "STRIPE_API_BASE": (_url("STRIPE_API_BASE", env["STRIPE_API_BASE"]) if env.get("STRIPE_API_BASE") else None),
         "SMS_PROVIDER": env.get("TESSERA_SMS_PROVIDER") or ("none" if production else "sandbox"),
         "SMS_LOG_PATH": env.get("TESSERA_SMS_LOG") or str(instance_path / "sms.log"),

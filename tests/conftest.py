@@ -25,13 +25,28 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from core.db import db
 from core.tenancy import tenant_scope
 
-BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+# citus: the modules marked `citus` (tenancy, orders, checkout concurrency, idempotency, refunds)
+# run a third time on the local Citus cluster (scripts/citus_cluster.sh up; skipped with the reason
+# when its coordinator does not answer); the others on sqlite and postgresql only.
+BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_DATABASES", "sqlite,postgresql,citus").split(",")
+            if b.strip()]
 PG_URL = os.environ.get("TESSERA_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CITUS_URL = os.environ.get("TESSERA_TEST_CITUS_URL", "postgresql+psycopg://postgres@127.0.0.1:5440/postgres")
 # One Redis database per xdist worker (15, 14, …): the rq tests flush theirs, and workers must
 # never take each other's jobs.
 _WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 REDIS_URL = f"{os.environ.get('TESSERA_TEST_REDIS_URL', 'redis://127.0.0.1:6379').rstrip('/')}/{15 - _WORKER_INDEX % 8}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Only the modules marked `citus` run on the Citus cluster."""
+    kept, dropped = [], []
+    for item in items:
+        on_citus = getattr(getattr(item, "callspec", None), "params", {}).get("database_url") == "citus"
+        (dropped if on_citus and item.get_closest_marker("citus") is None else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _pg_admin_url() -> str:

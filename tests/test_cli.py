@@ -105,12 +105,6 @@ def test_every_address_the_cli_accepts_signs_in(tessera, live_database, tmp_path
             assert (response.status_code, response.headers.get("Location")) == (302, "/console/"), login
     dispose_app(app)
 
-def test_citus_ddl_prints_statements(tessera):
-    output = tessera("db", "citus-ddl").output
-    assert "SELECT create_reference_table('tenants');" in output
-    assert "SELECT create_distributed_table('consumers', 'tenant_id'" in output
-
-
 def test_engines_list_shows_every_engine_with_its_parts(tessera):
     import json
 

@@ -14,7 +14,7 @@ from core.tenancy import tenant_scope
 from tenants.services import create_tenant
 from tests.conftest import http_json
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.citus]
 
 
 def _tenants(app, *slugs):

@@ -13,6 +13,8 @@ from core.idempotency import HEADER, IdempotencyKey, idempotent, purge_expired
 from core.jobs import PERIODIC
 from core.tenancy import platform_scope, tenant_scope
 
+pytestmark = pytest.mark.citus  # also on the Citus cluster (tests/conftest.py)
+
 
 def test_keys_older_than_a_day_are_purged_in_every_shop(db_session, tenant_a, tenant_b):
     for tenant in (tenant_a, tenant_b):

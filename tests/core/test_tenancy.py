@@ -42,6 +42,8 @@ from engines.stores.services import add_table, create_store
 from runtime.models import App, AppVersion
 from runtime.services import ensure_app, publish
 
+pytestmark = pytest.mark.citus  # also on the Citus cluster (tests/conftest.py)
+
 
 def _make_consumer(tag):
     row = Consumer(email=f"{tag}@example.com", name=tag)
@@ -410,3 +412,22 @@ def test_the_fail_closed_check_sees_every_tenant_table_of_a_statement(db_session
     assert db_session.execute(select(Tenant.id).limit(1)).all() is not None  # platform tables need no tenant
     with platform_scope():
         assert db_session.execute(joined).all() is not None
+
+
+def test_on_citus_a_tenant_query_goes_to_one_shard_and_a_platform_one_to_all(db_session, backend, tenant_a):
+    """Tenant tables are distributed by tenant_id: a query naming its tenant is routed to the one
+    shard holding that tenant (a bound parameter, as the application sends it); only the platform's
+    own cross-tenant queries (docs/scaling.md lists them) go to every shard."""
+    from core.citus import on_citus
+
+    if backend != "postgresql" or not on_citus(db_session.connection()):
+        pytest.skip("Citus only")
+    with tenant_scope(tenant_a):
+        routed = db_session.execute(text("EXPLAIN SELECT id FROM items WHERE tenant_id = :tenant AND status = 'on_sale'"),
+                                    {"tenant": tenant_a.id}).scalars().all()
+    assert "Task Count: 1" in "\n".join(routed)
+    with platform_scope():
+        spread = db_session.execute(text("EXPLAIN SELECT count(*) FROM orders WHERE status = 'unpaid'")).scalars().all()
+    assert "Task Count: 1\n" not in "\n".join(spread) + "\n"
+    assert db_session.execute(text(
+        "SELECT count(DISTINCT colocationid) FROM pg_dist_partition WHERE partmethod = 'h'")).scalar() == 1

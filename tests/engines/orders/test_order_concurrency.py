@@ -21,7 +21,7 @@ from engines.stores.services import create_store
 from tenants.services import create_tenant
 from tests.conftest import http_json
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.citus]
 
 
 def open_shop(app, slug: str, *, stock: int, buyers: int) -> dict:

@@ -18,6 +18,8 @@ from engines.orders.tasks import cancel_unpaid, complete_overdue_shipments
 from engines.payments.models import Payment, Refund
 from tests.engines.orders.conftest import make_shop
 
+pytestmark = pytest.mark.citus  # also on the Citus cluster (tests/conftest.py)
+
 
 def place(client, shop, lines, fulfillment):
     response = client.post("/api/v1/checkout", json={"lines": lines, "fulfillment": fulfillment},

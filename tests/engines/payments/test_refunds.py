@@ -19,6 +19,8 @@ from engines.payments.services import MAX_REFUND_ATTEMPTS
 from engines.payments.tasks import retry_refunds
 from tests.engines.orders.test_orders import as_shop, get_order, pay, place
 
+pytestmark = pytest.mark.citus  # also on the Citus cluster (tests/conftest.py)
+
 
 @pytest.fixture
 def sent(monkeypatch):
