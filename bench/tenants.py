@@ -45,9 +45,7 @@ SLUG = "shop-{:05d}"
 UNPUBLISHED = "opening-soon"
 TARGET_FACTOR = 1.5
 
-RANDOM_PATHS = """
--- %(what)s at random over %(shops)d shops; every thread seeds its own generator
-local shops, kind = %(shops)d, "%(kind)s"
+SEEDED = """-- every thread seeds its own generator
 local counter = 0
 function setup(thread)
   counter = counter + 1
@@ -56,7 +54,12 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + index)
 end
-function request()
+"""
+
+RANDOM_PATHS = """
+-- %(what)s at random over %(shops)d shops
+local shops, kind = %(shops)d, "%(kind)s"
+%(seeded)sfunction request()
   local slug = string.format("shop-%%05d", math.random(0, shops - 1))
   if kind == "home" then
     return wrk.format("GET", "/s/" .. slug .. "/")
@@ -78,15 +81,7 @@ CHECKOUTS = """
 local ids = {%(ids)s}
 local tokens = {%(tokens)s}
 local body = '%(body)s'
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("index", counter)
-end
-function init(args)
-  math.randomseed(os.time() * 1000 + index)
-end
-function request()
+%(seeded)sfunction request()
   local shop, buyer = ids[math.random(1, %(shops)d)], tokens[math.random(1, #tokens)]
   return wrk.format("POST", "/api/v1/checkout",
                     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer tsk_" .. shop .. buyer}, body)
@@ -119,7 +114,7 @@ def checkout_run(url: str, buying: dict, shops: int, run: dict) -> dict:
     script = Path(tempfile.mkstemp(prefix="tessera-bench-", suffix=".lua")[1])
     script.write_text(CHECKOUTS % {"shops": shops, "ids": ", ".join(f'"{i}"' for i in buying["ids"][:shops]),
                                    "tokens": ", ".join(f'"_{token}"' for token in buying["tokens"]),
-                                   "body": buying["body"]})
+                                   "body": buying["body"], "seeded": SEEDED})
     figures = wrk(url, script=script, **run)
     figures["wrong"] = figures["non_2xx"]
     return figures
@@ -206,7 +201,8 @@ def visit_every_shop(url: str, shops: int, threads: int = 8) -> None:
 def random_run(url: str, kind: str, shops: int, expected: int, run: dict) -> dict:
     what = {"home": "home pages", "items": "the items API", "unknown": "slugs of no shop"}[kind]
     script = Path(tempfile.mkstemp(prefix="tessera-bench-", suffix=".lua")[1])
-    script.write_text(RANDOM_PATHS % {"what": what, "shops": shops, "kind": kind, "expected": expected})
+    script.write_text(RANDOM_PATHS % {"what": what, "shops": shops, "kind": kind, "expected": expected,
+                                      "seeded": SEEDED})
     figures = wrk(url, script=script, **run)
     figures["wrong"] = figures["non_2xx"] if expected == 200 else 0
     return figures

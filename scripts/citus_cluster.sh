@@ -102,6 +102,8 @@ listen_addresses = '$HOST'
 shared_preload_libraries = 'citus'
 shared_buffers = 128MB
 max_connections = 200
+# a background worker per database that has the citus extension (its maintenance daemon)
+max_worker_processes = 32
 # Citus commits multi-node writes with two-phase commit
 max_prepared_transactions = 200
 # logical replication is how Citus moves shards (rebalancer, citus_move_shard_placement)
@@ -205,24 +207,26 @@ check_db_name() {  # NAME
     done
 }
 
-cmd_dropdb() {
-    local db="${1:-}" i
-    check_db_name "$db"
-    # Node by node, workers first, with Citus's database propagation off, so each node does
-    # exactly this (and a database left on a worker by a failed run is dropped).
-    for i in 2 1 0; do
-        psql_node "${PORTS[$i]}" postgres -c "SET citus.enable_create_database_propagation = off" \
-            -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+# One statement on every node, in the given order of node indexes, with Citus's database
+# propagation off so that each node does exactly this.
+on_each_node() {  # "INDEXES" SQL
+    local i
+    for i in $1; do
+        psql_node "${PORTS[$i]}" postgres -c "SET citus.enable_create_database_propagation = off" -c "$2"
     done
 }
 
+cmd_dropdb() {
+    local db="${1:-}"
+    check_db_name "$db"
+    # workers first (and a database left on a worker by a failed run is dropped too)
+    on_each_node "2 1 0" "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+
 cmd_createdb() {
-    local db="${1:-}" i
+    local db="${1:-}"
     cmd_dropdb "$db"
-    for i in 0 1 2; do
-        psql_node "${PORTS[$i]}" postgres -c "SET citus.enable_create_database_propagation = off" \
-            -c "CREATE DATABASE $db"
-    done
+    on_each_node "0 1 2" "CREATE DATABASE $db"
     register_nodes "$db"
     psql_node "$COORD_PORT" "$db" -c "SELECT nodename, nodeport, noderole, isactive FROM pg_dist_node ORDER BY nodeport"
     echo "postgresql+psycopg://postgres@$HOST:$COORD_PORT/$db"
