@@ -284,9 +284,15 @@ class OutputCache:
         log.warning("shared output cache unavailable (%s): in process only for %ss", error, self.PAUSE_SECONDS)
         self._paused_until = time.monotonic() + self.PAUSE_SECONDS
 
-    def get(self, tenant_id: int, key: tuple) -> Output | None:
+    def get(self, tenant_id: int, key: tuple, tenant_stamps: dict[str, int] | None = None) -> Output | None:
+        """The output kept under `key`: this process's, or the one every process shares. Given
+        the tenant's stamps, only an output made under them: one this process kept from before a
+        change gives way to the one another process has made since."""
         hit = self.local.get((tenant_id, key))
-        if hit is not None or (shared := self._shared()) is None:
+        if hit is not None and (tenant_stamps is None or hit.holds(tenant_stamps)):
+            return hit
+        shared = self._shared()
+        if shared is None:
             return hit
         import redis
 
@@ -294,13 +300,13 @@ class OutputCache:
             stored = shared.get(self._redis_key(tenant_id, key))
         except (redis.RedisError, OSError) as error:
             self._pause(error)
-            return None
+            return hit
         if stored is None:
-            return None
+            return hit
         header, _, body = stored.partition(b"\n")
         etag, kinds, seen, expires_at = json.loads(header)
         if expires_at is not None and expires_at <= time.time():
-            return None
+            return hit
         output = Output(zlib.decompress(body), etag, tuple(kinds), tuple(seen))
         self.local.set((tenant_id, key), output, expires_at=expires_at)
         return output
@@ -343,7 +349,7 @@ def cached_output(tenant_id: int, key: tuple, tenant_stamps: dict[str, int],
     `tenant_stamps` must be read before `make()` runs, so a change meanwhile makes the next
     request a miss. Nothing is kept when `make()` raises."""
     cache = page_cache()
-    hit = cache.get(tenant_id, key)
+    hit = cache.get(tenant_id, key, tenant_stamps)
     if hit is not None and hit.holds(tenant_stamps):
         return hit
     made = make()

@@ -136,6 +136,9 @@ def test_a_page_rendered_by_one_worker_is_served_by_the_other_until_the_shop_pub
     _eventually(lambda: "Renamed Shop" in two.test_client().get("/s/shared/").text)
     assert api.json["version"] == 1
     assert two.test_client().get("/api/v1/pages/home", headers={"X-Tenant": "shared"}).json["version"] == 2
+    with monkeypatch.context() as patched:  # the first worker, holding the old page, takes the new one
+        patched.setattr(runtime.renderer, "render_page", no_render)
+        assert "Renamed Shop" in one.test_client().get("/s/shared/").text
 
 
 def test_a_shop_suspended_by_one_worker_is_refused_by_the_other_at_once(two_workers):
