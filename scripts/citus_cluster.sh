@@ -7,6 +7,8 @@
 #                                           CREATE EXTENSION citus, register the workers
 #   scripts/citus_cluster.sh createdb NAME  (re)create database NAME on every node, with citus
 #                                           and the workers registered in it
+#   scripts/citus_cluster.sh tessera NAME   up, then a fresh database NAME migrated by `tessera db
+#                                           upgrade` (every table distributed as it is created)
 #   scripts/citus_cluster.sh dropdb NAME    drop database NAME on every node
 #   scripts/citus_cluster.sh status         clusters and the coordinator's worker list
 #   scripts/citus_cluster.sh down           stop the three clusters
@@ -232,6 +234,18 @@ cmd_createdb() {
     echo "postgresql+psycopg://postgres@$HOST:$COORD_PORT/$db"
 }
 
+cmd_tessera() {
+    local db="${1:-}" url tessera="$ROOT/.venv/bin/tessera"
+    [ -x "$tessera" ] || tessera="$(command -v tessera)" || { echo "no tessera command: install Tessera first" >&2; exit 1; }
+    cmd_up >/dev/null
+    url="$(cmd_createdb "$db" | tail -1)"
+    TESSERA_DATABASE_URL="$url" "$tessera" db upgrade >&2
+    psql_node "$COORD_PORT" "$db" -c "
+SELECT CASE partmethod WHEN 'h' THEN 'distributed by tenant_id' ELSE 'reference' END AS tables, count(*)
+FROM pg_dist_partition GROUP BY 1 ORDER BY 1" >&2
+    echo "$url"
+}
+
 cmd_down() {
     local name
     for name in "${NAMES[@]}"; do
@@ -281,6 +295,7 @@ case "${1:-}" in
     up) cmd_up ;;
     createdb) shift; cmd_createdb "$@" ;;
     dropdb) shift; cmd_dropdb "$@" ;;
+    tessera) shift; cmd_tessera "$@" ;;
     down) cmd_down ;;
     destroy) cmd_destroy ;;
     status) cmd_status ;;
