@@ -258,13 +258,16 @@ def output_key(kind: str, tenant_stamps: dict[str, int], page: str, params: dict
 def cached_page(tenant: TenantContext, page_id: str | None, params: dict[str, str], *,
                 kind: str | None = None) -> Output | None:
     """The rendered output of a live page (the home page when `page_id` is None; the app's page of
-    a system `kind` when given), or None when the page or the app does not exist. A kept page
-    is served without compiling the app: it names the data kinds it read."""
+    a system `kind` when given); an empty one when the shop has published nothing (kept too,
+    until it publishes: its key names the app's stamp); None when there is no such page. A kept
+    page is served without compiling the app: it names the data kinds it read."""
     tenant_stamps = stamps().all(tenant.id)
 
     def make() -> tuple[Output, float | None] | None:
         compiled = live_app(tenant, tenant_stamps)
-        page = find_page(compiled, page_id, kind) if compiled is not None else None
+        if compiled is None:
+            return Output(b"", "", (), ()), None
+        page = find_page(compiled, page_id, kind)
         if page is None:
             return None
         html, expires_at = render_page(compiled, page, tenant, params)

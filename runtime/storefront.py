@@ -68,10 +68,8 @@ def page(page_id: str | None):
     tenant = current_tenant()
     found = cached_page(tenant, page_id, _params())
     if found is None:
-        if live_app(tenant, stamps().all(tenant.id)) is None:
-            return _not_published()
         abort(404, description=_("This page does not exist."))
-    return _respond(found)
+    return _respond(found) if found.body else _not_published()
 
 
 @bp.get("/theme.css")
@@ -134,10 +132,8 @@ def _system(kind: str):
     tenant = current_tenant()
     found = cached_page(tenant, None, {}, kind=kind)
     if found is None:
-        if live_app(tenant, stamps().all(tenant.id)) is None:
-            return _not_published()
         abort(404)
-    return _respond(found)
+    return _respond(found) if found.body else _not_published()
 
 
 @bp.get("/account/login")
