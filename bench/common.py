@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -39,6 +40,22 @@ def fresh_citus_database(name: str) -> str:
     subprocess.run(["bash", str(ROOT / "scripts" / "citus_cluster.sh"), "createdb", name], check=True,
                    capture_output=True)
     return CITUS.rsplit("/", 1)[0] + f"/{name}"
+
+
+def server_options(parser, *, seconds: int) -> None:
+    """The options every wrk benchmark takes: gunicorn's workers, each run's length, wrk's connections."""
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--connections", type=int, default=32)
+
+
+def fresh_start(redis_url: str, database: str) -> tuple[Path, str]:
+    """A clean slate for a benchmark: its Redis database flushed, a new instance folder, a fresh
+    PostgreSQL database; (the instance folder, the database's URL)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    return Path(tempfile.mkdtemp(prefix="tessera-bench-")), fresh_database(database)
 
 
 def free_port() -> int:

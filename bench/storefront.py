@@ -21,12 +21,11 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Gunicorn, fresh_database, row, wrk  # noqa: E402
+from bench.common import Gunicorn, fresh_start, row, server_options, wrk  # noqa: E402
 
 REDIS = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 ITEMS_URL = "/api/v1/items?limit=20"
@@ -125,16 +124,10 @@ def build_shop(database_url: str, instance: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    server_options(parser, seconds=10)
     args = parser.parse_args()
 
-    import redis
-
-    redis.Redis.from_url(REDIS).flushdb()
-    instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    database_url = fresh_database("tessera_bench")
+    instance, database_url = fresh_start(REDIS, "tessera_bench")
     build_shop(database_url, instance)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
     run = {"seconds": args.seconds, "connections": args.connections}

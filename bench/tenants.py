@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Gunicorn, fresh_database, row, wrk  # noqa: E402
+from bench.common import Gunicorn, fresh_start, row, server_options, wrk  # noqa: E402
 
 REDIS = os.environ.get("TESSERA_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 DATABASE = "tessera_bench_tenants"
@@ -212,16 +212,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=10_000)
     parser.add_argument("--template", default="ecommerce")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    server_options(parser, seconds=10)
     args = parser.parse_args()
 
-    import redis
-
-    redis.Redis.from_url(REDIS).flushdb()
-    instance = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    database_url = fresh_database(DATABASE)
+    instance, database_url = fresh_start(REDIS, DATABASE)
     built_in = build(database_url, instance, args.template, args.shops)
     buying = build_buying_shops(database_url, instance, args.shops)
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
