@@ -7,21 +7,25 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from functools import partial
 
 import pytest
-from sqlalchemy import select
 
-from core.audit import AuditEntry
 from core.db import db, utcnow
 from core.tenancy import tenant_scope
 from engines.catalog.models import Item
 from engines.catalog.services import create_item, delete_item
 from engines.marketing.bundles import create_bundle, live_bundles
 from engines.marketing.models import Bundle, CouponStatus
+from tests.engines.marketing.admin_pages import audit_actions, field_errors, rows_of, text_of
 
 PAGES = "/merchant/marketing/bundles"
 STARTS = dt.datetime(2030, 5, 31, 16, tzinfo=dt.UTC)  # the start of 1 June 2030 in Shanghai
 ENDS = dt.datetime(2030, 6, 30, 16, tzinfo=dt.UTC)  # the end of 30 June 2030 in Shanghai
+
+
+bundles = partial(rows_of, Bundle)
+actions = partial(audit_actions, prefix="bundle")
 
 
 @pytest.fixture
@@ -56,34 +60,6 @@ def make(tenant, db_session, item_ids: list[int], **rules) -> int:
                                 "price": 10000, "starts_at": STARTS, "ends_at": ENDS, **rules})
         db_session.commit()
         return made.id
-
-
-def bundles(tenant) -> list[Bundle]:
-    with tenant_scope(tenant):
-        return list(db.session.scalars(select(Bundle).order_by(Bundle.id).execution_options(populate_existing=True)))
-
-
-def actions(tenant) -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.tenant_id == tenant.id,
-                                                                   AuditEntry.action.like("bundle.%"))
-                                   .order_by(AuditEntry.at, AuditEntry.id)))
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The messages shown for each field of a form page, by the id of the label they follow."""
-    found: dict[str, list[str]] = {}
-    label = None
-    for match in re.finditer(r'<label class="[^"]*" for="([^"]+)"|<div class="invalid-feedback d-block"[^>]*>'
-                             r'([^<]*)</div>', page):
-        if match.group(1):
-            label = match.group(1)
-        else:
-            found.setdefault(label, []).append(html.unescape(match.group(2)))
-    return found
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def test_clerks_may_not_manage_bundles(client, enter, form_post, db_session, tenant_a, items):

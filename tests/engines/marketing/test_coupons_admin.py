@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -17,9 +18,15 @@ from core.tenancy import tenant_scope
 from engines.catalog.services import create_category, create_item
 from engines.marketing.models import ConsumerCoupon, Coupon, CouponStatus
 from engines.marketing.services import CouponRules, claim, create_coupon
+from tests.engines.marketing.admin_pages import audit_actions, field_errors, fresh_row, rows_of, text_of
 
 PAGES = "/merchant/marketing/coupons"
 LATER = dt.datetime(2030, 6, 30, 16, tzinfo=dt.UTC)  # the end of 30 June 2030 in Shanghai
+
+
+fresh = partial(fresh_row, Coupon)
+coupons = partial(rows_of, Coupon)
+actions = partial(audit_actions, prefix="coupon")
 
 
 @pytest.fixture
@@ -38,37 +45,6 @@ def make(tenant, db_session, **rules) -> int:
         made = create_coupon(CouponRules(**{"name": "Save", "kind": "amount", "amount": 500, "ends_at": LATER, **rules}))
         db_session.commit()
         return made.id
-
-
-def fresh(tenant, coupon_id: int) -> Coupon:
-    with tenant_scope(tenant):
-        return db.session.scalar(select(Coupon).where(Coupon.id == coupon_id).execution_options(populate_existing=True))
-
-
-def coupons(tenant) -> list[Coupon]:
-    with tenant_scope(tenant):
-        return list(db.session.scalars(select(Coupon).order_by(Coupon.id).execution_options(populate_existing=True)))
-
-
-def actions(tenant) -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.tenant_id == tenant.id,
-                                                                   AuditEntry.action.like("coupon.%"))
-                                   .order_by(AuditEntry.at, AuditEntry.id)))
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The messages shown under each field of a form page, by the field's id."""
-    found = {}
-    for block in page.split('<div class="mb-3">')[1:]:
-        field = re.search(r'<label class="form-label[^"]*" for="([^"]+)"', block)
-        messages = re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', block)
-        if field and messages:
-            found[field.group(1)] = [html.unescape(m) for m in messages]
-    return found
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def test_clerks_may_not_manage_coupons(client, enter, form_post, db_session, tenant_a):

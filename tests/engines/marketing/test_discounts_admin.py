@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -18,11 +19,16 @@ from core.tenancy import tenant_scope
 from engines.catalog.services import create_item
 from engines.marketing.discounts import create_discount, offers_on
 from engines.marketing.models import CouponStatus, TimedDiscount
+from tests.engines.marketing.admin_pages import field_errors, fresh_row, rows_of, text_of
 
 PAGES = "/merchant/marketing/discounts"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 STARTS = dt.datetime(2030, 6, 1, 10, tzinfo=SHANGHAI)
 ENDS = dt.datetime(2030, 6, 3, 22, tzinfo=SHANGHAI)
+
+
+fresh = partial(fresh_row, TimedDiscount)
+discounts = partial(rows_of, TimedDiscount)
 
 
 @pytest.fixture
@@ -54,37 +60,10 @@ def make(tenant, db_session, item_ids, **rules) -> int:
         return made.id
 
 
-def fresh(tenant, discount_id: int) -> TimedDiscount:
-    with tenant_scope(tenant):
-        return db.session.scalar(select(TimedDiscount).where(TimedDiscount.id == discount_id)
-                                 .execution_options(populate_existing=True))
-
-
-def discounts(tenant) -> list[TimedDiscount]:
-    with tenant_scope(tenant):
-        return list(db.session.scalars(select(TimedDiscount).order_by(TimedDiscount.id)
-                                       .execution_options(populate_existing=True)))
-
-
 def audited(tenant) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant.id,
                                                             AuditEntry.action.like("timed_discount.%"))
                                    .order_by(AuditEntry.at, AuditEntry.id)))
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The messages shown under each field of a form page, by the field's id."""
-    found = {}
-    for block in page.split('<div class="mb-3">')[1:]:
-        field = re.search(r'<label class="form-label[^"]*" for="([^"]+)"', block)
-        messages = re.findall(r'<div class="invalid-feedback d-block">([^<]*)</div>', block)
-        if field and messages:
-            found[field.group(1)] = [html.unescape(m) for m in messages]
-    return found
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 GOOD = {"name": "Weekend tea", "off": "percent", "percent": "15", "amount_off": "", "starts_at": "2030-06-01T10:00",

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 
 import pytest
-from sqlalchemy import select
 
-from core.audit import AuditEntry
-from core.db import db, utcnow
+from core.db import utcnow
 from core.tenancy import tenant_scope
 from engines.catalog.services import create_item
 from engines.marketing.models import CouponStatus, FreeShippingRule
 from engines.marketing.shipping_rules import create_rule, live_rules
+from tests.engines.marketing.admin_pages import audit_actions, rows_of
 from tests.engines.marketing.test_promotions_admin import field_errors, text_of
 
 PAGES = "/merchant/marketing/free-shipping"
@@ -23,6 +23,10 @@ STARTS = dt.datetime(2030, 5, 31, 16, tzinfo=dt.UTC)  # the start of 1 June 2030
 ENDS = dt.datetime(2030, 6, 30, 16, tzinfo=dt.UTC)  # the end of 30 June 2030 in Shanghai
 GOOD = {"name": "Free over 99", "minimum": "99", "regions": "", "excluded_regions": "Xinjiang, Tibet",
         "starts_on": "2030-06-01", "ends_on": "2030-06-30", "funded_by": "merchant"}
+
+
+rules = partial(rows_of, FreeShippingRule)
+actions = partial(audit_actions, prefix="free_shipping_rule")
 
 
 @pytest.fixture
@@ -41,18 +45,6 @@ def make(tenant, db_session, **fields) -> int:
         made = create_rule(**{"name": "Free delivery", "starts_at": STARTS, "ends_at": ENDS, **fields})
         db_session.commit()
         return made.id
-
-
-def rules(tenant) -> list[FreeShippingRule]:
-    with tenant_scope(tenant):
-        return list(db.session.scalars(select(FreeShippingRule).order_by(FreeShippingRule.id)
-                                       .execution_options(populate_existing=True)))
-
-
-def actions(tenant) -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.tenant_id == tenant.id,
-                                                                   AuditEntry.action.like("free_shipping_rule.%"))
-                                   .order_by(AuditEntry.at, AuditEntry.id)))
 
 
 def test_clerks_may_not_manage_free_delivery(client, enter, form_post, db_session, tenant_a):

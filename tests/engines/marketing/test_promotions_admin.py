@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from core.tenancy import tenant_scope
 from engines.catalog.services import create_category, create_item
 from engines.marketing.models import CouponStatus, Promotion
 from engines.marketing.promotions import create_promotion, live_rules
+from tests.engines.marketing.admin_pages import audit_actions, field_errors, fresh_row, rows_of, text_of
 
 PAGES = "/merchant/marketing/promotions"
 STARTS = dt.datetime(2030, 5, 31, 16, tzinfo=dt.UTC)  # the start of 1 June 2030 in Shanghai
@@ -24,6 +26,11 @@ ENDS = dt.datetime(2030, 6, 30, 16, tzinfo=dt.UTC)  # the end of 30 June 2030 in
 TWO_TIERS = [{"threshold": 5000, "amount_off": 1000}, {"threshold": 10000, "amount_off": 2500}]
 GOOD = {"name": "Summer", "kind": "spend", "threshold_1": "50", "amount_off_1": "10", "scope": "all",
         "starts_on": "2030-06-01", "ends_on": "2030-06-30", "priority": "0", "combines_with_coupons": "y"}
+
+
+fresh = partial(fresh_row, Promotion)
+promotions = partial(rows_of, Promotion)
+actions = partial(audit_actions, prefix="promotion")
 
 
 @pytest.fixture
@@ -43,41 +50,6 @@ def make(tenant, db_session, **rules) -> int:
                                    "ends_at": ENDS, **rules})
         db_session.commit()
         return made.id
-
-
-def fresh(tenant, promotion_id: int) -> Promotion:
-    with tenant_scope(tenant):
-        return db.session.scalar(select(Promotion).where(Promotion.id == promotion_id)
-                                 .execution_options(populate_existing=True))
-
-
-def promotions(tenant) -> list[Promotion]:
-    with tenant_scope(tenant):
-        return list(db.session.scalars(select(Promotion).order_by(Promotion.id)
-                                       .execution_options(populate_existing=True)))
-
-
-def actions(tenant) -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.tenant_id == tenant.id,
-                                                                   AuditEntry.action.like("promotion.%"))
-                                   .order_by(AuditEntry.at, AuditEntry.id)))
-
-
-def field_errors(page: str) -> dict[str, list[str]]:
-    """The messages shown for each field of a form page, by the id of the label they follow."""
-    found: dict[str, list[str]] = {}
-    label = None
-    for match in re.finditer(r'<label class="[^"]*" for="([^"]+)"|<div class="invalid-feedback d-block"[^>]*>'
-                             r'([^<]*)</div>', page):
-        if match.group(1):
-            label = match.group(1)
-        else:
-            found.setdefault(label, []).append(html.unescape(match.group(2)))
-    return found
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def test_clerks_may_not_manage_promotions(client, enter, form_post, db_session, tenant_a):
