@@ -220,6 +220,14 @@ def test_an_unknown_shop_says_so_on_a_styled_page(server, browser):
     assert page.locator(".shop-unavailable__icon").evaluate("icon => getComputedStyle(icon).borderRadius") == "50%"
     looks_right(page, problems, "There is no shop at this address", name="shop-unknown-375")
     page.close()
+    # another address of no shop, in Chinese: the page kept for that language, as styled
+    page, problems = shop_page(browser)
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert page.goto(server.url + "/s/no-shop-here-either/").status == 404
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".shop-unavailable__icon").evaluate("icon => getComputedStyle(icon).borderRadius") == "50%"
+    looks_right(page, problems, "此地址没有对应的店铺", name="shop-unknown-375-zh")
+    page.close()
 
 
 def test_changes_are_described_with_titles_and_labels(app):
