@@ -198,6 +198,18 @@ def visit_every_shop(url: str, shops: int, threads: int = 8) -> None:
         list(pool.map(visit, range(threads)))
 
 
+def shared_keys(redis_url: str) -> int:
+    import redis
+
+    return redis.Redis.from_url(redis_url).dbsize()
+
+
+def redis_memory(redis_url: str) -> str:
+    import redis
+
+    return redis.Redis.from_url(redis_url).info("memory")["used_memory_human"]
+
+
 def random_run(url: str, kind: str, shops: int, expected: int, run: dict) -> dict:
     what = {"home": "home pages", "items": "the items API", "unknown": "slugs of no shop"}[kind]
     script = Path(tempfile.mkstemp(prefix="tessera-bench-", suffix=".lua")[1])
@@ -246,6 +258,8 @@ def main() -> None:
             results.append((f"Orders placed, {count} shops", checkout_run(shop.url, buying, count, run), base["rps"]))
     print(f"{args.shops} shops from the {args.template} template with its demo data, built in {built_in:.0f} s; "
           f"every home page and items API first asked for in {first_visits:.0f} s")
+    print(f"Redis afterwards (shared pages, answers and directory; stamps): {shared_keys(REDIS)} keys, "
+          f"the server using {redis_memory(REDIS)}")
     print(f"gunicorn -w {args.workers} (sync), wrk -t2 -c{args.connections} -d{args.seconds}s, "
           f"{os.cpu_count()} cores; PostgreSQL, Redis (stamps and shared page cache)")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
