@@ -91,7 +91,7 @@ def checkout_quote():
     consumer_id = require_consumer_id()
     data = load_json(CheckoutIn)
     priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"],
-                   coupons=tuple(data["coupon_ids"]))
+                   coupons=tuple(data["coupon_ids"]), points=data["points"])
     return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
                            "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
                            "discount": priced.money(line.discount)} for line in priced.lines],
@@ -112,7 +112,7 @@ def checkout():
         data = load_json(CheckoutIn)
         order, lines = place_order(consumer_id=consumer_id, lines=data["lines"],
                                    fulfillment_choice=data["fulfillment"], note=data["note"],
-                                   coupons=tuple(data["coupon_ids"]))
+                                   coupons=tuple(data["coupon_ids"]), points=data["points"])
         return _order_answer(order, lines=lines), 201
 
     return idempotent_created(f"consumer:{consumer_id}", place,

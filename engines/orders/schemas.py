@@ -90,6 +90,8 @@ class CheckoutIn(Schema):
     coupon_ids = fields.List(fields.String(validate=validate.Length(max=20)), load_default=list,
                              validate=validate.Length(max=1), metadata={
         "description": "The consumer's coupon (an id from GET /api/v1/me/coupons) to use; one per order"})
+    points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**9), metadata={
+        "description": "Points to spend (GET /api/v1/me/member): as many as the shop lets pay of the order are used"})
 
 
 class OrderLineOut(Schema):

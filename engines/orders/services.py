@@ -5,9 +5,9 @@ checkout, an order's payment and its refunds, and the order as the consumer API 
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
-from engines.orders.models import Order, OrderStatus
+from engines.orders.models import AfterSale, Order, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
-                                   sales_by_source)
+                                   sales_by_source, share_of_units)
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
 from engines.stores.services import active_stores  # where an order may be picked up (the price simulator)
 
@@ -16,9 +16,21 @@ def refunded_in_full(order_id: int) -> bool:
     return all(line.refunded_quantity == line.quantity for line in lines_of([order_id], fresh=True)[order_id])
 
 
+def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int]] | None:
+    """The order of an after-sales request and the units of each of its lines it refunds
+    ({line id: units}), or None when there is no such request."""
+    after_sale = AfterSale.get(after_sale_id)
+    if after_sale is None:
+        return None
+    units: dict[int, int] = {}
+    for entry in after_sale.lines:
+        units[int(entry["line_id"])] = units.get(int(entry["line_id"]), 0) + entry["quantity"]
+    return after_sale.order_id, units
+
+
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "place_order", "quote", "refunded_in_full", "refuse_known_sold_out", "register_price_step",
+           "place_order", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
            "sales_by_source",
            "uncount_refund"]

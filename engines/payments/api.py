@@ -66,7 +66,8 @@ def checkout_and_pay():
         data = load_json(CheckoutPayIn)
         order, lines, payment, next_action = place_and_pay(
             provider_name=data["provider"], consumer_id=consumer_id, lines=data["lines"],
-            fulfillment_choice=data["fulfillment"], note=data["note"], coupons=tuple(data["coupon_ids"]))
+            fulfillment_choice=data["fulfillment"], note=data["note"], coupons=tuple(data["coupon_ids"]),
+            points=data["points"])
         return {"order": dump_order(order, lines=lines), "payment": _PAYMENT.dump(payment),
                 "next_action": next_action}, 201
 

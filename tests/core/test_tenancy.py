@@ -36,6 +36,10 @@ from engines.orders.cart import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
 from engines.payments.accounts import configure_stripe
+from engines.membership.ledger import credit, member_of
+from engines.membership.models import GrowthEntry, Member, MemberTier, OrderReward, PointsEntry, PointsKind, SignIn
+from engines.membership.sign_ins import sign_in
+from engines.membership.tiers import add_growth, create_tier
 from engines.payments.models import Payment, PaymentAccount, ProviderEvent, Refund
 from engines.stores.models import DiningTable, Store
 from engines.stores.services import add_table, create_store
@@ -53,6 +57,7 @@ def _make_consumer(tag):
 
 
 # One factory per tenant model: a new model without one fails test_every_tenant_model_has_a_factory.
+
 FACTORIES = {
     Consumer: _make_consumer,
     AccessToken: lambda tag: (lambda c: db.session.get(AccessToken, (c.tenant_id, int(issue_token(c).split("_")[2]))))(
@@ -111,6 +116,14 @@ FACTORIES = {
     FreeShippingRule: lambda tag: _add(FreeShippingRule(name=tag, minimum=100, starts_at=utcnow(),
                                                         ends_at=utcnow() + dt.timedelta(days=1))),
     PaymentAccount: lambda tag: configure_stripe(secret_key=f"sk_test_{tag}12345678", enabled=False),
+    MemberTier: lambda tag: create_tier(name=tag[:40], threshold=new_id() % 10**9),
+    Member: lambda tag: member_of(_make_consumer(f"{tag}-{new_id()}").id),
+    PointsEntry: lambda tag: credit(_make_consumer(f"{tag}-{new_id()}").id, 10, PointsKind.ADJUSTMENT, note=tag),
+    GrowthEntry: lambda tag: add_growth(_make_consumer(f"{tag}-{new_id()}").id, 10, "adjustment", note=tag),
+    OrderReward: lambda tag: (lambda order: _add(OrderReward(consumer_id=order.consumer_id, order_id=order.id,
+                                                             line_id=new_id(), quantity=1, points=1, growth=1)))(
+        _order(tag)),
+    SignIn: lambda tag: sign_in(_make_consumer(f"{tag}-{new_id()}").id),
 }
 
 

@@ -1,0 +1,126 @@
+"""Membership in the Admin API (/admin/api/v1, "membership.manage"): tiers, the member list, a
+member's card and ledger, and adjustments of points and growth with a reason — through the
+services the back office uses, audited as it audits them."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, page_args, record_audit, staff_actor, writing
+from core.api import load_json
+from core.db import db
+from core.errors import APIError
+from core.ids import parse_id
+from core.openapi import api_doc
+from engines.membership.ledger import entries_of
+from engines.membership.members import adjust_growth, adjust_points, consumers_of, find_member, list_members
+from engines.membership.schemas import (AdjustmentIn, PointsEntryOut, PointsPageOut, StaffMemberAnswer,
+                                        StaffMemberOut, StaffMemberPageOut, TierAnswer, TierIn, TierListOut,
+                                        TierOut, TierPatchIn)
+from engines.membership.tiers import create_tier, delete_tier, find_tier, tier_by_id, tiers, update_tier
+
+bp = AdminAPIBlueprint("membership_admin_api", __name__, permission="membership.manage")
+
+
+def _row(member) -> dict:
+    return {"member": member, "consumer": consumers_of([member]).get(member.consumer_id),
+            "tier": tier_by_id(member.tier_id)}
+
+
+@bp.get("/member-tiers")
+@api_doc("The shop's member tiers, lowest first", tags=["membership"], response=TierListOut)
+def member_tiers():
+    return jsonify(tiers=TierOut(many=True).dump(tiers()))
+
+
+@bp.post("/member-tiers")
+@api_doc("Create a tier: the growth that reaches it and its benefits", tags=["membership"], body=TierIn,
+         response=TierAnswer, status=201)
+def create():
+    data = load_json(TierIn)
+    with writing():
+        tier = create_tier(**data)
+        record_audit("member_tier.create", target=f"member_tier {tier.id}", details={"name": tier.name})
+    return jsonify(tier=TierOut().dump(tier)), 201
+
+
+@bp.patch("/member-tiers/<int:tier_id>")
+@api_doc("Change a tier (members are placed anew as their growth next moves)", tags=["membership"],
+         body=TierPatchIn, response=TierAnswer)
+def change(tier_id: int):
+    data = load_json(TierPatchIn)
+    with writing():
+        tier = update_tier(find_tier(tier_id), **data)
+        record_audit("member_tier.update", target=f"member_tier {tier.id}", details={"fields": sorted(data)})
+    return jsonify(tier=TierOut().dump(tier))
+
+
+@bp.delete("/member-tiers/<int:tier_id>")
+@api_doc("Remove a tier: its members fall to the tier their growth reaches without it", tags=["membership"],
+         status=204)
+def remove(tier_id: int):
+    with writing():
+        tier = find_tier(tier_id)
+        record_audit("member_tier.delete", target=f"member_tier {tier.id}", details={"name": tier.name})
+        delete_tier(tier)
+    return "", 204
+
+
+@bp.get("/members")
+@api_doc("The shop's members, newest first", tags=["membership"], response=StaffMemberPageOut,
+         query={**PAGE_QUERY, "tier_id": "only members of this tier"})
+def members():
+    limit, cursor = page_args()
+    tier_id = None
+    if request.args.get("tier_id"):
+        tier_id = parse_id(request.args["tier_id"])
+        if tier_id is None:
+            raise APIError("invalid_input", fields={"tier_id": ["Not a tier id."]})
+    rows, next_cursor = list_members(tier_id=tier_id, before=cursor, limit=limit)
+    people = consumers_of(rows)
+    return jsonify(members=StaffMemberOut(many=True).dump(
+        [{"member": m, "consumer": people.get(m.consumer_id), "tier": tier_by_id(m.tier_id)} for m in rows]),
+        next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.get("/members/<int:consumer_id>")
+@api_doc("One member: tier, growth, points", tags=["membership"], response=StaffMemberAnswer)
+def member(consumer_id: int):
+    found = find_member(consumer_id)
+    answer = StaffMemberOut().dump(_row(found))
+    db.session.commit()  # the member row, made on first sight
+    return jsonify(member=answer)
+
+
+@bp.get("/members/<int:consumer_id>/points")
+@api_doc("A member's points ledger, newest first", tags=["membership"], response=PointsPageOut, query=PAGE_QUERY)
+def member_points(consumer_id: int):
+    find_member(consumer_id)
+    limit, cursor = page_args()
+    entries = entries_of(consumer_id, before=cursor, limit=limit + 1)
+    return jsonify(entries=PointsEntryOut(many=True).dump(entries[:limit]),
+                   next_cursor=str(entries[limit - 1].id) if len(entries) > limit else None)
+
+
+@bp.post("/members/<int:consumer_id>/points")
+@api_doc("Add (positive) or take (negative) points with a reason; the ledger records who and why",
+         tags=["membership"], body=AdjustmentIn, response=StaffMemberAnswer, status=201, errors=(404, 409))
+def points(consumer_id: int):
+    data = load_json(AdjustmentIn)
+    with writing():
+        found = adjust_points(consumer_id, data["amount"], data["reason"], actor=staff_actor())
+        record_audit("member.points", target=f"consumer {consumer_id}",
+                     details={"amount": data["amount"], "reason": data["reason"]})
+    return jsonify(member=StaffMemberOut().dump(_row(found))), 201
+
+
+@bp.post("/members/<int:consumer_id>/growth")
+@api_doc("Add or take growth with a reason (a tier reached is given at once)", tags=["membership"],
+         body=AdjustmentIn, response=StaffMemberAnswer, status=201, errors=(404,))
+def growth(consumer_id: int):
+    data = load_json(AdjustmentIn)
+    with writing():
+        found = adjust_growth(consumer_id, data["amount"], data["reason"], actor=staff_actor())
+        record_audit("member.growth", target=f"consumer {consumer_id}",
+                     details={"amount": data["amount"], "reason": data["reason"]})
+    return jsonify(member=StaffMemberOut().dump(_row(found))), 201

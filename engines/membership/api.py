@@ -1,0 +1,68 @@
+"""The consumer API of membership: the member card (/api/v1/me/member), the points ledger
+(/api/v1/me/points, keyset paged), the daily sign-in and the shop's tiers. Checkout takes
+`"points": n` to spend (engines.membership.pricing)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from core.api import api_blueprint, load_json, require_consumer_id
+from core.db import db
+from core.openapi import api_doc
+from core.paging import page_arguments
+from engines.membership.ledger import entries_of
+from engines.membership.members import card_of, set_birthday
+from engines.membership.schemas import (BirthdayIn, MemberAnswer, PointsEntryOut, PointsPageOut, SignedInAnswer,
+                                        SignInOut, TierListOut, TierOut, dump_card)
+from engines.membership.sign_ins import sign_in
+from engines.membership.tiers import tiers
+
+bp = api_blueprint("membership_api", __name__)
+
+
+@bp.get("/member-tiers")
+@api_doc("The shop's member tiers, lowest first, with what each gives", tags=["membership"], response=TierListOut)
+def member_tiers():
+    return jsonify(tiers=TierOut(many=True).dump(tiers()))
+
+
+@bp.get("/me/member")
+@api_doc("The consumer's member card: tier, growth to the next tier, points available, frozen and expiring, "
+         "today's sign-in", tags=["membership"], response=MemberAnswer, auth=True)
+def my_member():
+    card = card_of(require_consumer_id())
+    db.session.commit()  # the member row, made on first sight
+    return jsonify(member=dump_card(card))
+
+
+@bp.patch("/me/member")
+@api_doc("Set the consumer's birthday (once; the tier's birthday points come on it)", tags=["membership"],
+         body=BirthdayIn, response=MemberAnswer, auth=True, errors=(409, 415))
+def set_my_birthday():
+    consumer_id = require_consumer_id()
+    set_birthday(consumer_id, load_json(BirthdayIn)["birthday"])
+    db.session.commit()
+    return jsonify(member=dump_card(card_of(consumer_id)))
+
+
+@bp.get("/me/points")
+@api_doc("The consumer's points ledger, newest first: every movement with its reason and the balance after it",
+         tags=["membership"], response=PointsPageOut, auth=True,
+         query={"limit": "1 to 50 (default 20)", "cursor": "next_cursor of the previous page"})
+def my_points():
+    consumer_id = require_consumer_id()
+    limit, before = page_arguments()
+    entries = entries_of(consumer_id, before=before, limit=limit + 1)
+    return jsonify(entries=PointsEntryOut(many=True).dump(entries[:limit]),
+                   next_cursor=str(entries[limit - 1].id) if len(entries) > limit else None)
+
+
+@bp.post("/me/sign-in")
+@api_doc("Sign in for today: points (and a streak bonus every so many days in a row)", tags=["membership"],
+         response=SignedInAnswer, status=201, auth=True, errors=(409,))
+def sign_in_today():
+    consumer_id = require_consumer_id()
+    done = sign_in(consumer_id)
+    answer = SignInOut().dump(done)
+    db.session.commit()
+    return jsonify(sign_in=answer, member=dump_card(card_of(consumer_id))), 201

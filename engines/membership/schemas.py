@@ -1,0 +1,154 @@
+"""What the membership APIs take and answer (the OpenAPI documents are made from these)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class TierOut(Schema):
+    id = fields.Function(lambda tier: str(tier.id))
+    name = fields.String()
+    threshold = fields.Integer(metadata={"description": "The growth that reaches it"})
+    discount_bp = fields.Integer(metadata={"description": "Off every item, in basis points (500 is 5 % off)"})
+    free_shipping = fields.Boolean()
+    points_multiplier_bp = fields.Integer(metadata={"description": "On the points orders earn (10000 is ×1)"})
+    birthday_points = fields.Integer()
+
+
+class TierListOut(Schema):
+    tiers = fields.List(fields.Nested(TierOut))
+
+
+class TierIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    threshold = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
+    discount_bp = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=9000))
+    free_shipping = fields.Boolean(load_default=False)
+    points_multiplier_bp = fields.Integer(load_default=10_000, strict=True, validate=validate.Range(min=0, max=100_000))
+    birthday_points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1_000_000))
+
+
+class TierPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=40))
+    threshold = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**12))
+    discount_bp = fields.Integer(strict=True, validate=validate.Range(min=0, max=9000))
+    free_shipping = fields.Boolean()
+    points_multiplier_bp = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+    birthday_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
+
+
+class TierAnswer(Schema):
+    tier = fields.Nested(TierOut)
+
+
+class PointsOut(Schema):
+    available = fields.Integer()
+    frozen = fields.Integer(metadata={"description": "Earned by orders still in their after-sales window"})
+    expiring = fields.Integer(metadata={"description": "Of the available points, those expiring within 30 days"})
+    expiring_at = fields.String(allow_none=True, metadata={"description": "When the first of those expire"})
+
+
+class NextTierOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    threshold = fields.Integer()
+    growth_needed = fields.Integer()
+
+
+class MemberOut(Schema):
+    """A member's card."""
+
+    tier = fields.Nested(TierOut, allow_none=True)
+    next_tier = fields.Nested(NextTierOut, allow_none=True)
+    growth = fields.Integer()
+    points = fields.Nested(PointsOut)
+    signed_in_today = fields.Boolean()
+    streak = fields.Integer(metadata={"description": "Days signed in in a row"})
+    birthday = fields.String(allow_none=True)
+    card = fields.Raw(allow_none=True, metadata={"description": "The paid member card held (null: none)"})
+    balance = fields.Raw(allow_none=True, metadata={"description": "Stored value (null: none)"})
+
+
+def dump_card(card) -> dict:
+    member = card.member
+    return MemberOut().dump({
+        "tier": card.tier, "growth": member.growth, "signed_in_today": card.signed_in_today, "streak": card.streak,
+        "next_tier": None if card.next_tier is None else {
+            "id": str(card.next_tier.id), "name": card.next_tier.name, "threshold": card.next_tier.threshold,
+            "growth_needed": card.growth_needed},
+        "points": {"available": member.points, "frozen": member.points_frozen, "expiring": card.expiring,
+                   "expiring_at": _iso(card.expiring_at)},
+        "birthday": member.birthday.isoformat() if member.birthday else None, "card": None, "balance": None})
+
+
+class MemberAnswer(Schema):
+    member = fields.Nested(MemberOut)
+
+
+class BirthdayIn(Schema):
+    birthday = fields.Date(required=True, metadata={"description": "YYYY-MM-DD; set once"})
+
+
+class PointsEntryOut(Schema):
+    id = fields.Function(lambda entry: str(entry.id))
+    kind = fields.Function(lambda entry: entry.kind.value, metadata={
+        "description": "order, sign_in, task, promotion, birthday, adjustment, spent, returned, redeemed, reversed, "
+                       "expired"})
+    amount = fields.Integer(metadata={"description": "Signed: a credit is positive"})
+    balance_after = fields.Integer()
+    note = fields.String()
+    source = fields.Function(lambda entry: None if not entry.source_kind else
+                             f"{entry.source_kind}:{entry.source_id}" if entry.source_id else entry.source_kind)
+    expires_at = fields.Function(lambda entry: _iso(entry.expires_at))
+    created_at = fields.Function(lambda entry: _iso(entry.created_at))
+
+
+class PointsPageOut(Schema):
+    entries = fields.List(fields.Nested(PointsEntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class SignInOut(Schema):
+    day = fields.Function(lambda sign_in: sign_in.day.isoformat())
+    streak = fields.Integer()
+    points = fields.Integer()
+
+
+class SignedInAnswer(Schema):
+    sign_in = fields.Nested(SignInOut)
+    member = fields.Nested(MemberOut)
+
+
+class StaffMemberOut(Schema):
+    consumer_id = fields.Function(lambda row: str(row["member"].consumer_id))
+    name = fields.Function(lambda row: row["consumer"].name if row["consumer"] else "")
+    login = fields.Function(lambda row: (row["consumer"].phone or row["consumer"].email or "") if row["consumer"] else "")
+    tier = fields.Function(lambda row: row["tier"].name if row["tier"] else None)
+    tier_id = fields.Function(lambda row: _id(row["member"].tier_id))
+    growth = fields.Function(lambda row: row["member"].growth)
+    points = fields.Function(lambda row: row["member"].points)
+    points_frozen = fields.Function(lambda row: row["member"].points_frozen)
+    last_order_at = fields.Function(lambda row: _iso(row["member"].last_order_at))
+    tags = fields.Function(lambda row: [tag for tag in row["member"].tags.split(",") if tag])
+
+
+class StaffMemberPageOut(Schema):
+    members = fields.List(fields.Nested(StaffMemberOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class StaffMemberAnswer(Schema):
+    member = fields.Nested(StaffMemberOut)
+
+
+class AdjustmentIn(Schema):
+    amount = fields.Integer(required=True, strict=True, metadata={"description": "Signed: negative takes away"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -1,0 +1,169 @@
+"""Jobs of the membership engine: what orders earn (on payment; thawed once their after-sales
+window closes; taken back on refunds), a promotion tier's points, and the sweeps — thawing,
+expiring points (and the reminder a week before), birthday points, and re-evaluating tiers where
+the shop says tiers go down. Each sweep takes `now`, so tests move the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from sqlalchemy import and_, extract, or_, select, update
+
+from core.db import db, utcnow
+from core.engines import flow_settings
+from core.events import emit, on
+from core.jobs import periodic, run_per_tenant
+from core.tenancy import current_tenant, current_tenant_id, platform_scope
+from engines.marketing.services import points_wallet
+from engines.membership import events as _events  # noqa: F401  the events this module emits
+from engines.membership.earning import reward_paid_order, schedule_thaw, take_back_refund, thaw_order
+from engines.membership.ledger import credit, debit, expire_points
+from engines.membership.models import Member, MemberTier, OrderReward, PointsEntry, PointsKind
+from engines.membership.tiers import months_before, reevaluate, tier_by_id
+from engines.orders.services import Order
+
+REMIND_BEFORE = dt.timedelta(days=7)
+BATCH = 1000
+
+
+@on("order.paid.v1", handler="membership.reward_order")
+def on_paid(payload: dict, event) -> None:
+    reward_paid_order(int(payload["order_id"]))
+
+
+@on("order.completed.v1", handler="membership.schedule_thaw")
+def on_completed(payload: dict, event) -> None:
+    order = db.session.get(Order, (current_tenant_id(), int(payload["order_id"])))
+    if order is not None and order.completed_at is not None:
+        schedule_thaw(order.id, order.completed_at)
+        if flow_settings("orders")["after_sales_days"] == 0:
+            thaw_order(order.id)
+
+
+@on("after_sale.refunded.v1", handler="membership.take_back_refund")
+def on_refunded(payload: dict, event) -> None:
+    take_back_refund(int(payload["after_sale_id"]))
+
+
+@on("promotion.points_earned.v1", handler="membership.promotion_points")
+def on_promotion_points(payload: dict, event) -> None:
+    credit(int(payload["consumer_id"]), int(payload["points"]), PointsKind.PROMOTION,
+           source=("order", int(payload["order_id"])), note="Promotion reward")
+
+
+@points_wallet
+def spend_points(consumer_id: int, points: int, reason: str) -> None:
+    """What marketing charges in points (a coupon bought with them): 409 when too few."""
+    kind, _, source_id = reason.partition(":")
+    debit(consumer_id, points, PointsKind.REDEEMED, source=(kind, int(source_id) if source_id.isdigit() else None),
+          note=reason)
+
+
+@periodic("membership.thaw_points", seconds=600)
+def thaw_due(now: dt.datetime | None = None) -> int:
+    """Every ten minutes: orders whose after-sales window closed give their frozen points."""
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(OrderReward.tenant_id, OrderReward.order_id).where(
+                OrderReward.thawed.is_(False), OrderReward.thaws_at <= now).distinct().limit(BATCH))]
+    return run_per_tenant(due, lambda order_id: thaw_order(order_id, now))
+
+
+def _member_ids(*criteria) -> list[tuple[int, int]]:
+    with platform_scope():
+        return [tuple(row) for row in db.session.execute(
+            select(Member.tenant_id, Member.consumer_id).where(*criteria).limit(BATCH))]
+
+
+@periodic("membership.expire_points", seconds=3600)
+def expire_due(now: dt.datetime | None = None) -> int:
+    """Every hour: the points of batches past their expiry leave the balance."""
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(PointsEntry.tenant_id, PointsEntry.consumer_id).where(
+                PointsEntry.remaining > 0, PointsEntry.expires_at <= now).distinct().limit(BATCH))]
+    return run_per_tenant(due, lambda consumer_id: expire_points(consumer_id, now))
+
+
+def _remind(consumer_id: int, now: dt.datetime) -> bool:
+    """points.expiring.v1 for a member's batches expiring within a week not told yet, once."""
+    batches = db.session.execute(
+        update(PointsEntry).where(PointsEntry.tenant_id == current_tenant_id(), PointsEntry.consumer_id == consumer_id,
+                                  PointsEntry.remaining > 0, PointsEntry.expires_at > now,
+                                  PointsEntry.expires_at <= now + REMIND_BEFORE, PointsEntry.reminded_at.is_(None))
+        .values(reminded_at=now).returning(PointsEntry.remaining, PointsEntry.expires_at)
+        .execution_options(synchronize_session=False)).all()
+    if not batches:
+        return False
+    emit("points.expiring.v1", {"consumer_id": str(consumer_id), "points": sum(int(b[0]) for b in batches),
+                                "expires_at": min(b[1] for b in batches).isoformat()})
+    return True
+
+
+@periodic("membership.remind_expiring_points", seconds=3600)
+def remind_expiring(now: dt.datetime | None = None) -> int:
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(PointsEntry.tenant_id, PointsEntry.consumer_id).where(
+                PointsEntry.remaining > 0, PointsEntry.expires_at > now, PointsEntry.expires_at <= now + REMIND_BEFORE,
+                PointsEntry.reminded_at.is_(None)).distinct().limit(BATCH))]
+    return run_per_tenant(due, lambda consumer_id: _remind(consumer_id, now))
+
+
+def _birthday_gift(consumer_id: int, now: dt.datetime) -> bool:
+    """The tier's birthday points, once a year, on the member's birthday in the shop's timezone."""
+    member = db.session.scalars(select(Member).where(Member.consumer_id == consumer_id)).one()
+    today = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).date()
+    tier = tier_by_id(member.tier_id)
+    if member.birthday is None or (member.birthday.month, member.birthday.day) != (today.month, today.day) \
+            or tier is None or not tier.birthday_points:
+        return False
+    given = db.session.scalar(select(PointsEntry.id).where(
+        PointsEntry.consumer_id == consumer_id, PointsEntry.kind == PointsKind.BIRTHDAY,
+        PointsEntry.source_id == today.year))
+    if given is not None:
+        return False
+    credit(consumer_id, tier.birthday_points, PointsKind.BIRTHDAY, source=("birthday", today.year),
+           note=f"Happy birthday from {tier.name}", now=now)
+    return True
+
+
+@periodic("membership.birthdays", seconds=3600)
+def birthdays(now: dt.datetime | None = None) -> int:
+    """Every hour: members whose birthday is today or tomorrow in UTC (so every timezone's today
+    is covered) get their tier's birthday points, once."""
+    now = now or utcnow()
+    days = [(now + dt.timedelta(days=shift)).date() for shift in (-1, 0, 1)]
+    matches = or_(*(and_(extract("month", Member.birthday) == day.month, extract("day", Member.birthday) == day.day)
+                    for day in days))
+    return run_per_tenant(_member_ids(Member.birthday.is_not(None), Member.tier_id.is_not(None), matches),
+                          lambda consumer_id: _birthday_gift(consumer_id, now))
+
+
+def _reevaluate_shop(tenant_id: int, now: dt.datetime) -> int:
+    """In a shop whose tiers go down: its members judged longer ago than its period, re-evaluated."""
+    settings = flow_settings("membership")
+    if settings["downgrade"] != "period":
+        return 0
+    due = db.session.scalars(select(Member).where(
+        Member.tier_id.is_not(None),
+        or_(Member.evaluated_at.is_(None), Member.evaluated_at <= months_before(now, settings["downgrade_months"])))
+        .order_by(Member.evaluated_at.is_not(None), Member.evaluated_at).limit(BATCH)).all()
+    for member in due:
+        reevaluate(member, now)
+    return len(due)
+
+
+@periodic("membership.reevaluate_tiers", seconds=86_400)
+def reevaluate_tiers(now: dt.datetime | None = None) -> int:
+    """Daily: in each shop with tiers, the members whose tier is due to be judged again (the
+    shop's rule says whether tiers go down, and over how many months)."""
+    now = now or utcnow()
+    with platform_scope():
+        shops = [(tenant_id, tenant_id) for tenant_id in db.session.scalars(
+            select(MemberTier.tenant_id).distinct())]
+    return run_per_tenant(shops, lambda tenant_id: _reevaluate_shop(tenant_id, now))
