@@ -39,7 +39,13 @@ END $$""")
             if not op.get_bind().execute(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :role"),
                                          {"role": role}).scalar():
                 op.execute(f"ALTER ROLE {role} LOGIN")
-    op.execute(f"GRANT {APP_ROLE}, {PLATFORM_ROLE} TO CURRENT_USER")
+    # roles are the cluster's: two databases migrated at once (test workers) may grant them together
+    op.execute(f"""
+DO $$
+BEGIN
+  GRANT {APP_ROLE}, {PLATFORM_ROLE} TO CURRENT_USER;
+EXCEPTION WHEN unique_violation THEN NULL;
+END $$""")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {PLATFORM_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES "
                f"TO {APP_ROLE}, {PLATFORM_ROLE}")

@@ -1,5 +1,6 @@
 """The consumer API of membership: the member card (/api/v1/me/member), the points ledger
-(/api/v1/me/points, keyset paged), the daily sign-in and the shop's tiers. Checkout takes
+(/api/v1/me/points, keyset paged), the daily sign-in, the inbox (/api/v1/me/inbox, where
+automations' messages land) and the shop's tiers. Checkout takes
 `"points": n` to spend (engines.membership.pricing)."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.openapi import api_doc
 from core.paging import page_arguments
+from engines.membership.automations import inbox_of, mark_read, unread_count
 from engines.membership.ledger import entries_of
 from engines.membership.members import card_of, set_birthday
-from engines.membership.schemas import (BirthdayIn, MemberAnswer, PointsEntryOut, PointsPageOut, SignedInAnswer,
+from engines.membership.schemas import (BirthdayIn, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer, PointsEntryOut, PointsPageOut, SignedInAnswer,
                                         SignInOut, TierListOut, TierOut, dump_card)
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import tiers
@@ -66,3 +68,23 @@ def sign_in_today():
     answer = SignInOut().dump(done)
     db.session.commit()
     return jsonify(sign_in=answer, member=dump_card(card_of(consumer_id))), 201
+
+
+@bp.get("/me/inbox")
+@api_doc("The consumer's inbox, newest first, with how many messages are unread", tags=["membership"],
+         response=InboxPageOut, auth=True, query={"limit": "1 to 50 (default 20)", "cursor": "next_cursor"})
+def my_inbox():
+    consumer_id = require_consumer_id()
+    limit, before = page_arguments()
+    messages, next_cursor = inbox_of(consumer_id, before=before, limit=limit)
+    return jsonify(messages=InboxMessageOut(many=True).dump(messages), unread=unread_count(consumer_id),
+                   next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.post("/me/inbox/<int:message_id>/read")
+@api_doc("Mark a message read", tags=["membership"], response=InboxMessageAnswer, auth=True, errors=(404,))
+def read_message(message_id: int):
+    message = mark_read(require_consumer_id(), message_id)
+    answer = InboxMessageOut().dump(message)
+    db.session.commit()
+    return jsonify(message=answer)

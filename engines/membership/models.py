@@ -66,6 +66,7 @@ class PointsKind(enum.StrEnum):
     TASK = "task"
     PROMOTION = "promotion"  # a promotion tier's points
     BIRTHDAY = "birthday"
+    REWARD = "reward"  # an automation's
     ADJUSTMENT = "adjustment"  # staff, with a note
     SPENT = "spent"  # at checkout
     RETURNED = "returned"  # spent on an order that was cancelled or refunded

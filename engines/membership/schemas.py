@@ -152,3 +152,90 @@ class StaffMemberAnswer(Schema):
 class AdjustmentIn(Schema):
     amount = fields.Integer(required=True, strict=True, metadata={"description": "Signed: negative takes away"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class InboxMessageOut(Schema):
+    id = fields.Function(lambda message: str(message.id))
+    title = fields.String()
+    body = fields.String()
+    read = fields.Boolean()
+    created_at = fields.Function(lambda message: _iso(message.created_at))
+
+
+class InboxPageOut(Schema):
+    messages = fields.List(fields.Nested(InboxMessageOut))
+    unread = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+
+
+class InboxMessageAnswer(Schema):
+    message = fields.Nested(InboxMessageOut)
+
+
+TRIGGERS = ("registration", "first_order", "birthday", "tier_change", "dormant", "points_expiring")
+
+
+class AutomationOut(Schema):
+    id = fields.Function(lambda a: str(a.id))
+    name = fields.String()
+    trigger = fields.Function(lambda a: str(a.trigger), metadata={"description": " | ".join(TRIGGERS)})
+    days = fields.Integer(allow_none=True)
+    tier_id = fields.Function(lambda a: _id(a.tier_id))
+    coupon_id = fields.Function(lambda a: _id(a.coupon_id))
+    points = fields.Integer()
+    message_title = fields.String()
+    message_body = fields.String()
+    quiet_start = fields.Integer(allow_none=True)
+    quiet_end = fields.Integer(allow_none=True)
+    cap_count = fields.Integer()
+    cap_days = fields.Integer()
+    status = fields.Function(lambda a: str(a.status))
+    created_at = fields.Function(lambda a: _iso(a.created_at))
+
+
+class AutomationListOut(Schema):
+    automations = fields.List(fields.Nested(AutomationOut))
+
+
+class AutomationAnswer(Schema):
+    automation = fields.Nested(AutomationOut)
+
+
+class _AutomationFields(Schema):
+    days = fields.Integer(allow_none=True, strict=True, metadata={"description": "dormant: days without an order"})
+    tier_id = fields.String(allow_none=True, validate=validate.Length(max=20),
+                            metadata={"description": "tier_change: only when reaching this tier"})
+    coupon_id = fields.String(allow_none=True, validate=validate.Length(max=20),
+                              metadata={"description": "A copy of this coupon is given"})
+    points = fields.Integer(strict=True)
+    message_title = fields.String(validate=validate.Length(max=60))
+    message_body = fields.String(validate=validate.Length(max=500))
+    quiet_start = fields.Integer(allow_none=True, strict=True, metadata={"description": "Hour 0-23, shop's time"})
+    quiet_end = fields.Integer(allow_none=True, strict=True)
+    cap_count = fields.Integer(strict=True, metadata={"description": "At most this many times per member …"})
+    cap_days = fields.Integer(strict=True, metadata={"description": "… in this many days"})
+    status = fields.String(validate=validate.OneOf(("active", "paused")))
+
+
+class AutomationIn(_AutomationFields):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
+
+
+class AutomationPatchIn(_AutomationFields):
+    name = fields.String(validate=validate.Length(min=1, max=60))
+
+
+class AutomationRunOut(Schema):
+    id = fields.Function(lambda run: str(run.id))
+    consumer_id = fields.Function(lambda run: str(run.consumer_id))
+    occasion = fields.String()
+    status = fields.Function(lambda run: str(run.status), metadata={"description": "waiting | done | skipped"})
+    due_at = fields.Function(lambda run: _iso(run.due_at))
+    done_at = fields.Function(lambda run: _iso(run.done_at))
+    outcome = fields.String(metadata={"description": "What it gave, or why it was skipped"})
+
+
+class AutomationRunPageOut(Schema):
+    runs = fields.List(fields.Nested(AutomationRunOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,7 +1,8 @@
 """Jobs of the membership engine: what orders earn (on payment; thawed once their after-sales
-window closes; taken back on refunds), a promotion tier's points, and the sweeps — thawing,
-expiring points (and the reminder a week before), birthday points, and re-evaluating tiers where
-the shop says tiers go down. Each sweep takes `now`, so tests move the clock."""
+window closes; taken back on refunds), a promotion tier's points, the automations' triggers, and
+the sweeps — thawing, expiring points (and the reminder a week before), birthday points,
+re-evaluating tiers where the shop says tiers go down, automation runs that waited for quiet hours,
+birthdays and dormancy. Each sweep takes `now`, so tests move the clock."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from core.jobs import periodic, run_per_tenant
 from core.tenancy import current_tenant, current_tenant_id, platform_scope
 from engines.marketing.services import points_wallet
 from engines.membership import events as _events  # noqa: F401  the events this module emits
+from engines.membership.automation_models import Automation, AutomationRun, AutomationStatus, RunStatus, Trigger
+from engines.membership.automations import fire, perform
 from engines.membership.earning import reward_paid_order, schedule_thaw, take_back_refund, thaw_order
 from engines.membership.ledger import credit, debit, expire_points
 from engines.membership.models import Member, MemberTier, OrderReward, PointsEntry, PointsKind
 from engines.membership.tiers import months_before, reevaluate, tier_by_id
-from engines.orders.services import Order
+from engines.orders.services import Order, paid_orders_count
 
 REMIND_BEFORE = dt.timedelta(days=7)
 BATCH = 1000
@@ -167,3 +170,71 @@ def reevaluate_tiers(now: dt.datetime | None = None) -> int:
         shops = [(tenant_id, tenant_id) for tenant_id in db.session.scalars(
             select(MemberTier.tenant_id).distinct())]
     return run_per_tenant(shops, lambda tenant_id: _reevaluate_shop(tenant_id, now))
+
+
+# -- automations ---------------------------------------------------------------------------------
+
+
+@on("consumer.registered.v1", handler="membership.automations.registration")
+def on_registered(payload: dict, event) -> None:
+    fire(Trigger.REGISTRATION, int(payload["consumer_id"]), "registration")
+
+
+@on("order.paid.v1", handler="membership.automations.first_order")
+def on_first_order(payload: dict, event) -> None:
+    consumer_id = int(payload["consumer_id"])
+    if paid_orders_count(consumer_id) == 1:
+        fire(Trigger.FIRST_ORDER, consumer_id, "first_order")
+
+
+@on("member.tier_changed.v1", handler="membership.automations.tier_change")
+def on_tier_changed(payload: dict, event) -> None:
+    if payload["to_tier_id"] is not None:
+        fire(Trigger.TIER_CHANGE, int(payload["consumer_id"]), f"tier:{event.id}", tier_id=int(payload["to_tier_id"]))
+
+
+@on("points.expiring.v1", handler="membership.automations.points_expiring")
+def on_points_expiring(payload: dict, event) -> None:
+    fire(Trigger.POINTS_EXPIRING, int(payload["consumer_id"]), f"expiring:{event.id}")
+
+
+@periodic("membership.automation_runs", seconds=300)
+def perform_due_runs(now: dt.datetime | None = None) -> int:
+    """Every five minutes: runs that waited for quiet hours to end."""
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(AutomationRun.tenant_id, AutomationRun.id).where(
+                AutomationRun.status == RunStatus.WAITING, AutomationRun.due_at <= now).limit(BATCH))]
+    return run_per_tenant(due, lambda run_id: perform(
+        db.session.get(AutomationRun, (current_tenant_id(), run_id)), now) == RunStatus.DONE)
+
+
+def _dated_triggers(tenant_id: int, now: dt.datetime) -> int:
+    """A shop's birthday and dormancy automations, for the members they apply to today."""
+    made = 0
+    today = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).date()
+    automations = list(db.session.scalars(select(Automation).where(
+        Automation.status == AutomationStatus.ACTIVE, Automation.trigger.in_([Trigger.BIRTHDAY, Trigger.DORMANT]))))
+    if any(a.trigger == Trigger.BIRTHDAY for a in automations):
+        for consumer_id in db.session.scalars(select(Member.consumer_id).where(
+                extract("month", Member.birthday) == today.month, extract("day", Member.birthday) == today.day)):
+            made += fire(Trigger.BIRTHDAY, consumer_id, f"birthday:{today.year}", now)
+    for days in sorted({a.days for a in automations if a.trigger == Trigger.DORMANT}):
+        for consumer_id, last in db.session.execute(select(Member.consumer_id, Member.last_order_at).where(
+                Member.last_order_at <= now - dt.timedelta(days=days)).limit(BATCH)):
+            made += fire(Trigger.DORMANT, consumer_id, f"dormant:{days}:{last.date().isoformat()}", now)
+    return made
+
+
+@periodic("membership.dated_automations", seconds=3600)
+def dated_automations(now: dt.datetime | None = None) -> int:
+    """Every hour: in each shop with birthday or dormancy automations, the members they apply to
+    (each occasion fires once: a birthday a year, a dormancy per last order)."""
+    now = now or utcnow()
+    with platform_scope():
+        shops = [(tenant_id, tenant_id) for tenant_id in db.session.scalars(
+            select(Automation.tenant_id).where(Automation.status == AutomationStatus.ACTIVE,
+                                               Automation.trigger.in_([Trigger.BIRTHDAY, Trigger.DORMANT]))
+            .distinct())]
+    return run_per_tenant(shops, lambda tenant_id: _dated_triggers(tenant_id, now))

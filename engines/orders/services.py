@@ -2,6 +2,9 @@
 contract in pyproject.toml names the edge): placing an order with its payment started, guarding
 checkout, an order's payment and its refunds, and the order as the consumer API shows it."""
 
+from sqlalchemy import func, select
+
+from core.db import db
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
@@ -14,6 +17,13 @@ from engines.stores.services import active_stores  # where an order may be picke
 def refunded_in_full(order_id: int) -> bool:
     """Whether every unit of an order has been refunded (or is being refunded)."""
     return all(line.refunded_quantity == line.quantity for line in lines_of([order_id], fresh=True)[order_id])
+
+
+def paid_orders_count(consumer_id: int) -> int:
+    """How many of a consumer's orders were paid (whatever became of them since)."""
+    unpaid = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
+    return db.session.scalar(select(func.count()).select_from(Order).where(Order.consumer_id == consumer_id,
+                                                                           Order.status.not_in(unpaid)))
 
 
 def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int]] | None:
@@ -31,6 +41,6 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int]] | None:
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "place_order", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
+           "paid_orders_count", "place_order", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
            "sales_by_source",
            "uncount_refund"]

@@ -36,6 +36,8 @@ from engines.orders.cart import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
 from engines.payments.accounts import configure_stripe
+from engines.membership.automation_models import AutomationRun, InboxMessage, Automation
+from engines.membership.automations import create_automation
 from engines.membership.ledger import credit, member_of
 from engines.membership.models import GrowthEntry, Member, MemberTier, OrderReward, PointsEntry, PointsKind, SignIn
 from engines.membership.sign_ins import sign_in
@@ -124,7 +126,16 @@ FACTORIES = {
                                                              line_id=new_id(), quantity=1, points=1, growth=1)))(
         _order(tag)),
     SignIn: lambda tag: sign_in(_make_consumer(f"{tag}-{new_id()}").id),
+    Automation: lambda tag: _automation(tag),
+    AutomationRun: lambda tag: _add(AutomationRun(automation_id=_automation(tag).id,
+                                                  consumer_id=_make_consumer(f"{tag}-{new_id()}").id,
+                                                  occasion=tag, due_at=utcnow())),
+    InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
 }
+
+
+def _automation(tag):
+    return create_automation(name=tag[:60], trigger="registration", points=1)
 
 
 def _coupon(tag):

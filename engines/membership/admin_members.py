@@ -1,0 +1,221 @@
+"""/merchant/membership/members: the shop's members (newest first, by tier, or found by phone or
+email), a member's page — the card, the points ledger and the growth entries, newest first — and
+adjusting their points or growth with a reason. Views of `engines.membership.admin.bp`; the
+adjustments go through engines.membership.members and are audited as the Admin API audits them
+("member.points", "member.growth"); a refusal is a form message and writes nothing."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import StringField
+
+from core.backoffice import save_form
+from core.consumers import Consumer
+from core.db import db
+from core.errors import APIError
+from core.identities import Identity, StaffMember
+from core.ids import parse_id
+from core.paging import newest_first
+from core.staff_session import permission_required
+from engines.marketing.services import consumers_by_login
+from engines.membership.admin import MANAGE, WORDS, bp
+from engines.membership.ledger import entries_of
+from engines.membership.members import (MOST_ADJUSTED, REASON_MAX, adjust_growth, adjust_points, card_of,
+                                        consumers_of, find_member)
+from engines.membership.models import GrowthEntry, Member, PointsKind
+from engines.membership.tiers import effective_tier, tier_for, tiers
+
+PAGE = 30
+LEDGER = 20
+_SIGNED = re.compile(r"[+-]?[0-9][0-9,]{0,11}")
+
+POINTS_KINDS = {PointsKind.ORDER: _l("Order"), PointsKind.SIGN_IN: _l("Sign-in"), PointsKind.TASK: _l("Task"),
+                PointsKind.PROMOTION: _l("Promotion"), PointsKind.BIRTHDAY: _l("Birthday"),
+                PointsKind.ADJUSTMENT: _l("Adjusted by staff"), PointsKind.SPENT: _l("Spent at checkout"),
+                PointsKind.RETURNED: _l("Given back"), PointsKind.REDEEMED: _l("Redeemed"),
+                PointsKind.REVERSED: _l("Taken back (refund)"), PointsKind.EXPIRED: _l("Expired")}
+GROWTH_KINDS = {"order": _l("Order"), "sign_in": _l("Sign-in"), "adjustment": _l("Adjusted by staff"),
+                "reversed": _l("Taken back (refund)")}
+
+
+class PointsForm(FlaskForm):
+    points_amount = StringField(_l("Points"), render_kw={"inputmode": "numeric", "autocomplete": "off"},
+                                description=_l("e.g. 100 to add, -50 to take away"))
+    points_reason = StringField(_l("Reason"), render_kw={"maxlength": REASON_MAX},
+                                description=_l("Kept in the ledger, e.g. Compensation for a late delivery"))
+
+
+class GrowthForm(FlaskForm):
+    growth_amount = StringField(_l("Growth"), render_kw={"inputmode": "numeric", "autocomplete": "off"},
+                                description=_l("e.g. 200 to add, -100 to take away"))
+    growth_reason = StringField(_l("Reason"), render_kw={"maxlength": REASON_MAX},
+                                description=_l("Kept in the growth ledger"))
+
+
+# -- what staff read ------------------------------------------------------------------------------
+
+def name_of(consumer: Consumer | None) -> str:
+    if consumer is None:
+        return "—"
+    return consumer.name or consumer.phone or consumer.email or str(consumer.id)
+
+
+def login_of(consumer: Consumer | None) -> str:
+    """The phone and email under the name (what the name already says is not repeated)."""
+    if consumer is None:
+        return ""
+    return " · ".join(login for login in (consumer.phone, consumer.email) if login and login != name_of(consumer))
+
+
+def _staff_names(actors: set[str]) -> dict[str, str]:
+    """"staff:<id>" actors as the email of that staff member (one query for a page)."""
+    ids = {parse_id(actor.removeprefix("staff:")) for actor in actors if actor.startswith("staff:")} - {None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(StaffMember.id, Identity.email).join(Identity, Identity.id ==
+                                                                          StaffMember.identity_id)
+                              .where(StaffMember.id.in_(ids)))
+    return {f"staff:{member_id}": email for member_id, email in rows}
+
+
+def _tier_filter(choice: str):
+    """The members list's condition for ?tier= (a tier's id, or "none"), and the choice kept."""
+    shop_tiers = tiers()
+    base = tier_for(0, shop_tiers)
+    if choice == "none" and base is None:
+        return Member.tier_id.is_(None), choice
+    tier_id = parse_id(choice)
+    if tier_id is None or all(tier.id != tier_id for tier in shop_tiers):
+        return None, ""
+    if base is not None and base.id == tier_id:  # no tier yet: the base tier's, as pricing reads it
+        return or_(Member.tier_id == tier_id, Member.tier_id.is_(None)), choice
+    return Member.tier_id == tier_id, choice
+
+
+def _member(consumer_id: int) -> Member:
+    try:
+        return find_member(consumer_id)
+    except APIError:
+        abort(404, description=_("There is no such customer in this shop."))
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+@bp.get("/members")
+@permission_required(MANAGE)
+def members():
+    """The members, newest first, of one tier (?tier=); ?q= a phone number or an email opens that
+    customer's page (a customer who has no member row yet gets one there)."""
+    query = request.args.get("q", "").strip()[:254]
+    if query:
+        found = consumers_by_login([query]).get(query)
+        if found is not None:
+            return redirect(url_for(".member", consumer_id=found))
+    condition, tier_choice = _tier_filter(request.args.get("tier", ""))
+    before = parse_id(request.args.get("before"))
+    rows, next_cursor = [], None
+    if not query:
+        statement = select(Member) if condition is None else select(Member).where(condition)
+        rows, next_cursor = newest_first(statement, Member.id, limit=PAGE, before=before)
+    shop_tiers = tiers()
+    return render_template("membership/members.html", rows=rows, people=consumers_of(rows), tiers=shop_tiers,
+                           tier_of=lambda member: effective_tier(member.tier_id), tier_choice=tier_choice,
+                           no_base=tier_for(0, shop_tiers) is None, query=query, paged=before is not None,
+                           next_cursor=next_cursor, name_of=name_of, login_of=login_of, words=WORDS)
+
+
+def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
+                 growth_form: GrowthForm | None = None, status: int = 200):
+    member = _member(consumer_id)
+    card = card_of(consumer_id)
+    consumer = consumers_of([member]).get(consumer_id)
+    points_before, growth_before = parse_id(request.args.get("points_before")), parse_id(request.args.get("growth_before"))
+    entries = entries_of(consumer_id, before=points_before, limit=LEDGER + 1)
+    growth_query = select(GrowthEntry).where(GrowthEntry.consumer_id == consumer_id)
+    if growth_before is not None:
+        growth_query = growth_query.where(GrowthEntry.id < growth_before)
+    growth = list(db.session.scalars(growth_query.order_by(GrowthEntry.id.desc()).limit(LEDGER + 1)))
+    staff = _staff_names({entry.actor for entry in (*entries, *growth)})
+    page = render_template(
+        "membership/member.html", member=member, card=card, consumer=consumer, name_of=name_of, login_of=login_of,
+        entries=entries[:LEDGER], points_next=entries[LEDGER - 1].id if len(entries) > LEDGER else None,
+        growth=growth[:LEDGER], growth_next=growth[LEDGER - 1].id if len(growth) > LEDGER else None,
+        points_paged=points_before is not None, growth_paged=growth_before is not None,
+        points_kinds=POINTS_KINDS, growth_kinds=GROWTH_KINDS, who=lambda actor: staff.get(actor, actor) or "—",
+        points_form=points_form or PointsForm(formdata=None), growth_form=growth_form or GrowthForm(formdata=None),
+        words=WORDS)
+    return page, status
+
+
+@bp.get("/members/<int:consumer_id>")
+@permission_required(MANAGE)
+def member(consumer_id: int):
+    page = _member_page(consumer_id)
+    db.session.commit()  # the member row, made on first sight
+    return page
+
+
+def _adjusted(consumer_id: int, amount_field, reason_field, adjust, *, points: bool) -> tuple[Member, int, str]:
+    """`adjust` (adjust_points or adjust_growth) with what the form says, as the signed-in staff
+    member: the member after it, the amount and the reason. 422 naming the form's fields when
+    something is wrong or the member has fewer points than taken (save_form rolls back anything
+    made)."""
+    errors: dict[str, list[str]] = {}
+    text = (amount_field.data or "").strip().replace(" ", "")
+    amount = int(text.replace(",", "")) if _SIGNED.fullmatch(text) else None
+    if amount is None or amount == 0 or abs(amount) > MOST_ADJUSTED:
+        errors[amount_field.name] = [_("A whole number, not 0, from -%(most)s to %(most)s: e.g. 100 to add, -50 to "
+                                       "take away.", most=f"{MOST_ADJUSTED:,}")]
+    reason = (reason_field.data or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        errors[reason_field.name] = [_("Say why, in 1 to %(most)s characters.", most=REASON_MAX)]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    try:
+        return adjust(consumer_id, amount, reason, actor=f"staff:{g.staff.id}"), amount, reason
+    except APIError as error:
+        if error.code == "points_insufficient" and points:
+            available = find_member(consumer_id).points
+            raise APIError("invalid_input", fields={amount_field.name: [
+                _("The member has %(n)s points available: take at most that many.", n=f"{available:,}")]}) from None
+        names = {"amount": amount_field.name, "reason": reason_field.name}
+        raise APIError("invalid_input", fields={names.get(name, name): messages
+                                                for name, messages in error.fields.items()}
+                       or {amount_field.name: [error.message]}) from None
+
+
+def _adjust_view(consumer_id: int, *, points: bool):
+    _member(consumer_id)  # another shop's customer: 404 before anything is read
+    form = PointsForm() if points else GrowthForm()
+    amount_field, reason_field = (form.points_amount, form.points_reason) if points else \
+        (form.growth_amount, form.growth_reason)
+    if form.validate_on_submit():
+        kind = "points" if points else "growth"
+        done = save_form(
+            form, lambda: _adjusted(consumer_id, amount_field, reason_field, adjust_points if points else adjust_growth,
+                                    points=points),
+            audit_as=lambda done: (f"member.{kind}", f"consumer {consumer_id}", {"amount": done[1], "reason": done[2]}),
+            saved=lambda done: _("Points adjusted: %(n)s available now.", n=f"{done[0].points:,}") if points
+            else _("Growth adjusted: %(n)s now.", n=f"{done[0].growth:,}"),
+            then=lambda done: url_for(".member", consumer_id=consumer_id))
+        if done:
+            return done
+    return _member_page(consumer_id, status=400, **({"points_form": form} if points else {"growth_form": form}))
+
+
+@bp.post("/members/<int:consumer_id>/points")
+@permission_required(MANAGE)
+def adjust_member_points(consumer_id: int):
+    return _adjust_view(consumer_id, points=True)
+
+
+@bp.post("/members/<int:consumer_id>/growth")
+@permission_required(MANAGE)
+def adjust_member_growth(consumer_id: int):
+    return _adjust_view(consumer_id, points=False)
