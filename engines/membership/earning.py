@@ -15,7 +15,7 @@ from core.db import db, utcnow
 from core.engines import flow_settings
 from core.money import Money, exponent
 from core.tenancy import current_tenant, current_tenant_id
-from engines.membership.ledger import credit, debit, ensure_member
+from engines.membership.ledger import credit, debit, ensure_member, not_below_zero
 from engines.membership.models import Member, OrderReward, PointsKind
 from engines.membership.tiers import add_growth, effective_tier
 from engines.orders.services import Order, lines_of, refunded_units, share_of_units
@@ -53,6 +53,7 @@ def reward_paid_order(order_id: int, now: dt.datetime | None = None) -> int:
     db.session.add_all(rewards)
     points = sum(reward.points for reward in rewards)
     member.last_order_at = now
+    member.spent += sum(line.paid_amount for line in lines)
     db.session.flush()
     add_growth(order.consumer_id, sum(reward.growth for reward in rewards), "order", source=("order", order_id),
                now=now)
@@ -110,7 +111,7 @@ def take_back_refund(after_sale_id: int, now: dt.datetime | None = None) -> tupl
     found = refunded_units(after_sale_id)
     if found is None:
         return 0, 0
-    order_id, units = found
+    order_id, units, money = found
     rewards = list(db.session.scalars(select(OrderReward).where(
         OrderReward.order_id == order_id, OrderReward.line_id.in_(list(units))).with_for_update()
         .execution_options(populate_existing=True)))
@@ -134,6 +135,8 @@ def take_back_refund(after_sale_id: int, now: dt.datetime | None = None) -> tupl
     if consumer_id is None:
         return 0, 0
     db.session.flush()
+    db.session.execute(update(Member).where(Member.tenant_id == current_tenant_id(), Member.consumer_id == consumer_id)
+                       .values(spent=not_below_zero(Member.spent - money)).execution_options(synchronize_session=False))
     _freeze(consumer_id, -frozen_back)
     debit(consumer_id, available_back, PointsKind.REVERSED, source=("order", order_id),
           note="Refunded", now=now, up_to=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +53,7 @@ class Member(TenantModel):
     growth: Mapped[int] = mapped_column(BigInteger, default=0)
     points: Mapped[int] = mapped_column(BigInteger, default=0)  # available: the ledger's sum
     points_frozen: Mapped[int] = mapped_column(BigInteger, default=0)  # earned by orders, not yet available
+    spent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # paid for orders, less refunds
     birthday: Mapped[dt.date | None] = mapped_column(Date)
     tags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, as the merchant writes them
     last_order_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -153,4 +154,16 @@ class SignIn(TenantModel):
     day: Mapped[dt.date] = mapped_column(Date)
     streak: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberSegment(TenantModel):
+    """A saved filter of the member list (`filters`: tier ids, growth and points at least, spent at
+    least, ordered within or not for N days, any of some tags), for the back office's list and for
+    sending to (a coupon to everyone in it)."""
+
+    __tablename__ = "member_segments"
+
+    name: Mapped[str] = mapped_column(String(60))
+    filters: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -239,3 +239,49 @@ class AutomationRunOut(Schema):
 class AutomationRunPageOut(Schema):
     runs = fields.List(fields.Nested(AutomationRunOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class SegmentFiltersIn(Schema):
+    tier_ids = fields.List(fields.String(validate=validate.Length(max=20)), validate=validate.Length(max=20))
+    growth_at_least = fields.Integer(strict=True, allow_none=True)
+    points_at_least = fields.Integer(strict=True, allow_none=True)
+    spent_at_least = fields.Integer(strict=True, allow_none=True, metadata={"description": "Minor units"})
+    ordered_within_days = fields.Integer(strict=True, allow_none=True)
+    not_ordered_for_days = fields.Integer(strict=True, allow_none=True)
+    tags = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20),
+                       metadata={"description": "Members with any of these tags"})
+
+
+class SegmentIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    filters = fields.Nested(SegmentFiltersIn, required=True)
+
+
+class SegmentOut(Schema):
+    id = fields.Function(lambda segment: str(segment.id))
+    name = fields.String()
+    filters = fields.Raw()
+
+
+class SegmentAnswer(Schema):
+    segment = fields.Nested(SegmentOut)
+
+
+class SegmentListOut(Schema):
+    segments = fields.List(fields.Nested(SegmentOut))
+
+
+class SendToSegmentIn(Schema):
+    coupon_id = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20),
+                           metadata={"description": "next_cursor of the batch before (a segment larger than a batch)"})
+
+
+class SentToSegmentOut(Schema):
+    sent = fields.Integer()
+    refused = fields.List(fields.Dict(), metadata={"description": "[{consumer_id, code}]"})
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Send again with it for the next batch"})
+
+
+class TagsIn(Schema):
+    tags = fields.List(fields.String(validate=validate.Length(max=40)), required=True, validate=validate.Length(max=20))

@@ -17,7 +17,7 @@ from core.errors import APIError
 from core.events import emit
 from core.tenancy import current_tenant_id
 from engines.membership import events as _events  # noqa: F401  declares the events emitted here
-from engines.membership.ledger import ensure_member
+from engines.membership.ledger import ensure_member, not_below_zero
 from engines.membership.models import GrowthEntry, Member, MemberTier
 
 MEMBERSHIP_STAMP = "membership"
@@ -153,7 +153,7 @@ def add_growth(consumer_id: int, amount: int, kind: str, *, source: tuple[str, i
     ensure_member(consumer_id)
     total = db.session.execute(
         update(Member).where(Member.tenant_id == current_tenant_id(), Member.consumer_id == consumer_id)
-        .values(growth=func.max(Member.growth + amount, 0) if _sqlite() else func.greatest(Member.growth + amount, 0))
+        .values(growth=not_below_zero(Member.growth + amount))
         .returning(Member.growth).execution_options(synchronize_session=False)).scalar_one()
     entry = GrowthEntry(consumer_id=consumer_id, kind=kind, amount=amount, total_after=total, source_kind=source[0],
                         source_id=source[1], note=note, actor=actor, created_at=now)
@@ -168,10 +168,6 @@ def add_growth(consumer_id: int, amount: int, kind: str, *, source: tuple[str, i
             _set_tier(member, reached, now)
     db.session.flush()
     return entry
-
-
-def _sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
 
 
 def _set_tier(member: Member, tier: Tier | None, now: dt.datetime) -> None:

@@ -26,16 +26,16 @@ def paid_orders_count(consumer_id: int) -> int:
                                                                            Order.status.not_in(unpaid)))
 
 
-def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int]] | None:
-    """The order of an after-sales request and the units of each of its lines it refunds
-    ({line id: units}), or None when there is no such request."""
+def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None:
+    """The order of an after-sales request, the units of each of its lines it refunds ({line id:
+    units}) and the money it refunds, or None when there is no such request."""
     after_sale = AfterSale.get(after_sale_id)
     if after_sale is None:
         return None
     units: dict[int, int] = {}
     for entry in after_sale.lines:
         units[int(entry["line_id"])] = units.get(int(entry["line_id"]), 0) + entry["quantity"]
-    return after_sale.order_id, units
+    return after_sale.order_id, units, after_sale.amount
 
 
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",

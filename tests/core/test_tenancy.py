@@ -39,7 +39,9 @@ from engines.payments.accounts import configure_stripe
 from engines.membership.automation_models import AutomationRun, InboxMessage, Automation
 from engines.membership.automations import create_automation
 from engines.membership.ledger import credit, member_of
-from engines.membership.models import GrowthEntry, Member, MemberTier, OrderReward, PointsEntry, PointsKind, SignIn
+from engines.membership.models import (GrowthEntry, Member, MemberSegment, MemberTier, OrderReward, PointsEntry,
+                                       PointsKind, SignIn)
+from engines.membership.segments import create_segment
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import add_growth, create_tier
 from engines.payments.models import Payment, PaymentAccount, ProviderEvent, Refund
@@ -130,6 +132,7 @@ FACTORIES = {
     AutomationRun: lambda tag: _add(AutomationRun(automation_id=_automation(tag).id,
                                                   consumer_id=_make_consumer(f"{tag}-{new_id()}").id,
                                                   occasion=tag, due_at=utcnow())),
+    MemberSegment: lambda tag: create_segment(tag[:60], {"points_at_least": 1}),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
 }
 
