@@ -48,7 +48,7 @@ MEDIA = "media.upload"
 
 # The palette's group headings (a component's `group`); a group not named here shows its key.
 GROUPS = {"basic": _l("Basic"), "content": _l("Content"), "media": _l("Pictures and video"), "shop": _l("Shop"),
-          "commerce": _l("Selling"), "system": _l("Built-in pages")}
+          "commerce": _l("Selling"), "member": _l("Membership"), "system": _l("Built-in pages")}
 THEME_COLOURS = ("primary", "accent", "background", "text")
 
 

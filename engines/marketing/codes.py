@@ -1,5 +1,5 @@
-"""Redeem codes: a coupon's codes made in batches — 12 characters from an alphabet without
-look-alikes (about 60 bits: unguessable), unique in the shop — exported as CSV, each redeemed once
+"""Redeem codes: a coupon's codes made in batches — codes of core.codes (12 characters without
+look-alikes, about 60 bits: unguessable), unique in the shop — exported as CSV, each redeemed once
 by one consumer for one copy of the coupon (which counts against its limits like a claim)."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.codes import new_code, normalise
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.tenancy import current_tenant_id, insert_rows, new_row
@@ -21,19 +21,8 @@ from engines.marketing.services import find_coupon, issue
 register_codes({"code_not_found": (404, "There is no such code."),
                 "code_redeemed": (409, "This code has been redeemed already.")})
 
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
-LENGTH = 12
 MAX_BATCH = 10_000
 _BATCH_NAME = re.compile(r"[\w .:-]{1,40}")
-
-
-def _code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def normalise(text: str) -> str:
-    """As people type a code: any case, with spaces or dashes."""
-    return re.sub(r"[\s-]", "", str(text)).upper()[:24]
 
 
 def make_codes(coupon: Coupon, count: int, batch: str) -> list[str]:
@@ -47,7 +36,7 @@ def make_codes(coupon: Coupon, count: int, batch: str) -> list[str]:
     if errors:
         raise APIError("invalid_input", fields=errors)
     for _attempt in range(3):
-        codes = list({_code() for _ in range(count)})
+        codes = list({new_code() for _ in range(count)})
         try:
             with db.session.begin_nested():
                 insert_rows(CouponCode, [new_row(CouponCode, coupon_id=coupon.id, code=code, batch=batch)

@@ -3,7 +3,8 @@ rule), the points ledger (earned by orders — frozen through their after-sales 
 promotions and staff; spent at checkout and on coupons; expiring by batch; taken back line by line
 on refunds), the member price and free delivery as tier benefits, the sweeps that thaw, expire and
 remind, and automations (a trigger → a coupon, points, an inbox message; quiet hours, a frequency
-cap, a log). Paid member cards and stored value come next on the same ledger.
+cap, a log), segments and tags, and paid member cards (sold as orders, activated by codes). Stored
+value comes next.
 
 Offers other engines nothing yet: marketing's points wallet is registered here (points_wallet)."""
 
@@ -18,13 +19,14 @@ ENGINE = Engine(
     api=("engines.membership.api:bp",),
     back_office=("engines.membership.admin:bp",),
     admin_api=("engines.membership.admin_api:bp", "engines.membership.admin_api_automations:bp",
-               "engines.membership.admin_api_segments:bp"),
+               "engines.membership.admin_api_segments:bp", "engines.membership.admin_api_cards:bp"),
     permissions=(Permission("membership.manage", _l("Manage member tiers, and adjust members' points and growth"),
                             roles=("manager",)),),
     navigation=(NavEntry("membership_admin.members", _l("Members"), icon="user-star", permission="membership.manage",
                          order=36),
                 NavEntry("membership_admin.tiers", _l("Member tiers"), icon="crown", permission="membership.manage",
                          order=37)),
+    components="engines.membership.components",
     price_steps="engines.membership.pricing",
     settings="engines.membership.settings:MembershipSettings",
     tasks="engines.membership.tasks",

@@ -1,23 +1,28 @@
 """The consumer API of membership: the member card (/api/v1/me/member), the points ledger
 (/api/v1/me/points, keyset paged), the daily sign-in, the inbox (/api/v1/me/inbox, where
-automations' messages land) and the shop's tiers. Checkout takes
-`"points": n` to spend (engines.membership.pricing)."""
+automations' messages land), the shop's tiers, and paid member cards (on sale, bought as an order,
+activated by a code). Checkout takes `"points": n` to spend (engines.membership.pricing)."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
 
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.openapi import api_doc
 from core.paging import page_arguments
+from core.security import limiter
 from engines.membership.automations import inbox_of, mark_read, unread_count
+from engines.membership.cards import activate, buy, plans, running_card
 from engines.membership.ledger import entries_of
 from engines.membership.members import card_of, set_birthday
-from engines.membership.schemas import (BirthdayIn, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer, PointsEntryOut, PointsPageOut, SignedInAnswer,
-                                        SignInOut, TierListOut, TierOut, dump_card)
+from engines.membership.schemas import (ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
+                                        HeldCardOut, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer,
+                                        PointsEntryOut, PointsPageOut, SignedInAnswer, SignInOut, TierListOut, TierOut,
+                                        dump_card)
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import tiers
+from engines.orders.services import OrderAnswer, dump_order
 
 bp = api_blueprint("membership_api", __name__)
 
@@ -88,3 +93,43 @@ def read_message(message_id: int):
     answer = InboxMessageOut().dump(message)
     db.session.commit()
     return jsonify(message=answer)
+
+
+@bp.get("/member-cards")
+@api_doc("The paid member cards on sale: period, list and first-purchase price, benefits", tags=["membership"],
+         response=CardPlanListOut)
+def member_cards():
+    return jsonify(plans=CardPlanOut(many=True).dump(plans(on_sale_only=True)))
+
+
+@bp.post("/member-cards/<int:plan_id>/buy")
+@api_doc("Order a member card (the first-purchase price for a first card): pay the order as any order "
+         "(POST /orders/<id>/payments); once paid the card starts, or the one held is extended", tags=["membership"],
+         response=OrderAnswer, status=201, auth=True, errors=(404, 409))
+def buy_card(plan_id: int):
+    consumer_id = require_consumer_id()
+    order, lines = buy(plan_id, consumer_id)
+    answer = dump_order(order, lines=lines)
+    db.session.commit()
+    return jsonify(order=answer), 201
+
+
+def activation_rate_limit() -> str:
+    return current_app.config.get("REDEEM_RATE_LIMIT", "10/minute;100/day")
+
+
+def _activation_key() -> str:
+    return f"card-code:{require_consumer_id()}"
+
+
+@bp.post("/member-cards/activate")
+@limiter.limit(activation_rate_limit, key_func=_activation_key)
+@api_doc("Activate a member card with a code (any case; spaces and dashes are ignored)", tags=["membership"],
+         body=ActivateIn, response=HeldCardAnswer, status=201, auth=True, errors=(404, 409, 429))
+def activate_card():
+    consumer_id = require_consumer_id()
+    activate(load_json(ActivateIn)["code"], consumer_id)
+    held = running_card(consumer_id)
+    answer = HeldCardOut().dump(held)
+    db.session.commit()
+    return jsonify(card=answer), 201

@@ -21,6 +21,7 @@ class Trigger(enum.StrEnum):
     TIER_CHANGE = "tier_change"  # they rose to (or fell to) a tier (`tier_id`: that tier only)
     DORMANT = "dormant"  # `days` without an order since their last one
     POINTS_EXPIRING = "points_expiring"  # some of their points expire within a week
+    CARD_ENDING = "card_ending"  # their paid member card ends within three days
 
 
 class AutomationStatus(enum.StrEnum):

@@ -15,6 +15,7 @@ from core.db import db, utcnow
 from core.engines import flow_settings
 from core.money import Money, exponent
 from core.tenancy import current_tenant, current_tenant_id
+from engines.membership.cards import running_card
 from engines.membership.ledger import credit, debit, ensure_member, not_below_zero
 from engines.membership.models import Member, OrderReward, PointsKind
 from engines.membership.tiers import add_growth, effective_tier
@@ -41,8 +42,8 @@ def reward_paid_order(order_id: int, now: dt.datetime | None = None) -> int:
         return 0
     ensure_member(order.consumer_id)
     member = db.session.scalars(select(Member).where(Member.consumer_id == order.consumer_id)).one()
-    tier = effective_tier(member.tier_id)
-    multiplier = tier.points_multiplier_bp if tier else 10_000
+    tier, card = effective_tier(member.tier_id), running_card(order.consumer_id, now)
+    multiplier = max(tier.points_multiplier_bp if tier else 10_000, card[1].points_multiplier_bp if card else 10_000)
     unit = 10 ** exponent(current_tenant().currency)  # minor units in one ¥1
     order_growth = _per_line([line.paid_amount for line in lines], settings["growth_per_order"])
     rewards = [OrderReward(consumer_id=order.consumer_id, order_id=order_id, line_id=line.id, quantity=line.quantity,

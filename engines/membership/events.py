@@ -26,3 +26,14 @@ class PointsExpiring(EventPayload):
 
 declare_event("points.expiring.v1", PointsExpiring,
               "Some of a member's points expire within a week (emitted once per batch of points, about a week before).")
+
+
+class CardEnding(EventPayload):
+    consumer_id = id_field("The member")
+    plan_id = id_field("Their card's plan")
+    name = fields.String(required=True, metadata={"description": "The card's name"})
+    ends_at = fields.String(required=True, metadata={"description": "When it ends (ISO 8601, UTC)"})
+
+
+declare_event("member_card.ending.v1", CardEnding,
+              "A member's paid card ends within three days (emitted once per term, about three days before).")

@@ -14,6 +14,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.paging import newest_first
 from core.tenancy import current_tenant_id
+from engines.membership.cards import running_card
 from engines.membership.ledger import credit, debit, expiring_soon, member_of
 from engines.membership.models import Member, PointsKind
 from engines.membership.sign_ins import signed_in_today, streak_of, local_day
@@ -35,6 +36,7 @@ class Card:
     expiring_at: dt.datetime | None
     signed_in_today: bool
     streak: int
+    card: tuple | None  # (MemberCard, CardPlan) while it runs
 
     @property
     def growth_needed(self) -> int | None:
@@ -48,7 +50,7 @@ def card_of(consumer_id: int, now: dt.datetime | None = None) -> Card:
     today = signed_in_today(consumer_id, now)
     return Card(member=member, tier=effective_tier(member.tier_id), next_tier=next_tier(member.growth),
                 expiring=expiring, expiring_at=expiring_at, signed_in_today=today,
-                streak=streak_of(consumer_id, local_day(now)))
+                streak=streak_of(consumer_id, local_day(now)), card=running_card(consumer_id, now))
 
 
 def set_birthday(consumer_id: int, birthday: dt.date) -> Member:

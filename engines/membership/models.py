@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, Index, Integer, String, UniqueConstraint
-from sqlalchemy import false as sa_false
+from sqlalchemy import false as sa_false, true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -166,4 +166,61 @@ class MemberSegment(TenantModel):
 
     name: Mapped[str] = mapped_column(String(60))
     filters: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CardPeriod(enum.StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    PERMANENT = "permanent"
+
+
+class CardPlan(TenantModel):
+    """A paid member card on sale (付费会员): its period, list price and first-purchase price (the
+    price of a member's first card of the shop, never above the list price), and its benefits —
+    a discount on every item, free delivery, a points multiplier (the better of the card's and
+    the tier's applies)."""
+
+    __tablename__ = "card_plans"
+
+    name: Mapped[str] = mapped_column(String(40))
+    period: Mapped[CardPeriod] = mapped_column(str_enum(CardPeriod))
+    price: Mapped[int] = mapped_column(BigInteger)
+    first_price: Mapped[int] = mapped_column(BigInteger)
+    discount_bp: Mapped[int] = mapped_column(Integer, default=0)
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    points_multiplier_bp: Mapped[int] = mapped_column(Integer, default=10_000, server_default="10000")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberCard(TenantModel):
+    """The card a member holds (one at a time): its plan, until when (None: permanent), how it
+    came (an order, a code) and whether it was told it ends soon."""
+
+    __tablename__ = "member_cards"
+    __table_args__ = (UniqueConstraint("tenant_id", "consumer_id"), tenant_fk(["consumer_id"], "consumers"),
+                      tenant_fk(["plan_id"], "card_plans"), Index("ix_member_cards_ending", "ends_at"))
+
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    plan_id: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(40))  # order:<id>, code
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CardCode(TenantModel):
+    """An activation code of a plan (made in batches, unguessable, unique in the shop), used once."""
+
+    __tablename__ = "card_codes"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"), tenant_fk(["plan_id"], "card_plans"))
+
+    plan_id: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(20))
+    batch: Mapped[str] = mapped_column(String(40), default="")
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

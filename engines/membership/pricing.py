@@ -1,11 +1,13 @@
 """Membership in the price pipeline: the member price (`member_price`: the member's tier takes its
-percentage off every item; a timed discount after it takes only what it cuts below), points spent
-at checkout (`points`: a rate, a share of the order they may pay at most and an amount always left
-to pay; taken from the balance when the order is placed, given back when an unpaid order is
-cancelled and, their refunded share, on refunds) and free delivery as a tier benefit
-(`member_shipping`, after the delivery fee). A shop without tiers pays no query for them."""
+percentage off every item, or the member card's when it gives more; a timed discount after it takes
+only what it cuts below), points spent at checkout (`points`: a rate, a share of the order they may
+pay at most and an amount always left to pay; taken from the balance when the order is placed, given back when an unpaid order is
+cancelled and, their refunded share, on refunds) and free delivery as a tier's or card's benefit
+(`member_shipping`, after the delivery fee). A shop without tiers or cards pays no query for them."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
@@ -16,7 +18,8 @@ from core.money import exponent
 from core.tenancy import execute, of_tenant
 from engines.membership.ledger import credit, debit
 from engines.membership.models import Member, PointsEntry, PointsKind
-from engines.membership.tiers import Tier, effective_tier, tiers
+from engines.membership.cards import plans_give_benefits, running_card
+from engines.membership.tiers import effective_tier, tiers
 from engines.orders.services import POSITIONS, register_price_step
 
 MEMBER_SHIPPING_POSITION = 930  # after the delivery fee and free-delivery campaigns, before promotions' and coupons'
@@ -26,38 +29,63 @@ _TIER_OF = select(_members.c.tier_id).where(of_tenant(_members), _members.c.cons
 _POINTS_OF = select(_members.c.points).where(of_tenant(_members), _members.c.consumer_id == bindparam("consumer_id"))
 
 
-def member_tier(quote, context) -> Tier | None:
-    """The tier the order is priced at: the simulator's (by name or id), else the consumer's —
-    read once per quote, and only when a tier gives something at checkout."""
-    if "member_tier" not in quote.memo:
-        shop_tiers = tiers()
+class Benefits(NamedTuple):
+    """What the member's tier and card give at checkout: the better discount (and whose it is)
+    and free delivery from either."""
+
+    name: str
+    source: tuple[str, int]
+    discount_bp: int
+    free_shipping: bool
+
+
+def member_benefits(quote, context) -> Benefits | None:
+    """The order's member benefits — read once per quote, and only for what the shop offers at
+    checkout: the simulator's tier (by name or id), else the consumer's tier and running card."""
+    if "member_benefits" not in quote.memo:
+        quote.memo["member_benefits"] = _benefits(context)
+    return quote.memo["member_benefits"]
+
+
+def _benefits(context) -> Benefits | None:
+    shop_tiers = tiers()
+    found: list[Benefits] = []
+    if any(t.discount_bp or t.free_shipping for t in shop_tiers):
+        asked = str(context.member.get("tier") or "").strip().lower()
         tier = None
-        if any(t.discount_bp or t.free_shipping for t in shop_tiers):
-            asked = str(context.member.get("tier") or "").strip().lower()
-            if asked:
-                tier = next((t for t in shop_tiers if asked in (t.name.lower(), str(t.id))), None)
-            elif context.consumer_id:
-                tier = effective_tier(execute(_TIER_OF, {"consumer_id": context.consumer_id}).scalar())
-        quote.memo["member_tier"] = tier
-    return quote.memo["member_tier"]
+        if asked:
+            tier = next((t for t in shop_tiers if asked in (t.name.lower(), str(t.id))), None)
+        elif context.consumer_id:
+            tier = effective_tier(execute(_TIER_OF, {"consumer_id": context.consumer_id}).scalar())
+        if tier is not None:
+            found.append(Benefits(tier.name, ("tier", tier.id), tier.discount_bp, tier.free_shipping))
+    if context.consumer_id and not context.member.get("tier") and plans_give_benefits():
+        held = running_card(context.consumer_id, context.now)
+        if held is not None:
+            _card, plan = held
+            found.append(Benefits(plan.name, ("member_card", plan.id), plan.discount_bp, plan.free_shipping))
+    if not found:
+        return None
+    best = max(found, key=lambda b: b.discount_bp)
+    return best._replace(free_shipping=any(b.free_shipping for b in found))
 
 
 def member_price(quote, context) -> None:
-    tier = member_tier(quote, context)
-    if tier is None or not tier.discount_bp:
+    benefits = member_benefits(quote, context)
+    if benefits is None or not benefits.discount_bp:
         return
-    label = f"{tier.name} price ({tier.discount_bp / 100:g}% off)"
+    label = f"{benefits.name} price ({benefits.discount_bp / 100:g}% off)"
     for line in quote.lines:
         if not line.gift:
-            off = line.unit_price * tier.discount_bp // 10_000 * line.quantity
-            quote.discount("member_price", label, off, [line], source=("tier", tier.id), funded_by="merchant")
+            off = line.unit_price * benefits.discount_bp // 10_000 * line.quantity
+            quote.discount("member_price", label, off, [line], source=benefits.source, funded_by="merchant")
 
 
 def member_shipping(quote, context) -> None:
-    tier = member_tier(quote, context)
-    if tier is not None and tier.free_shipping and quote.shipping_fee > 0:
-        quote.waive_shipping("member_shipping", f"{tier.name}: free delivery", quote.shipping_fee,
-                             source=("tier", tier.id), funded_by="merchant")
+    benefits = member_benefits(quote, context)
+    if benefits is not None and benefits.free_shipping and quote.shipping_fee > 0:
+        quote.waive_shipping("member_shipping", f"{benefits.name}: free delivery", quote.shipping_fee,
+                             source=benefits.source, funded_by="merchant")
 
 
 def points_value(points: int, rate: int, currency: str) -> int:

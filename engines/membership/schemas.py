@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.api import MoneyField
+
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
@@ -73,7 +75,7 @@ class MemberOut(Schema):
     signed_in_today = fields.Boolean()
     streak = fields.Integer(metadata={"description": "Days signed in in a row"})
     birthday = fields.String(allow_none=True)
-    card = fields.Raw(allow_none=True, metadata={"description": "The paid member card held (null: none)"})
+    card = fields.Raw(allow_none=True, metadata={"description": "The paid member card held (HeldCardOut; null: none)"})
     balance = fields.Raw(allow_none=True, metadata={"description": "Stored value (null: none)"})
 
 
@@ -86,7 +88,8 @@ def dump_card(card) -> dict:
             "growth_needed": card.growth_needed},
         "points": {"available": member.points, "frozen": member.points_frozen, "expiring": card.expiring,
                    "expiring_at": _iso(card.expiring_at)},
-        "birthday": member.birthday.isoformat() if member.birthday else None, "card": None, "balance": None})
+        "birthday": member.birthday.isoformat() if member.birthday else None,
+        "card": HeldCardOut().dump(card.card) if card.card else None, "balance": None})
 
 
 class MemberAnswer(Schema):
@@ -172,7 +175,7 @@ class InboxMessageAnswer(Schema):
     message = fields.Nested(InboxMessageOut)
 
 
-TRIGGERS = ("registration", "first_order", "birthday", "tier_change", "dormant", "points_expiring")
+TRIGGERS = ("registration", "first_order", "birthday", "tier_change", "dormant", "points_expiring", "card_ending")
 
 
 class AutomationOut(Schema):
@@ -285,3 +288,70 @@ class SentToSegmentOut(Schema):
 
 class TagsIn(Schema):
     tags = fields.List(fields.String(validate=validate.Length(max=40)), required=True, validate=validate.Length(max=20))
+
+
+class CardPlanOut(Schema):
+    id = fields.Function(lambda plan: str(plan.id))
+    name = fields.String()
+    period = fields.Function(lambda plan: str(plan.period), metadata={"description": "month | quarter | year | permanent"})
+    price = MoneyField(metadata={"description": "The list price (renewals)"})
+    first_price = MoneyField(metadata={"description": "A member's first card of the shop"})
+    discount_bp = fields.Integer()
+    free_shipping = fields.Boolean()
+    points_multiplier_bp = fields.Integer()
+    active = fields.Boolean(metadata={"description": "On sale"})
+
+
+class CardPlanListOut(Schema):
+    plans = fields.List(fields.Nested(CardPlanOut))
+
+
+class CardPlanAnswer(Schema):
+    plan = fields.Nested(CardPlanOut)
+
+
+class _CardPlanFields(Schema):
+    price = fields.Integer(strict=True, metadata={"description": "Minor units"})
+    first_price = fields.Integer(strict=True, metadata={"description": "Minor units; at most the price (default: it)"})
+    discount_bp = fields.Integer(strict=True)
+    free_shipping = fields.Boolean()
+    points_multiplier_bp = fields.Integer(strict=True)
+    active = fields.Boolean()
+
+
+class CardPlanIn(_CardPlanFields):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    period = fields.String(required=True, validate=validate.OneOf(("month", "quarter", "year", "permanent")))
+    price = fields.Integer(required=True, strict=True, metadata={"description": "Minor units"})
+
+
+class CardPlanPatchIn(_CardPlanFields):
+    name = fields.String(validate=validate.Length(min=1, max=40))
+    period = fields.String(validate=validate.OneOf(("month", "quarter", "year", "permanent")))
+
+
+class CardCodesIn(Schema):
+    count = fields.Integer(required=True, strict=True)
+    batch = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class CardCodesOut(Schema):
+    codes = fields.List(fields.String())
+
+
+class ActivateIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class HeldCardOut(Schema):
+    plan_id = fields.Function(lambda held: str(held[1].id))
+    name = fields.Function(lambda held: held[1].name)
+    starts_at = fields.Function(lambda held: _iso(held[0].starts_at))
+    ends_at = fields.Function(lambda held: _iso(held[0].ends_at), metadata={"description": "null: permanent"})
+    discount_bp = fields.Function(lambda held: held[1].discount_bp)
+    free_shipping = fields.Function(lambda held: held[1].free_shipping)
+    points_multiplier_bp = fields.Function(lambda held: held[1].points_multiplier_bp)
+
+
+class HeldCardAnswer(Schema):
+    card = fields.Nested(HeldCardOut)

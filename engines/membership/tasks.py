@@ -20,19 +20,43 @@ from engines.marketing.services import points_wallet
 from engines.membership import events as _events  # noqa: F401  the events this module emits
 from engines.membership.automation_models import Automation, AutomationRun, AutomationStatus, RunStatus, Trigger
 from engines.membership.automations import fire, perform
+from engines.membership.cards import on_card_paid, on_card_refunded, remind_ending
 from engines.membership.earning import reward_paid_order, schedule_thaw, take_back_refund, thaw_order
 from engines.membership.ledger import credit, debit, expire_points
-from engines.membership.models import Member, MemberTier, OrderReward, PointsEntry, PointsKind
+from engines.membership.models import Member, MemberCard, MemberTier, OrderReward, PointsEntry, PointsKind
 from engines.membership.tiers import months_before, reevaluate, tier_by_id
 from engines.orders.services import Order, paid_orders_count
 
 REMIND_BEFORE = dt.timedelta(days=7)
+CARD_REMIND_BEFORE = dt.timedelta(days=3)
 BATCH = 1000
 
 
 @on("order.paid.v1", handler="membership.reward_order")
 def on_paid(payload: dict, event) -> None:
     reward_paid_order(int(payload["order_id"]))
+
+
+@on("order.paid.v1", handler="membership.member_card")
+def on_card_order_paid(payload: dict, event) -> None:
+    on_card_paid(int(payload["order_id"]))
+
+
+@on("after_sale.refunded.v1", handler="membership.member_card_refunded")
+def on_card_order_refunded(payload: dict, event) -> None:
+    on_card_refunded(int(payload["order_id"]))
+
+
+@periodic("membership.cards_ending", seconds=3600)
+def cards_ending(now: dt.datetime | None = None) -> int:
+    """Every hour: cards ending within three days, not told yet (member_card.ending.v1)."""
+    now = now or utcnow()
+    with platform_scope():
+        due = [tuple(row) for row in db.session.execute(
+            select(MemberCard.tenant_id, MemberCard.id).where(
+                MemberCard.ends_at > now, MemberCard.ends_at <= now + CARD_REMIND_BEFORE,
+                MemberCard.reminded_at.is_(None)).limit(BATCH))]
+    return run_per_tenant(due, lambda card_id: remind_ending(card_id, now))
 
 
 @on("order.completed.v1", handler="membership.schedule_thaw")
@@ -191,6 +215,11 @@ def on_first_order(payload: dict, event) -> None:
 def on_tier_changed(payload: dict, event) -> None:
     if payload["to_tier_id"] is not None:
         fire(Trigger.TIER_CHANGE, int(payload["consumer_id"]), f"tier:{event.id}", tier_id=int(payload["to_tier_id"]))
+
+
+@on("member_card.ending.v1", handler="membership.automations.card_ending")
+def on_card_ending(payload: dict, event) -> None:
+    fire(Trigger.CARD_ENDING, int(payload["consumer_id"]), f"card_ending:{event.id}")
 
 
 @on("points.expiring.v1", handler="membership.automations.points_expiring")

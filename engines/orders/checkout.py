@@ -243,6 +243,37 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     return order, order_lines
 
 
+def place_purchase(*, consumer_id: int, kind: str, ref_id: int, name: str, amount: int, image: str = "",
+                   now: dt.datetime | None = None) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+    """An order awaiting payment for something another engine sells and hands over itself once
+    paid (`kind`, e.g. "member_card", and its `ref_id`: the line's sku_id and item_id), outside
+    the catalog: no stock, no delivery, no price steps. It is paid, cancelled and refunded as any
+    order; the selling engine reacts to order.paid.v1 and completes it with `deliver`."""
+    now = now or utcnow()
+    if amount <= 0:
+        raise APIError("invalid_input", fields={"amount": ["A purchase costs something."]})
+    order_id = new_id()
+    line = new_row(OrderLine, order_id=order_id, sku_id=ref_id, item_id=ref_id, kind=kind, name=name[:120], options={},
+                   sku_code="", image=image, unit_price=amount, quantity=1, subtotal=amount, discount=0,
+                   paid_amount=amount)
+    currency = current_tenant().currency
+    order = new_row(Order, id=order_id, number=next_number(now), status=OrderStatus.PENDING_PAYMENT,
+                    consumer_id=consumer_id, fulfillment_type=FulfillmentType.NONE, fulfillment={"type": "none"},
+                    store_id=None, note="", contact_phone="", currency=currency, items_total=amount, shipping_fee=0,
+                    discount_total=0, total=amount,
+                    pricing=[{"step": "items", "label": "Items", "amount": amount, "count": 1}],
+                    verification_code=None,
+                    pay_by=now + dt.timedelta(minutes=flow_settings("orders")["pay_minutes"]), created_at=now,
+                    updated_at=now)
+    with inserts_together():
+        insert_rows(Order, [order])
+        insert_rows(OrderLine, [line])
+        record_creation(order, actor=f"consumer:{consumer_id}")
+        emit("order.created.v1", {"order_id": str(order.id), "consumer_id": str(consumer_id),
+                                  "total": {"amount": amount, "currency": currency}})
+    return order, [line]
+
+
 _sequences = OrderSequence.__table__
 _NEXT_NUMBER = {dialect.dialect.name: dialect.insert(_sequences)
                 .values(tenant_id=bindparam("current_tenant"), day=bindparam("day"), value=1)

@@ -28,6 +28,7 @@ WAYS = {"express": _l("Express delivery"), "same_city": _l("Same-city delivery")
 SHARED = {**STATUSES, **WAYS, "total": _l("Total"), "quantity": _l("Quantity"), "store": _l("Store"),
           "address": _l("Address"), "table": _l("Table"), "addresses": _l("My addresses"), "submit": _l("Submit"),
           "remove": _l("Remove"), "pay": _l("Pay"), "my_orders": _l("My orders"),
+          "points_step": _l("Points"), "n_points": _l("%(n)s points", n="{n}"),
           "no_payments": _l("This shop is not taking orders yet: it has no way to pay set up.")}
 
 
@@ -58,7 +59,8 @@ class Checkout(AppSection):
                "change_table": _l("At another table? Scan the code on that table."),
                "leave_table": _l("I am not at this table"), "pay_with": _l("Pay with"),
                "pay_sandbox": _l("Sandbox (test payment, no money moves)"), "pay_stripe": _l("Card"),
-               "coupons": _l("Coupons"), "no_coupon": _l("No coupon")}
+               "coupons": _l("Coupons"), "no_coupon": _l("No coupon"),
+               "use_points": _l("Use points (%(n)s available)", n="{n}")}
 
     class Settings(SettingsSchema):
         note = Checkbox(_l("Ask for a note to the shop"), True)

@@ -128,6 +128,15 @@ def advance(order: Order, event: str, *, actor: str) -> Order:
     return transition(order, event, actor=actor)
 
 
+def deliver(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
+    """A paid purchase handed over by the engine that sells it (a member card activated): the
+    order completes."""
+    transition(order, "deliver", actor=actor, now=now)
+    emit("order.completed.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                "total": {"amount": order.total, "currency": order.currency}})
+    return order
+
+
 def confirm_receipt(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
     transition(order, "confirm_receipt", actor=actor, now=now)
     emit("order.completed.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),

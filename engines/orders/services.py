@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from core.db import db
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
-from engines.orders.checkout import guard_checkout, place_order, quote, refuse_known_sold_out
-from engines.orders.lifecycle import find_order, flag_order, lines_of, mark_paid
+from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
+from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import AfterSale, Order, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
@@ -40,7 +40,7 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
 
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
-           "count_refund", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "paid_orders_count", "place_order", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
+           "count_refund", "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
+           "paid_orders_count", "place_order", "place_purchase", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
            "sales_by_source",
            "uncount_refund"]

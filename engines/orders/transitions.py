@@ -39,6 +39,7 @@ TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
     (S.AWAITING_SHIPMENT, "ship"): S.SHIPPED,
     (S.SHIPPED, "confirm_receipt"): S.COMPLETED,
     (S.PAID, "verify"): S.COMPLETED,
+    (S.PAID, "deliver"): S.COMPLETED,  # what an engine hands over at once once paid (a member card)
     (S.READY_FOR_PICKUP, "verify"): S.COMPLETED,
     (S.IN_PREPARATION, "verify"): S.COMPLETED,
     (S.IN_SERVICE, "verify"): S.COMPLETED,

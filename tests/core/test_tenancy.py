@@ -38,8 +38,9 @@ from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_
 from engines.payments.accounts import configure_stripe
 from engines.membership.automation_models import AutomationRun, InboxMessage, Automation
 from engines.membership.automations import create_automation
+from engines.membership.cards import create_plan, make_card_codes
 from engines.membership.ledger import credit, member_of
-from engines.membership.models import (GrowthEntry, Member, MemberSegment, MemberTier, OrderReward, PointsEntry,
+from engines.membership.models import (CardCode, CardPlan, GrowthEntry, Member, MemberCard, MemberSegment, MemberTier, OrderReward, PointsEntry,
                                        PointsKind, SignIn)
 from engines.membership.segments import create_segment
 from engines.membership.sign_ins import sign_in
@@ -132,6 +133,12 @@ FACTORIES = {
     AutomationRun: lambda tag: _add(AutomationRun(automation_id=_automation(tag).id,
                                                   consumer_id=_make_consumer(f"{tag}-{new_id()}").id,
                                                   occasion=tag, due_at=utcnow())),
+    CardPlan: lambda tag: create_plan(name=tag[:40], period="month", price=100),
+    MemberCard: lambda tag: _add(MemberCard(consumer_id=_make_consumer(f"{tag}-{new_id()}").id,
+                                            plan_id=create_plan(name=tag[:40], period="year", price=100).id,
+                                            starts_at=utcnow(), source="code")),
+    CardCode: lambda tag: (lambda plan: db.session.scalar(select(CardCode).where(CardCode.plan_id == plan.id)))(
+        (lambda plan: (make_card_codes(plan, 1, "t"), plan)[1])(create_plan(name=tag[:40], period="year", price=1))),
     MemberSegment: lambda tag: create_segment(tag[:60], {"points_at_least": 1}),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
 }

@@ -55,10 +55,19 @@ function pay(orderId) {  // paying later: the shop's first way to pay (the pay p
   }).then(function (answer) { toPayPage(answer.next_action, orderId); });
 }
 
-// A price step's label in the page's language where it is the shop's own (the delivery fee);
-// a promotion's or a coupon's is the merchant's name for it.
+// A price step's label in the page's language where it is the shop's own (the delivery fee, the
+// points spent); a promotion's or a coupon's is the merchant's name for it.
 function stepLabel(step, fulfillmentType) {
+  if (step.step === "points") return T.points_step;
   return step.step === "shipping" ? (T[fulfillmentType] || step.label) : step.label;
+}
+// Its amount, and for points how many paid it: "-¥2.00 (200 points)".
+function stepAmount(step) {
+  return money(step.amount) + (step.step === "points" && step.points ? " (" + T.n_points.replace("{n}", step.points) + ")" : "");
+}
+const POINTS_REFUSED = ["points_insufficient", "points_not_accepted"];
+function refusedPoints(error) {
+  return POINTS_REFUSED.indexOf(((error.data || {}).error || {}).code) >= 0;
 }
 
 function storeText(store) {
@@ -73,7 +82,7 @@ mount("checkout", function view(root, settings) {
   try { choices = JSON.parse(params.get("choices") || "{}") || {}; } catch (e) { choices = {}; }
   const lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
   const tableCode = visitTable();
-  const idempotencyKey = uuid();
+  let idempotencyKey = uuid();
   Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers(), api("GET", "/checkout/options"),
                tableCode ? api("GET", "/tables/" + encodeURIComponent(tableCode)).catch(function () { return null; }) : null]).then(function (loaded) {
     const addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2], ways = loaded[3].fulfillment, table = loaded[4];
@@ -103,10 +112,15 @@ mount("checkout", function view(root, settings) {
       event.target.disabled = true;
       // the order placed and its payment started in one call, then to the pay page
       api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider,
-                                     coupon_ids: couponChoice ? [couponChoice] : [] },
+                                     coupon_ids: couponChoice ? [couponChoice] : [], points: pointsUsed() },
           { "Idempotency-Key": idempotencyKey }).then(function (placed) {
         toPayPage(placed.next_action, placed.order.id);
-      }).catch(function (error) { event.target.disabled = false; fail(error); });
+      }).catch(function (error) {
+        event.target.disabled = false;
+        if (!refusedPoints(error)) return fail(error);
+        idempotencyKey = uuid();  // the refusal is that key's answer: placing without points is another request
+        refusePoints(error);
+      });
     }, { "data-place-order": "" });
     // The consumer's coupons for this order (the marketing engine's answer; a shop without it
     // answers 404 and checkout shows none): the best is chosen, another or none may be.
@@ -131,6 +145,32 @@ mount("checkout", function view(root, settings) {
         requote();
       }).catch(function () { return null; });
     }
+    // The consumer's points (the membership engine's answer; where it does not answer, checkout
+    // shows no row): on, the quote spends as many of them as the shop lets pay.
+    const pointsSwitch = el("input", { type: "checkbox", class: "weui-switch", role: "switch", id: "t-use-points", "data-use-points": "",
+                                       onchange: function () { pointsCard.querySelectorAll("[data-message]").forEach(function (m) { m.remove(); }); requote(); } });
+    const pointsText = el("span", { "data-points-available": "" });
+    const pointsCard = el("section", { class: "t-card t-pad", "data-points": "", hidden: true },
+                          [el("label", { class: "t-switch", for: "t-use-points" }, [pointsText, pointsSwitch])]);
+    let pointsAvailable = 0;
+    function pointsUsed() { return pointsSwitch.checked ? pointsAvailable : 0; }
+    function offerPoints() {
+      return api("GET", "/me/member").then(function (answer) {
+        pointsAvailable = answer.member.points.available;
+        pointsText.textContent = T.use_points.replace("{n}", pointsAvailable.toLocaleString(document.documentElement.lang || undefined));
+        pointsText.setAttribute("data-points-available", pointsAvailable);
+        pointsCard.hidden = pointsSwitch.disabled = !pointsAvailable;
+        if (!pointsAvailable) pointsSwitch.checked = false;
+      }).catch(function () { return null; });
+    }
+    function refusePoints(error) {  // too few points now (spent elsewhere meanwhile), or the shop takes none
+      pointsSwitch.checked = false;
+      offerPoints().then(function () {
+        pointsCard.hidden = false;  // what was refused stays said, beside what is left
+        message(pointsCard, error.message);
+      });
+      requote();
+    }
     function requote() {
       if (needsAddress() && !choice.address_id) {  // nothing to price the delivery on yet: say so, no error
         summary.textContent = "";
@@ -140,7 +180,8 @@ mount("checkout", function view(root, settings) {
       }
       offerCoupons();
       const asked = ++quotesAsked;  // only the latest question's answer is drawn: an earlier one may arrive last
-      api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment(), coupon_ids: couponChoice ? [couponChoice] : [] }).then(function (q) {
+      api("POST", "/checkout/quote", { lines: lines, fulfillment: fulfillment(), coupon_ids: couponChoice ? [couponChoice] : [],
+                                       points: pointsUsed() }).then(function (q) {
         if (asked !== quotesAsked) return;
         summary.textContent = "";
         q.lines.forEach(function (l) {
@@ -149,11 +190,16 @@ mount("checkout", function view(root, settings) {
             el("span", { class: "t-money", text: money(l.subtotal) })]));
         });
         q.pricing.forEach(function (s) {
-          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { class: "t-money", text: money(s.amount) })]));
+          if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { class: "t-money", text: stepAmount(s) })]));
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
         place.disabled = false;
-      }).catch(function (error) { if (asked === quotesAsked) { place.disabled = true; fail(error); } });
+      }).catch(function (error) {
+        if (asked !== quotesAsked) return;
+        if (refusedPoints(error)) return refusePoints(error);
+        place.disabled = true;
+        fail(error);
+      });
     }
     let quotesAsked = 0;
     const sections = {};
@@ -200,7 +246,9 @@ mount("checkout", function view(root, settings) {
       })], { "data-providers": "" }));
     }
     root.appendChild(couponCard);
+    root.appendChild(pointsCard);
     root.appendChild(card([summary, place], { class: "t-card t-pad t-checkout__total" }));
+    offerPoints();
     requote();
   }).catch(fail);
 });
@@ -278,7 +326,7 @@ mount("order_detail", function view(root) {
       return el("p", { class: "t-line t-line--pair", "data-line": l.id }, [el("span", { text: l.name + (options ? " (" + options + ")" : "") + " × " + l.quantity +
         (l.refunded_quantity ? "  (−" + l.refunded_quantity + ")" : "") }), el("span", { class: "t-money", text: money(l.subtotal) })]);
     }).concat(o.pricing.filter(function (s) { return s.step !== "items"; }).map(function (s) {
-      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { class: "t-money", text: money(s.amount) })]);
+      return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { class: "t-money", text: stepAmount(s) })]);
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
     const actions = [];

@@ -1,0 +1,115 @@
+// The membership engine's H5 views: the member card (tier, growth, points, the daily sign-in) and
+// the consumer's points ledger.
+import { T, api, base, clear, el, failer, message, mount, signIn, token } from "../../runtime-static/h5/kit.js";
+
+const lang = document.documentElement.lang || undefined;
+const pointsPage = base + "/my/points_history";
+
+function number(n) { return Number(n || 0).toLocaleString(lang); }
+function date(iso) { return iso ? new Date(iso).toLocaleDateString(lang) : ""; }
+function moment(iso) {
+  const d = new Date(iso);
+  return d.toLocaleDateString(lang) + " " + d.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+}
+function say(text, values) {
+  return Object.keys(values).reduce(function (out, key) { return out.replace("{" + key + "}", values[key]); }, text);
+}
+
+// Points available (a link to the ledger) and pending, and those about to expire.
+function figures(member) {
+  const p = member.points;
+  return [el("div", { class: "t-member-card__figures" }, [
+    el("a", { class: "t-member-card__figure", href: pointsPage, "data-points-available": p.available }, [
+      el("strong", { text: number(p.available) }), el("span", { text: T.member_points })]),
+    el("div", { class: "t-member-card__figure", "data-points-frozen": p.frozen }, [
+      el("strong", { text: number(p.frozen) }), el("span", { text: T.member_frozen })])]),
+    p.expiring ? el("p", { class: "t-muted t-member-card__expiring", "data-points-expiring": p.expiring,
+      text: say(T.member_expiring, { n: number(p.expiring), date: date(p.expiring_at) }) }) : null];
+}
+
+// The growth still needed for the next tier, with a bar from this tier to the next.
+function growth(member) {
+  const tier = member.tier, next = member.next_tier, from = tier ? tier.threshold : 0;
+  if (!next) return tier ? [el("p", { class: "t-muted t-member-card__growth", text: T.member_top_tier })] : [];
+  return [el("p", { class: "t-muted t-member-card__growth", "data-growth-needed": next.growth_needed,
+                    text: say(T.member_to_next, { n: number(next.growth_needed), tier: next.name }) }),
+    el("progress", { class: "t-member-card__bar", max: next.threshold - from, value: Math.max(0, member.growth - from),
+                     "aria-label": say(T.member_growth, { growth: number(member.growth), threshold: number(next.threshold) }) })];
+}
+
+mount("member_card", function (root, settings) {
+  const title = settings.title ? el("h2", { class: "t-member-card__title", text: settings.title }) : null;
+  if (!token()) {
+    clear(root).appendChild(el("section", { class: "t-card t-pad t-member-card", "data-member-card": "signed-out" }, [title,
+      el("p", { class: "t-muted t-member-card__join", text: T.member_join }),
+      el("a", { class: "weui-btn weui-btn_primary t-btn", href: base + "/account/login?next=" + encodeURIComponent(location.pathname + location.search),
+                "data-member-join": "" }, [T.member_join_button])]));
+    return;
+  }
+  api("GET", "/me/member").then(function (answer) { draw(answer.member); }).catch(failer(root));
+
+  function draw(member, signedIn) {
+    const tier = member.tier;
+    let today = null;
+    if (member.signed_in_today) {
+      today = el("p", { class: "t-member-card__signed", "data-signed-in": member.streak }, [say(T.member_signed_in, { n: number(member.streak) }),
+        signedIn ? el("span", { class: "t-member-card__earned", "data-earned": signedIn.points, text: " " + say(T.member_earned, { n: number(signedIn.points) }) }) : null]);
+    } else if (settings.showSignIn !== "false") {
+      today = el("button", { class: "weui-btn weui-btn_mini weui-btn_primary t-btn", type: "button", "data-member-sign-in": "",
+        onclick: function (event) {
+          event.target.disabled = true;
+          api("POST", "/me/sign-in").then(function (answer) { draw(answer.member, answer.sign_in); })
+            .catch(function (error) { event.target.disabled = false; message(root, error.message); });
+        } }, [T.member_sign_in]);
+    }
+    clear(root).appendChild(el("section", { class: "t-card t-pad t-member-card", "data-member-card": "" }, [title,
+      el("div", { class: "t-member-card__head" }, [
+        el("p", { class: "t-member-card__tier", "data-tier": tier ? tier.name : "", text: tier ? tier.name : T.member_no_tier }), today])]
+      .concat(growth(member), figures(member))));
+  }
+});
+
+// -- the ledger ------------------------------------------------------------------------------------
+function entry(e) {
+  const credit = e.amount > 0;
+  return el("li", { class: "t-points__entry", "data-points-entry": e.id, "data-kind": e.kind }, [
+    el("div", { class: "t-points__what" }, [
+      el("p", { class: "t-points__kind", text: T["points_kind_" + e.kind] || e.kind.replace(/_/g, " ") }),
+      e.note ? el("p", { class: "t-muted t-points__note", text: e.note }) : null,
+      el("p", { class: "t-muted", text: moment(e.created_at) })]),
+    el("div", { class: "t-points__how" }, [
+      el("p", { class: "t-points__amount " + (credit ? "is-credit" : "is-debit"), "data-amount": e.amount,
+                text: (credit ? "+" : "−") + number(Math.abs(e.amount)) }),
+      el("p", { class: "t-muted", text: say(T.points_balance, { n: number(e.balance_after) }) })])]);
+}
+
+mount("points_history", function (root) {
+  if (!token()) return signIn();
+  const fail = failer(root);
+  Promise.all([api("GET", "/me/member"), api("GET", "/me/points?limit=20")]).then(function (loaded) {
+    const member = loaded[0].member, page = loaded[1];
+    clear(root);
+    root.appendChild(el("section", { class: "t-card t-pad t-points__summary", "data-points-summary": member.points.available }, [
+      el("p", { class: "t-points__total", text: say(T.points_available, { n: number(member.points.available) }) }),
+      member.points.frozen ? el("p", { class: "t-muted", text: T.member_frozen + " " + number(member.points.frozen) }) : null,
+      member.points.expiring ? el("p", { class: "t-muted", text: say(T.member_expiring, { n: number(member.points.expiring), date: date(member.points.expiring_at) }) }) : null]));
+    if (!page.entries.length) { root.appendChild(el("p", { class: "t-empty", text: T.points_none })); return; }
+    const list = root.appendChild(el("ul", { class: "t-card t-points", "aria-label": T.member_my_points }));
+    const more = el("button", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button", "data-points-more": "" }, [T.points_more]);
+    const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
+    let cursor = null;
+    function add(answer) {
+      answer.entries.forEach(function (e) { list.appendChild(entry(e)); });
+      cursor = answer.next_cursor;
+      bar.hidden = !cursor;
+    }
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      api("GET", "/me/points?limit=20&cursor=" + encodeURIComponent(cursor)).then(function (answer) {
+        more.disabled = false;
+        add(answer);
+      }).catch(function (error) { more.disabled = false; fail(error); });
+    });
+    add(page);
+  }).catch(fail);
+});
