@@ -87,9 +87,11 @@ def index():
     app = ensure_app(name=g.shop.name)
     db.session.commit()
     state = {"document": app.draft, "revision": app.revision, "published": app.published_number, "tenant": g.shop.slug,
-             # Every type: the palette shows those whose engine the document enables, and turning
-             # a feature on in the designer brings its components in without a reload.
-             "components": [c.descriptor() for c in registry.all()],
+             # Every type, with the features it needs turned on: the palette shows those the
+             # document enables (an always-on engine's at once), and turning a feature on in the
+             # designer brings its components in without a reload.
+             "components": [{**c.descriptor(), "needs": features_needed(c.engine) if c.engine else []}
+                            for c in registry.all()],
              "groups": [[key, str(label)] for key, label in GROUPS.items()],  # in the palette's order
              "engines": [{"name": engine.name, "label": str(engine.label), "feature": engine.feature,
                           "settings": describe_schema(settings_schema(engine.name)) if engine.settings else []}

@@ -1,8 +1,9 @@
 """The membership back office under /merchant/membership: the shop's member tiers (the list with
-each tier's members, making, changing and deleting one) on this module's `bp`, and the members
-(engines.membership.admin_members, imported at the bottom so `engines.membership.admin:bp` brings
-them too). Every view checks "membership.manage"; every write goes through the engine's services
-(engines.membership.tiers, .members) and is audited as the Admin API audits it."""
+each tier's members, making, changing and deleting one) on this module's `bp`, the members
+(engines.membership.admin_members) and the automations (engines.membership.admin_automations),
+both imported at the bottom so `engines.membership.admin:bp` brings them too). Every view checks
+"membership.manage"; every write goes through the engine's services (engines.membership.tiers,
+.members, .automations) and is audited as the Admin API audits it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from core.staff_session import permission_required
 from engines.membership.models import Member, MemberTier
 from engines.membership.tiers import NAME_MAX, TIER_FIELDS, create_tier, delete_tier, find_tier, update_tier
 
-bp = Blueprint("membership_admin", __name__, url_prefix="/merchant/membership", template_folder="templates")
+# The forms' scripts (templates/membership/static/) are served at /merchant/membership/static/.
+bp = Blueprint("membership_admin", __name__, url_prefix="/merchant/membership", template_folder="templates",
+               static_folder="templates/membership/static", static_url_path="/static")
 
 MANAGE = "membership.manage"
 MOST_DISCOUNT = 90  # percent: the service's 9000 bp
@@ -227,4 +230,4 @@ def remove_tier(tier_id: int):
                            action_form=ConfirmForm(), words=WORDS)
 
 
-from engines.membership import admin_members  # noqa: E402,F401  its views, on bp
+from engines.membership import admin_automations, admin_members  # noqa: E402,F401  their views, on bp

@@ -134,6 +134,9 @@ def test_the_palette_headings_are_words(server, browser):
         "groups => groups.map(g => [g.dataset.group, g.querySelector('h4').textContent])"))
     assert headings["basic"] == "Basic" and headings["media"] == "Pictures and video"
     assert all(label != key for key, label in headings.items()), headings
+    # the components of engines that are always on (marketing, membership) are offered at once
+    offered = page.locator("[data-palette] [data-component]").evaluate_all("items => items.map(i => i.dataset.component)")
+    assert {"coupon_strip", "member_card"} <= set(offered), offered
     assert problems == []
     page.context.close()
 

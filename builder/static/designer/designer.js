@@ -220,7 +220,7 @@
     var query = ($("[data-palette-search]").value || "").toLowerCase();
     var groups = {};
     state.components.forEach(function (c) {
-      if (c.engine && doc.app.engines.indexOf(c.engine) < 0) return;
+      if ((c.needs || []).some(function (name) { return doc.app.engines.indexOf(name) < 0; })) return;
       if (c.pages && c.pages.indexOf(page().kind || "custom") < 0) return;
       if (query && (c.label + " " + c.type).toLowerCase().indexOf(query) < 0) return;
       (groups[c.group] = groups[c.group] || []).push(c);
