@@ -9,9 +9,8 @@ import io
 import re
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
-from core.codes import new_code, normalise
+from core.codes import normalise, write_unique
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.tenancy import current_tenant_id, insert_rows, new_row
@@ -35,16 +34,8 @@ def make_codes(coupon: Coupon, count: int, batch: str) -> list[str]:
         errors["batch"] = ["Name the batch: up to 40 letters, digits, spaces and . : - _"]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    for _attempt in range(3):
-        codes = list({new_code() for _ in range(count)})
-        try:
-            with db.session.begin_nested():
-                insert_rows(CouponCode, [new_row(CouponCode, coupon_id=coupon.id, code=code, batch=batch)
-                                         for code in codes])
-            return codes
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not make unique codes")
+    return write_unique(count, lambda codes: insert_rows(
+        CouponCode, [new_row(CouponCode, coupon_id=coupon.id, code=code, batch=batch) for code in codes]))
 
 
 def codes_csv(coupon: Coupon, batch: str | None = None) -> str:

@@ -121,16 +121,17 @@ def _typed(form: TierForm) -> tuple[dict, dict[str, list[str]]]:
     return values, errors
 
 
-def _saved_through(form: TierForm, save) -> MemberTier:
-    """`save(values)` with what the form says; 422 naming every field that is wrong — what cannot
-    be read first, then the service's refusals (save_form rolls back anything made)."""
-    values, errors = _typed(form)
+def saved_through(typed: tuple[dict, dict], save, renamed: dict | None = None):
+    """`save(values)` with what a form says (`typed`: the values read and the fields that could not
+    be), left out; 422 naming every field that is wrong — what cannot be read first, then the
+    service's refusals (under the form's names: `renamed`); save_form rolls back anything made."""
+    values, errors = typed
     made = None
     try:
-        made = save(values)
+        made = save({name: value for name, value in values.items() if name not in errors})
     except APIError as error:
         for name, messages in error.fields.items():
-            errors.setdefault(RENAMED.get(name, name), list(messages))
+            errors.setdefault((renamed or {}).get(name, name), list(messages))
     if errors:
         raise APIError("invalid_input", fields=errors)
     return made
@@ -187,7 +188,7 @@ def tiers():
 def new_tier():
     form = TierForm()
     if form.validate_on_submit():
-        done = save_form(form, lambda: _saved_through(form, lambda values: create_tier(**values)),
+        done = save_form(form, lambda: saved_through(_typed(form), lambda values: create_tier(**values), RENAMED),
                          audit_as=lambda made: ("member_tier.create", f"member_tier {made.id}", {"name": made.name}),
                          saved=lambda made: _("Tier %(name)s saved.", name=made.name), then=lambda made: url_for(".tiers"))
         if done:
@@ -202,7 +203,7 @@ def edit_tier(tier_id: int):
     form = _filled(tier)
     if form.validate_on_submit():
         before = {name: getattr(tier, name) for name in TIER_FIELDS}
-        done = save_form(form, lambda: _saved_through(form, lambda values: update_tier(tier, **values)),
+        done = save_form(form, lambda: saved_through(_typed(form), lambda values: update_tier(tier, **values), RENAMED),
                          audit_as=lambda made: ("member_tier.update", f"member_tier {made.id}",
                                                 {"fields": _changed(made, before)}),
                          saved=lambda made: _("Tier %(name)s saved.", name=made.name), then=lambda made: url_for(".tiers"))

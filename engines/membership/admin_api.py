@@ -13,18 +13,13 @@ from core.errors import APIError
 from core.ids import parse_id
 from core.openapi import api_doc
 from engines.membership.ledger import entries_of
-from engines.membership.members import adjust_growth, adjust_points, consumers_of, find_member, list_members
+from engines.membership.members import adjust_growth, adjust_points, find_member, list_members, with_people
 from engines.membership.schemas import (AdjustmentIn, PointsEntryOut, PointsPageOut, StaffMemberAnswer,
                                         StaffMemberOut, StaffMemberPageOut, TierAnswer, TierIn, TierListOut,
                                         TierOut, TierPatchIn)
-from engines.membership.tiers import create_tier, delete_tier, find_tier, tier_by_id, tiers, update_tier
+from engines.membership.tiers import create_tier, delete_tier, find_tier, tiers, update_tier
 
 bp = AdminAPIBlueprint("membership_admin_api", __name__, permission="membership.manage")
-
-
-def _row(member) -> dict:
-    return {"member": member, "consumer": consumers_of([member]).get(member.consumer_id),
-            "tier": tier_by_id(member.tier_id)}
 
 
 @bp.get("/member-tiers")
@@ -77,17 +72,15 @@ def members():
         if tier_id is None:
             raise APIError("invalid_input", fields={"tier_id": ["Not a tier id."]})
     rows, next_cursor = list_members(tier_id=tier_id, before=cursor, limit=limit)
-    people = consumers_of(rows)
-    return jsonify(members=StaffMemberOut(many=True).dump(
-        [{"member": m, "consumer": people.get(m.consumer_id), "tier": tier_by_id(m.tier_id)} for m in rows]),
-        next_cursor=str(next_cursor) if next_cursor else None)
+    return jsonify(members=StaffMemberOut(many=True).dump(with_people(rows)),
+                   next_cursor=str(next_cursor) if next_cursor else None)
 
 
 @bp.get("/members/<int:consumer_id>")
 @api_doc("One member: tier, growth, points", tags=["membership"], response=StaffMemberAnswer)
 def member(consumer_id: int):
     found = find_member(consumer_id)
-    answer = StaffMemberOut().dump(_row(found))
+    answer = StaffMemberOut().dump(with_people([found])[0])
     db.session.commit()  # the member row, made on first sight
     return jsonify(member=answer)
 
@@ -111,7 +104,7 @@ def points(consumer_id: int):
         found = adjust_points(consumer_id, data["amount"], data["reason"], actor=staff_actor())
         record_audit("member.points", target=f"consumer {consumer_id}",
                      details={"amount": data["amount"], "reason": data["reason"]})
-    return jsonify(member=StaffMemberOut().dump(_row(found))), 201
+    return jsonify(member=StaffMemberOut().dump(with_people([found])[0])), 201
 
 
 @bp.post("/members/<int:consumer_id>/growth")
@@ -123,4 +116,4 @@ def growth(consumer_id: int):
         found = adjust_growth(consumer_id, data["amount"], data["reason"], actor=staff_actor())
         record_audit("member.growth", target=f"consumer {consumer_id}",
                      details={"amount": data["amount"], "reason": data["reason"]})
-    return jsonify(member=StaffMemberOut().dump(_row(found))), 201
+    return jsonify(member=StaffMemberOut().dump(with_people([found])[0])), 201

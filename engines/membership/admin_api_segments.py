@@ -11,13 +11,12 @@ from core.api import load_json
 from core.errors import APIError
 from core.ids import parse_id
 from core.openapi import api_doc
-from engines.membership.members import consumers_of
+from engines.membership.members import with_people
 from engines.membership.schemas import (SegmentAnswer, SegmentIn, SegmentListOut, SegmentOut, SendToSegmentIn,
                                         SentToSegmentOut, StaffMemberAnswer, StaffMemberOut, StaffMemberPageOut,
                                         TagsIn)
 from engines.membership.segments import (create_segment, delete_segment, find_segment, list_segments,
                                          segment_members, send_coupon_to_segment, set_tags)
-from engines.membership.tiers import tier_by_id
 
 bp = AdminAPIBlueprint("membership_segments_api", __name__, permission="membership.manage")
 
@@ -65,10 +64,8 @@ def members(segment_id: int):
     found = find_segment(segment_id)
     limit, cursor = page_args()
     rows, next_cursor = segment_members(found.filters, before=cursor, limit=limit)
-    people = consumers_of(rows)
-    return jsonify(members=StaffMemberOut(many=True).dump(
-        [{"member": m, "consumer": people.get(m.consumer_id), "tier": tier_by_id(m.tier_id)} for m in rows]),
-        next_cursor=str(next_cursor) if next_cursor else None)
+    return jsonify(members=StaffMemberOut(many=True).dump(with_people(rows)),
+                   next_cursor=str(next_cursor) if next_cursor else None)
 
 
 @bp.post("/segments/<int:segment_id>/send-coupon")
@@ -95,6 +92,5 @@ def tags(consumer_id: int):
     with writing():
         member = set_tags(consumer_id, data["tags"])
         record_audit("member.tags", target=f"consumer {consumer_id}", details={"tags": data["tags"]})
-        row = {"member": member, "consumer": consumers_of([member]).get(consumer_id),
-               "tier": tier_by_id(member.tier_id)}
+        row = with_people([member])[0]
     return jsonify(member=StaffMemberOut().dump(row))

@@ -24,7 +24,7 @@ from core.forms import ConfirmForm, local_path
 from core.ids import parse_id
 from core.staff_session import permission_required
 from engines.marketing.services import find_coupon, label_of, list_coupons
-from engines.membership.admin import MANAGE, WORDS, bp
+from engines.membership.admin import MANAGE, WORDS, bp, saved_through
 from engines.membership.admin_members import login_of, name_of
 from engines.membership.automation_models import Automation, AutomationRun, AutomationStatus, RunStatus, Trigger
 from engines.membership.automations import (FIELDS, create_automation, find_automation, list_automations, runs_of,
@@ -253,21 +253,6 @@ def _typed(form: AutomationForm) -> tuple[dict, dict[str, list[str]]]:
     return values, errors
 
 
-def _saved_through(form: AutomationForm, save) -> Automation:
-    """`save(values)` with what the form says; 422 naming every field that is wrong — what cannot
-    be read first, then the service's refusals (save_form rolls back anything made)."""
-    values, errors = _typed(form)
-    made = None
-    try:
-        made = save({name: value for name, value in values.items() if name not in errors})
-    except APIError as error:
-        for name, messages in error.fields.items():
-            errors.setdefault(name, list(messages))
-    if errors:
-        raise APIError("invalid_input", fields=errors)
-    return made
-
-
 def _status(form: FlaskForm) -> int:
     return 400 if form.errors or form.form_errors else 200
 
@@ -300,7 +285,7 @@ def automations():
 def new_automation():
     form = automation_form()
     if form.validate_on_submit():
-        done = save_form(form, lambda: _saved_through(form, lambda values: create_automation(**values)),
+        done = save_form(form, lambda: saved_through(_typed(form), lambda values: create_automation(**values)),
                          audit_as=lambda made: ("automation.create", f"automation {made.id}", {"name": made.name}),
                          saved=lambda made: _("Automation %(name)s saved.", name=made.name),
                          then=lambda made: url_for(".automation", automation_id=made.id))
@@ -316,7 +301,7 @@ def edit_automation(automation_id: int):
     form = automation_form(automation)
     if form.validate_on_submit():
         before = {name: getattr(automation, name) for name in EDITED}
-        done = save_form(form, lambda: _saved_through(form, lambda values: update_automation(automation, **values)),
+        done = save_form(form, lambda: saved_through(_typed(form), lambda values: update_automation(automation, **values)),
                          audit_as=lambda made: ("automation.update", f"automation {made.id}",
                                                 {"fields": [name for name in EDITED
                                                             if getattr(made, name) != before[name]]}),

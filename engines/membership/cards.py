@@ -12,9 +12,8 @@ import datetime as dt
 import re
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
-from core.codes import new_code, normalise
+from core.codes import normalise, write_unique
 from core.cache import LRU, bump_after_commit, remembered
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
@@ -197,15 +196,8 @@ def make_card_codes(plan: CardPlan, count: int, batch: str) -> list[str]:
         errors["batch"] = ["Name the batch: up to 40 letters, digits, spaces and . : - _"]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    for _attempt in range(3):
-        codes = list({new_code() for _ in range(count)})
-        try:
-            with db.session.begin_nested():
-                insert_rows(CardCode, [new_row(CardCode, plan_id=plan.id, code=code, batch=batch) for code in codes])
-            return codes
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not make unique codes")
+    return write_unique(count, lambda codes: insert_rows(
+        CardCode, [new_row(CardCode, plan_id=plan.id, code=code, batch=batch) for code in codes]))
 
 
 def activate(text: str, consumer_id: int, now: dt.datetime | None = None) -> MemberCard:

@@ -18,7 +18,7 @@ from engines.membership.cards import running_card
 from engines.membership.ledger import credit, debit, expiring_soon, member_of
 from engines.membership.models import Member, PointsKind
 from engines.membership.sign_ins import signed_in_today, streak_of, local_day
-from engines.membership.tiers import Tier, add_growth, effective_tier, next_tier
+from engines.membership.tiers import Tier, add_growth, effective_tier, next_tier, tier_by_id
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
 MOST_ADJUSTED = 10_000_000
@@ -109,6 +109,13 @@ def list_members(*, tier_id: int | None = None, before: int | None = None, limit
     if tier_id is not None:
         statement = statement.where(Member.tier_id == tier_id)
     return newest_first(statement, Member.id, limit=limit, before=before)
+
+
+def with_people(members: list[Member]) -> list[dict]:
+    """Each member with their consumer and tier, as the staff's lists show them (one query)."""
+    people = consumers_of(members)
+    return [{"member": member, "consumer": people.get(member.consumer_id), "tier": tier_by_id(member.tier_id)}
+            for member in members]
 
 
 def consumers_of(members: list[Member]) -> dict[int, Consumer]:
