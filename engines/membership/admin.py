@@ -231,4 +231,5 @@ def remove_tier(tier_id: int):
                            action_form=ConfirmForm(), words=WORDS)
 
 
-from engines.membership import admin_automations, admin_members  # noqa: E402,F401  their views, on bp
+from engines.membership import (admin_automations, admin_cards, admin_members,  # noqa: E402,F401  their views, on bp
+                                admin_segments)

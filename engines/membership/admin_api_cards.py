@@ -1,17 +1,22 @@
-"""Paid member cards in the Admin API (/admin/api/v1, "membership.manage"): plans made, listed and
-changed (taken off sale too), and activation codes made in batches — audited as the back office
-audits them."""
+"""Paid member cards and stored value in the Admin API (/admin/api/v1, "membership.manage"): card
+plans made, listed and changed (taken off sale too), activation codes made in batches, recharge
+plans, and a member's wallet statement — audited as the back office audits them."""
 
 from __future__ import annotations
 
 from flask import jsonify
 
-from core.admin_api import AdminAPIBlueprint, record_audit, writing
+from core.admin_api import PAGE_QUERY, AdminAPIBlueprint, page_args, record_audit, writing
 from core.api import load_json
+from core.db import db
 from core.openapi import api_doc
 from engines.membership.cards import create_plan, find_plan, make_card_codes, plans, update_plan
+from engines.membership.members import find_member
 from engines.membership.schemas import (CardCodesIn, CardCodesOut, CardPlanAnswer, CardPlanIn, CardPlanListOut,
-                                        CardPlanOut, CardPlanPatchIn)
+                                        CardPlanOut, CardPlanPatchIn, RechargePlanAnswer, RechargePlanIn,
+                                        RechargePlanListOut, RechargePlanOut, RechargePlanPatchIn, WalletEntryOut,
+                                        WalletStatementOut, dump_wallet)
+from engines.membership.wallet import create_recharge_plan, find_recharge_plan, recharge_plans, statement
 
 bp = AdminAPIBlueprint("membership_cards_api", __name__, permission="membership.manage")
 
@@ -55,3 +60,46 @@ def codes(plan_id: int):
         record_audit("card_plan.codes", target=f"card_plan {plan.id}", details={"count": len(made),
                                                                                   "batch": data["batch"]})
     return jsonify(codes=made), 201
+
+
+@bp.get("/recharge-plans")
+@api_doc("The shop's recharge plans (stored value), on offer or not", tags=["membership"], response=RechargePlanListOut)
+def recharge_offers():
+    return jsonify(plans=RechargePlanOut(many=True).dump(recharge_plans()))
+
+
+@bp.post("/recharge-plans")
+@api_doc("Offer a recharge: the member pays `pay`; the balance gets `pay` of principal and `bonus` of bonus",
+         tags=["membership"], body=RechargePlanIn, response=RechargePlanAnswer, status=201)
+def create_recharge():
+    data = load_json(RechargePlanIn)
+    with writing():
+        plan = create_recharge_plan(**data)
+        record_audit("recharge_plan.create", target=f"recharge_plan {plan.id}",
+                     details={"pay": plan.pay, "bonus": plan.bonus})
+    return jsonify(plan=RechargePlanOut().dump(plan)), 201
+
+
+@bp.patch("/recharge-plans/<int:plan_id>")
+@api_doc("Take a recharge plan off offer, or put it back", tags=["membership"], body=RechargePlanPatchIn,
+         response=RechargePlanAnswer)
+def change_recharge(plan_id: int):
+    data = load_json(RechargePlanPatchIn)
+    with writing():
+        plan = find_recharge_plan(plan_id)
+        plan.active = data["active"]
+        record_audit("recharge_plan.update", target=f"recharge_plan {plan.id}", details={"active": plan.active})
+    return jsonify(plan=RechargePlanOut().dump(plan))
+
+
+@bp.get("/members/<int:consumer_id>/wallet")
+@api_doc("A member's stored value and its statement, newest first", tags=["membership"],
+         response=WalletStatementOut, query=PAGE_QUERY)
+def member_wallet(consumer_id: int):
+    member = find_member(consumer_id)
+    limit, cursor = page_args()
+    entries, next_cursor = statement(consumer_id, before=cursor, limit=limit)
+    answer = {"wallet": dump_wallet(member), "entries": WalletEntryOut(many=True).dump(entries),
+              "next_cursor": str(next_cursor) if next_cursor else None}
+    db.session.commit()
+    return jsonify(answer)

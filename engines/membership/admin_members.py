@@ -1,6 +1,6 @@
-"""/merchant/membership/members: the shop's members (newest first, by tier, or found by phone or
-email), a member's page — the card, the points ledger and the growth entries, newest first — and
-adjusting their points or growth with a reason. Views of `engines.membership.admin.bp`; the
+"""/merchant/membership/members/<id>: a member's page — the card, the tags, the points ledger and
+the growth entries, newest first — and adjusting their points or growth with a reason (the list
+itself, its filters and segments, and the tags form: engines.membership.admin_segments). Views of `engines.membership.admin.bp`; the
 adjustments go through engines.membership.members and are audited as the Admin API audits them
 ("member.points", "member.growth"); a refusal is a form message and writes nothing."""
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import StringField
 
 from core.backoffice import save_form
@@ -21,15 +21,12 @@ from core.db import db
 from core.errors import APIError
 from core.identities import Identity, StaffMember
 from core.ids import parse_id
-from core.paging import newest_first
 from core.staff_session import permission_required
-from engines.marketing.services import consumers_by_login
 from engines.membership.admin import MANAGE, WORDS, bp
 from engines.membership.ledger import entries_of
 from engines.membership.members import (MOST_ADJUSTED, REASON_MAX, adjust_growth, adjust_points, card_of,
                                         consumers_of, find_member)
 from engines.membership.models import GrowthEntry, Member, PointsKind
-from engines.membership.tiers import effective_tier, tier_for, tiers
 
 PAGE = 30
 LEDGER = 20
@@ -84,20 +81,6 @@ def _staff_names(actors: set[str]) -> dict[str, str]:
     return {f"staff:{member_id}": email for member_id, email in rows}
 
 
-def _tier_filter(choice: str):
-    """The members list's condition for ?tier= (a tier's id, or "none"), and the choice kept."""
-    shop_tiers = tiers()
-    base = tier_for(0, shop_tiers)
-    if choice == "none" and base is None:
-        return Member.tier_id.is_(None), choice
-    tier_id = parse_id(choice)
-    if tier_id is None or all(tier.id != tier_id for tier in shop_tiers):
-        return None, ""
-    if base is not None and base.id == tier_id:  # no tier yet: the base tier's, as pricing reads it
-        return or_(Member.tier_id == tier_id, Member.tier_id.is_(None)), choice
-    return Member.tier_id == tier_id, choice
-
-
 def _member(consumer_id: int) -> Member:
     try:
         return find_member(consumer_id)
@@ -107,31 +90,9 @@ def _member(consumer_id: int) -> Member:
 
 # -- views ----------------------------------------------------------------------------------------
 
-@bp.get("/members")
-@permission_required(MANAGE)
-def members():
-    """The members, newest first, of one tier (?tier=); ?q= a phone number or an email opens that
-    customer's page (a customer who has no member row yet gets one there)."""
-    query = request.args.get("q", "").strip()[:254]
-    if query:
-        found = consumers_by_login([query]).get(query)
-        if found is not None:
-            return redirect(url_for(".member", consumer_id=found))
-    condition, tier_choice = _tier_filter(request.args.get("tier", ""))
-    before = parse_id(request.args.get("before"))
-    rows, next_cursor = [], None
-    if not query:
-        statement = select(Member) if condition is None else select(Member).where(condition)
-        rows, next_cursor = newest_first(statement, Member.id, limit=PAGE, before=before)
-    shop_tiers = tiers()
-    return render_template("membership/members.html", rows=rows, people=consumers_of(rows), tiers=shop_tiers,
-                           tier_of=lambda member: effective_tier(member.tier_id), tier_choice=tier_choice,
-                           no_base=tier_for(0, shop_tiers) is None, query=query, paged=before is not None,
-                           next_cursor=next_cursor, name_of=name_of, login_of=login_of, words=WORDS)
-
-
 def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
-                 growth_form: GrowthForm | None = None, status: int = 200):
+                 growth_form: GrowthForm | None = None, tags_form=None, status: int = 200):
+    from engines.membership.admin_segments import TagsForm
     member = _member(consumer_id)
     card = card_of(consumer_id)
     consumer = consumers_of([member]).get(consumer_id)
@@ -149,6 +110,8 @@ def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
         points_paged=points_before is not None, growth_paged=growth_before is not None,
         points_kinds=POINTS_KINDS, growth_kinds=GROWTH_KINDS, who=lambda actor: staff.get(actor, actor) or "—",
         points_form=points_form or PointsForm(formdata=None), growth_form=growth_form or GrowthForm(formdata=None),
+        tags=[tag for tag in (member.tags or "").split(",") if tag],
+        tags_form=tags_form or TagsForm(formdata=None, data={"tags": ", ".join(member.tags.split(",")) if member.tags else ""}),
         words=WORDS)
     return page, status
 

@@ -1,7 +1,8 @@
 """The consumer API of membership: the member card (/api/v1/me/member), the points ledger
 (/api/v1/me/points, keyset paged), the daily sign-in, the inbox (/api/v1/me/inbox, where
 automations' messages land), the shop's tiers, and paid member cards (on sale, bought as an order,
-activated by a code). Checkout takes `"points": n` to spend (engines.membership.pricing)."""
+activated by a code), stored value (recharge plans, the wallet's statement, paying a balance payment).
+Checkout takes `"points": n` to spend (engines.membership.pricing)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,22 @@ from flask import current_app, jsonify
 
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
+from core.engines import flow_settings
 from core.openapi import api_doc
 from core.paging import page_arguments
 from core.security import limiter
 from engines.membership.automations import inbox_of, mark_read, unread_count
 from engines.membership.cards import activate, buy, plans, running_card
-from engines.membership.ledger import entries_of
+from engines.membership.ledger import entries_of, member_of
 from engines.membership.members import card_of, set_birthday
 from engines.membership.schemas import (ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
                                         HeldCardOut, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer,
-                                        PointsEntryOut, PointsPageOut, SignedInAnswer, SignInOut, TierListOut, TierOut,
-                                        dump_card)
+                                        PointsEntryOut, PointsPageOut, RechargePlanListOut, RechargePlanOut,
+                                        BalancePaidOut, SignedInAnswer, SignInOut, TierListOut, TierOut,
+                                        WalletEntryOut, WalletStatementOut, dump_card, dump_wallet)
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import tiers
+from engines.membership.wallet import buy_recharge, pay_with_balance, recharge_plans, statement
 from engines.orders.services import OrderAnswer, dump_order
 
 bp = api_blueprint("membership_api", __name__)
@@ -133,3 +137,47 @@ def activate_card():
     answer = HeldCardOut().dump(held)
     db.session.commit()
     return jsonify(card=answer), 201
+
+
+@bp.get("/recharge-plans")
+@api_doc("The recharge plans on offer (pay X, the balance gets X + bonus)", tags=["membership"],
+         response=RechargePlanListOut)
+def recharge_offers():
+    offered = recharge_plans(active_only=True) if flow_settings("membership")["stored_value"] else []
+    return jsonify(plans=RechargePlanOut(many=True).dump(offered))
+
+
+@bp.post("/recharge-plans/<int:plan_id>/buy")
+@api_doc("Order a recharge: pay the order as any order, with money (POST /orders/<id>/payments); once paid the "
+         "balance gets the principal and the bonus", tags=["membership"], response=OrderAnswer, status=201, auth=True,
+         errors=(404, 409))
+def buy_recharge_plan(plan_id: int):
+    order, lines = buy_recharge(plan_id, require_consumer_id())
+    answer = dump_order(order, lines=lines)
+    db.session.commit()
+    return jsonify(order=answer), 201
+
+
+@bp.get("/me/wallet")
+@api_doc("The consumer's stored value and its statement, newest first", tags=["membership"],
+         response=WalletStatementOut, auth=True, query={"limit": "1 to 50 (default 20)", "cursor": "next_cursor"})
+def my_wallet():
+    consumer_id = require_consumer_id()
+    limit, before = page_arguments()
+    entries, next_cursor = statement(consumer_id, before=before, limit=limit)
+    member = member_of(consumer_id)
+    answer = {"wallet": dump_wallet(member), "entries": WalletEntryOut(many=True).dump(entries),
+              "next_cursor": str(next_cursor) if next_cursor else None}
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.post("/payments/<int:payment_id>/balance")
+@api_doc("Pay a balance payment (started with provider \"balance\") from the consumer's balance: the order is paid "
+         "at once", tags=["membership", "payments"], response=BalancePaidOut, auth=True, errors=(404, 409))
+def pay_from_balance(payment_id: int):
+    consumer_id = require_consumer_id()
+    outcome, _payment, order = pay_with_balance(payment_id, consumer_id)
+    answer = {"outcome": outcome, "order_id": str(order.id), "wallet": dump_wallet(member_of(consumer_id))}
+    db.session.commit()
+    return jsonify(answer)

@@ -31,7 +31,7 @@ def ensure_member(consumer_id: int) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(Member.__table__)
     db.session.execute(insert.values(tenant_id=current_tenant_id(), id=new_id(), consumer_id=consumer_id,
-                                     growth=0, points=0, points_frozen=0, spent=0, tags="",
+                                     growth=0, points=0, points_frozen=0, spent=0, balance=0, bonus=0, tags="",
                                      created_at=utcnow())
                        .on_conflict_do_nothing(index_elements=["tenant_id", "consumer_id"]))
 

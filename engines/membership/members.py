@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.consumers import Consumer
 from core.db import db, utcnow
+from core.engines import flow_settings
 from core.errors import APIError
 from core.paging import newest_first
 from core.tenancy import current_tenant_id
@@ -37,6 +38,7 @@ class Card:
     signed_in_today: bool
     streak: int
     card: tuple | None  # (MemberCard, CardPlan) while it runs
+    stored_value: bool  # the shop keeps balances
 
     @property
     def growth_needed(self) -> int | None:
@@ -50,7 +52,8 @@ def card_of(consumer_id: int, now: dt.datetime | None = None) -> Card:
     today = signed_in_today(consumer_id, now)
     return Card(member=member, tier=effective_tier(member.tier_id), next_tier=next_tier(member.growth),
                 expiring=expiring, expiring_at=expiring_at, signed_in_today=today,
-                streak=streak_of(consumer_id, local_day(now)), card=running_card(consumer_id, now))
+                streak=streak_of(consumer_id, local_day(now)), card=running_card(consumer_id, now),
+                stored_value=bool(flow_settings("membership")["stored_value"]) or bool(member.balance or member.bonus))
 
 
 def set_birthday(consumer_id: int, birthday: dt.date) -> Member:

@@ -45,6 +45,7 @@ class Member(TenantModel):
     __table_args__ = (UniqueConstraint("tenant_id", "consumer_id"), tenant_fk(["consumer_id"], "consumers"),
                       CheckConstraint("points >= 0", name="points_not_negative"),
                       CheckConstraint("points_frozen >= 0", name="frozen_not_negative"),
+                      CheckConstraint("balance >= 0 AND bonus >= 0", name="wallet_not_negative"),
                       Index("ix_members_tier", "tenant_id", "tier_id"))
 
     consumer_id: Mapped[int] = mapped_column(BigInteger)
@@ -54,6 +55,8 @@ class Member(TenantModel):
     points: Mapped[int] = mapped_column(BigInteger, default=0)  # available: the ledger's sum
     points_frozen: Mapped[int] = mapped_column(BigInteger, default=0)  # earned by orders, not yet available
     spent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # paid for orders, less refunds
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # stored value: principal
+    bonus: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # stored value: recharge bonus
     birthday: Mapped[dt.date | None] = mapped_column(Date)
     tags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated, as the merchant writes them
     last_order_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -223,4 +226,37 @@ class CardCode(TenantModel):
     batch: Mapped[str] = mapped_column(String(40), default="")
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RechargePlan(TenantModel):
+    """A recharge on offer: the member pays `pay` and their balance gets `pay` of principal and
+    `bonus` of bonus."""
+
+    __tablename__ = "recharge_plans"
+
+    pay: Mapped[int] = mapped_column(BigInteger)
+    bonus: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WalletEntry(TenantModel):
+    """One movement of a member's stored value: each part signed, with both after it."""
+
+    __tablename__ = "wallet_entries"
+    __table_args__ = (tenant_fk(["consumer_id"], "consumers"),
+                      Index("ix_wallet_entries_member", "tenant_id", "consumer_id", "id"),
+                      Index("ix_wallet_entries_source", "tenant_id", "source_kind", "source_id"))
+
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))  # recharge, payment, refund, recharge_refund, adjustment
+    principal: Mapped[int] = mapped_column(BigInteger)
+    bonus: Mapped[int] = mapped_column(BigInteger)
+    principal_after: Mapped[int] = mapped_column(BigInteger)
+    bonus_after: Mapped[int] = mapped_column(BigInteger)
+    source_kind: Mapped[str] = mapped_column(String(20), default="")
+    source_id: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    actor: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.api import MoneyField
+from core.money import Money
+from core.tenancy import current_tenant
+from engines.membership.wallet import plan_label
 
 
 def _iso(moment) -> str | None:
@@ -76,7 +79,7 @@ class MemberOut(Schema):
     streak = fields.Integer(metadata={"description": "Days signed in in a row"})
     birthday = fields.String(allow_none=True)
     card = fields.Raw(allow_none=True, metadata={"description": "The paid member card held (HeldCardOut; null: none)"})
-    balance = fields.Raw(allow_none=True, metadata={"description": "Stored value (null: none)"})
+    balance = fields.Raw(allow_none=True, metadata={"description": "Stored value (StoredValueOut; null: the shop has none)"})
 
 
 def dump_card(card) -> dict:
@@ -89,7 +92,8 @@ def dump_card(card) -> dict:
         "points": {"available": member.points, "frozen": member.points_frozen, "expiring": card.expiring,
                    "expiring_at": _iso(card.expiring_at)},
         "birthday": member.birthday.isoformat() if member.birthday else None,
-        "card": HeldCardOut().dump(card.card) if card.card else None, "balance": None})
+        "card": HeldCardOut().dump(card.card) if card.card else None,
+        "balance": dump_wallet(member) if card.stored_value else None})
 
 
 class MemberAnswer(Schema):
@@ -355,3 +359,64 @@ class HeldCardOut(Schema):
 
 class HeldCardAnswer(Schema):
     card = fields.Nested(HeldCardOut)
+
+
+class StoredValueOut(Schema):
+    principal = MoneyField(metadata={"description": "What the member paid in"})
+    bonus = MoneyField(metadata={"description": "What recharge plans added"})
+    total = MoneyField()
+
+
+def dump_wallet(member) -> dict:
+    return StoredValueOut().dump({"principal": member.balance, "bonus": member.bonus, "total": member.balance + member.bonus})
+
+
+class WalletEntryOut(Schema):
+    id = fields.Function(lambda entry: str(entry.id))
+    kind = fields.String(metadata={"description": "recharge, payment, refund, recharge_refund, adjustment"})
+    principal = MoneyField()
+    bonus = MoneyField()
+    principal_after = MoneyField()
+    bonus_after = MoneyField()
+    note = fields.String()
+    created_at = fields.Function(lambda entry: _iso(entry.created_at))
+
+
+class WalletStatementOut(Schema):
+    wallet = fields.Nested(StoredValueOut)
+    entries = fields.List(fields.Nested(WalletEntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class RechargePlanOut(Schema):
+    id = fields.Function(lambda plan: str(plan.id))
+    pay = MoneyField()
+    bonus = MoneyField()
+    gets = fields.Function(lambda plan: Money(plan.pay + plan.bonus, current_tenant().currency).to_json(),
+                           metadata={"description": "What the balance gets: pay + bonus"})
+    label = fields.Function(lambda plan: plan_label(plan))
+    active = fields.Boolean()
+
+
+class RechargePlanListOut(Schema):
+    plans = fields.List(fields.Nested(RechargePlanOut))
+
+
+class RechargePlanAnswer(Schema):
+    plan = fields.Nested(RechargePlanOut)
+
+
+class RechargePlanIn(Schema):
+    pay = fields.Integer(required=True, strict=True, metadata={"description": "Minor units"})
+    bonus = fields.Integer(load_default=0, strict=True, metadata={"description": "Minor units"})
+    active = fields.Boolean(load_default=True)
+
+
+class RechargePlanPatchIn(Schema):
+    active = fields.Boolean(required=True)
+
+
+class BalancePaidOut(Schema):
+    outcome = fields.String(metadata={"description": "paid (or refunding: the order was paid or cancelled meanwhile)"})
+    order_id = fields.String()
+    wallet = fields.Nested(StoredValueOut)

@@ -10,6 +10,8 @@ from core.components import Checkbox, Integer, Select, SettingsSchema
 
 EXPIRY = [("never", _l("Never")), ("year_end", _l("At the end of the year after they were earned")),
           ("days", _l("A number of days after they were earned"))]
+BALANCE_ORDER = [("principal_first", _l("What they paid in first, then the bonus")),
+                 ("bonus_first", _l("The bonus first, then what they paid in"))]
 DOWNGRADE = [("never", _l("Never: a tier reached is kept")),
              ("period", _l("Re-evaluated over the last months' growth"))]
 
@@ -34,5 +36,8 @@ class MembershipSettings(SettingsSchema):
     sign_in_growth = Integer(_l("Growth for signing in"), 0, min=0, max=10_000)
     streak_days = Integer(_l("Days in a row for the streak bonus"), 7, min=2, max=365)
     streak_points = Integer(_l("Streak bonus points"), 20, min=0, max=100_000)
+    stored_value = Checkbox(_l("Stored value: members recharge and pay from their balance"), False)
+    balance_order = Select(_l("A balance pays with"), BALANCE_ORDER, "principal_first",
+                           help=_l("A refund gives each part back in the share it paid."))
     downgrade = Select(_l("Tiers go down"), DOWNGRADE, "never")
     downgrade_months = Integer(_l("Months of growth a tier is judged on"), 12, min=1, max=36)

@@ -24,6 +24,7 @@ from engines.membership.cards import on_card_paid, on_card_refunded, remind_endi
 from engines.membership.earning import reward_paid_order, schedule_thaw, take_back_refund, thaw_order
 from engines.membership.ledger import credit, debit, expire_points
 from engines.membership.models import Member, MemberCard, MemberTier, OrderReward, PointsEntry, PointsKind
+from engines.membership.wallet import on_recharge_paid, on_recharge_refunded
 from engines.membership.tiers import months_before, reevaluate, tier_by_id
 from engines.orders.services import Order, paid_orders_count
 
@@ -40,6 +41,16 @@ def on_paid(payload: dict, event) -> None:
 @on("order.paid.v1", handler="membership.member_card")
 def on_card_order_paid(payload: dict, event) -> None:
     on_card_paid(int(payload["order_id"]))
+
+
+@on("order.paid.v1", handler="membership.recharge")
+def on_recharge_order_paid(payload: dict, event) -> None:
+    on_recharge_paid(int(payload["order_id"]))
+
+
+@on("after_sale.refunded.v1", handler="membership.recharge_refunded")
+def on_recharge_order_refunded(payload: dict, event) -> None:
+    on_recharge_refunded(int(payload["order_id"]), int(payload["amount"]["amount"]))
 
 
 @on("after_sale.refunded.v1", handler="membership.member_card_refunded")

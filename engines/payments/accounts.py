@@ -36,11 +36,22 @@ STRIPE_PUBLISHABLE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,247}$")
 STRIPE_WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=]{8,247}$")
 
 
+# Providers other engines bring (the membership engine's stored balance), by name: each says
+# itself whether the current shop offers it (`offered()`), and exists in every deployment.
+EXTRA_PROVIDERS: dict[str, object] = {}
+
+
+def register_provider(provider) -> None:
+    """Add a provider another engine brings: an object with `name`, `offered()`, `start(payment)`
+    and `refund(payment, refund)` (providers.Provider)."""
+    EXTRA_PROVIDERS[provider.name] = provider
+
+
 def provider_names() -> tuple[str, ...]:
     """The providers that exist in this deployment."""
     if current_app.config.get("TESSERA_ENV") == "production":
-        return (STRIPE,)
-    return (SANDBOX, STRIPE)
+        return (STRIPE, *EXTRA_PROVIDERS)
+    return (SANDBOX, STRIPE, *EXTRA_PROVIDERS)
 
 
 def _accounts() -> dict[str, PaymentAccount]:
@@ -50,6 +61,8 @@ def _accounts() -> dict[str, PaymentAccount]:
 def _offered(name: str, account) -> bool:
     """Whether checkout offers `name`, given the shop's account with it (a row with `enabled` and
     `credentials`, or None)."""
+    if name in EXTRA_PROVIDERS:
+        return EXTRA_PROVIDERS[name].offered()
     if name == SANDBOX:
         return account is None or account.enabled  # development's default: on until turned off
     return account is not None and account.enabled and bool(account.credentials)

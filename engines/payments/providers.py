@@ -19,7 +19,7 @@ from itsdangerous import Signer
 from core.errors import APIError
 from core.resolution import shop_url
 from core.tenancy import current_tenant_id
-from engines.payments.accounts import STRIPE, provider_names, public_settings, secrets_of
+from engines.payments.accounts import EXTRA_PROVIDERS, STRIPE, provider_names, public_settings, secrets_of
 from engines.payments.models import Payment, Refund
 
 log = logging.getLogger(__name__)
@@ -132,4 +132,4 @@ def provider(name: str) -> Provider:
     shop offers it at checkout is `accounts.require_enabled`'s question."""
     if name not in provider_names():
         raise APIError("unknown_provider")
-    return PROVIDERS[name]
+    return PROVIDERS.get(name) or EXTRA_PROVIDERS[name]

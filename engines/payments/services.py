@@ -21,7 +21,7 @@ from core.money import Money
 from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant
 from engines.orders.services import (Order, OrderStatus, find_order, flag_order, guard_checkout,
                                      mark_paid, place_order, uncount_refund)
-from engines.payments.accounts import require_any_enabled, require_enabled
+from engines.payments.accounts import register_provider, require_any_enabled, require_enabled  # noqa: F401  offered to other engines
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundStatus
 from engines.payments.providers import Provider, provider
 

@@ -40,9 +40,11 @@ from engines.membership.automation_models import AutomationRun, InboxMessage, Au
 from engines.membership.automations import create_automation
 from engines.membership.cards import create_plan, make_card_codes
 from engines.membership.ledger import credit, member_of
-from engines.membership.models import (CardCode, CardPlan, GrowthEntry, Member, MemberCard, MemberSegment, MemberTier, OrderReward, PointsEntry,
-                                       PointsKind, SignIn)
+from engines.membership.models import (CardCode, CardPlan, GrowthEntry, Member, MemberCard, MemberSegment,
+                                       MemberTier, OrderReward, PointsEntry, PointsKind, RechargePlan, SignIn,
+                                       WalletEntry)
 from engines.membership.segments import create_segment
+from engines.membership.wallet import create_recharge_plan, move
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import add_growth, create_tier
 from engines.payments.models import Payment, PaymentAccount, ProviderEvent, Refund
@@ -139,6 +141,8 @@ FACTORIES = {
                                             starts_at=utcnow(), source="code")),
     CardCode: lambda tag: (lambda plan: db.session.scalar(select(CardCode).where(CardCode.plan_id == plan.id)))(
         (lambda plan: (make_card_codes(plan, 1, "t"), plan)[1])(create_plan(name=tag[:40], period="year", price=1))),
+    RechargePlan: lambda tag: create_recharge_plan(pay=100, bonus=10),
+    WalletEntry: lambda tag: move(_make_consumer(f"{tag}-{new_id()}").id, 100, 0, "adjustment", note=tag),
     MemberSegment: lambda tag: create_segment(tag[:60], {"points_at_least": 1}),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
 }

@@ -103,3 +103,37 @@ def test_a_merchant_makes_a_tier_and_gives_a_member_points_with_a_reason(server,
     seen(page, problems, "Points ledger", "Sorry for the late delivery", name="membership-member")
     assert problems == []
     page.context.close()
+
+
+@pytest.mark.live
+def test_a_merchant_tags_a_member_and_sends_a_coupon_to_a_segment(server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    email = a_customer_with_points(server)
+    page, problems = watched_page(browser, 1280)
+    sign_in_merchant(page, server)
+    page.goto(f"{server.url}/merchant/membership/members?q={email}")
+    page.fill("input[name=tags]", "tea lover, vip")
+    page.click("#member-tags button[type=submit]")
+    page.get_by_text("Tags saved.").wait_for()
+    expect(page.locator("#tag-badges")).to_contain_text("tea lover")
+    seen(page, problems, "Tags saved.", name="segments-member-tags")
+
+    page.goto(f"{server.url}/merchant/membership/members")
+    page.fill("input[name=tag]", "tea lover")
+    page.press("input[name=tag]", "Enter")
+    expect(page.locator("#members tbody tr")).to_have_count(1)
+    expect(page.locator("#members tbody tr").first).to_contain_text(email)
+    page.fill("input[name=segment_name]", "Tea lovers")
+    page.click("#save-segment button[type=submit]")
+    page.get_by_text("Segment Tea lovers saved.").wait_for()
+    seen(page, problems, "Send a coupon to this segment", name="segments-applied")
+    # one of the shop's active coupons, to everyone the segment keeps (the demo shop may have none)
+    if page.locator("select[name=coupon_id] option").count():
+        page.click("#send-coupon button[type=submit]")
+        page.get_by_text("Sent to 1, 0 refused.").wait_for()
+        seen(page, problems, "Sent to 1", name="segments-sent")
+    else:
+        expect(page.locator("#send-coupon")).to_contain_text("The shop has no active coupon to send.")
+    assert problems == []
+    page.context.close()
