@@ -99,3 +99,33 @@ def test_staff_taking_points_while_the_member_spends_them_never_go_below_zero(li
     assert {b["error"]["code"] for s, b in results if s == 409} == {"points_insufficient"}
     points, total, unspent, _orders = ledger_state(live_server.app, shop)
     assert points == total == unspent == 200
+
+
+def test_two_orders_paid_from_a_balance_that_covers_one_take_it_once(live_server):
+    from runtime.services import ensure_app, publish, save_draft
+    from engines.membership.wallet import move
+
+    shop = open_shop(live_server.app, "wallets", points=0)
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        draft = dict(ensure_app().draft)
+        draft["app"] = {**draft["app"], "settings": {"membership": {"stored_value": True}}}
+        save_draft(document=draft, revision=ensure_app().revision)
+        publish(note="stored value")
+        move(shop["consumer"], 5000, 0, "adjustment")
+        db.session.commit()
+    body = {"lines": [{"sku_id": shop["sku"], "quantity": 1}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    urls = []
+    for _ in range(6):
+        _, placed = http_json("POST", f"{live_server.url}/api/v1/checkout", body, shop["headers"])
+        _, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
+                               {"provider": "balance"}, shop["headers"])
+        urls.append(live_server.url + started["next_action"]["url"])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda url: http_json("POST", url, None, shop["headers"]), urls))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(200) == 1 and statuses.count(409) == 5, results
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        member = db.session.scalars(select(Member)).one()
+        assert (member.balance, member.bonus) == (0, 0)
+        paid = db.session.scalar(select(func.count()).select_from(Order).where(Order.status == "paid"))
+        assert paid == 1
