@@ -116,7 +116,10 @@ def quiet_in_words(automation: Automation) -> str:
 
 def cap_in_words(automation: Automation) -> str:
     times = ngettext("%(num)s time", "%(num)s times", automation.cap_count)
-    return ngettext("%(times)s per day", "%(times)s per %(num)s days", automation.cap_days, times=times)
+    if automation.cap_days == 1:
+        return _("%(times)s per day", times=times)
+    # Not an ngettext: its singular would lack %(num)s, which one-form languages such as Chinese need.
+    return _("%(times)s per %(num)s days", times=times, num=automation.cap_days)
 
 
 def occasion_in_words(occasion: str) -> str:
