@@ -15,39 +15,39 @@ from core.openapi import api_doc
 from engines.membership.ledger import entries_of
 from engines.membership.members import adjust_growth, adjust_points, find_member, list_members, with_people
 from engines.membership.schemas import (AdjustmentIn, PointsEntryOut, PointsPageOut, StaffMemberAnswer,
-                                        StaffMemberOut, StaffMemberPageOut, TierAnswer, TierIn, TierListOut,
-                                        TierOut, TierPatchIn)
+                                        StaffMemberOut, StaffMemberPageOut, MemberTierAnswer, MemberTierIn, MemberTierListOut,
+                                        MemberTierOut, MemberTierPatchIn)
 from engines.membership.tiers import create_tier, delete_tier, find_tier, tiers, update_tier
 
 bp = AdminAPIBlueprint("membership_admin_api", __name__, permission="membership.manage")
 
 
 @bp.get("/member-tiers")
-@api_doc("The shop's member tiers, lowest first", tags=["membership"], response=TierListOut)
+@api_doc("The shop's member tiers, lowest first", tags=["membership"], response=MemberTierListOut)
 def member_tiers():
-    return jsonify(tiers=TierOut(many=True).dump(tiers()))
+    return jsonify(tiers=MemberTierOut(many=True).dump(tiers()))
 
 
 @bp.post("/member-tiers")
-@api_doc("Create a tier: the growth that reaches it and its benefits", tags=["membership"], body=TierIn,
-         response=TierAnswer, status=201)
+@api_doc("Create a tier: the growth that reaches it and its benefits", tags=["membership"], body=MemberTierIn,
+         response=MemberTierAnswer, status=201)
 def create():
-    data = load_json(TierIn)
+    data = load_json(MemberTierIn)
     with writing():
         tier = create_tier(**data)
         record_audit("member_tier.create", target=f"member_tier {tier.id}", details={"name": tier.name})
-    return jsonify(tier=TierOut().dump(tier)), 201
+    return jsonify(tier=MemberTierOut().dump(tier)), 201
 
 
 @bp.patch("/member-tiers/<int:tier_id>")
 @api_doc("Change a tier (members are placed anew as their growth next moves)", tags=["membership"],
-         body=TierPatchIn, response=TierAnswer)
+         body=MemberTierPatchIn, response=MemberTierAnswer)
 def change(tier_id: int):
-    data = load_json(TierPatchIn)
+    data = load_json(MemberTierPatchIn)
     with writing():
         tier = update_tier(find_tier(tier_id), **data)
         record_audit("member_tier.update", target=f"member_tier {tier.id}", details={"fields": sorted(data)})
-    return jsonify(tier=TierOut().dump(tier))
+    return jsonify(tier=MemberTierOut().dump(tier))
 
 
 @bp.delete("/member-tiers/<int:tier_id>")

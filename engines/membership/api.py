@@ -21,7 +21,7 @@ from engines.membership.members import card_of, set_birthday
 from engines.membership.schemas import (ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
                                         HeldCardOut, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer,
                                         PointsEntryOut, PointsPageOut, RechargePlanListOut, RechargePlanOut,
-                                        BalancePaidOut, SignedInAnswer, SignInOut, TierListOut, TierOut,
+                                        BalancePaidOut, SignedInAnswer, SignInOut, MemberTierListOut, MemberTierOut,
                                         WalletEntryOut, WalletStatementOut, dump_card, dump_wallet)
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import tiers
@@ -32,9 +32,9 @@ bp = api_blueprint("membership_api", __name__)
 
 
 @bp.get("/member-tiers")
-@api_doc("The shop's member tiers, lowest first, with what each gives", tags=["membership"], response=TierListOut)
+@api_doc("The shop's member tiers, lowest first, with what each gives", tags=["membership"], response=MemberTierListOut)
 def member_tiers():
-    return jsonify(tiers=TierOut(many=True).dump(tiers()))
+    return jsonify(tiers=MemberTierOut(many=True).dump(tiers()))
 
 
 @bp.get("/me/member")

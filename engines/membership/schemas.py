@@ -18,7 +18,7 @@ def _id(value) -> str | None:
     return None if value is None else str(value)
 
 
-class TierOut(Schema):
+class MemberTierOut(Schema):
     id = fields.Function(lambda tier: str(tier.id))
     name = fields.String()
     threshold = fields.Integer(metadata={"description": "The growth that reaches it"})
@@ -28,11 +28,11 @@ class TierOut(Schema):
     birthday_points = fields.Integer()
 
 
-class TierListOut(Schema):
-    tiers = fields.List(fields.Nested(TierOut))
+class MemberTierListOut(Schema):
+    tiers = fields.List(fields.Nested(MemberTierOut))
 
 
-class TierIn(Schema):
+class MemberTierIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     threshold = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**12))
     discount_bp = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=9000))
@@ -41,7 +41,7 @@ class TierIn(Schema):
     birthday_points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=1_000_000))
 
 
-class TierPatchIn(Schema):
+class MemberTierPatchIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=40))
     threshold = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**12))
     discount_bp = fields.Integer(strict=True, validate=validate.Range(min=0, max=9000))
@@ -50,8 +50,8 @@ class TierPatchIn(Schema):
     birthday_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
 
 
-class TierAnswer(Schema):
-    tier = fields.Nested(TierOut)
+class MemberTierAnswer(Schema):
+    tier = fields.Nested(MemberTierOut)
 
 
 class PointsOut(Schema):
@@ -71,7 +71,7 @@ class NextTierOut(Schema):
 class MemberOut(Schema):
     """A member's card."""
 
-    tier = fields.Nested(TierOut, allow_none=True)
+    tier = fields.Nested(MemberTierOut, allow_none=True)
     next_tier = fields.Nested(NextTierOut, allow_none=True)
     growth = fields.Integer()
     points = fields.Nested(PointsOut)

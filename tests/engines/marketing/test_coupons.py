@@ -258,12 +258,12 @@ def test_a_coupon_bought_with_points_spends_them_with_the_copy_or_neither(shop, 
 
     made = int(coupon(shop, db_session, points_price=500, total_limit=1))
     plain = int(coupon(shop, db_session, name="Not for points"))
+    monkeypatch.setattr(services, "_POINTS", [])
     with tenant_scope(shop["tenant"]):
-        with pytest.raises(APIError) as refused:  # nothing keeps points yet: no membership engine
+        with pytest.raises(APIError) as refused:  # nothing keeps points: no points wallet registered
             services.buy_with_points(made, shop["consumer"].id)
         assert refused.value.code == "coupon_not_for_points"
     spent = []
-    monkeypatch.setattr(services, "_POINTS", [])
     services.points_wallet(lambda consumer_id, points, reason: spent.append((consumer_id, points, reason)))
     with tenant_scope(shop["tenant"]):
         copy = services.buy_with_points(made, shop["consumer"].id)

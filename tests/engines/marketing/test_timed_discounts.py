@@ -107,15 +107,11 @@ def test_the_storefront_shows_the_offer_with_its_countdown_and_drops_it_when_it_
 @pytest.mark.parametrize("member_bp, timed_percent, paid", [(1000, 15, 2126), (1000, 5, 2250)])  # 15 % wins (12.50 → 10.63 a unit); 10 %
 def test_a_timed_discount_and_a_member_price_do_not_stack_the_lower_price_wins(
         client, shop, db_session, monkeypatch, member_bp, timed_percent, paid):
-    from engines.orders import pricing
-    from engines.orders.pricing import POSITIONS
+    from engines.membership.tiers import create_tier
 
-    def member_price(quote):  # the membership engine's step, as it will fill the hook: 10 % off for members
-        for line in quote.lines:
-            quote.discount("member_price", "Member price", line.subtotal * member_bp // 10_000, [line])
-
-    monkeypatch.setattr(pricing, "_STEPS", list(pricing._STEPS))
-    pricing.register_price_step("member_price", POSITIONS["member_price"], member_price)
+    with tenant_scope(shop["tenant"]):  # the membership engine's member price: every member's tier, 10 % off
+        create_tier(name="Member", threshold=0, discount_bp=member_bp)
+        db_session.commit()
     discount(shop, db_session, percent_bp=timed_percent * 100)
     answer = quoted(client, shop, body(shop, lines=[{"sku_id": shop["tea"], "quantity": 2}]))  # 2 × 12.50
     assert answer["total"]["amount"] == paid
