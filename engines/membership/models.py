@@ -260,3 +260,39 @@ class WalletEntry(TenantModel):
     note: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RedemptionItem(TenantModel):
+    """A catalog SKU on offer in the points mall: redeemed for `points` each and `cash` (minor
+    units; 0: points only) instead of its price, at most `per_member_limit` a member (0: no
+    limit), for members of `min_tier_id`'s tier or above only when set (an exclusive item). Stock
+    is the SKU's; the order is an order like any other, shipped or verified."""
+
+    __tablename__ = "redemption_items"
+    __table_args__ = (UniqueConstraint("tenant_id", "sku_id", name="uq_redemption_items_sku"),
+                      CheckConstraint("points > 0", name="points_positive"),
+                      CheckConstraint("cash >= 0", name="cash_not_negative"),
+                      CheckConstraint("per_member_limit >= 0", name="limit_not_negative"))
+
+    sku_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(BigInteger)
+    points: Mapped[int] = mapped_column(Integer)
+    cash: Mapped[int] = mapped_column(BigInteger, default=0)
+    per_member_limit: Mapped[int] = mapped_column(Integer, default=0)
+    min_tier_id: Mapped[int | None] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaskClaim(TenantModel):
+    """A task of the task centre whose points a member collected (once each)."""
+
+    __tablename__ = "task_claims"
+    __table_args__ = (UniqueConstraint("tenant_id", "consumer_id", "task", name="uq_task_claims_member_task"),
+                      tenant_fk(["consumer_id"], "consumers"))
+
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    task: Mapped[str] = mapped_column(String(30))
+    points: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -147,14 +147,18 @@ class PointsStep:
 
 
 def _spent_on(order_id: int) -> tuple[int, int, int, int]:
-    """(points spent, the money they paid, points returned, the money those stood for) on an order."""
+    """(points spent, the money they paid, points returned, the money those stood for) on an order
+    (spent at checkout, or redeeming an item of the points mall)."""
     rows = db.session.execute(select(PointsEntry.kind, func.sum(PointsEntry.amount), func.sum(PointsEntry.money)).where(
         PointsEntry.source_kind == "order", PointsEntry.source_id == order_id,
-        PointsEntry.kind.in_([PointsKind.SPENT, PointsKind.RETURNED])).group_by(PointsEntry.kind)).all()
-    found = {kind: (int(amount), int(money)) for kind, amount, money in rows}
-    spent, money = found.get(PointsKind.SPENT, (0, 0))
-    returned, money_back = found.get(PointsKind.RETURNED, (0, 0))
-    return -spent, money, returned, money_back
+        PointsEntry.kind.in_([PointsKind.SPENT, PointsKind.REDEEMED, PointsKind.RETURNED])).group_by(PointsEntry.kind))
+    spent = money = returned = money_back = 0
+    for kind, amount, paid in rows:
+        if kind == PointsKind.RETURNED:
+            returned, money_back = int(amount), int(paid)
+        else:
+            spent, money = spent - int(amount), money + int(paid)
+    return spent, money, returned, money_back
 
 
 class _Step:

@@ -36,6 +36,10 @@ class MembershipSettings(SettingsSchema):
     sign_in_growth = Integer(_l("Growth for signing in"), 0, min=0, max=10_000)
     streak_days = Integer(_l("Days in a row for the streak bonus"), 7, min=2, max=365)
     streak_points = Integer(_l("Streak bonus points"), 20, min=0, max=100_000)
+    task_profile_points = Integer(_l("Task: points for completing the profile"), 50, min=0, max=100_000,
+                                  help=_l("Collected once, when the member has given their birthday. 0: not offered."))
+    task_first_order_points = Integer(_l("Task: points for a first order"), 100, min=0, max=100_000,
+                                      help=_l("Collected once, after the member's first paid order. 0: not offered."))
     stored_value = Checkbox(_l("Stored value: members recharge and pay from their balance"), False)
     balance_order = Select(_l("A balance pays with"), BALANCE_ORDER, "principal_first",
                            help=_l("A refund gives each part back in the share it paid."))

@@ -27,6 +27,7 @@ from engines.orders import fulfillment
 from engines.orders.models import (CartLine, FulfillmentType, Order, OrderAdjustment, OrderAdjustmentLine, OrderLine,
                                    OrderSequence, OrderStatus)
 from engines.orders.pricing import Adjustment, PriceContext, Quote, QuoteLine, reserve_steps, run_pipeline
+from engines.orders.lifecycle import mark_paid
 from engines.orders.cart import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
@@ -117,10 +118,12 @@ def _refuse_known_short(per_sku: dict[int, int]) -> None:
 
 def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, coupons: tuple[str, ...] = (),
           points: int = 0, channel: str = "api", now: dt.datetime | None = None,
-          member: dict | None = None, drafts: dict | None = None) -> Quote:
+          member: dict | None = None, drafts: dict | None = None, offer: tuple[str, int] | None = None,
+          only_steps: frozenset[str] | None = None) -> Quote:
     """Price an order without placing it (the checkout page shows this; the back office's price
     simulator too, with `member` facts and `drafts`, see PriceContext). `coupons` are the copies
-    the consumer chose to use, `points` what they want to spend."""
+    the consumer chose to use, `points` what they want to spend; `offer` and `only_steps` a
+    special sale's (see PriceContext)."""
     wanted = _from_cart(consumer_id) if lines is None else _wanted(lines)
     per_sku = _per_sku(wanted)
     _refuse_known_short(per_sku)
@@ -139,7 +142,8 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
                                      quantity=entry.quantity, weight_grams=sku.weight_grams))
     chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
     context = PriceContext(consumer_id=consumer_id, now=now or utcnow(), channel=channel, coupons=tuple(coupons),
-                           points=points, member=member or {}, drafts=drafts or {})
+                           points=points, member=member or {}, drafts=drafts or {}, offer=offer,
+                           only_steps=only_steps)
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
                               fulfillment=chosen_fulfillment,
                               priced_from={sku_id: (sku.price, item.option_groups or [])
@@ -179,7 +183,8 @@ def next_number(now: dt.datetime) -> str:
 
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
                 now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None,
-                coupons: tuple[str, ...] = (), points: int = 0, channel: str = "api"
+                coupons: tuple[str, ...] = (), points: int = 0, channel: str = "api",
+                offer: tuple[str, int] | None = None, only_steps: frozenset[str] | None = None
                 ) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
@@ -192,14 +197,19 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
 
     The price's adjustments are written with the order (its funders, its shares of the lines), and
     the steps that hold something reserve it in this transaction (`pricing.reserve_steps`): a step
-    refusing refuses the order."""
+    refusing refuses the order.
+
+    An order with nothing to pay (a coupon or points cover it all) needs no way to pay: it is paid
+    as it is placed, in this transaction, and `pay` is not called."""
     now = now or utcnow()
     from_cart = lines is None
-    if pay is None:
+    priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice, coupons=coupons,
+                   points=points, channel=channel, now=now, offer=offer, only_steps=only_steps)
+    if priced.total == 0:
+        pay = None
+    elif pay is None:
         for check in CHECKOUT_GUARDS:
             check()
-    priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice, coupons=coupons,
-                   points=points, channel=channel, now=now)
     order_id = new_id()
     order_lines = [new_row(OrderLine, order_id=order_id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
                            name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
@@ -236,6 +246,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
         if write_payment is not None:
             write_payment()
         reserve_steps(order, adjustments, priced.context)
+    if order.total == 0:
+        mark_paid(order, actor=f"consumer:{consumer_id}", now=now)
     if from_cart:
         cart = cart_of(consumer_id)
         db.session.execute(delete(CartLine).where(CartLine.cart_id == cart.id,

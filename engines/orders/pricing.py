@@ -71,6 +71,10 @@ class PriceContext:
     # Rules not published yet that a step applies as if they were, by step name (the back office's
     # price simulator: "what would this draft promotion do to this cart?"); never set at checkout.
     drafts: Mapping[str, tuple] = dataclasses.field(default_factory=dict)
+    # A special sale the lines are bought under, named by the engine that gives it meaning (a
+    # points-mall redemption: ("redemption", id)), and the only steps that price it then (None: all).
+    offer: tuple[str, int] | None = None
+    only_steps: frozenset[str] | None = None
 
 
 @dataclasses.dataclass
@@ -278,6 +282,8 @@ def steps() -> list[str]:
 def run_pipeline(quote: Quote, context: PriceContext | None = None) -> Quote:
     context = quote.context = context or quote.context or PriceContext(consumer_id=quote.consumer_id, now=utcnow())
     for entry in _STEPS:
+        if context.only_steps is not None and entry.name not in context.only_steps:
+            continue
         if entry.plain:
             entry.apply(quote)
         else:

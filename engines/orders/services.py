@@ -8,7 +8,7 @@ from core.db import db
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
 from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid
-from engines.orders.models import AfterSale, Order, OrderStatus
+from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
 from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
@@ -26,6 +26,19 @@ def paid_orders_count(consumer_id: int) -> int:
                                                                            Order.status.not_in(unpaid)))
 
 
+def units_under_offer(source_kind: str, source_id: int, consumer_id: int) -> int:
+    """Units a consumer holds of lines an adjustment of a source discounted (a points-mall offer):
+    in their orders not cancelled, less those refunded."""
+    discounted = select(OrderAdjustment.order_id).where(OrderAdjustment.source_kind == source_kind,
+                                                        OrderAdjustment.source_id == source_id)
+    held = db.session.scalar(
+        select(func.sum(OrderLine.quantity - OrderLine.refunded_quantity))
+        .join(Order, (Order.tenant_id == OrderLine.tenant_id) & (Order.id == OrderLine.order_id))
+        .where(Order.consumer_id == consumer_id, Order.status != OrderStatus.CANCELLED,
+               Order.id.in_(discounted)))
+    return int(held or 0)
+
+
 def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None:
     """The order of an after-sales request, the units of each of its lines it refunds ({line id:
     units}) and the money it refunds, or None when there is no such request."""
@@ -41,6 +54,6 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "paid_orders_count", "place_order", "place_purchase", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
+           "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
            "sales_by_source",
            "uncount_refund"]

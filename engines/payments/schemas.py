@@ -33,10 +33,12 @@ class PaymentOut(Schema):
 
 
 class PaymentAnswer(Schema):
-    payment = fields.Nested(PaymentOut)
+    payment = fields.Nested(PaymentOut, allow_none=True, metadata={
+        "description": "None when the order had nothing to pay (checkout-and-pay): it is paid already"})
     next_action = fields.Dict(metadata={"description": '{"type": "redirect", "url"} for sandbox; {"type": '
                                                        '"stripe_confirm", "client_secret", "publishable_key", "url"} '
-                                                       'for stripe (url: a card page for browsers)'})
+                                                       'for stripe (url: a card page for browsers); {"type": '
+                                                       '"paid"} when there was nothing to pay'})
 
 
 class CheckoutPayIn(CheckoutIn, PaymentIn):

@@ -63,7 +63,7 @@ def place_and_pay(*, provider_name: str | None, **checkout) -> tuple[SimpleNames
     mini-program's "submit order" answers the pay parameters too): the order as `place_order`
     places it, its payment started before any lock is taken — Stripe is called out to — and
     written with the order's rows. Returns the order, its lines, the payment and the consumer's
-    next action. A payment started for an order that is then refused (409 out of stock) is never
+    next action (no payment and {"type": "paid"} for an order with nothing to pay). A payment started for an order that is then refused (409 out of stock) is never
     written; at Stripe, its PaymentIntent stays unconfirmed. The provider must be one the shop
     offers (None: the first it offers)."""
     chosen = provider(require_enabled(provider_name))
@@ -74,6 +74,8 @@ def place_and_pay(*, provider_name: str | None, **checkout) -> tuple[SimpleNames
         return lambda: insert_rows(Payment, [started["payment"]])
 
     order, lines = place_order(pay=pay, **checkout)
+    if "payment" not in started:  # nothing to pay: paid as it was placed
+        return order, lines, None, {"type": "paid"}
     return order, lines, started["payment"], started["next_action"]
 
 

@@ -59,6 +59,12 @@ def execute_refund(refund_id: int, now: dt.datetime | None = None) -> str:
 def refund_after_sale(payload: dict, event) -> None:
     """An approved after-sale: refund its amount from the payment that paid the order."""
     after_sale_id, order_id = int(payload["after_sale_id"]), int(payload["order_id"])
+    amount = payload["amount"]  # {"amount", "currency"}; a bare int in rows written before the contracts
+    amount = int(amount["amount"] if isinstance(amount, dict) else amount)
+    if amount == 0:  # units paid wholly in points: nothing goes through a provider
+        if count_refund(after_sale_id):
+            mark_refunded(after_sale_id)
+        return
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id,
                                                       Payment.status == PaymentStatus.SUCCEEDED)
                                 .order_by(Payment.settled_at))
@@ -66,8 +72,7 @@ def refund_after_sale(payload: dict, event) -> None:
         log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
         flag_order(order_id, "An approved refund found no successful payment to refund.")
         return
-    amount = payload["amount"]  # {"amount", "currency"}; a bare int in rows written before the contracts
-    open_refund(payment.id, int(amount["amount"] if isinstance(amount, dict) else amount), reason="after_sale",
+    open_refund(payment.id, amount, reason="after_sale",
                     source_id=after_sale_id, order_id=order_id, count=lambda: count_refund(after_sale_id))
 
 

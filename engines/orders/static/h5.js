@@ -43,6 +43,10 @@ function providers() {  // the ways to pay the shop offers, asked once per page
   return offeredProviders;
 }
 function toPayPage(nextAction, orderId) {
+  if (nextAction.type === "paid") {  // nothing was left to pay: the order is paid already
+    location.href = base + "/orders/" + orderId;
+    return;
+  }
   const url = new URL(nextAction.url, location.href);
   url.searchParams.set("return_to", base + "/orders/" + orderId);
   location.href = url.toString();

@@ -129,3 +129,33 @@ def test_two_orders_paid_from_a_balance_that_covers_one_take_it_once(live_server
         assert (member.balance, member.bonus) == (0, 0)
         paid = db.session.scalar(select(func.count()).select_from(Order).where(Order.status == "paid"))
         assert paid == 1
+
+
+def test_redemptions_racing_for_one_balance_and_a_limit_take_the_points_once(live_server):
+    """12 redemptions of a points-only item at once by a member whose points cover two and whose
+    limit is three: two orders, paid, the points spent exactly; then 8 at once with points for
+    all under a limit of one more: one."""
+    from engines.membership.redemption import create_offer
+
+    shop = open_shop(live_server.app, "redeemers", points=1000)
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        offer = create_offer(sku_id=int(shop["sku"]), points=500, per_member_limit=3)
+        db.session.commit()
+    url = f"{live_server.url}/api/v1/points-mall/{offer.id}/redeem"
+    body = {"quantity": 1, "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda i: http_json("POST", url, body, shop["headers"]), range(12)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 2 and statuses.count(409) == 10, results
+    assert {b["order"]["status"] for s, b in results if s == 201} == {"paid"}
+    assert ledger_state(live_server.app, shop) == (0, 0, 0, 2)
+
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        credit(shop["consumer"], 5000, PointsKind.ADJUSTMENT, note="more")
+        db.session.commit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: http_json("POST", url, body, shop["headers"]), range(8)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 1 and statuses.count(409) == 7, results
+    assert {b["error"]["code"] for s, b in results if s == 409} == {"redemption_limit"}
+    assert ledger_state(live_server.app, shop) == (4500, 4500, 4500, 3)
