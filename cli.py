@@ -146,14 +146,14 @@ DEMO_DATA = {
 def _ensure_template_demos() -> None:
     """A live demo shop per template (`tpl-<slug>`, with its demo data), linked from the gallery."""
     from core.tenancy import find_tenant, tenant_scope
-    from templates_library.gallery import DEMO_PREFIX
+    from templates_library.gallery import demo_slug
     from templates_library.registry import templates
     from templates_library.services import instantiate
     from tenants.services import create_tenant
 
     for slug, template in templates().items():
-        if find_tenant(DEMO_PREFIX + slug) is None:
-            tenant = create_tenant(slug=DEMO_PREFIX + slug, name=template.name.split(" ")[0] + " demo")
+        if find_tenant(demo_slug(slug)) is None:
+            tenant = create_tenant(slug=demo_slug(slug), name=template.name.split(" ")[0] + " demo")
             with tenant_scope(tenant):
                 instantiate(slug, demo_data=True, actor="demo")
 

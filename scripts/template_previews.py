@@ -27,6 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    from templates_library.gallery import demo_slug
     from templates_library.registry import templates
 
     with socket.socket() as probe:
@@ -49,7 +50,7 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 375, "height": 667}, device_scale_factor=1)
             for slug, template in templates().items():
-                page.goto(f"http://127.0.0.1:{port}/s/tpl-{slug}/")
+                page.goto(f"http://127.0.0.1:{port}/s/{demo_slug(slug)}/")
                 page.wait_for_load_state("networkidle")
                 target = template.folder / "preview.png"
                 page.screenshot(path=str(target))

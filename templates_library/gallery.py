@@ -23,12 +23,17 @@ bp = Blueprint("template_gallery", __name__, template_folder="templates")
 
 DESIGN = "design.edit"
 register_nav("template_gallery.merchant", _l("Templates"), icon="template", permission=DESIGN, order=11)
-DEMO_PREFIX = "tpl-"
+
+
+def demo_slug(template_slug: str) -> str:
+    """The live demo shop of a template (`tessera run` makes one per template): tpl-points-mall."""
+    return "tpl-" + template_slug.replace("_", "-")
 
 
 def _cards() -> list[dict]:
     return [{"template": template, "has_preview": (template.folder / "preview.png").exists(),
-             "demo": find_tenant(DEMO_PREFIX + slug) is not None} for slug, template in templates().items()]
+             "demo": demo_slug(slug) if find_tenant(demo_slug(slug)) is not None else None}
+            for slug, template in templates().items()]
 
 
 @bp.get("/templates/<slug>/preview.png")
@@ -46,8 +51,7 @@ def preview(slug: str):
 @permission_required(DESIGN)
 def merchant():
     upgrade = upgrade_preview()
-    return render_template("template_gallery/merchant.html", cards=_cards(), form=ConfirmForm(), upgrade=upgrade,
-                           demo_prefix=DEMO_PREFIX)
+    return render_template("template_gallery/merchant.html", cards=_cards(), form=ConfirmForm(), upgrade=upgrade)
 
 
 def _use(template_slug: str, *, demo_data: bool, tenant_id: int) -> str:
@@ -112,5 +116,4 @@ def console(tenant_id: int):
         else:
             flash(_("%(shop)s now uses the %(name)s template.", shop=shop.name, name=name), "success")
             return redirect(url_for("console.tenant", tenant_id=shop.id))
-    return render_template("template_gallery/console.html", shop=shop, cards=_cards(), form=ConfirmForm(),
-                           demo_prefix=DEMO_PREFIX)
+    return render_template("template_gallery/console.html", shop=shop, cards=_cards(), form=ConfirmForm())

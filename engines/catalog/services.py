@@ -327,6 +327,11 @@ def item_ids_named(names: list[str]) -> dict[str, int]:
         select(Item.id, Item.name).where(Item.name.in_(names), Item.deleted_at.is_(None)))}
 
 
+def item_ids_existing(ids: list[int]) -> set[int]:
+    """Which of these are the shop's items (not deleted)."""
+    return set(db.session.scalars(select(Item.id).where(Item.id.in_(ids), Item.deleted_at.is_(None)))) if ids else set()
+
+
 def categories_of_items(item_ids: list[int]) -> dict[int, set[int]]:
     """Each item's category and the categories above it (for rules scoped to a category, which
     take in its subcategories), in one query."""

@@ -210,7 +210,8 @@ def edit_tier(tier_id: int):
         if done:
             return done
         tier = _tier(tier_id)  # the refused change was rolled back: the tier as it is
-    return render_template("membership/tier_form.html", form=form, tier=tier), _status(form)
+    return render_template("membership/tier_form.html", form=form, tier=tier, exclusive=exclusive_choices(tier.id),
+                           exclusive_form=ConfirmForm()), _status(form)
 
 
 @bp.route("/tiers/<int:tier_id>/delete", methods=["GET", "POST"])
@@ -233,3 +234,6 @@ def remove_tier(tier_id: int):
 
 from engines.membership import (admin_automations, admin_cards, admin_members,  # noqa: E402,F401  their views, on bp
                                 admin_segments)
+from engines.membership import admin_wallet  # noqa: E402,F401  its views, on bp
+from engines.membership import admin_mall  # noqa: E402,F401  its views, on bp
+from engines.membership.admin_exclusives import exclusive_choices  # noqa: E402  its view, on bp; the tier page's list

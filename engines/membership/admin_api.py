@@ -14,9 +14,10 @@ from core.ids import parse_id
 from core.openapi import api_doc
 from engines.membership.ledger import entries_of
 from engines.membership.members import adjust_growth, adjust_points, find_member, list_members, with_people
-from engines.membership.schemas import (AdjustmentIn, PointsEntryOut, PointsPageOut, StaffMemberAnswer,
+from engines.membership.schemas import (dump_entries, AdjustmentIn, PointsEntryOut, PointsPageOut, StaffMemberAnswer,
                                         StaffMemberOut, StaffMemberPageOut, MemberTierAnswer, MemberTierIn, MemberTierListOut,
-                                        MemberTierOut, MemberTierPatchIn)
+                                        MemberTierOut, MemberTierPatchIn, TierExclusiveItemsIn, TierExclusiveItemsOut)
+from engines.membership.exclusives import items_of_tier, set_exclusive_items
 from engines.membership.tiers import create_tier, delete_tier, find_tier, tiers, update_tier
 
 bp = AdminAPIBlueprint("membership_admin_api", __name__, permission="membership.manage")
@@ -48,6 +49,27 @@ def change(tier_id: int):
         tier = update_tier(find_tier(tier_id), **data)
         record_audit("member_tier.update", target=f"member_tier {tier.id}", details={"fields": sorted(data)})
     return jsonify(tier=MemberTierOut().dump(tier))
+
+
+@bp.get("/member-tiers/<int:tier_id>/exclusive-items")
+@api_doc("The catalog items only this tier and those above may buy", tags=["membership"],
+         response=TierExclusiveItemsOut)
+def exclusive(tier_id: int):
+    tier = find_tier(tier_id)
+    return jsonify(item_ids=[str(item_id) for item_id in items_of_tier(tier.id)])
+
+
+@bp.put("/member-tiers/<int:tier_id>/exclusive-items")
+@api_doc("Set the catalog items only this tier and those above may buy (an item is exclusive to one tier: one "
+         "named here leaves the tier it was exclusive to; an empty list opens them all)", tags=["membership"],
+         body=TierExclusiveItemsIn, response=TierExclusiveItemsOut)
+def set_exclusive(tier_id: int):
+    data = load_json(TierExclusiveItemsIn)
+    with writing():
+        tier = find_tier(tier_id)
+        chosen = set_exclusive_items(tier.id, [int(item_id) for item_id in data["item_ids"]])
+        record_audit("member_tier.exclusive_items", target=f"member_tier {tier.id}", details={"items": len(chosen)})
+    return jsonify(item_ids=[str(item_id) for item_id in chosen])
 
 
 @bp.delete("/member-tiers/<int:tier_id>")
@@ -91,7 +113,7 @@ def member_points(consumer_id: int):
     find_member(consumer_id)
     limit, cursor = page_args()
     entries = entries_of(consumer_id, before=cursor, limit=limit + 1)
-    return jsonify(entries=PointsEntryOut(many=True).dump(entries[:limit]),
+    return jsonify(entries=dump_entries(PointsEntryOut, entries[:limit]),
                    next_cursor=str(entries[limit - 1].id) if len(entries) > limit else None)
 
 

@@ -12,7 +12,7 @@ from core.db import db
 from core.openapi import api_doc
 from engines.membership.cards import create_plan, find_plan, make_card_codes, plans, update_plan
 from engines.membership.members import find_member
-from engines.membership.schemas import (CardCodesIn, CardCodesOut, CardPlanAnswer, CardPlanIn, CardPlanListOut,
+from engines.membership.schemas import (dump_entries, CardCodesIn, CardCodesOut, CardPlanAnswer, CardPlanIn, CardPlanListOut,
                                         CardPlanOut, CardPlanPatchIn, RechargePlanAnswer, RechargePlanIn,
                                         RechargePlanListOut, RechargePlanOut, RechargePlanPatchIn, WalletEntryOut,
                                         WalletStatementOut, dump_wallet)
@@ -99,7 +99,7 @@ def member_wallet(consumer_id: int):
     member = find_member(consumer_id)
     limit, cursor = page_args()
     entries, next_cursor = statement(consumer_id, before=cursor, limit=limit)
-    answer = {"wallet": dump_wallet(member), "entries": WalletEntryOut(many=True).dump(entries),
+    answer = {"wallet": dump_wallet(member), "entries": dump_entries(WalletEntryOut, entries),
               "next_cursor": str(next_cursor) if next_cursor else None}
     db.session.commit()
     return jsonify(answer)

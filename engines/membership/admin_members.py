@@ -93,6 +93,7 @@ def _member(consumer_id: int) -> Member:
 def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
                  growth_form: GrowthForm | None = None, tags_form=None, status: int = 200):
     from engines.membership.admin_segments import TagsForm
+    from engines.membership.admin_wallet import wallet_card
     member = _member(consumer_id)
     card = card_of(consumer_id)
     consumer = consumers_of([member]).get(consumer_id)
@@ -112,7 +113,7 @@ def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
         points_form=points_form or PointsForm(formdata=None), growth_form=growth_form or GrowthForm(formdata=None),
         tags=[tag for tag in (member.tags or "").split(",") if tag],
         tags_form=tags_form or TagsForm(formdata=None, data={"tags": ", ".join(member.tags.split(",")) if member.tags else ""}),
-        words=WORDS)
+        wallet=wallet_card(member), words=WORDS)
     return page, status
 
 

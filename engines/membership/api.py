@@ -18,7 +18,7 @@ from engines.membership.automations import inbox_of, mark_read, unread_count
 from engines.membership.cards import activate, buy, plans, running_card
 from engines.membership.ledger import entries_of, member_of
 from engines.membership.members import card_of, set_birthday
-from engines.membership.schemas import (ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
+from engines.membership.schemas import (dump_entries, ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
                                         HeldCardOut, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer,
                                         PointsEntryOut, PointsPageOut, RechargePlanListOut, RechargePlanOut,
                                         BalancePaidOut, SignedInAnswer, SignInOut, MemberTierListOut, MemberTierOut,
@@ -64,7 +64,7 @@ def my_points():
     consumer_id = require_consumer_id()
     limit, before = page_arguments()
     entries = entries_of(consumer_id, before=before, limit=limit + 1)
-    return jsonify(entries=PointsEntryOut(many=True).dump(entries[:limit]),
+    return jsonify(entries=dump_entries(PointsEntryOut, entries[:limit]),
                    next_cursor=str(entries[limit - 1].id) if len(entries) > limit else None)
 
 
@@ -166,7 +166,7 @@ def my_wallet():
     limit, before = page_arguments()
     entries, next_cursor = statement(consumer_id, before=before, limit=limit)
     member = member_of(consumer_id)
-    answer = {"wallet": dump_wallet(member), "entries": WalletEntryOut(many=True).dump(entries),
+    answer = {"wallet": dump_wallet(member), "entries": dump_entries(WalletEntryOut, entries),
               "next_cursor": str(next_cursor) if next_cursor else None}
     db.session.commit()
     return jsonify(answer)

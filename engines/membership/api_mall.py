@@ -10,30 +10,50 @@ from flask import jsonify, url_for
 from core.api import api_blueprint, load_json, require_consumer_id
 from core.db import db
 from core.idempotency import idempotent_created
+from core.media import resolve_media
 from core.openapi import api_doc
 from core.paging import page_arguments
-from engines.membership.redemption import on_offer, records, redeem, shown
+from engines.membership.redemption import on_offer, quote_redemption, records, redeem, shown
 from engines.membership.schemas_mall import (PointsMallItemAnswer, PointsMallItemOut, PointsMallOut, RedeemIn,
                                              RedemptionPageOut, RedemptionRecordOut, TaskClaimedOut, TaskListOut,
                                              TaskOut)
 from engines.membership.task_centre import claim, tasks_of
-from engines.orders.services import OrderAnswer, dump_order
+from engines.orders.services import OrderAnswer, QuoteOut, dump_order, quote_answer
 
 bp = api_blueprint("points_mall_api", __name__)
 _ITEM = PointsMallItemOut()
 
 
+def _pictured(dumped: list[dict]) -> list[dict]:
+    """Each entry's `image` (a media reference) as the URL of its thumbnail ("" when it has none)."""
+    pictures = resolve_media([entry["image"] for entry in dumped])
+    for entry in dumped:
+        entry["image"] = pictures.get(entry["image"], {}).get("thumbnail", "")
+    return dumped
+
+
 @bp.get("/points-mall")
-@api_doc("The points mall: items on offer for points, or points and cash, in the shop's order", tags=["points mall"],
+@api_doc("The points mall: items on offer for points, or points and cash, in the shop's order (image: a thumbnail's URL)", tags=["points mall"],
          response=PointsMallOut)
 def points_mall():
-    return jsonify(items=_ITEM.dump(on_offer(), many=True))
+    return jsonify(items=_pictured(_ITEM.dump(on_offer(), many=True)))
 
 
 @bp.get("/points-mall/<int:offer_id>")
 @api_doc("One item of the points mall", tags=["points mall"], response=PointsMallItemAnswer, errors=(404,))
 def points_mall_item(offer_id: int):
-    return jsonify(item=_ITEM.dump(shown(offer_id)))
+    return jsonify(item=_pictured([_ITEM.dump(shown(offer_id))])[0])
+
+
+@bp.post("/points-mall/<int:offer_id>/quote")
+@api_doc("What redeeming would cost — the points, the cash part and delivery — without placing it", tags=["points mall"],
+         body=RedeemIn, response=QuoteOut, auth=True, errors=(404, 409, 415, 422))
+def quote_item(offer_id: int):
+    consumer_id = require_consumer_id()
+    data = load_json(RedeemIn)
+    priced = quote_redemption(consumer_id=consumer_id, offer_id=offer_id, quantity=data["quantity"],
+                              fulfillment_choice=data["fulfillment"])
+    return jsonify(quote_answer(priced))
 
 
 @bp.post("/points-mall/<int:offer_id>/redeem")
@@ -61,7 +81,7 @@ def my_redemptions():
     consumer_id = require_consumer_id()
     limit, before = page_arguments()
     found, next_cursor = records(consumer_id, before=before, limit=limit)
-    return jsonify(redemptions=RedemptionRecordOut(many=True).dump(found),
+    return jsonify(redemptions=_pictured(RedemptionRecordOut(many=True).dump(found)),
                    next_cursor=str(next_cursor) if next_cursor else None)
 
 
@@ -70,9 +90,7 @@ def my_redemptions():
          response=TaskListOut, auth=True)
 def my_tasks():
     consumer_id = require_consumer_id()
-    answer = TaskOut(many=True).dump(tasks_of(consumer_id))
-    db.session.commit()  # the member row, made on first sight
-    return jsonify(tasks=answer)
+    return jsonify(tasks=TaskOut(many=True).dump(tasks_of(consumer_id)))
 
 
 @bp.post("/me/tasks/<key>/claim")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.components import AppSection, Checkbox, SettingsSchema, SystemPage, Text, register, register_system_page
+from engines.orders.services import STATUSES, WAYS
 
 register_system_page(SystemPage("points_history", _l("My points"), main="points_history", engine="membership",
                                 member_centre=True))
@@ -57,7 +58,7 @@ class PointsHistory(AppSection):
     engine = "membership"
     pages = ("points_history",)
     script = "h5.js"
-    strings = {**_SHARED, "points_none": _l("No points yet: sign in every day and shop to earn them."),
+    strings = {**_SHARED, "entry_order": _l("Order %(number)s", number="{number}"), "points_none": _l("No points yet: sign in every day and shop to earn them."),
                "points_more": _l("Load more"), "points_available": _l("%(n)s points available", n="{n}"),
                "points_balance": _l("Balance %(n)s", n="{n}"),
                "points_kind_order": _l("Order"), "points_kind_sign_in": _l("Daily sign-in"),
@@ -67,3 +68,145 @@ class PointsHistory(AppSection):
                "points_kind_spent": _l("Spent on an order"), "points_kind_returned": _l("Given back"),
                "points_kind_redeemed": _l("Exchanged"), "points_kind_reversed": _l("Taken back"),
                "points_kind_expired": _l("Expired")}
+
+
+# -- stored value ----------------------------------------------------------------------------------
+# The pay step (engines/orders/static/h5.js: the ways to pay an order as a choice) is drawn at
+# checkout, on an order awaiting payment and on the recharge card; the balance this engine brings
+# to payments (wallet.BalanceProvider) is one of its ways, so the words for it come from here too.
+PAY_STEP = {"pay_with": _l("Pay with"), "pay_sandbox": _l("Sandbox (test payment, no money moves)"),
+            "pay_stripe": _l("Card"), "pay_balance": _l("Balance (%(balance)s available)", balance="{balance}"),
+            "balance_short": _l("Your balance (%(balance)s) does not cover this order (%(total)s).",
+                                balance="{balance}", total="{total}"),
+            "recharge": _l("Recharge"),
+            "no_payments": _l("This shop is not taking orders yet: it has no way to pay set up.")}
+
+
+@register
+class RechargePlans(AppSection):
+    """The member's stored value — the balance, with what they paid in and the bonus apart — the
+    shop's recharge plans as tiles (a tap orders the plan and pays it as any order is paid, then
+    the balance shows the credit) and the wallet's statement, a page at a time; a visitor not
+    signed in is asked to sign in."""
+
+    type = "recharge_plans"
+    label = _l("Stored value")
+    group = "member"
+    icon = "wallet"
+    engine = "membership"
+    pages = None
+    script = "h5.js"
+    strings = {**PAY_STEP, "entry_order": _l("Order %(number)s", number="{number}"), "wallet_join": _l("Sign in or register to see your balance and recharge it."),
+               "wallet_join_button": _l("Sign in / Register"), "wallet_balance": _l("Balance"),
+               "wallet_principal": _l("Paid in"), "wallet_bonus": _l("Bonus"),
+               "recharge_pay": _l("Pay %(amount)s", amount="{amount}"),
+               "recharge_gets": _l("get %(amount)s", amount="{amount}"),
+               "recharge_none": _l("No recharges on offer right now."),
+               "recharge_paid": _l("Thank you: your recharge is paid."),
+               "recharge_unpaid": _l("The recharge was not paid: choose a plan to try again."),
+               "wallet_statement": _l("Statement"), "wallet_more": _l("Load more"),
+               "wallet_none": _l("Nothing yet: your recharges and payments from the balance are listed here."),
+               "wallet_bonus_part": _l("Bonus %(amount)s", amount="{amount}"),
+               "wallet_kind_recharge": _l("Recharge"), "wallet_kind_payment": _l("Paid an order"),
+               "wallet_kind_refund": _l("Order refunded"), "wallet_kind_recharge_refund": _l("Recharge refunded"),
+               "wallet_kind_adjustment": _l("From the shop")}
+
+    class Settings(SettingsSchema):
+        title = Text(_l("Title"), "", max_length=40, help=_l("Blank: none"))
+
+
+def _bring_the_balance_to_the_pay_step() -> None:
+    """Checkout and an order's page draw the pay step from the orders engine's components, which
+    know no balance: their strings get its words (an engine this one depends on, so registered
+    first). The instance's own dict: the class's stays the orders engine's."""
+    from core.components import registry
+
+    for kind in ("checkout", "order_detail"):
+        component = registry.get(kind)
+        if component is not None:
+            component.strings = {**component.strings, **PAY_STEP}
+
+
+_bring_the_balance_to_the_pay_step()
+
+
+# -- the points mall and the task centre (static/mall.js) -------------------------------------------
+
+register_system_page(SystemPage("redemptions", _l("My redemptions"), main="redemption_records", engine="membership",
+                                member_centre=True))
+
+_MALL = {"mall_points": _l("%(n)s points", n="{n}"), "mall_plus": _l("%(points)s + %(cash)s", points="{points}",
+                                                                      cash="{cash}"),
+         "mall_redeem": _l("Redeem"), "mall_sold_out": _l("Sold out"),
+         "mall_for_tier": _l("%(tier)s and above", tier="{tier}"),
+         "mall_limit": _l("At most %(n)s per member", n="{n}"), "mall_records": _l("My redemptions")}
+
+
+@register
+class RedemptionGrid(AppSection):
+    """The points mall: the items on offer for points (or points and cash), two to a row, each with
+    its price in points; redeeming one opens a sheet to choose how many and how it arrives, shows
+    the points and money it takes, and places the order (paid at once when points pay it all)."""
+
+    type = "redemption_grid"
+    label = _l("Points mall")
+    group = "member"
+    icon = "gift"
+    engine = "membership"
+    pages = None
+    script = "mall.js"
+    strings = {**_MALL, "mall_none": _l("Nothing to redeem yet: come back soon."),
+               "mall_my_points": _l("You have %(n)s points", n="{n}"),
+               "mall_sign_in": _l("Sign in to redeem"),
+               "mall_quantity": _l("Quantity"), "mall_how": _l("How it reaches you"), **WAYS,
+               "mall_address": _l("Address"), "mall_store": _l("Store"),
+               "mall_no_address": _l("Add an address first in My addresses."),
+               "mall_takes": _l("Takes %(points)s points", points="{points}"),
+               "mall_pay": _l("To pay %(amount)s", amount="{amount}"),
+               "mall_delivery": _l("Delivery %(amount)s", amount="{amount}"),
+               "mall_confirm": _l("Redeem now"), "mall_cancel": _l("Cancel"),
+               "mall_short": _l("%(n)s more points needed", n="{n}"), "no_payments": PAY_STEP["no_payments"]}
+
+    class Settings(SettingsSchema):
+        title = Text(_l("Title"), "", max_length=40, help=_l("Blank: none"))
+        show_balance = Checkbox(_l("Show the member's points above the items"), True)
+
+
+@register
+class TaskList(AppSection):
+    """The task centre: sign in today, complete the profile, place a first order — each with its
+    points, done or to do, and a button to collect a done task's points."""
+
+    type = "task_list"
+    label = _l("Task centre")
+    group = "member"
+    icon = "checklist"
+    engine = "membership"
+    pages = None
+    script = "mall.js"
+    strings = {**_MALL, "task_sign_in": _l("Sign in today"), "task_profile": _l("Complete your profile"),
+               "task_profile_hint": _l("Give your birthday for a gift every year"),
+               "task_first_order": _l("Place your first order"),
+               "task_daily": _l("Every day"), "task_once": _l("Once"),
+               "task_go": _l("Go"), "task_claim": _l("Collect"), "task_done": _l("Done"),
+               "task_collected": _l("+%(n)s points collected", n="{n}"),
+               "task_birthday": _l("Your birthday"), "task_save": _l("Save"),
+               "task_join": _l("Sign in to earn points with tasks."), "task_join_button": _l("Sign in / Register")}
+
+    class Settings(SettingsSchema):
+        title = Text(_l("Title"), "", max_length=40, help=_l("Blank: none"))
+
+
+@register
+class RedemptionRecords(AppSection):
+    """The consumer's redemptions, newest first: the item, the points and money it took, and its
+    order's state (a link to the order)."""
+
+    type = "redemption_records"
+    label = _l("My redemptions")
+    icon = "receipt"
+    engine = "membership"
+    pages = ("redemptions",)
+    script = "mall.js"
+    strings = {**_MALL, **STATUSES, "records_none": _l("Nothing redeemed yet."), "records_more": _l("Load more"),
+               "records_paid": _l("Paid %(amount)s", amount="{amount}")}

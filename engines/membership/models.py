@@ -296,3 +296,14 @@ class TaskClaim(TenantModel):
     task: Mapped[str] = mapped_column(String(30))
     points: Mapped[int] = mapped_column(Integer)
     claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExclusiveItem(TenantModel):
+    """A catalog item only members of `tier_id`'s tier and above may buy (a tier's benefit)."""
+
+    __tablename__ = "exclusive_items"
+    __table_args__ = (UniqueConstraint("tenant_id", "item_id", name="uq_exclusive_items_item"),
+                      Index("ix_exclusive_items_tier", "tenant_id", "tier_id"))
+
+    item_id: Mapped[int] = mapped_column(BigInteger)
+    tier_id: Mapped[int] = mapped_column(BigInteger)

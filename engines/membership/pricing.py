@@ -161,13 +161,13 @@ def _spent_on(order_id: int) -> tuple[int, int, int, int]:
     return spent, money, returned, money_back
 
 
-class _Step:
+class ContextStep:
     """A step of a function of the quote and the context (holding nothing)."""
 
     def __init__(self, apply):
         self.apply = apply
 
 
-register_price_step("member_price", POSITIONS["member_price"], _Step(member_price))
+register_price_step("member_price", POSITIONS["member_price"], ContextStep(member_price))
 register_price_step("points", POSITIONS["points"], PointsStep())
-register_price_step("member_shipping", MEMBER_SHIPPING_POSITION, _Step(member_shipping))
+register_price_step("member_shipping", MEMBER_SHIPPING_POSITION, ContextStep(member_shipping))

@@ -18,10 +18,11 @@ from core.paging import newest_first
 from core.tenancy import current_tenant_id
 from engines.catalog.services import is_on_sale, skus_with_items
 from engines.membership.ledger import debit
-from engines.membership.models import Member, PointsEntry, PointsKind, RedemptionItem
+from engines.membership.models import Member, MemberTier, PointsEntry, PointsKind, RedemptionItem
 from engines.membership.pricing import PointsStep
 from engines.membership.tiers import effective_tier, tier_by_id
-from engines.orders.services import Order, lines_of, place_order, register_price_step, units_under_offer
+from engines.orders.services import (Order, lines_of, place_order, quote, register_price_step,
+                                     units_under_offer)
 
 register_codes({"redemption_unavailable": (409, "This item cannot be redeemed now."),
                 "redemption_limit": (409, "You have redeemed as many of this item as a member may."),
@@ -29,7 +30,7 @@ register_codes({"redemption_unavailable": (409, "This item cannot be redeemed no
 
 KIND = "redemption"  # the offer's kind in the price context, the adjustment's source
 POSITION = 150  # after the items; nothing else prices a redemption but delivery
-STEPS = frozenset({"items", KIND, "shipping", "member_shipping"})
+STEPS = frozenset({"items", "tier_exclusive", KIND, "shipping", "member_shipping"})
 FIELDS = ("sku_id", "points", "cash", "per_member_limit", "min_tier_id", "active", "position")
 MAX_POINTS = 10_000_000
 
@@ -58,7 +59,8 @@ def _check(values: dict) -> dict[str, list[str]]:
         errors["cash"] = ["The cash part is less than the item's price (the points pay the rest)."]
     if not _whole(values.get("per_member_limit"), 0, 10_000):
         errors["per_member_limit"] = ["A whole number from 0 (no limit) to 10,000."]
-    if values.get("min_tier_id") is not None and tier_by_id(values["min_tier_id"]) is None:
+    if values.get("min_tier_id") is not None and (not _whole(values["min_tier_id"], 1, 2**63 - 1) or db.session.get(
+            MemberTier, (current_tenant_id(), values["min_tier_id"])) is None):
         errors["min_tier_id"] = ["There is no such tier."]
     if not isinstance(values.get("active"), bool):
         errors["active"] = ["True or false."]
@@ -90,6 +92,8 @@ def update_offer(offer: RedemptionItem, **changes) -> RedemptionItem:
         raise APIError("invalid_input", fields={name: ["Unknown field."] for name in sorted(unknown)})
     values = {name: getattr(offer, name) for name in FIELDS} | changes | {"sku_id": offer.sku_id}
     errors = _check(values)
+    if changes.keys() <= {"active", "position"} and values["active"] is False:
+        errors.pop("cash", None)  # an offer its item's new price broke can still be taken off the mall
     if errors:
         raise APIError("invalid_input", fields=errors)
     for name in FIELDS:
@@ -158,6 +162,13 @@ def redeem(*, consumer_id: int, offer_id: int, quantity: int, fulfillment_choice
     return place_order(consumer_id=consumer_id, lines=[{"sku_id": offer.sku_id, "quantity": quantity}],
                        fulfillment_choice=fulfillment_choice, note=note, now=now, offer=(KIND, offer.id),
                        only_steps=STEPS)
+
+
+def quote_redemption(*, consumer_id: int, offer_id: int, quantity: int, fulfillment_choice: object):
+    """What redeeming would cost (the points, the cash part and delivery), without placing it."""
+    offer = find_offer(offer_id)
+    return quote(consumer_id=consumer_id, lines=[{"sku_id": offer.sku_id, "quantity": quantity}],
+                 fulfillment_choice=fulfillment_choice, offer=(KIND, offer.id), only_steps=STEPS)
 
 
 def records(consumer_id: int, *, before: int | None = None, limit: int = 20) -> tuple[list, int | None]:

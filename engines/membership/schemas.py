@@ -8,6 +8,7 @@ from core.api import MoneyField
 from core.money import Money
 from core.tenancy import current_tenant
 from engines.membership.wallet import plan_label
+from engines.orders.services import numbers_of
 
 
 def _iso(moment) -> str | None:
@@ -26,6 +27,16 @@ class MemberTierOut(Schema):
     free_shipping = fields.Boolean()
     points_multiplier_bp = fields.Integer(metadata={"description": "On the points orders earn (10000 is ×1)"})
     birthday_points = fields.Integer()
+
+
+class TierExclusiveItemsIn(Schema):
+    item_ids = fields.List(fields.String(validate=validate.Regexp(r"^[0-9]{1,19}$")), required=True,
+                           validate=validate.Length(max=500), metadata={"description": "Catalog item ids"})
+
+
+class TierExclusiveItemsOut(Schema):
+    item_ids = fields.List(fields.String(), metadata={"description": "The catalog items only this tier and above "
+                                                                     "may buy"})
 
 
 class MemberTierListOut(Schema):
@@ -114,6 +125,7 @@ class PointsEntryOut(Schema):
     note = fields.String()
     source = fields.Function(lambda entry: None if not entry.source_kind else
                              f"{entry.source_kind}:{entry.source_id}" if entry.source_id else entry.source_kind)
+    order_number = fields.String(allow_none=True, metadata={"description": "The order it came from or went to"})
     expires_at = fields.Function(lambda entry: _iso(entry.expires_at))
     created_at = fields.Function(lambda entry: _iso(entry.created_at))
 
@@ -379,6 +391,7 @@ class WalletEntryOut(Schema):
     principal_after = MoneyField()
     bonus_after = MoneyField()
     note = fields.String()
+    order_number = fields.String(allow_none=True, metadata={"description": "The order it came from or went to"})
     created_at = fields.Function(lambda entry: _iso(entry.created_at))
 
 
@@ -420,3 +433,13 @@ class BalancePaidOut(Schema):
     outcome = fields.String(metadata={"description": "paid (or refunding: the order was paid or cancelled meanwhile)"})
     order_id = fields.String()
     wallet = fields.Nested(StoredValueOut)
+
+
+def dump_entries(schema: type[Schema], entries: list) -> list[dict]:
+    """Ledger entries (points or stored value) as `schema` dumps them, each with the number of the
+    order it came from or went to (one query for the page)."""
+    numbers = numbers_of([entry.source_id for entry in entries if entry.source_kind == "order" and entry.source_id])
+    dumped = schema(many=True).dump(entries)
+    for row, entry in zip(dumped, entries, strict=True):
+        row["order_number"] = numbers.get(entry.source_id) if entry.source_kind == "order" else None
+    return dumped

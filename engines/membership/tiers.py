@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from core.cache import LRU, bump_after_commit, remembered
 from core.db import db, utcnow
@@ -18,7 +18,7 @@ from core.events import emit
 from core.tenancy import current_tenant_id
 from engines.membership import events as _events  # noqa: F401  declares the events emitted here
 from engines.membership.ledger import ensure_member, not_below_zero
-from engines.membership.models import GrowthEntry, Member, MemberTier
+from engines.membership.models import ExclusiveItem, GrowthEntry, Member, MemberTier
 
 MEMBERSHIP_STAMP = "membership"
 _tiers_cache = LRU(4096)
@@ -133,7 +133,9 @@ def update_tier(tier: MemberTier, **changes) -> MemberTier:
 
 
 def delete_tier(tier: MemberTier) -> None:
-    """Remove a tier; its members fall to the tier their growth reaches without it."""
+    """Remove a tier; its members fall to the tier their growth reaches without it, and the items
+    exclusive to it are open to everyone."""
+    db.session.execute(delete(ExclusiveItem).where(ExclusiveItem.tier_id == tier.id))
     db.session.delete(tier)
     db.session.flush()
     remaining = _load_tiers()

@@ -153,6 +153,23 @@ def create_recharge_plan(*, pay: object, bonus: object = 0, active: bool = True)
     return plan
 
 
+def update_recharge_plan(plan: RechargePlan, **changes) -> RechargePlan:
+    """Change a plan's `pay`, `bonus` or `active`, checked as create_recharge_plan checks them (422
+    naming each field wrong, the plan unchanged). An order of the plan not yet paid is credited
+    what it paid and the plan's bonus as it is when paid."""
+    errors = {name: ["Not a field of a recharge plan."] for name in sorted(set(changes) - {"pay", "bonus", "active"})}
+    if "pay" in changes and not _whole(changes["pay"], 1, 10**10):
+        errors["pay"] = ["What the member pays, above nothing, in minor units."]
+    if "bonus" in changes and not _whole(changes["bonus"], 0, 10**10):
+        errors["bonus"] = ["What it adds, from 0, in minor units."]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    for name, value in changes.items():
+        setattr(plan, name, bool(value) if name == "active" else value)
+    db.session.flush()
+    return plan
+
+
 def find_recharge_plan(plan_id: int) -> RechargePlan:
     plan = RechargePlan.get(plan_id)
     if plan is None:

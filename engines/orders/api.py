@@ -23,7 +23,7 @@ from engines.orders.checkout import place_order, quote, refuse_known_sold_out
 from engines.orders.lifecycle import cancel_order, confirm_receipt, find_order, lines_of, orders_of
 from engines.orders.models import OrderStatus
 from engines.orders.schemas import (AddLineIn, AfterSaleIn, AfterSaleOut, CartOut, CheckoutIn, CheckoutOptionsOut, OrderAnswer, OrderPageOut, QuantityIn,
-                                    QuoteOut, ReturnTrackingIn, code_signer, price_steps_out, dump_order, dump_orders, shown_code)
+                                    QuoteOut, ReturnTrackingIn, code_signer, quote_answer, dump_order, dump_orders, shown_code)
 from engines.orders.settings import offered_fulfillment
 from engines.orders.cart import add_line, change_quantity, priced_cart, remove_line
 
@@ -92,11 +92,7 @@ def checkout_quote():
     data = load_json(CheckoutIn)
     priced = quote(consumer_id=consumer_id, lines=data["lines"], fulfillment_choice=data["fulfillment"],
                    coupons=tuple(data["coupon_ids"]), points=data["points"])
-    return jsonify(lines=[{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
-                           "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
-                           "discount": priced.money(line.discount)} for line in priced.lines],
-                   fulfillment=priced.fulfillment, pricing=price_steps_out(priced.steps, priced.currency),
-                   total=priced.money(priced.total))
+    return jsonify(quote_answer(priced))
 
 
 @bp.post("/checkout")

@@ -60,6 +60,15 @@ def _order_currency(_line) -> str:
 BEHIND_THE_PRICE = ("source", "funded_by")  # in the record for the hooks and settlement, not for buyers
 
 
+def quote_answer(priced) -> dict:
+    """A priced quote as POST /checkout/quote answers it (QuoteOut)."""
+    return {"lines": [{"sku_id": str(line.sku_id), "name": line.name, "options": line.options,
+                       "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
+                       "discount": priced.money(line.discount)} for line in priced.lines],
+            "fulfillment": priced.fulfillment, "pricing": price_steps_out(priced.steps, priced.currency),
+            "total": priced.money(priced.total)}
+
+
 def price_steps_out(steps: list[dict], currency: str) -> list[dict]:
     """The price pipeline's record (orders.pricing, a quote's steps) with each amount as money,
     without who funds each step and where it comes from (the staff's views show those)."""

@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from core.db import db
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
+from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
 from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid
 from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
-from engines.orders.schemas import CheckoutIn, OrderAnswer, dump_order
+from engines.orders.schemas import CheckoutIn, OrderAnswer, QuoteOut, dump_order, quote_answer
 from engines.stores.services import active_stores  # where an order may be picked up (the price simulator)
 
 def refunded_in_full(order_id: int) -> bool:
@@ -24,6 +25,13 @@ def paid_orders_count(consumer_id: int) -> int:
     unpaid = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
     return db.session.scalar(select(func.count()).select_from(Order).where(Order.consumer_id == consumer_id,
                                                                            Order.status.not_in(unpaid)))
+
+
+def numbers_of(order_ids: list[int]) -> dict[int, str]:
+    """The numbers of some orders of the shop, by id (a ledger shows them beside its entries)."""
+    if not order_ids:
+        return {}
+    return dict(db.session.execute(select(Order.id, Order.number).where(Order.id.in_(set(order_ids)))).all())
 
 
 def units_under_offer(source_kind: str, source_id: int, consumer_id: int) -> int:
@@ -54,6 +62,6 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step",
+           "numbers_of", "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "quote_answer", "QuoteOut", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step", "STATUSES", "WAYS",
            "sales_by_source",
            "uncount_refund"]

@@ -42,7 +42,8 @@ from engines.membership.cards import create_plan, make_card_codes
 from engines.membership.ledger import credit, member_of
 from engines.membership.models import (CardCode, CardPlan, GrowthEntry, Member, MemberCard, MemberSegment,
                                        MemberTier, OrderReward, PointsEntry, PointsKind, RechargePlan, SignIn,
-                                       WalletEntry)
+                                       WalletEntry, RedemptionItem, TaskClaim, ExclusiveItem)
+from engines.membership.redemption import create_offer
 from engines.membership.segments import create_segment
 from engines.membership.wallet import create_recharge_plan, move
 from engines.membership.sign_ins import sign_in
@@ -144,6 +145,11 @@ FACTORIES = {
     RechargePlan: lambda tag: create_recharge_plan(pay=100, bonus=10),
     WalletEntry: lambda tag: move(_make_consumer(f"{tag}-{new_id()}").id, 100, 0, "adjustment", note=tag),
     MemberSegment: lambda tag: create_segment(tag[:60], {"points_at_least": 1}),
+    RedemptionItem: lambda tag: create_offer(sku_id=db.session.scalars(select(Sku.id).where(
+        Sku.item_id == create_item(kind="physical", name=tag, price=100).id)).one(), points=10),
+    TaskClaim: lambda tag: _add(TaskClaim(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, task="profile", points=1)),
+    ExclusiveItem: lambda tag: _add(ExclusiveItem(item_id=create_item(kind="physical", name=tag, price=100).id,
+                                                  tier_id=new_id())),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
 }
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 
-from tests.browser import (add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
+from tests.browser import (ARTIFACTS, add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
                            sign_in_merchant, verify_at_counter)
 
 STAFF = """
@@ -93,4 +93,64 @@ def test_ecommerce_template_delivery_end_to_end(server, browser):
     buyer.wait_for_selector("[data-address-id]")
     assert "Han Meimei" in buyer.inner_text("#main")
     shot(buyer, "template-ecommerce-2-addresses")
+    assert problems == []
+
+
+def test_points_mall_template_earn_redeem_fulfil(server, browser):
+    """A member of the points-mall demo signs in from a reward, earns points with the task centre,
+    gets points from the shop for a complaint, redeems a treat wholly in points (verified at the
+    counter) and a candle for points and cash (paid in the sandbox), and finds both among their
+    redemptions."""
+    buyer, problems = phone_page(browser)
+    buyer.goto(server.url + "/s/tpl-points-mall/")
+    buyer.wait_for_selector("[data-mall-item]")
+    shot(buyer, "template-points-mall-1-home")
+    buyer.locator("[data-tasks=signed-out] a").click()  # "Sign in / Register" in the task list
+    sign_in_buyer(buyer, "13500135000")
+    buyer.wait_for_selector("[data-task=sign_in] button")
+    buyer.click("[data-task=sign_in] button")
+    buyer.wait_for_selector("[data-task-collected='10']")
+    buyer.fill("[data-task=profile] input[name=birthday]", "1992-03-04")
+    buyer.click("[data-task=profile] button[type=submit]")
+    buyer.click("[data-task=profile][data-task-state=done] button")
+    buyer.wait_for_selector("[data-task-collected='100']")
+    shot(buyer, "template-points-mall-2-tasks")
+
+    manager = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in_merchant(manager, server, manager_of(server, "tpl-points-mall"), "password123")
+    manager.goto(server.url + "/merchant/membership/members?q=13500135000")  # one found: their page
+    manager.fill("input[name=points_amount]", "2000")
+    manager.fill("input[name=points_reason]", "Sorry for the late parcel")
+    manager.click("#adjust-points button[type=submit]")
+    manager.wait_for_selector("#points-available:has-text('2,110')")
+
+    buyer.goto(server.url + "/s/tpl-points-mall/p/mall")
+    buyer.wait_for_selector("[data-mall-points='2110']")
+    shot(buyer, "template-points-mall-3-mall")
+    cheesecake = buyer.locator("[data-mall-item]", has_text="Strawberry cheesecake")
+    cheesecake.locator("[data-mall-redeem]").click()
+    buyer.wait_for_selector("[data-mall-sheet] [data-mall-pay='0']")
+    assert buyer.is_checked("[data-mall-sheet] input[value=pickup]")
+    buyer.screenshot(path=str(ARTIFACTS / "template-points-mall-4-sheet.png"))  # the sheet over the page, as seen
+    buyer.click("[data-mall-confirm]")
+    buyer.wait_for_selector("[data-code]")
+    assert buyer.get_attribute("[data-progress]", "data-progress") == "paid"
+    code = buyer.inner_text("[data-code]").replace(" ", "")
+    verify_at_counter(manager, server, code)
+    buyer.reload()
+    buyer.wait_for_selector("[data-status=completed]")
+
+    buyer.goto(server.url + "/s/tpl-points-mall/p/mall")
+    buyer.wait_for_selector("[data-mall-points='1710']")
+    buyer.locator("[data-mall-item]", has_text="Soy wax candle").locator("[data-mall-redeem]").click()
+    buyer.wait_for_selector("[data-mall-sheet] [data-mall-pay='990']")
+    buyer.click("[data-mall-confirm]")
+    buyer.click("button[value=succeeded]")  # the sandbox's pay page
+    buyer.wait_for_selector("[data-progress=paid]")
+
+    buyer.goto(server.url + "/s/tpl-points-mall/my/redemptions")
+    buyer.wait_for_selector("[data-redemption]")
+    records = buyer.inner_text("#main")
+    assert "Strawberry cheesecake" in records and "Soy wax candle" in records and "¥9.90" in records
+    shot(buyer, "template-points-mall-5-redemptions")
     assert problems == []

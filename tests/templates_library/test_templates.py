@@ -18,7 +18,7 @@ from engines.stores.models import DiningTable
 from runtime.services import get_app, save_draft
 from templates_library.registry import templates
 from templates_library.services import apply_upgrade, instantiate, upgrade_preview
-from tests.engines.orders.test_orders import pay, place
+from tests.engines.orders.test_orders import as_shop, pay, place
 
 
 @pytest.mark.parametrize("slug", sorted(templates()))
@@ -50,7 +50,7 @@ def test_the_command_line_lists_templates_and_starts_a_shop_from_one(tessera):
 @pytest.fixture
 def shop_from(db_session, create_tenant, create_consumer):
     def make(slug: str) -> dict:
-        tenant = create_tenant(f"{slug}-demo")
+        tenant = create_tenant(f"{slug.replace('_', '-')}-demo")
         with tenant_scope(tenant):
             instantiate(slug, demo_data=True, actor="test")
             db_session.commit()
@@ -101,6 +101,56 @@ def test_ordering_end_to_end(client, shop_from):
         assert verify_code(code, actor="staff:1").status.value == "completed"
         db.session.commit()
         assert db.session.query(Item).count() == len(templates()["ordering"].demo()["items"])
+
+
+def test_points_mall_end_to_end(client, shop_from):
+    """Instantiate → earn (the daily sign-in, two tasks, an order's points once its after-sales
+    window closes) → redeem a reward wholly in points → the shop fulfils it at the counter."""
+    import datetime as dt
+
+    from core.db import utcnow
+    from engines.membership.tasks import thaw_due
+
+    shop = shop_from("points_mall")
+    headers = shop["headers"]
+    home = client.get(f"/s/{shop['tenant'].slug}/").get_data(as_text=True)
+    assert "Rewards for you" in home and "Earn points" in home and "My membership" in home
+    mall = client.get("/api/v1/points-mall", headers=headers).json["items"]
+    assert len(mall) == 14 and all(item["image"] for item in mall)
+    assert {item["exclusive_tier"]["name"] for item in mall if item["exclusive_tier"]} == {"Silver", "Gold", "Platinum"}
+    with tenant_scope(shop["tenant"]):
+        store = client.get("/api/v1/stores", headers=headers).json["stores"][0]["id"]
+
+    def available() -> int:
+        return client.get("/api/v1/me/member", headers=headers).json["member"]["points"]["available"]
+
+    assert client.post("/api/v1/me/sign-in", headers=headers).json["sign_in"]["points"] == 10
+    assert client.patch("/api/v1/me/member", json={"birthday": "1992-03-04"}, headers=headers).status_code == 200
+    assert client.post("/api/v1/me/tasks/profile/claim", headers=headers).json["points"] == 100
+    bought = place(client, shop, [{"sku_id": _sku_of(client, shop, "Coffee drip bags"), "quantity": 1}],
+                   {"type": "pickup", "store_id": store})
+    pay(client, shop, bought)
+    with tenant_scope(shop["tenant"]):
+        code = db.session.get(Order, (shop["tenant"].id, int(bought["id"]))).verification_code
+    as_shop(shop, verify_code, code, actor="staff:1")  # completed: its points thaw after the after-sales window
+    assert client.post("/api/v1/me/tasks/first_order/claim", headers=headers).json["points"] == 200
+    member = client.get("/api/v1/me/member", headers=headers).json["member"]
+    assert member["points"] == {**member["points"], "available": 310, "frozen": 450}  # ¥45 × 10, frozen
+    thaw_due(utcnow() + dt.timedelta(days=8))  # past the after-sales window
+    assert available() == 760
+
+    cheesecake = next(item for item in mall if item["name"] == "Strawberry cheesecake")
+    redeemed = client.post(f"/api/v1/points-mall/{cheesecake['id']}/redeem", headers=headers,
+                           json={"quantity": 1, "fulfillment": {"type": "pickup", "store_id": store}})
+    assert redeemed.status_code == 201, redeemed.json
+    assert redeemed.json["order"]["status"] == "paid" and redeemed.json["order"]["total"]["amount"] == 0
+    assert available() == 360
+    with tenant_scope(shop["tenant"]):
+        code = db.session.get(Order, (shop["tenant"].id, int(redeemed.json["order"]["id"]))).verification_code
+        assert verify_code(code, actor="staff:1").status.value == "completed"
+        db.session.commit()
+    (record,) = client.get("/api/v1/me/redemptions", headers=headers).json["redemptions"]
+    assert (record["name"], record["points"], record["status"]) == ("Strawberry cheesecake", 400, "completed")
 
 
 def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):

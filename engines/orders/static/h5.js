@@ -36,29 +36,132 @@ mount("cart", function view(root) {
   }).catch(fail);
 });
 
-// -- checkout ------------------------------------------------------------------------------------
+// -- paying: the pay step -------------------------------------------------------------------------
+// The ways to pay the shop offers and paying an order with one: a pay page (the sandbox's, Stripe's)
+// sends the consumer back to `returnTo` (the order's page unless told); the balance — the membership
+// engine's stored value, offered where the shop keeps balances — pays here and now. Exported for
+// the engines that sell through orders (the membership engine's recharge card).
+const BALANCE = "balance";
 let offeredProviders = null;
-function providers() {  // the ways to pay the shop offers, asked once per page
+export function providers() {  // the ways to pay the shop offers, asked once per page
   offeredProviders = offeredProviders || api("GET", "/payments/providers").then(function (answer) { return answer.providers; });
   return offeredProviders;
 }
-function toPayPage(nextAction, orderId) {
+function toPayPage(nextAction, orderId, returnTo) {
   if (nextAction.type === "paid") {  // nothing was left to pay: the order is paid already
     location.href = base + "/orders/" + orderId;
     return;
   }
   const url = new URL(nextAction.url, location.href);
-  url.searchParams.set("return_to", base + "/orders/" + orderId);
+  url.searchParams.set("return_to", returnTo || base + "/orders/" + orderId);
   location.href = url.toString();
 }
-function pay(orderId) {  // paying later: the shop's first way to pay (the pay page may offer more)
-  return providers().then(function (offered) {
-    if (!offered.length) throw new Error(T.no_payments);
-    return api("POST", "/orders/" + orderId + "/payments", { provider: offered[0].name },
-               { "Idempotency-Key": "pay-" + orderId + "-" + uuid() });
-  }).then(function (answer) { toPayPage(answer.next_action, orderId); });
+// A payment started: from the balance it is confirmed here (the order is paid when it answers),
+// any other way goes on to its pay page.
+function follow(started, orderId, returnTo) {
+  if (started.next_action.type !== "balance") return Promise.resolve(toPayPage(started.next_action, orderId, returnTo));
+  return api("POST", "/payments/" + started.payment.id + "/balance").then(function () {
+    location.href = base + "/orders/" + orderId + "?paid=1";
+  });
+}
+export function payOrder(orderId, provider, returnTo) {
+  return api("POST", "/orders/" + orderId + "/payments", { provider: provider },
+             { "Idempotency-Key": "pay-" + orderId + "-" + uuid() }).then(function (started) {
+    return follow(started, orderId, returnTo);
+  });
 }
 
+function isBalance(p) { return p.name === BALANCE; }
+let walletAsked = null;
+function wallet(fresh) {  // the consumer's balance ({principal, bonus, total}), null where it cannot be read
+  if (fresh || !walletAsked) {
+    walletAsked = api("GET", "/me/wallet?limit=1").then(function (answer) { return answer.wallet; }).catch(function () { return null; });
+  }
+  return walletAsked;
+}
+// The ways to pay and, when the balance is one, what it holds (a balance that cannot be read is
+// not offered).
+function waysToPay() {
+  return providers().then(function (offered) {
+    if (!offered.some(isBalance)) return { offered: offered, wallet: null };
+    return wallet().then(function (held) {
+      return { offered: held ? offered : offered.filter(function (p) { return !isBalance(p); }), wallet: held };
+    });
+  });
+}
+// Where the consumer recharges: the app's page holding the recharge plans (the membership engine's
+// section, which a merchant may put on any page of their own or on "Me"); null where there is none.
+let rechargeAsked = null;
+function rechargePage() {
+  rechargeAsked = rechargeAsked || api("GET", "/app").then(function (app) {
+    return app.pages.filter(function (p) { return p.kind === "member" || p.kind === "custom"; }).reduce(function (found, p) {
+      return found.then(function (url) {
+        return url || api("GET", "/pages/" + encodeURIComponent(p.id)).then(function (page) {
+          if (!page.sections.some(function (s) { return s.type === "recharge_plans"; })) return null;
+          return base + (p.kind === "member" ? "/me" : "/p/" + encodeURIComponent(p.id));
+        });
+      });
+    }, Promise.resolve(null));
+  }).catch(function () { return null; });
+  return rechargeAsked;
+}
+
+// The ways to pay as a choice (the first offered chosen). The balance says what it holds; while it
+// does not cover the order (`cover(total)`) it cannot be chosen, and a message says so beside a
+// link to recharge. `refused(error)`: the balance did not pay (spent meanwhile), shown as it is now.
+export function payChoice(ways) {
+  const offered = ways.offered, others = offered.filter(function (p) { return !isBalance(p); });
+  let chosen = offered[0].name, due = null;
+  const inputs = {}, labels = {};
+  const short = el("p", { class: "t-message t-message--error", role: "status", "data-balance-short": "", hidden: true });
+  const recharge = el("a", { class: "weui-btn weui-btn_mini weui-btn_default t-btn t-btn--ghost", "data-recharge": "", hidden: true },
+                      [T.recharge]);
+  const node = card([el("h2", { text: T.pay_with })].concat(offered.map(function (p, i) {
+    labels[p.name] = el("span", {});
+    const option = radio("provider", p.name, labels[p.name], i === 0, function () { chosen = p.name; }, { "data-provider": p.name });
+    inputs[p.name] = option.querySelector("input");
+    return option;
+  }), [short, recharge]), { "data-providers": "" });
+  function label() {
+    offered.forEach(function (p) {
+      labels[p.name].textContent = isBalance(p) ? T.pay_balance.replace("{balance}", money(ways.wallet.total))
+        : (T["pay_" + p.name] || p.name);
+    });
+  }
+  function cover(total) {  // whether the way chosen can pay `total`
+    due = total;
+    if (!inputs[BALANCE]) return true;
+    const enough = ways.wallet.total.amount >= total.amount;
+    inputs[BALANCE].disabled = !enough;
+    short.hidden = enough;
+    recharge.hidden = true;
+    if (enough) return true;
+    short.textContent = T.balance_short.replace("{balance}", money(ways.wallet.total)).replace("{total}", money(total));
+    rechargePage().then(function (url) {
+      if (!url || short.hidden) return;
+      recharge.href = url;
+      recharge.hidden = false;
+    });
+    if (chosen === BALANCE && others.length) {
+      chosen = others[0].name;
+      inputs[chosen].checked = true;
+    }
+    return chosen !== BALANCE;
+  }
+  function refused(error) {
+    return wallet(true).then(function (held) {
+      if (held) ways.wallet = held;
+      label();
+      if (due) cover(due);
+      // too little: the message above says so in the shop's money; anything else as the API says it
+      if (short.hidden || ((error.data || {}).error || {}).code !== "balance_insufficient") message(node, error.message);
+    });
+  }
+  label();
+  return { node: node, chosen: function () { return chosen; }, cover: cover, refused: refused };
+}
+
+// -- checkout ------------------------------------------------------------------------------------
 // A price step's label in the page's language where it is the shop's own (the delivery fee, the
 // points spent); a promotion's or a coupon's is the merchant's name for it.
 function stepLabel(step, fulfillmentType) {
@@ -87,9 +190,10 @@ mount("checkout", function view(root, settings) {
   const lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
   const tableCode = visitTable();
   let idempotencyKey = uuid();
-  Promise.all([api("GET", "/addresses"), api("GET", "/stores"), providers(), api("GET", "/checkout/options"),
+  Promise.all([api("GET", "/addresses"), api("GET", "/stores"), waysToPay(), api("GET", "/checkout/options"),
                tableCode ? api("GET", "/tables/" + encodeURIComponent(tableCode)).catch(function () { return null; }) : null]).then(function (loaded) {
-    const addresses = loaded[0].items, stores = loaded[1].stores, offered = loaded[2], ways = loaded[3].fulfillment, table = loaded[4];
+    const addresses = loaded[0].items, stores = loaded[1].stores, paying = loaded[2], offered = paying.offered,
+      ways = loaded[3].fulfillment, table = loaded[4];
     clear(root);
     if (!offered.length) {
       root.appendChild(el("div", { class: "t-empty", role: "status", "data-no-payments": "" }, [T.no_payments]));
@@ -112,13 +216,16 @@ mount("checkout", function view(root, settings) {
       if (f.type === "dine_in") f.table = table.code;
       return f;
     }
+    const payWith = offered.length > 1 ? payChoice(paying) : null;
     const place = button(T.place_order, function (event) {
       event.target.disabled = true;
-      // the order placed and its payment started in one call, then to the pay page
-      api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value, provider: provider,
+      // the order placed and its payment started in one call, then to the pay page (or paid from
+      // the balance here; a balance spent meanwhile leaves the order on its page, with the other ways)
+      api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value,
+                                     provider: payWith ? payWith.chosen() : offered[0].name,
                                      coupon_ids: couponChoice ? [couponChoice] : [], points: pointsUsed() },
           { "Idempotency-Key": idempotencyKey }).then(function (placed) {
-        toPayPage(placed.next_action, placed.order.id);
+        return follow(placed, placed.order.id).catch(function () { location.href = base + "/orders/" + placed.order.id; });
       }).catch(function (error) {
         event.target.disabled = false;
         if (!refusedPoints(error)) return fail(error);
@@ -197,7 +304,7 @@ mount("checkout", function view(root, settings) {
           if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { class: "t-money", text: stepAmount(s) })]));
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
-        place.disabled = false;
+        place.disabled = payWith ? !payWith.cover(q.total) : false;
       }).catch(function (error) {
         if (asked !== quotesAsked) return;
         if (refusedPoints(error)) return refusePoints(error);
@@ -243,12 +350,7 @@ mount("checkout", function view(root, settings) {
     }
     show();
     if (settings.note !== "false") root.appendChild(card([note]));
-    let provider = offered[0].name;
-    if (offered.length > 1) {
-      root.appendChild(card([el("h2", { text: T.pay_with }), ...offered.map(function (p, i) {
-        return radio("provider", p.name, T["pay_" + p.name] || p.name, i === 0, function () { provider = p.name; });
-      })], { "data-providers": "" }));
-    }
+    if (payWith) root.appendChild(payWith.node);
     root.appendChild(couponCard);
     root.appendChild(pointsCard);
     root.appendChild(card([summary, place], { class: "t-card t-pad t-checkout__total" }));
@@ -312,8 +414,10 @@ mount("order_detail", function view(root) {
   const fail = failer(root);
   const again = function () { view(root); };
   const id = (location.pathname.match(/\/orders\/(\d+)/) || [])[1];
-  api("GET", "/orders/" + id).then(function (answer) {
-    const o = answer.order;
+  api("GET", "/orders/" + id).then(function (answer) {  // an order to pay comes with the ways to pay it
+    return Promise.all([answer.order, answer.order.actions.indexOf("pay") >= 0 ? waysToPay() : null]);
+  }).then(function (loaded) {
+    const o = loaded[0], paying = loaded[1];
     clear(root);
     root.appendChild(card([el("h2", { text: o.number }),
       el("p", { class: "t-badge", "data-status": o.status, text: statusLabel(o.status) }),
@@ -334,7 +438,20 @@ mount("order_detail", function view(root) {
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
     const actions = [];
-    if (o.actions.indexOf("pay") >= 0) actions.push(button(T.pay, function () { pay(o.id).catch(fail); }, { "data-pay": "" }));
+    const payWith = paying && paying.offered.length > 1 ? payChoice(paying) : null;
+    if (payWith) payWith.cover(o.total);
+    if (paying) {
+      actions.push(button(T.pay, function (event) {
+        if (!paying.offered.length) return fail(new Error(T.no_payments));
+        const chosen = payWith ? payWith.chosen() : paying.offered[0].name;
+        event.target.disabled = true;
+        payOrder(o.id, chosen).catch(function (error) {
+          event.target.disabled = false;
+          if (chosen === BALANCE && payWith) return payWith.refused(error);
+          fail(error);
+        });
+      }, { "data-pay": "" }));
+    }
     if (o.actions.indexOf("cancel") >= 0) actions.push(ghostButton(T.cancel, function () { api("POST", "/orders/" + o.id + "/cancel").then(again).catch(fail); }, { "data-cancel": "" }));
     if (o.actions.indexOf("confirm_receipt") >= 0) actions.push(button(T.confirm_receipt, function () { api("POST", "/orders/" + o.id + "/confirm-receipt").then(again).catch(fail); }, { "data-confirm": "" }));
     let form = null;
@@ -344,6 +461,7 @@ mount("order_detail", function view(root) {
       actions.push(ghostButton(T.after_sale, function (event) { form.hidden = false; event.target.hidden = true; form.scrollIntoView(); },
                                { "data-open-after-sale": "" }));
     }
+    if (payWith) root.appendChild(payWith.node);
     if (actions.length) root.appendChild(el("div", { class: "t-actionbar t-actionbar--end" }, actions));
     if (form) root.appendChild(form);
     if (o.after_sales.length) {

@@ -153,7 +153,8 @@ def test_the_engines_module_is_served_and_has_every_string_it_shows(client, publ
     response.close()
     assert response.status_code == 200 and "javascript" in response.content_type
     assert 'mount("member_card"' in served and 'mount("points_history"' in served
-    strings = {**registry.get("member_card").strings, **registry.get("points_history").strings}
+    strings = {**registry.get("member_card").strings, **registry.get("points_history").strings,
+               **registry.get("recharge_plans").strings}
     assert _covered(_used_strings(STATIC / "membership" / "static" / "h5.js"), strings) == set()
     assert {"points_kind_" + kind.value for kind in PointsKind} <= set(registry.get("points_history").strings)
 

@@ -1,0 +1,72 @@
+"""Exclusive items, a tier's benefit: catalog items only members of a tier and above may buy. The
+shop's list is remembered until it changes, so checkout pays nothing for it while no line is
+exclusive; the `tier_exclusive` price step refuses an order with a line the member's tier does
+not reach (409 naming the item and the tier). A deleted tier's items are open to everyone."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, delete, select
+
+from core.cache import LRU, bump_after_commit, remembered
+from core.db import db
+from core.errors import APIError, register_codes
+from core.tenancy import current_tenant_id, execute, of_tenant
+from engines.catalog.services import item_ids_existing
+from engines.membership.models import ExclusiveItem, Member
+from engines.membership.pricing import ContextStep
+from engines.membership.tiers import MEMBERSHIP_STAMP, effective_tier, tier_by_id
+from engines.orders.services import register_price_step
+
+register_codes({"tier_exclusive": (409, "This item is for members of a higher tier.")})
+
+POSITION = 110  # after the items, before any price is changed: a refusal, not a price
+MAX_ITEMS = 500
+_cache = LRU(4096)
+_members = Member.__table__
+_TIER_OF = select(_members.c.tier_id).where(of_tenant(_members), _members.c.consumer_id == bindparam("consumer_id"))
+
+
+def exclusive_items() -> dict[int, int]:
+    """{item id: the tier it is exclusive to} of the shop (remembered until it changes)."""
+    return remembered(_cache, current_tenant_id(), MEMBERSHIP_STAMP, "exclusive_items", lambda: dict(
+        db.session.execute(select(ExclusiveItem.item_id, ExclusiveItem.tier_id)).all()))
+
+
+def items_of_tier(tier_id: int) -> list[int]:
+    return sorted(item_id for item_id, tier in exclusive_items().items() if tier == tier_id)
+
+
+def set_exclusive_items(tier_id: int, item_ids: list[int]) -> list[int]:
+    """The items exclusive to a tier become exactly these (an item is exclusive to one tier: one
+    given here leaves the tier it was exclusive to); 422 naming those that are not the shop's."""
+    wanted = sorted(set(item_ids))
+    if len(wanted) > MAX_ITEMS:
+        raise APIError("invalid_input", fields={"item_ids": [f"At most {MAX_ITEMS} items."]})
+    unknown = sorted(set(wanted) - item_ids_existing(wanted))
+    if unknown:
+        raise APIError("invalid_input", fields={"item_ids": [f"Not items of this shop: {', '.join(map(str, unknown))}."]})
+    db.session.execute(delete(ExclusiveItem).where((ExclusiveItem.tier_id == tier_id) |
+                                                   ExclusiveItem.item_id.in_(wanted)))
+    db.session.add_all([ExclusiveItem(item_id=item_id, tier_id=tier_id) for item_id in wanted])
+    db.session.flush()
+    bump_after_commit(current_tenant_id(), MEMBERSHIP_STAMP)
+    return wanted
+
+
+def _apply(quote, context) -> None:
+    """Refuse a line of an item exclusive to a tier the member has not reached."""
+    exclusive = exclusive_items()
+    if not exclusive:
+        return
+    for line in quote.lines:
+        wanted = tier_by_id(exclusive.get(line.item_id))
+        if wanted is None:
+            continue
+        held = effective_tier(execute(_TIER_OF, {"consumer_id": context.consumer_id}).scalar()) \
+            if context.consumer_id else None
+        if held is None or held.threshold < wanted.threshold:
+            raise APIError("tier_exclusive", f"{line.name} is for {wanted.name} members and above.",
+                           extra={"item_id": str(line.item_id), "tier": wanted.name})
+
+
+register_price_step("tier_exclusive", POSITION, ContextStep(_apply))
