@@ -139,7 +139,8 @@ _MALL = {"mall_points": _l("%(n)s points", n="{n}"), "mall_plus": _l("%(points)s
                                                                       cash="{cash}"),
          "mall_redeem": _l("Redeem"), "mall_sold_out": _l("Sold out"),
          "mall_for_tier": _l("%(tier)s and above", tier="{tier}"),
-         "mall_limit": _l("At most %(n)s per member", n="{n}"), "mall_records": _l("My redemptions")}
+         "mall_limit": _l("At most %(n)s per member", n="{n}"), "mall_records": _l("My redemptions"),
+         "mall_my_points": _l("You have %(n)s points", n="{n}")}
 
 
 @register
@@ -156,7 +157,6 @@ class RedemptionGrid(AppSection):
     pages = None
     script = "mall.js"
     strings = {**_MALL, "mall_none": _l("Nothing to redeem yet: come back soon."),
-               "mall_my_points": _l("You have %(n)s points", n="{n}"),
                "mall_sign_in": _l("Sign in to redeem"),
                "mall_quantity": _l("Quantity"), "mall_how": _l("How it reaches you"), **WAYS,
                "mall_address": _l("Address"), "mall_store": _l("Store"),
@@ -170,6 +170,22 @@ class RedemptionGrid(AppSection):
     class Settings(SettingsSchema):
         title = Text(_l("Title"), "", max_length=40, help=_l("Blank: none"))
         show_balance = Checkbox(_l("Show the member's points above the items"), True)
+
+
+@register
+class PointsBalance(AppSection):
+    """The member's points in one line — available, and those about to expire — opening their
+    points history; a visitor not signed in is asked to sign in."""
+
+    type = "points_balance"
+    label = _l("Points balance")
+    group = "member"
+    icon = "coins"
+    engine = "membership"
+    pages = None
+    script = "mall.js"
+    strings = {**_MALL, "member_expiring": _SHARED["member_expiring"], "balance_sign_in": _l("Sign in to see your points"),
+               "balance_history": _l("History")}
 
 
 @register

@@ -9,6 +9,7 @@ from core.money import Money
 from core.tenancy import current_tenant
 from engines.membership.wallet import plan_label
 from engines.orders.services import numbers_of
+from engines.payments.services import orders_of_payments
 
 
 def _iso(moment) -> str | None:
@@ -437,9 +438,15 @@ class BalancePaidOut(Schema):
 
 def dump_entries(schema: type[Schema], entries: list) -> list[dict]:
     """Ledger entries (points or stored value) as `schema` dumps them, each with the number of the
-    order it came from or went to (one query for the page)."""
-    numbers = numbers_of([entry.source_id for entry in entries if entry.source_kind == "order" and entry.source_id])
+    order it came from or went to (directly, or through the payment that paid it): two queries a page."""
+    paid_by = orders_of_payments([entry.source_id for entry in entries if entry.source_kind == "payment"])
+
+    def order_of(entry) -> int | None:
+        return entry.source_id if entry.source_kind == "order" else paid_by.get(entry.source_id) \
+            if entry.source_kind == "payment" else None
+
+    numbers = numbers_of([order_id for entry in entries if (order_id := order_of(entry))])
     dumped = schema(many=True).dump(entries)
     for row, entry in zip(dumped, entries, strict=True):
-        row["order_number"] = numbers.get(entry.source_id) if entry.source_kind == "order" else None
+        row["order_number"] = numbers.get(order_of(entry))
     return dumped

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from core.db import db, utcnow
@@ -194,7 +195,9 @@ def buy_recharge(plan_id: int, consumer_id: int, now: dt.datetime | None = None)
 def plan_label(plan: RechargePlan) -> str:
     currency = current_tenant().currency
     paid = Money(plan.pay, currency).format()
-    return f"Recharge {paid}" + (f", get {Money(plan.pay + plan.bonus, currency).format()}" if plan.bonus else "")
+    if not plan.bonus:
+        return gettext("Recharge %(paid)s", paid=paid)
+    return gettext("Recharge %(paid)s, get %(gets)s", paid=paid, gets=Money(plan.pay + plan.bonus, currency).format())
 
 
 def on_recharge_paid(order_id: int, now: dt.datetime | None = None) -> bool:

@@ -105,6 +105,13 @@ def payment_with_order(payment_id: int) -> tuple[SimpleNamespace, SimpleNamespac
     return _split(row)
 
 
+def orders_of_payments(payment_ids: list[int]) -> dict[int, int]:
+    """{payment id: its order's id} of some payments of the shop."""
+    if not payment_ids:
+        return {}
+    return dict(db.session.execute(select(Payment.id, Payment.order_id).where(Payment.id.in_(set(payment_ids)))).all())
+
+
 def payment_by_ref(provider_name: str, ref: str) -> SimpleNamespace | None:
     """A payment by the provider's reference (a webhook names it so)."""
     row = execute(_PAYMENT_BY_REF, {"provider_name": provider_name, "ref": ref}).first()

@@ -124,6 +124,9 @@ def test_points_mall_template_earn_redeem_fulfil(server, browser):
     manager.click("#adjust-points button[type=submit]")
     manager.wait_for_selector("#points-available:has-text('2,110')")
 
+    buyer.goto(server.url + "/s/tpl-points-mall/p/shop")  # the shop tab: the balance, opening the history
+    buyer.click("[data-points-balance='2110']")
+    buyer.wait_for_selector("[data-points-entry] >> text=Sorry for the late parcel")
     buyer.goto(server.url + "/s/tpl-points-mall/p/mall")
     buyer.wait_for_selector("[data-mall-points='2110']")
     shot(buyer, "template-points-mall-3-mall")

@@ -72,8 +72,8 @@ mount("member_card", function (root, settings) {
 
 // -- the ledger ------------------------------------------------------------------------------------
 // What an entry says besides its kind: its order, and the shop's own words (a staff adjustment's
-// reason, an automation's name) — the engine's other notes are English, for the back office.
-const NOTED = ["adjustment", "reward"];
+// reason, an automation's name, the recharge plan bought) — the engine's other notes are English, for the back office.
+const NOTED = ["adjustment", "reward", "recharge"];
 function details(e) {
   return [e.order_number ? el("p", { class: "t-muted t-points__note", "data-order-number": e.order_number,
                                      text: say(T.entry_order, { number: e.order_number }) }) : null,

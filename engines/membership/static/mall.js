@@ -170,6 +170,24 @@ mount("redemption_grid", function (root, settings) {
   }
 });
 
+// -- the points balance ----------------------------------------------------------------------------
+mount("points_balance", function (root) {
+  if (!token()) {
+    clear(root).appendChild(el("a", { class: "t-card t-pad t-balance", "data-points-balance": "signed-out",
+                                      href: base + "/account/login?next=" + here(), text: T.balance_sign_in }));
+    return;
+  }
+  api("GET", "/me/member").then(function (answer) {
+    const p = answer.member.points;
+    clear(root).appendChild(el("a", { class: "t-card t-pad t-balance", "data-points-balance": p.available,
+                                      href: base + "/my/points_history" }, [
+      el("span", { class: "t-balance__points", text: say(T.mall_my_points, { n: number(p.available) }) }),
+      p.expiring ? el("span", { class: "t-muted t-balance__expiring",
+                                text: say(T.member_expiring, { n: number(p.expiring), date: new Date(p.expiring_at).toLocaleDateString(lang) }) }) : null,
+      el("span", { class: "t-balance__more", text: T.balance_history })]));
+  }).catch(failer(root));
+});
+
 // -- the task centre -------------------------------------------------------------------------------
 const TASKS = { sign_in: "task_sign_in", profile: "task_profile", first_order: "task_first_order" };
 
