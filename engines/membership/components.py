@@ -226,3 +226,23 @@ class RedemptionRecords(AppSection):
     script = "mall.js"
     strings = {**_MALL, **STATUSES, "records_none": _l("Nothing redeemed yet."), "records_more": _l("Load more"),
                "records_paid": _l("Paid %(amount)s", amount="{amount}")}
+
+
+# -- the inbox (static/inbox.js) -------------------------------------------------------------------
+
+register_system_page(SystemPage("inbox", _l("Messages"), main="inbox", engine="membership", member_centre=True))
+
+
+@register
+class Inbox(AppSection):
+    """The member's messages from the shop (its automations': a welcome, points about to expire …),
+    newest first, the unread ones marked; opening one marks it read."""
+
+    type = "inbox"
+    label = _l("Messages")
+    icon = "mail"
+    engine = "membership"
+    pages = ("inbox",)
+    script = "inbox.js"
+    strings = {"inbox_none": _l("No messages yet."), "inbox_more": _l("Load more"),
+               "inbox_unread": _l("%(n)s unread", n="{n}"), "inbox_new": _l("New")}

@@ -4,7 +4,9 @@
   "birthday_points"}, lowest first;
 - `redemptions`: the points mall, items of the demo named with their points and cash part:
   {"item": "Ceramic travel mug", "points": 1200, "cash": "9.90", "limit": 2, "tier": "Gold"};
-- `recharge_plans`: {"pay": "100", "bonus": "10"}."""
+- `recharge_plans`: {"pay": "100", "bonus": "10"};
+- `automations`: {"name", "trigger", "message_title", "message_body", "points", "days"} (see
+  engines.membership.automations)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 from core.engines import DemoKit
 from engines.catalog.services import item_ids_named, skus_by_item
+from engines.membership.automations import create_automation
 from engines.membership.redemption import create_offer
 from engines.membership.tiers import create_tier
 from engines.membership.wallet import create_recharge_plan
@@ -37,3 +40,5 @@ def load(demo: dict, kit: DemoKit) -> None:
                      min_tier_id=made[entry["tier"]].id if entry.get("tier") else None, position=position)
     for entry in demo.get("recharge_plans", []):
         create_recharge_plan(pay=kit.price(entry["pay"]), bonus=kit.price(entry.get("bonus", "0")))
+    for entry in demo.get("automations", []):
+        create_automation(**entry)

@@ -156,4 +156,10 @@ def test_points_mall_template_earn_redeem_fulfil(server, browser):
     records = buyer.inner_text("#main")
     assert "Strawberry cheesecake" in records and "Soy wax candle" in records and "¥9.90" in records
     shot(buyer, "template-points-mall-5-redemptions")
+
+    buyer.goto(server.url + "/s/tpl-points-mall/my/inbox")  # the club's welcome, from its automation
+    welcome = buyer.locator("[data-message-id]", has_text="Welcome to the club")
+    welcome.locator("button").click()
+    buyer.wait_for_selector("[data-message-id][data-read=true] >> text=Sign in every day for 10 points")
+    shot(buyer, "template-points-mall-6-inbox")
     assert problems == []

@@ -64,3 +64,13 @@ def strings_by_view(script) -> dict[str, set[str]]:
                 used |= keys
         found[kind] = used
     return found
+
+
+def test_the_inbox_is_a_page_of_the_member_centre_with_every_string_it_shows(client, publish_document, tenant_a):
+    assert SYSTEM_PAGES["inbox"].member_centre
+    publish_document(tenant_a, document({"type": "title"}))
+    html = client.get(f"/s/{tenant_a.slug}/my/inbox").get_data(as_text=True)
+    assert 'data-app="inbox"' in html and f'src="/s/{tenant_a.slug}/h5/membership/inbox.js"' in html
+    views = strings_by_view(STATIC / "membership" / "static" / "inbox.js")
+    assert set(views) == {"inbox"} and views["inbox"]
+    assert _covered(views["inbox"], registry.get("inbox").strings) == set()
