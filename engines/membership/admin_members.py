@@ -37,7 +37,8 @@ POINTS_KINDS = {PointsKind.ORDER: _l("Order"), PointsKind.SIGN_IN: _l("Sign-in")
                 PointsKind.ADJUSTMENT: _l("Adjusted by staff"), PointsKind.SPENT: _l("Spent at checkout"),
                 PointsKind.RETURNED: _l("Given back"), PointsKind.REDEEMED: _l("Redeemed"),
                 PointsKind.REVERSED: _l("Taken back (refund)"), PointsKind.EXPIRED: _l("Expired")}
-GROWTH_KINDS = {"order": _l("Order"), "sign_in": _l("Sign-in"), "adjustment": _l("Adjusted by staff"),
+GROWTH_KINDS = {"order": _l("Order"), "sign_in": _l("Sign-in"), "review": _l("Review"),
+               "adjustment": _l("Adjusted by staff"),
                 "reversed": _l("Taken back (refund)")}
 
 

@@ -21,6 +21,8 @@ class MembershipSettings(SettingsSchema):
                               help=_l("0 turns earning by orders off. A tier's multiplier applies on top."))
     growth_per_unit = Integer(_l("Growth per ¥1 paid"), 1, min=0, max=1000)
     growth_per_order = Integer(_l("Growth per paid order"), 0, min=0, max=10_000)
+    growth_per_review = Integer(_l("Growth per review"), 5, min=0, max=10_000,
+                                help=_l("For each line of a completed order the member reviews."))
     freeze_points = Checkbox(_l("Points from an order wait for its after-sales window"), True,
                              help=_l("Frozen until the days for after-sales have passed after completion; a refund "
                                      "before then takes them back without touching the balance."))

@@ -25,7 +25,7 @@ from engines.membership.earning import reward_paid_order, schedule_thaw, take_ba
 from engines.membership.ledger import credit, debit, expire_points
 from engines.membership.models import Member, MemberCard, MemberTier, OrderReward, PointsEntry, PointsKind
 from engines.membership.wallet import on_recharge_paid, on_recharge_refunded
-from engines.membership.tiers import months_before, reevaluate, tier_by_id
+from engines.membership.tiers import add_growth, months_before, reevaluate, tier_by_id
 from engines.orders.services import Order, paid_orders_count
 
 REMIND_BEFORE = dt.timedelta(days=7)
@@ -36,6 +36,14 @@ BATCH = 1000
 @on("order.paid.v1", handler="membership.reward_order")
 def on_paid(payload: dict, event) -> None:
     reward_paid_order(int(payload["order_id"]))
+
+
+@on("review.created.v1", handler="membership.review_growth")
+def on_review(payload: dict, event) -> None:
+    """A member reviewed a line of a completed order: the shop's growth for a review (once: the
+    event's handler runs once per event)."""
+    add_growth(int(payload["consumer_id"]), flow_settings("membership")["growth_per_review"], "review",
+               source=("review", int(payload["review_id"])), note="Reviewed an order")
 
 
 @on("order.paid.v1", handler="membership.member_card")

@@ -69,3 +69,12 @@ declare_event("after_sale.requested.v1", AfterSaleRequested, "A consumer asked f
 declare_event("after_sale.refund_due.v1", AfterSaleEvent,
               "The shop accepted an after-sales request (and got the goods back, for a return): it is to be refunded.")
 declare_event("after_sale.refunded.v1", AfterSaleEvent, "The payment provider refunded an after-sales request.")
+
+
+class ReviewCreated(OrderEvent):
+    review_id = id_field("The review")
+    item_id = id_field("The item reviewed")
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+
+declare_event("review.created.v1", ReviewCreated, "A consumer reviewed a line of a completed order.")

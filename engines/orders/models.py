@@ -236,3 +236,23 @@ class AfterSale(TenantModel):
     return_tracking: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Review(TenantModel):
+    """A consumer's review of a line of a completed order: a rating from 1 to 5 and words; the shop
+    may hide it (it stays, unseen). One per line."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (tenant_fk(["order_id"], "orders"),
+                      UniqueConstraint("tenant_id", "line_id", name="uq_reviews_line"),
+                      CheckConstraint("rating BETWEEN 1 AND 5", name="rating_one_to_five"),
+                      Index("ix_reviews_item", "tenant_id", "item_id", "hidden", "id"))
+
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    line_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(BigInteger)
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    rating: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(String(500), default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

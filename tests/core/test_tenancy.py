@@ -31,7 +31,7 @@ from engines.catalog.services import create_category, create_item
 from core.addresses import Address, add_address
 from engines.orders.fulfillment import create_shipping_template
 from engines.orders.models import (AfterSale, Cart, CartLine, Order, OrderAdjustment, OrderAdjustmentLine,
-                                   OrderLine, OrderSequence, OrderTransition, ShippingTemplate)
+                                   OrderLine, OrderSequence, OrderTransition, Review, ShippingTemplate)
 from engines.orders.cart import add_line, cart_of
 from core.tenancy import (NoTenantError, TenantModel, execute, insert_rows, new_row, of_tenant, platform_scope,
                           tenant_scope, tenant_tables)
@@ -148,6 +148,8 @@ FACTORIES = {
     RedemptionItem: lambda tag: create_offer(sku_id=db.session.scalars(select(Sku.id).where(
         Sku.item_id == create_item(kind="physical", name=tag, price=100).id)).one(), points=10),
     TaskClaim: lambda tag: _add(TaskClaim(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, task="profile", points=1)),
+    Review: lambda tag: (lambda order: _add(Review(order_id=order.id, line_id=new_id(), item_id=new_id(),
+                                                   consumer_id=order.consumer_id, rating=5, body=tag)))(_order(tag)),
     ExclusiveItem: lambda tag: _add(ExclusiveItem(item_id=create_item(kind="physical", name=tag, price=100).id,
                                                   tier_id=new_id())),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
