@@ -1,6 +1,6 @@
 // The membership engine's H5 views: the member card (tier, growth, points, the daily sign-in), the
 // consumer's points ledger and stored value (the balance, recharge plans, the statement).
-import { T, api, base, clear, el, failer, message, mount, signIn, token } from "../../runtime-static/h5/kit.js";
+import { T, api, base, clear, el, failer, message, mount, pagedList, signIn, token } from "../../runtime-static/h5/kit.js";
 import { payChoice, payOrder, providers } from "../orders/h5.js";
 
 const lang = document.documentElement.lang || undefined;
@@ -104,22 +104,8 @@ mount("points_history", function (root) {
       member.points.expiring ? el("p", { class: "t-muted", text: say(T.member_expiring, { n: number(member.points.expiring), date: date(member.points.expiring_at) }) }) : null]));
     if (!page.entries.length) { root.appendChild(el("p", { class: "t-empty", text: T.points_none })); return; }
     const list = root.appendChild(el("ul", { class: "t-card t-points", "aria-label": T.member_my_points }));
-    const more = el("button", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button", "data-points-more": "" }, [T.points_more]);
-    const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
-    let cursor = null;
-    function add(answer) {
-      answer.entries.forEach(function (e) { list.appendChild(entry(e)); });
-      cursor = answer.next_cursor;
-      bar.hidden = !cursor;
-    }
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      api("GET", "/me/points?limit=20&cursor=" + encodeURIComponent(cursor)).then(function (answer) {
-        more.disabled = false;
-        add(answer);
-      }).catch(function (error) { more.disabled = false; fail(error); });
-    });
-    add(page);
+    pagedList(root, list, page, { key: "entries", draw: entry, path: "/me/points?limit=20", label: T.points_more,
+                                  attrs: { "data-points-more": "" }, fail: fail });
   }).catch(fail);
 });
 
@@ -215,21 +201,7 @@ mount("recharge_plans", function (root, settings) {
       root.appendChild(el("h2", { class: "t-coupons__title", text: T.wallet_statement }));
       if (!statement.entries.length) { root.appendChild(el("p", { class: "t-empty", "data-wallet-none": "", text: T.wallet_none })); return; }
       const list = root.appendChild(el("ul", { class: "t-card t-points", "aria-label": T.wallet_statement }));
-      const more = el("button", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button", "data-wallet-more": "" }, [T.wallet_more]);
-      const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
-      let cursor = null;
-      function add(answer) {
-        answer.entries.forEach(function (e) { list.appendChild(walletEntry(e)); });
-        cursor = answer.next_cursor;
-        bar.hidden = !cursor;
-      }
-      more.addEventListener("click", function () {
-        more.disabled = true;
-        api("GET", "/me/wallet?limit=20&cursor=" + encodeURIComponent(cursor)).then(function (answer) {
-          more.disabled = false;
-          add(answer);
-        }).catch(function (error) { more.disabled = false; fail(error); });
-      });
-      add(statement);
+      pagedList(root, list, statement, { key: "entries", draw: walletEntry, path: "/me/wallet?limit=20",
+                                         label: T.wallet_more, attrs: { "data-wallet-more": "" }, fail: fail });
     }).catch(fail);
 });

@@ -1,6 +1,6 @@
 // The member's inbox: the shop's messages (its automations'), newest first; opening an unread one
 // marks it read.
-import { T, api, clear, el, failer, mount, signIn, token } from "../../runtime-static/h5/kit.js";
+import { T, api, clear, el, failer, mount, pagedList, signIn, token } from "../../runtime-static/h5/kit.js";
 
 const lang = document.documentElement.lang || undefined;
 
@@ -23,9 +23,6 @@ mount("inbox", function (root) {
     count();
     if (!page.messages.length) { root.appendChild(el("p", { class: "t-empty", text: T.inbox_none })); return; }
     const list = root.appendChild(el("ul", { class: "t-card t-inbox" }));
-    const more = el("button", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button", "data-inbox-more": "" }, [T.inbox_more]);
-    const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
-    let cursor = null;
     function message(m) {
       const body = el("p", { class: "t-inbox__body", text: m.body, hidden: m.read ? null : "" });
       const badge = m.read ? null : el("span", { class: "t-inbox__new", text: T.inbox_new });
@@ -50,18 +47,7 @@ mount("inbox", function (root) {
         body]);
       return item;
     }
-    function add(answer) {
-      answer.messages.forEach(function (m) { list.appendChild(message(m)); });
-      cursor = answer.next_cursor;
-      bar.hidden = !cursor;
-    }
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      api("GET", "/me/inbox?limit=20&cursor=" + encodeURIComponent(cursor)).then(function (answer) {
-        more.disabled = false;
-        add(answer);
-      }).catch(function (error) { more.disabled = false; fail(error); });
-    });
-    add(page);
+    pagedList(root, list, page, { key: "messages", draw: message, path: "/me/inbox?limit=20", label: T.inbox_more,
+                                  attrs: { "data-inbox-more": "" }, fail: fail });
   }).catch(fail);
 });

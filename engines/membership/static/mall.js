@@ -1,6 +1,6 @@
 // The points mall (the items on offer for points, redeemed through a sheet that prices the
 // redemption before placing it), the task centre and the consumer's redemptions.
-import { T, api, base, clear, el, failer, message, money, mount, signIn, statusLabel, token, uuid } from "../../runtime-static/h5/kit.js";
+import { T, api, base, clear, el, failer, message, money, mount, pagedList, signIn, statusLabel, token, uuid } from "../../runtime-static/h5/kit.js";
 
 const lang = document.documentElement.lang || undefined;
 
@@ -255,31 +255,18 @@ mount("redemption_records", function (root) {
     clear(root);
     if (!page.redemptions.length) { root.appendChild(el("p", { class: "t-empty", text: T.records_none })); return; }
     const list = root.appendChild(el("ul", { class: "t-card t-records", "aria-label": T.mall_records }));
-    const more = el("button", { class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button", "data-records-more": "" }, [T.records_more]);
-    const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
-    let cursor = null;
-    function add(answer) {
-      answer.redemptions.forEach(function (r) {
-        list.appendChild(el("li", { class: "t-records__entry", "data-redemption": r.order_id }, [
-          el("a", { class: "t-records__link", href: base + "/orders/" + r.order_id }, [
-            picture(r.image, r.name, "t-records__picture"),
-            el("div", { class: "t-records__what" }, [
-              el("p", { class: "t-mall__name", text: r.name + (r.quantity > 1 ? " × " + r.quantity : "") }),
-              el("p", { class: "t-mall__price", text: say(T.mall_points, { n: number(r.points) }) }),
-              r.paid.amount ? el("p", { class: "t-muted", text: say(T.records_paid, { amount: money(r.paid) }) }) : null,
-              el("p", { class: "t-muted", text: new Date(r.created_at).toLocaleDateString(lang) })]),
-            el("span", { class: "t-records__status", "data-status": r.status, text: statusLabel(r.status) })])]));
-      });
-      cursor = answer.next_cursor;
-      bar.hidden = !cursor;
+    function record(r) {
+      return el("li", { class: "t-records__entry", "data-redemption": r.order_id }, [
+        el("a", { class: "t-records__link", href: base + "/orders/" + r.order_id }, [
+          picture(r.image, r.name, "t-records__picture"),
+          el("div", { class: "t-records__what" }, [
+            el("p", { class: "t-mall__name", text: r.name + (r.quantity > 1 ? " × " + r.quantity : "") }),
+            el("p", { class: "t-mall__price", text: say(T.mall_points, { n: number(r.points) }) }),
+            r.paid.amount ? el("p", { class: "t-muted", text: say(T.records_paid, { amount: money(r.paid) }) }) : null,
+            el("p", { class: "t-muted", text: new Date(r.created_at).toLocaleDateString(lang) })]),
+          el("span", { class: "t-records__status", "data-status": r.status, text: statusLabel(r.status) })])]);
     }
-    more.addEventListener("click", function () {
-      more.disabled = true;
-      api("GET", "/me/redemptions?limit=20&cursor=" + encodeURIComponent(cursor)).then(function (answer) {
-        more.disabled = false;
-        add(answer);
-      }).catch(function (error) { more.disabled = false; fail(error); });
-    });
-    add(page);
+    pagedList(root, list, page, { key: "redemptions", draw: record, path: "/me/redemptions?limit=20",
+                                  label: T.records_more, attrs: { "data-records-more": "" }, fail: fail });
   }).catch(fail);
 });

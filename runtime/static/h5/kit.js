@@ -69,6 +69,31 @@ export function failer(root) {
   return function (error) { if (error.message !== "unauthenticated") message(root, error.message); };
 }
 
+// A list shown a page at a time: the first page's answer (`first`, its rows under `key`) drawn into
+// `list` by `draw`, then a "Load more" button (`label`, `attrs`) asking `path` for the next page by
+// the answer's `next_cursor`, hidden on the last page; a refused page goes to `fail`.
+export function pagedList(root, list, first, options) {
+  const more = el("button", Object.assign({ class: "weui-btn weui-btn_default t-btn t-btn--ghost", type: "button" },
+                                          options.attrs || {}), [options.label]);
+  const bar = root.appendChild(el("div", { class: "t-actionbar" }, [more]));
+  let cursor = null;
+  function add(answer) {
+    answer[options.key].forEach(function (row) { list.appendChild(options.draw(row)); });
+    cursor = answer.next_cursor;
+    bar.hidden = !cursor;
+  }
+  more.addEventListener("click", function () {
+    more.disabled = true;
+    const joiner = options.path.indexOf("?") >= 0 ? "&" : "?";
+    api("GET", options.path + joiner + "cursor=" + encodeURIComponent(cursor)).then(function (answer) {
+      more.disabled = false;
+      add(answer);
+    }).catch(function (error) { more.disabled = false; options.fail(error); });
+  });
+  add(first);
+  return bar;
+}
+
 export function card(children, attrs) { return el("section", Object.assign({ class: "t-card t-pad" }, attrs || {}), children); }
 export function button(label, onclick, attrs) {
   return el("button", Object.assign({ class: "weui-btn weui-btn_primary t-btn", type: "button", onclick: onclick }, attrs || {}), [label]);
