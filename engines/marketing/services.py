@@ -265,6 +265,15 @@ def wallet(consumer_id: int, status: str, now: dt.datetime | None = None) -> lis
 
 # -- what a coupon takes off -------------------------------------------------------------------
 
+def coupons_of(consumer_id: int, *, limit: int = 30) -> list[tuple[ConsumerCoupon, Coupon]]:
+    """The consumer's coupon copies, the newest claimed first, with their coupons (a member's
+    timeline in the back office)."""
+    return [tuple(row) for row in db.session.execute(
+        select(ConsumerCoupon, Coupon).join(Coupon, (Coupon.tenant_id == ConsumerCoupon.tenant_id)
+                                            & (Coupon.id == ConsumerCoupon.coupon_id))
+        .where(ConsumerCoupon.consumer_id == consumer_id).order_by(ConsumerCoupon.id.desc()).limit(limit))]
+
+
 def eligible_indexes(coupon: Coupon, lines: list, categories: dict[int, set[int]]) -> list[int]:
     """The lines (indexes) a coupon applies to: by scope, less the excluded items."""
     excluded = {int(i) for i in coupon.excluded_item_ids}

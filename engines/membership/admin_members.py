@@ -7,6 +7,7 @@ adjustments go through engines.membership.members and are audited as the Admin A
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,7 +27,10 @@ from engines.membership.admin import MANAGE, WORDS, bp
 from engines.membership.ledger import entries_of
 from engines.membership.members import (MOST_ADJUSTED, REASON_MAX, adjust_growth, adjust_points, card_of,
                                         consumers_of, find_member)
-from engines.membership.models import GrowthEntry, Member, PointsKind
+from engines.membership.models import GrowthEntry, Member, PointsKind, TierChange
+from engines.marketing.services import coupons_of
+from engines.orders.services import STATUSES, orders_of
+from core.money import Money
 
 PAGE = 30
 LEDGER = 20
@@ -114,8 +118,44 @@ def _member_page(consumer_id: int, *, points_form: PointsForm | None = None,
         points_form=points_form or PointsForm(formdata=None), growth_form=growth_form or GrowthForm(formdata=None),
         tags=[tag for tag in (member.tags or "").split(",") if tag],
         tags_form=tags_form or TagsForm(formdata=None, data={"tags": ", ".join(member.tags.split(",")) if member.tags else ""}),
-        wallet=wallet_card(member), words=WORDS)
+        wallet=wallet_card(member), timeline=timeline(consumer_id), icons=ICONS, words=WORDS)
     return page, status
+
+
+class Moment(NamedTuple):
+    """A line of a member's timeline."""
+
+    at: object
+    kind: str  # order, points, tier, coupon: its icon
+    text: str
+    link: str | None = None
+
+
+TIMELINE = 30
+ICONS = {"order": "receipt", "points": "coins", "tier": "crown", "coupon": "ticket"}
+
+
+def timeline(consumer_id: int) -> list[Moment]:
+    """What happened to the member, newest first: orders, points, tier changes and coupons (the
+    newest of each, merged)."""
+    orders, _next = orders_of(consumer_id, limit=TIMELINE)
+    moments = [Moment(order.created_at, "order", _("Order %(number)s: %(total)s, %(status)s", number=order.number,
+                                                   total=Money(order.total, order.currency).format(),
+                                                   status=STATUSES.get(f"status_{order.status.value}", order.status.value)),
+                      url_for("orders_admin.detail", order_id=order.id)) for order in orders]
+    moments += [Moment(entry.created_at, "points", _("%(amount)s points: %(what)s", amount=f"{entry.amount:+,}",
+                                                     what=POINTS_KINDS.get(entry.kind, entry.kind))
+                       + (f" · {entry.note}" if entry.note else ""))
+                for entry in entries_of(consumer_id, limit=TIMELINE)]
+    moments += [Moment(change.at, "tier", _("Tier: %(before)s → %(after)s", before=change.from_tier or _("none"),
+                                            after=change.to_tier or _("none")))
+                for change in db.session.scalars(select(TierChange).where(TierChange.consumer_id == consumer_id)
+                                                 .order_by(TierChange.id.desc()).limit(TIMELINE))]
+    for held, coupon in coupons_of(consumer_id, limit=TIMELINE):
+        moments.append(Moment(held.claimed_at, "coupon", _("Coupon %(name)s received", name=coupon.name)))
+        if held.used_at is not None:
+            moments.append(Moment(held.used_at, "coupon", _("Coupon %(name)s used", name=coupon.name)))
+    return sorted(moments, key=lambda moment: moment.at, reverse=True)[:TIMELINE]
 
 
 @bp.get("/members/<int:consumer_id>")

@@ -307,3 +307,16 @@ class ExclusiveItem(TenantModel):
 
     item_id: Mapped[int] = mapped_column(BigInteger)
     tier_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class TierChange(TenantModel):
+    """A member moved from one tier to another (None: no tier), for their timeline."""
+
+    __tablename__ = "tier_changes"
+    __table_args__ = (tenant_fk(["consumer_id"], "consumers"),
+                      Index("ix_tier_changes_member", "tenant_id", "consumer_id", "id"))
+
+    consumer_id: Mapped[int] = mapped_column(BigInteger)
+    from_tier: Mapped[str] = mapped_column(String(40), default="")  # the tiers' names then ("": none)
+    to_tier: Mapped[str] = mapped_column(String(40), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,7 @@ from core.events import emit
 from core.tenancy import current_tenant_id
 from engines.membership import events as _events  # noqa: F401  declares the events emitted here
 from engines.membership.ledger import ensure_member, not_below_zero
-from engines.membership.models import ExclusiveItem, GrowthEntry, Member, MemberTier
+from engines.membership.models import ExclusiveItem, GrowthEntry, Member, MemberTier, TierChange
 
 MEMBERSHIP_STAMP = "membership"
 _tiers_cache = LRU(4096)
@@ -173,11 +173,15 @@ def add_growth(consumer_id: int, amount: int, kind: str, *, source: tuple[str, i
 
 
 def _set_tier(member: Member, tier: Tier | None, now: dt.datetime) -> None:
-    """Move the member to `tier` (None: no tier) and say so (member.tier_changed.v1)."""
+    """Move the member to `tier` (None: no tier), keep it in their timeline and say so
+    (member.tier_changed.v1)."""
     if member.tier_id == (tier.id if tier else None):
         return
     before = member.tier_id
     member.tier_id, member.tier_since, member.evaluated_at = (tier.id if tier else None), now, now
+    was = tier_by_id(before)
+    db.session.add(TierChange(consumer_id=member.consumer_id, from_tier=was.name if was else "",
+                              to_tier=tier.name if tier else "", at=now))
     emit("member.tier_changed.v1", {"consumer_id": str(member.consumer_id),
                                     "from_tier_id": None if before is None else str(before),
                                     "to_tier_id": None if tier is None else str(tier.id),

@@ -8,7 +8,7 @@ from core.db import db
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
-from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid
+from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid, orders_of
 from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
@@ -62,6 +62,6 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
 __all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
            "QuoteLine",
            "count_refund", "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "numbers_of", "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "quote_answer", "QuoteOut", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step", "STATUSES", "WAYS",
+           "numbers_of", "orders_of", "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "quote_answer", "QuoteOut", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step", "STATUSES", "WAYS",
            "sales_by_source",
            "uncount_refund"]

@@ -42,7 +42,7 @@ from engines.membership.cards import create_plan, make_card_codes
 from engines.membership.ledger import credit, member_of
 from engines.membership.models import (CardCode, CardPlan, GrowthEntry, Member, MemberCard, MemberSegment,
                                        MemberTier, OrderReward, PointsEntry, PointsKind, RechargePlan, SignIn,
-                                       WalletEntry, RedemptionItem, TaskClaim, ExclusiveItem)
+                                       WalletEntry, RedemptionItem, TaskClaim, ExclusiveItem, TierChange)
 from engines.membership.redemption import create_offer
 from engines.membership.segments import create_segment
 from engines.membership.wallet import create_recharge_plan, move
@@ -150,6 +150,7 @@ FACTORIES = {
     TaskClaim: lambda tag: _add(TaskClaim(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, task="profile", points=1)),
     Review: lambda tag: (lambda order: _add(Review(order_id=order.id, line_id=new_id(), item_id=new_id(),
                                                    consumer_id=order.consumer_id, rating=5, body=tag)))(_order(tag)),
+    TierChange: lambda tag: _add(TierChange(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, to_tier=tag[:40])),
     ExclusiveItem: lambda tag: _add(ExclusiveItem(item_id=create_item(kind="physical", name=tag, price=100).id,
                                                   tier_id=new_id())),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
