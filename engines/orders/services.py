@@ -59,9 +59,9 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
     return after_sale.order_id, units, after_sale.amount
 
 
-__all__ = ["POSITIONS", "Adjustment", "active_stores", "CheckoutIn", "Order", "OrderAnswer", "OrderStatus", "PriceContext", "Quote",
-           "QuoteLine",
-           "count_refund", "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
-           "numbers_of", "orders_of", "paid_orders_count", "place_order", "units_under_offer", "place_purchase", "quote", "quote_answer", "QuoteOut", "refunded_in_full", "refunded_units", "share_of_units", "refuse_known_sold_out", "register_price_step", "STATUSES", "WAYS",
-           "sales_by_source",
-           "uncount_refund"]
+__all__ = ["active_stores", "Adjustment", "CheckoutIn", "count_refund", "deliver", "dump_order", "find_order",
+           "flag_order", "guard_checkout", "mark_paid", "mark_refunded", "numbers_of", "Order",
+           "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order", "place_purchase",
+           "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
+           "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_price_step",
+           "sales_by_source", "share_of_units", "STATUSES", "uncount_refund", "units_under_offer", "WAYS"]
