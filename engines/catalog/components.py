@@ -127,8 +127,13 @@ class ItemDetail(_ShowsItems):
     pages = ("item",)
     limit = 1
     template = "components/item_detail.html"
-    script = "h5.js"  # the buy form: choosing by dimension, the cart, sign-in kept (static/h5.js)
-    strings = {"added": _l("Added to the cart.")}
+    script = "h5.js"  # the buy form (choosing by dimension, the cart, sign-in kept) and the reviews
+    # the reviews' block (static/h5.js, from the orders engine's API): the average, the newest, more
+    strings = {"added": _l("Added to the cart."), "reviews_title": _l("Reviews"), "reviews_none": _l("No reviews yet."),
+               "reviews_one": _l("1 review"), "reviews_many": _l("%(n)s reviews", n="{n}"),
+               "reviews_average": _l("%(average)s out of 5 stars", average="{average}"),
+               "reviews_star_one": _l("1 star"), "reviews_stars": _l("%(n)s stars", n="{n}"),
+               "reviews_more": _l("Load more")}
 
     class Settings(SettingsSchema):
         show_stock = Checkbox(_l("Show stock left"), True)

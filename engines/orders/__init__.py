@@ -19,6 +19,7 @@ ENGINE = Engine(
                             roles=("manager", "clerk"))),
     navigation=(NavEntry("orders_admin.index", _l("Orders"), icon="receipt", permission="orders.manage", order=25),
                 NavEntry("orders_admin.verify", _l("Verify a code"), icon="qrcode", permission="orders.verify", order=26),
+                NavEntry("orders_admin.reviews", _l("Reviews"), icon="star", permission="orders.manage", order=27),
                 NavEntry("orders_admin.shipping", _l("Delivery fees"), icon="truck-delivery",
                          permission="orders.manage", order=41)),
     components="engines.orders.components",

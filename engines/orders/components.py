@@ -96,4 +96,8 @@ class OrderDetail(AppSection):
                "thanks": _l("Thank you: your order is paid."),
                "progress_placed": _l("Placed"), "progress_paid": _l("Paid"), "progress_preparing": _l("Preparing"),
                "progress_on_the_way": _l("On the way"), "progress_ready": _l("Ready"), "progress_done": _l("Done"),
-               "pay_sandbox": _l("Sandbox (test payment, no money moves)")}
+               "pay_sandbox": _l("Sandbox (test payment, no money moves)"),
+               "review_title": _l("Reviews"), "review_write": _l("Write a review"), "review_rating": _l("Your rating"),
+               "review_star_one": _l("1 star"), "review_stars": _l("%(n)s stars", n="{n}"),
+               "review_words": _l("What did you think? (optional)"), "review_cancel": _l("Cancel"),
+               "review_pick_stars": _l("Choose from 1 to 5 stars."), "review_thanks": _l("Thank you for your review.")}

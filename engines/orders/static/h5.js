@@ -414,10 +414,12 @@ mount("order_detail", function view(root) {
   const fail = failer(root);
   const again = function () { view(root); };
   const id = (location.pathname.match(/\/orders\/(\d+)/) || [])[1];
-  api("GET", "/orders/" + id).then(function (answer) {  // an order to pay comes with the ways to pay it
-    return Promise.all([answer.order, answer.order.actions.indexOf("pay") >= 0 ? waysToPay() : null]);
+  api("GET", "/orders/" + id).then(function (answer) {  // an order to pay comes with the ways to pay it,
+    const o = answer.order;  // a completed one with the reviews of its lines
+    return Promise.all([o, o.actions.indexOf("pay") >= 0 ? waysToPay() : null,
+                        o.status === "completed" ? api("GET", "/orders/" + o.id + "/reviews").then(function (r) { return r.reviews; }) : null]);
   }).then(function (loaded) {
-    const o = loaded[0], paying = loaded[1];
+    const o = loaded[0], paying = loaded[1], reviews = loaded[2];
     clear(root);
     root.appendChild(card([el("h2", { text: o.number }),
       el("p", { class: "t-badge", "data-status": o.status, text: statusLabel(o.status) }),
@@ -437,6 +439,7 @@ mount("order_detail", function view(root) {
       return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { class: "t-money", text: stepAmount(s) })]);
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
+    if (reviews) root.appendChild(reviewsCard(o, reviews));
     const actions = [];
     const payWith = paying && paying.offered.length > 1 ? payChoice(paying) : null;
     if (payWith) payWith.cover(o.total);
@@ -494,4 +497,90 @@ function afterSaleForm(o, root, again) {
       .filter(function (l) { return l.quantity > 0; });
     api("POST", "/orders/" + o.id + "/after-sales", { kind: kind.value, lines: lines, reason: reason.value }).then(again).catch(failer(root));
   }, { "data-request-refund": "" })], { "data-after-sale-form": "" });
+}
+
+// -- reviews: each line of a completed order with its review, or a button to write one ------------
+function starsText(n) { return n === 1 ? T.review_star_one : T.review_stars.replace("{n}", n); }
+// A rating as stars (drawn by CSS from --rating, so halves show too), read as "4 stars".
+function stars(rating, label) {
+  const node = el("span", { class: "t-stars", role: "img", "aria-label": label || starsText(rating), "data-rating": rating });
+  node.style.setProperty("--rating", String(rating));
+  return node;
+}
+
+function reviewsCard(o, reviews) {
+  const byLine = {};
+  reviews.forEach(function (r) { byLine[r.line_id] = r; });
+  return card([el("h2", { text: T.review_title })].concat(o.lines.map(function (l) {
+    const row = el("div", { class: "t-review", "data-review-line": l.id });
+    const options = optionsText(l);
+    const head = el("div", { class: "t-review__head" }, [el("span", { class: "t-review__name", text: l.name + (options ? " (" + options + ")" : "") })]);
+    row.appendChild(head);
+    if (byLine[l.id]) {
+      row.appendChild(reviewShown(byLine[l.id]));
+      return row;
+    }
+    const write = ghostButton(T.review_write, function () {
+      write.hidden = true;
+      const form = reviewForm(o, l, function (made, said) {
+        form.replaceWith(reviewShown(made));
+        write.remove();
+        message(row, said || T.review_thanks, said ? "error" : "ok");
+      }, function () { form.remove(); write.hidden = false; write.focus(); });
+      row.appendChild(form);
+      form.querySelector("input").focus();
+    }, { class: "weui-btn weui-btn_mini weui-btn_default t-btn t-btn--ghost", "data-write-review": "" });
+    head.appendChild(write);
+    return row;
+  })), { class: "t-card t-pad t-review-card", "data-reviews": "" });
+}
+
+function reviewShown(r) {
+  return el("div", { class: "t-review__given", "data-review": r.id }, [stars(r.rating),
+    r.body ? el("p", { class: "t-review__words", text: r.body }) : null]);
+}
+
+// The form under a line: 1 to 5 stars (radios drawn as stars, each read as "n stars"), the words,
+// Submit. `done(review)` once it is saved — `done(review, said)` when it was saved before, from
+// another tab; `cancel()` to close it. A refusal is said as the API says it.
+function reviewForm(o, line, done, cancel) {
+  let rating = 0, key = null;
+  const choices = [1, 2, 3, 4, 5].map(function (n) {
+    return el("label", { class: "t-rate__star" }, [el("input", { type: "radio", name: "rating-" + line.id, value: String(n),
+      onchange: function () { rating = n; paint(); } }), el("span", { class: "t-rate__glyph", "aria-hidden": "true" }),
+      el("span", { class: "t-visually-hidden", text: starsText(n) })]);
+  });
+  function paint() {  // the stars up to the one chosen lit; "choose the stars" said no more
+    choices.forEach(function (c, i) { c.classList.toggle("is-on", i < rating); });
+    const said = form.querySelector("[data-message]");
+    if (said) said.remove();
+  }
+  const words = el("textarea", { class: "weui-textarea t-review__input", rows: "3", maxlength: "500", placeholder: T.review_words,
+    "aria-label": T.review_words, "data-review-words": "" });
+  const count = el("span", { class: "t-muted t-review__count", "aria-hidden": "true", text: "0/500" });
+  words.addEventListener("input", function () { count.textContent = words.value.length + "/500"; });
+  const submit = button(T.submit, function () {
+    if (!rating) return message(form, T.review_pick_stars);
+    submit.disabled = true;
+    key = key || uuid();  // the same key while a request may have gone unanswered: saved once
+    api("POST", "/orders/" + o.id + "/reviews", { line_id: line.id, rating: rating, body: words.value.trim() },
+        { "Idempotency-Key": "review-" + key }).then(function (answer) {
+      done(answer.review);
+    }).catch(function (error) {
+      submit.disabled = false;
+      if (error.data) key = null;  // answered: what is sent next is a new request
+      failer(form)(error);
+      if (((error.data || {}).error || {}).code === "already_reviewed") {  // reviewed meanwhile (another tab): show it
+        api("GET", "/orders/" + o.id + "/reviews").then(function (answer) {
+          const made = answer.reviews.filter(function (r) { return r.line_id === line.id; })[0];
+          if (made) done(made, error.message);
+        }).catch(failer(form));
+      }
+    });
+  }, { class: "weui-btn weui-btn_mini weui-btn_primary t-btn", "data-submit-review": "" });
+  const form = el("div", { class: "t-review__form", "data-review-form": "" }, [
+    el("fieldset", { class: "t-rate" }, [el("legend", { class: "t-muted", text: T.review_rating })].concat(choices)),
+    words, count,
+    el("div", { class: "t-review__actions" }, [ghostButton(T.review_cancel, cancel, { class: "weui-btn weui-btn_mini weui-btn_default t-btn t-btn--ghost" }), submit])]);
+  return form;
 }
