@@ -33,6 +33,11 @@ bp = Blueprint("membership_admin", __name__, url_prefix="/merchant/membership", 
                static_folder="templates/membership/static", static_url_path="/static")
 
 MANAGE = "membership.manage"
+ORDERS = "orders.manage"  # who may open an order's page: the others see its number only
+
+
+def may_open_orders() -> bool:
+    return g.staff.can(ORDERS)
 MOST_DISCOUNT = 90  # percent: the service's 9000 bp
 MOST_MULTIPLIER = 10  # ×10: the service's 100000 bp
 _DECIMAL = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")

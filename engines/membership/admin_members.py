@@ -23,7 +23,7 @@ from core.errors import APIError
 from core.identities import Identity, StaffMember
 from core.ids import parse_id
 from core.staff_session import permission_required
-from engines.membership.admin import MANAGE, WORDS, bp
+from engines.membership.admin import MANAGE, WORDS, bp, may_open_orders
 from engines.membership.ledger import entries_of
 from engines.membership.members import (MOST_ADJUSTED, REASON_MAX, adjust_growth, adjust_points, card_of,
                                         consumers_of, find_member)
@@ -139,10 +139,11 @@ def timeline(consumer_id: int) -> list[Moment]:
     """What happened to the member, newest first: orders, points, tier changes and coupons (the
     newest of each, merged)."""
     orders, _next = orders_of(consumer_id, limit=TIMELINE)
+    linked = may_open_orders()  # staff who may not open an order read its number only
     moments = [Moment(order.created_at, "order", _("Order %(number)s: %(total)s, %(status)s", number=order.number,
                                                    total=Money(order.total, order.currency).format(),
                                                    status=STATUSES.get(f"status_{order.status.value}", order.status.value)),
-                      url_for("orders_admin.detail", order_id=order.id)) for order in orders]
+                      url_for("orders_admin.detail", order_id=order.id) if linked else None) for order in orders]
     moments += [Moment(entry.created_at, "points", _("%(amount)s points: %(what)s", amount=f"{entry.amount:+,}",
                                                      what=POINTS_KINDS.get(entry.kind, entry.kind))
                        + (f" · {entry.note}" if entry.note else ""))

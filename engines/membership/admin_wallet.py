@@ -27,7 +27,7 @@ from core.forms import ConfirmForm
 from core.ids import parse_id
 from core.money import Money, exponent
 from core.staff_session import permission_required
-from engines.membership.admin import MANAGE, bp, local_time
+from engines.membership.admin import MANAGE, bp, local_time, may_open_orders
 from engines.membership.admin_members import _member, name_of
 from engines.membership.members import consumers_of
 from engines.membership.models import RechargePlan, WalletEntry
@@ -41,7 +41,6 @@ SHOWN = 20  # movements on the member's page; the statement page has them all
 STATEMENT_PAGE = 50
 FIELDS = ("pay", "bonus", "active")
 SALE = {"off": False, "on": True}  # the button's action → whether the plan is on sale after
-ORDERS = "orders.manage"  # who may open an order's page: the others see its number only
 _AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 KINDS = {"recharge": _l("Recharge"), "payment": _l("Paid an order"), "refund": _l("Order refunded"),
@@ -102,7 +101,7 @@ def _sources(entries: list[WalletEntry]) -> dict[int, tuple[str, str | None]]:
     orders = {entry.source_id for entry in entries if entry.source_kind == "order" and entry.source_id}
     numbers = dict(db.session.execute(select(Order.id, Order.number).where(Order.id.in_(orders | set(order_of.values()))))
                    .all()) if orders or order_of else {}
-    linked = g.staff.can(ORDERS)
+    linked = may_open_orders()
     found = {}
     for entry in entries:
         order_id = {"order": entry.source_id, "payment": order_of.get(entry.source_id)}.get(entry.source_kind)

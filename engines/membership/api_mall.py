@@ -14,7 +14,7 @@ from core.media import resolve_media
 from core.openapi import api_doc
 from core.paging import page_arguments
 from engines.membership.redemption import on_offer, quote_redemption, records, redeem, shown
-from engines.membership.schemas_mall import (PointsMallItemAnswer, PointsMallItemOut, PointsMallOut, RedeemIn,
+from engines.membership.schemas_mall import (PointsMallItemAnswer, PointsMallItemOut, PointsMallOut, PointsMallRedeemIn,
                                              RedemptionPageOut, RedemptionRecordOut, TaskClaimedOut, TaskListOut,
                                              TaskOut)
 from engines.membership.task_centre import claim, tasks_of
@@ -47,10 +47,10 @@ def points_mall_item(offer_id: int):
 
 @bp.post("/points-mall/<int:offer_id>/quote")
 @api_doc("What redeeming would cost — the points, the cash part and delivery — without placing it", tags=["points mall"],
-         body=RedeemIn, response=QuoteOut, auth=True, errors=(404, 409, 415, 422))
+         body=PointsMallRedeemIn, response=QuoteOut, auth=True, errors=(404, 409, 415, 422))
 def quote_item(offer_id: int):
     consumer_id = require_consumer_id()
-    data = load_json(RedeemIn)
+    data = load_json(PointsMallRedeemIn)
     priced = quote_redemption(consumer_id=consumer_id, offer_id=offer_id, quantity=data["quantity"],
                               fulfillment_choice=data["fulfillment"])
     return jsonify(quote_answer(priced))
@@ -59,13 +59,13 @@ def quote_item(offer_id: int):
 @bp.post("/points-mall/<int:offer_id>/redeem")
 @api_doc("Redeem an item: an order of it, its points taken now; paid at once when points pay it all, else pay its "
          "cash part and delivery as any order (POST /orders/<id>/payments). Send an Idempotency-Key header to retry "
-         "safely", tags=["points mall"], body=RedeemIn, response=OrderAnswer, status=201, auth=True,
+         "safely", tags=["points mall"], body=PointsMallRedeemIn, response=OrderAnswer, status=201, auth=True,
          errors=(404, 409, 415, 422))
 def redeem_item(offer_id: int):
     consumer_id = require_consumer_id()
 
     def place():
-        data = load_json(RedeemIn)
+        data = load_json(PointsMallRedeemIn)
         order, lines = redeem(consumer_id=consumer_id, offer_id=offer_id, quantity=data["quantity"],
                               fulfillment_choice=data["fulfillment"], note=data["note"])
         return {"order": dump_order(order, lines=lines)}, 201

@@ -43,7 +43,7 @@ class PointsMallItemAnswer(Schema):
     item = fields.Nested(PointsMallItemOut)
 
 
-class RedeemIn(Schema):
+class PointsMallRedeemIn(Schema):
     quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=99))
     fulfillment = fields.Dict(load_default=lambda: {"type": "none"}, metadata={
         "description": "As POST /checkout takes it: express with an address, pickup at a store, or none for service "

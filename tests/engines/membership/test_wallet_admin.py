@@ -14,6 +14,7 @@ import pytest
 
 from core.errors import APIError
 from core.tenancy import tenant_scope
+from engines.membership import admin as membership_admin
 from engines.membership import admin_wallet
 from engines.membership.models import RechargePlan
 from engines.membership.wallet import create_recharge_plan, find_recharge_plan, move, update_recharge_plan
@@ -253,7 +254,7 @@ def test_the_member_page_shows_the_balance_and_movements_once_a_recharge_is_paid
     assert row_text(client.get(PAGES).get_data(as_text=True), "plan", plan).endswith(
         "On sale 1 Take off sale Recharge ¥100.00, get ¥120.00")
     # staff who may not open orders read the number alone
-    monkeypatch.setattr(admin_wallet, "ORDERS", "payments.manage")
+    monkeypatch.setattr(membership_admin, "ORDERS", "payments.manage")
     unlinked = client.get(f"{MEMBERS}/{consumer}").get_data(as_text=True)
     assert f"Order {order['number']}" in unlinked and f'href="/merchant/orders/{order["id"]}"' not in unlinked
     monkeypatch.undo()
