@@ -16,7 +16,7 @@ from core.paging import page_arguments
 from core.security import limiter
 from engines.membership.automations import inbox_of, mark_read, unread_count
 from engines.membership.cards import activate, buy, plans, running_card
-from engines.membership.ledger import entries_of, member_of
+from engines.membership.ledger import entries_of, member_of, member_or_blank
 from engines.membership.members import card_of, set_birthday
 from engines.membership.schemas import (dump_entries, ActivateIn, BirthdayIn, CardPlanListOut, CardPlanOut, HeldCardAnswer,
                                         HeldCardOut, InboxMessageAnswer, InboxMessageOut, InboxPageOut, MemberAnswer,
@@ -41,9 +41,7 @@ def member_tiers():
 @api_doc("The consumer's member card: tier, growth to the next tier, points available, frozen and expiring, "
          "today's sign-in", tags=["membership"], response=MemberAnswer, auth=True)
 def my_member():
-    card = card_of(require_consumer_id())
-    db.session.commit()  # the member row, made on first sight
-    return jsonify(member=dump_card(card))
+    return jsonify(member=dump_card(card_of(require_consumer_id(), blank=True)))
 
 
 @bp.patch("/me/member")
@@ -165,10 +163,8 @@ def my_wallet():
     consumer_id = require_consumer_id()
     limit, before = page_arguments()
     entries, next_cursor = statement(consumer_id, before=before, limit=limit)
-    member = member_of(consumer_id)
-    answer = {"wallet": dump_wallet(member), "entries": dump_entries(WalletEntryOut, entries),
+    answer = {"wallet": dump_wallet(member_or_blank(consumer_id)), "entries": dump_entries(WalletEntryOut, entries),
               "next_cursor": str(next_cursor) if next_cursor else None}
-    db.session.commit()
     return jsonify(answer)
 
 

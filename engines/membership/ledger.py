@@ -41,6 +41,17 @@ def not_below_zero(expression):
     return (func.max if db.session.get_bind().dialect.name == "sqlite" else func.greatest)(expression, 0)
 
 
+def member_or_blank(consumer_id: int) -> Member:
+    """The consumer's member row as it is, or — for one never seen — a blank one that is not
+    written: the consumer API's reads (GET /me/member, /me/wallet) write nothing (on SQLite a GET
+    reads without the write lock, and taking it midway may be refused)."""
+    found = db.session.scalars(select(Member).where(Member.consumer_id == consumer_id)
+                               .execution_options(populate_existing=True)).first()
+    return found if found is not None else Member(
+        consumer_id=consumer_id, tier_id=None, growth=0, points=0, points_frozen=0, spent=0, balance=0, bonus=0,
+        birthday=None, tags="", created_at=utcnow())
+
+
 def member_of(consumer_id: int) -> Member:
     """The consumer's member row, made if it was not (read fresh: balances move)."""
     ensure_member(consumer_id)

@@ -16,7 +16,7 @@ from core.errors import APIError
 from core.paging import newest_first
 from core.tenancy import current_tenant_id
 from engines.membership.cards import running_card
-from engines.membership.ledger import credit, debit, expiring_soon, member_of
+from engines.membership.ledger import credit, debit, expiring_soon, member_of, member_or_blank
 from engines.membership.models import Member, PointsKind
 from engines.membership.sign_ins import signed_in_today, streak_of, local_day
 from engines.membership.tiers import Tier, add_growth, effective_tier, next_tier, tier_by_id
@@ -45,9 +45,11 @@ class Card:
         return None if self.next_tier is None else self.next_tier.threshold - self.member.growth
 
 
-def card_of(consumer_id: int, now: dt.datetime | None = None) -> Card:
+def card_of(consumer_id: int, now: dt.datetime | None = None, *, blank: bool = False) -> Card:
+    """The member card; `blank`: a consumer never seen gets an empty one and nothing is written
+    (the consumer API's read), else their member row is made on first sight."""
     now = now or utcnow()
-    member = member_of(consumer_id)
+    member = member_or_blank(consumer_id) if blank else member_of(consumer_id)
     expiring, expiring_at = expiring_soon(consumer_id, now, EXPIRING_WITHIN)
     today = signed_in_today(consumer_id, now)
     return Card(member=member, tier=effective_tier(member.tier_id), next_tier=next_tier(member.growth),
