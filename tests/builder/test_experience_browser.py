@@ -127,6 +127,19 @@ def call(page, method: str, path: str, body=None) -> dict:
         body: body === null ? undefined : JSON.stringify(body)}).then(r => r.json())""", [method, path, body])
 
 
+def publish_draft(page, change, note: str) -> dict:
+    """In the designer open on `page`: the draft, its document edited by `change`, saved and
+    published; the answer of the publish."""
+    base = "/merchant/designer/api"
+    draft = call(page, "GET", f"{base}/draft")
+    change(draft["document"])
+    saved = call(page, "PUT", f"{base}/draft", {"document": draft["document"], "revision": draft["revision"]})
+    assert "revision" in saved, saved
+    published = call(page, "POST", f"{base}/publish", {"revision": saved["revision"], "note": note})
+    assert "version" in published, published
+    return published
+
+
 @pytest.mark.live
 def test_the_palette_headings_are_words(server, browser):
     page, problems = open_designer(browser, server)

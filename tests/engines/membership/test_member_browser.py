@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser import accessible, looks_right, sign_in_buyer, sign_in_merchant, watched_page
 from tests.browser import browser, server  # noqa: F401  fixtures of the browser tests
-from tests.builder.test_experience_browser import call
+from tests.builder.test_experience_browser import publish_draft
 from tests.templates_library.test_template_browser import manager_of
 
 pytestmark = pytest.mark.live
@@ -83,19 +83,16 @@ def shop(server, browser):  # noqa: F811
     sign_in_merchant(page, server, manager_of(server, SLUG), "password123")
     page.goto(server.url + "/merchant/designer/")
     page.wait_for_selector("#designer")
-    base = "/merchant/designer/api"
-    draft = call(page, "GET", f"{base}/draft")
-    document = draft["document"]
-    me = next(key for key, p in document["pages"].items() if p.get("kind") == "member")
-    document["pages"][me]["sections"]["member_card"] = {"type": "member_card"}
-    document["pages"][me]["order"].insert(0, "member_card")
-    document["app"]["settings"] = {**document["app"].get("settings", {}),
-                                   "membership": {"sign_in_points": SIGN_IN_POINTS, "sign_in_growth": 20,
-                                                  "points_expiry": "days", "points_expiry_days": 10}}
-    saved = call(page, "PUT", f"{base}/draft", {"document": document, "revision": draft["revision"]})
-    assert "revision" in saved, saved
-    published = call(page, "POST", f"{base}/publish", {"revision": saved["revision"], "note": "Member card"})
-    assert "version" in published, published
+
+    def with_the_card(document: dict) -> None:
+        me = next(key for key, p in document["pages"].items() if p.get("kind") == "member")
+        document["pages"][me]["sections"]["member_card"] = {"type": "member_card"}
+        document["pages"][me]["order"].insert(0, "member_card")
+        document["app"]["settings"] = {**document["app"].get("settings", {}),
+                                       "membership": {"sign_in_points": SIGN_IN_POINTS, "sign_in_growth": 20,
+                                                      "points_expiry": "days", "points_expiry_days": 10}}
+
+    publish_draft(page, with_the_card, "Member card")
     context.close()
     return server.url + f"/s/{SLUG}"
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser import accessible, looks_right, sign_in_buyer, sign_in_merchant, watched_page
 from tests.browser import browser, server  # noqa: F401  fixtures of the browser tests
-from tests.builder.test_experience_browser import call
+from tests.builder.test_experience_browser import publish_draft
 from tests.engines.membership.test_member_browser import SHIRT, SLUG, _checkout_one_shirt, in_the_shop
 from tests.templates_library.test_template_browser import manager_of
 
@@ -81,16 +81,13 @@ def shop(server, browser):  # noqa: F811
     sign_in_merchant(page, server, manager_of(server, SLUG), "password123")
     page.goto(server.url + "/merchant/designer/")
     page.wait_for_selector("#designer")
-    base = "/merchant/designer/api"
-    draft = call(page, "GET", f"{base}/draft")
-    document = draft["document"]
-    document["pages"]["wallet"] = {"title": "My balance", "order": ["plans"],
-                                   "sections": {"plans": {"type": "recharge_plans", "settings": {"title": "Stored value"}}}}
-    document["app"]["settings"] = {**document["app"].get("settings", {}), "membership": {"stored_value": True}}
-    saved = call(page, "PUT", f"{base}/draft", {"document": document, "revision": draft["revision"]})
-    assert "revision" in saved, saved
-    published = call(page, "POST", f"{base}/publish", {"revision": saved["revision"], "note": "Stored value"})
-    assert "version" in published, published
+
+    def with_the_wallet(document: dict) -> None:
+        document["pages"]["wallet"] = {"title": "My balance", "order": ["plans"], "sections": {
+            "plans": {"type": "recharge_plans", "settings": {"title": "Stored value"}}}}
+        document["app"]["settings"] = {**document["app"].get("settings", {}), "membership": {"stored_value": True}}
+
+    publish_draft(page, with_the_wallet, "Stored value")
     context.close()
     return server.url + f"/s/{SLUG}"
 
