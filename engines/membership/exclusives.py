@@ -5,16 +5,16 @@ not reach (409 naming the item and the tier). A deleted tier's items are open to
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 
 from core.cache import LRU, bump_after_commit, remembered
 from core.db import db
 from core.errors import APIError, register_codes
-from core.tenancy import current_tenant_id, execute, of_tenant
+from core.tenancy import current_tenant_id
 from engines.catalog.services import item_ids_existing
-from engines.membership.models import ExclusiveItem, Member
+from engines.membership.models import ExclusiveItem
 from engines.membership.pricing import ContextStep
-from engines.membership.tiers import MEMBERSHIP_STAMP, effective_tier, tier_by_id
+from engines.membership.tiers import MEMBERSHIP_STAMP, short_of, tier_held
 from engines.orders.services import register_price_step
 
 register_codes({"tier_exclusive": (409, "This item is for members of a higher tier.")})
@@ -22,8 +22,6 @@ register_codes({"tier_exclusive": (409, "This item is for members of a higher ti
 POSITION = 110  # after the items, before any price is changed: a refusal, not a price
 MAX_ITEMS = 500
 _cache = LRU(4096)
-_members = Member.__table__
-_TIER_OF = select(_members.c.tier_id).where(of_tenant(_members), _members.c.consumer_id == bindparam("consumer_id"))
 
 
 def exclusive_items() -> dict[int, int]:
@@ -54,19 +52,20 @@ def set_exclusive_items(tier_id: int, item_ids: list[int]) -> list[int]:
 
 
 def _apply(quote, context) -> None:
-    """Refuse a line of an item exclusive to a tier the member has not reached."""
+    """Refuse a line of an item exclusive to a tier the member has not reached (their tier read
+    once, and only when a line is exclusive)."""
     exclusive = exclusive_items()
     if not exclusive:
         return
+    held = ...
     for line in quote.lines:
-        wanted = tier_by_id(exclusive.get(line.item_id))
-        if wanted is None:
+        if line.item_id not in exclusive:
             continue
-        held = effective_tier(execute(_TIER_OF, {"consumer_id": context.consumer_id}).scalar()) \
-            if context.consumer_id else None
-        if held is None or held.threshold < wanted.threshold:
-            raise APIError("tier_exclusive", f"{line.name} is for {wanted.name} members and above.",
-                           extra={"item_id": str(line.item_id), "tier": wanted.name})
+        if held is ...:
+            held = tier_held(context.consumer_id)
+        if (missing := short_of(held, exclusive[line.item_id])) is not None:
+            raise APIError("tier_exclusive", f"{line.name} is for {missing.name} members and above.",
+                           extra={"item_id": str(line.item_id), "tier": missing.name})
 
 
 register_price_step("tier_exclusive", POSITION, ContextStep(_apply))

@@ -20,7 +20,7 @@ from engines.catalog.services import is_on_sale, skus_with_items
 from engines.membership.ledger import debit
 from engines.membership.models import Member, MemberTier, PointsEntry, PointsKind, RedemptionItem
 from engines.membership.pricing import PointsStep
-from engines.membership.tiers import effective_tier, tier_by_id
+from engines.membership.tiers import short_of, tier_held
 from engines.orders.services import (Order, lines_of, place_order, quote, register_price_step,
                                      units_under_offer)
 
@@ -135,20 +135,6 @@ def on_offer() -> list[tuple[RedemptionItem, object, object]]:
     return [entry for entry in with_catalog(offers(active_only=True)) if is_on_sale(entry[2])]
 
 
-def tier_allows(offer: RedemptionItem, consumer_id: int | None) -> bool:
-    """Whether the consumer's tier may redeem the offer (an exclusive one: its tier or above)."""
-    if offer.min_tier_id is None:
-        return True
-    wanted = tier_by_id(offer.min_tier_id)
-    if wanted is None:
-        return True  # its tier was deleted: open to all
-    if consumer_id is None:
-        return False
-    tier_id = db.session.scalar(select(Member.tier_id).where(Member.consumer_id == consumer_id))
-    held = effective_tier(tier_id)
-    return held is not None and held.threshold >= wanted.threshold
-
-
 def redeemed(consumer_id: int, offer_id: int) -> int:
     """Units of the offer the consumer holds: in their orders not cancelled, less those refunded."""
     return units_under_offer(KIND, offer_id, consumer_id)
@@ -200,9 +186,8 @@ class RedemptionStep(PointsStep):
         if offer is None or not offer.active or len(quote.lines) != 1 or quote.lines[0].sku_id != offer.sku_id:
             raise APIError("redemption_unavailable")
         line = quote.lines[0]
-        if not tier_allows(offer, context.consumer_id):
-            raise APIError("redemption_tier", f"This item is for {tier_by_id(offer.min_tier_id).name} members "
-                                              "and above.")
+        if (missing := short_of(tier_held(context.consumer_id), offer.min_tier_id)) is not None:
+            raise APIError("redemption_tier", f"This item is for {missing.name} members and above.")
         if offer.per_member_limit:
             left = offer.per_member_limit - redeemed(context.consumer_id, offer.id)
             if line.quantity > left:

@@ -64,6 +64,22 @@ def effective_tier(tier_id: int | None) -> Tier | None:
     return tier_by_id(tier_id) or tier_for(0)
 
 
+def tier_held(consumer_id: int | None) -> Tier | None:
+    """The tier that counts for a consumer (see effective_tier); None for a visitor."""
+    if not consumer_id:
+        return None
+    return effective_tier(db.session.scalar(select(Member.tier_id).where(Member.consumer_id == consumer_id)))
+
+
+def short_of(held: Tier | None, wanted_id: int | None) -> Tier | None:
+    """The tier `wanted_id` names when `held` does not reach it; None when it does, or when there
+    is no such tier (a deleted tier's privileges are open to everyone)."""
+    wanted = tier_by_id(wanted_id)
+    if wanted is None or (held is not None and held.threshold >= wanted.threshold):
+        return None
+    return wanted
+
+
 def next_tier(growth: int) -> Tier | None:
     return next((tier for tier in tiers() if tier.threshold > growth), None)
 

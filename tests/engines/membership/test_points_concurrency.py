@@ -4,6 +4,7 @@ spends them — the balance never goes below zero and is spent once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -159,3 +160,20 @@ def test_redemptions_racing_for_one_balance_and_a_limit_take_the_points_once(liv
     assert statuses.count(201) == 1 and statuses.count(409) == 7, results
     assert {b["error"]["code"] for s, b in results if s == 409} == {"redemption_limit"}
     assert ledger_state(live_server.app, shop) == (4500, 4500, 4500, 3)
+
+
+def test_a_task_claimed_from_many_tabs_at_once_pays_once(live_server):
+    shop = open_shop(live_server.app, "claimers", points=0)
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        from engines.membership.ledger import member_of
+
+        member_of(shop["consumer"]).birthday = dt.date(1990, 1, 2)  # the profile task is done
+        db.session.commit()
+    url = f"{live_server.url}/api/v1/me/tasks/profile/claim"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda i: http_json("POST", url, {}, shop["headers"]), range(8)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) == 1 and statuses.count(409) == 7, results
+    assert {b["error"]["code"] for s, b in results if s == 409} == {"task_claimed"}
+    points, total, unspent, _orders = ledger_state(live_server.app, shop)
+    assert points == total == unspent == 50  # the task's default points, once
