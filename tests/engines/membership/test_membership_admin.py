@@ -78,7 +78,8 @@ def ledger(tenant, consumer_id: int) -> list[tuple]:
 
 def audited(tenant, action: str) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant.id,
-                                                            AuditEntry.action == action)))
+                                                            AuditEntry.action == action)
+                                   .order_by(AuditEntry.at, AuditEntry.id)))  # PostgreSQL keeps no order of its own
 
 
 def listed(page: str) -> list[str]:

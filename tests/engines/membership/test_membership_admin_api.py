@@ -23,7 +23,7 @@ def owner(db_session, tenant_a):
 
 def audits(tenant, action: str) -> list[dict]:
     with tenant_scope(tenant):
-        return [entry.details for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action))]
+        return [entry.details for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.at, AuditEntry.id))]
 
 
 def test_tiers_are_made_listed_changed_and_removed(client, owner, tenant_a):
