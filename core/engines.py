@@ -137,6 +137,7 @@ class Engine:
     tasks: str | None = None  # module registering its jobs, periodic sweeps and event handlers
     events: str | None = None  # module declaring the events it emits
     price_steps: str | None = None  # module registering its price pipeline steps
+    booked_lines: str | None = None  # module registering the checkout lines it books by time (a slot, nights …)
     demo_data: str | None = None  # "module:function", given a template's demo data (a dict)
     cli: tuple[str, ...] = ()  # click commands or groups of the `tessera` command
     pickers: tuple[Picker, ...] = ()
@@ -145,7 +146,8 @@ class Engine:
 
     def modules(self) -> list[str]:
         """The modules that register something when imported."""
-        return [module for module in (self.components, self.tasks, self.events, self.price_steps) if module]
+        return [module for module in (self.components, self.tasks, self.events, self.price_steps, self.booked_lines)
+                if module]
 
     def describe(self) -> dict:
         """Everything it declares, as plain data (`tessera engines list --json`)."""
@@ -159,6 +161,7 @@ class Engine:
             "navigation": [{"endpoint": n.endpoint, "label": str(n.label), "icon": n.icon, "permission": n.permission}
                            for n in self.navigation],
             "tasks": self.tasks, "events": self.events, "price_steps": self.price_steps,
+            "booked_lines": self.booked_lines,
             "demo_data": self.demo_data, "cli": list(self.cli), "pickers": [p.describe() for p in self.pickers],
             "suspension_exempt": list(self.suspension_exempt), "dashboard": self.dashboard,
         }

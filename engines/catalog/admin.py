@@ -29,7 +29,8 @@ bp = Blueprint("catalog_admin", __name__, url_prefix="/merchant/catalog", templa
 
 MANAGE = "catalog.manage"
 
-KINDS = [("physical", _l("Physical product")), ("dish", _l("Dish")), ("service", _l("Service")), ("virtual", _l("Virtual"))]
+KINDS = [("physical", _l("Physical product")), ("dish", _l("Dish")), ("service", _l("Service")), ("virtual", _l("Virtual")),
+         ("room", _l("Room type")), ("ticket", _l("Event ticket"))]
 KIND_LABELS = dict(KINDS)  # what staff read where an item's kind is shown
 MAX_IMAGES = 9  # as the service allows
 STATUSES = [("draft", _l("Draft")), ("on_sale", _l("On sale")), ("off_sale", _l("Off sale"))]

@@ -18,6 +18,8 @@ class ItemKind(enum.StrEnum):
     DISH = "dish"
     SERVICE = "service"
     VIRTUAL = "virtual"
+    ROOM = "room"  # nights of a room type (the booking engine holds them)
+    TICKET = "ticket"  # a ticket type of an event (the booking engine holds its sessions' quotas)
 
 
 class ItemStatus(enum.StrEnum):

@@ -138,8 +138,8 @@ def _validate_item(*, kind: str, name: str, category_id: int | None, images: lis
         option_groups = OptionGroup(many=True).load(option_groups or [])
     except ValidationError as error:
         errors["options"] = [str(error.messages)]
-    if options and kind != ItemKind.PHYSICAL:
-        errors["options"] = ["Only physical items have option dimensions; dishes use option groups."]
+    if options and kind == ItemKind.DISH:  # a product's sizes, a ticket's types, a room's rates, a service's grades
+        errors["options"] = ["Dishes use option groups, not option dimensions."]
     if option_groups and kind != ItemKind.DISH:
         errors["option_groups"] = ["Only dishes have option groups."]
     if not skus:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import secrets
 import zoneinfo
 from types import SimpleNamespace
@@ -24,6 +25,7 @@ from engines.catalog.services import (Reserved, forget_remembered_facts, is_on_s
                                       reserve_stock, skus_for_sale, skus_with_items)
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders import fulfillment
+from engines.orders.booked_lines import booking_of, hold_booked, price_booked
 from engines.orders.models import (CartLine, FulfillmentType, Order, OrderAdjustment, OrderAdjustmentLine, OrderLine,
                                    OrderSequence, OrderStatus)
 from engines.orders.pricing import Adjustment, PriceContext, Quote, QuoteLine, reserve_steps, run_pipeline
@@ -31,7 +33,7 @@ from engines.orders.lifecycle import mark_paid
 from engines.orders.cart import MAX_LINES, MAX_QUANTITY, cart_of, choice_key
 from engines.orders.transitions import record_creation
 
-CODE_KINDS = {"service", "virtual"}
+CODE_KINDS = {"service", "virtual", "ticket"}
 
 register_codes({"price_changed": (409, "A price changed while you were checking out; look at the new total and "
                                        "order again.")})
@@ -50,6 +52,7 @@ class Wanted:
     sku_id: int
     quantity: int
     choices: dict  # a dish's options as asked for; checked and priced against the item
+    booking: dict | None = None  # a slot, a session or dates (engines.orders.booked_lines)
 
 
 def _wanted(lines: object) -> list[Wanted]:
@@ -65,11 +68,12 @@ def _wanted(lines: object) -> list[Wanted]:
                 not isinstance(choices, dict):
             raise APIError("invalid_input", fields={f"lines.{index}": [
                 f"Give a sku_id, a quantity from 1 to {MAX_QUANTITY} and, for dishes, choices."]})
-        key = (sku_id, choice_key(choices))
+        booking = booking_of(line, index)
+        key = (sku_id, choice_key(choices), json.dumps(booking, sort_keys=True, default=str))
         if key in wanted:
             wanted[key].quantity += quantity
         else:
-            wanted[key] = Wanted(sku_id, quantity, choices)
+            wanted[key] = Wanted(sku_id, quantity, choices, booking)
     if any(entry.quantity > MAX_QUANTITY for entry in wanted.values()):
         raise APIError("invalid_input", fields={"lines": [f"At most {MAX_QUANTITY} of one SKU."]})
     return list(wanted.values())
@@ -139,9 +143,11 @@ def quote(*, consumer_id: int, lines: object = None, fulfillment_choice: object 
         quote_lines.append(QuoteLine(sku_id=sku.id, item_id=item.id, kind=item.kind.value, name=item.name,
                                      options=options, sku_code=sku.code or "",
                                      image=sku.image or (item.images or [""])[0], unit_price=sku.price + extra,
-                                     quantity=entry.quantity, weight_grams=sku.weight_grams))
+                                     quantity=entry.quantity, weight_grams=sku.weight_grams, booking=entry.booking))
+    now = now or utcnow()
+    price_booked(quote_lines, consumer_id, now)
     chosen_fulfillment = fulfillment.resolve(consumer_id, fulfillment_choice, quote_lines)
-    context = PriceContext(consumer_id=consumer_id, now=now or utcnow(), channel=channel, coupons=tuple(coupons),
+    context = PriceContext(consumer_id=consumer_id, now=now, channel=channel, coupons=tuple(coupons),
                            points=points, member=member or {}, drafts=drafts or {}, offer=offer,
                            only_steps=only_steps)
     return run_pipeline(Quote(currency=current_tenant().currency, consumer_id=consumer_id, lines=quote_lines,
@@ -229,8 +235,9 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                     pay_by=now + dt.timedelta(minutes=flow_settings("orders")["pay_minutes"]), created_at=now,
                     updated_at=now)
     write_payment = pay(order) if pay is not None else None
+    stocked = [line for line in priced.lines if line.booked is None]  # booked lines: capacity, not stock
     reserved = {sku_id: reserve_stock(sku_id=sku_id, quantity=quantity)  # in SKU order: no deadlocks
-                for sku_id, quantity in sorted(_per_sku(priced.lines).items())}
+                for sku_id, quantity in sorted(_per_sku(stocked).items())}
     _as_quoted(priced, reserved)
     order.number = next_number(now)
     # the order, its lines, its adjustments and their shares, its first transition, its event (its payment): one
@@ -246,6 +253,7 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
         if write_payment is not None:
             write_payment()
         reserve_steps(order, adjustments, priced.context)
+        hold_booked(order, order_lines, priced.lines)
     if order.total == 0:
         mark_paid(order, actor=f"consumer:{consumer_id}", now=now)
     if from_cart:

@@ -91,6 +91,8 @@ class QuoteLine:
     weight_grams: int | None = None
     discount: int = 0
     gift: bool = False  # given by a promotion (all of its price taken off): costs no delivery, counts for no rule
+    booking: dict | None = None  # what the request named for a line booked by time (engines.orders.booked_lines)
+    booked: dict | None = None  # what the booking engine made of it, once it priced the line: its capacity is held
 
     @property
     def subtotal(self) -> int:

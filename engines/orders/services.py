@@ -5,6 +5,7 @@ checkout, an order's payment and its refunds, and the order as the consumer API 
 from sqlalchemy import func, select
 
 from core.db import db
+from engines.orders.booked_lines import register_line_booker
 from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
 from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
@@ -63,5 +64,5 @@ __all__ = ["active_stores", "Adjustment", "CheckoutIn", "count_refund", "deliver
            "flag_order", "guard_checkout", "mark_paid", "mark_refunded", "numbers_of", "Order",
            "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order", "place_purchase",
            "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
-           "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_price_step",
+           "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_line_booker", "register_price_step",
            "sales_by_source", "share_of_units", "STATUSES", "uncount_refund", "units_under_offer", "WAYS"]

@@ -26,7 +26,7 @@ from engines.orders import events as _order_events  # noqa: F401  the events of 
 
 FAILURES = {"left": 0}
 ENGINE_EVENTS = ["after_sale.refund_due.v1", "after_sale.refunded.v1", "after_sale.requested.v1",
-                 "consumer.registered.v1", "coupon.expiring.v1", "member.tier_changed.v1", "member_card.ending.v1",
+                 "booking.no_show.v1", "booking.reminder.v1", "consumer.registered.v1", "coupon.expiring.v1", "member.tier_changed.v1", "member_card.ending.v1",
                  "order.cancelled.v1", "order.completed.v1", "order.created.v1", "order.paid.v1", "order.shipped.v1",
                  "points.expiring.v1", "promotion.budget_spent.v1", "promotion.points_earned.v1",
                  "review.created.v1"]

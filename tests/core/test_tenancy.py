@@ -49,6 +49,9 @@ from engines.membership.wallet import create_recharge_plan, move
 from engines.membership.sign_ins import sign_in
 from engines.membership.tiers import add_growth, create_tier
 from engines.payments.models import Payment, PaymentAccount, ProviderEvent, Refund
+from engines.booking.models import (BookableResource, Booking, BookingBlock, BookingStaff, EventSession,
+                                    TicketQuota)
+from engines.booking.resources import create_block, create_quota, create_resource, create_session, create_staff
 from engines.stores.models import DiningTable, Store
 from engines.stores.services import add_table, create_store
 from runtime.models import App, AppVersion
@@ -154,7 +157,23 @@ FACTORIES = {
     ExclusiveItem: lambda tag: _add(ExclusiveItem(item_id=create_item(kind="physical", name=tag, price=100).id,
                                                   tier_id=new_id())),
     InboxMessage: lambda tag: _add(InboxMessage(consumer_id=_make_consumer(f"{tag}-{new_id()}").id, title=tag[:60])),
+    BookableResource: lambda tag: _bookable(tag, "service"),
+    BookingStaff: lambda tag: create_staff(name=tag[:60]),
+    EventSession: lambda tag: create_session(_bookable(tag, "ticket"), starts_at=utcnow(),
+                                             ends_at=utcnow() + dt.timedelta(hours=2)),
+    TicketQuota: lambda tag: (lambda event: create_quota(event, name=tag[:60], size=10, sku_ids=[str(db.session.scalar(
+        select(Sku.id).where(Sku.item_id == event.item_id)))]))(_bookable(tag, "ticket")),
+    BookingBlock: lambda tag: create_block(resource_id=_bookable(tag, "room").id, starts_at=utcnow(),
+                                           ends_at=utcnow() + dt.timedelta(days=1), note=tag[:200]),
+    Booking: lambda tag: (lambda order: _add(Booking(resource_id=_bookable(tag, "service").id, order_id=order.id,
+                                                     order_line_id=new_id(), sku_id=1, starts_at=utcnow(),
+                                                     ends_at=utcnow() + dt.timedelta(hours=1), quantity=1)))(
+        _order(tag)),
 }
+
+
+def _bookable(tag, kind):
+    return create_resource(item_id=create_item(kind=kind, name=tag, price=100).id)
 
 
 def _automation(tag):

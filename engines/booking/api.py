@@ -1,0 +1,131 @@
+"""The consumer API of booking: what can be booked (/api/v1/booking/resources), one of them with
+its SKUs, staff, form and rules, its availability over a range of dates
+(/api/v1/booking/availability?resource=&from=&to=), and the consumer's bookings
+(/api/v1/me/bookings). Booking itself is a checkout line naming its slot, session or dates
+(POST /api/v1/checkout, engines.booking.holds)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from core.api import api_blueprint, require_consumer_id
+from core.db import utcnow
+from core.errors import APIError
+from core.ids import parse_id
+from core.media import resolve_media
+from core.money import Money
+from core.openapi import api_doc
+from core.paging import page_arguments
+from core.tenancy import current_tenant
+from engines.booking.availability import availability_answer, date_range, find_resource, sessions_between, staff_of
+from engines.booking.bookings import bookings_of, find_booking
+from engines.booking.models import BookableResource, Shape
+from engines.booking.resources import resources
+from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BookableAnswer, BookableListOut, BookingAnswer,
+                                     BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
+from engines.catalog.services import on_sale_by_ids, skus_by_item
+
+bp = api_blueprint("booking_api", __name__)
+_BOOKING = BookingOut()
+
+
+def _thumbnail(pictures: dict, ref: str) -> str:
+    return pictures.get(ref, {}).get("thumbnail", "")
+
+
+def _on_sale(found: list[BookableResource]) -> list[tuple[BookableResource, object, list]]:
+    """The resources whose items are on sale, with their items and SKUs."""
+    items = on_sale_by_ids([resource.item_id for resource in found])
+    skus = skus_by_item(list(items))
+    return [(resource, items[resource.item_id], skus[resource.item_id]) for resource in found
+            if resource.item_id in items and skus[resource.item_id]]
+
+
+def _bookable(resource: BookableResource, item, skus: list, pictures: dict) -> dict:
+    currency = current_tenant().currency
+    return {"id": str(resource.id), "item_id": str(item.id), "shape": resource.shape.value, "name": item.name,
+            "subtitle": item.subtitle, "image": _thumbnail(pictures, (item.images or [""])[0]),
+            "price_from": Money(min(sku.price for sku in skus), currency).to_json(),
+            "duration_minutes": resource.duration_minutes, "capacity": resource.capacity}
+
+
+@bp.get("/booking/resources")
+@api_doc("What can be booked: services (shape slot), events (session) and room types (night), in the shop's order",
+         tags=["booking"], response=BookableListOut, query={"shape": "slot, session or night (default: all)"})
+def bookables():
+    shape = request.args.get("shape")
+    if shape is not None and shape not in {s.value for s in Shape}:
+        raise APIError("invalid_input", fields={"shape": ["slot, session or night."]})
+    found = _on_sale(resources(shape=shape, active_only=True))
+    pictures = resolve_media([(item.images or [""])[0] for _, item, _ in found])
+    return jsonify(resources=[_bookable(resource, item, skus, pictures) for resource, item, skus in found])
+
+
+@bp.get("/booking/resources/<int:resource_id>")
+@api_doc("One bookable service, event or room type: its SKUs (ticket types, grades, rates), the staff who may serve "
+         "it, its registration form, its cancellation rules and an event's sessions to come", tags=["booking"],
+         response=BookableAnswer, errors=(404,))
+def bookable(resource_id: int):
+    resource = find_resource(resource_id)
+    found = _on_sale([resource]) if resource.active else []
+    if not found:
+        raise APIError("booking_resource_not_found")
+    _, item, skus = found[0]
+    staff = staff_of(resource.id) if resource.staffed else []
+    pictures = resolve_media([*(item.images or []), *(member.photo for member in staff),
+                              *(q.get("image", "") for member in staff for q in member.qualifications or [])])
+    currency = current_tenant().currency
+    answer = _bookable(resource, item, skus, pictures)
+    now = utcnow()
+    answer.update(
+        description=item.description, images=[pictures[ref]["url"] for ref in item.images or [] if ref in pictures],
+        skus=[{"id": str(sku.id), "options": sku.options or {}, "price": Money(sku.price, currency).to_json()}
+              for sku in skus],
+        staffed=resource.staffed,
+        staff=[{**PublicStaffOut().dump(member), "photo": _thumbnail(pictures, member.photo),
+                "qualifications": [{**q, "image": pictures.get(q.get("image", ""), {}).get("url", "")}
+                                   for q in member.qualifications or []]} for member in staff],
+        form_fields=resource.form_fields, cancellation=resource.cancellation, min_stay=resource.min_stay,
+        max_stay=resource.max_stay,
+        sessions=SessionOut(many=True).dump([session for session in sessions_between(resource)
+                                             if session.ends_at > now][:50]))
+    return jsonify(resource=answer)
+
+
+@bp.get("/booking/availability")
+@api_doc("What is free to book between two dates (at most 62 days): a service's slots and the places left (staffed: "
+         "the staff free to serve each), an event's sessions and the tickets left of each type, a room type's nights "
+         "with the rooms left and each night's price", tags=["booking"], response=AvailabilityOut,
+         query={"resource": "A bookable resource's id", "from": "The first date (YYYY-MM-DD, the shop's time zone)",
+                "to": "The last date, inclusive", "staff_id": "Only this staff member's slots (staffed services)",
+                "sku_id": "The room rate whose nights are priced (default: the first)"}, errors=(404, 422))
+def availability():
+    query = AvailabilityQuery().load(request.args.to_dict())
+    resource = find_resource(int(query["resource"]))
+    if not resource.active or not _on_sale([resource]):
+        raise APIError("booking_resource_not_found")
+    first, last = date_range(query["from_"], query["to"])
+    return jsonify(availability_answer(resource, first, last, utcnow(), staff_id=parse_id(query["staff_id"]),
+                                       sku_id=parse_id(query["sku_id"])))
+
+
+@bp.get("/me/bookings")
+@api_doc("The consumer's bookings, newest first", tags=["booking"], response=BookingPageOut, auth=True,
+         query={"status": "upcoming (still to come) or past (done, cancelled, or over); default: all",
+                "limit": "1 to 50 (default 20)", "cursor": "next_cursor of the previous page"})
+def my_bookings():
+    consumer_id = require_consumer_id()
+    limit, before = page_arguments()
+    status = request.args.get("status")
+    if status not in (None, "upcoming", "past"):
+        raise APIError("invalid_input", fields={"status": ["upcoming or past."]})
+    found, next_cursor = bookings_of(consumer_id, upcoming=None if status is None else status == "upcoming",
+                                     before=before, limit=limit)
+    return jsonify(bookings=_BOOKING.dump(found, many=True), next_cursor=str(next_cursor) if next_cursor else None)
+
+
+@bp.get("/me/bookings/<int:booking_id>")
+@api_doc("One of the consumer's bookings", tags=["booking"], response=BookingAnswer, auth=True, errors=(404,))
+def my_booking(booking_id: int):
+    return jsonify(booking=_BOOKING.dump(find_booking(booking_id, consumer_id=require_consumer_id())))
+
