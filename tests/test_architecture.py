@@ -104,7 +104,7 @@ def test_nothing_outside_an_engine_names_it():
 def test_every_engine_declares_itself_and_its_parts_exist(app):
     from core.engines import load, registry
 
-    assert [engine.name for engine in registry()] == ["articles", "catalog", "stores", "orders", "marketing", "payments", "membership"]
+    assert [engine.name for engine in registry()] == ["articles", "catalog", "stores", "orders", "payments", "booking", "marketing", "membership"]
     for engine in registry():
         for reference in (*engine.api, *engine.pages, *engine.development_pages, *engine.back_office, *engine.cli,
                           *engine.modules(), *(r for r in (engine.settings, engine.demo_data) if r)):

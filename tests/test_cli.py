@@ -111,8 +111,9 @@ def test_engines_list_shows_every_engine_with_its_parts(tessera):
     listed = tessera("engines", "list", "--json")
     assert listed.exit_code == 0, listed.output
     engines = {engine["name"]: engine for engine in json.loads(listed.output)}
-    assert list(engines) == ["articles", "catalog", "stores", "orders", "marketing", "payments", "membership"]
+    assert list(engines) == ["articles", "catalog", "stores", "orders", "payments", "booking", "marketing", "membership"]
     assert engines["payments"]["depends_on"] == ["orders"]
+    assert engines["booking"]["booked_lines"] == "engines.booking.lines"
     assert engines["payments"]["development_pages"] == ["engines.payments.pages:sandbox_bp"]
     assert engines["catalog"]["cli"] == ["engines.catalog.cli:catalog"]
     assert {p["kind"] for p in engines["catalog"]["pickers"]} == {"item", "category"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from core.api import api_blueprint, require_consumer_id
-from core.db import utcnow
+from core.db import db, utcnow
 from core.errors import APIError
 from core.ids import parse_id
 from core.media import resolve_media
@@ -18,12 +18,13 @@ from core.openapi import api_doc
 from core.paging import page_arguments
 from core.tenancy import current_tenant
 from engines.booking.availability import availability_answer, date_range, find_resource, sessions_between, staff_of
-from engines.booking.bookings import bookings_of, find_booking
+from engines.booking.bookings import bookings_of, cancel_booking, find_booking
 from engines.booking.models import BookableResource, Shape
 from engines.booking.resources import resources
 from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BookableAnswer, BookableListOut, BookingAnswer,
-                                     BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
+                                     BookingCancelledOut, BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
 from engines.catalog.services import on_sale_by_ids, skus_by_item
+from engines.orders.services import AfterSaleOut
 
 bp = api_blueprint("booking_api", __name__)
 _BOOKING = BookingOut()
@@ -129,3 +130,16 @@ def my_bookings():
 def my_booking(booking_id: int):
     return jsonify(booking=_BOOKING.dump(find_booking(booking_id, consumer_id=require_consumer_id())))
 
+
+
+@bp.post("/me/bookings/<int:booking_id>/cancel")
+@api_doc("Cancel a paid booking before it starts: its places are refunded by the shop's cancellation rules (the share "
+         "for how long before the start it is cancelled), the refund approved at once", tags=["booking"],
+         response=BookingCancelledOut, auth=True, errors=(404, 409))
+def cancel_my_booking(booking_id: int):
+    consumer_id = require_consumer_id()
+    booking, after_sale = cancel_booking(find_booking(booking_id, consumer_id=consumer_id, for_update=True),
+                                         consumer_id=consumer_id)
+    answer = {"booking": _BOOKING.dump(booking), "after_sale": AfterSaleOut().dump(after_sale)}
+    db.session.commit()
+    return jsonify(answer)

@@ -172,8 +172,7 @@ def _slot(resource: BookableResource, start: dt.datetime, facts: _SlotFacts, whe
         busy = {row.staff_id for row in _overlap(start, end, facts.staff_bookings)} | \
                {row.staff_id for row in _overlap(start, end, facts.staff_blocks)}
         free = [member.id for member in facts.staff if member.id not in busy and _works(member, start, end, where)]
-        if not free:
-            left = 0
+        left = min(left, len(free))  # each booking takes one of them
     return Slot(start, end, left, free)
 
 

@@ -13,12 +13,15 @@ from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.events import emit
 from engines.booking import events as _events  # noqa: F401  the events emitted here
-from engines.booking.models import HOLDING, Booking, BookingStatus
-from engines.orders.services import refunded_units
+from engines.booking.models import HOLDING, BookableResource, Booking, BookingStatus
+from engines.orders.services import approve_after_sale, find_order, refunded_units, request_after_sale
 
 REMIND_BEFORE = dt.timedelta(days=1)
 
-register_codes({"booking_not_found": (404, "There is no such booking.")})
+register_codes({
+    "booking_not_found": (404, "There is no such booking."),
+    "booking_not_cancellable": (409, "This booking cannot be cancelled now."),
+})
 
 
 def _move(order_id: int, origin: tuple[BookingStatus, ...], target: BookingStatus, now: dt.datetime) -> int:
@@ -84,9 +87,11 @@ def bookings_of(consumer_id: int, *, upcoming: bool | None = None, now: dt.datet
     return found[:limit], (found[limit - 1].id if len(found) > limit else None)
 
 
-def find_booking(booking_id: int | None, *, consumer_id: int | None = None) -> Booking:
-    """The shop's booking (the consumer's own, when `consumer_id` is given), or 404."""
-    booking = Booking.get(booking_id) if booking_id is not None else None
+def find_booking(booking_id: int | None, *, consumer_id: int | None = None, for_update: bool = False) -> Booking:
+    """The shop's booking (the consumer's own, when `consumer_id` is given), read afresh (locked
+    with `for_update`), or 404."""
+    query = select(Booking).where(Booking.id == booking_id).execution_options(populate_existing=True)
+    booking = db.session.scalar(query.with_for_update() if for_update else query) if booking_id is not None else None
     if booking is None or (consumer_id is not None and booking.consumer_id != consumer_id):
         raise APIError("booking_not_found")
     return booking
@@ -103,3 +108,38 @@ def remind(booking_id: int, name: str, now: dt.datetime) -> bool:
                                  "consumer_id": str(booking.consumer_id) if booking.consumer_id else None, "resource_id": str(booking.resource_id),
                                  "starts_at": booking.starts_at.isoformat(), "name": name})
     return True
+
+
+def refund_percent(resource: BookableResource, starts_at: dt.datetime, now: dt.datetime) -> int:
+    """What the shop's cancellation rules refund of a booking cancelled at `now`: the first rule
+    (most hours first) the cancellation is at least `hours_before` ahead of; none: nothing."""
+    ahead = (starts_at - now).total_seconds() / 3600
+    for rule in sorted(resource.cancellation or [], key=lambda r: -r["hours_before"]):
+        if ahead >= rule["hours_before"]:
+            return rule["refund_percent"]
+    return 0
+
+
+def cancel_booking(booking: Booking, *, consumer_id: int, now: dt.datetime | None = None) -> tuple[Booking, object]:
+    """The consumer cancels a paid booking before it starts: a refund of its places, of the part
+    the shop's cancellation rules give back at this time, asked for and approved at once (the
+    places are freed at once, the money follows when the provider refunded). The caller holds the
+    booking's row lock (find_booking(for_update=True)), so a second cancellation at the same time
+    finds it cancelled. 409 once it started, when it is not paid (cancel the order instead) or when
+    the rules refund nothing now. Returns the booking and the after-sales request."""
+    now = now or utcnow()
+    resource = BookableResource.get(booking.resource_id)
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= now:
+        raise APIError("booking_not_cancellable", "Only a paid booking that has not started can be cancelled; an "
+                                                  "unpaid one is cancelled with its order.")
+    percent = refund_percent(resource, booking.starts_at, now)
+    if percent == 0:
+        raise APIError("booking_not_cancellable", "It is too late to cancel this booking with a refund.")
+    places = booking.quantity - booking.refunded_quantity
+    after_sale = request_after_sale(find_order(booking.order_id), consumer_id=consumer_id, kind="refund",
+                                    lines=[{"line_id": booking.order_line_id, "quantity": places}],
+                                    reason=f"Booking cancelled ({percent}% refunded by the shop's rules)",
+                                    percent=percent)
+    approve_after_sale(after_sale, note="Cancellation rules applied")
+    booking.status, booking.updated_at = BookingStatus.CANCELLED, now
+    return booking, after_sale

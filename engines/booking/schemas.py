@@ -412,3 +412,9 @@ class BookableDetailOut(BookableOut):
 
 class BookableAnswer(Schema):
     resource = fields.Nested(BookableDetailOut)
+
+
+class BookingCancelledOut(Schema):
+    booking = fields.Nested(BookingOut)
+    after_sale = fields.Raw(metadata={"description": "The refund asked for and approved (as GET /orders/<id> shows "
+                                                    "after-sales): the places are freed once it is refunded"})

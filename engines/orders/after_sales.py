@@ -69,9 +69,12 @@ def _refunded_before(after_sale: AfterSale) -> dict[int, int]:
         AfterSale.order_id == after_sale.order_id, AfterSale.status == A.REFUNDED, AfterSale.id != after_sale.id)))
 
 
-def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list[dict], reason: str = "") -> AfterSale:
+def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list[dict], reason: str = "",
+                       percent: int = 100) -> AfterSale:
     """A refund request for some units of an order's lines. Takes the order's row lock first:
-    what is already refunded or asked for is read after any concurrent request committed."""
+    what is already refunded or asked for is read after any concurrent request committed.
+    `percent`: of what the units cost, the part refunded (a booking cancelled late, by the shop's
+    cancellation rules); the units are given back all the same."""
     order = lock_order(order.id)
     if order.status not in REFUNDABLE_STATES:
         raise APIError("after_sale_not_allowed")
@@ -93,13 +96,13 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
         if entry["quantity"] > line.quantity - already:
             raise APIError("invalid_input", fields={f"lines.{index}.quantity": [
                 f"At most {line.quantity - already} of this line can still be refunded."]})
-        share = unit_share(line, already, entry["quantity"])
+        share = unit_share(line, already, entry["quantity"]) * percent // 100
         held[line.id] = held.get(line.id, 0) + entry["quantity"]
         chosen.append({"line_id": str(line.id), "quantity": entry["quantity"], "amount": share})
         amount += share
     everything = all(held.get(line.id, 0) + line.refunded_quantity == line.quantity for line in order_lines.values())
     if everything and order.status in NOT_YET_HANDED_OVER:
-        amount += order.shipping_fee  # nothing was delivered: the delivery fee comes back too
+        amount += order.shipping_fee * percent // 100  # nothing was delivered: the delivery fee comes back too
     after_sale = AfterSale(order_id=order.id, consumer_id=consumer_id, kind=kind, lines=chosen, amount=amount,
                            reason=reason, restock=kind == "return_refund" or order.status in NOT_YET_HANDED_OVER)
     db.session.add(after_sale)
@@ -250,8 +253,9 @@ def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool
     if after_sale.restock:
         returned: dict[int, int] = {}
         for entry in after_sale.lines:
-            sku_id = order_lines[int(entry["line_id"])].sku_id
-            returned[sku_id] = returned.get(sku_id, 0) + entry["quantity"]
+            line = order_lines[int(entry["line_id"])]
+            if not line.booked:  # a booked line's capacity is the booking engine's (after_sale.refunded.v1)
+                returned[line.sku_id] = returned.get(line.sku_id, 0) + entry["quantity"]
         release_stock(returned)
     release_step_lines(order, _units(after_sale.lines), already=_refunded_before(after_sale),
                        quantities={line.id: line.quantity for line in order_lines.values()})

@@ -220,7 +220,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     order_lines = [new_row(OrderLine, order_id=order_id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
                            name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
                            unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
-                           discount=line.discount, paid_amount=line.payable) for line in priced.lines]
+                           discount=line.discount, paid_amount=line.payable, booked=line.booked is not None)
+                   for line in priced.lines]
     adjustments = priced.place(order_lines)  # before the order's row: its pricing names them
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
         line.kind in CODE_KINDS for line in priced.lines)

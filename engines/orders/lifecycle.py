@@ -81,7 +81,8 @@ def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime
     transition(order, "cancel", actor=actor, note=reason, now=now)
     released: dict[int, int] = {}
     for line in lines_of([order.id])[order.id]:
-        released[line.sku_id] = released.get(line.sku_id, 0) + line.quantity
+        if not line.booked:  # a booked line's capacity is the booking engine's (order.cancelled.v1)
+            released[line.sku_id] = released.get(line.sku_id, 0) + line.quantity
     release_stock(released)
     release_steps(order)  # the coupons, points and budgets its price steps held
     emit("order.cancelled.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id), "reason": reason})

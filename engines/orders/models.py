@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, str_enum, utcnow
@@ -149,6 +150,7 @@ class OrderLine(TenantModel):
     paid_amount: Mapped[int] = mapped_column(BigInteger)  # subtotal - discount
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    booked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # capacity, not stock
 
 
 class OrderAdjustment(TenantModel):

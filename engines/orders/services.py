@@ -6,14 +6,15 @@ from sqlalchemy import func, select
 
 from core.db import db
 from engines.orders.booked_lines import register_line_booker
-from engines.orders.after_sales import count_refund, mark_refunded, uncount_refund
+from engines.orders.after_sales import (approve as approve_after_sale, count_refund, mark_refunded, request_after_sale,
+                                        uncount_refund)
 from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
 from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid, orders_of
 from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
-from engines.orders.schemas import CheckoutIn, OrderAnswer, QuoteOut, dump_order, quote_answer
+from engines.orders.schemas import AfterSaleOut, CheckoutIn, OrderAnswer, QuoteOut, dump_order, quote_answer
 from engines.stores.services import active_stores  # where an order may be picked up (the price simulator)
 
 def refunded_in_full(order_id: int) -> bool:
@@ -60,9 +61,10 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
     return after_sale.order_id, units, after_sale.amount
 
 
-__all__ = ["active_stores", "Adjustment", "CheckoutIn", "count_refund", "deliver", "dump_order", "find_order",
-           "flag_order", "guard_checkout", "mark_paid", "mark_refunded", "numbers_of", "Order",
-           "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order", "place_purchase",
-           "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
-           "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_line_booker", "register_price_step",
-           "sales_by_source", "share_of_units", "STATUSES", "uncount_refund", "units_under_offer", "WAYS"]
+__all__ = ["active_stores", "Adjustment", "AfterSaleOut", "approve_after_sale", "CheckoutIn", "count_refund",
+           "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
+           "numbers_of", "Order", "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order",
+           "place_purchase", "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
+           "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_line_booker",
+           "register_price_step", "request_after_sale", "sales_by_source", "share_of_units", "STATUSES",
+           "uncount_refund", "units_under_offer", "WAYS"]

@@ -1,4 +1,5 @@
-"""the booking engine: bookable resources, staff, sessions and quotas, blocks, bookings
+"""the booking engine: bookable resources, staff, sessions and quotas, blocks, bookings; order lines
+booked by time (capacity, not stock)
 
 Revision ID: 0030
 Revises: 0029
@@ -146,6 +147,8 @@ def upgrade():
         batch_op.create_index('ix_bookings_order', ['tenant_id', 'order_id'], unique=False)
         batch_op.create_index('ix_bookings_resource', ['tenant_id', 'resource_id', 'starts_at'], unique=False)
         batch_op.create_index('ix_bookings_staff', ['tenant_id', 'staff_id', 'starts_at'], unique=False)
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('booked', sa.Boolean(), server_default=sa.false(), nullable=False))
     for table in ("booking_resources", "booking_staff", "booking_sessions", "booking_quotas", "booking_blocks",
                   "bookings"):
         enable_tenant_rls(table)
@@ -153,6 +156,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.drop_column('booked')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_staff')
         batch_op.drop_index('ix_bookings_resource')

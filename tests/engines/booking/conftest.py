@@ -39,7 +39,7 @@ def make_booking_shop(tenant, create_consumer) -> dict:
                                  SkuInput(price=20000, stock=0, options={"Ticket": "VIP"})])
         room = create_item(kind="room", name="Garden room", price=40000, status="on_sale")
         skus = skus_by_item([cleaning.id, gala.id, room.id])
-        service = create_resource(item_id=cleaning.id, capacity=1, duration_minutes=120, step_minutes=120,
+        service = create_resource(item_id=cleaning.id, capacity=2, duration_minutes=120, step_minutes=120,
                                   hours=[[["08:00", "18:00"]]] * 7, staffed=True, lead_minutes=60,
                                   cancellation=[{"hours_before": 24, "refund_percent": 100},
                                                 {"hours_before": 0, "refund_percent": 50}])

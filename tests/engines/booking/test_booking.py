@@ -28,7 +28,8 @@ def book(client, shop, sku, booking, quantity=1, **extra):
 
 def bookings(tenant):
     with tenant_scope(tenant):
-        return list(db.session.scalars(select(Booking).order_by(Booking.created_at)))
+        return list(db.session.scalars(select(Booking).order_by(Booking.created_at)
+                                       .execution_options(populate_existing=True)))
 
 
 def pay(client, shop, order_id):
@@ -46,7 +47,7 @@ def test_a_staffed_service_offers_slots_in_its_hours_served_by_whoever_works_the
     assert answer.status_code == 200, answer.json
     slots = answer.json["days"][0]["slots"]
     assert [s["start"][11:16] for s in slots] == ["00:00", "02:00", "04:00", "06:00", "08:00"]  # 08:00–18:00 local, UTC
-    assert [s["left"] for s in slots] == [1, 1, 1, 1, 1]
+    assert [s["left"] for s in slots] == [1, 1, 2, 2, 2]  # two at once, as long as two housekeepers are free
     ann, bea = str(booking_shop["ann"]), str(booking_shop["bea"])
     assert [s["staff_ids"] for s in slots] == [[ann], [ann], [ann, bea], [ann, bea], [ann, bea]]
 
@@ -213,3 +214,138 @@ def test_availability_asks_for_a_known_resource_and_a_short_range(client, bookin
     assert backwards.status_code == 422
     garbled = client.get("/api/v1/booking/availability?resource=x&from=1&to=2", headers={"X-Tenant": "alpha-shop"})
     assert garbled.status_code == 422
+
+
+def _sku_stock(tenant, sku_id):
+    from engines.catalog.models import Sku
+
+    with tenant_scope(tenant):
+        return db.session.get(Sku, (tenant.id, int(sku_id))).stock
+
+
+def test_a_paid_ticket_is_confirmed_scanned_at_the_door_and_completed(client, booking_shop):
+    from engines.orders.lifecycle import verify_code
+    from engines.orders.models import Order
+    from tests.engines.orders.test_orders import as_shop, pay
+
+    answers = {"name": "Han Meimei", "phone": "13900139000"}
+    placed = book(client, booking_shop, booking_shop["standard"],
+                  {"session_id": str(booking_shop["session"]), "answers": answers})
+    order = placed.json["order"]
+    pay(client, booking_shop, order)
+    [ticket] = bookings(booking_shop["tenant"])
+    assert ticket.status == BookingStatus.CONFIRMED
+    with tenant_scope(booking_shop["tenant"]):
+        code = db.session.get(Order, (booking_shop["tenant"].id, int(order["id"]))).verification_code
+    assert code and as_shop(booking_shop, verify_code, code, actor="staff:1").status.value == "completed"
+    assert bookings(booking_shop["tenant"])[0].status == BookingStatus.COMPLETED
+    assert _sku_stock(booking_shop["tenant"], booking_shop["standard"]) == 0  # capacity, not stock
+
+
+def test_a_refunded_room_frees_its_nights_and_touches_no_stock(client, booking_shop):
+    from engines.orders.after_sales import approve, find_after_sale
+    from tests.engines.orders.test_orders import as_shop, pay
+
+    monday = _next(0)
+    stay = {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=2)).isoformat()}
+    order = book(client, booking_shop, booking_shop["room"], stay, quantity=2).json["order"]
+    pay(client, booking_shop, order)
+    line_id = order["lines"][0]["id"]
+    asked = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=booking_shop["headers"],
+                        json={"kind": "refund", "lines": [{"line_id": line_id, "quantity": 1}]})
+    assert asked.status_code == 201, asked.json
+    as_shop(booking_shop, lambda: approve(find_after_sale(int(asked.json["id"]))))
+    [stay_row] = bookings(booking_shop["tenant"])
+    assert (stay_row.status, stay_row.refunded_quantity) == (BookingStatus.CONFIRMED, 1)
+    nights = availability(client, booking_shop["rooms"], monday, monday + dt.timedelta(days=1)).json["nights"]
+    assert [n["left"] for n in nights] == [1, 1]
+    rest = client.post(f"/api/v1/orders/{order['id']}/after-sales", headers=booking_shop["headers"],
+                       json={"kind": "refund", "lines": [{"line_id": line_id, "quantity": 1}]})
+    as_shop(booking_shop, lambda: approve(find_after_sale(int(rest.json["id"]))))
+    assert bookings(booking_shop["tenant"])[0].status == BookingStatus.CANCELLED
+    assert [n["left"] for n in availability(client, booking_shop["rooms"], monday, monday).json["nights"]] == [2]
+    assert _sku_stock(booking_shop["tenant"], booking_shop["room"]) == 0
+
+
+def test_the_unpaid_order_timing_out_frees_its_session_tickets(client, booking_shop):
+    from engines.orders.tasks import cancel_unpaid
+    from flask import current_app
+
+    session = str(booking_shop["session"])
+    answers = {"name": "Han Meimei", "phone": "13900139000"}
+    assert book(client, booking_shop, booking_shop["vip"], {"session_id": session, "answers": answers}).status_code == 201
+    cancel_unpaid(now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=3))
+    current_app.extensions["tessera_jobs"].drain()
+    assert bookings(booking_shop["tenant"])[0].status == BookingStatus.CANCELLED
+    again = book(client, booking_shop, booking_shop["vip"], {"session_id": session, "answers": answers})
+    assert again.status_code == 201, again.json
+
+
+def test_a_day_before_the_start_a_reminder_is_sent_once(client, booking_shop):
+    from core.events import OutboxEvent
+    from engines.booking.tasks import remind_upcoming
+    from tests.engines.orders.test_orders import pay
+
+    day = days_ahead(7)
+    order = book(client, booking_shop, booking_shop["cleaning"], {"start": at(day, "10:00")}).json["order"]
+    pay(client, booking_shop, order)
+    start = dt.datetime.fromisoformat(at(day, "10:00"))
+    assert remind_upcoming(now=start - dt.timedelta(hours=30)) == 0
+    assert remind_upcoming(now=start - dt.timedelta(hours=20)) == 1
+    assert remind_upcoming(now=start - dt.timedelta(hours=19)) == 0
+    with tenant_scope(booking_shop["tenant"]):
+        [sent] = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "booking.reminder.v1")).all()
+    assert sent.payload["name"] == "Deep cleaning" and sent.payload["order_id"] == order["id"]
+
+
+def test_cancellation_rules_refund_all_until_a_day_before_then_half(client, booking_shop):
+    from engines.booking.bookings import cancel_booking, find_booking
+    from tests.engines.orders.test_orders import as_shop, get_order, pay
+
+    day = days_ahead(7)
+    start = dt.datetime.fromisoformat(at(day, "14:00"))
+    early = book(client, booking_shop, booking_shop["cleaning"], {"start": at(day, "14:00")}).json["order"]
+    late = book(client, booking_shop, booking_shop["cleaning"], {"start": at(day, "14:00")}).json["order"]
+    for order in (early, late):
+        pay(client, booking_shop, order)
+    first, second = bookings(booking_shop["tenant"])
+    consumer = booking_shop["consumer"].id
+    as_shop(booking_shop, lambda: cancel_booking(find_booking(first.id), consumer_id=consumer,
+                                                 now=start - dt.timedelta(hours=25)))
+    as_shop(booking_shop, lambda: cancel_booking(find_booking(second.id), consumer_id=consumer,
+                                                 now=start - dt.timedelta(hours=3)))
+    assert get_order(client, booking_shop, early["id"])["refunded"]["amount"] == 30000
+    assert get_order(client, booking_shop, late["id"])["refunded"]["amount"] == 15000
+    assert [b.status for b in bookings(booking_shop["tenant"])] == [BookingStatus.CANCELLED] * 2
+    slot = next(s for s in availability(client, booking_shop["service"], day, day).json["days"][0]["slots"]
+                if s["start"] == start.astimezone(dt.UTC).isoformat())
+    assert slot["left"] == 2 and len(slot["staff_ids"]) == 2
+
+
+def test_a_booking_cannot_be_cancelled_once_started_unpaid_or_by_another_consumer(client, booking_shop,
+                                                                                   create_consumer):
+    from core.consumers import issue_token
+    from engines.booking.bookings import cancel_booking, find_booking
+    from tests.engines.orders.test_orders import as_shop, pay
+
+    day = days_ahead(7)
+    order = book(client, booking_shop, booking_shop["cleaning"], {"start": at(day, "08:00")}).json["order"]
+    [held] = bookings(booking_shop["tenant"])
+    unpaid = client.post(f"/api/v1/me/bookings/{held.id}/cancel", headers=booking_shop["headers"])
+    assert (unpaid.status_code, unpaid.json["error"]["code"]) == (409, "booking_not_cancellable")
+    pay(client, booking_shop, order)
+    with tenant_scope(booking_shop["tenant"]):
+        other = {"Authorization": f"Bearer {issue_token(create_consumer(booking_shop['tenant']))}"}
+        db.session.commit()
+    assert client.post(f"/api/v1/me/bookings/{held.id}/cancel", headers=other).status_code == 404
+    started = dt.datetime.fromisoformat(at(day, "08:30"))
+    import pytest
+
+    with pytest.raises(Exception, match="not started"):
+        as_shop(booking_shop, lambda: cancel_booking(find_booking(held.id), consumer_id=booking_shop["consumer"].id,
+                                                     now=started))
+    cancelled = client.post(f"/api/v1/me/bookings/{held.id}/cancel", headers=booking_shop["headers"])
+    assert cancelled.status_code == 200, cancelled.json
+    assert cancelled.json["after_sale"]["amount"]["amount"] == 30000
+    again = client.post(f"/api/v1/me/bookings/{held.id}/cancel", headers=booking_shop["headers"])
+    assert again.status_code == 409

@@ -1,7 +1,7 @@
 """Booking under real concurrent requests against a real server and database: 20 checkouts of a
 slot with room for 2 give exactly 2 bookings, the last room of a night is booked once, the last
-tickets of a quota are sold once, and a housekeeper serving two services is never booked twice at
-one time."""
+tickets of a quota are sold once, a housekeeper serving two services is never booked twice at one
+time, and a booking cancelled from many tabs at once is refunded once."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def open_shop(app, slug: str, buyers: int = 20) -> dict:
             room = create_item(kind="room", name="Loft", price=40000, status="on_sale")
             skus = skus_by_item([viewing.id, repair.id, cleaning.id, gala.id, room.id])
             create_resource(item_id=viewing.id, capacity=2, duration_minutes=60, step_minutes=60)
-            fixing = create_resource(item_id=repair.id, capacity=5, staffed=True)
+            fixing = create_resource(item_id=repair.id, capacity=5, staffed=True,
+                                     cancellation=[{"hours_before": 0, "refund_percent": 100}])
             tidying = create_resource(item_id=cleaning.id, capacity=5, staffed=True)
             create_staff(name="Only one", resource_ids=[str(fixing.id), str(tidying.id)])
             event = create_resource(item_id=gala.id)
@@ -158,3 +159,35 @@ def test_holds_made_at_once_outside_any_other_lock_never_overbook(live_server, b
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(hold, range(12)))
     assert sorted(results) == ["fully_booked"] * 10 + ["held"] * 2, results
+
+
+def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server):
+    import urllib.parse
+    import urllib.request
+
+    from engines.orders.models import AfterSale
+
+    shop = open_shop(live_server.app, "cancellers", buyers=1)
+    headers = shop["headers"][0]
+    status, placed = http_json("POST", f"{live_server.url}/api/v1/checkout",
+                               line(shop["repair"], {"start": at(days_ahead(6), "11:00")}), headers)
+    assert status == 201, placed
+    status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
+                                {"provider": "sandbox"}, headers)
+    assert status == 201, started
+    form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(started["next_action"]["url"], data=form), timeout=60) as paid:
+        assert paid.status == 200
+    status, mine = http_json("GET", f"{live_server.url}/api/v1/me/bookings", None, headers)
+    [booking] = mine["bookings"]
+    assert booking["status"] == "confirmed"
+
+    def cancel(_index: int):
+        return http_json("POST", f"{live_server.url}/api/v1/me/bookings/{booking['id']}/cancel", {}, headers)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(cancel, range(10)))
+    assert sorted(status for status, _ in results) == [200] + [409] * 9, results
+    assert {body["error"]["code"] for status, body in results if status == 409} == {"booking_not_cancellable"}
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(AfterSale)) == 1

@@ -126,7 +126,7 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     buyer.wait_for_selector("[data-code]")
     code = buyer.inner_text("[data-code]").replace(" ", "")
     assert re.fullmatch(r"\d{12}", code)
-    assert buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth") > 0  # the QR image loads
+    buyer.wait_for_function("document.querySelector('.t-code__qr').naturalWidth > 0")  # the QR image loads
     assert said["table"] in buyer.inner_text("[data-receiving]")  # the order names its table
     assert said["counter"] not in buyer.inner_text("#main")  # served at the table, not called at a counter
     looks_right(buyer, problems, said["dine_in"], name=f"dine-in-2-code-{language}")
