@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.errors import APIError, register_codes
+from core.identities import StaffMember
 from engines.booking.models import (SHAPE_OF_KIND, BookableResource, BookingBlock, EventSession, SessionStatus, Shape,
                                     BookingStaff, TicketQuota)
 from engines.catalog.services import Item, skus_by_item
@@ -173,9 +174,25 @@ def create_staff(*, name: str, **profile) -> BookingStaff:
     return update_staff(member, **profile)
 
 
+def _account(account_id: object, member: BookingStaff) -> int | None:
+    """A back-office staff account of the shop that no other staff profile serves as."""
+    if account_id is None:
+        return None
+    account = StaffMember.get(int(account_id))
+    if account is None:
+        _refuse("account_id", "Name a staff account of this shop.")
+    taken = db.session.scalar(select(BookingStaff.id).where(BookingStaff.user_id == account.id,
+                                                            BookingStaff.id != member.id))
+    if taken is not None:
+        _refuse("account_id", "Another staff profile is linked to this account.")
+    return account.id
+
+
 def update_staff(member: BookingStaff, **changes) -> BookingStaff:
     if "resource_ids" in changes:
         changes["resource_ids"] = _services(changes["resource_ids"])
+    if "account_id" in changes:
+        changes["user_id"] = _account(changes.pop("account_id"), member)
     for name, value in changes.items():
         setattr(member, name, value)
     db.session.flush()

@@ -93,6 +93,9 @@ _RESOURCE_FIELDS = {
     "lead_minutes": fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 60)),
     "horizon_days": fields.Integer(strict=True, validate=validate.Range(min=1, max=730)),
     "active": fields.Boolean(),
+    "account_id": fields.String(allow_none=True, validate=validate_id, metadata={
+        "description": "The shop's back-office staff account that serves as them (null: none): they see their own "
+                       "schedule and mark their bookings' steps"}),
 }
 
 
@@ -240,6 +243,7 @@ class StaffOut(Schema):
 
 class StaffDetailOut(StaffOut):
     phone = fields.String()
+    account_id = fields.Function(lambda m: str(m.user_id) if m.user_id else None)
 
 
 class StaffAnswer(Schema):

@@ -327,6 +327,11 @@ def item_ids_named(names: list[str]) -> dict[str, int]:
         select(Item.id, Item.name).where(Item.name.in_(names), Item.deleted_at.is_(None)))}
 
 
+def item_names(ids: list[int]) -> dict[int, str]:
+    """The names of some of the shop's items, by id (deleted ones too: what was booked or sold)."""
+    return dict(db.session.execute(select(Item.id, Item.name).where(Item.id.in_(set(ids)))).all()) if ids else {}
+
+
 def item_ids_existing(ids: list[int]) -> set[int]:
     """Which of these are the shop's items (not deleted)."""
     return set(db.session.scalars(select(Item.id).where(Item.id.in_(ids), Item.deleted_at.is_(None)))) if ids else set()

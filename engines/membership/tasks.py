@@ -271,7 +271,8 @@ def _dated_triggers(tenant_id: int, now: dt.datetime) -> int:
     for days in sorted({a.days for a in automations if a.trigger == Trigger.DORMANT}):
         for consumer_id, last in db.session.execute(select(Member.consumer_id, Member.last_order_at).where(
                 Member.last_order_at <= now - dt.timedelta(days=days)).limit(BATCH)):
-            made += fire(Trigger.DORMANT, consumer_id, f"dormant:{days}:{last.date().isoformat()}", now)
+            # the last order's moment, not its date: another order the same day is another occasion
+            made += fire(Trigger.DORMANT, consumer_id, f"dormant:{days}:{int(last.timestamp())}", now)
     return made
 
 

@@ -145,13 +145,13 @@ def confirm_receipt(order: Order, *, actor: str, now: dt.datetime | None = None)
     return order
 
 
-def _has_open_after_sale(order: Order) -> bool:
+def has_open_after_sale(order: Order) -> bool:
     return db.session.scalar(select(AfterSale.id).where(AfterSale.order_id == order.id,
                                                         AfterSale.status.in_(OPEN_AFTER_SALES))) is not None
 
 
 def _no_open_after_sale(order: Order) -> None:
-    if _has_open_after_sale(order):
+    if has_open_after_sale(order):
         raise APIError("after_sale_open")
 
 
@@ -210,7 +210,7 @@ def complete_shipped(order_id: int, now: dt.datetime | None = None) -> bool:
     order = db.session.get(Order, (current_tenant_id(), order_id))
     if order is None or order.status != OrderStatus.SHIPPED or order.complete_by > now:
         return False
-    if _has_open_after_sale(order):
+    if has_open_after_sale(order):
         return False
     try:
         confirm_receipt(order, actor="system", now=now)

@@ -10,7 +10,8 @@ from engines.orders.after_sales import (approve as approve_after_sale, count_ref
                                         uncount_refund)
 from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
-from engines.orders.lifecycle import deliver, find_order, flag_order, lines_of, mark_paid, orders_of
+from engines.orders.lifecycle import (deliver, find_order, flag_order, has_open_after_sale, lines_of, lock_order, mark_paid,
+                                      orders_of)
 from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
@@ -62,7 +63,8 @@ def refunded_units(after_sale_id: int) -> tuple[int, dict[int, int], int] | None
 
 
 __all__ = ["active_stores", "Adjustment", "AfterSaleOut", "approve_after_sale", "CheckoutIn", "count_refund",
-           "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "mark_paid", "mark_refunded",
+           "deliver", "dump_order", "find_order", "flag_order", "guard_checkout", "has_open_after_sale", "lock_order",
+           "mark_paid", "mark_refunded",
            "numbers_of", "Order", "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order",
            "place_purchase", "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
            "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_line_booker",

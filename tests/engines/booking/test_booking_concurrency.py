@@ -66,6 +66,16 @@ def race(live_server, shop, bodies: list[dict]) -> list[tuple[int, dict]]:
         return list(pool.map(send, range(len(bodies))))
 
 
+def _settled(pay_url: str) -> int:
+    """The sandbox pay page's form post of a successful payment."""
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(pay_url, data=form), timeout=60) as paid:
+        return paid.status
+
+
 def line(sku: str, booking: dict, quantity: int = 1) -> dict:
     return {"lines": [{"sku_id": sku, "quantity": quantity, "booking": booking}], "fulfillment": {"type": "none"}}
 
@@ -162,9 +172,6 @@ def test_holds_made_at_once_outside_any_other_lock_never_overbook(live_server, b
 
 
 def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server):
-    import urllib.parse
-    import urllib.request
-
     from engines.orders.models import AfterSale
 
     shop = open_shop(live_server.app, "cancellers", buyers=1)
@@ -175,9 +182,7 @@ def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server)
     status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
                                 {"provider": "sandbox"}, headers)
     assert status == 201, started
-    form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
-    with urllib.request.urlopen(urllib.request.Request(started["next_action"]["url"], data=form), timeout=60) as paid:
-        assert paid.status == 200
+    assert _settled(started["next_action"]["url"]) == 200
     status, mine = http_json("GET", f"{live_server.url}/api/v1/me/bookings", None, headers)
     [booking] = mine["bookings"]
     assert booking["status"] == "confirmed"
@@ -191,3 +196,51 @@ def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server)
     assert {body["error"]["code"] for status, body in results if status == 409} == {"booking_not_cancellable"}
     with live_server.app.app_context(), tenant_scope(shop["tenant"]):
         assert db.session.scalar(select(func.count()).select_from(AfterSale)) == 1
+
+
+def test_a_service_completed_from_six_phones_at_once_completes_once(live_server, backend):
+    """Six phones mark the same booking done at once: one wins, five are told it moved on, and its
+    order completes once."""
+    import threading
+
+    from sqlalchemy import update
+
+    from core.errors import APIError
+    from engines.booking.attendance import take_step
+    from engines.orders.models import OrderTransition
+
+    shop = open_shop(live_server.app, "finishers", buyers=1)
+    headers = shop["headers"][0]
+    status, placed = http_json("POST", f"{live_server.url}/api/v1/checkout",
+                               line(shop["repair"], {"start": at(days_ahead(6), "11:00")}), headers)
+    assert status == 201, placed
+    status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
+                                {"provider": "sandbox"}, headers)
+    assert _settled(started["next_action"]["url"]) == 200
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+        booking_id = db.session.scalar(select(Booking.id))
+        db.session.execute(update(Booking).values(starts_at=soon, ends_at=soon + dt.timedelta(hours=1)))
+        db.session.commit()
+    app, together = live_server.app, threading.Barrier(6)
+
+    def complete(_index: int) -> str:
+        with app.app_context(), tenant_scope(shop["tenant"]):
+            together.wait(timeout=20)
+            try:
+                take_step(booking_id, "complete", actor="staff:1")
+                db.session.commit()
+                return "completed"
+            except APIError as error:
+                db.session.rollback()
+                return error.code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = sorted(pool.map(complete, range(6)))
+    assert results == ["booking_status_changed"] * 5 + ["completed"], results
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        order_id = int(placed["order"]["id"])
+        assert db.session.scalar(select(Order.status).where(Order.id == order_id)).value == "completed"
+        assert db.session.scalar(select(func.count()).select_from(OrderTransition)
+                                 .where(OrderTransition.order_id == order_id,
+                                        OrderTransition.to_status == "completed")) == 1

@@ -80,9 +80,11 @@ def test_a_merchant_puts_a_recharge_plan_on_sale_and_reads_a_members_wallet(serv
 
     # turned on where the page says: the designer's Theme, Membership, then Publish
     page.click("text=Open the designer")
+    page.frame_locator("[data-frame]").locator("[data-section]").first.wait_for()  # the designer is drawn
     page.click('[data-tab="theme"]')
     switch = page.locator('[data-engine-settings="membership"] [data-path="app.settings.membership.stored_value"]')
     expect(switch).to_contain_text("Stored value: members recharge and pay from their balance")
+    expect(switch).to_be_visible()
     switch.locator("input").check()
     saved(page)
     page.click('[data-open="publish"]')

@@ -1,0 +1,238 @@
+"""The booking back office: the schedule by staff (a day, a week) with the bookings and the blocks,
+time closed and opened again from it (a wrong form closes nothing), the rooms' month, the bookings
+list, a booking's page where the day's steps are marked with photos (arrival, completion — which
+completes the order — and a no-show, told as an event), each step once, never too early; the
+housekeeper's own phone page showing and marking only their own bookings; clerks kept out of the
+manager's pages; another shop's bookings unseen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, update
+
+from core.db import db
+from core.events import OutboxEvent
+from core.identities import StaffMember
+from core.media import Media
+from core.tenancy import tenant_scope
+from engines.booking.models import Booking, BookingBlock, BookingStaff, BookingStatus
+from engines.orders.models import Order, OrderStatus
+from tests.engines.booking.conftest import at, days_ahead
+from tests.engines.booking.test_booking import book, bookings
+from tests.engines.membership.test_membership_admin import audited, enter  # noqa: F401  enter: a fixture
+
+PAGES = "/merchant/booking"
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+def paid_cleaning(client, shop, *, staff: str = "ann", starts_in: dt.timedelta = dt.timedelta(hours=1)) -> Booking:
+    """A paid cleaning served by `staff`, moved to start `starts_in` from now (booked a week ahead:
+    the slot rules are the checkout's; the day's steps are about the clock)."""
+    from tests.engines.orders.test_orders import pay
+
+    placed = book(client, shop, shop["cleaning"], {"start": at(days_ahead(7), "14:00"), "staff_id": str(shop[staff]),
+                                                   "address_id": shop["address"]})
+    assert placed.status_code == 201, placed.json
+    pay(client, shop, placed.json["order"])
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + starts_in
+    with tenant_scope(shop["tenant"]):
+        booking_id = db.session.scalar(select(Booking.id).where(Booking.order_id == int(placed.json["order"]["id"])))
+        db.session.execute(update(Booking).where(Booking.id == booking_id)
+                           .values(starts_at=starts, ends_at=starts + dt.timedelta(hours=2)))
+        db.session.commit()
+    return next(b for b in bookings(shop["tenant"]) if b.id == booking_id)
+
+
+def step(client, form_post, path: str, name: str, *files: tuple[bytes, str]):
+    data = {"photos": [(io.BytesIO(content), filename) for content, filename in files]} if files else {}
+    return form_post(f"{path}/{name}", data, page=path, content_type="multipart/form-data")
+
+
+def local_day(moment: dt.datetime) -> str:
+    from tests.engines.booking.conftest import SHANGHAI
+
+    return moment.astimezone(SHANGHAI).date().isoformat()
+
+
+def test_the_schedule_shows_the_days_bookings_by_staff_and_closes_time(client, enter, form_post, booking_shop):  # noqa: F811
+    cleaning = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=2))
+    enter("manager")
+    day = local_day(cleaning.starts_at)
+    page = client.get(f"{PAGES}/?date={day}").get_data(as_text=True)
+    assert f'data-booking="{cleaning.id}"' in page and "Deep cleaning" in page and "Li Lei" in page
+    row = page[page.index(f'data-staff="{booking_shop["ann"]}"'):page.index(f'data-staff="{booking_shop["bea"]}"')]
+    assert f'data-booking="{cleaning.id}"' in row  # in Ann's row
+    week = client.get(f"{PAGES}/?date={day}&view=week").get_data(as_text=True)
+    assert f'data-booking="{cleaning.id}"' in week and week.count("<td style=") == 7 * 2  # Ann, Bea
+
+    # a day off for Bea: said on the schedule, her slots go, the audit has it
+    closed = form_post(f"{PAGES}/blocks", {"target": f"staff:{booking_shop['bea']}", "from_day": day,
+                                           "from_time": "00:00", "to_day": day, "to_time": "23:59",
+                                           "note": "Annual leave"}, page=f"{PAGES}/", follow_redirects=True)
+    assert closed.status_code == 200 and "Closed from" in closed.get_data(as_text=True)
+    assert "Annual leave" in closed.get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        [block] = db.session.scalars(select(BookingBlock)).all()
+        assert block.staff_id == booking_shop["bea"]
+    assert [e.target for e in audited(booking_shop["tenant"], "booking_block.create")] == [f"booking_block {block.id}"]
+
+    # wrong forms close nothing and say why
+    for wrong in ({"target": "", "from_day": day, "to_day": day},
+                  {"target": f"staff:{booking_shop['ann']}", "from_day": day, "from_time": "18:00", "to_day": day,
+                   "to_time": "09:00"},
+                  {"target": f"staff:{booking_shop['ann']}", "from_day": "not a day", "to_day": day},
+                  {"target": "staff:999999", "from_day": day, "to_day": day}):
+        refused = form_post(f"{PAGES}/blocks", wrong, page=f"{PAGES}/", follow_redirects=True)
+        assert refused.status_code in (200, 404) and "Nothing was closed" in refused.get_data(as_text=True), wrong
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(BookingBlock)) == 1
+
+    opened = form_post(f"{PAGES}/blocks/{block.id}/delete", {}, page=f"{PAGES}/?date={day}", follow_redirects=True)
+    assert opened.status_code == 200 and "Open again." in opened.get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(BookingBlock)) == 0
+
+
+def test_the_rooms_month_shows_rooms_left_each_night(client, enter, booking_shop):  # noqa: F811
+    from tests.engines.orders.test_orders import pay
+
+    first = days_ahead(3)
+    placed = book(client, booking_shop, booking_shop["room"],
+                  {"from": first.isoformat(), "to": (first + dt.timedelta(days=2)).isoformat()})
+    pay(client, booking_shop, placed.json["order"])
+    enter("manager")
+    page = client.get(f"{PAGES}/rooms?month={first:%Y-%m}").get_data(as_text=True)
+    assert "Garden room" in page and "2 rooms" in page
+    cell = page[page.index(f'data-night="{first.isoformat()}"'):]
+    assert cell[:cell.index("</td>")].endswith(">1")  # one of two rooms left
+    assert client.get(f"{PAGES}/rooms?month=garbage").status_code == 200
+
+
+def test_bookings_list_filters_by_status_and_resource(client, enter, booking_shop):  # noqa: F811
+    cleaning = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=1))
+    held = book(client, booking_shop, booking_shop["cleaning"], {"start": at(days_ahead(8), "10:00")})
+    assert held.status_code == 201
+    enter("manager")
+    everything = client.get(f"{PAGES}/bookings").get_data(as_text=True)
+    assert everything.count("data-booking=") == 2
+    confirmed = client.get(f"{PAGES}/bookings?status=confirmed").get_data(as_text=True)
+    assert f'data-booking="{cleaning.id}"' in confirmed and confirmed.count("data-booking=") == 1
+    rooms = client.get(f"{PAGES}/bookings?resource={booking_shop['rooms']}").get_data(as_text=True)
+    assert "data-booking=" not in rooms and "No bookings from this day on." in rooms
+    assert client.get(f"{PAGES}/bookings?from=x&status=x&resource=x").status_code == 200
+
+
+def test_a_service_is_marked_arrived_then_completed_with_photos_and_its_order_completes(
+        client, enter, form_post, booking_shop):  # noqa: F811
+    cleaning = paid_cleaning(client, booking_shop)
+    enter("manager")
+    path = f"{PAGES}/bookings/{cleaning.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'data-step="arrive"' in page and 'data-step="complete"' in page and 'data-step="no_show"' not in page
+    assert "2 Nanjing Rd" in page
+
+    arrived = step(client, form_post, path, "arrive", (png(), "door.png"))
+    assert arrived.status_code == 302
+    [row] = [b for b in bookings(booking_shop["tenant"]) if b.id == cleaning.id]
+    assert row.status == BookingStatus.IN_PROGRESS and row.arrived_at is not None
+    assert [p["stage"] for p in row.photos] == ["arrival"]
+    again = step(client, form_post, path, "arrive")
+    assert "not at this step" in client.get(again.headers["Location"]).get_data(as_text=True)
+
+    # a file that is no image: told so, nothing stored, the step not taken
+    with tenant_scope(booking_shop["tenant"]):
+        media_before = db.session.scalar(select(func.count()).select_from(Media))
+    refused = step(client, form_post, path, "complete", (b"%PDF-1.4 not an image", "report.pdf"))
+    assert "not a PNG, JPEG, GIF or WebP" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(Media)) == media_before
+    assert next(b for b in bookings(booking_shop["tenant"]) if b.id == cleaning.id).status == BookingStatus.IN_PROGRESS
+
+    done = step(client, form_post, path, "complete", (png(), "kitchen.png"), (png(), "bath.png"))
+    assert done.status_code == 302
+    row = next(b for b in bookings(booking_shop["tenant"]) if b.id == cleaning.id)
+    assert row.status == BookingStatus.COMPLETED and [p["stage"] for p in row.photos] == ["arrival", "completion",
+                                                                                          "completion"]
+    with tenant_scope(booking_shop["tenant"]):
+        order = db.session.scalar(select(Order).where(Order.id == row.order_id)
+                                  .execution_options(populate_existing=True))
+        assert order.status == OrderStatus.COMPLETED
+    shown = client.get(path).get_data(as_text=True)
+    assert shown.count("<figure") == 3 and "data-step=" not in shown
+    assert [e.action for e in audited(booking_shop["tenant"], "booking.complete")] == ["booking.complete"]
+
+
+def test_steps_are_refused_too_early_and_a_no_show_is_told(client, enter, form_post, booking_shop):  # noqa: F811
+    later = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=1))
+    enter("manager")
+    path = f"{PAGES}/bookings/{later.id}"
+    assert "data-step=" not in client.get(path).get_data(as_text=True)
+    early = step(client, form_post, path, "arrive")
+    assert "too early" in client.get(early.headers["Location"]).get_data(as_text=True)
+    missed = paid_cleaning(client, booking_shop, staff="bea", starts_in=-dt.timedelta(minutes=20))
+    path = f"{PAGES}/bookings/{missed.id}"
+    assert 'data-step="no_show"' in client.get(path).get_data(as_text=True)
+    assert step(client, form_post, path, "no_show").status_code == 302
+    assert next(b for b in bookings(booking_shop["tenant"]) if b.id == missed.id).status == BookingStatus.NO_SHOW
+    with tenant_scope(booking_shop["tenant"]):
+        [told] = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "booking.no_show.v1")).all()
+    assert told.payload["booking_id"] == str(missed.id)
+    assert client.post(f"{path}/fly", data={}).status_code in (400, 404)
+
+
+def test_a_housekeeper_sees_and_marks_only_their_own_bookings(client, enter, form_post, booking_shop):  # noqa: F811
+    from engines.booking.resources import find_staff, update_staff
+
+    anns = paid_cleaning(client, booking_shop)
+    beas = paid_cleaning(client, booking_shop, staff="bea")
+    anns, beas = (SimpleNamespace(id=anns.id), SimpleNamespace(id=beas.id))  # ids outlive the session's objects
+    clerk = enter("clerk")
+    assert "not linked" in client.get(f"{PAGES}/mine").get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        account = db.session.scalar(select(StaffMember.id).where(StaffMember.identity_id == clerk.id))
+        update_staff(find_staff(booking_shop["ann"]), account_id=str(account))
+        db.session.commit()
+    mine = client.get(f"{PAGES}/mine").get_data(as_text=True)
+    assert f'data-booking="{anns.id}"' in mine and f'data-booking="{beas.id}"' not in mine and "Today" in mine
+    for path in ("/", "/bookings", f"/bookings/{anns.id}", "/rooms"):
+        assert client.get(PAGES + path).status_code == 403, path  # the manager's pages
+    assert client.get(f"{PAGES}/mine/{beas.id}").status_code == 404
+    assert form_post(f"{PAGES}/mine/{beas.id}/arrive", {}, page=f"{PAGES}/mine").status_code == 404
+    arrived = step(client, form_post, f"{PAGES}/mine/{anns.id}", "arrive", (png(), "door.png"))
+    assert arrived.status_code == 302 and arrived.headers["Location"].endswith(f"/mine/{anns.id}")
+    assert next(b for b in bookings(booking_shop["tenant"]) if b.id == anns.id).status == BookingStatus.IN_PROGRESS
+    assert next(b for b in bookings(booking_shop["tenant"]) if b.id == beas.id).status == BookingStatus.CONFIRMED
+
+
+def test_a_staff_profile_links_one_account_of_the_shop(booking_shop, tenant_b, create_staff):
+    from core.errors import APIError
+    from engines.booking.resources import find_staff, update_staff
+
+    stranger = create_staff(tenant_b, "clerk")
+    with tenant_scope(tenant_b):
+        theirs = db.session.scalar(select(StaffMember.id).where(StaffMember.identity_id == stranger.id))
+    with tenant_scope(booking_shop["tenant"]):
+        with pytest.raises(APIError) as refused:
+            update_staff(find_staff(booking_shop["ann"]), account_id=str(theirs))
+        assert "account_id" in refused.value.fields
+        db.session.rollback()
+        assert db.session.scalar(select(BookingStaff.user_id).where(BookingStaff.id == booking_shop["ann"])) is None
+
+
+def test_another_shops_booking_is_not_found(client, booking_shop, tenant_b, create_staff, sign_in):
+    cleaning = paid_cleaning(client, booking_shop)
+    other = create_staff(tenant_b, "manager")
+    sign_in("merchant", other.email)
+    client.get("/merchant/shops")
+    assert client.get(f"{PAGES}/bookings/{cleaning.id}").status_code == 404
+    assert f'data-booking="{cleaning.id}"' not in client.get(f"{PAGES}/bookings").get_data(as_text=True)
