@@ -93,9 +93,6 @@ _RESOURCE_FIELDS = {
     "lead_minutes": fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 60)),
     "horizon_days": fields.Integer(strict=True, validate=validate.Range(min=1, max=730)),
     "active": fields.Boolean(),
-    "account_id": fields.String(allow_none=True, validate=validate_id, metadata={
-        "description": "The shop's back-office staff account that serves as them (null: none): they see their own "
-                       "schedule and mark their bookings' steps"}),
 }
 
 
@@ -219,6 +216,9 @@ _STAFF_FIELDS = {
     "hours": fields.List(fields.List(fields.List(fields.String())), validate=_hours, metadata={
         "description": "Weekly working hours, Monday first"}),
     "active": fields.Boolean(),
+    "account_id": fields.String(allow_none=True, validate=validate_id, metadata={
+        "description": "The shop's back-office staff account that serves as them (null: none): they see their own "
+                       "schedule and mark their bookings' steps"}),
 }
 
 

@@ -1,0 +1,165 @@
+"""The booking back office as people use it. A shop sets up a home-cleaning service and its
+housekeeper through the Admin API (the back office has no forms for them yet), a customer books the
+next free slot at their address and pays; at 1280 px the manager finds the booking on the day's
+schedule in the housekeeper's row and on the week, closes a day off and opens it again, and marks
+the housekeeper's arrival with a photo on the booking's page; at 375 px the housekeeper (their
+account linked to the staff profile) opens "My schedule" on a phone and marks the work done with
+a photo — which completes the order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.browser import browser, server  # noqa: F401  the fixtures of the browser tests
+from tests.browser import sign_in_merchant, watched_page
+from tests.conftest import http_json
+from tests.engines.membership.test_automations_admin_browser import fits
+from tests.engines.membership.test_membership_admin_browser import seen
+
+ALL_DAY = [[["00:00", "24:00"]]] * 7
+
+
+def admin_token(running) -> str:
+    """A staff API token of the demo shop's owner, made with the CLI as a merchant would."""
+    env = {**os.environ, "TESSERA_INSTANCE_PATH": str(running.instance)}
+    for name in ("TESSERA_DATABASE_URL", "REDIS_URL", "TESSERA_S3_BUCKET"):
+        env.pop(name, None)
+    made = subprocess.run([sys.executable, "-c", "from cli import main; main()", "api-tokens", "create",
+                           running.logins["tenant"], "--email", running.logins["owner"]["email"]],
+                          env=env, capture_output=True, text=True, timeout=120, check=True)
+    return made.stdout.strip().splitlines()[-1]
+
+
+def a_booked_cleaning(running) -> dict:
+    """The service, its housekeeper linked to the owner's account, and a customer's paid booking of
+    the next free slot (the service is open all day, bookable at once: the slot is within the
+    hour, so the day's steps are open)."""
+    import urllib.parse
+    import urllib.request
+
+    admin = {"Authorization": f"Bearer {admin_token(running)}"}
+    api = running.url + "/admin/api/v1"
+    status, me = http_json("GET", f"{api}/me", None, admin)
+    assert status == 200, me
+    status, item = http_json("POST", f"{api}/items", {"kind": "service", "name": "Home deep cleaning", "price": 26800,
+                                                      "status": "on_sale"}, admin)
+    assert status == 201, item
+    status, made = http_json("POST", f"{api}/booking/resources", {
+        "item_id": item["item"]["id"], "capacity": 1, "duration_minutes": 120, "step_minutes": 30, "hours": ALL_DAY,
+        "staffed": True, "lead_minutes": 0}, admin)
+    assert status == 201, made
+    resource = made["resource"]["id"]
+    status, staff = http_json("POST", f"{api}/booking/staff", {
+        "name": "Wang Fang", "resource_ids": [resource], "hours": ALL_DAY, "account_id": me["staff"]["id"],
+        "qualifications": [{"name": "Health certificate", "image": "", "verified": True}]}, admin)
+    assert status == 201, staff
+
+    shop = {"X-Tenant": running.logins["tenant"]}
+    status, customer = http_json("POST", f"{running.url}/api/v1/auth/register",
+                                 {"email": f"zhou.{os.urandom(3).hex()}@example.com", "password": "password123",
+                                  "name": "Zhou Min"}, shop)
+    assert status == 201, customer
+    buyer = {**shop, "Authorization": f"Bearer {customer['token']}"}
+    status, address = http_json("POST", f"{running.url}/api/v1/addresses", {
+        "name": "Zhou Min", "phone": "13700137000", "region": "Shanghai Xuhui", "line": "88 Tianyaoqiao Rd"}, buyer)
+    assert status == 201, address
+    today = dt.date.today()
+    status, free = http_json("GET", f"{running.url}/api/v1/booking/availability?resource={resource}"
+                                    f"&from={today - dt.timedelta(days=1)}&to={today + dt.timedelta(days=1)}", None, buyer)
+    assert status == 200, free
+    start = next(slot["start"] for day in free["days"] for slot in day["slots"] if slot["left"] > 0)
+    status, placed = http_json("POST", f"{running.url}/api/v1/checkout", {
+        "lines": [{"sku_id": item["item"]["skus"][0]["id"], "quantity": 1,
+                   "booking": {"start": start, "address_id": address["id"]}}],
+        "fulfillment": {"type": "none"}}, buyer)
+    assert status == 201, placed
+    status, started = http_json("POST", f"{running.url}/api/v1/orders/{placed['order']['id']}/payments",
+                                {"provider": "sandbox"}, buyer)
+    assert status == 201, started
+    form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(started["next_action"]["url"], data=form), timeout=60) as paid:
+        assert paid.status == 200
+    return {"order": placed["order"], "buyer": buyer}
+
+
+def photo(tmp_path: Path, name: str) -> str:
+    path = tmp_path / name
+    Image.new("RGB", (320, 240), "lightseagreen").save(path, "JPEG")
+    return str(path)
+
+
+@pytest.mark.live
+def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, browser, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    booked = a_booked_cleaning(server)
+
+    # the manager at 1280 px: the day's schedule, in Wang Fang's row
+    page, problems = watched_page(browser, 1280)
+    sign_in_merchant(page, server)
+    page.locator(".console-nav .nav-link-title").get_by_text("Bookings", exact=True).click()
+    chip = page.locator("#schedule .booking-chip", has_text="Home deep cleaning")
+    if chip.count() == 0:  # booked just after midnight: the slot is tomorrow's
+        page.click("[aria-label=Later]")
+    expect(chip).to_contain_text("Zhou Min")
+    expect(page.locator("#schedule tbody tr", has=page.locator(".booking-chip", has_text="Home deep cleaning"))
+           .locator("th")).to_have_text("Wang Fang")
+    fits(page, "#schedule")
+    seen(page, problems, "Home deep cleaning", "Zhou Min", "Close time", name="booking-schedule-day")
+
+    # a day off for Wang Fang from the same page, then open again
+    page.select_option("#target", label="Wang Fang")
+    page.fill("#note", "Annual leave")
+    page.click("#close-time button[type=submit]")
+    page.get_by_text("Closed from").wait_for()
+    block = page.locator("#schedule [data-block]", has_text="Annual leave")
+    expect(block).to_be_visible()
+    block.get_by_role("button", name="Open again").click()
+    page.get_by_text("Open again.").wait_for()
+    expect(page.locator("#schedule [data-block]")).to_have_count(0)
+
+    page.click("text=Week")
+    expect(page.locator("#schedule .booking-chip", has_text="Home deep cleaning")).to_be_visible()
+    fits(page, "#schedule")
+    seen(page, problems, "Home deep cleaning", name="booking-schedule-week")
+
+    # the booking's page: arrival with a photo
+    page.locator("#schedule .booking-chip", has_text="Home deep cleaning").click()
+    expect(page.locator("#booking")).to_contain_text("88 Tianyaoqiao Rd")
+    page.set_input_files("#photos-arrive", photo(tmp_path, "door.jpg"))
+    page.click("[data-step=arrive]")
+    page.get_by_text("Marked: Arrived.").wait_for()
+    expect(page.locator("[data-status]")).to_have_text("In progress")
+    expect(page.locator("#photos figure")).to_have_count(1)
+    seen(page, problems, "Marked: Arrived.", "Arrival", name="booking-arrived")
+
+    page.click("text=All bookings")
+    expect(page.locator("#bookings tbody tr", has_text="Home deep cleaning")).to_contain_text("In progress")
+    fits(page, "#bookings")
+    seen(page, problems, "Zhou Min", "Served by", name="booking-list")
+    page.click("text=Rooms by month")
+    seen(page, problems, "No rooms yet", name="booking-rooms")
+
+    # the housekeeper on a phone: their own day, the work done with a photo
+    phone, phone_problems = watched_page(browser, 375)
+    sign_in_merchant(phone, server)
+    phone.goto(server.url + "/merchant/booking/mine")
+    card = phone.locator("#my-days [data-booking]", has_text="Home deep cleaning")
+    expect(card).to_contain_text("88 Tianyaoqiao Rd")
+    seen(phone, phone_problems, "Home deep cleaning", "88 Tianyaoqiao Rd", name="booking-mine-phone")
+    card.get_by_role("link", name="Completed").click()
+    phone.set_input_files("#photos-complete", photo(tmp_path, "kitchen.jpg"))
+    phone.click("[data-step=complete]")
+    phone.get_by_text("Marked: Completed.").wait_for()
+    expect(phone.locator("#photos figure")).to_have_count(2)
+    seen(phone, phone_problems, "Marked: Completed.", name="booking-completed-phone")
+
+    status, order = http_json("GET", f"{server.url}/api/v1/orders/{booked['order']['id']}", None, booked["buyer"])
+    assert status == 200 and order["order"]["status"] == "completed", order
