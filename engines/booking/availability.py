@@ -81,8 +81,10 @@ def windows(hours: list, day: dt.date, where: zoneinfo.ZoneInfo) -> list[tuple[d
     return [(_at(day, start, where), _at(day, end, where)) for start, end in today]
 
 
-def _overlap(start: dt.datetime, end: dt.datetime, rows) -> list:
-    return [row for row in rows if row.starts_at < end and row.ends_at > start]
+def _overlap(start: float, end: float, spans: list[tuple]) -> list[tuple]:
+    """The spans — (starts_at, ends_at, what) tuples, the times as POSIX seconds — that overlap
+    [start, end)."""
+    return [span for span in spans if span[0] < end and span[1] > start]
 
 
 def _open_to_book(resource: BookableResource, start: dt.datetime, now: dt.datetime) -> bool:
@@ -114,13 +116,15 @@ def slot_starts(resource: BookableResource, day: dt.date, where: zoneinfo.ZoneIn
 
 @dataclasses.dataclass
 class _SlotFacts:
-    """What the slots of a range are counted from: three queries, five with staff."""
+    """What the slots of a range are counted from (three queries, five with staff): spans of
+    (starts_at, ends_at, places) of the bookings, (…, places or None: all) of the blocks, (…,
+    staff id) of the staff's bookings and blocks."""
 
-    bookings: list
-    blocks: list
+    bookings: list[tuple]
+    blocks: list[tuple]
     staff: list
-    staff_bookings: list
-    staff_blocks: list
+    staff_bookings: list[tuple]
+    staff_blocks: list[tuple]
 
 
 def _slot_facts(resource: BookableResource, start: dt.datetime, end: dt.datetime,
@@ -140,14 +144,38 @@ def _slot_facts(resource: BookableResource, start: dt.datetime, end: dt.datetime
         ids = [member.id for member in staff]
         if ids:
             staff_bookings = db.session.execute(
-                select(Booking.staff_id, Booking.starts_at, Booking.ends_at)
+                select(Booking.starts_at, Booking.ends_at, Booking.staff_id)
                 .where(Booking.staff_id.in_(ids), Booking.status.in_(HOLDING), Booking.starts_at < end,
                        Booking.ends_at > start)).all()
             staff_blocks = db.session.execute(
-                select(BookingBlock.staff_id, BookingBlock.starts_at, BookingBlock.ends_at)
+                select(BookingBlock.starts_at, BookingBlock.ends_at, BookingBlock.staff_id)
                 .where(BookingBlock.staff_id.in_(ids), BookingBlock.starts_at < end,
                        BookingBlock.ends_at > start)).all()
-    return _SlotFacts(bookings, blocks, staff, staff_bookings, staff_blocks)
+    return _SlotFacts(_spans(bookings), _spans(blocks), staff, _spans(staff_bookings), _spans(staff_blocks))
+
+
+def _spans(rows) -> list[tuple]:
+    """Rows of (starts_at, ends_at, what) as spans whose times are POSIX seconds (compared fast)."""
+    return [(starts_at.timestamp(), ends_at.timestamp(), what) for starts_at, ends_at, what in rows]
+
+
+def _by_day(spans: list[tuple], where: zoneinfo.ZoneInfo) -> dict[dt.date, list[tuple]]:
+    """Spans filed under each local date they touch: a day's slots read only that day's."""
+    days: dict[dt.date, list[tuple]] = {}
+    for span in spans:
+        day = dt.datetime.fromtimestamp(span[0], where).date()
+        last = dt.datetime.fromtimestamp(span[1] - 0.000001, where).date()
+        while day <= last:
+            days.setdefault(day, []).append(span)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def _days_of(facts: _SlotFacts, where: zoneinfo.ZoneInfo):
+    """A function of a local date: the facts that touch it."""
+    filed = [_by_day(spans, where) for spans in (facts.bookings, facts.blocks, facts.staff_bookings, facts.staff_blocks)]
+    return lambda day: _SlotFacts(filed[0].get(day, []), filed[1].get(day, []), facts.staff, filed[2].get(day, []),
+                                  filed[3].get(day, []))
 
 
 def staff_of(resource_id: int) -> list[BookingStaff]:
@@ -156,22 +184,22 @@ def staff_of(resource_id: int) -> list[BookingStaff]:
     return [member for member in found if str(resource_id) in {str(r) for r in member.resource_ids}]
 
 
-def _works(member: BookingStaff, start: dt.datetime, end: dt.datetime, where: zoneinfo.ZoneInfo) -> bool:
-    day = start.astimezone(where).date()
-    return any(opens <= start and end <= closes for opens, closes in windows(member.hours, day, where))
+def _working(staff: list[BookingStaff], day: dt.date, where: zoneinfo.ZoneInfo) -> dict[int, list]:
+    """Each staff member's working windows on a local date, by id."""
+    return {member.id: windows(member.hours, day, where) for member in staff}
 
 
-def _slot(resource: BookableResource, start: dt.datetime, facts: _SlotFacts, where: zoneinfo.ZoneInfo) -> Slot:
+def _slot(resource: BookableResource, start: dt.datetime, facts: _SlotFacts, working: dict[int, list]) -> Slot:
     end = start + dt.timedelta(minutes=resource.duration_minutes)
-    taken = sum(row[2] for row in _overlap(start, end, facts.bookings))
-    blocked = sum(resource.capacity if row.quantity is None else row.quantity
-                  for row in _overlap(start, end, facts.blocks))
+    since, until = start.timestamp(), end.timestamp()
+    taken = sum(span[2] for span in _overlap(since, until, facts.bookings))
+    blocked = sum(resource.capacity if span[2] is None else span[2] for span in _overlap(since, until, facts.blocks))
     left = max(resource.capacity - taken - blocked, 0)
     free = []
     if resource.staffed:
-        busy = {row.staff_id for row in _overlap(start, end, facts.staff_bookings)} | \
-               {row.staff_id for row in _overlap(start, end, facts.staff_blocks)}
-        free = [member.id for member in facts.staff if member.id not in busy and _works(member, start, end, where)]
+        busy = {span[2] for span in _overlap(since, until, facts.staff_bookings + facts.staff_blocks)}
+        free = [member.id for member in facts.staff if member.id not in busy and
+                any(opens <= start and end <= closes for opens, closes in working[member.id])]
         left = min(left, len(free))  # each booking takes one of them
     return Slot(start, end, left, free)
 
@@ -183,10 +211,12 @@ def slots(resource: BookableResource, first: dt.date, last: dt.date, now: dt.dat
     where = zone()
     start, end = _at(first, "00:00", where), _at(last, "24:00", where)
     facts = _slot_facts(resource, start, end, staff_id)
+    of_day = _days_of(facts, where)
     days = {}
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)
-        days[day] = [_slot(resource, begins, facts, where) for begins in slot_starts(resource, day, where)
+        day_facts, working = of_day(day), _working(facts.staff, day, where)
+        days[day] = [_slot(resource, begins, day_facts, working) for begins in slot_starts(resource, day, where)
                      if _open_to_book(resource, begins, now)]
     return days
 
@@ -199,7 +229,8 @@ def slot_at(resource: BookableResource, start: dt.datetime, now: dt.datetime, st
     if start not in slot_starts(resource, day, where) or not _open_to_book(resource, start, now):
         raise APIError("invalid_input", fields={"booking.start": ["There is no slot to book at that time."]})
     end = start + dt.timedelta(minutes=resource.duration_minutes)
-    return _slot(resource, start, _slot_facts(resource, start, end, staff_id), where)
+    facts = _slot_facts(resource, start, end, staff_id)
+    return _slot(resource, start, facts, _working(facts.staff, day, where))
 
 
 # -- sessions and their quotas ---------------------------------------------------------------

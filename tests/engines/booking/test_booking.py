@@ -96,6 +96,25 @@ def test_a_day_off_and_a_closed_day_take_slots_out_of_sale(client, booking_shop)
     assert all(s["left"] == 0 for s in availability(client, booking_shop["service"], day, day).json["days"][0]["slots"])
 
 
+def test_blocks_over_midnight_and_over_several_days_count_on_each_day_they_touch(client, booking_shop):
+    """A month is read at once, each day's slots from what touches that day: a block from one
+    evening to the next morning takes the morning's slots; one over three days, each of them."""
+    first = days_ahead(10)
+    with tenant_scope(booking_shop["tenant"]):
+        evening = dt.datetime.fromisoformat(at(first, "20:00"))
+        create_block(staff_id=booking_shop["ann"], starts_at=evening, ends_at=evening + dt.timedelta(hours=14))
+        closed = dt.datetime.fromisoformat(at(first + dt.timedelta(days=3), "00:00"))
+        create_block(resource_id=booking_shop["service"], starts_at=closed, ends_at=closed + dt.timedelta(days=3))
+        db.session.commit()
+    days = availability(client, booking_shop["service"], first, first + dt.timedelta(days=6)).json["days"]
+    assert [s["left"] for s in days[0]["slots"]] == [1, 1, 2, 2, 2]  # Bea from noon
+    assert [s["left"] for s in days[1]["slots"]] == [0, 1, 2, 2, 2]  # Ann off until 10:00, Bea from noon
+    assert [s["left"] for s in days[2]["slots"]] == [1, 1, 2, 2, 2]
+    for closed_day in days[3:6]:
+        assert all(s["left"] == 0 for s in closed_day["slots"]), closed_day
+    assert [s["left"] for s in days[6]["slots"]] == [1, 1, 2, 2, 2]
+
+
 def test_a_slot_off_the_grid_in_the_past_or_without_a_time_is_refused(client, booking_shop):
     day = days_ahead(7)
     for booking, field in (({"start": at(day, "09:00")}, "booking.start"),
