@@ -331,3 +331,6 @@ def my_booking(booking_id: int):
 def my_step(booking_id: int, name: str):
     me = _me()
     return _step(booking_id, name, staff_id=me.id if me else -1, then=".my_booking")
+
+
+from engines.booking import admin_staff  # noqa: E402,F401  the staff pages, on bp

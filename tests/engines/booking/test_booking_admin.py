@@ -236,3 +236,40 @@ def test_another_shops_booking_is_not_found(client, booking_shop, tenant_b, crea
     client.get("/merchant/shops")
     assert client.get(f"{PAGES}/bookings/{cleaning.id}").status_code == 404
     assert f'data-booking="{cleaning.id}"' not in client.get(f"{PAGES}/bookings").get_data(as_text=True)
+
+
+def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, form_post, booking_shop):  # noqa: F811
+    manager = enter("manager")
+    with tenant_scope(booking_shop["tenant"]):
+        account = db.session.scalar(select(StaffMember.id).where(StaffMember.identity_id == manager.id))
+        before = db.session.scalar(select(func.count()).select_from(BookingStaff))
+    good = {"name": "Chen Jing", "phone": "13600136000", "bio": "Ten years of deep cleaning",
+            "resource_ids": [str(booking_shop["service"])], "qualifications": "Health certificate\nSkill certificate",
+            "day0_works": "y", "day0_from": "08:00", "day0_to": "17:00", "day5_works": "y", "day5_from": "10:00",
+            "day5_to": "14:00", "account_id": str(account), "active": "y"}
+    wrong = {**good, "name": "", "phone": "call me", "day0_to": "07:00", "resource_ids": [str(booking_shop["rooms"])]}
+    refused = form_post(f"{PAGES}/staff/new", wrong, page=f"{PAGES}/staff/new")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and page.count("invalid-feedback") >= 3 and "call me" in page
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(BookingStaff)) == before
+    saved = form_post(f"{PAGES}/staff/new", good, page=f"{PAGES}/staff/new", follow_redirects=True)
+    listed = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Chen Jing saved." in listed and "Health certificate" in listed
+    with tenant_scope(booking_shop["tenant"]):
+        made = db.session.scalars(select(BookingStaff).where(BookingStaff.name == "Chen Jing")).one()
+        assert made.hours == [[["08:00", "17:00"]], [], [], [], [], [["10:00", "14:00"]], []]
+        assert made.user_id == account and made.resource_ids == [str(booking_shop["service"])]
+        assert [q["name"] for q in made.qualifications] == ["Health certificate", "Skill certificate"]
+        made_id = made.id
+    assert [e.action for e in audited(booking_shop["tenant"], "booking_staff.create")] == ["booking_staff.create"]
+
+    # a second profile cannot take the same account; the first one's form shows as saved
+    taken = form_post(f"{PAGES}/staff/{booking_shop['ann']}", {**good, "name": "Ann"},
+                      page=f"{PAGES}/staff/{booking_shop['ann']}")
+    assert taken.status_code == 400 and "Another staff profile is linked" in taken.get_data(as_text=True)
+    shown = client.get(f"{PAGES}/staff/{made_id}").get_data(as_text=True)
+    assert 'value="17:00"' in shown and "Skill certificate" in shown
+    assert client.get(f"{PAGES}/staff/999").status_code == 404
+    enter("clerk")
+    assert client.get(f"{PAGES}/staff").status_code == 403

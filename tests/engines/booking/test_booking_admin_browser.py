@@ -2,7 +2,8 @@
 housekeeper through the Admin API (the back office has no forms for them yet), a customer books the
 next free slot at their address and pays; at 1280 px the manager finds the booking on the day's
 schedule in the housekeeper's row and on the week, closes a day off and opens it again, and marks
-the housekeeper's arrival with a photo on the booking's page; at 375 px the housekeeper (their
+the housekeeper's arrival with a photo on the booking's page, and adds a second housekeeper (told
+first that a name is needed); at 375 px the housekeeper (their
 account linked to the staff profile) opens "My schedule" on a phone and marks the work done with
 a photo — which completes the order."""
 
@@ -146,6 +147,24 @@ def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, b
     seen(page, problems, "Zhou Min", "Served by", name="booking-list")
     page.click("text=Rooms by month")
     seen(page, problems, "No rooms yet", name="booking-rooms")
+
+    # the staff: Wang Fang listed with her certificate; a new one without a name is told so
+    page.click("#booking-tabs >> text=Staff")
+    expect(page.locator("#staff tbody tr", has_text="Wang Fang")).to_contain_text("Health certificate")
+    fits(page, "#staff")
+    seen(page, problems, "Wang Fang", "Health certificate", name="booking-staff")
+    page.click("text=New staff member")
+    page.fill("#phone", "13500135000")
+    page.locator("#name").evaluate("field => field.removeAttribute('required')")  # as an old browser would send it
+    page.click("#staff-form button[type=submit]")
+    page.locator(".invalid-feedback").first.wait_for()
+    assert page.input_value("#phone") == "13500135000"
+    assert [p for p in problems if "400" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+    seen(page, problems, "Working hours", "Back-office account", name="booking-staff-refused")
+    page.fill("#name", "Li Na")
+    page.click("#staff-form button[type=submit]")
+    page.get_by_text("Li Na saved.").wait_for()
 
     # the housekeeper on a phone: their own day, the work done with a photo
     phone, phone_problems = watched_page(browser, 375)

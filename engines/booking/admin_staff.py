@@ -1,0 +1,140 @@
+"""The booking staff pages of the back office (on engines.booking.admin's `bp`): the people who
+serve bookings listed with their services, hours and linked account, and a form to add or change
+one — profile, the services they do, their weekly hours, verified qualifications shown to
+customers, and the back-office account that sees their schedule. The form is read with the Admin
+API's schema and saved through the same service, so a wrong field is named beside it and nothing
+is written; saves are audited as the Admin API's are."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from core.backoffice import record_staff_action
+from core.db import db
+from core.errors import APIError
+from core.forms import ConfirmForm
+from core.identities import Identity, StaffMember
+from core.staff_session import permission_required
+from engines.booking.admin import MANAGE, bp
+from engines.booking.models import BookingStaff, Shape
+from engines.booking.resources import create_staff, find_staff, resources, staff_list, update_staff
+from engines.booking.schemas import StaffIn
+from engines.catalog.services import item_names
+
+WEEKDAYS = range(7)
+
+
+def day_names() -> list[str]:
+    return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+MOST_QUALIFICATIONS = 10
+
+
+def _plain() -> dict[str, str]:
+    """The form's own words for the schema's refusals of a field."""
+    return {"name": _("Give their name (up to 60 characters)."),
+            "phone": _("A phone number of 6 to 15 digits, e.g. 13800138000."),
+            "hours": _("Each working day opens before it closes, e.g. 09:00 to 18:00.")}
+
+
+def _services() -> list[tuple[int, str]]:
+    slots = resources(shape=Shape.SLOT.value)
+    names = item_names([r.item_id for r in slots])
+    return [(r.id, names.get(r.item_id, "—")) for r in slots]
+
+
+def _accounts() -> list[tuple[int, str]]:
+    return [(member.id, identity.email) for member, identity in db.session.execute(
+        select(StaffMember, Identity).join(Identity, Identity.id == StaffMember.identity_id).order_by(Identity.email))]
+
+
+def _posted() -> dict:
+    """What the form says, in the Admin API's shape."""
+    form = request.form
+    hours = [[[form.get(f"day{day}_from", ""), form.get(f"day{day}_to", "")]] if form.get(f"day{day}_works") else []
+             for day in WEEKDAYS]
+    qualifications = [{"name": line.strip(), "image": "", "verified": True}
+                      for line in form.get("qualifications", "").splitlines() if line.strip()]
+    return {"name": form.get("name", "").strip(), "phone": form.get("phone", "").strip(),
+            "bio": form.get("bio", "").strip(), "resource_ids": form.getlist("resource_ids"), "hours": hours,
+            "qualifications": qualifications, "account_id": form.get("account_id") or None,
+            "active": bool(form.get("active"))}
+
+
+def _shown(member: BookingStaff | None) -> dict:
+    """The form's values of a staff member as saved (a new one: weekdays 09:00 to 18:00)."""
+    if member is None:
+        return {"name": "", "phone": "", "bio": "", "resource_ids": [], "qualifications": "", "account_id": "",
+                "active": True, "hours": [[["09:00", "18:00"]]] * 5 + [[], []]}
+    return {"name": member.name, "phone": member.phone, "bio": member.bio, "resource_ids": list(member.resource_ids),
+            "qualifications": "\n".join(q["name"] for q in member.qualifications),
+            "account_id": str(member.user_id or ""), "active": member.active, "hours": member.hours}
+
+
+def _messages(error: ValidationError | APIError) -> dict[str, str]:
+    fields = error.messages if isinstance(error, ValidationError) else error.fields
+    out = {}
+    for name, messages in fields.items():
+        flat = messages if isinstance(messages, list) else [str(messages)]
+        out[name.split(".")[0]] = " ".join(str(m) for m in flat if isinstance(m, str)) or _("Check this field.")
+    return out
+
+
+@bp.get("/staff")
+@permission_required(MANAGE)
+def staff():
+    services = dict(_services())
+    accounts = dict(_accounts())
+    return render_template("booking/staff.html", staff=staff_list(), services=services, accounts=accounts,
+                           day_names=day_names())
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def new_staff():
+    return _staff_form(None)
+
+
+@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def edit_staff(staff_id: int):
+    try:
+        member = find_staff(staff_id)
+    except APIError:
+        abort(404, description=_("There is no such staff member."))
+    return _staff_form(member)
+
+
+def _staff_form(member: BookingStaff | None):
+    errors: dict[str, str] = {}
+    values = _shown(member)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400, description=_("The form expired; reload the page and try again."))
+        posted = _posted()
+        values = {**posted, "qualifications": request.form.get("qualifications", ""),
+                  "account_id": posted["account_id"] or ""}
+        if len(posted["qualifications"]) > MOST_QUALIFICATIONS:
+            errors["qualifications"] = _("At most %(most)s qualifications.", most=MOST_QUALIFICATIONS)
+        try:
+            data = StaffIn().load(posted)
+        except ValidationError as error:
+            errors.update(_messages(error))
+            errors.update({name: message for name, message in _plain().items() if name in errors})
+        if not errors:
+            try:
+                saved = update_staff(member, **data) if member else create_staff(**data)
+            except APIError as error:
+                db.session.rollback()
+                errors.update(_messages(error) or {"name": error.message})
+            else:
+                record_staff_action("booking_staff.update" if member else "booking_staff.create",
+                                    f"booking_staff {saved.id}", {"name": saved.name})
+                db.session.commit()
+                flash(_("%(name)s saved.", name=saved.name), "success")
+                return redirect(url_for(".staff"))
+    return render_template("booking/staff_form.html", member=member, values=values, errors=errors,
+                           services=_services(), accounts=_accounts(), day_names=day_names(),
+                           action_form=ConfirmForm()), 400 if errors else 200
