@@ -66,6 +66,31 @@ def race(live_server, shop, bodies: list[dict]) -> list[tuple[int, dict]]:
         return list(pool.map(send, range(len(bodies))))
 
 
+def at_once(app, tenant, times: int, act, done: str, prepare=lambda: None) -> list[str]:
+    """`times` transactions that each `prepare()`, wait for each other, then `act(prepared)` at
+    once: each commits and answers `done`, or rolls back and answers its APIError's code; sorted."""
+    import threading
+
+    from core.errors import APIError
+
+    together = threading.Barrier(times)
+
+    def attempt(_index: int) -> str:
+        with app.app_context(), tenant_scope(tenant):
+            prepared = prepare()
+            together.wait(timeout=20)
+            try:
+                act(prepared)
+                db.session.commit()
+                return done
+            except APIError as error:
+                db.session.rollback()
+                return error.code
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return sorted(pool.map(attempt, range(times)))
+
+
 def _settled(pay_url: str) -> int:
     """The sandbox pay page's form post of a successful payment."""
     import urllib.parse
@@ -133,11 +158,9 @@ def test_holds_made_at_once_outside_any_other_lock_never_overbook(live_server, b
     """The resource's lock alone keeps holds apart (the checkout's order number serialises whole
     checkouts of one shop today; the holds must not depend on it): twelve transactions price the
     same slot, wait for each other, then hold it at once."""
-    import threading
     from types import SimpleNamespace
 
     from core.db import utcnow
-    from core.errors import APIError
     from core.ids import new_id
     from engines.booking.holds import Booker
     from engines.catalog.services import skus_with_items
@@ -146,29 +169,21 @@ def test_holds_made_at_once_outside_any_other_lock_never_overbook(live_server, b
     if backend == "sqlite":
         pytest.skip("SQLite runs one write transaction at a time: the holds cannot meet there")
     shop = open_shop(live_server.app, "holders")
-    app, together = live_server.app, threading.Barrier(12)
     slot = {"start": at(days_ahead(5), "10:00")}
 
-    def hold(_index: int) -> str:
-        with app.app_context(), tenant_scope(shop["tenant"]):
-            sku_id = int(shop["viewing"])
-            quoted = QuoteLine(sku_id=sku_id, item_id=skus_with_items([sku_id])[sku_id][1].id, kind="service",
-                               name="Viewing", options={}, sku_code="", image="", unit_price=0, quantity=1,
-                               booking=slot)
-            Booker().price([quoted], None, utcnow())
-            together.wait(timeout=20)
-            try:
-                Booker().hold(SimpleNamespace(id=new_id(), consumer_id=None, created_at=utcnow()),
-                              [SimpleNamespace(id=new_id())], [quoted])
-                db.session.commit()
-                return "held"
-            except APIError as error:
-                db.session.rollback()
-                return error.code
+    def priced() -> QuoteLine:
+        sku_id = int(shop["viewing"])
+        quoted = QuoteLine(sku_id=sku_id, item_id=skus_with_items([sku_id])[sku_id][1].id, kind="service",
+                           name="Viewing", options={}, sku_code="", image="", unit_price=0, quantity=1, booking=slot)
+        Booker().price([quoted], None, utcnow())
+        return quoted
 
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(hold, range(12)))
-    assert sorted(results) == ["fully_booked"] * 10 + ["held"] * 2, results
+    def hold(quoted: QuoteLine) -> None:
+        Booker().hold(SimpleNamespace(id=new_id(), consumer_id=None, created_at=utcnow()),
+                      [SimpleNamespace(id=new_id())], [quoted])
+
+    results = at_once(live_server.app, shop["tenant"], 12, hold, "held", prepare=priced)
+    assert results == ["fully_booked"] * 10 + ["held"] * 2, results
 
 
 def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server):
@@ -201,11 +216,8 @@ def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server)
 def test_a_service_completed_from_six_phones_at_once_completes_once(live_server, backend):
     """Six phones mark the same booking done at once: one wins, five are told it moved on, and its
     order completes once."""
-    import threading
-
     from sqlalchemy import update
 
-    from core.errors import APIError
     from engines.booking.attendance import take_step
     from engines.orders.models import OrderTransition
 
@@ -222,21 +234,8 @@ def test_a_service_completed_from_six_phones_at_once_completes_once(live_server,
         booking_id = db.session.scalar(select(Booking.id))
         db.session.execute(update(Booking).values(starts_at=soon, ends_at=soon + dt.timedelta(hours=1)))
         db.session.commit()
-    app, together = live_server.app, threading.Barrier(6)
-
-    def complete(_index: int) -> str:
-        with app.app_context(), tenant_scope(shop["tenant"]):
-            together.wait(timeout=20)
-            try:
-                take_step(booking_id, "complete", actor="staff:1")
-                db.session.commit()
-                return "completed"
-            except APIError as error:
-                db.session.rollback()
-                return error.code
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        results = sorted(pool.map(complete, range(6)))
+    results = at_once(live_server.app, shop["tenant"], 6,
+                      lambda _prepared: take_step(booking_id, "complete", actor="staff:1"), "completed")
     assert results == ["booking_status_changed"] * 5 + ["completed"], results
     with live_server.app.app_context(), tenant_scope(shop["tenant"]):
         order_id = int(placed["order"]["id"])
