@@ -21,7 +21,7 @@ from core.errors import APIError
 from core.forms import ConfirmForm
 from core.media import resolve_media, upload_media
 from core.staff_session import permission_required
-from engines.booking.attendance import STEPS, step_label, step_names, take_step
+from engines.booking.attendance import MOST_PHOTOS, STEPS, step_label, step_names, take_step
 from engines.booking.availability import local_today, nights_left, zone
 from engines.booking.bookings import find_booking
 from engines.booking.models import Booking, BookingStaff, BookingStatus, Shape
@@ -268,8 +268,11 @@ def booking(booking_id: int):
 
 
 def _photos() -> list[str]:
-    """The photos sent with a step, stored as the shop's media (each checked as an image)."""
+    """The photos sent with a step, stored as the shop's media (each checked as an image; too many:
+    none stored)."""
     files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if len(files) > MOST_PHOTOS:
+        raise APIError("invalid_input", fields={"photos": [_("At most %(most)s photos.", most=MOST_PHOTOS)]})
     return [f"media:{upload_media(data=f.read(), filename=f.filename).id}" for f in files]
 
 
@@ -279,7 +282,11 @@ def _step(booking_id: int, name: str, *, staff_id: int | None, then: str):
     if not ConfirmForm().validate_on_submit():
         abort(400, description=_("The form expired; reload the page and try again."))
     try:
-        booking = take_step(booking_id, name, actor=f"staff:{g.staff.id}", photos=_photos(), staff_id=staff_id)
+        # locked first: the photos are stored only for a step that is then taken (else its refusal)
+        booking = find_booking(booking_id, for_update=True)
+        may = name in step_names(booking) and staff_id in (None, booking.staff_id)
+        booking = take_step(booking_id, name, actor=f"staff:{g.staff.id}", photos=_photos() if may else [],
+                            staff_id=staff_id)
     except APIError as error:
         db.session.rollback()
         if error.code == "booking_not_found":

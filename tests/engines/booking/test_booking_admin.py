@@ -146,8 +146,14 @@ def test_a_service_is_marked_arrived_then_completed_with_photos_and_its_order_co
     [row] = [b for b in bookings(booking_shop["tenant"]) if b.id == cleaning.id]
     assert row.status == BookingStatus.IN_PROGRESS and row.arrived_at is not None
     assert [p["stage"] for p in row.photos] == ["arrival"]
-    again = step(client, form_post, path, "arrive")
+    with tenant_scope(booking_shop["tenant"]):
+        media_before = db.session.scalar(select(func.count()).select_from(Media))
+    again = step(client, form_post, path, "arrive", (png(), "door-again.png"))
     assert "not at this step" in client.get(again.headers["Location"]).get_data(as_text=True)
+    too_many = step(client, form_post, path, "complete", *[(png(), f"{n}.png") for n in range(10)])
+    assert "At most 9 photos" in client.get(too_many.headers["Location"]).get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):  # a refused step stores no photo
+        assert db.session.scalar(select(func.count()).select_from(Media)) == media_before
 
     # a file that is no image: told so, nothing stored, the step not taken
     with tenant_scope(booking_shop["tenant"]):
