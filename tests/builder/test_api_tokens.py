@@ -86,7 +86,7 @@ def test_a_permission_the_members_role_lacks_is_refused(client, db_session, tena
     clerk = create_staff(tenant_a, "clerk")
     member_id = _member_id(tenant_a, clerk)
     page = client.get(f"{PAGE}?member={member_id}").get_data(as_text=True)
-    assert re.findall(r'name="permissions" value="([^"]+)"', page) == ["dashboard.view", "orders.verify"]
+    assert re.findall(r'name="permissions" value="([^"]+)"', page) == ["dashboard.view", "orders.verify", "booking.serve"]
     # when a tampered form asks for the catalog, or nothing, or no name
     for data in ({"name": "Sneaky", "permissions": ["orders.verify", "catalog.manage"]}, {"name": "Empty"},
                  {"name": "", "permissions": ["orders.verify"]}):

@@ -250,7 +250,7 @@ def test_tokens_carry_only_what_the_members_role_holds(db_session, tenant_a, cre
             assert refused.value.fields == {"permissions": [message]}
         assert db.session.scalars(select(StaffToken)).all() == []
         # and the clerk's own permissions are what a token of theirs may carry
-        assert grantable_permissions("clerk") == ["dashboard.view", "orders.verify"]
+        assert grantable_permissions("clerk") == ["dashboard.view", "orders.verify", "booking.serve"]
 
 
 def test_creating_and_revoking_a_token_is_audited_without_its_secret(db_session, tenant_a):
