@@ -8,11 +8,12 @@ answered is UTC, slots and sessions as instants, nights as the local dates they 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import zoneinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core.db import db
 from core.errors import APIError, register_codes
@@ -87,8 +88,15 @@ def _overlap(start: float, end: float, spans: list[tuple]) -> list[tuple]:
     return [span for span in spans if span[0] < end and span[1] > start]
 
 
+def _bookable_between(resource: BookableResource, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last moments a booking of the resource may start at now: `lead_minutes`
+    ahead, within `horizon_days`."""
+    return now + dt.timedelta(minutes=resource.lead_minutes), now + dt.timedelta(days=resource.horizon_days)
+
+
 def _open_to_book(resource: BookableResource, start: dt.datetime, now: dt.datetime) -> bool:
-    return now + dt.timedelta(minutes=resource.lead_minutes) <= start <= now + dt.timedelta(days=resource.horizon_days)
+    earliest, latest = _bookable_between(resource, now)
+    return earliest <= start <= latest
 
 
 # -- time slots ------------------------------------------------------------------------------
@@ -116,7 +124,8 @@ def slot_starts(resource: BookableResource, day: dt.date, where: zoneinfo.ZoneIn
 
 @dataclasses.dataclass
 class _SlotFacts:
-    """What the slots of a range are counted from (three queries, five with staff): spans of
+    """What the slots of a range are counted from (three queries: the staff, the bookings and the
+    blocks of the resource and of its staff): spans of
     (starts_at, ends_at, places) of the bookings, (…, places or None: all) of the blocks, (…,
     staff id) of the staff's bookings and blocks."""
 
@@ -129,53 +138,53 @@ class _SlotFacts:
 
 def _slot_facts(resource: BookableResource, start: dt.datetime, end: dt.datetime,
                 staff_id: int | None) -> _SlotFacts:
-    bookings = db.session.execute(
-        select(Booking.starts_at, Booking.ends_at, Booking.quantity - Booking.refunded_quantity)
-        .where(Booking.resource_id == resource.id, Booking.status.in_(HOLDING), Booking.starts_at < end,
-               Booking.ends_at > start)).all()
-    blocks = db.session.execute(
-        select(BookingBlock.starts_at, BookingBlock.ends_at, BookingBlock.quantity)
-        .where(BookingBlock.resource_id == resource.id, BookingBlock.starts_at < end,
-               BookingBlock.ends_at > start)).all()
-    staff, staff_bookings, staff_blocks = [], [], []
-    if resource.staffed:
-        staff = [member for member in staff_of(resource.id)
-                 if staff_id is None or member.id == staff_id]
-        ids = [member.id for member in staff]
-        if ids:
-            staff_bookings = db.session.execute(
-                select(Booking.starts_at, Booking.ends_at, Booking.staff_id)
-                .where(Booking.staff_id.in_(ids), Booking.status.in_(HOLDING), Booking.starts_at < end,
-                       Booking.ends_at > start)).all()
-            staff_blocks = db.session.execute(
-                select(BookingBlock.starts_at, BookingBlock.ends_at, BookingBlock.staff_id)
-                .where(BookingBlock.staff_id.in_(ids), BookingBlock.starts_at < end,
-                       BookingBlock.ends_at > start)).all()
-    return _SlotFacts(_spans(bookings), _spans(blocks), staff, _spans(staff_bookings), _spans(staff_blocks))
+    staff = [member for member in staff_of(resource.id) if staff_id is None or member.id == staff_id] \
+        if resource.staffed else []
+    ids = {member.id for member in staff}
+    booked = Booking.resource_id == resource.id
+    blocked = BookingBlock.resource_id == resource.id
+    if ids:  # the resource's and its staff's, in one query each
+        booked, blocked = or_(booked, Booking.staff_id.in_(ids)), or_(blocked, BookingBlock.staff_id.in_(ids))
+    bookings, staff_bookings = [], []
+    for resource_id, member, starts_at, ends_at, places in db.session.execute(
+            select(Booking.resource_id, Booking.staff_id, Booking.starts_at, Booking.ends_at,
+                   Booking.quantity - Booking.refunded_quantity)
+            .where(booked, Booking.status.in_(HOLDING), Booking.starts_at < end, Booking.ends_at > start)):
+        since, until = starts_at.timestamp(), ends_at.timestamp()
+        if resource_id == resource.id:
+            bookings.append((since, until, places))
+        if member in ids:
+            staff_bookings.append((since, until, member))
+    blocks, staff_blocks = [], []
+    for resource_id, member, starts_at, ends_at, places in db.session.execute(
+            select(BookingBlock.resource_id, BookingBlock.staff_id, BookingBlock.starts_at, BookingBlock.ends_at,
+                   BookingBlock.quantity)
+            .where(blocked, BookingBlock.starts_at < end, BookingBlock.ends_at > start)):
+        since, until = starts_at.timestamp(), ends_at.timestamp()
+        if resource_id == resource.id:
+            blocks.append((since, until, places))
+        if member in ids:
+            staff_blocks.append((since, until, member))
+    return _SlotFacts(bookings, blocks, staff, staff_bookings, staff_blocks)
 
 
-def _spans(rows) -> list[tuple]:
-    """Rows of (starts_at, ends_at, what) as spans whose times are POSIX seconds (compared fast)."""
-    return [(starts_at.timestamp(), ends_at.timestamp(), what) for starts_at, ends_at, what in rows]
+def _days_of(facts: _SlotFacts, first: dt.date, last: dt.date, where: zoneinfo.ZoneInfo):
+    """A function of a local date from `first` to `last`: the facts that touch it (each span filed
+    under every day it touches, found by bisecting the days' starts)."""
+    count = (last - first).days + 1
+    starts = [_at(first + dt.timedelta(days=offset), "00:00", where).timestamp() for offset in range(count + 1)]
 
+    def filed(spans: list[tuple]) -> list[list[tuple]]:
+        days: list[list[tuple]] = [[] for _ in range(count)]
+        for span in spans:
+            for offset in range(max(bisect.bisect_right(starts, span[0]) - 1, 0),
+                                min(bisect.bisect_left(starts, span[1]), count)):
+                days[offset].append(span)
+        return days
 
-def _by_day(spans: list[tuple], where: zoneinfo.ZoneInfo) -> dict[dt.date, list[tuple]]:
-    """Spans filed under each local date they touch: a day's slots read only that day's."""
-    days: dict[dt.date, list[tuple]] = {}
-    for span in spans:
-        day = dt.datetime.fromtimestamp(span[0], where).date()
-        last = dt.datetime.fromtimestamp(span[1] - 0.000001, where).date()
-        while day <= last:
-            days.setdefault(day, []).append(span)
-            day += dt.timedelta(days=1)
-    return days
-
-
-def _days_of(facts: _SlotFacts, where: zoneinfo.ZoneInfo):
-    """A function of a local date: the facts that touch it."""
-    filed = [_by_day(spans, where) for spans in (facts.bookings, facts.blocks, facts.staff_bookings, facts.staff_blocks)]
-    return lambda day: _SlotFacts(filed[0].get(day, []), filed[1].get(day, []), facts.staff, filed[2].get(day, []),
-                                  filed[3].get(day, []))
+    lists = [filed(spans) for spans in (facts.bookings, facts.blocks, facts.staff_bookings, facts.staff_blocks)]
+    return lambda day: _SlotFacts(*(found[(day - first).days] for found in lists[:2]), facts.staff,
+                                  *(found[(day - first).days] for found in lists[2:]))
 
 
 def staff_of(resource_id: int) -> list[BookingStaff]:
@@ -185,7 +194,7 @@ def staff_of(resource_id: int) -> list[BookingStaff]:
 
 
 def _working(staff: list[BookingStaff], day: dt.date, where: zoneinfo.ZoneInfo) -> dict[int, list]:
-    """Each staff member's working windows on a local date, by id."""
+    """Each staff member's working windows on a local date, by id, in the shop's order."""
     return {member.id: windows(member.hours, day, where) for member in staff}
 
 
@@ -198,8 +207,8 @@ def _slot(resource: BookableResource, start: dt.datetime, facts: _SlotFacts, wor
     free = []
     if resource.staffed:
         busy = {span[2] for span in _overlap(since, until, facts.staff_bookings + facts.staff_blocks)}
-        free = [member.id for member in facts.staff if member.id not in busy and
-                any(opens <= start and end <= closes for opens, closes in working[member.id])]
+        free = [member for member, hours in working.items() if member not in busy and
+                any(opens <= start and end <= closes for opens, closes in hours)]
         left = min(left, len(free))  # each booking takes one of them
     return Slot(start, end, left, free)
 
@@ -211,13 +220,14 @@ def slots(resource: BookableResource, first: dt.date, last: dt.date, now: dt.dat
     where = zone()
     start, end = _at(first, "00:00", where), _at(last, "24:00", where)
     facts = _slot_facts(resource, start, end, staff_id)
-    of_day = _days_of(facts, where)
+    of_day = _days_of(facts, first, last, where)
+    earliest, latest = _bookable_between(resource, now)
     days = {}
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)
         day_facts, working = of_day(day), _working(facts.staff, day, where)
         days[day] = [_slot(resource, begins, day_facts, working) for begins in slot_starts(resource, day, where)
-                     if _open_to_book(resource, begins, now)]
+                     if earliest <= begins <= latest]
     return days
 
 
