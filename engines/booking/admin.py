@@ -341,3 +341,4 @@ def my_step(booking_id: int, name: str):
 
 
 from engines.booking import admin_staff  # noqa: E402,F401  the staff pages, on bp
+from engines.booking import admin_resources  # noqa: E402,F401  the pages of what is booked, on bp

@@ -24,7 +24,21 @@ from engines.booking.resources import create_staff, find_staff, resources, staff
 from engines.booking.schemas import StaffIn
 from engines.catalog.services import item_names
 
-WEEKDAYS = range(7)
+
+
+def week_posted(form) -> list[list]:
+    """Weekly hours as a form of seven rows sends them (day<n>_works, _from, _to), Monday first;
+    a day closing at 23:59 closes at midnight (a time field cannot say 24:00)."""
+    def closing(value: str) -> str:
+        return "24:00" if value == "23:59" else value
+
+    return [[[form.get(f"day{day}_from", ""), closing(form.get(f"day{day}_to", ""))]] if form.get(f"day{day}_works")
+            else [] for day in range(7)]
+
+
+def week_shown(hours: list) -> list[list]:
+    """Weekly hours as the form's time fields show them (midnight as 23:59)."""
+    return [[[opens, "23:59" if closes == "24:00" else closes] for opens, closes in day] for day in hours]
 
 
 def day_names() -> list[str]:
@@ -53,8 +67,7 @@ def _accounts() -> list[tuple[int, str]]:
 def _posted() -> dict:
     """What the form says, in the Admin API's shape."""
     form = request.form
-    hours = [[[form.get(f"day{day}_from", ""), form.get(f"day{day}_to", "")]] if form.get(f"day{day}_works") else []
-             for day in WEEKDAYS]
+    hours = week_posted(form)
     qualifications = [{"name": line.strip(), "image": "", "verified": True}
                       for line in form.get("qualifications", "").splitlines() if line.strip()]
     return {"name": form.get("name", "").strip(), "phone": form.get("phone", "").strip(),
@@ -70,10 +83,10 @@ def _shown(member: BookingStaff | None) -> dict:
                 "active": True, "hours": [[["09:00", "18:00"]]] * 5 + [[], []]}
     return {"name": member.name, "phone": member.phone, "bio": member.bio, "resource_ids": list(member.resource_ids),
             "qualifications": "\n".join(q["name"] for q in member.qualifications),
-            "account_id": str(member.user_id or ""), "active": member.active, "hours": member.hours}
+            "account_id": str(member.user_id or ""), "active": member.active, "hours": week_shown(member.hours)}
 
 
-def _messages(error: ValidationError | APIError) -> dict[str, str]:
+def field_messages(error: ValidationError | APIError) -> dict[str, str]:
     fields = error.messages if isinstance(error, ValidationError) else error.fields
     out = {}
     for name, messages in fields.items():
@@ -115,20 +128,20 @@ def _staff_form(member: BookingStaff | None):
             abort(400, description=_("The form expired; reload the page and try again."))
         posted = _posted()
         values = {**posted, "qualifications": request.form.get("qualifications", ""),
-                  "account_id": posted["account_id"] or ""}
+                  "account_id": posted["account_id"] or "", "hours": week_shown(posted["hours"])}
         if len(posted["qualifications"]) > MOST_QUALIFICATIONS:
             errors["qualifications"] = _("At most %(most)s qualifications.", most=MOST_QUALIFICATIONS)
         try:
             data = StaffIn().load(posted)
         except ValidationError as error:
-            errors.update(_messages(error))
+            errors.update(field_messages(error))
             errors.update({name: message for name, message in _plain().items() if name in errors})
         if not errors:
             try:
                 saved = update_staff(member, **data) if member else create_staff(**data)
             except APIError as error:
                 db.session.rollback()
-                errors.update(_messages(error) or {"name": error.message})
+                errors.update(field_messages(error) or {"name": error.message})
             else:
                 record_staff_action("booking_staff.update" if member else "booking_staff.create",
                                     f"booking_staff {saved.id}", {"name": saved.name})

@@ -332,6 +332,12 @@ def item_names(ids: list[int]) -> dict[int, str]:
     return dict(db.session.execute(select(Item.id, Item.name).where(Item.id.in_(set(ids)))).all()) if ids else {}
 
 
+def items_of_kinds(kinds: list[str]) -> list[tuple[int, str, str]]:
+    """The shop's items of some kinds (not deleted), by name: (id, name, kind)."""
+    return [(item_id, name, kind.value) for item_id, name, kind in db.session.execute(
+        select(Item.id, Item.name, Item.kind).where(Item.kind.in_(kinds), Item.deleted_at.is_(None)).order_by(Item.name))]
+
+
 def item_ids_existing(ids: list[int]) -> set[int]:
     """Which of these are the shop's items (not deleted)."""
     return set(db.session.scalars(select(Item.id).where(Item.id.in_(ids), Item.deleted_at.is_(None)))) if ids else set()

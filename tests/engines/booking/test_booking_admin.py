@@ -279,3 +279,57 @@ def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, 
     assert client.get(f"{PAGES}/staff/999").status_code == 404
     enter("clerk")
     assert client.get(f"{PAGES}/staff").status_code == 403
+
+
+def test_a_manager_makes_a_service_bookable_and_changes_a_room_type(client, enter, form_post, booking_shop):  # noqa: F811
+    from engines.booking.models import BookableResource
+    from engines.catalog.services import create_item
+
+    with tenant_scope(booking_shop["tenant"]):
+        repair = create_item(kind="service", name="Appliance repair", price=15000, status="on_sale")
+        create_item(kind="physical", name="Mop", price=3000, status="on_sale")
+        db.session.commit()
+        repair_id = repair.id
+    enter("manager")
+    listed = client.get(f"{PAGES}/resources").get_data(as_text=True)
+    assert "Deep cleaning" in listed and "Garden room" in listed and "100% back from 24 h before" in listed
+    pick = client.get(f"{PAGES}/resources/new").get_data(as_text=True)
+    assert "Appliance repair" in pick and "Mop" not in pick and "Deep cleaning" not in pick  # bookable already
+
+    form = f"{PAGES}/resources/new?item_id={repair_id}"
+    good = {"item_id": str(repair_id), "save": "y", "capacity": "3", "duration_minutes": "90", "step_minutes": "30",
+            "staffed": "y", "day0_works": "y", "day0_from": "09:00", "day0_to": "17:00", "lead_hours": "2",
+            "horizon_days": "30", "rule0_hours": "24", "rule0_percent": "100", "rule1_hours": "2",
+            "rule1_percent": "30", "active": "y"}
+    wrong = {**good, "capacity": "many", "step_minutes": "1", "day0_to": "08:00", "rule2_hours": "x",
+             "rule2_percent": "200"}
+    refused = form_post(form, wrong, page=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and page.count("invalid-feedback") >= 3 and 'value="many"' in page
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(BookableResource.id).where(BookableResource.item_id == repair_id)) is None
+    saved = form_post(form, good, page=form, follow_redirects=True)
+    assert saved.status_code == 200 and "Appliance repair: booking saved." in saved.get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        made = db.session.scalars(select(BookableResource).where(BookableResource.item_id == repair_id)).one()
+        assert (made.capacity, made.duration_minutes, made.step_minutes, made.staffed, made.lead_minutes,
+                made.horizon_days) == (3, 90, 30, True, 120, 30)
+        assert made.hours == [[["09:00", "17:00"]], [], [], [], [], [], []]
+        assert made.cancellation == [{"hours_before": 24, "refund_percent": 100},
+                                     {"hours_before": 2, "refund_percent": 30}]
+    assert [e.action for e in audited(booking_shop["tenant"], "booking_resource.create")] == ["booking_resource.create"]
+
+    rooms = f"{PAGES}/resources/{booking_shop['rooms']}"
+    shown = client.get(rooms).get_data(as_text=True)
+    assert 'value="520.00"' in shown and "Rooms of this type" in shown
+    changed = form_post(rooms, {"save": "y", "capacity": "3", "min_stay": "2", "max_stay": "1", "weekend_price": "",
+                                "lead_hours": "0", "horizon_days": "90", "active": "y"}, page=rooms)
+    assert changed.status_code == 400 and "Not below the minimum stay" in changed.get_data(as_text=True)
+    changed = form_post(rooms, {"save": "y", "capacity": "3", "min_stay": "2", "max_stay": "7", "weekend_price": "",
+                                "lead_hours": "0", "horizon_days": "90", "active": "y"}, page=rooms)
+    assert changed.status_code == 302
+    with tenant_scope(booking_shop["tenant"]):
+        room = db.session.scalar(select(BookableResource).where(BookableResource.id == booking_shop["rooms"])
+                                 .execution_options(populate_existing=True))
+        assert (room.capacity, room.min_stay, room.max_stay, room.weekend_price) == (3, 2, 7, None)
+    assert client.get(f"{PAGES}/resources/999").status_code == 404

@@ -166,6 +166,21 @@ def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, b
     page.click("#staff-form button[type=submit]")
     page.get_by_text("Li Na saved.").wait_for()
 
+    # what is booked: the service with its hours; its form opens as saved
+    page.click("#booking-tabs >> text=Services and rooms")
+    row = page.locator("#resources tbody tr", has_text="Home deep cleaning")
+    expect(row).to_contain_text("Time slot · with staff")
+    fits(page, "#resources")
+    seen(page, problems, "Home deep cleaning", "No refund on cancellation", name="booking-resources")
+    row.get_by_role("link", name="Home deep cleaning").click()
+    expect(page.locator("#capacity")).to_have_value("1")
+    page.fill("#resource-form [name=rule0_hours]", "24")
+    page.fill("#resource-form [name=rule0_percent]", "100")
+    page.click("#resource-form button[type=submit]")
+    page.get_by_text("Home deep cleaning: booking saved.").wait_for()
+    expect(page.locator("#resources tbody tr", has_text="Home deep cleaning")).to_contain_text("100% back from 24 h")
+    seen(page, problems, "booking saved", name="booking-resources-saved")
+
     # the housekeeper on a phone: their own day, the work done with a photo
     phone, phone_problems = watched_page(browser, 375)
     sign_in_merchant(phone, server)

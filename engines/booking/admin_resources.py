@@ -1,0 +1,154 @@
+"""What customers book, in the back office (on engines.booking.admin's `bp`): the services, rooms
+and events that are booked by time, listed with their places, hours and cancellation rules, and a
+form to make an item bookable or change how it is booked — a service's places a slot, length, step,
+weekly opening hours and whether each booking takes a staff member; a room type's rooms, stays and
+weekend price; for all, how long ahead it may be booked and the refunds by time before the start.
+An event's sessions, ticket quotas and registration form are set through the Admin API. The form
+is read with the Admin API's schema and saved through the same service; saves are audited."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from core.backoffice import record_staff_action
+from core.db import db
+from core.errors import APIError
+from core.forms import ConfirmForm
+from core.money import Money, MoneyError
+from core.staff_session import permission_required
+from engines.booking.admin import MANAGE, bp
+from engines.booking.admin_staff import day_names, field_messages, week_posted, week_shown
+from engines.booking.availability import find_resource
+from engines.booking.models import SHAPE_OF_KIND, BookableResource, Shape
+from engines.booking.resources import create_resource, resources, update_resource
+from engines.booking.schemas import ResourceIn, ResourcePatchIn
+from engines.catalog.services import item_names, items_of_kinds
+
+RULES = 3  # cancellation rules on the form
+
+
+def _whole(name: str, errors: dict, message: str) -> int | None:
+    text = request.form.get(name, "").strip()
+    if text.isdigit() and len(text) <= 7:
+        return int(text)
+    errors[name] = message
+    return None
+
+
+def _posted(shape: Shape, errors: dict) -> dict:
+    """The form in the Admin API's shape; what cannot be read goes into `errors`, by field."""
+    form = request.form
+    data: dict = {"active": bool(form.get("active"))}
+    data["lead_minutes"] = (_whole("lead_hours", errors, _("Whole hours, e.g. 2; 0 for none.")) or 0) * 60
+    data["horizon_days"] = _whole("horizon_days", errors, _("Whole days, e.g. 60."))
+    data["capacity"] = _whole("capacity", errors, _("A whole number, e.g. 2."))
+    if shape == Shape.SLOT:
+        data["duration_minutes"] = _whole("duration_minutes", errors, _("Minutes, e.g. 120."))
+        data["step_minutes"] = _whole("step_minutes", errors, _("Minutes, e.g. 30."))
+        data["staffed"] = bool(form.get("staffed"))
+        data["hours"] = week_posted(form)
+    if shape == Shape.NIGHT:
+        data["min_stay"] = _whole("min_stay", errors, _("Nights, e.g. 1."))
+        data["max_stay"] = _whole("max_stay", errors, _("Nights, e.g. 14."))
+        weekend = form.get("weekend_price", "").strip().replace(",", "")
+        try:
+            data["weekend_price"] = Money.parse(weekend, g.shop.currency).amount if weekend else None
+        except MoneyError:
+            errors["weekend_price"] = _("A price such as 520.00; blank for the room's price.")
+    rules = []
+    for number in range(RULES):
+        hours, percent = form.get(f"rule{number}_hours", "").strip(), form.get(f"rule{number}_percent", "").strip()
+        if not hours and not percent:
+            continue
+        if not (hours.isdigit() and percent.isdigit() and int(percent) <= 100 and len(hours) <= 5):
+            errors["cancellation"] = _("Each rule: whole hours before the start and a refund of 0 to 100%.")
+            continue
+        rules.append({"hours_before": int(hours), "refund_percent": int(percent)})
+    data["cancellation"] = rules
+    return {name: value for name, value in data.items() if name not in errors}
+
+
+def _shown(resource: BookableResource | None, shape: Shape) -> dict:
+    """The form's values as saved (a new service: weekdays 09:00 to 18:00, one place, an hour)."""
+    if request.method == "POST":
+        form = request.form
+        values = {name: form.get(name, "") for name in form}
+        values["hours"] = week_shown(week_posted(form))
+        values["active"], values["staffed"] = bool(form.get("active")), bool(form.get("staffed"))
+        return values
+    if resource is None:
+        return {"capacity": "1", "duration_minutes": "60", "step_minutes": "60", "staffed": False, "active": True,
+                "hours": [[["09:00", "18:00"]]] * 5 + [[], []], "lead_hours": "0", "horizon_days": "90",
+                "min_stay": "1", "max_stay": "30", "weekend_price": ""}
+    values = {"capacity": str(resource.capacity), "duration_minutes": str(resource.duration_minutes),
+              "step_minutes": str(resource.step_minutes), "staffed": resource.staffed, "active": resource.active,
+              "hours": week_shown(resource.hours) if shape == Shape.SLOT else [[]] * 7,
+              "lead_hours": str(resource.lead_minutes // 60), "horizon_days": str(resource.horizon_days),
+              "min_stay": str(resource.min_stay), "max_stay": str(resource.max_stay),
+              "weekend_price": f"{Money(resource.weekend_price, g.shop.currency).to_decimal():f}"
+              if resource.weekend_price is not None else ""}
+    for number, rule in enumerate(resource.cancellation[:RULES]):
+        values[f"rule{number}_hours"], values[f"rule{number}_percent"] = (str(rule["hours_before"]),
+                                                                         str(rule["refund_percent"]))
+    return values
+
+
+@bp.get("/resources")
+@permission_required(MANAGE)
+def bookables():
+    listed = resources()
+    return render_template("booking/resources.html", resources=listed, names=item_names([r.item_id for r in listed]),
+                           day_names=day_names())
+
+
+@bp.route("/resources/new", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def new_bookable():
+    taken = {r.item_id for r in resources()}
+    choices = [(item_id, name, kind) for item_id, name, kind in items_of_kinds(list(SHAPE_OF_KIND))
+               if item_id not in taken]
+    chosen = next((c for c in choices if str(c[0]) == request.values.get("item_id", "")), None)
+    if chosen is None:  # first, which item
+        return render_template("booking/resource_pick.html", choices=choices), 400 if request.method == "POST" else 200
+    return _resource_form(None, chosen[0], chosen[1], SHAPE_OF_KIND[chosen[2]])
+
+
+@bp.route("/resources/<int:resource_id>", methods=["GET", "POST"])
+@permission_required(MANAGE)
+def edit_bookable(resource_id: int):
+    try:
+        resource = find_resource(resource_id)
+    except APIError:
+        abort(404, description=_("There is no such service, room or event."))
+    return _resource_form(resource, resource.item_id, item_names([resource.item_id]).get(resource.item_id, "—"),
+                          resource.shape)
+
+
+def _resource_form(resource: BookableResource | None, item_id: int, name: str, shape: Shape):
+    errors: dict[str, str] = {}
+    if request.method == "POST" and request.form.get("save"):
+        if not ConfirmForm().validate_on_submit():
+            abort(400, description=_("The form expired; reload the page and try again."))
+        data = _posted(shape, errors)
+        try:
+            data = (ResourcePatchIn if resource else ResourceIn)().load(
+                data if resource else {**data, "item_id": str(item_id)})
+        except ValidationError as error:
+            errors.update({k: v for k, v in field_messages(error).items() if k not in errors})
+        if not errors:
+            try:
+                saved = update_resource(resource, **data) if resource else create_resource(**data)
+            except APIError as error:
+                db.session.rollback()
+                errors.update(field_messages(error) or {"capacity": error.message})
+            else:
+                record_staff_action("booking_resource.update" if resource else "booking_resource.create",
+                                    f"booking_resource {saved.id}", {"item_id": str(saved.item_id)})
+                db.session.commit()
+                flash(_("%(name)s: booking saved.", name=name), "success")
+                return redirect(url_for(".bookables"))
+    return render_template("booking/resource_form.html", resource=resource, item_id=item_id, name=name, shape=shape,
+                           values=_shown(resource, shape), errors=errors, day_names=day_names(), rules=range(RULES),
+                           action_form=ConfirmForm()), 400 if errors else 200
