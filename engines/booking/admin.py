@@ -7,9 +7,11 @@ engine (engines.booking.attendance, .resources) and is audited as the Admin API 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.media import resolve_media, upload_media
+from core.spreadsheets import neutralise
 from core.staff_session import permission_required
 from engines.booking.attendance import MOST_PHOTOS, STEPS, step_label, step_names, take_step
 from engines.booking.availability import local_today, nights_left, zone
@@ -228,24 +231,52 @@ def rooms():
 
 # -- bookings -------------------------------------------------------------------------------------------
 
-@bp.get("/bookings")
-@permission_required(MANAGE)
-def bookings():
-    """Bookings from a day on (today by default), by start, of a status and a resource if chosen."""
+def _filtered(*, limit: int | None) -> tuple[list[Booking], dict]:
+    """The bookings the list's filters choose — from a day on (today by default), of a status and a
+    resource if chosen — by start; and the filters as read."""
     first = _day(request.args.get("from"), local_today(utcnow()))
-    query = (select(Booking).where(Booking.ends_at > _bounds(first, 0)[0]).order_by(Booking.starts_at, Booking.id)
-             .limit(MOST_LISTED))
+    query = select(Booking).where(Booking.ends_at > _bounds(first, 0)[0]).order_by(Booking.starts_at, Booking.id)
     status = request.args.get("status", "")
     if status in STATUS_LABELS:
         query = query.where(Booking.status == BookingStatus(status))
     resource = request.args.get("resource", "")
     if resource.isdigit():
         query = query.where(Booking.resource_id == int(resource))
-    found = list(db.session.scalars(query))
+    found = list(db.session.scalars(query.limit(limit) if limit else query))
+    return found, {"first": first, "status": status, "resource": resource}
+
+
+@bp.get("/bookings")
+@permission_required(MANAGE)
+def bookings():
+    found, chosen = _filtered(limit=MOST_LISTED)
     facts = Facts(found)
-    return render_template("booking/bookings.html", bookings=found, facts=facts, words=_words(), first=first,
-                           status=status, resource=resource, statuses=STATUS_LABELS, most=MOST_LISTED,
+    return render_template("booking/bookings.html", bookings=found, facts=facts, words=_words(), **chosen,
+                           statuses=STATUS_LABELS, most=MOST_LISTED,
                            bookable=[(r.id, facts.names.get(r.item_id, "—")) for r in facts.resources.values()])
+
+
+@bp.get("/bookings.csv")
+@permission_required(MANAGE)
+def bookings_csv():
+    """The same bookings as CSV, all of them (an event's registrant list for its organiser): when,
+    what, who, places, status, the staff member, the address and each registration answer."""
+    found, chosen = _filtered(limit=None)
+    facts = Facts(found)
+    keys = sorted({key for booking in found for key in (booking.answers or {})})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["booking", "order", "when", "what", "who", "places", "status", "served_by", "address",
+                     *(f"answer:{key}" for key in keys)])
+    for booking in found:
+        address = booking.address or {}
+        writer.writerow(map(neutralise, [
+            str(booking.id), str(booking.order_id), facts.when(booking), facts.what(booking), facts.who(booking),
+            str(booking.quantity - booking.refunded_quantity), booking.status.value, facts.server(booking),
+            " ".join(str(address.get(part, "")) for part in ("region", "line")).strip(),
+            *(str((booking.answers or {}).get(key, "")) for key in keys)]))
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={g.shop.slug}-bookings-{chosen['first'].isoformat()}.csv"})
 
 
 def _booking_page(booking_id: int, *, staff_id: int | None = None, mine: bool = False):

@@ -16,26 +16,13 @@ from sqlalchemy import select
 from core.db import db
 from core.errors import APIError
 from core.money import Money, MoneyError
+from core.spreadsheets import neutralise, restore
 from core.tenancy import current_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
 from engines.catalog.services import MAX_STOCK, category_path, create_item
 
 REQUIRED = ["name", "category", "kind", "price", "stock"]
 OPTIONAL = ["options", "sku_code", "status", "description"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A cell no spreadsheet runs: a quote before one that starts like a formula — or before
-    quotes that do, so that `restore` undoes exactly this."""
-    return "'" + cell if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
-
-
-def restore(cell: str) -> str:
-    """The text `neutralise` was given (a cell written by hand comes back as it is)."""
-    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
-
-
 def parse_options(text: str) -> list[dict]:
     """'Size:S|M;Colour:Red|Blue' → [{"name": "Size", "values": ["S", "M"]}, …]."""
     dimensions = []

@@ -25,6 +25,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.money import Money, MoneyError
+from core.spreadsheets import neutralise
 from core.staff_session import permission_required
 from engines.membership.admin import (MANAGE, MOST_DISCOUNT, MOST_MULTIPLIER, _decimal, bp, discount_in_words,
                                       multiplier_in_words)
@@ -292,11 +293,6 @@ def card_plan_codes(plan_id: int):
     return _edit_page(plan, _filled(plan), codes_form)
 
 
-def _cell(text: str) -> str:
-    """A cell a spreadsheet reads as text, never as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @bp.get("/cards/<int:plan_id>/codes.csv")
 @permission_required(MANAGE)
 def card_plan_codes_csv(plan_id: int):
@@ -309,7 +305,7 @@ def card_plan_codes_csv(plan_id: int):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", "batch"])
-    writer.writerows((code, _cell(name)) for code, name in db.session.execute(statement))
+    writer.writerows((code, neutralise(name)) for code, name in db.session.execute(statement))
     named = re.sub(r"[^A-Za-z0-9._-]+", "-", batch or "all").strip("-") or "batch"
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={g.shop.slug}-card-{plan.id}-{named}.csv"})

@@ -333,3 +333,26 @@ def test_a_manager_makes_a_service_bookable_and_changes_a_room_type(client, ente
                                  .execution_options(populate_existing=True))
         assert (room.capacity, room.min_stay, room.max_stay, room.weekend_price) == (3, 2, 7, None)
     assert client.get(f"{PAGES}/resources/999").status_code == 404
+
+
+def test_the_registrants_of_an_event_download_as_csv_with_their_answers(client, enter, booking_shop):  # noqa: F811
+    import csv as csv_module
+
+    for answers in ({"name": "Han Meimei", "phone": "13900139000"}, {"name": "=HYPERLINK(\"x\")", "phone": "13900139001"}):
+        placed = book(client, booking_shop, booking_shop["standard"],
+                      {"session_id": str(booking_shop["session"]), "answers": answers})
+        assert placed.status_code == 201, placed.json
+    book(client, booking_shop, booking_shop["cleaning"], {"start": at(days_ahead(7), "10:00")})
+    enter("manager")
+    page = client.get(f"{PAGES}/bookings?resource={booking_shop['event']}").get_data(as_text=True)
+    assert f"/bookings.csv?resource={booking_shop['event']}" in page
+    got = client.get(f"{PAGES}/bookings.csv?resource={booking_shop['event']}")
+    assert got.status_code == 200 and got.mimetype == "text/csv" and "attachment" in got.headers["Content-Disposition"]
+    rows = list(csv_module.DictReader(io.StringIO(got.get_data(as_text=True))))
+    assert [(row["what"], row["answer:name"], row["answer:phone"]) for row in rows] == [
+        ("New Year gala", "Han Meimei", "13900139000"), ("New Year gala", "'=HYPERLINK(\"x\")", "13900139001")]
+    assert all(row["status"] == "held" and row["places"] == "1" for row in rows)
+    everything = client.get(f"{PAGES}/bookings.csv").get_data(as_text=True)
+    assert everything.count("\n") == 4  # the header and three bookings
+    enter("clerk")
+    assert client.get(f"{PAGES}/bookings.csv").status_code == 403
