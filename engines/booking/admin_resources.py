@@ -107,11 +107,12 @@ def bookables():
 @permission_required(MANAGE)
 def new_bookable():
     taken = {r.item_id for r in resources()}
-    choices = [(item_id, name, kind) for item_id, name, kind in items_of_kinds(list(SHAPE_OF_KIND))
-               if item_id not in taken]
+    kinds = items_of_kinds(list(SHAPE_OF_KIND))
+    choices = [(item_id, name, kind) for item_id, name, kind in kinds if item_id not in taken]
     chosen = next((c for c in choices if str(c[0]) == request.values.get("item_id", "")), None)
     if chosen is None:  # first, which item
-        return render_template("booking/resource_pick.html", choices=choices), 400 if request.method == "POST" else 200
+        return (render_template("booking/resource_pick.html", choices=choices, any_items=bool(kinds)),
+                400 if request.method == "POST" else 200)
     return _resource_form(None, chosen[0], chosen[1], SHAPE_OF_KIND[chosen[2]])
 
 
