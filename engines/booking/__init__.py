@@ -33,6 +33,7 @@ ENGINE = Engine(
                          order=28),
                 NavEntry("booking_admin.mine", _l("My schedule"), icon="calendar-user", permission="booking.serve",
                          order=29)),
+    components="engines.booking.components",
     tasks="engines.booking.tasks",
     events="engines.booking.events",
     booked_lines="engines.booking.lines",

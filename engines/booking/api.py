@@ -23,7 +23,7 @@ from engines.booking.models import BookableResource, Shape
 from engines.booking.resources import resources
 from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BookableAnswer, BookableListOut, BookingAnswer,
                                      BookingCancelledOut, BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
-from engines.catalog.services import on_sale_by_ids, skus_by_item
+from engines.catalog.services import item_names, on_sale_by_ids, skus_by_item
 from engines.orders.services import AfterSaleOut
 
 bp = api_blueprint("booking_api", __name__)
@@ -122,14 +122,21 @@ def my_bookings():
         raise APIError("invalid_input", fields={"status": ["upcoming or past."]})
     found, next_cursor = bookings_of(consumer_id, upcoming=None if status is None else status == "upcoming",
                                      before=before, limit=limit)
-    return jsonify(bookings=_BOOKING.dump(found, many=True), next_cursor=str(next_cursor) if next_cursor else None)
+    return jsonify(bookings=_named(found), next_cursor=str(next_cursor) if next_cursor else None)
 
 
 @bp.get("/me/bookings/<int:booking_id>")
 @api_doc("One of the consumer's bookings", tags=["booking"], response=BookingAnswer, auth=True, errors=(404,))
 def my_booking(booking_id: int):
-    return jsonify(booking=_BOOKING.dump(find_booking(booking_id, consumer_id=require_consumer_id())))
+    return jsonify(booking=_named([find_booking(booking_id, consumer_id=require_consumer_id())])[0])
 
+
+def _named(found: list) -> list[dict]:
+    """Bookings as the consumer API shows them, each with the name of what was booked (one query
+    for the resources, one for the names)."""
+    items = {r.id: r.item_id for r in resources() if r.id in {b.resource_id for b in found}} if found else {}
+    names = item_names(list(items.values()))
+    return [{**_BOOKING.dump(b), "name": names.get(items.get(b.resource_id), "")} for b in found]
 
 
 @bp.post("/me/bookings/<int:booking_id>/cancel")
@@ -140,6 +147,6 @@ def cancel_my_booking(booking_id: int):
     consumer_id = require_consumer_id()
     booking, after_sale = cancel_booking(find_booking(booking_id, consumer_id=consumer_id, for_update=True),
                                          consumer_id=consumer_id)
-    answer = {"booking": _BOOKING.dump(booking), "after_sale": AfterSaleOut().dump(after_sale)}
+    answer = {"booking": _named([booking])[0], "after_sale": AfterSaleOut().dump(after_sale)}
     db.session.commit()
     return jsonify(answer)

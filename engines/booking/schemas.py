@@ -285,6 +285,7 @@ class BlockListOut(Schema):
 
 class BookingOut(Schema):
     id = fields.Function(lambda b: str(b.id))
+    name = fields.String(metadata={"description": "What was booked, as the shop names it (the consumer API's)"})
     resource_id = fields.Function(lambda b: str(b.resource_id))
     order_id = fields.Function(lambda b: str(b.order_id))
     sku_id = fields.Function(lambda b: str(b.sku_id))
@@ -421,4 +422,4 @@ class BookableAnswer(Schema):
 class BookingCancelledOut(Schema):
     booking = fields.Nested(BookingOut)
     after_sale = fields.Raw(metadata={"description": "The refund asked for and approved (as GET /orders/<id> shows "
-                                                    "after-sales): the places are freed once it is refunded"})
+                                                    "after-sales): the places are freed at once, the money follows"})

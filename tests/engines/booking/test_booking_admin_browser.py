@@ -5,7 +5,8 @@ schedule in the housekeeper's row and on the week, closes a day off and opens it
 the housekeeper's arrival with a photo on the booking's page, and adds a second housekeeper (told
 first that a name is needed); at 375 px the housekeeper (their
 account linked to the staff profile) opens "My schedule" on a phone and marks the work done with
-a photo — which completes the order."""
+a photo — which completes the order; the customer books another cleaning three days ahead and
+cancels it from "My bookings" on a phone, refunded in full under the shop's rules."""
 
 from __future__ import annotations
 
@@ -81,13 +82,18 @@ def a_booked_cleaning(running) -> dict:
                    "booking": {"start": start, "address_id": address["id"]}}],
         "fulfillment": {"type": "none"}}, buyer)
     assert status == 201, placed
-    status, started = http_json("POST", f"{running.url}/api/v1/orders/{placed['order']['id']}/payments",
-                                {"provider": "sandbox"}, buyer)
-    assert status == 201, started
-    form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
-    with urllib.request.urlopen(urllib.request.Request(started["next_action"]["url"], data=form), timeout=60) as paid:
-        assert paid.status == 200
-    return {"order": placed["order"], "buyer": buyer}
+
+    def _pay(order_id: str) -> None:
+        status, started = http_json("POST", f"{running.url}/api/v1/orders/{order_id}/payments",
+                                    {"provider": "sandbox"}, buyer)
+        assert status == 201, started
+        form = urllib.parse.urlencode({"outcome": "succeeded"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(started["next_action"]["url"], data=form), timeout=60) as paid:
+            assert paid.status == 200
+
+    _pay(placed["order"]["id"])
+    return {"order": placed["order"], "buyer": buyer, "token": customer["token"], "resource": resource,
+            "sku": item["item"]["skus"][0]["id"], "address": address["id"], "pay": _pay}
 
 
 def photo(tmp_path: Path, name: str) -> str:
@@ -197,3 +203,31 @@ def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, b
 
     status, order = http_json("GET", f"{server.url}/api/v1/orders/{booked['order']['id']}", None, booked["buyer"])
     assert status == 200 and order["order"]["status"] == "completed", order
+
+    # the customer on a phone: a second cleaning three days ahead, cancelled under the rules (100 %
+    # until 24 h before); the first one done, under Past
+    later = dt.date.today() + dt.timedelta(days=3)
+    status, free = http_json("GET", f"{server.url}/api/v1/booking/availability?resource={booked['resource']}"
+                                    f"&from={later}&to={later}", None, booked["buyer"])
+    start = next(slot["start"] for day in free["days"] for slot in day["slots"] if slot["left"] > 0)
+    status, placed = http_json("POST", f"{server.url}/api/v1/checkout", {
+        "lines": [{"sku_id": booked["sku"], "booking": {"start": start, "address_id": booked["address"]}}],
+        "fulfillment": {"type": "none"}}, booked["buyer"])
+    assert status == 201, placed
+    booked["pay"](placed["order"]["id"])
+    customer, customer_problems = watched_page(browser, 375)
+    customer.goto(server.url + "/s/demo/")
+    customer.evaluate("token => localStorage.setItem('tessera.token.demo', token)", booked["token"])
+    customer.goto(server.url + "/s/demo/my/bookings")
+    upcoming = customer.locator(".t-booking", has_text="Home deep cleaning")
+    expect(upcoming).to_contain_text("Confirmed")
+    seen(customer, customer_problems, "Home deep cleaning", "Cancel booking", name="booking-my-bookings-phone")
+    customer.once("dialog", lambda dialog: dialog.accept())
+    upcoming.get_by_role("button", name="Cancel booking").click()
+    customer.get_by_text("Cancelled: ¥268.00 will be refunded.").wait_for()
+    expect(upcoming.locator("[data-status]")).to_have_text("Cancelled")
+    seen(customer, customer_problems, "Cancelled: ¥268.00 will be refunded.", name="booking-cancelled-phone")
+    customer.click("[data-tab=past]")
+    expect(customer.locator(".t-booking [data-status=completed]")).to_have_text("Completed")  # newest first
+    expect(customer.locator(".t-booking [data-status=cancelled]")).to_have_count(1)
+    seen(customer, customer_problems, "Completed", name="booking-past-phone")
