@@ -91,6 +91,19 @@ def at_once(app, tenant, times: int, act, done: str, prepare=lambda: None) -> li
         return sorted(pool.map(attempt, range(times)))
 
 
+def paid_repair(live_server, shop) -> dict:
+    """The shop's first buyer books a repair six days ahead and pays in the sandbox; the checkout's answer."""
+    headers = shop["headers"][0]
+    status, placed = http_json("POST", f"{live_server.url}/api/v1/checkout",
+                               line(shop["repair"], {"start": at(days_ahead(6), "11:00")}), headers)
+    assert status == 201, placed
+    status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
+                                {"provider": "sandbox"}, headers)
+    assert status == 201, started
+    assert _settled(started["next_action"]["url"]) == 200
+    return placed
+
+
 def _settled(pay_url: str) -> int:
     """The sandbox pay page's form post of a successful payment."""
     import urllib.parse
@@ -191,13 +204,7 @@ def test_a_booking_cancelled_from_ten_tabs_at_once_is_refunded_once(live_server)
 
     shop = open_shop(live_server.app, "cancellers", buyers=1)
     headers = shop["headers"][0]
-    status, placed = http_json("POST", f"{live_server.url}/api/v1/checkout",
-                               line(shop["repair"], {"start": at(days_ahead(6), "11:00")}), headers)
-    assert status == 201, placed
-    status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
-                                {"provider": "sandbox"}, headers)
-    assert status == 201, started
-    assert _settled(started["next_action"]["url"]) == 200
+    paid_repair(live_server, shop)
     status, mine = http_json("GET", f"{live_server.url}/api/v1/me/bookings", None, headers)
     [booking] = mine["bookings"]
     assert booking["status"] == "confirmed"
@@ -222,13 +229,7 @@ def test_a_service_completed_from_six_phones_at_once_completes_once(live_server,
     from engines.orders.models import OrderTransition
 
     shop = open_shop(live_server.app, "finishers", buyers=1)
-    headers = shop["headers"][0]
-    status, placed = http_json("POST", f"{live_server.url}/api/v1/checkout",
-                               line(shop["repair"], {"start": at(days_ahead(6), "11:00")}), headers)
-    assert status == 201, placed
-    status, started = http_json("POST", f"{live_server.url}/api/v1/orders/{placed['order']['id']}/payments",
-                                {"provider": "sandbox"}, headers)
-    assert _settled(started["next_action"]["url"]) == 200
+    placed = paid_repair(live_server, shop)
     with live_server.app.app_context(), tenant_scope(shop["tenant"]):
         soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
         booking_id = db.session.scalar(select(Booking.id))
