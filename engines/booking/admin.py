@@ -154,7 +154,7 @@ def schedule():
                            block_form=ConfirmForm())
 
 
-def _moment(day: str, clock: str, field: str) -> dt.datetime:
+def local_moment(day: str, clock: str, field: str) -> dt.datetime:
     try:
         return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(clock or "00:00"), zone())
     except ValueError:
@@ -175,8 +175,8 @@ def add_block():
     try:
         if kind not in ("staff", "resource") or not target_id.isdigit():
             raise APIError("invalid_input", fields={"target": [_("Choose whom or what to close.")]})
-        starts_at = _moment(form.get("from_day", ""), form.get("from_time", ""), "from")
-        ends_at = _moment(form.get("to_day", ""), form.get("to_time", ""), "to")
+        starts_at = local_moment(form.get("from_day", ""), form.get("from_time", ""), "from")
+        ends_at = local_moment(form.get("to_day", ""), form.get("to_time", ""), "to")
         block = create_block(starts_at=starts_at, ends_at=ends_at, note=(form.get("note") or "").strip()[:200],
                              **{f"{kind}_id": int(target_id)})
     except APIError as error:

@@ -18,13 +18,14 @@ from core.errors import APIError
 from core.forms import ConfirmForm
 from core.money import Money, MoneyError
 from core.staff_session import permission_required
-from engines.booking.admin import MANAGE, bp
+from engines.booking.admin import MANAGE, bp, local_moment
 from engines.booking.admin_staff import day_names, field_messages, week_posted, week_shown
-from engines.booking.availability import find_resource
+from engines.booking.availability import find_resource, sessions_between, tickets_left, zone
 from engines.booking.models import SHAPE_OF_KIND, BookableResource, Shape
-from engines.booking.resources import create_resource, resources, update_resource
+from engines.booking.resources import (create_quota, create_resource, create_session, quotas_of, resources,
+                                      update_resource)
 from engines.booking.schemas import ResourceIn, ResourcePatchIn
-from engines.catalog.services import item_names, items_of_kinds
+from engines.catalog.services import item_names, items_of_kinds, skus_by_item
 
 RULES = 3  # cancellation rules on the form
 
@@ -150,6 +151,84 @@ def _resource_form(resource: BookableResource | None, item_id: int, name: str, s
                 db.session.commit()
                 flash(_("%(name)s: booking saved.", name=name), "success")
                 return redirect(url_for(".bookables"))
+    event = {}
+    if resource is not None and shape == Shape.SESSION:
+        sessions = sessions_between(resource)
+        where = zone()
+        event = {"sessions": sessions, "left": tickets_left(resource, sessions), "quotas": quotas_of(resource),
+                 "types": ticket_types(resource),
+                 "when": {s.id: f"{s.starts_at.astimezone(where):%Y-%m-%d %H:%M}–{s.ends_at.astimezone(where):%H:%M}"
+                          for s in sessions}}
     return render_template("booking/resource_form.html", resource=resource, item_id=item_id, name=name, shape=shape,
                            values=_shown(resource, shape), errors=errors, day_names=day_names(), rules=range(RULES),
-                           action_form=ConfirmForm()), 400 if errors else 200
+                           action_form=ConfirmForm(), event=event), 400 if errors else 200
+
+
+# -- an event's sessions and ticket quotas ---------------------------------------------------------
+
+def _event(resource_id: int) -> BookableResource:
+    try:
+        resource = find_resource(resource_id)
+    except APIError:
+        abort(404, description=_("There is no such service, room or event."))
+    if resource.shape != Shape.SESSION:
+        abort(404, description=_("Only events have sessions and ticket quotas."))
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    return resource
+
+
+def ticket_types(resource: BookableResource) -> list[tuple[int, str]]:
+    """An event's ticket types: its item's SKUs, named by their options (Standard, VIP)."""
+    skus = skus_by_item([resource.item_id])[resource.item_id]
+    return [(sku.id, " / ".join(str(value) for value in (sku.options or {}).values()) or _("Ticket")) for sku in skus]
+
+
+def _refused(error: APIError) -> None:
+    db.session.rollback()
+    flash(" ".join(message for messages in error.fields.values() for message in messages) or error.message, "danger")
+
+
+@bp.post("/resources/<int:resource_id>/sessions")
+@permission_required(MANAGE)
+def add_session(resource_id: int):
+    """A session of an event: its day, start and end time, and place; a wrong field is said back."""
+    resource = _event(resource_id)
+    form = request.form
+    try:
+        session = create_session(resource, starts_at=local_moment(form.get("day", ""), form.get("starts", ""), "starts_at"),
+                                 ends_at=local_moment(form.get("day", ""), form.get("ends", ""), "ends_at"),
+                                 place=form.get("place", "").strip()[:200])
+    except APIError as error:
+        _refused(error)
+    else:
+        record_staff_action("booking_session.create", f"booking_session {session.id}", {"resource_id": str(resource.id)})
+        db.session.commit()
+        flash(_("Session added."), "success")
+    return redirect(url_for(".edit_bookable", resource_id=resource.id, _anchor="sessions"))
+
+
+@bp.post("/resources/<int:resource_id>/quotas")
+@permission_required(MANAGE)
+def add_quota(resource_id: int):
+    """A ticket quota of an event (every session's): a name, how many, and the ticket types it counts."""
+    resource = _event(resource_id)
+    form = request.form
+    size = form.get("size", "").strip()
+    try:
+        if not (size.isdigit() and len(size) <= 6):
+            raise APIError("invalid_input", fields={"size": [_("How many tickets: a whole number, e.g. 200.")]})
+        name = form.get("name", "").strip()
+        if not 1 <= len(name) <= 60:
+            raise APIError("invalid_input", fields={"name": [_("Give the quota a name, e.g. Hall.")]})
+        sku_ids = form.getlist("sku_ids")
+        if not sku_ids:
+            raise APIError("invalid_input", fields={"sku_ids": [_("Choose the ticket types it counts.")]})
+        quota = create_quota(resource, name=name, size=int(size), sku_ids=sku_ids)
+    except APIError as error:
+        _refused(error)
+    else:
+        record_staff_action("booking_quota.create", f"booking_quota {quota.id}", {"resource_id": str(resource.id)})
+        db.session.commit()
+        flash(_("Quota %(name)s added.", name=quota.name), "success")
+    return redirect(url_for(".edit_bookable", resource_id=resource.id, _anchor="quotas"))

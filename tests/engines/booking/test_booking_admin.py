@@ -356,3 +356,32 @@ def test_the_registrants_of_an_event_download_as_csv_with_their_answers(client, 
     assert everything.count("\n") == 4  # the header and three bookings
     enter("clerk")
     assert client.get(f"{PAGES}/bookings.csv").status_code == 403
+
+
+def test_an_events_sessions_and_quotas_are_added_in_the_back_office(client, enter, form_post, booking_shop):  # noqa: F811
+    from engines.booking.models import EventSession, TicketQuota
+
+    enter("manager")
+    page = f"{PAGES}/resources/{booking_shop['event']}"
+    shown = client.get(page).get_data(as_text=True)
+    assert "Grand hall" in shown and "Standard left" in shown and "VIP seats" in shown
+    day = days_ahead(30).isoformat()
+    added = form_post(f"{page}/sessions", {"day": day, "starts": "19:00", "ends": "21:30", "place": "Small hall"},
+                      page=page, follow_redirects=True)
+    assert "Session added." in added.get_data(as_text=True) and f"{day} 19:00–21:30" in added.get_data(as_text=True)
+    refused = form_post(f"{page}/sessions", {"day": day, "starts": "21:00", "ends": "19:00"}, page=page,
+                        follow_redirects=True)
+    assert "A session ends after it starts." in refused.get_data(as_text=True)
+    quota = form_post(f"{page}/quotas", {"name": "Balcony", "size": "40", "sku_ids": [booking_shop["vip"]]}, page=page,
+                      follow_redirects=True)
+    assert "Quota Balcony added." in quota.get_data(as_text=True)
+    for wrong, said in (({"name": "", "size": "4", "sku_ids": [booking_shop["vip"]]}, "Give the quota a name"),
+                        ({"name": "X", "size": "many", "sku_ids": [booking_shop["vip"]]}, "a whole number"),
+                        ({"name": "X", "size": "4"}, "Choose the ticket types"),
+                        ({"name": "X", "size": "4", "sku_ids": [booking_shop["cleaning"]]}, "ticket types (SKUs) of this")):
+        assert said in form_post(f"{page}/quotas", wrong, page=page, follow_redirects=True).get_data(as_text=True), wrong
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(EventSession)) == 2
+        assert db.session.scalar(select(func.count()).select_from(TicketQuota)) == 3
+    assert form_post(f"{PAGES}/resources/{booking_shop['service']}/sessions", {"day": day, "starts": "09:00",
+                                                                                "ends": "10:00"}, page=page).status_code == 404

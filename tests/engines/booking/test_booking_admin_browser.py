@@ -231,3 +231,42 @@ def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, b
     expect(customer.locator(".t-booking [data-status=completed]")).to_have_text("Completed")  # newest first
     expect(customer.locator(".t-booking [data-status=cancelled]")).to_have_count(1)
     seen(customer, customer_problems, "Completed", name="booking-past-phone")
+
+
+@pytest.mark.live
+def test_a_manager_makes_an_event_bookable_with_a_session_and_a_quota(server, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    admin = {"Authorization": f"Bearer {admin_token(server)}"}
+    status, made = http_json("POST", f"{server.url}/admin/api/v1/items", {
+        "kind": "ticket", "name": "Spring concert", "price": 8000, "status": "on_sale",
+        "options": [{"name": "Seat", "values": ["Stalls", "Balcony"]}]}, admin)
+    assert status == 201, made
+
+    page, problems = watched_page(browser, 1280)
+    sign_in_merchant(page, server)
+    page.goto(server.url + "/merchant/booking/resources")
+    page.click("text=Make an item bookable")
+    page.select_option("#item_id", label="Spring concert · Event ticket")
+    page.click("#resource-pick button[type=submit]")
+    page.click("#resource-form button[type=submit]")
+    page.get_by_text("Spring concert: booking saved.").wait_for()
+    page.locator("#resources tbody tr", has_text="Spring concert").get_by_role("link", name="Spring concert").click()
+
+    page.fill("#session-day", "2030-04-12")
+    page.fill("#session-starts", "19:30")
+    page.fill("#session-ends", "21:45")
+    page.fill("#session-place", "Riverside hall")
+    page.click("#sessions button[type=submit]")
+    page.get_by_text("Session added.").wait_for()
+    expect(page.locator("#sessions tbody tr", has_text="Riverside hall")).to_contain_text("2030-04-12 19:30–21:45")
+
+    page.fill("#quota-name", "Whole hall")
+    page.fill("#quota-size", "300")
+    page.check("#quotas input[name=sku_ids] >> nth=0")
+    page.check("#quotas input[name=sku_ids] >> nth=1")
+    page.click("#quotas button[type=submit]")
+    page.get_by_text("Quota Whole hall added.").wait_for()
+    expect(page.locator("#quotas tbody tr", has_text="Whole hall")).to_contain_text("Stalls, Balcony")
+    expect(page.locator("#sessions tbody tr", has_text="Riverside hall")).to_contain_text("300")
+    seen(page, problems, "Riverside hall", "Whole hall", name="booking-event-sessions")
