@@ -7,6 +7,7 @@ its SKUs, staff, form and rules, its availability over a range of dates
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy import select
 
 from core.api import api_blueprint, require_consumer_id
 from core.db import db, utcnow
@@ -134,7 +135,8 @@ def my_booking(booking_id: int):
 def _named(found: list) -> list[dict]:
     """Bookings as the consumer API shows them, each with the name of what was booked (one query
     for the resources, one for the names)."""
-    items = {r.id: r.item_id for r in resources() if r.id in {b.resource_id for b in found}} if found else {}
+    items = dict(db.session.execute(select(BookableResource.id, BookableResource.item_id).where(
+        BookableResource.id.in_({b.resource_id for b in found}))).all()) if found else {}
     names = item_names(list(items.values()))
     return [{**_BOOKING.dump(b), "name": names.get(items.get(b.resource_id), "")} for b in found]
 

@@ -26,9 +26,8 @@ from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import parse_id
 from core.tenancy import current_tenant, current_tenant_id
-from engines.catalog.services import release_stock
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
-from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of, lock_order
+from engines.orders.lifecycle import OPEN_AFTER_SALES, lines_of, lock_order, release_lines_stock
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
 from engines.orders.pricing import release_step_lines, share_of_units
 from engines.orders.transitions import transition
@@ -251,12 +250,7 @@ def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool
     _move(after_sale, (A.REFUNDING,), A.REFUNDED, resolved_at=now)
     order_lines = {line.id: line for line in lines_of([order.id], fresh=True)[order.id]}
     if after_sale.restock:
-        returned: dict[int, int] = {}
-        for entry in after_sale.lines:
-            line = order_lines[int(entry["line_id"])]
-            if not line.booked:  # a booked line's capacity is the booking engine's (after_sale.refunded.v1)
-                returned[line.sku_id] = returned.get(line.sku_id, 0) + entry["quantity"]
-        release_stock(returned)
+        release_lines_stock((order_lines[int(entry["line_id"])], entry["quantity"]) for entry in after_sale.lines)
     release_step_lines(order, _units(after_sale.lines), already=_refunded_before(after_sale),
                        quantities={line.id: line.quantity for line in order_lines.values()})
     everything = all(line.refunded_quantity == line.quantity for line in order_lines.values())

@@ -76,14 +76,20 @@ def lines_of(order_ids: list[int], *, fresh: bool = False) -> dict[int, list[Ord
     return out
 
 
+def release_lines_stock(units) -> None:
+    """Give back to stock `(line, quantity)` units of order lines, by SKU; a booked line's capacity
+    is the booking engine's (it follows order.cancelled.v1 and after_sale.refunded.v1), not stock."""
+    released: dict[int, int] = {}
+    for line, quantity in units:
+        if not line.booked:
+            released[line.sku_id] = released.get(line.sku_id, 0) + quantity
+    release_stock(released)
+
+
 def cancel_order(order: Order, *, actor: str, reason: str = "", now: dt.datetime | None = None) -> Order:
     """Cancel an unpaid order and give back its stock and what its price steps held."""
     transition(order, "cancel", actor=actor, note=reason, now=now)
-    released: dict[int, int] = {}
-    for line in lines_of([order.id])[order.id]:
-        if not line.booked:  # a booked line's capacity is the booking engine's (order.cancelled.v1)
-            released[line.sku_id] = released.get(line.sku_id, 0) + line.quantity
-    release_stock(released)
+    release_lines_stock((line, line.quantity) for line in lines_of([order.id])[order.id])
     release_steps(order)  # the coupons, points and budgets its price steps held
     emit("order.cancelled.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id), "reason": reason})
     return order
