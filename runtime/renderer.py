@@ -169,7 +169,11 @@ def link_url(compiled: CompiledApp, ref: str | None, **params) -> str | None:
     if kind == "tel":
         return ref
     page_id = compiled.kind_pages.get(kind)
-    return url_for("storefront.page", page_id=page_id, id=target, **params) if page_id else None
+    if page_id:
+        return url_for("storefront.page", page_id=page_id, id=target, **params)
+    if kind in SYSTEM_PAGES:  # an app without a page of the kind: its main section alone
+        return url_for("storefront.system_view", kind=kind, id=target, **params)
+    return None
 
 
 def load_page(compiled: CompiledApp, page: PagePlan, tenant: TenantContext, params: dict[str, str],
@@ -244,7 +248,8 @@ def system_page(compiled: CompiledApp, kind: str) -> PagePlan | None:
     if component is None:
         return None
     section = SectionPlan(f"s_{kind}", component.type, component, component.Settings().load({}), [])
-    return PagePlan(f"~{kind}", str(found.label), kind, (section,), frozenset(), ())
+    return PagePlan(f"~{kind}", str(found.label), kind, (section,), frozenset(),
+                    tuple(sorted(getattr(component, "data_kinds", ()))))
 
 
 def output_key(kind: str, tenant_stamps: dict[str, int], page: str, params: dict[str, str]) -> tuple:

@@ -136,6 +136,18 @@ def _system(kind: str):
     return _respond(found) if found.body else _not_published()
 
 
+@bp.get("/view/<kind>")
+def system_view(kind: str):
+    """A page of a system kind that shows one thing (`?id=`: an item, a service) in an app whose
+    document has no page of that kind: the kind's main section alone."""
+    if kind not in SYSTEM_PAGES:
+        abort(404)
+    found = cached_page(current_tenant(), None, _params(), kind=kind)
+    if found is None:
+        abort(404)
+    return _respond(found) if found.body else _not_published()
+
+
 @bp.get("/account/login")
 def login():
     return _system("login")

@@ -650,11 +650,129 @@ def _dessert_glass(pen: Pen, p: Palette, text: str) -> None:
     pen.poly([(66, 30), (76, 20), (80, 24)], GREEN)
 
 
+# -- motifs: services at home, events and stays -------------------------------------------------
+
+def _spray(pen: Pen, p: Palette, text: str) -> None:
+    """A spray bottle beside a sponge: cleaning."""
+    pen.rect(60, 70, 94, 90, YOLK, r=4)
+    pen.rect(60, 70, 94, 76, GREEN, r=3)
+    pen.rect(22, 40, 56, 94, p.main, r=8)
+    pen.rect(26, 54, 52, 78, lighter(p.main, 0.55), r=3)
+    pen.rect(30, 28, 48, 42, darker(p.main, 0.2), r=2)
+    pen.poly([(30, 28), (48, 28), (58, 20), (58, 14), (30, 14)], p.trim)
+    pen.rect(56, 14, 64, 20, p.trim, r=1)
+    for x, y in ((70, 10), (74, 18), (70, 26), (78, 12), (80, 24)):
+        pen.dot(x, y, 1.8, lighter(p.main, 0.5))
+
+
+def _window(pen: Pen, p: Palette, text: str) -> None:
+    """A window of four panes, a squeegee's clean stripe across it."""
+    pen.rect(14, 10, 86, 90, darker(p.main, 0.1), r=4)
+    for x0, y0 in ((20, 16), (52, 16), (20, 52), (52, 52)):
+        pen.rect(x0, y0, x0 + 28, y0 + 32, mix(p.wash, WHITE, 0.5), r=2)
+    pen.poly([(22, 40), (34, 18), (42, 18), (30, 40)], WHITE)
+    pen.poly([(54, 76), (66, 54), (72, 54), (60, 76)], WHITE)
+    pen.rect(8, 88, 92, 94, p.trim, r=2)
+
+
+def _aircon(pen: Pen, p: Palette, text: str) -> None:
+    """A wall air conditioner blowing cool air."""
+    pen.rect(8, 18, 92, 54, WHITE, r=8)
+    pen.rect(8, 44, 92, 54, mix(WHITE, p.wash, 0.5), r=6)
+    pen.rect(16, 46, 84, 49, darker(p.wash, 0.15), r=1)
+    pen.dot(80, 28, 2.4, GREEN)
+    pen.rect(16, 26, 42, 30, lighter(p.main, 0.5), r=2)
+    for i, x in enumerate((26, 46, 66)):
+        pen.wave(x - 6, x + 6, 70 + i % 2 * 6, 2.5, 1.5, p.main, 3)
+        pen.wave(x - 4, x + 8, 84 - i % 2 * 4, 2.5, 1.5, lighter(p.main, 0.4), 3)
+
+
+def _washer(pen: Pen, p: Palette, text: str) -> None:
+    """A front-loading washing machine."""
+    pen.rect(14, 8, 86, 94, WHITE, r=6)
+    pen.rect(14, 8, 86, 24, mix(WHITE, p.wash, 0.6), r=6)
+    pen.dot(26, 16, 3, p.trim)
+    pen.rect(46, 14, 76, 18, darker(p.wash, 0.2), r=2)
+    pen.dot(50, 58, 26, darker(p.wash, 0.25))
+    pen.dot(50, 58, 21, lighter(p.main, 0.45))
+    pen.chord(29, 37, 71, 79, 0, 180, p.main)
+    pen.oval(36, 46, 50, 54, lighter(p.main, 0.75))
+
+
+def _wrench(pen: Pen, p: Palette, text: str) -> None:
+    """A wrench crossed with a screwdriver: repairs."""
+    pen.stroke([(22, 82), (70, 30)], darker(p.main, 0.05), 12)
+    pen.dot(74, 26, 14, darker(p.main, 0.05))
+    pen.poly([(70, 12), (84, 12), (88, 30), (76, 24)], p.paper)
+    pen.stroke([(26, 26), (60, 60)], p.trim, 6)
+    pen.stroke([(58, 58), (80, 80)], darker(p.trim, 0.3), 12)
+
+
+def _portrait(pen: Pen, p: Palette, text: str) -> None:
+    """A person in a work tunic with a cap: someone who serves."""
+    pen.chord(14, 60, 86, 130, 180, 360, p.main)
+    pen.poly([(42, 62), (50, 74), (58, 62)], WHITE)
+    pen.rect(44, 50, 56, 64, (233, 182, 146), r=3)
+    pen.dot(50, 38, 18, (240, 196, 160))
+    pen.chord(31, 16, 69, 50, 180, 360, PEARL)
+    pen.rect(30, 24, 70, 30, p.trim, r=3)
+    pen.dot(43, 40, 1.8, PEARL)
+    pen.dot(57, 40, 1.8, PEARL)
+    pen.arc(44, 42, 56, 50, 20, 160, darker(p.trim, 0.3), 1.6)
+    pen.rect(60, 80, 72, 86, WHITE, r=1)
+
+
+def _ticket(pen: Pen, p: Palette, text: str) -> None:
+    """An admission ticket with a torn stub."""
+    pen.poly([(8, 30), (92, 30), (92, 70), (8, 70)], p.main)
+    pen.dot(8, 50, 7, p.paper)
+    pen.dot(92, 50, 7, p.paper)
+    for y in range(33, 68, 6):
+        pen.rect(67, y, 69, y + 3, lighter(p.main, 0.5))
+    pen.rect(18, 38, 60, 44, lighter(p.main, 0.7), r=2)
+    pen.rect(18, 50, 48, 54, lighter(p.main, 0.5), r=2)
+    pen.rect(18, 58, 54, 62, lighter(p.main, 0.5), r=2)
+    pen.poly([(80, 42), (82, 47), (87, 47), (83, 51), (85, 56), (80, 53), (75, 56), (77, 51), (73, 47), (78, 47)], p.trim)
+
+
+def _microphone(pen: Pen, p: Palette, text: str) -> None:
+    """A microphone on its stand, for talks, concerts and workshops."""
+    pen.rect(46, 56, 54, 88, darker(p.main, 0.2), r=2)
+    pen.oval(30, 86, 70, 96, darker(p.main, 0.25))
+    pen.arc(30, 30, 70, 66, 0, 180, p.trim, 4)
+    pen.rect(38, 8, 62, 52, p.main, r=12)
+    for y in (18, 26, 34):
+        pen.rect(40, y, 60, y + 2, lighter(p.main, 0.4))
+
+
+def _bed(pen: Pen, p: Palette, text: str) -> None:
+    """A made bed with two pillows: a room for the night."""
+    pen.rect(10, 30, 20, 86, WOOD, r=3)
+    pen.rect(80, 52, 90, 86, WOOD, r=3)
+    pen.rect(14, 58, 86, 76, WHITE, r=4)
+    pen.rect(14, 56, 86, 72, p.main, r=4)
+    pen.rect(14, 56, 40, 72, lighter(p.main, 0.35), r=4)
+    pen.rect(22, 44, 42, 56, WHITE, r=5)
+    pen.rect(44, 44, 64, 56, CREAM, r=5)
+    pen.rect(12, 76, 88, 82, darker(WOOD, 0.1), r=2)
+    pen.dot(72, 26, 8, YOLK)
+    pen.dot(76, 23, 7, p.paper)
+
+
 Motif = Callable[[Pen, Palette, str], None]
 
 # The first rule with a word of the item's name wins; the order settles names with two ("milk tea").
 MOTIFS: tuple[tuple[tuple[str, ...], Motif], ...] = (
     (("gift card", "voucher", "e-card"), _gift_card),
+    (("housekeeper", "nanny", "cleaner", "technician", "guide", "host", "therapist"), _portrait),
+    (("ticket", "tickets", "pass", "admission", "entry"), _ticket),
+    (("concert", "talk", "workshop", "salon", "lecture", "festival", "show", "meetup", "forum"), _microphone),
+    (("room", "suite", "bed", "bedroom", "loft", "villa", "cabin", "dorm", "homestay", "stay"), _bed),
+    (("window", "windows", "glass"), _window),
+    (("air conditioner", "aircon", "ac"), _aircon),
+    (("washing machine", "washer", "laundry", "dryer"), _washer),
+    (("repair", "repairs", "fix", "plumbing", "plumber", "electrician", "installation"), _wrench),
+    (("cleaning", "clean", "housekeeping", "tidy", "tidying", "mopping"), _spray),
     (("milk tea", "bubble", "boba", "lemon tea", "juice", "lemonade", "smoothie", "soda"), _tall_cup),
     (("coffee", "latte", "americano", "cappuccino", "espresso", "mocha"), _coffee),
     (("tea", "teapot", "oolong", "pu'er"), _tea),

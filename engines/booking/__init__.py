@@ -37,4 +37,5 @@ ENGINE = Engine(
     tasks="engines.booking.tasks",
     events="engines.booking.events",
     booked_lines="engines.booking.lines",
+    demo_data="engines.booking.demo:load",
 )

@@ -21,10 +21,10 @@ from core.tenancy import current_tenant
 from engines.booking.availability import availability_answer, date_range, find_resource, sessions_between, staff_of
 from engines.booking.bookings import bookings_of, cancel_booking, find_booking
 from engines.booking.models import BookableResource, Shape
-from engines.booking.resources import resources
+from engines.booking.resources import on_sale, resources
 from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BookableAnswer, BookableListOut, BookingAnswer,
                                      BookingCancelledOut, BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
-from engines.catalog.services import item_names, on_sale_by_ids, skus_by_item
+from engines.catalog.services import item_names
 from engines.orders.services import AfterSaleOut
 
 bp = api_blueprint("booking_api", __name__)
@@ -33,14 +33,6 @@ _BOOKING = BookingOut()
 
 def _thumbnail(pictures: dict, ref: str) -> str:
     return pictures.get(ref, {}).get("thumbnail", "")
-
-
-def _on_sale(found: list[BookableResource]) -> list[tuple[BookableResource, object, list]]:
-    """The resources whose items are on sale, with their items and SKUs."""
-    items = on_sale_by_ids([resource.item_id for resource in found])
-    skus = skus_by_item(list(items))
-    return [(resource, items[resource.item_id], skus[resource.item_id]) for resource in found
-            if resource.item_id in items and skus[resource.item_id]]
 
 
 def _bookable(resource: BookableResource, item, skus: list, pictures: dict) -> dict:
@@ -58,7 +50,7 @@ def bookables():
     shape = request.args.get("shape")
     if shape is not None and shape not in {s.value for s in Shape}:
         raise APIError("invalid_input", fields={"shape": ["slot, session or night."]})
-    found = _on_sale(resources(shape=shape, active_only=True))
+    found = on_sale(resources(shape=shape, active_only=True))
     pictures = resolve_media([(item.images or [""])[0] for _, item, _ in found])
     return jsonify(resources=[_bookable(resource, item, skus, pictures) for resource, item, skus in found])
 
@@ -69,7 +61,7 @@ def bookables():
          response=BookableAnswer, errors=(404,))
 def bookable(resource_id: int):
     resource = find_resource(resource_id)
-    found = _on_sale([resource]) if resource.active else []
+    found = on_sale([resource]) if resource.active else []
     if not found:
         raise APIError("booking_resource_not_found")
     _, item, skus = found[0]
@@ -104,7 +96,7 @@ def bookable(resource_id: int):
 def availability():
     query = AvailabilityQuery().load(request.args.to_dict())
     resource = find_resource(int(query["resource"]))
-    if not resource.active or not _on_sale([resource]):
+    if not resource.active or not on_sale([resource]):
         raise APIError("booking_resource_not_found")
     first, last = date_range(query["from_"], query["to"])
     return jsonify(availability_answer(resource, first, last, utcnow(), staff_id=parse_id(query["staff_id"]),

@@ -67,6 +67,8 @@ def _slot(resource: BookableResource, line, consumer_id: int, now: dt.datetime) 
     line.options = {**line.options, _("Time"): f"{_shown(slot.start)}–{slot.end.astimezone(zone()):%H:%M}"}
     if chosen is not None:
         line.options[_("Served by")] = db.session.get(BookingStaff, (resource.tenant_id, chosen)).name
+    if "address" in booked:  # where the service is done, on the order as the customer and staff read it
+        line.options[_("Address")] = f"{booked['address']['region']} {booked['address']['line']}".strip()
     return booked
 
 

@@ -9,12 +9,14 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core.cache import bump_after_commit
 from core.db import db
 from core.errors import APIError, register_codes
 from core.identities import StaffMember
+from core.tenancy import current_tenant_id
 from engines.booking.models import (SHAPE_OF_KIND, BookableResource, BookingBlock, EventSession, SessionStatus, Shape,
                                     BookingStaff, TicketQuota)
-from engines.catalog.services import Item, skus_by_item
+from engines.catalog.services import Item, on_sale_by_ids, skus_by_item
 
 register_codes({
     "booking_resource_exists": (409, "This item is booked by time already; change its booking settings instead."),
@@ -25,6 +27,12 @@ register_codes({
 })
 
 EVERY_DAY_NINE_TO_SIX = [[["09:00", "18:00"]] for _ in range(7)]
+BOOKING_STAMP = "booking"  # the storefront's pages that show services, events, rooms or staff
+
+
+def _shown_changed() -> None:
+    """What the storefront shows of booking changed: its cached pages end when this commits."""
+    bump_after_commit(current_tenant_id(), BOOKING_STAMP)
 
 
 def _refuse(field: str, message: str):
@@ -64,6 +72,7 @@ def update_resource(resource: BookableResource, **changes) -> BookableResource:
         _refuse("seasons", "A season ends on or after the day it begins.")
     resource.cancellation = sorted(resource.cancellation or [], key=lambda rule: -rule["hours_before"])
     db.session.flush()
+    _shown_changed()
     return resource
 
 
@@ -74,6 +83,14 @@ def resources(*, shape: str | None = None, active_only: bool = False) -> list[Bo
     if active_only:
         query = query.where(BookableResource.active)
     return list(db.session.scalars(query))
+
+
+def on_sale(found: list[BookableResource]) -> list[tuple[BookableResource, Item, list]]:
+    """The resources whose items are on sale, each with its item and SKUs (two queries)."""
+    items = on_sale_by_ids([resource.item_id for resource in found])
+    skus = skus_by_item(list(items))
+    return [(resource, items[resource.item_id], skus[resource.item_id]) for resource in found
+            if resource.item_id in items and skus[resource.item_id]]
 
 
 def _of_shape(resource: BookableResource, shape: Shape, what: str) -> None:
@@ -96,6 +113,7 @@ def create_session(resource: BookableResource, *, starts_at: dt.datetime, ends_a
                            status=SessionStatus(status))
     db.session.add(session)
     db.session.flush()
+    _shown_changed()
     return session
 
 
@@ -113,6 +131,7 @@ def update_session(session: EventSession, **changes) -> EventSession:
         setattr(session, name, value)
     _session_times(session.starts_at, session.ends_at)
     db.session.flush()
+    _shown_changed()
     return session
 
 
@@ -196,6 +215,7 @@ def update_staff(member: BookingStaff, **changes) -> BookingStaff:
     for name, value in changes.items():
         setattr(member, name, value)
     db.session.flush()
+    _shown_changed()
     return member
 
 

@@ -14,6 +14,14 @@ from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids
 
 register_system_page(SystemPage("item", _l("Item"), main="item_detail", engine="catalog"))
 
+# The reviews' block of an item's page (static/reviews.js, from the orders engine's API): the
+# average, the newest, more. A component whose module shows it brings these strings.
+REVIEW_STRINGS = {"reviews_title": _l("Reviews"), "reviews_none": _l("No reviews yet."), "reviews_one": _l("1 review"),
+                  "reviews_many": _l("%(n)s reviews", n="{n}"),
+                  "reviews_average": _l("%(average)s out of 5 stars", average="{average}"),
+                  "reviews_star_one": _l("1 star"), "reviews_stars": _l("%(n)s stars", n="{n}"),
+                  "reviews_more": _l("Load more")}
+
 
 class PickItem(BlockType):
     type = "pick"
@@ -128,12 +136,7 @@ class ItemDetail(_ShowsItems):
     limit = 1
     template = "components/item_detail.html"
     script = "h5.js"  # the buy form (choosing by dimension, the cart, sign-in kept) and the reviews
-    # the reviews' block (static/h5.js, from the orders engine's API): the average, the newest, more
-    strings = {"added": _l("Added to the cart."), "reviews_title": _l("Reviews"), "reviews_none": _l("No reviews yet."),
-               "reviews_one": _l("1 review"), "reviews_many": _l("%(n)s reviews", n="{n}"),
-               "reviews_average": _l("%(average)s out of 5 stars", average="{average}"),
-               "reviews_star_one": _l("1 star"), "reviews_stars": _l("%(n)s stars", n="{n}"),
-               "reviews_more": _l("Load more")}
+    strings = {"added": _l("Added to the cart."), **REVIEW_STRINGS}
 
     class Settings(SettingsSchema):
         show_stock = Checkbox(_l("Show stock left"), True)

@@ -163,3 +163,54 @@ def test_points_mall_template_earn_redeem_fulfil(server, browser):
     buyer.wait_for_selector("[data-message-id][data-read=true] >> text=Sign in every day for 10 points")
     shot(buyer, "template-points-mall-6-inbox")
     assert problems == []
+
+
+def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
+    """A customer of the housekeeping demo on a phone: the home page's services and housekeepers,
+    a service's page (what it is, who does it, the cancellation rules), a free time on the first
+    day with one, signing in, the address at checkout, paying in the sandbox; the order has its
+    code, the booking is among theirs, confirmed; the manager finds it on the bookings list."""
+    from playwright.sync_api import expect
+
+    from tests.browser import looks_right, sign_in_merchant, watched_page
+
+    buyer, problems = watched_page(browser, 375)
+    buyer.goto(server.url + "/s/tpl-housekeeping/")
+    looks_right(buyer, problems, "Popular services", "Our housekeepers", "Health certificate",
+                name="template-housekeeping-1-home")
+    buyer.click("text=Daily cleaning · 2 hours")
+    buyer.wait_for_selector("[data-times] input[data-slot]")
+    expect(buyer.locator("[data-day].is-on")).to_have_count(1)
+    looks_right(buyer, problems, "118.00", "Who serves", "Wang Fang", "Full refund if cancelled 24 hours",
+                name="template-housekeeping-2-service")
+    buyer.click("[data-choose-staff] >> text=Li Min")  # her slots: the picker asks again
+    buyer.wait_for_selector("[data-times] input[data-slot]:not([disabled])")
+    slot = buyer.locator("[data-times] input[data-slot]:not([disabled])").first
+    slot.check()
+    expect(buyer.locator("[data-book-now]")).to_be_enabled()
+    looks_right(buyer, problems, "Served by", name="template-housekeeping-3-time")
+    buyer.click("[data-book-now]")
+    sign_in_buyer(buyer, "13611136111")  # a phone of its own: codes are limited per phone
+    buyer.wait_for_selector("[data-save-address]")
+    add_address(buyer, name="Zhou Min", phone="13611136111", region="Shanghai Xuhui", line="16 Anfu Rd")
+    buyer.wait_for_selector("[data-total='11800']")
+    assert buyer.locator("input[name=fulfillment]").count() == 0  # nothing to deliver: no way to choose
+    looks_right(buyer, problems, "Daily cleaning · 2 hours", "Li Min", "16 Anfu Rd",
+                name="template-housekeeping-4-checkout")
+    buyer.click("[data-place-order]")
+    buyer.click("button[value=succeeded]")  # the sandbox's pay page
+    buyer.wait_for_selector("[data-code]")
+    assert buyer.get_attribute("[data-progress]", "data-progress") == "paid"
+    looks_right(buyer, problems, "Li Min", name="template-housekeeping-5-order")
+    buyer.goto(server.url + "/s/tpl-housekeeping/my/bookings")
+    booked = buyer.locator(".t-booking", has_text="Daily cleaning · 2 hours")
+    expect(booked.locator("[data-status]")).to_have_text("Confirmed")
+    looks_right(buyer, problems, "Cancel booking", name="template-housekeeping-6-bookings")
+
+    manager, manager_problems = watched_page(browser, 1280)
+    sign_in_merchant(manager, server, manager_of(server, "tpl-housekeeping"), "password123")
+    manager.goto(server.url + "/merchant/booking/bookings")
+    row = manager.locator("#bookings tbody tr", has_text="Daily cleaning · 2 hours")
+    expect(row).to_contain_text("Li Min")
+    expect(row).to_contain_text("Confirmed")
+    looks_right(manager, manager_problems, "Zhou Min", name="template-housekeeping-7-back-office")

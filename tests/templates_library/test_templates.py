@@ -153,6 +153,61 @@ def test_points_mall_end_to_end(client, shop_from):
     assert (record["name"], record["points"], record["status"]) == ("Strawberry cheesecake", 400, "completed")
 
 
+def test_housekeeping_end_to_end(client, shop_from):
+    """Instantiate → a consumer picks a service, a free time three days ahead and their address,
+    pays → the housekeeper it went to arrives and completes it with a photo → the order completes,
+    the consumer reviews it and the review shows on the service."""
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from core.media import upload_media
+    from engines.booking.attendance import take_step
+    from engines.booking.models import Booking
+    from tests.engines.booking.conftest import SHANGHAI, at
+    from tests.engines.booking.test_booking_admin import png
+
+    shop = shop_from("housekeeping")
+    slug, headers = shop["tenant"].slug, shop["headers"]
+    home = client.get(f"/s/{slug}/").get_data(as_text=True)
+    assert "Popular services" in home and "Our housekeepers" in home and "Wang Fang" in home
+    assert "Health certificate" in home and "Daily cleaning · 2 hours" in home
+    services = client.get("/api/v1/booking/resources?shape=slot", headers=headers).json["resources"]
+    assert len(services) == 9 and all(service["image"] for service in services)
+    cleaning = next(service for service in services if service["name"] == "Daily cleaning · 2 hours")
+    page = client.get(f"/s/{slug}/p/book?id={cleaning['id']}").get_data(as_text=True)
+    assert 'data-ask-address="true"' in page and "Li Min" in page and "Full refund if cancelled 24 hours" in page
+    day = dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=3)
+    free = client.get("/api/v1/booking/availability", headers=headers, query_string={
+        "resource": cleaning["id"], "from": day.isoformat(), "to": day.isoformat()}).json["days"][0]["slots"]
+    assert len(free) >= 8 and all(slot["left"] == 1 for slot in free)  # 08:00 to 19:00, one housekeeper a slot
+    address = client.post("/api/v1/addresses", headers=headers, json={
+        "name": "Li Lei", "phone": "13800138000", "region": "Shanghai Xuhui", "line": "8 Wukang Rd"}).json
+    sku = client.get(f"/api/v1/booking/resources/{cleaning['id']}", headers=headers).json["resource"]["skus"][0]["id"]
+    order = place(client, shop, [{"sku_id": sku, "quantity": 1, "booking": {"start": at(day, "10:00"),
+                                                                            "address_id": address["id"]}}],
+                  {"type": "none"})
+    assert order["total"]["amount"] == 11800
+    pay(client, shop, order)
+    with tenant_scope(shop["tenant"]):
+        booking = db.session.scalar(select(Booking).where(Booking.order_id == int(order["id"])))
+        assert booking.address["line"] == "8 Wukang Rd" and booking.staff_id is not None
+        soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=30)  # the day has come
+        db.session.execute(update(Booking).where(Booking.id == booking.id)
+                           .values(starts_at=soon, ends_at=soon + dt.timedelta(hours=2)))
+        photo = f"media:{upload_media(data=png(), filename='done.png', alt='Done').id}"
+        take_step(booking.id, "arrive", actor="staff:1", staff_id=booking.staff_id)
+        take_step(booking.id, "complete", actor="staff:1", staff_id=booking.staff_id, photos=[photo])
+        db.session.commit()
+    done = client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["order"]
+    assert done["status"] == "completed"
+    reviewed = client.post(f"/api/v1/orders/{order['id']}/reviews", headers=headers, json={
+        "line_id": done["lines"][0]["id"], "rating": 5, "body": "Spotless kitchen"})
+    assert reviewed.status_code == 201, reviewed.json
+    shown = client.get(f"/api/v1/items/{cleaning['item_id']}/reviews", headers=headers).json
+    assert shown["rating"] == {"average": 5.0, "count": 1}
+
+
 def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):
     tenant = create_tenant("old-shop")
     with tenant_scope(tenant):

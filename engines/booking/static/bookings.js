@@ -1,6 +1,6 @@
 // The consumer's bookings: upcoming and past, newest first, a page at a time; a paid booking still
 // to come may be cancelled (the shop's rules say how much is refunded).
-import { T, api, base, card, clear, el, failer, ghostButton, message, money, mount, pagedList, signIn, token }
+import { T, api, base, card, clear, el, failer, ghostButton, message, money, mount, pagedList, signIn, token, zone }
   from "../../runtime-static/h5/kit.js";
 
 const lang = document.documentElement.lang || undefined;
@@ -10,15 +10,16 @@ function say(text, values) {
   return Object.keys(values).reduce(function (out, key) { return out.replace("{" + key + "}", values[key]); }, text);
 }
 function when(b) {
-  if (b.first_night) {
-    const leaving = new Date(b.last_night + "T00:00:00");
-    leaving.setDate(leaving.getDate() + 1);
-    return say(T.bookings_nights, { from: new Date(b.first_night + "T00:00:00").toLocaleDateString(lang),
-                                   to: leaving.toLocaleDateString(lang) });
+  if (b.first_night) {  // calendar dates: counted in UTC so that no clock moves them
+    const day = { timeZone: "UTC" };
+    const leaving = new Date(b.last_night + "T00:00:00Z");
+    leaving.setUTCDate(leaving.getUTCDate() + 1);
+    return say(T.bookings_nights, { from: new Date(b.first_night + "T00:00:00Z").toLocaleDateString(lang, day),
+                                   to: leaving.toLocaleDateString(lang, day) });
   }
   const start = new Date(b.starts_at), end = new Date(b.ends_at);
-  const clock = { hour: "2-digit", minute: "2-digit" };
-  return start.toLocaleDateString(lang, { weekday: "short", month: "short", day: "numeric" }) + " " +
+  const clock = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  return start.toLocaleDateString(lang, { timeZone: zone, weekday: "short", month: "short", day: "numeric" }) + " " +
     start.toLocaleTimeString(lang, clock) + "–" + end.toLocaleTimeString(lang, clock);
 }
 

@@ -187,7 +187,11 @@ mount("checkout", function view(root, settings) {
   const params = new URLSearchParams(location.search);
   let choices = {};
   try { choices = JSON.parse(params.get("choices") || "{}") || {}; } catch (e) { choices = {}; }
+  let booking = null;  // a line booked by time (the booking page): its slot, session or dates
+  try { booking = JSON.parse(params.get("booking") || "null"); } catch (e) { booking = null; }
   const lines = params.get("sku") ? [{ sku_id: params.get("sku"), quantity: parseInt(params.get("qty") || "1", 10), choices: choices }] : null;
+  if (lines && booking && typeof booking === "object") lines[0].booking = booking; else booking = null;
+  const serviceAddress = booking !== null && params.get("address") === "1";  // a service at the customer's home
   const tableCode = visitTable();
   let idempotencyKey = uuid();
   Promise.all([api("GET", "/addresses"), api("GET", "/stores"), waysToPay(), api("GET", "/checkout/options"),
@@ -200,16 +204,18 @@ mount("checkout", function view(root, settings) {
       return;
     }
     if (tableCode && !table) keepTable(null);  // a table that no longer exists
-    const types = ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []).filter(function (type) { return ways.indexOf(type) >= 0; });
-    const usual = table ? "dine_in" : (addresses.length ? "express" : "pickup");
+    // a booking is not carried: nothing to choose ("none"), but a service's address where it is done
+    const types = booking ? ["none"] : ["express", "same_city", "pickup"].concat(table ? ["dine_in"] : []).filter(function (type) { return ways.indexOf(type) >= 0; });
+    const usual = booking ? "none" : table ? "dine_in" : (addresses.length ? "express" : "pickup");
     const choice = { type: types.indexOf(usual) >= 0 ? usual : (types[0] || "none"),
                      address_id: (addresses.filter(function (a) { return a.is_default; })[0] || addresses[0] || {}).id,
                      store_id: (stores[0] || {}).id };
     const summary = el("div", { "data-summary": "" });
     const note = el("input", { class: "weui-input", name: "note", maxlength: "200", placeholder: T.note, "aria-label": T.note });
-    function needsAddress() { return choice.type === "express" || choice.type === "same_city"; }
+    function needsAddress() { return serviceAddress || choice.type === "express" || choice.type === "same_city"; }
     function needsStore() { return choice.type === "pickup" || choice.type === "same_city"; }
     function fulfillment() {
+      if (serviceAddress) booking.address_id = choice.address_id;  // the line's booking names where
       const f = { type: choice.type };
       if (needsAddress()) f.address_id = choice.address_id;
       if (needsStore()) f.store_id = choice.store_id;
@@ -319,9 +325,11 @@ mount("checkout", function view(root, settings) {
       if (sections.store) sections.store.hidden = !needsStore();
       if (sections.table) sections.table.hidden = choice.type !== "dine_in";
     }
-    root.appendChild(card([el("h2", { text: T.how }), ...types.map(function (type) {
-      return radio("fulfillment", type, T[type], choice.type === type, function () { choice.type = type; show(); requote(); });
-    })]));
+    if (!booking) {
+      root.appendChild(card([el("h2", { text: T.how }), ...types.map(function (type) {
+        return radio("fulfillment", type, T[type], choice.type === type, function () { choice.type = type; show(); requote(); });
+      })]));
+    }
     if (table) {
       sections.table = root.appendChild(card([el("h2", { text: T.table }),
         el("p", { "data-table": table.code, text: table.name + " · " + table.store.name }),

@@ -6,6 +6,9 @@
 const body = document.body;
 export const base = body.getAttribute("data-base") || "";
 export const tenant = body.getAttribute("data-tenant") || "";
+// The shop's time zone: times are shown as the shop's clock says them (a 09:00 booking is at 09:00
+// wherever the phone is).
+export const zone = body.getAttribute("data-timezone") || undefined;
 const stringsNode = document.getElementById("t-strings");
 export const T = stringsNode ? JSON.parse(stringsNode.innerHTML.trim()) : {};
 const tokenKey = "tessera.token." + tenant;
