@@ -42,8 +42,12 @@ class Server:
                "TESSERA_RATE_LIMIT_AUTH": "1000/minute"}
         for name in ("TESSERA_DATABASE_URL", "REDIS_URL", "TESSERA_S3_BUCKET"):
             env.pop(name, None)
+        # Its log (a line a request) goes to a file: a pipe nobody reads fills up after a few
+        # hundred requests, and the server stops, blocked writing to it.
+        self.log = instance / "server.log"
+        self._log = self.log.open("wb")
         self.process = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", "run", "--port",
-                                         str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -51,7 +55,7 @@ class Server:
                 break
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()[-2000:])
+                    raise RuntimeError(self.log.read_text()[-2000:])
                 time.sleep(0.2)
         self.logins = json.loads((instance / "demo-logins.json").read_text())
 
@@ -61,7 +65,7 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.process.stderr.close()
+        self._log.close()
 
 
 def browser_or_skip():

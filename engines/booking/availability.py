@@ -286,16 +286,19 @@ def session_open(session: EventSession, resource: BookableResource, now: dt.date
 
 # -- nights ----------------------------------------------------------------------------------
 
-def night_price(resource: BookableResource, base: int, night: dt.date) -> int:
-    """A night's price: its season's (weekend or not), else the weekend price on Friday and
-    Saturday nights, else the SKU's."""
+def night_price(resource: BookableResource, price: int, night: dt.date, first_rate: int | None = None) -> int:
+    """A night's price at a rate that costs `price` a night: its season's (weekend or not), else
+    the weekend price on Friday and Saturday nights, else `price`. Season and weekend prices are
+    those of the room type's first rate (`first_rate`, its SKU's price): another rate (with
+    breakfast) keeps what it costs over the first one on those nights too."""
     weekend = night.weekday() in WEEKEND_NIGHTS
+    extra = price - (price if first_rate is None else first_rate)
     for season in resource.seasons or []:
         if season["from"] <= night.isoformat() <= season["to"]:
-            return (season.get("weekend_price") or season["price"]) if weekend else season["price"]
+            return ((season.get("weekend_price") or season["price"]) if weekend else season["price"]) + extra
     if weekend and resource.weekend_price is not None:
-        return resource.weekend_price
-    return base
+        return resource.weekend_price + extra
+    return price
 
 
 def nights_left(resource: BookableResource, first: dt.date, last: dt.date) -> dict[dt.date, int]:
@@ -354,6 +357,6 @@ def availability_answer(resource: BookableResource, first: dt.date, last: dt.dat
         currency = current_tenant().currency
         today = local_today(now)
         answer["nights"] = [{"date": night.isoformat(), "left": count if night >= today else 0,
-                             "price": Money(night_price(resource, sku.price, night), currency).to_json()}
+                             "price": Money(night_price(resource, sku.price, night, skus[0].price), currency).to_json()}
                             for night, count in nights_left(resource, first, last).items()]
     return answer

@@ -95,6 +95,8 @@ class BookableList(Component):
                     "image": (item.images or [""])[0], "price": _price_from(skus, currency),
                     "free": all(sku.price == 0 for sku in skus), "duration": resource.duration_minutes,
                     "when": _when(session.starts_at) if session else "", "place": session.place if session else ""})
+        if "session" in cards:  # events by their next session, the soonest first
+            cards["session"].sort(key=lambda card: card["when"])
         ctx.add_media(card["image"] for shown in cards.values() for card in shown)
         return {section["id"]: cards[section["settings"]["shape"]][: section["settings"]["count"]]
                 for section in sections}

@@ -22,7 +22,7 @@ from core.tenancy import insert_rows, new_row
 from engines.booking.availability import (find_resource, local_today, night_price, nights_left, session_open, slot_at,
                                           staff_of, tickets_left, zone)
 from engines.booking.models import BookableResource, Booking, EventSession, Shape, BookingStaff
-from engines.catalog.services import forget_remembered_facts, is_on_sale, skus_with_items
+from engines.catalog.services import forget_remembered_facts, is_on_sale, skus_by_item, skus_with_items
 
 CHECK_IN, CHECK_OUT = "14:00", "12:00"  # local times a stay begins and ends
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
@@ -132,7 +132,8 @@ def _night(resource: BookableResource, line, consumer_id: int, now: dt.datetime)
     if min(left.values()) < line.quantity:
         raise APIError("fully_booked", extra={"sku_id": str(line.sku_id)})
     nights = [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
-    line.unit_price = sum(night_price(resource, line.unit_price, night) for night in nights)  # from the SKU's
+    first_rate = skus_by_item([resource.item_id])[resource.item_id][0].price
+    line.unit_price = sum(night_price(resource, line.unit_price, night, first_rate) for night in nights)  # the SKU's
     line.options = {**line.options, _("Dates"): f"{first.isoformat()} → {(last + dt.timedelta(days=1)).isoformat()}",
                     _("Nights"): str(len(nights)), _("Guests"): str(guests)}
     return {"resource_id": resource.id, "shape": "night", "first_night": first.isoformat(),

@@ -214,3 +214,90 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     expect(row).to_contain_text("Li Min")
     expect(row).to_contain_text("Confirmed")
     looks_right(manager, manager_problems, "Zhou Min", name="template-housekeeping-7-back-office")
+
+
+def test_events_template_register_pay_and_check_in_at_the_door(server, browser):
+    """A guest of the events demo on a phone: the event list with posters, the concert's page,
+    a VIP ticket for its first session with the registration form (a required answer missing is
+    said), paid in the sandbox; the ticket's QR code on the order; checked in at the door by its
+    code; the registrant among the organiser's bookings."""
+    from playwright.sync_api import expect
+
+    from tests.browser import looks_right, sign_in_merchant, watched_page
+
+    guest, problems = watched_page(browser, 375)
+    guest.goto(server.url + "/s/tpl-events/")
+    looks_right(guest, problems, "Coming up", "Jazz concert by the river", "Terrace, 1 Zhongshan East Road",
+                name="template-events-1-list")
+    guest.click("text=Jazz concert by the river")
+    guest.wait_for_selector("[data-sessions] [data-session]")
+    guest.check("[data-rates] input[data-price='¥280.00']")  # VIP: the sessions show VIP places left
+    expect(guest.locator("[data-sessions] [data-session]").first).to_contain_text("16 left")
+    guest.locator("[data-sessions] input[name=session]").first.check()
+    guest.fill("[data-answer=name]", "Sun Li")
+    looks_right(guest, problems, "Sessions", "Registration", "Full refund if cancelled 48 hours",
+                name="template-events-2-event")
+    guest.click("[data-book-now]")  # the phone is required: the browser says so, nothing is sent
+    assert "tpl-events/p/book" in guest.url
+    guest.fill("[data-answer=phone]", "13622136222")
+    guest.click("[data-book-now]")
+    sign_in_buyer(guest, "13622136222")
+    guest.wait_for_selector("[data-total='28000']")
+    looks_right(guest, problems, "Jazz concert by the river", "VIP", name="template-events-3-checkout")
+    guest.click("[data-place-order]")
+    guest.click("button[value=succeeded]")  # the sandbox's pay page
+    guest.wait_for_selector("[data-code]")
+    expect(guest.locator(".t-code__qr")).to_be_visible()
+    looks_right(guest, problems, "Terrace", name="template-events-4-ticket")
+    code = guest.inner_text("[data-code]").replace(" ", "")
+
+    organiser, organiser_problems = watched_page(browser, 1280)
+    sign_in_merchant(organiser, server, manager_of(server, "tpl-events"), "password123")
+    verify_at_counter(organiser, server, code)
+    organiser.goto(server.url + "/merchant/booking/bookings")
+    expect(organiser.locator("#bookings tbody tr", has_text="Jazz concert by the river")).to_contain_text("Completed")
+    looks_right(organiser, organiser_problems, "Sun Li", name="template-events-5-registrants")
+    guest.reload()
+    guest.wait_for_selector("[data-status=completed]")
+
+
+def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
+    """A guest of the homestay demo on a phone: the rooms with their price a night, the garden
+    room's page with its rates, a calendar of nights priced (a stay too short is said), the
+    arrival and departure chosen, two guests, paid in the sandbox; the stay among their bookings."""
+    from playwright.sync_api import expect
+
+    from tests.browser import looks_right, watched_page
+
+    guest, problems = watched_page(browser, 375)
+    guest.goto(server.url + "/s/tpl-homestay/")
+    looks_right(guest, problems, "Our rooms", "From ¥388.00 a night", "Facilities", name="template-homestay-1-rooms")
+    guest.click("text=Family loft suite")  # two nights at least
+    guest.wait_for_selector("[data-calendar] [data-night]:not([disabled])")
+    nights = guest.locator("[data-calendar] [data-night]:not([disabled])")
+    nights.nth(1).click()
+    nights.nth(2).click()  # one night: shorter than the loft lets
+    expect(guest.locator("[data-book-message]")).to_contain_text("Stays are 2 to 14 nights.")
+    guest.goto(server.url + "/s/tpl-homestay/")
+    guest.click("text=Garden double room")
+    guest.wait_for_selector("[data-calendar] [data-night]:not([disabled])")
+    guest.check("[data-rates] input[data-price='¥438.00']")  # with breakfast: the calendar is priced again
+    guest.wait_for_selector("[data-calendar] [data-night] >> text=¥438.00")
+    arrive = guest.locator("[data-calendar] [data-night]:not([disabled])").nth(3)
+    arrival = arrive.get_attribute("data-night")
+    arrive.click()
+    guest.locator("[data-calendar] [data-night]:not([disabled])").nth(5).click()
+    expect(guest.locator("[data-book-message]")).to_contain_text("2 nights")
+    guest.fill("input[name=guests]", "2")
+    looks_right(guest, problems, "Stays are 1 to 14 nights.", "Cancellation", name="template-homestay-2-calendar")
+    guest.click("[data-book-now]")
+    sign_in_buyer(guest, "13633136333")
+    guest.wait_for_selector("[data-total]")
+    looks_right(guest, problems, "With breakfast", arrival, name="template-homestay-3-checkout")
+    guest.click("[data-place-order]")
+    guest.click("button[value=succeeded]")  # the sandbox's pay page
+    guest.wait_for_selector("[data-progress=paid]")
+    guest.goto(server.url + "/s/tpl-homestay/my/bookings")
+    stay = guest.locator(".t-booking", has_text="Garden double room")
+    expect(stay.locator("[data-status]")).to_have_text("Confirmed")
+    looks_right(guest, problems, "Garden double room", name="template-homestay-4-bookings")

@@ -208,6 +208,92 @@ def test_housekeeping_end_to_end(client, shop_from):
     assert shown["rating"] == {"average": 5.0, "count": 1}
 
 
+def test_events_end_to_end(client, shop_from):
+    """Instantiate → the events listed with their next session and place → a free forum ticket
+    (registration answers asked: paid at once, nothing to pay) and a VIP concert ticket (paid) →
+    each checked in at the door by its code."""
+    shop = shop_from("events")
+    slug, headers = shop["tenant"].slug, shop["headers"]
+    home = client.get(f"/s/{slug}/").get_data(as_text=True)
+    assert "Coming up" in home and "Jazz concert by the river" in home and "Mud &amp; Fire Studio" in home
+    cards = home[home.index("Coming up"):]
+    listed = [cards.index(name) for name in ("Pottery workshop", "Jazz concert", "Startup forum")]
+    assert listed == sorted(listed)  # by their next session: in 4, 9 and 13 days
+    events = {event["name"]: event for event in
+              client.get("/api/v1/booking/resources?shape=session", headers=headers).json["resources"]}
+    assert len(events) == 3 and all(event["image"] for event in events.values())
+
+    def ticket(name: str, kind: str | None, answers: dict) -> dict:
+        found = client.get(f"/api/v1/booking/resources/{events[name]['id']}", headers=headers).json["resource"]
+        sku = next(s["id"] for s in found["skus"] if kind is None or s["options"].get("Ticket") == kind)
+        return place(client, shop, [{"sku_id": sku, "quantity": 1, "booking": {
+            "session_id": found["sessions"][0]["id"], "answers": answers}}], {"type": "none"})
+
+    refused = client.post("/api/v1/checkout", headers=headers, json={"lines": [{
+        "sku_id": client.get(f"/api/v1/booking/resources/{events['Startup forum: AI in retail']['id']}",
+                             headers=headers).json["resource"]["skus"][0]["id"],
+        "booking": {"session_id": client.get(f"/api/v1/booking/resources/{events['Startup forum: AI in retail']['id']}",
+                                             headers=headers).json["resource"]["sessions"][0]["id"]}}],
+        "fulfillment": {"type": "none"}})
+    assert refused.status_code == 422 and "booking.answers.name" in refused.json["error"]["fields"]
+    forum = ticket("Startup forum: AI in retail", None, {"name": "Li Lei", "phone": "13800138000"})
+    assert forum["status"] == "paid" and forum["total"]["amount"] == 0
+    concert = ticket("Jazz concert by the river", "VIP", {"name": "Li Lei", "phone": "13800138000"})
+    assert concert["total"]["amount"] == 28000
+    pay(client, shop, concert)
+    for order in (forum, concert):
+        with tenant_scope(shop["tenant"]):
+            code = db.session.get(Order, (shop["tenant"].id, int(order["id"]))).verification_code
+        assert as_shop(shop, verify_code, code, actor="staff:1").status.value == "completed"
+
+
+def test_homestay_end_to_end(client, shop_from):
+    """Instantiate → the rooms listed with their price a night → a Friday and Saturday with
+    breakfast priced at the weekend price plus breakfast → paid → checked in and out at the desk →
+    reviewed."""
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from engines.booking.attendance import take_step
+    from engines.booking.models import Booking
+    from tests.engines.booking.conftest import SHANGHAI
+
+    shop = shop_from("homestay")
+    slug, headers = shop["tenant"].slug, shop["headers"]
+    home = client.get(f"/s/{slug}/").get_data(as_text=True)
+    assert "Our rooms" in home and "From ¥388.00 a night" in home and "Family loft suite" in home
+    rooms = {room["name"]: room for room in
+             client.get("/api/v1/booking/resources?shape=night", headers=headers).json["resources"]}
+    garden = client.get(f"/api/v1/booking/resources/{rooms['Garden double room']['id']}",
+                        headers=headers).json["resource"]
+    breakfast = next(s["id"] for s in garden["skus"] if s["options"]["Rate"] == "With breakfast")
+    today = dt.datetime.now(SHANGHAI).date()
+    friday = today + dt.timedelta(days=7 + (4 - today.weekday()) % 7)
+    nights = client.get("/api/v1/booking/availability", headers=headers, query_string={
+        "resource": garden["id"], "from": friday.isoformat(), "to": (friday + dt.timedelta(days=2)).isoformat(),
+        "sku_id": breakfast}).json["nights"]
+    assert [n["price"]["amount"] for n in nights] == [50800, 50800, 43800] and all(n["left"] == 4 for n in nights)
+    order = place(client, shop, [{"sku_id": breakfast, "quantity": 1, "booking": {
+        "from": friday.isoformat(), "to": (friday + dt.timedelta(days=2)).isoformat(), "guests": 2}}],
+        {"type": "none"})
+    assert order["total"]["amount"] == 2 * 50800
+    pay(client, shop, order)
+    with tenant_scope(shop["tenant"]):
+        stay = db.session.scalar(select(Booking).where(Booking.order_id == int(order["id"])))
+        soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=30)  # the guests arrive
+        db.session.execute(update(Booking).where(Booking.id == stay.id)
+                           .values(starts_at=soon, ends_at=soon + dt.timedelta(days=2)))
+        take_step(stay.id, "arrive", actor="staff:1")
+        take_step(stay.id, "complete", actor="staff:1")
+        db.session.commit()
+    done = client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["order"]
+    assert done["status"] == "completed"
+    reviewed = client.post(f"/api/v1/orders/{order['id']}/reviews", headers=headers, json={
+        "line_id": done["lines"][0]["id"], "rating": 5, "body": "Woke up to the tea hills"})
+    assert reviewed.status_code == 201, reviewed.json
+
+
 def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):
     tenant = create_tenant("old-shop")
     with tenant_scope(tenant):

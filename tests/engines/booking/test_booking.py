@@ -182,6 +182,30 @@ def test_a_stay_is_priced_night_by_night_and_holds_a_room_each_night(client, boo
     assert [n["price"]["amount"] for n in nights] == [40000, 40000, 52000, 52000, 40000]
 
 
+def test_a_dearer_rate_keeps_what_it_costs_over_the_first_on_weekend_and_season_nights(client, booking_shop):
+    from engines.booking.resources import create_resource
+    from engines.catalog.services import SkuInput, create_item, skus_by_item
+
+    thursday = _next(3)
+    with tenant_scope(booking_shop["tenant"]):
+        rates = create_item(kind="room", name="Loft", price=40000, status="on_sale",
+                            options=[{"name": "Rate", "values": ["Room only", "With breakfast"]}],
+                            skus=[SkuInput(price=40000, stock=0, options={"Rate": "Room only"}),
+                                  SkuInput(price=46000, stock=0, options={"Rate": "With breakfast"})])
+        loft = create_resource(item_id=rates.id, capacity=1, weekend_price=52000,
+                               seasons=[{"from": (thursday + dt.timedelta(days=7)).isoformat(),
+                                         "to": (thursday + dt.timedelta(days=7)).isoformat(), "price": 70000}])
+        breakfast = skus_by_item([rates.id])[rates.id][1]
+        db.session.commit()
+    nights = availability(client, loft.id, thursday, thursday + dt.timedelta(days=7),
+                          sku_id=str(breakfast.id)).json["nights"]
+    assert [n["price"]["amount"] for n in nights] == [46000, 58000, 58000, 46000, 46000, 46000, 46000, 76000]
+    placed = book(client, booking_shop, str(breakfast.id),
+                  {"from": thursday.isoformat(), "to": (thursday + dt.timedelta(days=2)).isoformat()})
+    assert placed.status_code == 201, placed.json
+    assert placed.json["order"]["total"]["amount"] == 46000 + 58000
+
+
 def test_the_last_room_of_a_night_is_booked_once(client, booking_shop):
     monday = _next(0)
     stay = {"from": monday.isoformat(), "to": (monday + dt.timedelta(days=1)).isoformat()}
