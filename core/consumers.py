@@ -117,8 +117,9 @@ def register_consumer(*, password: str, email: str | None = None, phone: str | N
 
 class ConsumerRegistered(EventPayload):
     consumer_id = id_field("The new consumer")
-    via = fields.String(required=True, validate=validate.OneOf(("password", "code")),
-                        metadata={"description": "Registered with a password, or signed in with a code the first time"})
+    via = fields.String(required=True, validate=validate.OneOf(("password", "code", "shop")),
+                        metadata={"description": "Registered with a password, signed in with a code the first time, "
+                                                 "or entered by the shop (a booking taken by phone or at the desk)"})
 
 
 declare_event("consumer.registered.v1", ConsumerRegistered,
@@ -261,11 +262,22 @@ def verify_login_code(*, phone: str, code: str, now: dt.datetime | None = None) 
         raise wrong
     if execute(_USE_CODE, {"code_id": tried.id, "at": now}).rowcount != 1:  # a concurrent try used it first
         raise wrong
+    consumer = consumer_with_phone(phone, via="code")
+    consumer.last_login_at = now
+    return consumer
+
+
+def consumer_with_phone(phone: str, *, name: str = "", via: str = "shop") -> Consumer:
+    """The shop's consumer with this phone, made when there is none (`via`: how they came; "shop":
+    the shop took their booking by phone or at the desk — signing in later with a code, they find
+    it). A name given fills an empty one."""
+    phone = normalize_phone(phone)
     consumer = db.session.scalar(select(Consumer).where(Consumer.phone == phone))
     if consumer is None:
-        consumer = add_unique(Consumer(phone=phone), APIError("conflict", "Try again."))
-        _joined(consumer, "code")
-    consumer.last_login_at = now
+        consumer = add_unique(Consumer(phone=phone, name=name.strip()[:120]), APIError("conflict", "Try again."))
+        _joined(consumer, via)
+    elif name.strip() and not consumer.name:
+        consumer.name = name.strip()[:120]
     return consumer
 
 

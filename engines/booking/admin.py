@@ -373,3 +373,4 @@ def my_step(booking_id: int, name: str):
 
 from engines.booking import admin_staff  # noqa: E402,F401  the staff pages, on bp
 from engines.booking import admin_resources  # noqa: E402,F401  the pages of what is booked, on bp
+from engines.booking import admin_walk_in  # noqa: E402,F401  a booking the shop takes itself, on bp

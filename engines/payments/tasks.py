@@ -107,3 +107,4 @@ _CLAIM_REFUND = update(_refunds).where(
          last_attempt_at=bindparam("at")).returning(_refunds.c.attempts)
 _SETTLE_REFUND = update(_refunds).where(of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
                                         _refunds.c.status == RefundStatus.SENDING)
+from engines.payments import counter  # noqa: E402,F401  the counter provider: registered in every process

@@ -301,3 +301,37 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     stay = guest.locator(".t-booking", has_text="Garden double room")
     expect(stay.locator("[data-status]")).to_have_text("Confirmed")
     looks_right(guest, problems, "Garden double room", name="template-homestay-4-bookings")
+
+
+def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):
+    """A manager of the housekeeping demo at 1280 px takes a window cleaning by phone: the day's
+    free times, a housekeeper, the customer's phone and name, paid at the shop; the booking's page
+    says it is confirmed; a wrong phone is said beside the field first."""
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    from tests.browser import looks_right, sign_in_merchant, watched_page
+
+    manager, problems = watched_page(browser, 1280)
+    sign_in_merchant(manager, server, manager_of(server, "tpl-housekeeping"), "password123")
+    manager.goto(server.url + "/merchant/booking/")
+    manager.click("#new-booking")
+    manager.select_option("#resource", label="Window cleaning")
+    manager.click("#walk-in-what button[type=submit]")
+    manager.fill("#day", (dt.date.today() + dt.timedelta(days=2)).isoformat())
+    manager.click("#walk-in-what button[type=submit]")
+    manager.select_option("#staff_id", label="Chen Jing")
+    manager.select_option("#start", index=2)
+    manager.fill("#phone", "call me")
+    manager.fill("#name", "Qian Wei")
+    manager.click("#walk-in button[type=submit]")
+    expect(manager.locator("#phone.is-invalid")).to_be_visible()
+    assert [p for p in problems if "422" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+    looks_right(manager, problems, "Customer’s phone", "Paid at the shop", name="booking-walk-in-refused")
+    manager.fill("#phone", "13955139555")
+    manager.click("#walk-in button[type=submit]")
+    manager.get_by_text("Booked for 13955139555").wait_for()
+    expect(manager.locator("[data-status]")).to_have_text("Confirmed")
+    looks_right(manager, problems, "Window cleaning", "Chen Jing", "Qian Wei", name="booking-walk-in-booked")

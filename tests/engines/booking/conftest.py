@@ -14,6 +14,7 @@ from core.consumers import issue_token
 from core.tenancy import tenant_scope
 from engines.booking.resources import create_quota, create_resource, create_session, create_staff
 from engines.catalog.services import SkuInput, create_item, skus_by_item
+from tests.engines.membership.test_membership_admin import enter  # noqa: F401  a fixture: staff of a role signed in
 from tests.engines.orders.conftest import shop  # noqa: F401  a shop selling from stock, beside
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -1,0 +1,52 @@
+"""Paid at the shop — cash, or the shop's own card terminal — and recorded by its staff: the
+`counter` provider. Consumers are never offered it (checkout and the pay API refuse it as a
+provider the shop does not offer); the back office records such a payment for an order awaiting
+payment (a booking taken at the desk or by phone), settled at once. Its refunds are handed back
+at the shop, so they succeed as they are made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.errors import APIError
+from core.ids import new_id
+from core.tenancy import insert_rows, new_row
+from engines.orders.services import OrderStatus, find_order
+from engines.payments.accounts import register_provider
+from engines.payments.models import Payment, PaymentStatus
+from engines.payments.services import apply_outcome
+
+COUNTER = "counter"
+
+
+class CounterProvider:
+    name = COUNTER
+
+    def offered(self) -> bool:
+        return False  # recorded by staff, never chosen by a consumer
+
+    def start(self, payment) -> dict:
+        payment.provider_ref = f"ctr_{payment.id}"
+        return {"type": "counter"}
+
+    def refund(self, payment, refund) -> tuple[str, str]:
+        return "succeeded", f"ctrr_{refund.id}"  # handed back at the shop
+
+
+register_provider(CounterProvider())
+
+
+def paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | None = None) -> Payment:
+    """Record that an order awaiting payment was paid in full at the shop: a payment by the
+    counter, settled at once (the order is paid). 409 order_not_payable when it is not awaiting
+    payment."""
+    order = find_order(order_id, for_update=True)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise APIError("order_not_payable", extra={"status": order.status.value})
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=COUNTER, amount=order.total,
+                      currency=order.currency, status=PaymentStatus.PENDING, refunded=0,
+                      provider_ref="")
+    CounterProvider().start(payment)
+    insert_rows(Payment, [payment])
+    apply_outcome(payment, succeeded=True, details={"recorded_by": actor}, now=now, order=order)
+    return payment
