@@ -2,9 +2,10 @@
 and events that are booked by time, listed with their places, hours and cancellation rules, and a
 form to make an item bookable or change how it is booked — a service's places a slot, length, step,
 weekly opening hours and whether each booking takes a staff member; a room type's rooms, stays and
-weekend price; for all, how long ahead it may be booked and the refunds by time before the start.
-An event's sessions, ticket quotas and registration form are set through the Admin API. The form
-is read with the Admin API's schema and saved through the same service; saves are audited."""
+weekend price and season prices; an event's registration form (what each ticket holder is asked);
+for all, how long ahead it may be booked and the refunds by time before the start. An event's
+sessions and ticket quotas are added below its form. The form is read with the Admin API's schema
+and saved through the same service; saves are audited."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ from engines.booking.schemas import ResourceIn, ResourcePatchIn
 from engines.catalog.services import item_names, items_of_kinds, skus_by_item
 
 RULES = 3  # cancellation rules on the form
+SEASONS = 4  # a room type's season rows on the form
+FIELDS = 6  # an event's registration questions on the form
+FIELD_TYPES = ("text", "phone", "email", "number", "choice")
 
 
 def _whole(name: str, errors: dict, message: str) -> int | None:
@@ -58,6 +62,9 @@ def _posted(shape: Shape, errors: dict) -> dict:
             data["weekend_price"] = Money.parse(weekend, g.shop.currency).amount if weekend else None
         except MoneyError:
             errors["weekend_price"] = _("A price such as 520.00; blank for the room's price.")
+        data["seasons"] = _seasons_posted(errors)
+    if shape == Shape.SESSION:
+        data["form_fields"] = _questions_posted(errors)
     rules = []
     for number in range(RULES):
         hours, percent = form.get(f"rule{number}_hours", "").strip(), form.get(f"rule{number}_percent", "").strip()
@@ -69,6 +76,54 @@ def _posted(shape: Shape, errors: dict) -> dict:
         rules.append({"hours_before": int(hours), "refund_percent": int(percent)})
     data["cancellation"] = rules
     return {name: value for name, value in data.items() if name not in errors}
+
+
+def _money(text: str) -> int | None:
+    """A price as typed (520.00), in minor units; None when blank; MoneyError when not a price."""
+    text = text.strip().replace(",", "")
+    return Money.parse(text, g.shop.currency).amount if text else None
+
+
+def _seasons_posted(errors: dict) -> list[dict]:
+    """The season rows filled in: from, to (dates, inclusive), the price and a weekend price."""
+    seasons = []
+    for number in range(SEASONS):
+        row = {part: request.form.get(f"season{number}_{part}", "").strip() for part in ("from", "to", "price", "weekend")}
+        if not any(row.values()):
+            continue
+        try:
+            price, weekend = _money(row["price"]), _money(row["weekend"])
+        except MoneyError:
+            price = weekend = None
+        if not (row["from"] and row["to"] and price is not None):
+            errors["seasons"] = _("Each season: the first and the last night, and a price such as 580.00.")
+            continue
+        seasons.append({"from": row["from"], "to": row["to"], "price": price, "weekend_price": weekend})
+    return seasons
+
+
+def _questions_posted(errors: dict) -> list[dict]:
+    """The registration questions filled in, each keeping its key (new ones get the next free
+    `q<n>`): the answers already given stay attached to their question when its label changes."""
+    questions, keys = [], set()
+    for number in range(FIELDS):
+        label = request.form.get(f"question{number}_label", "").strip()
+        if not label:
+            continue
+        kind = request.form.get(f"question{number}_type", "text")
+        choices = [c.strip() for c in request.form.get(f"question{number}_choices", "").split(",") if c.strip()]
+        if kind not in FIELD_TYPES or (kind == "choice" and not choices):
+            errors["form_fields"] = _("A question of choices lists them, separated by commas.")
+            continue
+        key = request.form.get(f"question{number}_key", "").strip()
+        if not key or key in keys:
+            key = next(f"q{n}" for n in range(1, FIELDS * 4) if f"q{n}" not in keys and
+                       f"q{n}" not in {request.form.get(f"question{i}_key", "") for i in range(FIELDS)})
+        keys.add(key)
+        questions.append({"key": key, "label": label[:60], "type": kind,
+                          "required": bool(request.form.get(f"question{number}_required")),
+                          "choices": choices if kind == "choice" else []})
+    return questions
 
 
 def _shown(resource: BookableResource | None, shape: Shape) -> dict:
@@ -93,6 +148,16 @@ def _shown(resource: BookableResource | None, shape: Shape) -> dict:
     for number, rule in enumerate(resource.cancellation[:RULES]):
         values[f"rule{number}_hours"], values[f"rule{number}_percent"] = (str(rule["hours_before"]),
                                                                          str(rule["refund_percent"]))
+    shown = lambda amount: f"{Money(amount, g.shop.currency).to_decimal():f}" if amount is not None else ""  # noqa: E731
+    for number, season in enumerate((resource.seasons or [])[:SEASONS]):
+        values.update({f"season{number}_from": season["from"], f"season{number}_to": season["to"],
+                       f"season{number}_price": shown(season["price"]),
+                       f"season{number}_weekend": shown(season.get("weekend_price"))})
+    for number, question in enumerate((resource.form_fields or [])[:FIELDS]):
+        values.update({f"question{number}_key": question["key"], f"question{number}_label": question["label"],
+                       f"question{number}_type": question.get("type", "text"),
+                       f"question{number}_required": question.get("required", False),
+                       f"question{number}_choices": ", ".join(question.get("choices", []))})
     return values
 
 
@@ -161,7 +226,13 @@ def _resource_form(resource: BookableResource | None, item_id: int, name: str, s
                           for s in sessions}}
     return render_template("booking/resource_form.html", resource=resource, item_id=item_id, name=name, shape=shape,
                            values=_shown(resource, shape), errors=errors, day_names=day_names(), rules=range(RULES),
+                           seasons=range(SEASONS), questions=range(FIELDS), field_types=_field_types(),
                            action_form=ConfirmForm(), event=event), 400 if errors else 200
+
+
+def _field_types() -> list[tuple[str, str]]:
+    return [("text", _("Text")), ("phone", _("Phone")), ("email", _("Email")), ("number", _("Number")),
+            ("choice", _("Choice"))]
 
 
 # -- an event's sessions and ticket quotas ---------------------------------------------------------

@@ -257,6 +257,12 @@ def test_events_template_register_pay_and_check_in_at_the_door(server, browser):
     organiser.goto(server.url + "/merchant/booking/bookings")
     expect(organiser.locator("#bookings tbody tr", has_text="Jazz concert by the river")).to_contain_text("Completed")
     looks_right(organiser, organiser_problems, "Sun Li", name="template-events-5-registrants")
+    organiser.click("#booking-tabs >> text=Services and rooms")
+    organiser.get_by_role("link", name="Pottery workshop for beginners").click()
+    expect(organiser.locator("[name=question2_label]")).to_have_value("Have you thrown before?")
+    expect(organiser.locator("[name=question2_choices]")).to_have_value("Never, Once or twice, Often")
+    looks_right(organiser, organiser_problems, "Registration form", "Sessions", "Ticket quotas",
+                name="template-events-6-event-form")
     guest.reload()
     guest.wait_for_selector("[data-status=completed]")
 

@@ -24,7 +24,7 @@ from engines.booking.models import Booking, BookingBlock, BookingStaff, BookingS
 from engines.orders.models import Order, OrderStatus
 from tests.engines.booking.conftest import at, days_ahead
 from tests.engines.booking.test_booking import book, bookings
-from tests.engines.membership.test_membership_admin import audited, enter  # noqa: F401  enter: a fixture
+from tests.engines.membership.test_membership_admin import audited
 
 PAGES = "/merchant/booking"
 
@@ -64,7 +64,7 @@ def local_day(moment: dt.datetime) -> str:
     return moment.astimezone(SHANGHAI).date().isoformat()
 
 
-def test_the_schedule_shows_the_days_bookings_by_staff_and_closes_time(client, enter, form_post, booking_shop):  # noqa: F811
+def test_the_schedule_shows_the_days_bookings_by_staff_and_closes_time(client, enter, form_post, booking_shop):
     cleaning = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=2))
     enter("manager")
     day = local_day(cleaning.starts_at)
@@ -103,7 +103,7 @@ def test_the_schedule_shows_the_days_bookings_by_staff_and_closes_time(client, e
         assert db.session.scalar(select(func.count()).select_from(BookingBlock)) == 0
 
 
-def test_the_rooms_month_shows_rooms_left_each_night(client, enter, booking_shop):  # noqa: F811
+def test_the_rooms_month_shows_rooms_left_each_night(client, enter, booking_shop):
     from tests.engines.orders.test_orders import pay
 
     first = days_ahead(3)
@@ -118,7 +118,7 @@ def test_the_rooms_month_shows_rooms_left_each_night(client, enter, booking_shop
     assert client.get(f"{PAGES}/rooms?month=garbage").status_code == 200
 
 
-def test_bookings_list_filters_by_status_and_resource(client, enter, booking_shop):  # noqa: F811
+def test_bookings_list_filters_by_status_and_resource(client, enter, booking_shop):
     cleaning = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=1))
     held = book(client, booking_shop, booking_shop["cleaning"], {"start": at(days_ahead(8), "10:00")})
     assert held.status_code == 201
@@ -133,7 +133,7 @@ def test_bookings_list_filters_by_status_and_resource(client, enter, booking_sho
 
 
 def test_a_service_is_marked_arrived_then_completed_with_photos_and_its_order_completes(
-        client, enter, form_post, booking_shop):  # noqa: F811
+        client, enter, form_post, booking_shop):
     cleaning = paid_cleaning(client, booking_shop)
     enter("manager")
     path = f"{PAGES}/bookings/{cleaning.id}"
@@ -178,7 +178,7 @@ def test_a_service_is_marked_arrived_then_completed_with_photos_and_its_order_co
     assert [e.action for e in audited(booking_shop["tenant"], "booking.complete")] == ["booking.complete"]
 
 
-def test_steps_are_refused_too_early_and_a_no_show_is_told(client, enter, form_post, booking_shop):  # noqa: F811
+def test_steps_are_refused_too_early_and_a_no_show_is_told(client, enter, form_post, booking_shop):
     later = paid_cleaning(client, booking_shop, starts_in=dt.timedelta(days=1))
     enter("manager")
     path = f"{PAGES}/bookings/{later.id}"
@@ -196,7 +196,7 @@ def test_steps_are_refused_too_early_and_a_no_show_is_told(client, enter, form_p
     assert client.post(f"{path}/fly", data={}).status_code in (400, 404)
 
 
-def test_a_housekeeper_sees_and_marks_only_their_own_bookings(client, enter, form_post, booking_shop):  # noqa: F811
+def test_a_housekeeper_sees_and_marks_only_their_own_bookings(client, enter, form_post, booking_shop):
     from engines.booking.resources import find_staff, update_staff
 
     anns = paid_cleaning(client, booking_shop)
@@ -244,7 +244,7 @@ def test_another_shops_booking_is_not_found(client, booking_shop, tenant_b, crea
     assert f'data-booking="{cleaning.id}"' not in client.get(f"{PAGES}/bookings").get_data(as_text=True)
 
 
-def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, form_post, booking_shop):  # noqa: F811
+def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, form_post, booking_shop):
     manager = enter("manager")
     with tenant_scope(booking_shop["tenant"]):
         account = db.session.scalar(select(StaffMember.id).where(StaffMember.identity_id == manager.id))
@@ -281,7 +281,7 @@ def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, 
     assert client.get(f"{PAGES}/staff").status_code == 403
 
 
-def test_a_manager_makes_a_service_bookable_and_changes_a_room_type(client, enter, form_post, booking_shop):  # noqa: F811
+def test_a_manager_makes_a_service_bookable_and_changes_a_room_type(client, enter, form_post, booking_shop):
     from engines.booking.models import BookableResource
     from engines.catalog.services import create_item
 
@@ -335,7 +335,58 @@ def test_a_manager_makes_a_service_bookable_and_changes_a_room_type(client, ente
     assert client.get(f"{PAGES}/resources/999").status_code == 404
 
 
-def test_the_registrants_of_an_event_download_as_csv_with_their_answers(client, enter, booking_shop):  # noqa: F811
+def test_a_room_types_seasons_and_an_events_registration_form_are_set_in_the_back_office(
+        client, enter, form_post, publish_document, booking_shop):
+    from engines.booking.models import BookableResource
+    from tests.engines.booking.test_booking_storefront import shop_document
+
+    enter("manager")
+    publish_document(booking_shop["tenant"], shop_document({"type": "title", "settings": {"text": "Hi"}}))
+    rooms = f"{PAGES}/resources/{booking_shop['rooms']}"
+    base = {"save": "y", "capacity": "2", "min_stay": "1", "max_stay": "7", "weekend_price": "520.00",
+            "lead_hours": "0", "horizon_days": "90", "active": "y"}
+    refused = form_post(rooms, {**base, "season0_from": "2027-02-10", "season0_price": "a lot"}, page=rooms)
+    assert refused.status_code == 400 and "Each season: the first and the last night" in refused.get_data(as_text=True)
+    backwards = form_post(rooms, {**base, "season0_from": "2027-02-20", "season0_to": "2027-02-10",
+                                  "season0_price": "680"}, page=rooms)
+    assert backwards.status_code == 400 and "A season ends on or after the day it begins." in backwards.get_data(
+        as_text=True)
+    saved = form_post(rooms, {**base, "season0_from": "2027-02-10", "season0_to": "2027-02-20",
+                              "season0_price": "680.00", "season0_weekend": "780", "season2_from": "2027-10-01",
+                              "season2_to": "2027-10-07", "season2_price": "720"}, page=rooms)
+    assert saved.status_code == 302
+    with tenant_scope(booking_shop["tenant"]):
+        room = db.session.get(BookableResource, (booking_shop["tenant"].id, booking_shop["rooms"]),
+                              populate_existing=True)
+        assert room.seasons == [{"from": "2027-02-10", "to": "2027-02-20", "price": 68000, "weekend_price": 78000},
+                                {"from": "2027-10-01", "to": "2027-10-07", "price": 72000, "weekend_price": None}]
+    assert 'value="680.00"' in client.get(rooms).get_data(as_text=True)
+
+    event = f"{PAGES}/resources/{booking_shop['event']}"
+    shown = client.get(event).get_data(as_text=True)
+    assert 'name="question0_label" maxlength="60" value="Name"' in shown and 'value="phone" selected' in shown
+    base = {"save": "y", "capacity": "1", "lead_hours": "0", "horizon_days": "90", "active": "y"}
+    no_choices = form_post(event, {**base, "question0_key": "name", "question0_label": "Full name",
+                                   "question1_label": "T-shirt size", "question1_type": "choice"}, page=event)
+    assert no_choices.status_code == 400 and "lists them, separated by commas" in no_choices.get_data(as_text=True)
+    saved = form_post(event, {**base, "question0_key": "name", "question0_label": "Full name",
+                              "question0_type": "text", "question0_required": "y",
+                              "question1_label": "T-shirt size", "question1_type": "choice",
+                              "question1_choices": "S, M, L,", "question2_label": "公司", "question2_type": "text"},
+                      page=event)
+    assert saved.status_code == 302
+    with tenant_scope(booking_shop["tenant"]):
+        gala = db.session.get(BookableResource, (booking_shop["tenant"].id, booking_shop["event"]),
+                              populate_existing=True)
+        assert gala.form_fields == [
+            {"key": "name", "label": "Full name", "type": "text", "required": True, "choices": []},
+            {"key": "q1", "label": "T-shirt size", "type": "choice", "required": False, "choices": ["S", "M", "L"]},
+            {"key": "q2", "label": "公司", "type": "text", "required": False, "choices": []}]
+    asked = client.get(f"/s/{booking_shop['tenant'].slug}/view/bookable?id={booking_shop['event']}")
+    assert "T-shirt size" in asked.get_data(as_text=True) and "公司" in asked.get_data(as_text=True)
+
+
+def test_the_registrants_of_an_event_download_as_csv_with_their_answers(client, enter, booking_shop):
     import csv as csv_module
 
     for answers in ({"name": "Han Meimei", "phone": "13900139000"}, {"name": "=HYPERLINK(\"x\")", "phone": "13900139001"}):
@@ -361,7 +412,7 @@ def test_the_registrants_of_an_event_download_as_csv_with_their_answers(client, 
     assert client.get(f"{PAGES}/bookings.csv").status_code == 403
 
 
-def test_an_events_sessions_and_quotas_are_added_in_the_back_office(client, enter, form_post, booking_shop):  # noqa: F811
+def test_an_events_sessions_and_quotas_are_added_in_the_back_office(client, enter, form_post, booking_shop):
     from engines.booking.models import EventSession, TicketQuota
 
     enter("manager")
