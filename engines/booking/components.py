@@ -24,6 +24,7 @@ from core.components import (AppSection, Checkbox, Component, Range, Select, Set
                              register_system_page)
 from core.db import db
 from core.ids import parse_id
+from core.item_pages import register_item_pages
 from core.money import Money
 from engines.booking.availability import staff_of, zone
 from engines.booking.models import BookableResource, EventSession, SessionStatus
@@ -31,6 +32,16 @@ from engines.booking.resources import BOOKING_STAMP, on_sale, resources, staff_l
 from engines.catalog.components import REVIEW_STRINGS
 
 register_system_page(SystemPage("bookable", _l("Booking page"), main="booking_detail", engine="booking"))
+
+
+def _booking_pages(item_ids: list[int]) -> dict[int, str]:
+    """The items booked by time (taking bookings) go to their booking page, not the item page."""
+    return {item_id: f"bookable:{resource_id}" for resource_id, item_id in db.session.execute(
+        select(BookableResource.id, BookableResource.item_id).where(BookableResource.item_id.in_(item_ids),
+                                                                     BookableResource.active))}
+
+
+register_item_pages(_booking_pages, data_kinds=(BOOKING_STAMP,))
 register_system_page(SystemPage("bookings", _l("My bookings"), main="my_bookings", engine="booking",
                                 member_centre=True))
 

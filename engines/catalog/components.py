@@ -9,6 +9,7 @@ from core.components import (BlockType, Checkbox, Component, Range, Reference, S
                              register, register_system_page)
 from core.ids import parse_id
 from core.money import Money
+from core.item_pages import item_page_data_kinds, item_pages
 from core.offers import ItemOffer, item_offers, offer_data_kinds
 from engines.catalog.services import category_tree, list_on_sale, on_sale_by_ids, skus_by_item
 
@@ -41,7 +42,8 @@ def _card(item, skus, currency: str, offer: ItemOffer | None = None) -> dict:
     price under the offer, the price it was, and the offer's name and end for a countdown."""
     prices = [s.price for s in skus]
     card = {"id": str(item.id), "name": item.name, "subtitle": item.subtitle, "image": (item.images or [""])[0],
-            "price": _range(prices, currency), "sold_out": all(s.stock == 0 for s in skus), "offer": None}
+            "price": _range(prices, currency), "sold_out": all(s.stock == 0 for s in skus), "offer": None,
+            "page": f"item:{item.id}"}
     if offer is not None:
         card.update(price=_range([offer.price(p) for p in prices], currency), was=card["price"],
                     offer={"label": offer.label, "ends_at": offer.ends_at.isoformat()})
@@ -57,17 +59,26 @@ def _offers(ctx, items: list) -> dict[int, ItemOffer]:
 
 
 def _cards(ctx, items: list, skus: dict) -> list[dict]:
-    """Cards of the items, with their offers."""
+    """Cards of the items, with their offers and the page each opens: its item page, or the page
+    of the engine it is sold on (a service's booking page: never sold out by its stock)."""
     running = _offers(ctx, items)
-    return [_card(i, skus[i.id], ctx.tenant.currency, running.get(i.id)) for i in items]
+    elsewhere = item_pages([i.id for i in items])
+    cards = []
+    for i in items:
+        card = _card(i, skus[i.id], ctx.tenant.currency, running.get(i.id))
+        if i.id in elsewhere:
+            card.update(page=elsewhere[i.id], sold_out=False)
+        cards.append(card)
+    return cards
 
 
 class _ShowsItems(Component):
-    """A catalog component showing items: its output follows the catalog and what gives offers."""
+    """A catalog component showing items: its output follows the catalog, what gives offers and
+    what sells items on pages of its own."""
 
     @property
     def data_kinds(self) -> tuple[str, ...]:
-        return ("catalog", *offer_data_kinds())
+        return ("catalog", *offer_data_kinds(), *item_page_data_kinds())
 
 
 @register
@@ -152,6 +163,7 @@ class ItemDetail(_ShowsItems):
         currency = ctx.tenant.currency
         offer = _offers(ctx, [item]).get(item.id)
         data = {**_card(item, skus, currency, offer), "images": item.images, "description": item.description,
+                "sold_elsewhere": item_pages([item.id]).get(item.id),
                 "options": item.options, "kind": item.kind.value,
                 "option_groups": [{**group, "choices": [{**choice, "extra": Money(choice["price"], currency).format()}
                                                         for choice in group["choices"]]}

@@ -114,3 +114,26 @@ def test_the_pickers_module_has_every_string_it_shows():
         used = _used_strings(STATIC / "booking" / "static" / module)
         used |= _used_strings(STATIC / "catalog" / "static" / "reviews.js")
         assert used and _covered(used, registry.get(component).strings) == set()
+
+
+def test_an_item_booked_by_time_opens_its_booking_page_from_the_catalog(client, publish_document, booking_shop):
+    slug = booking_shop["tenant"].slug
+    document = shop_document({"type": "item_grid", "settings": {"title": "All", "source": "newest", "count": 10}})
+    document["pages"]["item"] = {"title": "Item", "kind": "item", "order": ["d"], "sections": {
+        "d": {"type": "item_detail", "settings": {}}}}
+    publish_document(booking_shop["tenant"], document)
+    with tenant_scope(booking_shop["tenant"]):
+        room_item = db.session.get(BookableResource, (booking_shop["tenant"].id, booking_shop["rooms"])).item_id
+    home = _home(client, booking_shop)
+    assert f'href="/s/{slug}/p/book?id={booking_shop["rooms"]}"' in home  # the card: its booking page
+    assert f'/p/item?id={room_item}"' not in home
+    item = client.get(f"/s/{slug}/p/item?id={room_item}").get_data(as_text=True)
+    assert "data-sold-elsewhere" in item and "data-buy-now" not in item
+    assert f'href="/s/{slug}/p/book?id={booking_shop["rooms"]}"' in item
+    # no longer taking bookings: sold as the catalog sells it again, at once
+    with tenant_scope(booking_shop["tenant"]):
+        update_resource(db.session.get(BookableResource, (booking_shop["tenant"].id, booking_shop["rooms"])),
+                        active=False)
+        db.session.commit()
+    assert f'/p/item?id={room_item}"' in _home(client, booking_shop)
+    assert "data-buy-now" in client.get(f"/s/{slug}/p/item?id={room_item}").get_data(as_text=True)
