@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 
-from tests.browser import (ARTIFACTS, add_address, first_table_code, phone_page, ship_in_back_office, shot, sign_in_buyer,
-                           sign_in_merchant, verify_at_counter)
+from tests.browser import (ARTIFACTS, add_address, first_table_code, looks_right, phone_page, ship_in_back_office, shot,
+                           sign_in_buyer, sign_in_merchant, verify_at_counter, watched_page)
 
 STAFF = """
 from app import create_app
@@ -172,7 +172,6 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     code, the booking is among theirs, confirmed; the manager finds it on the bookings list."""
     from playwright.sync_api import expect
 
-    from tests.browser import looks_right, sign_in_merchant, watched_page
 
     buyer, problems = watched_page(browser, 375)
     buyer.goto(server.url + "/s/tpl-housekeeping/")
@@ -223,7 +222,6 @@ def test_events_template_register_pay_and_check_in_at_the_door(server, browser):
     code; the registrant among the organiser's bookings."""
     from playwright.sync_api import expect
 
-    from tests.browser import looks_right, sign_in_merchant, watched_page
 
     guest, problems = watched_page(browser, 375)
     guest.goto(server.url + "/s/tpl-events/")
@@ -273,7 +271,6 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     arrival and departure chosen, two guests, paid in the sandbox; the stay among their bookings."""
     from playwright.sync_api import expect
 
-    from tests.browser import looks_right, watched_page
 
     guest, problems = watched_page(browser, 375)
     guest.goto(server.url + "/s/tpl-homestay/")
@@ -308,6 +305,21 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     expect(stay.locator("[data-status]")).to_have_text("Confirmed")
     looks_right(guest, problems, "Garden double room", name="template-homestay-4-bookings")
 
+    # the owner at 1280 px: the room type's season (from the demo) on its form, a second one added
+    owner, owner_problems = watched_page(browser, 1280)
+    sign_in_merchant(owner, server, manager_of(server, "tpl-homestay"), "password123")
+    owner.goto(server.url + "/merchant/booking/resources")
+    owner.get_by_role("link", name="Garden double room").click()
+    expect(owner.locator("[name=season0_price]")).to_have_value("568.00")
+    owner.fill("[name=season1_from]", "2027-10-01")
+    owner.fill("[name=season1_to]", "2027-10-07")
+    owner.fill("[name=season1_price]", "598")
+    looks_right(owner, owner_problems, "Seasons", "Friday and Saturday price", name="template-homestay-5-seasons")
+    owner.click("#resource-form button[type=submit]")
+    owner.get_by_text("Garden double room: booking saved.").wait_for()
+    owner.get_by_role("link", name="Garden double room").click()
+    expect(owner.locator("[name=season1_price]")).to_have_value("598.00")
+
 
 def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):
     """A manager of the housekeeping demo at 1280 px takes a window cleaning by phone: the day's
@@ -317,7 +329,6 @@ def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):
 
     from playwright.sync_api import expect
 
-    from tests.browser import looks_right, sign_in_merchant, watched_page
 
     manager, problems = watched_page(browser, 1280)
     sign_in_merchant(manager, server, manager_of(server, "tpl-housekeeping"), "password123")

@@ -153,16 +153,39 @@ def test_points_mall_end_to_end(client, shop_from):
     assert (record["name"], record["points"], record["status"]) == ("Strawberry cheesecake", 400, "completed")
 
 
+def served_and_reviewed(client, shop, order: dict, words: str, *, lasting, staff_id=None, photos=()) -> None:
+    """The order's booking moved to start in half an hour (its day has come), arrived at and
+    completed (by its staff member, with photos); the order completes and its buyer reviews it."""
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from engines.booking.attendance import take_step
+    from engines.booking.models import Booking
+
+    with tenant_scope(shop["tenant"]):
+        booking_id = db.session.scalar(select(Booking.id).where(Booking.order_id == int(order["id"])))
+        soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=30)
+        db.session.execute(update(Booking).where(Booking.id == booking_id).values(starts_at=soon, ends_at=soon + lasting))
+        take_step(booking_id, "arrive", actor="staff:1", staff_id=staff_id)
+        take_step(booking_id, "complete", actor="staff:1", staff_id=staff_id, photos=list(photos))
+        db.session.commit()
+    done = client.get(f"/api/v1/orders/{order['id']}", headers=shop["headers"]).json["order"]
+    assert done["status"] == "completed"
+    reviewed = client.post(f"/api/v1/orders/{order['id']}/reviews", headers=shop["headers"], json={
+        "line_id": done["lines"][0]["id"], "rating": 5, "body": words})
+    assert reviewed.status_code == 201, reviewed.json
+
+
 def test_housekeeping_end_to_end(client, shop_from):
     """Instantiate → a consumer picks a service, a free time three days ahead and their address,
     pays → the housekeeper it went to arrives and completes it with a photo → the order completes,
     the consumer reviews it and the review shows on the service."""
     import datetime as dt
 
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
     from core.media import upload_media
-    from engines.booking.attendance import take_step
     from engines.booking.models import Booking
     from tests.engines.booking.conftest import SHANGHAI, at
     from tests.engines.booking.test_booking_admin import png
@@ -192,18 +215,9 @@ def test_housekeeping_end_to_end(client, shop_from):
     with tenant_scope(shop["tenant"]):
         booking = db.session.scalar(select(Booking).where(Booking.order_id == int(order["id"])))
         assert booking.address["line"] == "8 Wukang Rd" and booking.staff_id is not None
-        soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=30)  # the day has come
-        db.session.execute(update(Booking).where(Booking.id == booking.id)
-                           .values(starts_at=soon, ends_at=soon + dt.timedelta(hours=2)))
         photo = f"media:{upload_media(data=png(), filename='done.png', alt='Done').id}"
-        take_step(booking.id, "arrive", actor="staff:1", staff_id=booking.staff_id)
-        take_step(booking.id, "complete", actor="staff:1", staff_id=booking.staff_id, photos=[photo])
-        db.session.commit()
-    done = client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["order"]
-    assert done["status"] == "completed"
-    reviewed = client.post(f"/api/v1/orders/{order['id']}/reviews", headers=headers, json={
-        "line_id": done["lines"][0]["id"], "rating": 5, "body": "Spotless kitchen"})
-    assert reviewed.status_code == 201, reviewed.json
+    served_and_reviewed(client, shop, order, "Spotless kitchen", lasting=dt.timedelta(hours=2),
+                        staff_id=booking.staff_id, photos=[photo])
     shown = client.get(f"/api/v1/items/{cleaning['item_id']}/reviews", headers=headers).json
     assert shown["rating"] == {"average": 5.0, "count": 1}
 
@@ -253,10 +267,7 @@ def test_homestay_end_to_end(client, shop_from):
     reviewed."""
     import datetime as dt
 
-    from sqlalchemy import select, update
 
-    from engines.booking.attendance import take_step
-    from engines.booking.models import Booking
     from tests.engines.booking.conftest import SHANGHAI
 
     shop = shop_from("homestay")
@@ -279,19 +290,7 @@ def test_homestay_end_to_end(client, shop_from):
         {"type": "none"})
     assert order["total"]["amount"] == 2 * 50800
     pay(client, shop, order)
-    with tenant_scope(shop["tenant"]):
-        stay = db.session.scalar(select(Booking).where(Booking.order_id == int(order["id"])))
-        soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=30)  # the guests arrive
-        db.session.execute(update(Booking).where(Booking.id == stay.id)
-                           .values(starts_at=soon, ends_at=soon + dt.timedelta(days=2)))
-        take_step(stay.id, "arrive", actor="staff:1")
-        take_step(stay.id, "complete", actor="staff:1")
-        db.session.commit()
-    done = client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["order"]
-    assert done["status"] == "completed"
-    reviewed = client.post(f"/api/v1/orders/{order['id']}/reviews", headers=headers, json={
-        "line_id": done["lines"][0]["id"], "rating": 5, "body": "Woke up to the tea hills"})
-    assert reviewed.status_code == 201, reviewed.json
+    served_and_reviewed(client, shop, order, "Woke up to the tea hills", lasting=dt.timedelta(days=2))
 
 
 def test_a_shop_on_an_older_template_version_upgrades_keeping_its_edits(db_session, create_tenant):
