@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 
-from tests.browser import (ARTIFACTS, add_address, first_table_code, looks_right, phone_page, ship_in_back_office, shot,
+from tests.browser import (ARTIFACTS, accessible, add_address, first_table_code, looks_right, phone_page, ship_in_back_office, shot,
                            sign_in_buyer, sign_in_merchant, verify_at_counter, watched_page)
 
 STAFF = """
@@ -26,7 +26,12 @@ with app.app_context():
 
 
 def manager_of(server, slug: str) -> str:
+    """The email of a manager of the demo shop `slug` (made once per server)."""
     email = f"manager@{slug}.example.com"
+    made = server.__dict__.setdefault("managers", set())
+    if email in made:
+        return email
+    made.add(email)
     subprocess.run([sys.executable, "-c", STAFF.format(slug=slug, email=email)], check=True, capture_output=True,
                    env={"TESSERA_INSTANCE_PATH": str(server.instance), "PATH": "/usr/bin:/bin"})
     return email
@@ -177,6 +182,7 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     buyer.goto(server.url + "/s/tpl-housekeeping/")
     looks_right(buyer, problems, "Popular services", "Our housekeepers", "Health certificate",
                 name="template-housekeeping-1-home")
+    accessible(buyer, "template-housekeeping-1-home")
     buyer.click("text=Daily cleaning · 2 hours")
     buyer.wait_for_selector("[data-times] input[data-slot]")
     expect(buyer.locator("[data-day].is-on")).to_have_count(1)
@@ -188,6 +194,7 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     slot.check()
     expect(buyer.locator("[data-book-now]")).to_be_enabled()
     looks_right(buyer, problems, "Served by", name="template-housekeeping-3-time")
+    accessible(buyer, "template-housekeeping-3-time")
     buyer.click("[data-book-now]")
     sign_in_buyer(buyer, "13611136111")  # a phone of its own: codes are limited per phone
     buyer.wait_for_selector("[data-save-address]")
@@ -235,6 +242,7 @@ def test_events_template_register_pay_and_check_in_at_the_door(server, browser):
     guest.fill("[data-answer=name]", "Sun Li")
     looks_right(guest, problems, "Sessions", "Registration", "Full refund if cancelled 48 hours",
                 name="template-events-2-event")
+    accessible(guest, "template-events-2-event")
     guest.click("[data-book-now]")  # the phone is required: the browser says so, nothing is sent
     assert "tpl-events/p/book" in guest.url
     guest.fill("[data-answer=phone]", "13622136222")
@@ -293,6 +301,7 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     expect(guest.locator("[data-book-message]")).to_contain_text("2 nights")
     guest.fill("input[name=guests]", "2")
     looks_right(guest, problems, "Stays are 1 to 14 nights.", "Cancellation", name="template-homestay-2-calendar")
+    accessible(guest, "template-homestay-2-calendar")
     guest.click("[data-book-now]")
     sign_in_buyer(guest, "13633136333")
     guest.wait_for_selector("[data-total]")
@@ -347,6 +356,7 @@ def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):
     assert [p for p in problems if "422" not in p] == []  # the refusal is the answer expected here
     problems.clear()
     looks_right(manager, problems, "Customer’s phone", "Paid at the shop", name="booking-walk-in-refused")
+    accessible(manager, "booking-walk-in-refused")
     manager.fill("#phone", "13955139555")
     manager.click("#walk-in button[type=submit]")
     manager.get_by_text("Booked for 13955139555").wait_for()
