@@ -10,21 +10,25 @@ import datetime as dt
 from flask import jsonify, request
 from sqlalchemy import select
 
-from core.admin_api import AdminAPIBlueprint, record_audit, writing
+from core.admin_api import AdminAPIBlueprint, record_audit, staff_actor, writing
 from core.api import load_json
 from core.db import db, utcnow
 from core.errors import APIError
 from core.ids import parse_id
+from core.media import resolve_media
 from core.openapi import api_doc
 from engines.booking.availability import (MAX_DAYS, availability_answer, date_range, day_bounds, find_resource,
                                           sessions_between)
+from engines.booking.attendance import take_step
 from engines.booking.bookings import find_booking
+from engines.booking.desk import book_for_customer
 from engines.booking.models import Booking, BookingStatus
 from engines.booking.resources import (blocks_between, create_block, create_quota, create_resource, create_session,
                                        create_staff, delete_block, find_block, find_quota, find_session, find_staff,
                                        quotas_of, resources, staff_list, update_quota, update_resource, update_session,
                                        update_staff)
 from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BlockAnswer, BlockIn, BlockListOut, BlockOut,
+                                     DeskBookingAnswer, DeskBookingIn, StepIn,
                                      QuotaAnswer, QuotaIn, QuotaListOut, QuotaOut, QuotaPatchIn, ResourceAnswer,
                                      ResourceIn, ResourceListOut, ResourceOut, ResourcePatchIn, SessionAnswer,
                                      SessionIn, SessionListOut, SessionOut, SessionPatchIn, StaffAnswer,
@@ -229,6 +233,40 @@ def list_bookings():
 @api_doc("One booking", tags=TAGS, response=StaffBookingAnswer, errors=(404,))
 def get_booking(booking_id: int):
     return jsonify(booking=StaffBookingOut().dump(find_booking(booking_id)))
+
+
+@bp.post("/booking/bookings")
+@api_doc("A booking the shop takes itself (at the desk, by phone): the line as the consumer checkout names it, the "
+         "customer by phone (their account made when they have none), paid at the shop or left for them to pay. "
+         "Booked as checkout books: 409 fully_booked when the place went meanwhile", tags=TAGS, body=DeskBookingIn,
+         response=DeskBookingAnswer, status=201, errors=(404, 409, 422))
+def take_booking():
+    data = load_json(DeskBookingIn)
+    with writing():
+        booking, order, _customer = book_for_customer(
+            line={"sku_id": data["sku_id"], "quantity": data["quantity"], "booking": data["booking"]},
+            phone=data["phone"], name=data["name"], note=data["note"], paid_at_shop=data["paid_at_shop"],
+            actor=staff_actor())
+        record_audit("booking.create", target=f"booking {booking.id}",
+                     details={"order": str(order.id), "paid_at_shop": data["paid_at_shop"]})
+        answer = {"booking": StaffBookingOut().dump(booking), "order_id": str(order.id), "order_number": order.number}
+    return jsonify(answer), 201
+
+
+@bp.post("/booking/bookings/<int:booking_id>/steps")
+@api_doc("Mark a step of the day: arrive (check in), complete (check out; the order completes when nothing of it is "
+         "left to serve) or no_show, with photos of the shop's media. 409 once past that step, or too early (two "
+         "hours before the start; a no-show from the start)", tags=TAGS, body=StepIn, response=StaffBookingAnswer,
+         errors=(404, 409, 422))
+def mark_step(booking_id: int):
+    data = load_json(StepIn)
+    if set(data["photos"]) - set(resolve_media(data["photos"])):
+        raise APIError("invalid_input", fields={"photos": ["Name the shop's own media."]})
+    with writing():
+        booking = take_step(booking_id, data["step"], actor=staff_actor(), photos=data["photos"])
+        record_audit(f"booking.{data['step']}", target=f"booking {booking.id}", details={"photos": len(data["photos"])})
+        answer = {"booking": StaffBookingOut().dump(booking)}
+    return jsonify(answer)
 
 
 @bp.get("/booking/availability")

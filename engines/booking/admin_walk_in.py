@@ -1,12 +1,8 @@
 """A booking the shop takes itself — a customer at the desk or on the phone — at
 /merchant/booking/new: what (a service, an event, a room type), then when (a free time of a day
 and who serves, a session and a ticket type with the registration answers, or the dates and
-guests), who (a phone number: the customer's account, made if they have none, where they find it
-once they sign in with a code) and whether it was paid at the shop. It is booked as the customer's
-checkout books it (an order with the booked line, held under the resource's lock, the same rules
-and prices) and, paid at the shop, settled by the counter (engines.payments.counter); else it
-waits for the customer to pay it like any order. Audited; refusals said on the form, nothing
-written."""
+guests), who (a phone number) and whether it was paid at the shop; booked by
+engines.booking.desk. Audited; refusals said on the form, nothing written."""
 
 from __future__ import annotations
 
@@ -14,19 +10,15 @@ import datetime as dt
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-
 from core.backoffice import record_staff_action
-from core.consumers import consumer_with_phone
 from core.db import db, utcnow
 from core.errors import APIError
 from core.staff_session import permission_required
 from engines.booking.admin import MANAGE, bp
 from engines.booking.availability import local_today, sessions_between, session_open, slots, staff_of, tickets_left, zone
-from engines.booking.models import BookableResource, Booking, Shape
+from engines.booking.models import BookableResource, Shape
 from engines.booking.resources import on_sale, resources
-from engines.orders.services import place_order
-from engines.payments.counter import paid_at_counter
+from engines.booking.desk import book_for_customer
 
 
 def _day(value: str | None, default: dt.date) -> dt.date:
@@ -102,20 +94,17 @@ def walk_in_save():
     values = request.form.to_dict()
     if entry is None:
         return _page(found, None, values, {"resource": _("Choose what is booked.")}, 422)
-    resource = entry[0]
     paid = bool(request.form.get("paid"))
     try:
-        customer = consumer_with_phone(request.form.get("phone", ""), name=request.form.get("name", ""))
-        order, _lines = place_order(consumer_id=customer.id, lines=[_line(resource, request.form)],
-                                    fulfillment_choice={"type": "none"}, note=request.form.get("note", "")[:200])
-        if paid and order.total:
-            paid_at_counter(order.id, actor=f"staff:{g.staff.id}")
+        booking, order, customer = book_for_customer(
+            line=_line(entry[0], request.form), phone=request.form.get("phone", ""),
+            name=request.form.get("name", ""), note=request.form.get("note", ""), paid_at_shop=paid,
+            actor=f"staff:{g.staff.id}")
     except APIError as error:
         db.session.rollback()
         said = {name.split(".")[-1]: " ".join(str(m) for m in messages)
                 for name, messages in (error.fields or {}).items()}
         return _page(found, entry, values, said or {"form": error.message}, error.status)
-    booking = db.session.scalar(select(Booking).where(Booking.order_id == order.id))
     record_staff_action("booking.create", f"booking {booking.id}", {"order": str(order.id), "paid_at_shop": paid})
     db.session.commit()
     flash(_("Booked for %(phone)s: order %(number)s.", phone=customer.phone, number=order.number), "success")

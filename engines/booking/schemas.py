@@ -265,6 +265,36 @@ class BlockIn(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class DeskBookingIn(Schema):
+    sku_id = fields.String(required=True, validate=validate_id, metadata={"description": "What is booked: a SKU of a "
+                                                                                          "bookable item"})
+    quantity = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=99))
+    booking = fields.Dict(required=True, metadata={
+        "description": "As the consumer checkout's line names it: {start, staff_id?} for a slot, "
+                       "{session_id, answers} for a session, {from, to, guests} for nights"})
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20), metadata={
+        "description": "The customer's phone: their account, made when they have none"})
+    name = fields.String(load_default="", validate=validate.Length(max=120))
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+    paid_at_shop = fields.Boolean(load_default=False, metadata={
+        "description": "Paid at the shop (cash, the shop's terminal): settled at once. Else the customer pays it "
+                       "like any order, before its payment deadline"})
+
+
+class DeskBookingAnswer(Schema):
+    booking = fields.Nested("StaffBookingOut")
+    order_id = fields.String()
+    order_number = fields.String()
+
+
+class StepIn(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(("arrive", "complete", "no_show")), metadata={
+        "description": "arrive (checked in), complete (checked out, done: the order completes when nothing is left) "
+                       "or no_show"})
+    photos = fields.List(fields.String(validate=validate.Regexp(r"^media:[0-9]{1,19}$")), load_default=list,
+                         validate=validate.Length(max=9), metadata={"description": "The shop's media, as media:<id>"})
+
+
 class BlockOut(Schema):
     id = fields.Function(lambda b: str(b.id))
     resource_id = fields.Function(lambda b: _id(b.resource_id))
