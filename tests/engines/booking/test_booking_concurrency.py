@@ -244,3 +244,37 @@ def test_a_service_completed_from_six_phones_at_once_completes_once(live_server,
         assert db.session.scalar(select(func.count()).select_from(OrderTransition)
                                  .where(OrderTransition.order_id == order_id,
                                         OrderTransition.to_status == "completed")) == 1
+
+
+def test_twelve_staff_booking_the_last_room_at_once_by_phone_book_it_once(live_server):
+    """The desk's bookings (Admin API, paid at the shop) go through the same hold: twelve at once
+    for the last room of a night give one booking and one payment by the counter."""
+    from core.identities import add_staff, create_identity
+    from core.staff_tokens import create_token
+    from engines.payments.models import Payment
+
+    shop = open_shop(live_server.app, "front-desks")
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        identity = create_identity(email="desk@front-desks.example.com", password="password123")
+        member = add_staff(identity=identity, role="manager")
+        db.session.flush()
+        _token, text = create_token(member=member, name="Desk", actor=identity, via="test",
+                                    permissions=["booking.manage"])
+        db.session.commit()
+    night = days_ahead(20)
+    body = {"sku_id": shop["room"], "booking": {"from": night.isoformat(),
+                                                "to": (night + dt.timedelta(days=1)).isoformat()},
+            "paid_at_shop": True}
+
+    def send(index: int):
+        return http_json("POST", f"{live_server.url}/admin/api/v1/booking/bookings",
+                         {**body, "phone": f"1391300{index:04d}"}, {"Authorization": f"Bearer {text}"})
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(send, range(12)))
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * 11, results
+    assert {answer["error"]["code"] for status, answer in results if status == 409} == {"fully_booked"}
+    with live_server.app.app_context(), tenant_scope(shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+        assert [p.provider for p in db.session.scalars(select(Payment))] == ["counter"]
