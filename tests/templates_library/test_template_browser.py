@@ -362,3 +362,17 @@ def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):
     manager.get_by_text("Booked for 13955139555").wait_for()
     expect(manager.locator("[data-status]")).to_have_text("Confirmed")
     looks_right(manager, problems, "Window cleaning", "Chen Jing", "Qian Wei", name="booking-walk-in-booked")
+
+
+def test_the_booking_pages_in_simplified_chinese(server, browser):
+    """The three booking demos' pages as a phone set to Simplified Chinese shows them: the
+    picker's words and the page's in Chinese, nothing cut off or wider than the screen."""
+    guest, problems = watched_page(browser, 375, locale="zh-CN")
+    for slug, name, words, shot_name in (
+            ("tpl-housekeeping", "Kitchen deep clean", ("服务人员", "选择时间", "取消规则"), "housekeeping"),
+            ("tpl-events", "Pottery workshop for beginners", ("场次", "报名信息", "请选择场次和票种。"), "events"),
+            ("tpl-homestay", "Mountain view king room", ("先选入住日期，再选离店日期。", "取消规则"), "homestay")):
+        guest.goto(server.url + f"/s/{slug}/")
+        guest.click(f"text={name}")
+        guest.wait_for_selector("[data-picker] [data-days], [data-picker] [data-sessions], [data-picker] [data-calendar]")
+        looks_right(guest, problems, "立即预约", *words, name=f"template-{shot_name}-zh")
