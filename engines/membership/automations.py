@@ -197,6 +197,24 @@ def _close(run: AutomationRun, status: RunStatus, outcome: str, now: dt.datetime
     return status
 
 
+BOOKING_REMINDER = "booking:"  # the source of a booking's reminder: booking:<id>
+
+
+def post_booking_reminder(consumer_id: int, booking_id: int, name: str, starts_at: dt.datetime,
+                          now: dt.datetime | None = None) -> bool:
+    """A booking about to start, in its consumer's inbox once (a redelivered event finds it
+    there): titled with what is booked, its body the start as the shop's clock says it — words
+    the inbox adds in the reader's language (`kind` booking_reminder)."""
+    source = f"{BOOKING_REMINDER}{booking_id}"
+    if db.session.scalar(select(InboxMessage.id).where(InboxMessage.consumer_id == consumer_id,
+                                                       InboxMessage.source == source)) is not None:
+        return False
+    where = zoneinfo.ZoneInfo(current_tenant().timezone)
+    db.session.add(InboxMessage(consumer_id=consumer_id, title=name[:60], source=source,
+                                body=f"{starts_at.astimezone(where):%Y-%m-%d %H:%M}", created_at=now or utcnow()))
+    return True
+
+
 def inbox_of(consumer_id: int, *, before: int | None = None, limit: int = 20) -> tuple[list, int | None]:
     return newest_first(select(InboxMessage).where(InboxMessage.consumer_id == consumer_id), InboxMessage.id,
                         limit=limit, before=before)

@@ -245,4 +245,6 @@ class Inbox(AppSection):
     pages = ("inbox",)
     script = "inbox.js"
     strings = {"inbox_none": _l("No messages yet."), "inbox_more": _l("Load more"),
-               "inbox_unread": _l("%(n)s unread", n="{n}"), "inbox_new": _l("New")}
+               "inbox_unread": _l("%(n)s unread", n="{n}"), "inbox_new": _l("New"),
+               "inbox_booking_reminder": _l("Coming up: %(name)s", name="{name}"),
+               "inbox_booking_starts": _l("Starts at %(when)s. See you there!", when="{when}")}

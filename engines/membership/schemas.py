@@ -176,6 +176,9 @@ class AdjustmentIn(Schema):
 
 class InboxMessageOut(Schema):
     id = fields.Function(lambda message: str(message.id))
+    kind = fields.Function(lambda message: "booking_reminder" if message.source.startswith("booking:") else "message",
+                           metadata={"description": "message (the shop's words), or booking_reminder: the title is "
+                                                    "what is booked, the body when it starts (the shop's clock)"})
     title = fields.String()
     body = fields.String()
     read = fields.Boolean()

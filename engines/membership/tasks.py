@@ -19,7 +19,7 @@ from core.tenancy import current_tenant, current_tenant_id, platform_scope
 from engines.marketing.services import points_wallet
 from engines.membership import events as _events  # noqa: F401  the events this module emits
 from engines.membership.automation_models import Automation, AutomationRun, AutomationStatus, RunStatus, Trigger
-from engines.membership.automations import fire, perform
+from engines.membership.automations import fire, perform, post_booking_reminder
 from engines.membership.cards import on_card_paid, on_card_refunded, remind_ending
 from engines.membership.earning import reward_paid_order, schedule_thaw, take_back_refund, thaw_order
 from engines.membership.ledger import credit, debit, expire_points
@@ -216,6 +216,15 @@ def reevaluate_tiers(now: dt.datetime | None = None) -> int:
 
 
 # -- automations ---------------------------------------------------------------------------------
+
+
+@on("booking.reminder.v1", handler="membership.booking_reminder")
+def on_booking_reminder(payload: dict, event) -> None:
+    """A booking starts within a day: a reminder in the consumer's inbox (none for a booking staff
+    made without a customer)."""
+    if payload.get("consumer_id"):
+        post_booking_reminder(int(payload["consumer_id"]), int(payload["booking_id"]), payload["name"],
+                              dt.datetime.fromisoformat(payload["starts_at"]))
 
 
 @on("consumer.registered.v1", handler="membership.automations.registration")

@@ -1,5 +1,5 @@
-// The member's inbox: the shop's messages (its automations'), newest first; opening an unread one
-// marks it read.
+// The member's inbox: the shop's messages (its automations') and reminders of bookings about to
+// start, newest first; opening an unread one marks it read.
 import { T, api, clear, el, failer, mount, pagedList, signIn, token } from "../../runtime-static/h5/kit.js";
 
 const lang = document.documentElement.lang || undefined;
@@ -24,7 +24,9 @@ mount("inbox", function (root) {
     if (!page.messages.length) { root.appendChild(el("p", { class: "t-empty", text: T.inbox_none })); return; }
     const list = root.appendChild(el("ul", { class: "t-card t-inbox" }));
     function message(m) {
-      const body = el("p", { class: "t-inbox__body", text: m.body, hidden: m.read ? null : "" });
+      const reminder = m.kind === "booking_reminder";  // a booking about to start: the words are the reader's
+      const body = el("p", { class: "t-inbox__body", text: reminder ? say(T.inbox_booking_starts, { when: m.body }) : m.body,
+                             hidden: m.read ? null : "" });
       const badge = m.read ? null : el("span", { class: "t-inbox__new", text: T.inbox_new });
       const item = el("li", { class: "t-inbox__message" + (m.read ? "" : " is-unread"), "data-message-id": m.id,
                               "data-read": m.read ? "true" : "false" }, [
@@ -42,7 +44,7 @@ mount("inbox", function (root) {
                            count();
                          }).catch(fail);
                        } }, [
-          el("span", { class: "t-inbox__title", text: m.title }), badge,
+          el("span", { class: "t-inbox__title", text: reminder ? say(T.inbox_booking_reminder, { name: m.title }) : m.title }), badge,
           el("span", { class: "t-muted t-inbox__when", text: moment(m.created_at) })]),
         body]);
       return item;

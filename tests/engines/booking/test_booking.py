@@ -339,6 +339,16 @@ def test_a_day_before_the_start_a_reminder_is_sent_once(client, booking_shop):
     with tenant_scope(booking_shop["tenant"]):
         [sent] = db.session.scalars(select(OutboxEvent).where(OutboxEvent.name == "booking.reminder.v1")).all()
     assert sent.payload["name"] == "Deep cleaning" and sent.payload["order_id"] == order["id"]
+    # the consumer finds it in their inbox, once however often the event comes
+    from engines.membership.tasks import on_booking_reminder
+
+    with tenant_scope(booking_shop["tenant"]):
+        on_booking_reminder(sent.payload, sent)
+        db.session.commit()
+    inbox = client.get("/api/v1/me/inbox", headers=booking_shop["headers"]).json
+    assert [(m["kind"], m["title"], m["body"]) for m in inbox["messages"]] == [
+        ("booking_reminder", "Deep cleaning", f"{day.isoformat()} 10:00")]  # the shop's clock
+    assert inbox["unread"] == 1
 
 
 def test_cancellation_rules_refund_all_until_a_day_before_then_half(client, booking_shop):
