@@ -90,6 +90,7 @@ class OrderDetail(AppSection):
                "confirm_receipt": _l("Confirm receipt"), "after_sale": _l("Ask for a refund"),
                "refund_reason": _l("Reason"), "code_to_show": _l("Show this code at the counter"),
                "code_for_table": _l("Show this code when your order is served"),
+               "code_for_booking": _l("Show this code when you arrive: at the door, the desk or to whoever serves you"),
                "requests": _l("After-sales"), "refund_only": _l("Refund only"), "return_refund": _l("Return and refund"),
                "return_tracking": _l("Return tracking number"), "carrier": _l("Carrier"),
                "pickup_number": _l("Pickup number"), "serving_number": _l("Order number"), "refunded": _l("Refunded"),

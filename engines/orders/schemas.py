@@ -113,6 +113,8 @@ class OrderLineOut(Schema):
     image = fields.String()
     quantity = fields.Integer()
     refunded_quantity = fields.Integer()
+    booked = fields.Boolean(metadata={"description": "Booked by time (a slot, a session or nights): its options say "
+                                                     "when; the consumer's bookings say more"})
     # The order's currency comes from the Context that OrderOut.lines_out opens.
     unit_price = MoneyField(currency=_order_currency)
     subtotal = MoneyField(currency=_order_currency)

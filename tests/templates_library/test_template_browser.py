@@ -254,7 +254,7 @@ def test_events_template_register_pay_and_check_in_at_the_door(server, browser):
     guest.click("button[value=succeeded]")  # the sandbox's pay page
     guest.wait_for_selector("[data-code]")
     expect(guest.locator(".t-code__qr")).to_be_visible()
-    looks_right(guest, problems, "Terrace", name="template-events-4-ticket")
+    looks_right(guest, problems, "Terrace", "Show this code when you arrive", name="template-events-4-ticket")
     code = guest.inner_text("[data-code]").replace(" ", "")
 
     organiser, organiser_problems = watched_page(browser, 1280)

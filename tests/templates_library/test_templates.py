@@ -210,7 +210,7 @@ def test_housekeeping_end_to_end(client, shop_from):
     order = place(client, shop, [{"sku_id": sku, "quantity": 1, "booking": {"start": at(day, "10:00"),
                                                                             "address_id": address["id"]}}],
                   {"type": "none"})
-    assert order["total"]["amount"] == 11800
+    assert order["total"]["amount"] == 11800 and order["lines"][0]["booked"] is True
     pay(client, shop, order)
     with tenant_scope(shop["tenant"]):
         booking = db.session.scalar(select(Booking).where(Booking.order_id == int(order["id"])))

@@ -434,7 +434,8 @@ mount("order_detail", function view(root) {
       progress(o),
       o.pickup_number ? el("p", { class: "t-code", "data-pickup-number": "" }, [(o.fulfillment.type === "dine_in" ? T.serving_number : T.pickup_number) + " " + o.pickup_number]) : null]));
     if (o.verification_code) {
-      root.appendChild(card([el("p", { text: o.fulfillment.type === "dine_in" ? T.code_for_table : T.code_to_show }),
+      const booked = o.lines.some(function (l) { return l.booked; });  // a ticket, a service, a stay: shown on arrival
+      root.appendChild(card([el("p", { text: o.fulfillment.type === "dine_in" ? T.code_for_table : booked ? T.code_for_booking : T.code_to_show }),
         el("img", { class: "t-code__qr", alt: o.verification_code, src: base + "/api/v1/orders/" + o.id + "/code.svg?token=" + encodeURIComponent(o.verification_qr_token || "") }),
         el("p", { class: "t-code", "data-code": "", text: o.verification_code.replace(/(\d{4})(?=\d)/g, "$1 ") })]));
     }
