@@ -20,7 +20,7 @@ from core.paging import page_arguments
 from core.tenancy import current_tenant
 from engines.booking.availability import availability_answer, date_range, find_resource, sessions_between, staff_of
 from engines.booking.bookings import bookings_of, cancel_booking, find_booking
-from engines.booking.models import BookableResource, Shape
+from engines.booking.models import BookableResource, BookingStaff, Shape
 from engines.booking.resources import on_sale, resources
 from engines.booking.schemas import (AvailabilityOut, AvailabilityQuery, BookableAnswer, BookableListOut, BookingAnswer,
                                      BookingCancelledOut, BookingOut, BookingPageOut, PublicStaffOut, SessionOut)
@@ -125,12 +125,21 @@ def my_booking(booking_id: int):
 
 
 def _named(found: list) -> list[dict]:
-    """Bookings as the consumer API shows them, each with the name of what was booked (one query
-    for the resources, one for the names)."""
+    """Bookings as the consumer API shows them, each with the name of what was booked, who serves
+    it and the photos staff took of the work (arrival, completion: the customer sees them) — one
+    query each for the resources, the names, the staff and the photos."""
     items = dict(db.session.execute(select(BookableResource.id, BookableResource.item_id).where(
         BookableResource.id.in_({b.resource_id for b in found}))).all()) if found else {}
     names = item_names(list(items.values()))
-    return [{**_BOOKING.dump(b), "name": names.get(items.get(b.resource_id), "")} for b in found]
+    staff_ids = {b.staff_id for b in found if b.staff_id}
+    served_by = dict(db.session.execute(select(BookingStaff.id, BookingStaff.name).where(
+        BookingStaff.id.in_(staff_ids))).all()) if staff_ids else {}
+    pictures = resolve_media([photo["media"] for b in found for photo in b.photos or []])
+    return [{**_BOOKING.dump(b), "name": names.get(items.get(b.resource_id), ""),
+             "staff_name": served_by.get(b.staff_id, ""),
+             "photos": [{"stage": photo["stage"], "at": photo["at"], "url": pictures[photo["media"]]["url"],
+                         "thumbnail": pictures[photo["media"]]["thumbnail"]}
+                        for photo in b.photos or [] if photo["media"] in pictures]} for b in found]
 
 
 @bp.post("/me/bookings/<int:booking_id>/cancel")

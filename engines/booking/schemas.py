@@ -341,12 +341,20 @@ class StaffBookingOut(BookingOut):
     consumer_id = fields.Function(lambda b: _id(b.consumer_id))
 
 
+class ConsumerBookingOut(BookingOut):
+    """What the consumer API adds: who serves it, and the staff's photos of the work as links."""
+
+    staff_name = fields.String()
+    photos = fields.List(fields.Dict(), metadata={
+        "description": "[{stage: arrival|completion, at, url, thumbnail}]: the photos staff took of the work"})
+
+
 class BookingAnswer(Schema):
-    booking = fields.Nested(BookingOut)
+    booking = fields.Nested(ConsumerBookingOut)
 
 
 class BookingPageOut(Schema):
-    bookings = fields.List(fields.Nested(BookingOut))
+    bookings = fields.List(fields.Nested(ConsumerBookingOut))
     next_cursor = fields.String(allow_none=True)
 
 

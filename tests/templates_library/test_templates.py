@@ -218,6 +218,10 @@ def test_housekeeping_end_to_end(client, shop_from):
         photo = f"media:{upload_media(data=png(), filename='done.png', alt='Done').id}"
     served_and_reviewed(client, shop, order, "Spotless kitchen", lasting=dt.timedelta(hours=2),
                         staff_id=booking.staff_id, photos=[photo])
+    [done] = client.get("/api/v1/me/bookings", headers=headers).json["bookings"]
+    assert done["status"] == "completed" and done["staff_name"] in {"Wang Fang", "Li Min", "Chen Jing"}
+    assert [(p["stage"], p["url"].startswith("/") or p["url"].startswith("http")) for p in done["photos"]] == [
+        ("completion", True)]  # the photo of the work, for the customer to see
     shown = client.get(f"/api/v1/items/{cleaning['item_id']}/reviews", headers=headers).json
     assert shown["rating"] == {"average": 5.0, "count": 1}
 

@@ -1,5 +1,6 @@
-// The consumer's bookings: upcoming and past, newest first, a page at a time; a paid booking still
-// to come may be cancelled (the shop's rules say how much is refunded).
+// The consumer's bookings: upcoming and past, newest first, a page at a time, with who serves and
+// the photos staff took of the work; a paid booking still to come may be cancelled (the shop's
+// rules say how much is refunded).
 import { T, api, base, card, clear, el, failer, ghostButton, message, money, mount, pagedList, signIn, token, zone }
   from "../../runtime-static/h5/kit.js";
 
@@ -43,6 +44,12 @@ mount("my_bookings", function (root) {
         el("div", { class: "t-booking__head" }, [el("strong", { class: "t-booking__name", text: b.name }), state]),
         el("p", { class: "t-booking__when", text: when(b) }),
         places > 1 ? el("p", { class: "t-muted", text: say(T.bookings_places, { n: places }) }) : null,
+        b.staff_name ? el("p", { class: "t-muted", "data-served-by": "", text: say(T.bookings_served_by, { name: b.staff_name }) }) : null,
+        b.photos.length ? el("div", { class: "t-booking__photos", "data-photos": "" }, b.photos.map(function (p) {
+          // the photos staff took of the work (on arrival, on completion): a tap opens the full one
+          return el("a", { href: p.url, target: "_blank", rel: "noopener" }, [el("img", {
+            src: p.thumbnail, loading: "lazy", alt: p.stage === "arrival" ? T.bookings_photo_arrival : T.bookings_photo_completion })]);
+        })) : null,
         el("a", { class: "t-link", href: base + "/orders/" + b.order_id }, [T.bookings_order])];
       if (b.status === "confirmed" && status === "upcoming") {
         body.push(ghostButton(T.bookings_cancel, function (event) {

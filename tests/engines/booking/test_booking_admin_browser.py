@@ -229,6 +229,9 @@ def test_a_manager_finds_the_booking_and_the_housekeeper_marks_it_done(server, b
     seen(customer, customer_problems, "Cancelled: ¥268.00 will be refunded.", name="booking-cancelled-phone")
     customer.click("[data-tab=past]")
     expect(customer.locator(".t-booking [data-status=completed]")).to_have_text("Completed")  # newest first
+    done = customer.locator(".t-booking", has=customer.locator("[data-status=completed]"))
+    expect(done.locator("[data-served-by]")).to_have_text("Served by Wang Fang")
+    expect(done.locator("[data-photos] img")).to_have_count(2)  # the door on arrival, the kitchen when done
     expect(customer.locator(".t-booking [data-status=cancelled]")).to_have_count(1)
     seen(customer, customer_problems, "Completed", name="booking-past-phone")
 
