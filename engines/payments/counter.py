@@ -2,7 +2,7 @@
 `counter` provider. Consumers are never offered it (checkout and the pay API refuse it as a
 provider the shop does not offer); the back office records such a payment for an order awaiting
 payment (a booking taken at the desk or by phone), settled at once. Its refunds are handed back
-at the shop, so they succeed as they are made."""
+at the shop, so they succeed as they are made — and the order asks staff to hand the money back."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import datetime as dt
 from core.errors import APIError
 from core.ids import new_id
 from core.tenancy import insert_rows, new_row
-from engines.orders.services import OrderStatus, find_order
+from core.money import Money
+from engines.orders.services import OrderStatus, find_order, flag_order
 from engines.payments.accounts import register_provider
 from engines.payments.models import Payment, PaymentStatus
 from engines.payments.services import apply_outcome
@@ -30,7 +31,10 @@ class CounterProvider:
         return {"type": "counter"}
 
     def refund(self, payment, refund) -> tuple[str, str]:
-        return "succeeded", f"ctrr_{refund.id}"  # handed back at the shop
+        """Settled as it is made; the order asks staff to hand the money back (Needs attention)."""
+        flag_order(payment.order_id, f"Hand back {Money(refund.amount, payment.currency).format()} at the shop: this "
+                                     "order was paid there, and its refund is yours to give.")
+        return "succeeded", f"ctrr_{refund.id}"
 
 
 register_provider(CounterProvider())

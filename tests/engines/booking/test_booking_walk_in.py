@@ -76,6 +76,9 @@ def test_a_booking_paid_at_the_shop_is_confirmed_and_found_by_the_customer(clien
     assert cancelled.status_code == 200, cancelled.json
     order_now = client.get(f"/api/v1/orders/{order.id}", headers=theirs).json["order"]
     assert order_now["refunded"]["amount"] == 30000
+    with tenant_scope(booking_shop["tenant"]):  # the shop is asked to hand the money back
+        flagged = db.session.get(Order, (booking_shop["tenant"].id, order.id), populate_existing=True)
+        assert flagged.attention.startswith("Hand back ¥300.00 at the shop")
 
 
 def test_a_booking_not_paid_waits_for_the_customer_to_pay_it(client, enter, form_post, booking_shop):
