@@ -170,6 +170,20 @@ def test_points_mall_template_earn_redeem_fulfil(server, browser):
     assert problems == []
 
 
+def paid_and_among_their_bookings(page, problems, server, slug: str, name: str, shot_name: str, *texts: str) -> None:
+    """At checkout: the order placed and paid in the sandbox, its page (with its code) seen, then
+    the booking confirmed among the customer's bookings."""
+    from playwright.sync_api import expect
+
+    page.click("[data-place-order]")
+    page.click("button[value=succeeded]")  # the sandbox's pay page
+    page.wait_for_selector("[data-code]")
+    assert page.get_attribute("[data-progress]", "data-progress") == "paid"
+    looks_right(page, problems, *texts, name=shot_name)
+    page.goto(server.url + f"/s/{slug}/my/bookings")
+    expect(page.locator(".t-booking", has_text=name).locator("[data-status]")).to_have_text("Confirmed")
+
+
 def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     """A customer of the housekeeping demo on a phone: the home page's services and housekeepers,
     a service's page (what it is, who does it, the cancellation rules), a free time on the first
@@ -203,14 +217,8 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     assert buyer.locator("input[name=fulfillment]").count() == 0  # nothing to deliver: no way to choose
     looks_right(buyer, problems, "Daily cleaning · 2 hours", "Li Min", "16 Anfu Rd",
                 name="template-housekeeping-4-checkout")
-    buyer.click("[data-place-order]")
-    buyer.click("button[value=succeeded]")  # the sandbox's pay page
-    buyer.wait_for_selector("[data-code]")
-    assert buyer.get_attribute("[data-progress]", "data-progress") == "paid"
-    looks_right(buyer, problems, "Li Min", name="template-housekeeping-5-order")
-    buyer.goto(server.url + "/s/tpl-housekeeping/my/bookings")
-    booked = buyer.locator(".t-booking", has_text="Daily cleaning · 2 hours")
-    expect(booked.locator("[data-status]")).to_have_text("Confirmed")
+    paid_and_among_their_bookings(buyer, problems, server, "tpl-housekeeping", "Daily cleaning · 2 hours",
+                                  "template-housekeeping-5-order", "Li Min")
     looks_right(buyer, problems, "Cancel booking", name="template-housekeeping-6-bookings")
 
     manager, manager_problems = watched_page(browser, 1280)
@@ -306,13 +314,9 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     sign_in_buyer(guest, "13633136333")
     guest.wait_for_selector("[data-total]")
     looks_right(guest, problems, "With breakfast", arrival, name="template-homestay-3-checkout")
-    guest.click("[data-place-order]")
-    guest.click("button[value=succeeded]")  # the sandbox's pay page
-    guest.wait_for_selector("[data-progress=paid]")
-    guest.goto(server.url + "/s/tpl-homestay/my/bookings")
-    stay = guest.locator(".t-booking", has_text="Garden double room")
-    expect(stay.locator("[data-status]")).to_have_text("Confirmed")
-    looks_right(guest, problems, "Garden double room", name="template-homestay-4-bookings")
+    paid_and_among_their_bookings(guest, problems, server, "tpl-homestay", "Garden double room",
+                                  "template-homestay-4-order", "With breakfast")
+    looks_right(guest, problems, "Garden double room", name="template-homestay-5-bookings")
 
     # the owner at 1280 px: the room type's season (from the demo) on its form, a second one added
     owner, owner_problems = watched_page(browser, 1280)
@@ -323,7 +327,7 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     owner.fill("[name=season1_from]", "2027-10-01")
     owner.fill("[name=season1_to]", "2027-10-07")
     owner.fill("[name=season1_price]", "598")
-    looks_right(owner, owner_problems, "Seasons", "Friday and Saturday price", name="template-homestay-5-seasons")
+    looks_right(owner, owner_problems, "Seasons", "Friday and Saturday price", name="template-homestay-6-seasons")
     owner.click("#resource-form button[type=submit]")
     owner.get_by_text("Garden double room: booking saved.").wait_for()
     owner.get_by_role("link", name="Garden double room").click()
