@@ -25,7 +25,7 @@ from core.media import resolve_media, upload_media
 from core.spreadsheets import neutralise
 from core.staff_session import permission_required
 from engines.booking.attendance import MOST_PHOTOS, STEPS, step_label, step_names, take_step
-from engines.booking.availability import local_today, nights_left, zone
+from engines.booking.availability import in_calendar, local_today, nights_left, zone
 from engines.booking.bookings import find_booking
 from engines.booking.models import Booking, BookingStaff, BookingStatus, Shape
 from engines.booking.resources import blocks_between, create_block, delete_block, find_block, resources, staff_list
@@ -45,11 +45,13 @@ MOST_LISTED = 200
 
 # -- reading -----------------------------------------------------------------------------------------
 
-def _day(value: str | None, default: dt.date) -> dt.date:
+def chosen_day(value: str | None, default: dt.date) -> dt.date:
+    """A date of the query (`?date=`), else `default` — also for one no calendar page can show."""
     try:
-        return dt.date.fromisoformat(value) if value else default
+        day = dt.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return day if in_calendar(day) else default
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
@@ -127,7 +129,7 @@ def schedule():
     """A day or a week of bookings and blocks, a row per staff member (then what nobody serves)."""
     view = "week" if request.args.get("view") == "week" else "day"
     today = local_today(utcnow())
-    first = _day(request.args.get("date"), today)
+    first = chosen_day(request.args.get("date"), today)
     if view == "week":
         first -= dt.timedelta(days=first.weekday())
     days = [first + dt.timedelta(days=n) for n in range(7 if view == "week" else 1)]
@@ -156,7 +158,10 @@ def schedule():
 
 def local_moment(day: str, clock: str, field: str) -> dt.datetime:
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(clock or "00:00"), zone())
+        date = dt.date.fromisoformat(day)
+        if not in_calendar(date):
+            raise ValueError(day)
+        return dt.datetime.combine(date, dt.time.fromisoformat(clock or "00:00"), zone())
     except ValueError:
         raise APIError("invalid_input", fields={field: [_("Give a date and a time, e.g. 2030-06-01 and 09:00.")]}) from None
 
@@ -216,10 +221,7 @@ def remove_block(block_id: int):
 def rooms():
     """Each room type's rooms left each night of a month."""
     today = local_today(utcnow())
-    try:
-        first = dt.date.fromisoformat(f"{request.args['month']}-01") if request.args.get("month") else today.replace(day=1)
-    except ValueError:
-        first = today.replace(day=1)
+    first = chosen_day(f"{request.args['month']}-01" if request.args.get("month") else None, today).replace(day=1)
     last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     listed = [r for r in resources(shape=Shape.NIGHT.value)]
     names = item_names([r.item_id for r in listed])
@@ -234,7 +236,7 @@ def rooms():
 def _filtered(*, limit: int | None) -> tuple[list[Booking], dict]:
     """The bookings the list's filters choose — from a day on (today by default), of a status and a
     resource if chosen — by start; and the filters as read."""
-    first = _day(request.args.get("from"), local_today(utcnow()))
+    first = chosen_day(request.args.get("from"), local_today(utcnow()))
     query = select(Booking).where(Booking.ends_at > _bounds(first, 0)[0]).order_by(Booking.starts_at, Booking.id)
     status = request.args.get("status", "")
     if status in STATUS_LABELS:

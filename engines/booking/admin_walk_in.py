@@ -14,18 +14,11 @@ from core.backoffice import record_staff_action
 from core.db import db, utcnow
 from core.errors import APIError
 from core.staff_session import permission_required
-from engines.booking.admin import MANAGE, bp
+from engines.booking.admin import MANAGE, bp, chosen_day
 from engines.booking.availability import local_today, sessions_between, session_open, slots, staff_of, tickets_left, zone
 from engines.booking.models import BookableResource, Shape
 from engines.booking.resources import on_sale, resources
 from engines.booking.desk import book_for_customer
-
-
-def _day(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 def _chosen(found: list) -> tuple | None:
@@ -73,7 +66,7 @@ def _line(resource: BookableResource, form) -> dict:
 
 
 def _page(found: list, entry: tuple | None, values: dict, errors: dict, status: int = 200):
-    day = _day(values.get("day"), local_today(utcnow()))
+    day = chosen_day(values.get("day"), local_today(utcnow()))
     return render_template("booking/walk_in.html", bookable=[(r.id, item.name) for r, item, _skus in found],
                            entry=entry, offered=_choices(entry, day) if entry else {}, day=day, values=values,
                            errors=errors), status

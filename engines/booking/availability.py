@@ -51,13 +51,23 @@ def find_resource(resource_id: int | None, *, for_update: bool = False) -> Booka
     return resource
 
 
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2199, 12, 31)  # dates asked about (beyond: no calendar to read)
+
+
+def in_calendar(day: dt.date) -> bool:
+    """Whether a date asked about is one bookings can have (year 9999 has no next day to bound it)."""
+    return EARLIEST <= day <= LATEST
+
+
 def date_range(start: object, end: object) -> tuple[dt.date, dt.date]:
-    """`from` and `to` of a request (ISO dates, `to` inclusive), 422 unless ordered and at most
-    MAX_DAYS long."""
+    """`from` and `to` of a request (ISO dates, `to` inclusive), 422 unless ordered, at most
+    MAX_DAYS long and in this calendar (2000 to 2199)."""
     try:
         first, last = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
     except ValueError:
         raise APIError("invalid_input", fields={"from": ["Give from and to as dates, e.g. 2026-12-05."]}) from None
+    if not (in_calendar(first) and in_calendar(last)):
+        raise APIError("invalid_input", fields={"from": ["Give dates between 2000-01-01 and 2199-12-31."]})
     if last < first or (last - first).days >= MAX_DAYS:
         raise APIError("invalid_input", fields={"to": [f"Give a range of 1 to {MAX_DAYS} days, to not before from."]})
     return first, last

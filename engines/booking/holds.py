@@ -19,8 +19,8 @@ from core.db import db
 from core.errors import APIError
 from core.ids import parse_id
 from core.tenancy import insert_rows, new_row
-from engines.booking.availability import (find_resource, local_today, night_price, nights_left, session_open, slot_at,
-                                          staff_of, tickets_left, zone)
+from engines.booking.availability import (find_resource, in_calendar, local_today, night_price, nights_left,
+                                          session_open, slot_at, staff_of, tickets_left, zone)
 from engines.booking.models import BookableResource, Booking, EventSession, Shape, BookingStaff
 from engines.catalog.services import forget_remembered_facts, is_on_sale, skus_by_item, skus_with_items
 
@@ -42,11 +42,11 @@ def _slot(resource: BookableResource, line, consumer_id: int, now: dt.datetime) 
     asked = line.booking
     try:
         start = dt.datetime.fromisoformat(str(asked.get("start")))
-    except ValueError:
+        start = (start if start.tzinfo else start.replace(tzinfo=zone())).astimezone(dt.UTC)
+        if not in_calendar(start.date()):
+            raise ValueError(start)
+    except (ValueError, OverflowError):  # not a time, or one no calendar has (year 1 in UTC)
         _refuse("start", "Give the slot's start, e.g. 2026-12-05T10:00:00+08:00.")
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=zone())
-    start = start.astimezone(dt.UTC)
     chosen = None
     if asked.get("staff_id") is not None:
         chosen = parse_id(asked.get("staff_id"))

@@ -14,6 +14,7 @@ from core.db import db
 from core.errors import APIError, register_codes
 from core.identities import StaffMember
 from core.tenancy import current_tenant_id
+from engines.booking.availability import in_calendar
 from engines.booking.models import (SHAPE_OF_KIND, BookableResource, BookingBlock, EventSession, SessionStatus, Shape,
                                     BookingStaff, TicketQuota)
 from engines.catalog.services import Item, on_sale_by_ids, skus_by_item
@@ -100,7 +101,19 @@ def _of_shape(resource: BookableResource, shape: Shape, what: str) -> None:
 
 # -- sessions and quotas ----------------------------------------------------------------------
 
+def _in_calendar(field: str, *moments: dt.datetime) -> None:
+    """422 for a time no calendar of bookings has (year 1 or 9999 once in UTC)."""
+    for moment in moments:
+        try:
+            fits = in_calendar(moment.astimezone(dt.UTC).date())
+        except OverflowError:
+            fits = False
+        if not fits:
+            _refuse(field, "Give a time between the years 2000 and 2199.")
+
+
 def _session_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    _in_calendar("starts_at", starts_at, ends_at)
     if ends_at <= starts_at:
         _refuse("ends_at", "A session ends after it starts.")
 
@@ -239,6 +252,7 @@ def create_block(*, starts_at: dt.datetime, ends_at: dt.datetime, resource_id: o
                  quantity: int | None = None, note: str = "") -> BookingBlock:
     """Take time out of sale: places of a resource (a closed date: all of them) or a staff
     member's time (a day off). Bookings already made keep their places."""
+    _in_calendar("starts_at", starts_at, ends_at)
     if ends_at <= starts_at:
         _refuse("ends_at", "A block ends after it starts.")
     if (resource_id is None) == (staff_id is None):

@@ -142,11 +142,12 @@ function bookingForm(form) {
       return true;
     }
     function pick(date) {
-      if (!arrive || leave || date <= arrive) { arrive = date; leave = null; }
+      const open = nights[date] && nights[date].left > 0;  // a night with no room left is only a day of leaving
+      if (!arrive || leave || date <= arrive) { arrive = open ? date : null; leave = null; }
       else {
         const count = Math.round((dayOf(date) - dayOf(arrive)) / DAY_MS);
         if (count < low || count > high) { form.querySelector("[data-book-message]").textContent = say(T.book_stay_rule, { low: low, high: high }); return; }
-        if (!free(arrive, addDays(date, -1))) { arrive = date; leave = null; }
+        if (!free(arrive, addDays(date, -1))) { arrive = open ? date : null; leave = null; }
         else leave = date;
       }
       draw();

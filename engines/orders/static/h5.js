@@ -290,6 +290,7 @@ mount("checkout", function view(root, settings) {
     }
     function requote() {
       if (needsAddress() && !choice.address_id) {  // nothing to price the delivery on yet: say so, no error
+        quotesAsked++;  // and an answer still coming for the choice before is not drawn over it
         summary.textContent = "";
         summary.appendChild(el("p", { class: "t-muted", "data-needs-address": "", text: T.address_first }));
         place.disabled = true;

@@ -120,3 +120,27 @@ def test_bad_bodies_and_other_shops_and_tokens_without_the_permission(client, ma
 def _bookings(tenant) -> int:
     with tenant_scope(tenant):
         return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def test_times_no_calendar_has_are_refused_not_crashed_on(client, enter, manager, booking_shop):
+    """Year 1 and year 9999 have no day before or after to bound them: every way in answers 4xx."""
+    tenant = {"X-Tenant": booking_shop["tenant"].slug}
+    far = client.get("/api/v1/booking/availability", headers=tenant, query_string={
+        "resource": booking_shop["service"], "from": "9999-12-30", "to": "9999-12-31"})
+    assert far.status_code == 422
+    early = client.post("/api/v1/checkout", headers=booking_shop["headers"], json={
+        "lines": [{"sku_id": booking_shop["cleaning"], "booking": {"start": "0001-01-01T00:00:00+08:00"}}],
+        "fulfillment": {"type": "none"}})
+    assert early.status_code == 422 and "booking.start" in early.json["error"]["fields"]
+    session = client.post(f"{API}/resources/{booking_shop['event']}/sessions", headers=manager.headers, json={
+        "starts_at": "0001-01-01T00:00:00+08:00", "ends_at": "0001-01-01T02:00:00+08:00"})
+    assert session.status_code == 422
+    block = client.post(f"{API}/blocks", headers=manager.headers, json={
+        "resource_id": str(booking_shop["service"]), "starts_at": "9999-12-31T20:00:00-08:00",
+        "ends_at": "9999-12-31T23:00:00-08:00"})
+    assert block.status_code == 422
+    enter("manager")
+    for page in ("/merchant/booking/?date=9999-12-31", "/merchant/booking/?date=9999-12-31&view=week",
+                 "/merchant/booking/rooms?month=9999-12", "/merchant/booking/bookings?from=0001-01-01",
+                 f"/merchant/booking/new?resource={booking_shop['service']}&day=9999-12-31"):
+        assert client.get(page).status_code == 200, page
