@@ -249,6 +249,9 @@ def looks_right(page, problems: list[str], *texts: str, name: str, escape_ok: tu
 
     for text in texts:
         expect(page.get_by_text(text, exact=False).first).to_be_visible()
+    # a page just opened may show its text before its stylesheets have come (a busy machine):
+    # what is measured is the page as it stands once they have
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     escapes = escaping_text(page, escape_ok)
     shot(page, name)
