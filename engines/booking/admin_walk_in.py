@@ -49,8 +49,8 @@ def _choices(entry: tuple, day: dt.date) -> dict:
 
 def _line(resource: BookableResource, form) -> dict:
     """The checkout line the form asks for, as the consumer API's."""
-    quantity = int(form.get("quantity") or 1) if (form.get("quantity") or "1").isdigit() else 0
-    line = {"sku_id": form.get("sku_id", ""), "quantity": quantity}
+    quantity = form.get("quantity") or "1"
+    line = {"sku_id": form.get("sku_id", ""), "quantity": int(quantity) if quantity.isdigit() else 0}
     if resource.shape == Shape.SLOT:
         line["booking"] = {"start": form.get("start", "")}
         if form.get("staff_id"):
