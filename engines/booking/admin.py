@@ -22,6 +22,7 @@ from core.db import db, utcnow
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.media import resolve_media, upload_media
+from core.money import Money
 from core.spreadsheets import neutralise
 from core.staff_session import permission_required
 from engines.booking.attendance import MOST_PHOTOS, STEPS, step_label, step_names, take_step
@@ -30,6 +31,7 @@ from engines.booking.bookings import find_booking
 from engines.booking.models import Booking, BookingStaff, BookingStatus, Shape
 from engines.booking.resources import blocks_between, create_block, delete_block, find_block, resources, staff_list
 from engines.catalog.services import item_names
+from engines.orders.services import find_order
 
 bp = Blueprint("booking_admin", __name__, url_prefix="/merchant/booking", template_folder="templates")
 
@@ -290,8 +292,11 @@ def _booking_page(booking_id: int, *, staff_id: int | None = None, mine: bool = 
         abort(404, description=_("There is no such booking."))
     facts = Facts([booking])
     photos = resolve_media([p["media"] for p in booking.photos])
-    return render_template("booking/booking.html", booking=booking, facts=facts, words=_words(),
-                           steps=step_names(booking), photos=photos, action_form=ConfirmForm(), mine=mine)
+    order = find_order(booking.order_id)
+    balance = Money(order.balance_due, order.currency).format() if order.balance_due else None
+    return render_template("booking/booking.html", booking=booking, facts=facts, words=_words(), order=order,
+                           balance=balance, steps=step_names(booking), photos=photos, action_form=ConfirmForm(),
+                           mine=mine)
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -319,7 +324,7 @@ def _step(booking_id: int, name: str, *, staff_id: int | None, then: str):
         booking = find_booking(booking_id, for_update=True)
         may = name in step_names(booking) and staff_id in (None, booking.staff_id)
         booking = take_step(booking_id, name, actor=f"staff:{g.staff.id}", photos=_photos() if may else [],
-                            staff_id=staff_id)
+                            staff_id=staff_id, balance_paid=bool(request.form.get("balance_paid")))
     except APIError as error:
         db.session.rollback()
         if error.code == "booking_not_found":

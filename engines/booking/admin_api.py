@@ -263,7 +263,8 @@ def mark_step(booking_id: int):
     if set(data["photos"]) - set(resolve_media(data["photos"])):
         raise APIError("invalid_input", fields={"photos": ["Name the shop's own media."]})
     with writing():
-        booking = take_step(booking_id, data["step"], actor=staff_actor(), photos=data["photos"])
+        booking = take_step(booking_id, data["step"], actor=staff_actor(), photos=data["photos"],
+                            balance_paid=data["balance_paid"])
         record_audit(f"booking.{data['step']}", target=f"booking {booking.id}", details={"photos": len(data["photos"])})
         answer = {"booking": StaffBookingOut().dump(booking)}
     return jsonify(answer)

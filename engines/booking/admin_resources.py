@@ -49,6 +49,11 @@ def _posted(shape: Shape, errors: dict) -> dict:
     data["lead_minutes"] = (_whole("lead_hours", errors, _("Whole hours, e.g. 2; 0 for none.")) or 0) * 60
     data["horizon_days"] = _whole("horizon_days", errors, _("Whole days, e.g. 60."))
     data["capacity"] = _whole("capacity", errors, _("A whole number, e.g. 2."))
+    deposit = form.get("deposit_percent", "").strip() or "0"  # blank: paid in full
+    if deposit.isdigit() and int(deposit) <= 99:
+        data["deposit_percent"] = int(deposit)
+    else:
+        errors["deposit_percent"] = _("A percentage from 0 to 99, e.g. 30.")
     if shape == Shape.SLOT:
         data["duration_minutes"] = _whole("duration_minutes", errors, _("Minutes, e.g. 120."))
         data["step_minutes"] = _whole("step_minutes", errors, _("Minutes, e.g. 30."))
@@ -137,11 +142,12 @@ def _shown(resource: BookableResource | None, shape: Shape) -> dict:
     if resource is None:
         return {"capacity": "1", "duration_minutes": "60", "step_minutes": "60", "staffed": False, "active": True,
                 "hours": [[["09:00", "18:00"]]] * 5 + [[], []], "lead_hours": "0", "horizon_days": "90",
-                "min_stay": "1", "max_stay": "30", "weekend_price": ""}
+                "min_stay": "1", "max_stay": "30", "weekend_price": "", "deposit_percent": "0"}
     values = {"capacity": str(resource.capacity), "duration_minutes": str(resource.duration_minutes),
               "step_minutes": str(resource.step_minutes), "staffed": resource.staffed, "active": resource.active,
               "hours": week_shown(resource.hours) if shape == Shape.SLOT else [[]] * 7,
               "lead_hours": str(resource.lead_minutes // 60), "horizon_days": str(resource.horizon_days),
+              "deposit_percent": str(resource.deposit_percent),
               "min_stay": str(resource.min_stay), "max_stay": str(resource.max_stay),
               "weekend_price": f"{Money(resource.weekend_price, g.shop.currency).to_decimal():f}"
               if resource.weekend_price is not None else ""}

@@ -79,7 +79,8 @@ def bookable(resource_id: int):
         staff=[{**PublicStaffOut().dump(member), "photo": _thumbnail(pictures, member.photo),
                 "qualifications": [{**q, "image": pictures.get(q.get("image", ""), {}).get("url", "")}
                                    for q in member.qualifications or []]} for member in staff],
-        form_fields=resource.form_fields, cancellation=resource.cancellation, min_stay=resource.min_stay,
+        form_fields=resource.form_fields, cancellation=resource.cancellation,
+        deposit_percent=resource.deposit_percent, min_stay=resource.min_stay,
         max_stay=resource.max_stay,
         sessions=SessionOut(many=True).dump([session for session in sessions_between(resource)
                                              if session.ends_at > now][:50]))

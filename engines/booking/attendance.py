@@ -20,6 +20,7 @@ from core.events import emit
 from engines.booking.bookings import find_booking
 from engines.booking.models import Booking, BookingStatus, Shape
 from engines.orders.services import OrderStatus, deliver, has_open_after_sale, lock_order
+from engines.payments.counter import balance_paid_at_counter
 
 register_codes({"booking_status_changed": (409, "The booking is not at this step any more; reload it.")})
 
@@ -58,12 +59,17 @@ def _in_time(name: str, booking: Booking, now: dt.datetime) -> bool:
 
 
 def take_step(booking_id: int, name: str, *, actor: str, photos: list[str] = (), staff_id: int | None = None,
-              now: dt.datetime | None = None) -> Booking:
+              balance_paid: bool = False, now: dt.datetime | None = None) -> Booking:
     """Move a booking one step on the day (`name`: arrive, complete, no_show) under its row lock;
     `staff_id`: the staff member's own booking only (a housekeeper marks their own work). 404 for
     another shop's or another staff member's booking; 409 booking_status_changed when it is past
     that step (or not paid), or too early (arrival and completion open two hours before the
-    start, a no-show at the start). `photos`: media references ("media:<id>") filed under the step's stage."""
+    start, a no-show at the start). `photos`: media references ("media:<id>") filed under the step's stage.
+
+    `balance_paid`: on arrival or completion, the balance of an order paid by a deposit was paid at
+    the shop just now — recorded with the step (a payment at the counter). The order completes only
+    once nothing is left to pay: completing the last booking of an order with its balance still
+    due is refused (409 balance_due)."""
     now = now or utcnow()
     step = STEPS[name]
     booking = find_booking(booking_id, for_update=True)
@@ -77,6 +83,8 @@ def take_step(booking_id: int, name: str, *, actor: str, photos: list[str] = (),
         raise APIError("invalid_input", fields={"photos": ["No photos are kept with this step."]})
     if len(photos) > MOST_PHOTOS:
         raise APIError("invalid_input", fields={"photos": [f"At most {MOST_PHOTOS} photos."]})
+    if balance_paid and step.stage is not None and lock_order(booking.order_id).balance_due:
+        balance_paid_at_counter(booking.order_id, actor=actor, now=now)
     booking.status, booking.updated_at = step.target, now
     if step.stamp:
         setattr(booking, step.stamp, now)

@@ -138,7 +138,8 @@ class StaffList(Component):
 
 
 def _rules(resource) -> list[str]:
-    """The cancellation rules as consumers read them, most hours first, then what is left."""
+    """The cancellation rules as consumers read them, most hours first, then what is left, and the
+    deposit the shop takes."""
     said = []
     for rule in resource.cancellation or []:
         if rule["refund_percent"] == 100:
@@ -148,6 +149,9 @@ def _rules(resource) -> list[str]:
             said.append(_("%(percent)s%% refunded if cancelled %(hours)s hours or more before the start.",
                           percent=rule["refund_percent"], hours=rule["hours_before"]))
     said.append(_("No refund after that.") if said else _("Bookings are not refunded once paid."))
+    if resource.deposit_percent:
+        said.append(_("You may pay a %(percent)s%% deposit now and the rest at the shop on the day; what a "
+                      "cancellation keeps comes out of the deposit.", percent=resource.deposit_percent))
     return said
 
 

@@ -2,14 +2,15 @@
 catalog's demo items (named by `item`, created by the catalog's loader first):
 
 - `services`: a service's slots — `duration` and `step` minutes, daily `hours` ("08:00-18:00"),
-  `capacity`, `staffed`, `cancellation` rules;
+  `capacity`, `staffed`, `cancellation` rules, `deposit_percent`;
 - `staff`: who serves — name, bio, qualifications ([{name, verified}]), the `services` they do (by
   item name), daily `hours`; each gets a portrait drawn from its `picture` words ("Housekeeper …");
 - `events`: an event's `sessions` ({in_days, start, end, place}: days from the day the demo is
   loaded, in the shop's time zone), its `quotas` ({name, size, tickets: the SKUs' option values,
   or all}) and registration `form`;
 - `rooms`: a room type's `capacity` rooms, stays of `min_stay` to `max_stay` nights, a
-  `weekend_price` and `seasons` ({from_days, to_days, price}: days from the day it is loaded)."""
+  `weekend_price`, `seasons` ({from_days, to_days, price}: days from the day it is loaded) and
+  `deposit_percent`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def load(demo: dict, kit: DemoKit) -> None:
             item_id=item(entry["item"]), capacity=entry.get("capacity", 1), duration_minutes=entry["duration"],
             step_minutes=entry.get("step", entry["duration"]), hours=_hours(entry.get("hours", "09:00-18:00")),
             staffed=entry.get("staffed", False), lead_minutes=entry.get("lead_minutes", 120),
-            cancellation=entry.get("cancellation", []))
+            cancellation=entry.get("cancellation", []), deposit_percent=entry.get("deposit_percent", 0))
     for entry in spec.get("staff", []):
         create_staff(name=entry["name"], bio=entry.get("bio", ""), photo=kit.picture(entry.get("picture", entry["name"])),
                      qualifications=[{"name": q["name"], "image": "", "verified": q.get("verified", False)}
@@ -64,7 +65,7 @@ def load(demo: dict, kit: DemoKit) -> None:
                                   "price": kit.price(s["price"]),
                                   "weekend_price": kit.price(s["weekend_price"]) if s.get("weekend_price") else None}
                                  for s in entry.get("seasons", [])],
-                        cancellation=entry.get("cancellation", []))
+                        cancellation=entry.get("cancellation", []), deposit_percent=entry.get("deposit_percent", 0))
 
 
 def _event(entry: dict, item_id: int, today: dt.date) -> None:

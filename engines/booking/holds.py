@@ -163,6 +163,7 @@ class Booker:
             if not resource.active:
                 raise APIError("not_on_sale", extra={"sku_id": str(line.sku_id)})
             line.booked = SHAPES[resource.shape](resource, line, consumer_id, now)
+            line.deposit_percent = resource.deposit_percent
 
     def hold(self, order, order_lines: list, quote_lines: list) -> None:
         """Lock each resource (in id order) and, for staffed services, the staff who do it, then

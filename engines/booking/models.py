@@ -44,13 +44,16 @@ class BookableResource(TenantModel):
 
     `cancellation`: refunds by time before the start, [{hours_before, refund_percent}] — the first
     rule whose hours the cancellation is at least that far ahead of gives its percentage; none: 0.
+    `deposit_percent`: the consumer may pay only this part of the price online, the rest at the shop
+    on the day (0: paid in full); what a late cancellation keeps then comes out of the deposit.
     `lead_minutes`: how long ahead a booking must be made; `horizon_days`: how far ahead it may."""
 
     __tablename__ = "booking_resources"
     __table_args__ = (UniqueConstraint("tenant_id", "item_id"),
                       CheckConstraint("capacity >= 0", name="capacity_not_negative"),
                       CheckConstraint("duration_minutes > 0 AND step_minutes > 0", name="durations_positive"),
-                      CheckConstraint("min_stay >= 1 AND max_stay >= min_stay", name="stays_ordered"))
+                      CheckConstraint("min_stay >= 1 AND max_stay >= min_stay", name="stays_ordered"),
+                      CheckConstraint("deposit_percent >= 0 AND deposit_percent < 100", name="deposit_a_part"))
 
     item_id: Mapped[int] = mapped_column(BigInteger)
     shape: Mapped[Shape] = mapped_column(str_enum(Shape))
@@ -65,6 +68,7 @@ class BookableResource(TenantModel):
     weekend_price: Mapped[int | None] = mapped_column(BigInteger)
     seasons: Mapped[list] = mapped_column(JSON, default=list)
     cancellation: Mapped[list] = mapped_column(JSON, default=list)
+    deposit_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lead_minutes: Mapped[int] = mapped_column(Integer, default=0)
     horizon_days: Mapped[int] = mapped_column(Integer, default=90)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())

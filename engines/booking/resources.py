@@ -59,7 +59,7 @@ def create_resource(*, item_id: object, **settings) -> BookableResource:
     resource = BookableResource(item_id=item.id, shape=shape, capacity=1, duration_minutes=60, step_minutes=60,
                                 hours=EVERY_DAY_NINE_TO_SIX if shape == Shape.SLOT else [], staffed=False,
                                 form_fields=[], min_stay=1, max_stay=30, weekend_price=None, seasons=[],
-                                cancellation=[], lead_minutes=0, horizon_days=90, active=True)
+                                cancellation=[], deposit_percent=0, lead_minutes=0, horizon_days=90, active=True)
     db.session.add(resource)
     return update_resource(resource, **settings)
 

@@ -90,6 +90,9 @@ _RESOURCE_FIELDS = {
     "cancellation": fields.List(fields.Nested(CancellationRuleIn), validate=validate.Length(max=10), metadata={
         "description": "Refunds by time before the start: the first rule the cancellation is at least hours_before "
                        "ahead of gives its refund_percent; none: no refund"}),
+    "deposit_percent": fields.Integer(strict=True, validate=validate.Range(min=0, max=99), metadata={
+        "description": "The consumer may pay only this percentage online, the rest at the shop on the day (0: paid "
+                       "in full)"}),
     "lead_minutes": fields.Integer(strict=True, validate=validate.Range(min=0, max=60 * 24 * 60)),
     "horizon_days": fields.Integer(strict=True, validate=validate.Range(min=1, max=730)),
     "active": fields.Boolean(),
@@ -123,6 +126,7 @@ class ResourceOut(Schema):
     weekend_price = fields.Integer(allow_none=True)
     seasons = fields.Raw()
     cancellation = fields.Raw()
+    deposit_percent = fields.Integer()
     lead_minutes = fields.Integer()
     horizon_days = fields.Integer()
     active = fields.Boolean()
@@ -293,6 +297,10 @@ class StepIn(Schema):
                        "or no_show"})
     photos = fields.List(fields.String(validate=validate.Regexp(r"^media:[0-9]{1,19}$")), load_default=list,
                          validate=validate.Length(max=9), metadata={"description": "The shop's media, as media:<id>"})
+    balance_paid = fields.Boolean(load_default=False, metadata={"description": (
+        "With arrive or complete: the balance of an order paid by a deposit was paid at the shop just now (recorded "
+        "as a payment at the counter). Completing an order's last booking while its balance is due is refused "
+        "(409 balance_due)")})
 
 
 class BlockOut(Schema):
@@ -448,6 +456,8 @@ class BookableDetailOut(BookableOut):
     staff = fields.List(fields.Nested(PublicStaffOut), metadata={"description": "Who may serve it (staffed services)"})
     form_fields = fields.Raw()
     cancellation = fields.Raw()
+    deposit_percent = fields.Integer(metadata={"description": "The part of the price a deposit pays online, the rest "
+                                                              "at the shop on the day (0: paid in full)"})
     min_stay = fields.Integer()
     max_stay = fields.Integer()
     sessions = fields.List(fields.Nested(SessionOut), metadata={"description": "An event's sessions to come"})

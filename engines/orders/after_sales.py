@@ -20,7 +20,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from core.db import db, utcnow
+from core.db import db, set_loaded, utcnow
 from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
@@ -73,7 +73,11 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
     """A refund request for some units of an order's lines. Takes the order's row lock first:
     what is already refunded or asked for is read after any concurrent request committed.
     `percent`: of what the units cost, the part refunded (a booking cancelled late, by the shop's
-    cancellation rules); the units are given back all the same."""
+    cancellation rules); the units are given back all the same.
+
+    An order paid by a deposit whose balance is still to pay at the shop: the units' share of the
+    balance is waived (no longer owed, once refunded), and what the rules keep of their price comes
+    out of their share of the deposit — nothing comes back when the deposit is less than it."""
     order = lock_order(order.id)
     if order.status not in REFUNDABLE_STATES:
         raise APIError("after_sale_not_allowed")
@@ -86,6 +90,7 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
         raise APIError("invalid_input", fields={"kind": ["Only goods that were delivered can be returned."]})
     order_lines = {line.id: line for line in lines_of([order.id], fresh=True)[order.id]}
     held = _held(order.id)
+    owed = order.balance_due > 0  # paid by a deposit, the balance not yet paid at the shop
     chosen, amount = [], 0
     for index, entry in enumerate(lines):
         line = order_lines.get(parse_id(entry["line_id"]))
@@ -96,8 +101,10 @@ def request_after_sale(order: Order, *, consumer_id: int, kind: str, lines: list
             raise APIError("invalid_input", fields={f"lines.{index}.quantity": [
                 f"At most {line.quantity - already} of this line can still be refunded."]})
         share = unit_share(line, already, entry["quantity"]) * percent // 100
+        waived = share_of_units(line.due_later, line.quantity, already, entry["quantity"]) if owed else 0
+        share = max(0, share - waived)  # of a deposit, what is left once the shop kept what its rules keep
         held[line.id] = held.get(line.id, 0) + entry["quantity"]
-        chosen.append({"line_id": str(line.id), "quantity": entry["quantity"], "amount": share})
+        chosen.append({"line_id": str(line.id), "quantity": entry["quantity"], "amount": share, "waived": waived})
         amount += share
     everything = all(held.get(line.id, 0) + line.refunded_quantity == line.quantity for line in order_lines.values())
     if everything and order.status in NOT_YET_HANDED_OVER:
@@ -238,7 +245,8 @@ class _Refused(Exception):
 
 
 def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool:
-    """The provider refunded (the amounts were counted before it was asked): give stock back,
+    """The provider refunded (the amounts were counted before it was asked): waive the balance the
+    units no longer owe at the shop, give stock back,
     let the price steps give back their share of the refunded units (`release_lines`), close an
     order refunded in full with nothing else in progress. Runs once (the status moves
     from refunding)."""
@@ -248,6 +256,11 @@ def mark_refunded(after_sale_id: int, *, now: dt.datetime | None = None) -> bool
     now = now or utcnow()
     order = lock_order(after_sale.order_id)
     _move(after_sale, (A.REFUNDING,), A.REFUNDED, resolved_at=now)
+    waived = sum(entry.get("waived", 0) for entry in after_sale.lines)
+    if waived:  # no longer to pay at the shop
+        db.session.execute(update(Order).where(Order.id == order.id, Order.balance_due >= waived)
+                           .values(balance_due=Order.balance_due - waived).execution_options(synchronize_session=False))
+        set_loaded(order, balance_due=order.balance_due - waived)
     order_lines = {line.id: line for line in lines_of([order.id], fresh=True)[order.id]}
     if after_sale.restock:
         release_lines_stock((order_lines[int(entry["line_id"])], entry["quantity"]) for entry in after_sale.lines)

@@ -108,7 +108,8 @@ def checkout():
         data = load_json(CheckoutIn)
         order, lines = place_order(consumer_id=consumer_id, lines=data["lines"],
                                    fulfillment_choice=data["fulfillment"], note=data["note"],
-                                   coupons=tuple(data["coupon_ids"]), points=data["points"])
+                                   coupons=tuple(data["coupon_ids"]), points=data["points"],
+                                   deposit=data["deposit"])
         return _order_answer(order, lines=lines), 201
 
     return idempotent_created(f"consumer:{consumer_id}", place,

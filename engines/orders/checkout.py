@@ -190,8 +190,8 @@ def next_number(now: dt.datetime) -> str:
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
                 now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None,
                 coupons: tuple[str, ...] = (), points: int = 0, channel: str = "api",
-                offer: tuple[str, int] | None = None, only_steps: frozenset[str] | None = None
-                ) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
+                offer: tuple[str, int] | None = None, only_steps: frozenset[str] | None = None,
+                deposit: bool = False) -> tuple[SimpleNamespace, list[SimpleNamespace]]:
     """Place an order awaiting payment. `lines` None means the cart's available lines (which
     then leave the cart). Stock is reserved here; 409 `out_of_stock` names the SKU. The order and
     its lines come back as the rows written (plain objects). The prices charged are those the
@@ -206,11 +206,19 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     refusing refuses the order.
 
     An order with nothing to pay (a coupon or points cover it all) needs no way to pay: it is paid
-    as it is placed, in this transaction, and `pay` is not called."""
+    as it is placed, in this transaction, and `pay` is not called.
+
+    `deposit`: pay online only the deposit of the lines the shop lets be paid so (a room's nights,
+    a service: `QuoteLine.deposit_percent`), the rest — the order's `balance_due` — at the shop on
+    the day; 422 when no line may be."""
     now = now or utcnow()
     from_cart = lines is None
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice, coupons=coupons,
                    points=points, channel=channel, now=now, offer=offer, only_steps=only_steps)
+    balance = priced.balance_if_deposit if deposit else 0
+    if deposit and balance == 0:
+        raise APIError("invalid_input", fields={"deposit": ["Nothing in this order can be paid by a deposit: pay it "
+                                                            "in full."]})
     if priced.total == 0:
         pay = None
     elif pay is None:
@@ -220,7 +228,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     order_lines = [new_row(OrderLine, order_id=order_id, sku_id=line.sku_id, item_id=line.item_id, kind=line.kind,
                            name=line.name, options=line.options, sku_code=line.sku_code, image=line.image,
                            unit_price=line.unit_price, quantity=line.quantity, subtotal=line.subtotal,
-                           discount=line.discount, paid_amount=line.payable, booked=line.booked is not None)
+                           discount=line.discount, paid_amount=line.payable, booked=line.booked is not None,
+                           due_later=line.due_later if deposit else 0)
                    for line in priced.lines]
     adjustments = priced.place(order_lines)  # before the order's row: its pricing names them
     needs_code = priced.fulfillment["type"] in ("pickup", "dine_in", "none") or any(
@@ -231,7 +240,8 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                     store_id=parse_id((priced.fulfillment.get("store") or {}).get("id")), note=note,
                     contact_phone=priced.fulfillment.get("phone", ""), currency=priced.currency,
                     items_total=priced.items_total, shipping_fee=priced.shipping_fee,
-                    discount_total=priced.discount_total, total=priced.total, pricing=priced.steps,
+                    discount_total=priced.discount_total, total=priced.total, balance_due=balance,
+                    pricing=priced.steps,
                     verification_code=f"{secrets.randbelow(10**12):012d}" if needs_code else None,
                     pay_by=now + dt.timedelta(minutes=flow_settings("orders")["pay_minutes"]), created_at=now,
                     updated_at=now)

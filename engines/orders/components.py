@@ -60,7 +60,11 @@ class Checkout(AppSection):
                "leave_table": _l("I am not at this table"), "pay_with": _l("Pay with"),
                "pay_sandbox": _l("Sandbox (test payment, no money moves)"), "pay_stripe": _l("Card"),
                "coupons": _l("Coupons"), "no_coupon": _l("No coupon"),
-               "use_points": _l("Use points (%(n)s available)", n="{n}")}
+               "use_points": _l("Use points (%(n)s available)", n="{n}"), "how_to_pay": _l("How much to pay now"),
+               "pay_in_full": _l("Pay in full: %(total)s", total="{total}"),
+               "pay_deposit": _l("Pay a deposit: %(now)s now, %(later)s at the shop on the day", now="{now}",
+                                 later="{later}"),
+               "pay_now": _l("To pay now"), "at_the_shop": _l("To pay at the shop")}
 
     class Settings(SettingsSchema):
         note = Checkbox(_l("Ask for a note to the shop"), True)
@@ -93,7 +97,7 @@ class OrderDetail(AppSection):
                "code_for_booking": _l("Show this code when you arrive: at the door, the desk or to whoever serves you"),
                "requests": _l("After-sales"), "refund_only": _l("Refund only"), "return_refund": _l("Return and refund"),
                "return_tracking": _l("Return tracking number"), "carrier": _l("Carrier"),
-               "pickup_number": _l("Pickup number"), "serving_number": _l("Order number"), "refunded": _l("Refunded"),
+               "at_the_shop": _l("To pay at the shop"), "pickup_number": _l("Pickup number"), "serving_number": _l("Order number"), "refunded": _l("Refunded"),
                "thanks": _l("Thank you: your order is paid."),
                "progress_placed": _l("Placed"), "progress_paid": _l("Paid"), "progress_preparing": _l("Preparing"),
                "progress_on_the_way": _l("On the way"), "progress_ready": _l("Ready"), "progress_done": _l("Done"),

@@ -59,7 +59,16 @@ declare_event("order.created.v1", OrderWithTotal, "A consumer placed an order; i
 declare_event("order.cancelled.v1", OrderCancelled,
               "An unpaid order was cancelled (by the consumer, the shop, or for not being paid in time); its stock "
               "went back.")
-declare_event("order.paid.v1", OrderPaid, "An order was paid in full.")
+declare_event("order.paid.v1", OrderPaid, "An order was paid: in full, or by its deposit — the rest is then to pay "
+              "at the shop on the day (order.balance_paid.v1).")
+
+
+class BalancePaid(OrderEvent):
+    amount = fields.Nested(Amount, required=True, metadata={"description": "The balance paid at the shop"})
+
+
+declare_event("order.balance_paid.v1", BalancePaid,
+              "The balance of an order paid by a deposit was paid at the shop: nothing is left to pay.")
 declare_event("order.shipped.v1", OrderShipped, "The shop sent an order's goods on their way.")
 declare_event("order.completed.v1", OrderWithTotal,
               "An order was fulfilled: the consumer confirmed receipt, it was received automatically after the "

@@ -8,23 +8,25 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, func, select, update
 
-from core.db import db, utcnow
+from core.db import db, set_loaded, utcnow
 from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
+from core.money import Money
 from core.paging import newest_first
 from core.tenancy import current_tenant_id, execute, inserts_together, of_tenant
 from engines.catalog.services import release_stock
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders.models import AfterSale, AfterSaleStatus, FulfillmentType, Order, OrderLine, OrderStatus
 from engines.orders.pricing import commit_steps, release_steps
-from engines.orders.transitions import transition
+from engines.orders.transitions import PAID_STATES, record_note, transition
 
 register_codes({
     "code_not_valid": (404, "This code does not belong to an order of this shop."),
     "code_used": (409, "This code has already been used."),
     "order_not_paid": (409, "This order has not been paid."),
     "after_sale_open": (409, "This order has an after-sales request in progress."),
+    "balance_due": (409, "This order still has its balance to pay at the shop: record that it was paid first."),
 })
 
 OPEN_AFTER_SALES = (AfterSaleStatus.REQUESTED, AfterSaleStatus.AWAITING_RETURN, AfterSaleStatus.RETURN_SHIPPED,
@@ -136,12 +138,34 @@ def advance(order: Order, event: str, *, actor: str) -> Order:
 
 
 def deliver(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
-    """A paid purchase handed over by the engine that sells it (a member card activated): the
-    order completes."""
+    """A paid purchase handed over by the engine that sells it (a member card activated, a booking
+    served): the order completes — once nothing is left to pay at the shop (409 balance_due)."""
+    _nothing_due(order)
     transition(order, "deliver", actor=actor, now=now)
     emit("order.completed.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
                                 "total": {"amount": order.total, "currency": order.currency}})
     return order
+
+
+def settle_balance(order: Order, *, actor: str, now: dt.datetime | None = None) -> int:
+    """The balance of an order paid by a deposit was paid at the shop: nothing is due any more,
+    and the order's timeline says so. The caller holds the order's row lock and records the money
+    (engines.payments.counter); 409 while an after-sales request of it is in progress (it may waive
+    part of the balance). Returns the amount settled."""
+    _no_open_after_sale(order)
+    amount = order.balance_due
+    if order.status not in PAID_STATES or amount == 0:
+        raise APIError("illegal_transition", "This order has no balance to pay at the shop.",
+                       extra={"status": order.status.value, "event": "settle_balance"})
+    now = now or utcnow()
+    db.session.execute(update(Order).where(Order.id == order.id, Order.balance_due == amount)
+                       .values(balance_due=0, updated_at=now).execution_options(synchronize_session=False))
+    set_loaded(order, balance_due=0, updated_at=now)
+    record_note(order, "settle_balance", actor=actor, note=f"Balance of {Money(amount, order.currency).format()} "
+                                                           "paid at the shop", at=now)
+    emit("order.balance_paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                   "amount": {"amount": amount, "currency": order.currency}})
+    return amount
 
 
 def confirm_receipt(order: Order, *, actor: str, now: dt.datetime | None = None) -> Order:
@@ -161,6 +185,12 @@ def _no_open_after_sale(order: Order) -> None:
         raise APIError("after_sale_open")
 
 
+def _nothing_due(order: Order) -> None:
+    """An order paid by a deposit completes only once its balance was paid at the shop."""
+    if order.balance_due:
+        raise APIError("balance_due", extra={"balance_due": Money(order.balance_due, order.currency).to_json()})
+
+
 def order_for_code(code: str) -> Order:
     """The order a verification code belongs to, checked as the clerk's preview shows it:
     unknown (or another shop's) codes, unpaid and refunding orders and used codes are refused."""
@@ -175,6 +205,7 @@ def order_for_code(code: str) -> Order:
     if order.status == OrderStatus.CLOSED:
         raise APIError("code_not_valid", "This order was refunded.")
     _no_open_after_sale(order)
+    _nothing_due(order)
     return order
 
 

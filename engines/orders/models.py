@@ -91,7 +91,8 @@ class Order(TenantModel):
                       Index("ix_orders_complete_by", "complete_by", postgresql_where=text("status = 'shipped'"),
                             sqlite_where=text("status = 'shipped'")),
                       Index(None, "tenant_id", "attention_at"),
-                      CheckConstraint("total >= 0", name="total_not_negative"))
+                      CheckConstraint("total >= 0", name="total_not_negative"),
+                      CheckConstraint("balance_due >= 0", name="balance_not_negative"))
 
     number: Mapped[str] = mapped_column(String(20))
     consumer_id: Mapped[int] = mapped_column(BigInteger)
@@ -107,6 +108,9 @@ class Order(TenantModel):
     discount_total: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger)
     refunded_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Still to pay at the shop: the balance of an order paid online by a deposit (a room's nights, a
+    # service), collected by staff on the day (engines.payments.counter); 0 for an order paid in full.
+    balance_due: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     pricing: Mapped[list] = mapped_column(JSON, default=list)  # the price pipeline's steps
     verification_code: Mapped[str | None] = mapped_column(String(12))
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -148,6 +152,7 @@ class OrderLine(TenantModel):
     subtotal: Mapped[int] = mapped_column(BigInteger)
     discount: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_amount: Mapped[int] = mapped_column(BigInteger)  # subtotal - discount
+    due_later: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # of it, the balance at the shop
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     booked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # capacity, not stock

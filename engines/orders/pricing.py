@@ -93,6 +93,7 @@ class QuoteLine:
     gift: bool = False  # given by a promotion (all of its price taken off): costs no delivery, counts for no rule
     booking: dict | None = None  # what the request named for a line booked by time (engines.orders.booked_lines)
     booked: dict | None = None  # what the booking engine made of it, once it priced the line: its capacity is held
+    deposit_percent: int = 0  # of its price, the part a deposit pays online (the booker sets it; 0: paid in full)
 
     @property
     def subtotal(self) -> int:
@@ -101,6 +102,11 @@ class QuoteLine:
     @property
     def payable(self) -> int:
         return self.subtotal - self.discount
+
+    @property
+    def due_later(self) -> int:
+        """What of the line a deposit leaves to pay at the shop (the deposit rounds up)."""
+        return self.payable * (100 - self.deposit_percent) // 100 if self.deposit_percent else 0
 
 
 @dataclasses.dataclass
@@ -160,6 +166,11 @@ class Quote:
     @property
     def total(self) -> int:
         return self.items_total - self.discount_total + self.shipping_fee
+
+    @property
+    def balance_if_deposit(self) -> int:
+        """What paying by a deposit leaves to pay at the shop (0: no line may be paid so)."""
+        return sum(line.due_later for line in self.lines)
 
     def record(self, step: str, label: str, amount: int, **detail) -> dict:
         """Add a line to the explanation only (the items; a fee of nothing): no adjustment."""

@@ -66,7 +66,9 @@ def quote_answer(priced) -> dict:
                        "quantity": line.quantity, "subtotal": priced.money(line.subtotal),
                        "discount": priced.money(line.discount)} for line in priced.lines],
             "fulfillment": priced.fulfillment, "pricing": price_steps_out(priced.steps, priced.currency),
-            "total": priced.money(priced.total)}
+            "total": priced.money(priced.total),
+            "deposit": {"now": priced.money(priced.total - priced.balance_if_deposit),
+                        "later": priced.money(priced.balance_if_deposit)} if priced.balance_if_deposit else None}
 
 
 def price_steps_out(steps: list[dict], currency: str) -> list[dict]:
@@ -101,6 +103,8 @@ class CheckoutIn(Schema):
         "description": "The consumer's coupon (an id from GET /api/v1/me/coupons) to use; one per order"})
     points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**9), metadata={
         "description": "Points to spend (GET /api/v1/me/member): as many as the shop lets pay of the order are used"})
+    deposit = fields.Boolean(load_default=False, metadata={"description": (
+        "Pay only the deposit online (the quote's `deposit`), the rest at the shop on the day")})
 
 
 class OrderLineOut(Schema):
@@ -146,6 +150,11 @@ class OrderOut(Schema):
     discount = MoneyField(attribute="discount_total")
     total = MoneyField()
     refunded = MoneyField(attribute="refunded_total")
+    balance_due = MoneyField(metadata={"description": "Still to pay at the shop (an order paid by a deposit); "
+                                                      "0 once paid there, or for an order paid in full"})
+    payable_now = fields.Method("payable_now_out", allow_none=True, metadata={
+        "description": "While the order awaits payment, what its payment takes: the total, or the deposit of an "
+                       "order paid by a deposit; null after"})
     pricing = fields.Method("pricing_out", metadata={
         "description": "The price pipeline's steps, in order: [{step, label, amount (money), …}]"})
     adjustments = fields.Method("adjustments_out", metadata={"description": (
@@ -175,6 +184,11 @@ class OrderOut(Schema):
         return [{"id": entry["adjustment_id"], "step": entry["step"], "label": entry["label"],
                  "amount": Money(entry["amount"], order.currency).to_json()}
                 for entry in order.pricing if "adjustment_id" in entry]
+
+    def payable_now_out(self, order):
+        if order.status.value != "pending_payment":
+            return None
+        return Money(order.total - order.balance_due, order.currency).to_json()
 
     def pricing_out(self, order):
         return price_steps_out(order.pricing, order.currency)
@@ -248,6 +262,9 @@ class QuoteOut(Schema):
     fulfillment = fields.Dict()
     pricing = fields.List(fields.Dict(), metadata={"description": "[{step, label, amount (money), …}]"})
     total = fields.Nested(MoneyOut)
+    deposit = fields.Dict(allow_none=True, metadata={"description": (
+        "When some lines may be paid by a deposit (a room's nights, a service): {now, later} — what paying so "
+        "takes online now and leaves to pay at the shop on the day (checkout with \"deposit\": true); else null")})
 
 
 class ReturnTrackingIn(Schema):

@@ -25,7 +25,7 @@ from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTran
 register_codes({"illegal_transition": (409, "The order cannot do this in its current state.")})
 
 S = OrderStatus
-_PAID_STATES = (S.PAID, S.AWAITING_SHIPMENT, S.SHIPPED, S.READY_FOR_PICKUP, S.IN_PREPARATION, S.IN_SERVICE,
+PAID_STATES = (S.PAID, S.AWAITING_SHIPMENT, S.SHIPPED, S.READY_FOR_PICKUP, S.IN_PREPARATION, S.IN_SERVICE,
                 S.COMPLETED)
 
 TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
@@ -43,7 +43,7 @@ TRANSITIONS: dict[tuple[OrderStatus, str], OrderStatus] = {
     (S.READY_FOR_PICKUP, "verify"): S.COMPLETED,
     (S.IN_PREPARATION, "verify"): S.COMPLETED,
     (S.IN_SERVICE, "verify"): S.COMPLETED,
-    **{(state, "close"): S.CLOSED for state in _PAID_STATES},
+    **{(state, "close"): S.CLOSED for state in PAID_STATES},
 }
 EVENTS = sorted({event for _, event in TRANSITIONS})
 
@@ -86,6 +86,11 @@ def transition(order: Order | SimpleNamespace, event: str, *, actor: str, note: 
     set_loaded(order, **values)
     _record(order.id, event, origin.value, target.value, actor, note, now)
     return order
+
+
+def record_note(order: Order | SimpleNamespace, event: str, *, actor: str, note: str, at: dt.datetime) -> None:
+    """Something that happened to an order without moving it (its balance paid at the shop)."""
+    _record(order.id, event, order.status.value, order.status.value, actor, note, at)
 
 
 def record_creation(order: Order | SimpleNamespace, *, actor: str) -> None:

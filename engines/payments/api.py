@@ -67,7 +67,7 @@ def checkout_and_pay():
         order, lines, payment, next_action = place_and_pay(
             provider_name=data["provider"], consumer_id=consumer_id, lines=data["lines"],
             fulfillment_choice=data["fulfillment"], note=data["note"], coupons=tuple(data["coupon_ids"]),
-            points=data["points"])
+            points=data["points"], deposit=data["deposit"])
         return {"order": dump_order(order, lines=lines), "payment": payment and _PAYMENT.dump(payment),
                 "next_action": next_action}, 201
 

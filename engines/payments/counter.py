@@ -1,18 +1,20 @@
 """Paid at the shop — cash, or the shop's own card terminal — and recorded by its staff: the
 `counter` provider. Consumers are never offered it (checkout and the pay API refuse it as a
 provider the shop does not offer); the back office records such a payment for an order awaiting
-payment (a booking taken at the desk or by phone), settled at once. Its refunds are handed back
+payment (a booking taken at the desk or by phone), or for the balance of an order paid online by
+a deposit (collected on the day), settled at once. Its refunds are handed back
 at the shop, so they succeed as they are made — and the order asks staff to hand the money back."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from core.db import utcnow
 from core.errors import APIError
 from core.ids import new_id
 from core.tenancy import insert_rows, new_row
 from core.money import Money
-from engines.orders.services import OrderStatus, find_order, flag_order
+from engines.orders.services import OrderStatus, find_order, flag_order, lock_order, settle_balance
 from engines.payments.accounts import register_provider
 from engines.payments.models import Payment, PaymentStatus
 from engines.payments.services import apply_outcome
@@ -53,4 +55,20 @@ def paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | None = None
     CounterProvider().start(payment)
     insert_rows(Payment, [payment])
     apply_outcome(payment, succeeded=True, details={"recorded_by": actor}, now=now, order=order)
+    return payment
+
+
+def balance_paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | None = None) -> Payment:
+    """Record that the balance of an order paid by a deposit was paid at the shop: a payment by the
+    counter of that balance, settled at once, and nothing left due (409 when there is no balance
+    due, or an after-sales request of the order is in progress). Under the order's row lock: two
+    clerks recording it at once record it once."""
+    order = lock_order(order_id)
+    amount = order.balance_due
+    settle_balance(order, actor=actor, now=now)
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=COUNTER, amount=amount,
+                      currency=order.currency, status=PaymentStatus.SUCCEEDED, refunded=0, provider_ref="",
+                      details={"recorded_by": actor, "balance": True}, settled_at=now or utcnow())
+    CounterProvider().start(payment)
+    insert_rows(Payment, [payment])
     return payment

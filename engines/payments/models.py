@@ -61,13 +61,13 @@ class RefundStatus(enum.StrEnum):
 
 
 class Refund(TenantModel):
-    """Money going back to the buyer. Its amount is counted on the payment (and, for an
-    after-sale, on the order's lines) when the refund is created, by compare-and-set, so a refund
-    the database refuses is never sent; a provider's final refusal gives the count back."""
+    """Money going back to the buyer from one payment. Its amount is counted on the payment (and,
+    for an after-sale, on the order's lines) when the refund is created, by compare-and-set, so a
+    refund the database refuses is never sent; a provider's final refusal gives the count back."""
 
     __tablename__ = "refunds"
     __table_args__ = (tenant_fk(["payment_id"], "payments"), Index(None, "tenant_id", "payment_id"),
-                      UniqueConstraint("tenant_id", "reason", "source_id"),
+                      UniqueConstraint("tenant_id", "reason", "source_id", "part"),
                       Index("ix_refunds_unsettled", "last_attempt_at",
                             postgresql_where=text("status IN ('pending', 'sending')"),
                             sqlite_where=text("status IN ('pending', 'sending')")))
@@ -76,6 +76,10 @@ class Refund(TenantModel):
     amount: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(20))  # after_sale | late_payment | duplicate_payment
     source_id: Mapped[int] = mapped_column(BigInteger)  # the after-sale, or the payment itself
+    # An after-sale of an order paid twice (a deposit online, its balance at the shop) may be refunded
+    # from both: part 0 from the first payment, 1 from the next. The same refund asked for twice is refused
+    # by the database whatever split it would take the second time.
+    part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus), default=RefundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # times handed to the provider
     last_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)  # made, or last sent

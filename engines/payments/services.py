@@ -80,9 +80,11 @@ def place_and_pay(*, provider_name: str | None, **checkout) -> tuple[SimpleNames
 
 
 def _started(chosen: Provider, order) -> tuple[SimpleNamespace, dict]:
-    """A pending payment of the whole order, started at the provider (its reference set before
-    the row is written: one INSERT), and the consumer's next action."""
-    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=chosen.name, amount=order.total,
+    """A pending payment of the order — all of it, or the deposit of one paid so (what is not
+    its balance due at the shop) — started at the provider (its reference set before the row is
+    written: one INSERT), and the consumer's next action."""
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=chosen.name,
+                      amount=order.total - order.balance_due,
                       currency=order.currency, status=PaymentStatus.PENDING, refunded=0)
     return payment, chosen.start(payment)
 
@@ -180,35 +182,56 @@ def _settled(payment: Payment | SimpleNamespace, *, succeeded: bool, now: dt.dat
     if mark_paid(order, actor=f"provider:{payment.provider}", now=now):
         return "paid"
     reason = "late_payment" if order.status == OrderStatus.CANCELLED else "duplicate_payment"
-    refund = open_refund(payment.id, payment.amount, reason=reason, source_id=payment.id,
-                             order_id=order.id)
+    refund = open_refund([(payment.id, payment.amount)], reason=reason, source_id=payment.id, order_id=order.id)
     log.info("payment %s of order %s came when the order was %s: refunding", payment.id, order.id, order.status)
     return "refunding" if refund is not None else "refund_refused"
 
 
-def open_refund(payment_id: int, amount: int, *, reason: str, source_id: int, order_id: int,
-                    count: Callable[[], bool] | None = None) -> Refund | None:
-    """A pending refund, its amount counted on the payment first (compare-and-set: never more
-    than was paid) and by `count` (the after-sale's lines), then handed to the refund job once
-    this transaction commits. None — nothing counted, nothing to send, staff alerted on the
-    order — when the database refuses the count; the same refund asked for twice is one."""
+def open_refund(parts: list[tuple[int, int]], *, reason: str, source_id: int, order_id: int,
+                count: Callable[[], bool] | None = None) -> list[Refund] | None:
+    """Pending refunds of one source — `parts`: (payment id, amount) of each payment it comes from
+    (see `refund_parts`) — each amount counted on its payment first (compare-and-set: never more
+    than was paid) and the whole by `count` (the after-sale's lines), then handed to the refund job
+    once this transaction commits. None — nothing counted, nothing to send, staff alerted on the
+    order — when the database refuses a count; the same refund asked for twice is one."""
     try:
         with db.session.begin_nested():
-            refund = Refund(payment_id=payment_id, amount=amount, reason=reason, source_id=source_id)
-            db.session.add(refund)
+            refunds = [Refund(payment_id=payment_id, amount=amount, reason=reason, source_id=source_id, part=part)
+                       for part, (payment_id, amount) in enumerate(parts)]
+            db.session.add_all(refunds)
             db.session.flush()
-            counted = execute(_COUNT_REFUND, {"payment_id": payment_id, "refund_amount": amount}).rowcount == 1
-            if not counted or (count is not None and not count()):
+            for refund in refunds:
+                if execute(_COUNT_REFUND, {"payment_id": refund.payment_id, "refund_amount": refund.amount}
+                           ).rowcount != 1:
+                    raise _Refused()
+            if count is not None and not count():
                 raise _Refused()
     except IntegrityError:
         return None  # asked for already (a redelivered event): that refund goes its own way
     except _Refused:
+        amount = sum(amount for _, amount in parts)
         flag_order(order_id, f"A refund of {Money(amount, current_tenant().currency).format()} was refused: it would "
                              "refund more than was paid. Nothing was sent to the payment provider.")
         log.error("refund of %s for %s %s refused by the database", amount, reason, source_id)
         return None
-    enqueue("payments.refund", refund.id)
-    return refund
+    for refund in refunds:
+        enqueue("payments.refund", refund.id)
+    return refunds
+
+
+def refund_parts(payments: list[Payment], amount: int) -> list[tuple[int, int]]:
+    """An amount to refund spread over an order's successful payments, the first paid refunded
+    first, each up to what it has left; what none has left stays on the last (and the database
+    refuses the whole: never more than was paid)."""
+    parts: dict[int, int] = {}
+    for payment in payments:
+        part = min(amount, payment.amount - payment.refunded)
+        if part > 0:
+            parts[payment.id] = part
+            amount -= part
+    if amount:  # more than was paid: asked of the last payment, whose count the database refuses
+        parts[payments[-1].id] = parts.get(payments[-1].id, 0) + amount
+    return list(parts.items())
 
 
 class _Refused(Exception):
@@ -223,8 +246,8 @@ def give_up_refund(refund_id: int, why: str, *, now: dt.datetime | None = None) 
         return False
     refund = db.session.get(Refund, (current_tenant_id(), refund_id))
     execute(_UNCOUNT_REFUND, {"payment_id": refund.payment_id, "refund_amount": refund.amount})
-    if refund.reason == "after_sale":
-        uncount_refund(refund.source_id)
+    if refund.reason == "after_sale" and not _has_other_parts(refund):
+        uncount_refund(refund.source_id)  # (of a refund in parts, some may have been paid: the lines stay counted)
     payment = db.session.get(Payment, (refund.tenant_id, refund.payment_id))
     flag_order(payment.order_id, f"Refund of {Money(refund.amount, payment.currency).format()} failed: {why}. "
                                  "Refund the buyer another way, or ask for help.", now=now)
@@ -232,8 +255,14 @@ def give_up_refund(refund_id: int, why: str, *, now: dt.datetime | None = None) 
     return True
 
 
+def _has_other_parts(refund: Refund) -> bool:
+    return db.session.scalar(select(Refund.id).where(Refund.reason == refund.reason, Refund.source_id == refund.source_id,
+                                                     Refund.id != refund.id).limit(1)) is not None
+
+
 _payments, _orders = Payment.__table__, Order.__table__
-_PAYABLE = select(_orders.c.id, _orders.c.status, _orders.c.pay_by, _orders.c.total, _orders.c.currency).where(
+_PAYABLE = select(_orders.c.id, _orders.c.status, _orders.c.pay_by, _orders.c.total, _orders.c.balance_due,
+                  _orders.c.currency).where(
     of_tenant(_orders), _orders.c.id == bindparam("order_id"), _orders.c.consumer_id == bindparam("consumer_id"))
 # What settling a payment and the pay page read (not the order's JSON snapshots).
 _PAYMENT_FIELDS = ("tenant_id", "id", "order_id", "provider", "provider_ref", "amount", "currency", "status",

@@ -12,10 +12,11 @@ from core.db import db, utcnow
 from core.events import on
 from core.jobs import job, periodic, run_per_tenant
 from core.tenancy import current_tenant_id, execute, of_tenant, platform_scope
-from engines.orders.services import count_refund, flag_order, mark_refunded
+from engines.orders.services import count_refund, flag_order, lock_order, mark_refunded
 from engines.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from engines.payments.providers import provider
-from engines.payments.services import MAX_REFUND_ATTEMPTS, RETRY_REFUNDS_AFTER, give_up_refund, open_refund
+from engines.payments.services import (MAX_REFUND_ATTEMPTS, RETRY_REFUNDS_AFTER, give_up_refund, open_refund,
+                                       refund_parts)
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +46,27 @@ def execute_refund(refund_id: int, now: dt.datetime | None = None) -> str:
             return RefundStatus.FAILED
         return RefundStatus.SENDING
     if status == "succeeded":
+        if refund.reason == "after_sale":  # the parts of one after-sale settle one at a time: the last marks it
+            lock_order(payment.order_id)
         settled = execute(_SETTLE_REFUND, {"refund_id": refund.id, "status": RefundStatus.SUCCEEDED,
                                            "provider_ref": reference, "settled_at": utcnow(), "failure": ""})
-        if settled.rowcount == 1 and refund.reason == "after_sale":
+        if settled.rowcount == 1 and refund.reason == "after_sale" and _every_part_refunded(refund.source_id):
             mark_refunded(refund.source_id)
         return RefundStatus.SUCCEEDED
     give_up_refund(refund.id, "the payment provider refused it", now=now)
     return RefundStatus.FAILED
 
 
+def _every_part_refunded(after_sale_id: int) -> bool:
+    return db.session.scalar(select(Refund.id).where(Refund.reason == "after_sale", Refund.source_id == after_sale_id,
+                                                     Refund.status != RefundStatus.SUCCEEDED).limit(1)) is None
+
+
 # named as it was before it moved here: the name is its key in the dedupe table
 @on("after_sale.refund_due.v1", handler="engines.payments.services.refund_after_sale")
 def refund_after_sale(payload: dict, event) -> None:
-    """An approved after-sale: refund its amount from the payment that paid the order."""
+    """An approved after-sale: refund its amount from the payments that paid the order (a deposit's
+    first, then its balance's, each up to what it has left)."""
     after_sale_id, order_id = int(payload["after_sale_id"]), int(payload["order_id"])
     amount = payload["amount"]  # {"amount", "currency"}; a bare int in rows written before the contracts
     amount = int(amount["amount"] if isinstance(amount, dict) else amount)
@@ -65,15 +74,15 @@ def refund_after_sale(payload: dict, event) -> None:
         if count_refund(after_sale_id):
             mark_refunded(after_sale_id)
         return
-    payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id,
-                                                      Payment.status == PaymentStatus.SUCCEEDED)
-                                .order_by(Payment.settled_at))
-    if payment is None:
+    payments = list(db.session.scalars(select(Payment).where(Payment.order_id == order_id,
+                                                             Payment.status == PaymentStatus.SUCCEEDED)
+                                       .order_by(Payment.settled_at, Payment.id)))
+    if not payments:
         log.error("after-sale %s: order %s has no successful payment to refund", after_sale_id, order_id)
         flag_order(order_id, "An approved refund found no successful payment to refund.")
         return
-    open_refund(payment.id, amount, reason="after_sale",
-                    source_id=after_sale_id, order_id=order_id, count=lambda: count_refund(after_sale_id))
+    open_refund(refund_parts(payments, amount), reason="after_sale", source_id=after_sale_id, order_id=order_id,
+                count=lambda: count_refund(after_sale_id))
 
 
 @periodic("payments.retry_refunds", seconds=300)

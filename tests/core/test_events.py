@@ -27,7 +27,8 @@ from engines.orders import events as _order_events  # noqa: F401  the events of 
 FAILURES = {"left": 0}
 ENGINE_EVENTS = ["after_sale.refund_due.v1", "after_sale.refunded.v1", "after_sale.requested.v1",
                  "booking.no_show.v1", "booking.reminder.v1", "consumer.registered.v1", "coupon.expiring.v1", "member.tier_changed.v1", "member_card.ending.v1",
-                 "order.cancelled.v1", "order.completed.v1", "order.created.v1", "order.paid.v1", "order.shipped.v1",
+                 "order.balance_paid.v1", "order.cancelled.v1", "order.completed.v1", "order.created.v1", "order.paid.v1",
+                 "order.shipped.v1",
                  "points.expiring.v1", "promotion.budget_spent.v1", "promotion.points_earned.v1",
                  "review.created.v1"]
 
@@ -363,7 +364,7 @@ def test_the_cli_lists_every_event_with_its_fields(app):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert [line.split(" — ")[0] for line in lines if not line.startswith(" ")] == sorted(CATALOGUE)
-    start = lines.index("order.paid.v1 — An order was paid in full.")
+    start = next(i for i, line in enumerate(lines) if line.startswith("order.paid.v1 — An order was paid: in full, "))
     assert [" ".join(line.split()) for line in lines[start + 1:start + 7]] == [
         "order_id id (string) The order",
         "consumer_id id (string) The consumer who placed it",

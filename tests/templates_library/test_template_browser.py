@@ -308,14 +308,18 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     guest.locator("[data-calendar] [data-night]:not([disabled])").nth(5).click()
     expect(guest.locator("[data-book-message]")).to_contain_text("2 nights")
     guest.fill("input[name=guests]", "2")
-    looks_right(guest, problems, "Stays are 1 to 14 nights.", "Cancellation", name="template-homestay-2-calendar")
+    looks_right(guest, problems, "Stays are 1 to 14 nights.", "Cancellation", "You may pay a 30% deposit now",
+                name="template-homestay-2-calendar")
     accessible(guest, "template-homestay-2-calendar")
     guest.click("[data-book-now]")
     sign_in_buyer(guest, "13633136333")
     guest.wait_for_selector("[data-total]")
-    looks_right(guest, problems, "With breakfast", arrival, name="template-homestay-3-checkout")
+    guest.check("[data-pay-deposit] input")  # 30% now, the rest at the desk
+    expect(guest.locator("[data-due=later]")).to_contain_text("To pay at the shop")
+    looks_right(guest, problems, "With breakfast", arrival, "How much to pay now", "To pay now",
+                name="template-homestay-3-checkout")
     paid_and_among_their_bookings(guest, problems, server, "tpl-homestay", "Garden double room",
-                                  "template-homestay-4-order", "With breakfast")
+                                  "template-homestay-4-order", "With breakfast", "To pay at the shop")
     looks_right(guest, problems, "Garden double room", name="template-homestay-5-bookings")
 
     # the owner at 1280 px: the room type's season (from the demo) on its form, a second one added
@@ -332,6 +336,13 @@ def test_homestay_template_book_two_nights_on_the_calendar(server, browser):
     owner.get_by_text("Garden double room: booking saved.").wait_for()
     owner.get_by_role("link", name="Garden double room").click()
     expect(owner.locator("[name=season1_price]")).to_have_value("598.00")
+    expect(owner.locator("[name=deposit_percent]")).to_have_value("30")
+    # the guest's stay: the balance the desk collects on the day
+    owner.goto(server.url + "/merchant/booking/bookings")
+    owner.locator("#bookings tbody tr", has_text="Garden double room").get_by_role("link").first.click()
+    expect(owner.locator("[data-balance]")).to_be_visible()
+    looks_right(owner, owner_problems, "To pay at the shop", "the deposit was paid online",
+                name="template-homestay-7-balance")
 
 
 def test_housekeeping_a_phone_booking_taken_in_the_back_office(server, browser):

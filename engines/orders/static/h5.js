@@ -229,7 +229,8 @@ mount("checkout", function view(root, settings) {
       // the balance here; a balance spent meanwhile leaves the order on its page, with the other ways)
       api("POST", "/checkout/pay", { lines: lines, fulfillment: fulfillment(), note: note.value,
                                      provider: payWith ? payWith.chosen() : offered[0].name,
-                                     coupon_ids: couponChoice ? [couponChoice] : [], points: pointsUsed() },
+                                     coupon_ids: couponChoice ? [couponChoice] : [], points: pointsUsed(),
+                                     deposit: depositOffered && payDeposit },
           { "Idempotency-Key": idempotencyKey }).then(function (placed) {
         return follow(placed, placed.order.id).catch(function () { location.href = base + "/orders/" + placed.order.id; });
       }).catch(function (error) {
@@ -288,6 +289,30 @@ mount("checkout", function view(root, settings) {
       });
       requote();
     }
+    // A room or a service the shop lets be paid partly online: the deposit now and the rest on
+    // the day, or everything now (the quote says what each takes).
+    const depositCard = el("section", { class: "t-card t-pad", "data-deposit": "", hidden: true });
+    let depositOffered = false, payDeposit = false;
+    function offerDeposit(q) {
+      depositOffered = !!q.deposit;
+      depositCard.hidden = !depositOffered;
+      depositCard.textContent = "";
+      if (!depositOffered) return;
+      depositCard.appendChild(el("h2", { text: T.how_to_pay }));
+      depositCard.appendChild(radio("deposit", "full", T.pay_in_full.replace("{total}", money(q.total)), !payDeposit,
+                                    function () { payDeposit = false; drawDue(q); }, { "data-pay-in-full": "" }));
+      depositCard.appendChild(radio("deposit", "deposit", T.pay_deposit.replace("{now}", money(q.deposit.now)).replace("{later}", money(q.deposit.later)),
+                                    payDeposit, function () { payDeposit = true; drawDue(q); }, { "data-pay-deposit": "" }));
+    }
+    function drawDue(q) {  // the total, and with a deposit what is paid now and what at the shop
+      summary.querySelectorAll("[data-due]").forEach(function (node) { node.remove(); });
+      const now = depositOffered && payDeposit ? q.deposit.now : q.total;
+      if (now !== q.total) {
+        summary.appendChild(el("p", { class: "t-line t-line--pair", "data-due": "now" }, [el("span", { text: T.pay_now }), el("span", { class: "t-money", text: money(now) })]));
+        summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-due": "later" }, [el("span", { text: T.at_the_shop }), el("span", { class: "t-money", text: money(q.deposit.later) })]));
+      }
+      place.disabled = payWith ? !payWith.cover(now) : false;
+    }
     function requote() {
       if (needsAddress() && !choice.address_id) {  // nothing to price the delivery on yet: say so, no error
         quotesAsked++;  // and an answer still coming for the choice before is not drawn over it
@@ -311,7 +336,8 @@ mount("checkout", function view(root, settings) {
           if (s.step !== "items") summary.appendChild(el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, choice.type) }), el("span", { class: "t-money", text: stepAmount(s) })]));
         });
         summary.appendChild(el("p", { class: "t-total", "data-total": q.total.amount, text: T.total + " " + money(q.total) }));
-        place.disabled = payWith ? !payWith.cover(q.total) : false;
+        offerDeposit(q);
+        drawDue(q);
       }).catch(function (error) {
         if (asked !== quotesAsked) return;
         if (refusedPoints(error)) return refusePoints(error);
@@ -362,6 +388,7 @@ mount("checkout", function view(root, settings) {
     if (payWith) root.appendChild(payWith.node);
     root.appendChild(couponCard);
     root.appendChild(pointsCard);
+    root.appendChild(depositCard);
     root.appendChild(card([summary, place], { class: "t-card t-pad t-checkout__total" }));
     offerPoints();
     requote();
@@ -448,11 +475,12 @@ mount("order_detail", function view(root) {
     }).concat(o.pricing.filter(function (s) { return s.step !== "items"; }).map(function (s) {
       return el("p", { class: "t-line t-line--pair t-muted", "data-step": s.step }, [el("span", { text: stepLabel(s, o.fulfillment.type) }), el("span", { class: "t-money", text: stepAmount(s) })]);
     })).concat([el("p", { class: "t-total", "data-amount": "" }, [T.total + " " + money(o.total)]),
+      o.balance_due && o.balance_due.amount ? el("p", { class: "t-line t-line--pair", "data-balance-due": "" }, [el("span", { text: T.at_the_shop }), el("span", { class: "t-money", text: money(o.balance_due) })]) : null,
       o.refunded && o.refunded.amount ? el("p", { class: "t-muted", text: T.refunded + " " + money(o.refunded) }) : null]), { "data-lines": "" }));
     if (reviews) root.appendChild(reviewsCard(o, reviews));
     const actions = [];
     const payWith = paying && paying.offered.length > 1 ? payChoice(paying) : null;
-    if (payWith) payWith.cover(o.total);
+    if (payWith) payWith.cover(o.payable_now || o.total);
     if (paying) {
       actions.push(button(T.pay, function (event) {
         if (!paying.offered.length) return fail(new Error(T.no_payments));
