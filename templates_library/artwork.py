@@ -759,11 +759,24 @@ def _bed(pen: Pen, p: Palette, text: str) -> None:
     pen.dot(76, 23, 7, p.paper)
 
 
+def _certificate(pen: Pen, p: Palette, text: str) -> None:
+    """A certificate: a framed page with lines of text and a red seal with ribbons."""
+    pen.rect(12, 14, 88, 86, p.main, r=2)
+    pen.rect(17, 19, 83, 81, WHITE, r=1)
+    pen.rect(30, 26, 70, 31, darker(p.main, 0.1), r=2)
+    for y in (40, 48, 56):
+        pen.rect(24, y, 76, y + 3, lighter(p.main, 0.5), r=1)
+    pen.poly([(60, 72), (56, 90), (63, 85), (66, 92), (69, 72)], darker(p.trim, 0.2))
+    pen.dot(64, 68, 9, (200, 40, 40))
+    pen.dot(64, 68, 5, (230, 90, 80))
+
+
 Motif = Callable[[Pen, Palette, str], None]
 
 # The first rule with a word of the item's name wins; the order settles names with two ("milk tea").
 MOTIFS: tuple[tuple[tuple[str, ...], Motif], ...] = (
     (("gift card", "voucher", "e-card"), _gift_card),
+    (("certificate", "licence", "license", "diploma", "qualification"), _certificate),
     (("housekeeper", "nanny", "cleaner", "technician", "guide", "host", "therapist"), _portrait),
     (("ticket", "tickets", "pass", "admission", "entry"), _ticket),
     (("concert", "talk", "workshop", "salon", "lecture", "festival", "show", "meetup", "forum"), _microphone),

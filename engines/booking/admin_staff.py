@@ -1,9 +1,10 @@
 """The booking staff pages of the back office (on engines.booking.admin's `bp`): the people who
 serve bookings listed with their services, hours and linked account, and a form to add or change
-one — profile, the services they do, their weekly hours, verified qualifications shown to
-customers, and the back-office account that sees their schedule. The form is read with the Admin
-API's schema and saved through the same service, so a wrong field is named beside it and nothing
-is written; saves are audited as the Admin API's are."""
+one — profile and photo, the services they do, their weekly hours, verified qualifications shown
+to customers (each with a photo of the certificate), and the back-office account that sees their
+schedule. The form is read with the Admin API's schema and saved through the same service, so a
+wrong field is named beside it and nothing is written (the photos are stored only once the rest
+is accepted); saves are audited as the Admin API's are."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from core.backoffice import record_staff_action
 from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm
+from core.media import resolve_media, upload_media
 from core.identities import Identity, StaffMember
 from core.staff_session import permission_required
 from engines.booking.admin import MANAGE, bp
@@ -44,6 +46,7 @@ def week_shown(hours: list) -> list[list]:
 def day_names() -> list[str]:
     return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 MOST_QUALIFICATIONS = 10
+SPARE_QUALIFICATIONS = 2  # empty rows on the form beyond those saved
 
 
 def _plain() -> dict[str, str]:
@@ -65,24 +68,58 @@ def _accounts() -> list[tuple[int, str]]:
 
 
 def _posted() -> dict:
-    """What the form says, in the Admin API's shape."""
+    """What the form says, in the Admin API's shape. A qualification row keeps the certificate
+    photo it showed (`qualification<n>_kept`: a reference the schema checks; a file sent with the
+    row replaces it, see `_with_photos`)."""
     form = request.form
-    hours = week_posted(form)
-    qualifications = [{"name": line.strip(), "image": "", "verified": True}
-                      for line in form.get("qualifications", "").splitlines() if line.strip()]
+    qualifications = [{"name": name, "image": form.get(f"qualification{number}_kept", ""), "verified": True,
+                       "row": number}
+                      for number in range(MOST_QUALIFICATIONS)
+                      if (name := form.get(f"qualification{number}_name", "").strip())]
     return {"name": form.get("name", "").strip(), "phone": form.get("phone", "").strip(),
-            "bio": form.get("bio", "").strip(), "resource_ids": form.getlist("resource_ids"), "hours": hours,
-            "qualifications": qualifications, "account_id": form.get("account_id") or None,
-            "active": bool(form.get("active"))}
+            "bio": form.get("bio", "").strip(), "resource_ids": form.getlist("resource_ids"),
+            "hours": week_posted(form), "qualifications": qualifications,
+            "account_id": form.get("account_id") or None, "active": bool(form.get("active"))}
+
+
+def _sent(name: str):
+    found = request.files.get(name)
+    return found if found and found.filename else None
+
+
+def _with_photos(data: dict, errors: dict) -> dict:
+    """The photos sent with the form stored as the shop's media: the staff member's (`photo`) and
+    each qualification row's certificate (`qualification<n>_image`); one that is not an image is
+    named beside its field."""
+    try:
+        if (photo := _sent("photo")) is not None:
+            data["photo"] = f"media:{upload_media(data=photo.read(), filename=photo.filename, alt=data['name']).id}"
+    except APIError:
+        errors["photo"] = _("A photo in PNG, JPEG, GIF or WebP, at most 5 MB.")
+    for qualification in data.get("qualifications", []):
+        row = qualification.pop("row")
+        if (image := _sent(f"qualification{row}_image")) is not None:
+            try:
+                qualification["image"] = f"media:{upload_media(data=image.read(), filename=image.filename, alt=qualification['name']).id}"
+            except APIError:
+                errors[f"qualification{row}"] = _("A photo in PNG, JPEG, GIF or WebP, at most 5 MB.")
+    return data
+
+
+def _rows(qualifications: list[dict]) -> list[dict]:
+    """The qualification rows the form shows: those saved or sent, then empty ones (three rows at least)."""
+    count = min(MOST_QUALIFICATIONS, max(3, len(qualifications) + SPARE_QUALIFICATIONS))
+    return [qualifications[number] if number < len(qualifications) else {"name": "", "image": ""}
+            for number in range(count)]
 
 
 def _shown(member: BookingStaff | None) -> dict:
     """The form's values of a staff member as saved (a new one: weekdays 09:00 to 18:00)."""
     if member is None:
-        return {"name": "", "phone": "", "bio": "", "resource_ids": [], "qualifications": "", "account_id": "",
-                "active": True, "hours": [[["09:00", "18:00"]]] * 5 + [[], []]}
+        return {"name": "", "phone": "", "bio": "", "resource_ids": [], "qualifications": _rows([]), "account_id": "",
+                "active": True, "hours": [[["09:00", "18:00"]]] * 5 + [[], []], "photo": ""}
     return {"name": member.name, "phone": member.phone, "bio": member.bio, "resource_ids": list(member.resource_ids),
-            "qualifications": "\n".join(q["name"] for q in member.qualifications),
+            "qualifications": _rows(member.qualifications), "photo": member.photo,
             "account_id": str(member.user_id or ""), "active": member.active, "hours": week_shown(member.hours)}
 
 
@@ -127,15 +164,18 @@ def _staff_form(member: BookingStaff | None):
         if not ConfirmForm().validate_on_submit():
             abort(400, description=_("The form expired; reload the page and try again."))
         posted = _posted()
-        values = {**posted, "qualifications": request.form.get("qualifications", ""),
-                  "account_id": posted["account_id"] or "", "hours": week_shown(posted["hours"])}
-        if len(posted["qualifications"]) > MOST_QUALIFICATIONS:
-            errors["qualifications"] = _("At most %(most)s qualifications.", most=MOST_QUALIFICATIONS)
+        values = {**posted, "qualifications": _rows([{"name": q["name"], "image": q["image"]}
+                                                    for q in posted["qualifications"]]),
+                  "photo": member.photo if member else "", "account_id": posted["account_id"] or "",
+                  "hours": week_shown(posted["hours"])}
         try:
-            data = StaffIn().load(posted)
+            StaffIn().load({**posted, "qualifications": [{k: v for k, v in q.items() if k != "row"}
+                                                          for q in posted["qualifications"]]})
         except ValidationError as error:
             errors.update(field_messages(error))
             errors.update({name: message for name, message in _plain().items() if name in errors})
+        if not errors:
+            data = StaffIn().load(_with_photos(posted, errors))
         if not errors:
             try:
                 saved = update_staff(member, **data) if member else create_staff(**data)
@@ -148,6 +188,8 @@ def _staff_form(member: BookingStaff | None):
                 db.session.commit()
                 flash(_("%(name)s saved.", name=saved.name), "success")
                 return redirect(url_for(".staff"))
+        db.session.rollback()  # photos stored for a form then refused are not kept
+    pictures = resolve_media([values["photo"], *(q["image"] for q in values["qualifications"])])
     return render_template("booking/staff_form.html", member=member, values=values, errors=errors,
-                           services=_services(), accounts=_accounts(), day_names=day_names(),
+                           services=_services(), accounts=_accounts(), day_names=day_names(), pictures=pictures,
                            action_form=ConfirmForm()), 400 if errors else 200

@@ -130,11 +130,20 @@ class StaffList(Component):
 
     def load(self, ctx, sections):
         staff = staff_list(active_only=True)[:20]
-        ctx.add_media([member.photo for member in staff])
+        ctx.add_media([*(member.photo for member in staff), *certificates(staff)])
         shown = [{"id": str(member.id), "name": member.name, "bio": member.bio, "photo": member.photo,
-                  "qualifications": [q["name"] for q in member.qualifications or [] if q.get("name")],
+                  "qualifications": qualifications(member),
                   "verified": any(q.get("verified") for q in member.qualifications or [])} for member in staff]
         return {section["id"]: shown[: section["settings"]["count"]] for section in sections}
+
+
+def qualifications(member) -> list[dict]:
+    """A staff member's qualifications as consumers see them: a name, and the certificate's photo."""
+    return [{"name": q["name"], "image": q.get("image", "")} for q in member.qualifications or [] if q.get("name")]
+
+
+def certificates(staff: list) -> list[str]:
+    return [q["image"] for member in staff for q in member.qualifications or [] if q.get("image")]
 
 
 def _rules(resource) -> list[str]:
@@ -191,7 +200,7 @@ class BookingDetail(Component):
             return {section["id"]: None for section in sections}
         resource, item, skus = found[0]
         staff = staff_of(resource.id) if resource.staffed else []
-        ctx.add_media([*(item.images or []), *(member.photo for member in staff)])
+        ctx.add_media([*(item.images or []), *(member.photo for member in staff), *certificates(staff)])
         currency = ctx.tenant.currency
         data = {"id": str(resource.id), "item_id": str(item.id), "shape": resource.shape.value, "name": item.name,
                 "subtitle": item.subtitle, "images": item.images or [], "description": item.description,
@@ -202,7 +211,7 @@ class BookingDetail(Component):
                 "skus": [{"id": str(sku.id), "label": " / ".join((sku.options or {}).values()) or item.name,
                           "price": Money(sku.price, currency).format()} for sku in skus],
                 "staff": [{"id": str(member.id), "name": member.name, "bio": member.bio, "photo": member.photo,
-                           "qualifications": [q["name"] for q in member.qualifications or [] if q.get("name")]}
+                           "qualifications": qualifications(member)}
                           for member in staff],
                 "rules": _rules(resource)}
         return {section["id"]: data for section in sections}

@@ -3,8 +3,9 @@ catalog's demo items (named by `item`, created by the catalog's loader first):
 
 - `services`: a service's slots — `duration` and `step` minutes, daily `hours` ("08:00-18:00"),
   `capacity`, `staffed`, `cancellation` rules, `deposit_percent`;
-- `staff`: who serves — name, bio, qualifications ([{name, verified}]), the `services` they do (by
-  item name), daily `hours`; each gets a portrait drawn from its `picture` words ("Housekeeper …");
+- `staff`: who serves — name, bio, qualifications ([{name, verified, picture}]: a certificate drawn
+  from its `picture` words), the `services` they do (by item name), daily `hours`; each gets a
+  portrait drawn from its `picture` words ("Housekeeper …");
 - `events`: an event's `sessions` ({in_days, start, end, place}: days from the day the demo is
   loaded, in the shop's time zone), its `quotas` ({name, size, tickets: the SKUs' option values,
   or all}) and registration `form`;
@@ -50,8 +51,8 @@ def load(demo: dict, kit: DemoKit) -> None:
             cancellation=entry.get("cancellation", []), deposit_percent=entry.get("deposit_percent", 0))
     for entry in spec.get("staff", []):
         create_staff(name=entry["name"], bio=entry.get("bio", ""), photo=kit.picture(entry.get("picture", entry["name"])),
-                     qualifications=[{"name": q["name"], "image": "", "verified": q.get("verified", False)}
-                                     for q in entry.get("qualifications", [])],
+                     qualifications=[{"name": q["name"], "image": kit.picture(q["picture"]) if q.get("picture") else "",
+                                      "verified": q.get("verified", False)} for q in entry.get("qualifications", [])],
                      resource_ids=[str(services[name].id) for name in entry.get("services", [])],
                      hours=_hours(entry.get("hours", "09:00-18:00")))
     for entry in spec.get("events", []):

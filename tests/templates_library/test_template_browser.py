@@ -202,6 +202,9 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     expect(buyer.locator("[data-day].is-on")).to_have_count(1)
     looks_right(buyer, problems, "118.00", "Who serves", "Wang Fang", "Full refund if cancelled 24 hours",
                 name="template-housekeeping-2-service")
+    from urllib.parse import urljoin
+    certificate = buyer.request.get(urljoin(buyer.url, buyer.locator("[data-certificate]").first.get_attribute("href")))
+    assert certificate.ok and certificate.headers["content-type"].startswith("image/")  # the photo opens
     buyer.click("[data-choose-staff] >> text=Li Min")  # her slots: the picker asks again
     buyer.wait_for_selector("[data-times] input[data-slot]:not([disabled])")
     slot = buyer.locator("[data-times] input[data-slot]:not([disabled])").first

@@ -250,7 +250,8 @@ def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, 
         account = db.session.scalar(select(StaffMember.id).where(StaffMember.identity_id == manager.id))
         before = db.session.scalar(select(func.count()).select_from(BookingStaff))
     good = {"name": "Chen Jing", "phone": "13600136000", "bio": "Ten years of deep cleaning",
-            "resource_ids": [str(booking_shop["service"])], "qualifications": "Health certificate\nSkill certificate",
+            "resource_ids": [str(booking_shop["service"])], "qualification0_name": "Health certificate",
+            "qualification1_name": "Skill certificate",
             "day0_works": "y", "day0_from": "08:00", "day0_to": "17:00", "day5_works": "y", "day5_from": "10:00",
             "day5_to": "14:00", "account_id": str(account), "active": "y"}
     wrong = {**good, "name": "", "phone": "call me", "day0_to": "07:00", "resource_ids": [str(booking_shop["rooms"])]}
@@ -277,6 +278,35 @@ def test_a_manager_adds_a_housekeeper_and_wrong_fields_are_named(client, enter, 
     shown = client.get(f"{PAGES}/staff/{made_id}").get_data(as_text=True)
     assert 'value="17:00"' in shown and "Skill certificate" in shown
     assert client.get(f"{PAGES}/staff/999").status_code == 404
+
+    # a photo and the health certificate's: stored as the shop's media, kept by the next save; a
+    # file that is not an image is named beside its row and nothing is stored
+    mine = f"{PAGES}/staff/{made_id}"
+    with_photos = {**good, "photo": (io.BytesIO(png()), "chen.png"),
+                   "qualification0_image": (io.BytesIO(png()), "health.png")}
+    assert form_post(mine, with_photos, page=mine, content_type="multipart/form-data").status_code == 302
+    with tenant_scope(booking_shop["tenant"]):
+        made = db.session.get(BookingStaff, (booking_shop["tenant"].id, made_id))
+        photo, certificate = made.photo, made.qualifications[0]["image"]
+    assert photo.startswith("media:") and certificate.startswith("media:") and not made.qualifications[1]["image"]
+    shown = client.get(mine).get_data(as_text=True)
+    assert "data-staff-photo" in shown and "data-certificate" in shown
+    kept = {**good, "qualification0_kept": certificate, "qualification1_name": "Senior skill certificate"}
+    assert form_post(mine, kept, page=mine, content_type="multipart/form-data").status_code == 302
+    with tenant_scope(booking_shop["tenant"]):
+        made = db.session.get(BookingStaff, (booking_shop["tenant"].id, made_id))
+        assert (made.photo, made.qualifications[0]["image"]) == (photo, certificate)
+        assert made.qualifications[1]["name"] == "Senior skill certificate"
+        media_before = db.session.scalar(select(func.count()).select_from(Media))
+    not_image = {**good, "photo": (io.BytesIO(png()), "new.png"),
+                 "qualification1_image": (io.BytesIO(b"%PDF-1.4 not an image"), "skill.pdf")}
+    refused = form_post(mine, not_image, page=mine, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "PNG, JPEG, GIF or WebP" in refused.get_data(as_text=True)
+    with tenant_scope(booking_shop["tenant"]):
+        assert db.session.scalar(select(func.count()).select_from(Media)) == media_before
+    forged = form_post(mine, {**good, "qualification0_kept": "javascript:alert(1)"}, page=mine,
+                       content_type="multipart/form-data")
+    assert forged.status_code == 400
     enter("clerk")
     assert client.get(f"{PAGES}/staff").status_code == 403
 
