@@ -16,6 +16,8 @@ from core.engines import load, registry
 from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import Identity, StaffMember, memberships_of
+from core.money import Money
+from core.plans import offered_plans, plan_of, usage
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import login_view, permission_required, select_shop, sign_out, signed_in_identity
 
@@ -24,6 +26,7 @@ bp = Blueprint("merchant", __name__, url_prefix="/merchant", template_folder="te
 
 register_nav("merchant.dashboard", _l("Dashboard"), icon="dashboard", permission="dashboard.view", order=0)
 register_nav("merchant.staff", _l("Staff"), icon="users", permission="staff.view", order=90)
+register_nav("merchant.plan", _l("Plan and usage"), icon="stack-2", permission="dashboard.view", order=95)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -107,6 +110,15 @@ def staff():
                                  .order_by(StaffMember.created_at)).all()
     return render_template("merchant/staff.html", members=members, form=form, role_choices=role_choices(),
                            action_form=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.get("/plan")
+@permission_required("dashboard.view")
+def plan():
+    """The shop's plan, what it uses of each limit, and the plans that allow more."""
+    current = plan_of()
+    offered = [(option, Money(option.price, option.currency).format()) for option in offered_plans()]
+    return render_template("merchant/plan.html", plan=current, usage=usage(), offered=offered)
 
 
 @bp.post("/staff/<int:member_id>/role")

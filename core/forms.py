@@ -16,6 +16,12 @@ from core.errors import APIError
 from core.identities import normalize_email
 
 
+class PlanRefusal(str):
+    """A form's refusal by the shop's plan (core.plans): shown with the way to the plan page."""
+
+    plan_limit = True
+
+
 def show_errors(form: FlaskForm, error: APIError) -> None:
     """Put a service's field errors on the form's fields (the rest on the form itself)."""
     for field_name, messages in error.fields.items():
@@ -25,7 +31,7 @@ def show_errors(form: FlaskForm, error: APIError) -> None:
             target = field.errors = list(target)
         target.extend(messages if isinstance(messages, list) else [str(messages)])
     if not error.fields:
-        form.form_errors.append(error.message)
+        form.form_errors.append(PlanRefusal(error.message) if error.code == "plan_limit_reached" else error.message)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

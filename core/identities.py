@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,6 +15,7 @@ from core.errors import APIError
 from core.ids import new_id
 from core.passwords import hash_password, password_problem, verify_password
 from core.permissions import Role, role_has
+from core.plans import register_limit, require_room
 from core.tenancy import Tenant, TenantModel, current_tenant_id, platform_scope
 
 def normalize_email(email: str) -> str:
@@ -103,6 +105,13 @@ def memberships_of(identity_id: int) -> list[tuple[StaffMember, Tenant]]:
     return [(member, tenant) for member, tenant in rows]
 
 
+def _staff_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(StaffMember))
+
+
+register_limit("staff", _l("Staff accounts"), _staff_count)
+
+
 def staff_member_for(identity_id: int) -> StaffMember | None:
     """The membership of an identity in the current tenant."""
     return db.session.scalar(select(StaffMember).where(StaffMember.identity_id == identity_id))
@@ -112,6 +121,7 @@ def add_staff(*, identity: Identity, role: str) -> StaffMember:
     role = Role(role)
     if staff_member_for(identity.id):
         raise APIError("already_exists", "This person is already on the staff.", fields={"email": ["Already staff."]})
+    require_room("staff")
     return add_unique(StaffMember(identity_id=identity.id, role=role.value),
                       APIError("already_exists", "This person is already on the staff.", fields={"email": ["Already staff."]}))
 

@@ -245,6 +245,7 @@ class Tenant(db.Model):
         str_enum(TenantStatus),
         default=TenantStatus.ACTIVE)
     reseller_id: Mapped[int | None] = mapped_column(BigInteger)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))  # None: unlimited (core.plans)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

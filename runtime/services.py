@@ -4,11 +4,13 @@ bumped after commit."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Text, cast, func, select, update
 
 from core.cache import bump_after_commit
 from core.db import add_unique, db, utcnow
 from core.errors import APIError, register_codes
+from core.plans import register_limit, require_within
 from core.tenancy import current_tenant_id
 from runtime.document import DocumentError, contrast_warnings, diff_documents, empty_document, validate_document
 from runtime.models import App, AppVersion
@@ -23,6 +25,14 @@ register_codes({
 
 def document_error(error: DocumentError) -> APIError:
     return APIError("invalid_document", fields=error.errors)
+
+
+def _pages() -> int:
+    app = get_app()
+    return len(app.draft["pages"]) if app is not None else 0
+
+
+register_limit("pages", _l("Pages"), _pages)
 
 
 def get_app() -> App | None:
@@ -49,6 +59,8 @@ def save_draft(*, document: dict, revision: int, actor: str | None = None) -> Ap
         draft = validate_document(document)
     except DocumentError as error:
         raise document_error(error) from None
+    if len(draft["pages"]) > len(app.draft["pages"]):  # a page more: within the plan (core.plans)
+        require_within("pages", len(draft["pages"]))
     changed = db.session.execute(
         update(App).where(App.id == app.id, App.revision == revision)
         .values(draft=draft, revision=App.revision + 1, updated_at=utcnow(), updated_by=actor)

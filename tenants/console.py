@@ -1,5 +1,5 @@
 """/console/: the platform admins' console — sign in, tenants (list, search, create, suspend,
-resume) and the audit log."""
+resume, their plan and usage), plans (tenants.console_plans) and the audit log."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from core.forms import ConfirmForm, local_path, show_errors
 from core.identities import StaffMember
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import admin_required, login_view, sign_out, signed_in_identity
-from core.tenancy import Tenant, platform_scope
+from core.plans import all_plans, plan_of, usage
+from core.tenancy import Tenant, platform_scope, tenant_scope
 from tenants.forms import ResumeForm, SuspendForm, TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
 
@@ -83,7 +84,10 @@ def tenant(tenant_id: int):
     identities = {i.id: i for i in db.session.scalars(select(Identity).where(Identity.id.in_([s.identity_id for s in staff])))} if staff else {}
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
                                  .order_by(AuditEntry.at.desc()).limit(20)).all()
-    return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries)
+    with tenant_scope(shop):
+        used = usage()
+    return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries,
+                           usage=used, plan=plan_of(shop.id), plans=all_plans(), action_form=ConfirmForm())
 
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
@@ -134,3 +138,6 @@ def audit_log():
     entries, next_cursor = newest_first(select(AuditEntry), AuditEntry.id, limit=50,
                                         before=parse_id(request.args.get("before")))
     return render_template("console/audit.html", entries=entries, next_cursor=next_cursor)
+
+
+from tenants import console_plans  # noqa: E402,F401  the plans' pages, on bp

@@ -65,8 +65,8 @@ def items():
 
 
 @bp.post("/items")
-@api_doc("Create an item (one SKU per combination of its options)", tags=["catalog"], body=ItemIn,
-         response=StaffItemAnswer, status=201, errors=(409,))
+@api_doc("Create an item (one SKU per combination of its options); 403 plan_limit_reached beyond the shop's plan",
+         tags=["catalog"], body=ItemIn, response=StaffItemAnswer, status=201, errors=(403, 409))
 def create():
     data = load_json(ItemIn)
 

@@ -9,8 +9,9 @@ import itertools
 from dataclasses import dataclass, field
 from dataclasses import fields as fields_of
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import aliased
 
 from core.cache import LRU, bump_after_commit, remembered, stamps
@@ -18,6 +19,7 @@ from core.components import MEDIA_REF, sanitize_html
 from core.db import db, utcnow
 from core.errors import APIError, register_codes
 from core.paging import newest_first
+from core.plans import register_limit, require_room
 from core.money import MAX_TYPED
 from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
@@ -170,6 +172,13 @@ def variants(options: list[dict]) -> list[dict]:
     return combos
 
 
+def _items() -> int:
+    return db.session.scalar(select(func.count()).select_from(Item).where(Item.deleted_at.is_(None)))
+
+
+register_limit("items", _l("Items"), _items)
+
+
 def create_item(*, kind: str, name: str, price: int, stock: int = 0, category_id: int | None = None, subtitle: str = "",
                 description: str = "", images: list | None = None, options: list | None = None,
                 option_groups: list | None = None, status: str = ItemStatus.DRAFT, sku_code: str | None = None,
@@ -181,6 +190,7 @@ def create_item(*, kind: str, name: str, price: int, stock: int = 0, category_id
                     for c in combos]
     clean = _validate_item(kind=kind, name=name, category_id=category_id, images=images or [], options=options or [],
                            option_groups=option_groups or [], skus=skus)
+    require_room("items")
     try:
         status = ItemStatus(status)
     except ValueError:

@@ -1,0 +1,134 @@
+"""Plans and the one entitlement function (DESIGN.md §6): what a tenant's plan lets it have.
+
+A plan (a platform table, managed in the console) names its price and its quotas — `limits`,
+{limit name: how many}, a name left out being unlimited. The limits are those registered here
+by the part that owns what is counted (`register_limit`: the catalog counts items, core its
+staff, the runtime the app's pages); the console offers exactly those. A tenant without a plan
+(the CLI's, development's) is unlimited.
+
+`require_room(name)` is asked before something counted is added: under a lock per tenant and
+limit (PostgreSQL's transaction-scoped advisory lock; SQLite runs one writer at a time), so two
+requests adding the last allowed item at once add one, and the other is refused with 403
+`plan_limit_reached`, naming the limit and the plan that lifts it — nothing written.
+`require_within(name, count)` checks a count the caller already has (a document's pages)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import zlib
+from typing import Callable
+
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, select, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+from core.errors import APIError, register_codes
+from core.ids import new_id
+from core.tenancy import Tenant, current_tenant_id
+
+register_codes({"plan_limit_reached": (403, "The shop's plan does not allow more of this; a larger plan does.")})
+
+
+class Plan(db.Model):
+    """What a shop may have, and what it costs a month (minor units of `currency`). Platform table."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    price: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    limits: Mapped[dict] = mapped_column(JSON, default=dict)  # {limit name: how many}; absent: unlimited
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the order plans are offered in, smallest first
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # offered to shops (a retired plan keeps its shops)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def allows(self, limit: str) -> int | None:
+        """How many of `limit` the plan allows (None: no limit)."""
+        value = (self.limits or {}).get(limit)
+        return None if value is None else int(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    name: str
+    label: object  # a lazy string: what it counts, as people say it ("Items")
+    count: Callable[[], int]  # how many the current tenant has
+
+
+LIMITS: dict[str, Limit] = {}
+
+
+def register_limit(name: str, label: object, count: Callable[[], int]) -> None:
+    LIMITS[name] = Limit(name, label, count)
+
+
+def plan_of(tenant_id: int | None = None) -> Plan | None:
+    """The plan of a tenant (the current one by default); None: unlimited."""
+    tenant = db.session.get(Tenant, tenant_id or current_tenant_id())
+    return db.session.get(Plan, tenant.plan_id) if tenant is not None and tenant.plan_id else None
+
+
+def all_plans() -> list[Plan]:
+    """Every plan, in the order offered (smallest first), retired ones too."""
+    return list(db.session.scalars(select(Plan).order_by(Plan.position, Plan.price, Plan.id)))
+
+
+def offered_plans() -> list[Plan]:
+    return [plan for plan in all_plans() if plan.active]
+
+
+def lifting(limit: str, needed: int) -> Plan | None:
+    """The first plan offered that allows `needed` of `limit`."""
+    return next((plan for plan in offered_plans()
+                 if plan.allows(limit) is None or plan.allows(limit) >= needed), None)
+
+
+def require_room(limit: str, *, adding: int = 1) -> None:
+    """Refuse (403 plan_limit_reached) adding `adding` more of `limit` beyond what the current
+    tenant's plan allows. Takes a lock per tenant and limit first, held to the end of the
+    transaction: whoever adds next counts after this one committed."""
+    plan = plan_of()
+    allowed = plan.allows(limit) if plan is not None else None
+    if allowed is None:
+        return
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        key = zlib.crc32(f"{current_tenant_id()}:{limit}".encode()) - 2**31
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    have = LIMITS[limit].count()
+    if have + adding > allowed:
+        _refuse(limit, plan, allowed, have + adding)
+
+
+def require_within(limit: str, count: int) -> None:
+    """Refuse (403 plan_limit_reached) `count` of `limit` when the plan allows fewer."""
+    plan = plan_of()
+    allowed = plan.allows(limit) if plan is not None else None
+    if allowed is not None and count > allowed:
+        _refuse(limit, plan, allowed, count)
+
+
+def _refuse(limit: str, plan: Plan, allowed: int, needed: int) -> None:
+    larger = lifting(limit, needed)
+    label = str(LIMITS[limit].label) if limit in LIMITS else limit
+    message = f"{label}: the {plan.name} plan allows {allowed}."
+    message += f" The {larger.name} plan allows more." if larger is not None and larger.id != plan.id else ""
+    raise APIError("plan_limit_reached", message, extra={
+        "limit": limit, "allowed": allowed, "plan": plan.slug,
+        "upgrade_to": larger.slug if larger is not None and larger.id != plan.id else None})
+
+
+def usage() -> list[dict]:
+    """The current tenant's use of each limit: {name, label, used, allowed (None: unlimited),
+    larger (the first plan offered that allows one more, when the limit is reached)}."""
+    plan = plan_of()
+    rows = []
+    for limit in LIMITS.values():
+        used, allowed = limit.count(), plan.allows(limit.name) if plan is not None else None
+        larger = lifting(limit.name, used + 1) if allowed is not None and used >= allowed else None
+        rows.append({"name": limit.name, "label": limit.label, "used": used, "allowed": allowed,
+                     "larger": larger if larger is not None and larger.id != plan.id else None})
+    return rows
