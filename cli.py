@@ -327,6 +327,89 @@ _status_command("suspend", "suspend_tenant")
 _status_command("resume", "resume_tenant")
 
 
+@tenants.command("plan")
+@click.argument("slug")
+@click.argument("plan_slug", metavar="PLAN")
+@fail_on_api_error
+def tenants_plan(slug: str, plan_slug: str):
+    """Put a tenant on a plan (tessera plans list); `none`: no plan, no limits."""
+    from sqlalchemy import select
+
+    from core.db import db as database
+    from core.plans import Plan
+    from tenants.plans import assign_plan
+
+    with _app_context():
+        tenant = tenant_or_fail(slug)
+        plan = None if plan_slug == "none" else database.session.scalar(select(Plan).where(Plan.slug == plan_slug))
+        if plan_slug != "none" and plan is None:
+            raise click.ClickException(f"no plan {plan_slug!r}: tessera plans list")
+        assign_plan(tenant, plan)
+        database.session.commit()
+        click.echo(f"{slug} is on {plan.slug if plan else 'no plan (no limits)'}")
+
+
+@main.group()
+def plans():
+    """Plans: what a shop may have (items, pages, staff accounts) and what it costs."""
+
+
+def _limits(pairs: tuple[str, ...]) -> dict:
+    limits = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not value.isdigit():
+            raise click.UsageError(f"--limit {pair!r}: write NAME=NUMBER, e.g. items=100")
+        limits[name.strip()] = int(value)
+    return limits
+
+
+@plans.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--price", default="0", show_default=True, help="A month, e.g. 99.00")
+@click.option("--currency", default="CNY", show_default=True)
+@click.option("--limit", "limit_pairs", multiple=True, metavar="NAME=N", help="e.g. items=100 (repeat; none: unlimited)")
+@click.option("--position", default=0, show_default=True, help="The order plans are offered in, smallest first")
+@fail_on_api_error
+def plans_create(slug, name, price, currency, limit_pairs, position):
+    """Create a plan."""
+    from core.db import db as database
+    from core.money import Money, MoneyError
+    from tenants.plans import create_plan
+
+    try:
+        amount = Money.parse(price, currency).amount
+    except (MoneyError, KeyError, ValueError):
+        raise click.UsageError(f"--price {price!r}: a price such as 99.00") from None
+    with _app_context():
+        plan = create_plan(slug=slug, name=name, price=amount, currency=currency, limits=_limits(limit_pairs),
+                           position=position)
+        database.session.commit()
+        click.echo(f"created plan {plan.slug}: {plan.limits or 'no limits'}")
+
+
+@plans.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def plans_list(as_json: bool):
+    """List the plans, with how many shops are on each."""
+    from core.money import Money
+    from tenants.plans import plans_with_shops
+
+    with _app_context():
+        rows = plans_with_shops()
+        if as_json:
+            click.echo(json.dumps([{"slug": p.slug, "name": p.name, "price": p.price, "currency": p.currency,
+                                    "limits": p.limits, "active": p.active, "shops": shops} for p, shops in rows],
+                                  indent=2))
+            return
+        for plan, shops in rows:
+            click.echo(f"{plan.slug:<16} {Money(plan.price, plan.currency).format():>12}  {shops:>5} shops  "
+                       f"{plan.limits or 'no limits'}{'' if plan.active else '  (not offered)'}")
+        if not rows:
+            click.echo("no plans yet: tessera plans create SLUG --name NAME --limit items=100")
+
+
 @main.group("app")
 def app_group():
     """A tenant's app document, stored as code."""

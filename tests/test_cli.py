@@ -121,3 +121,19 @@ def test_engines_list_shows_every_engine_with_its_parts(tessera):
                                                    "roles": ["manager", "clerk"]}
     text = tessera("engines", "list")
     assert text.exit_code == 0 and "orders — Orders" in text.output and "back_office" in text.output
+
+
+def test_plans_from_the_command_line(tessera):
+    tessera("tenants", "create", "tea-house", "--name", "Tea House")
+    made = tessera("plans", "create", "basic", "--name", "Basic", "--price", "99.00", "--limit", "items=10",
+                   "--limit", "staff=2")
+    assert made.exit_code == 0 and "created plan basic" in made.output, made.output
+    assert tessera("plans", "create", "basic", "--name", "Again").exit_code == 1  # the slug is taken: a message
+    assert tessera("plans", "create", "odd", "--name", "Odd", "--limit", "items=lots").exit_code == 2
+    assert tessera("plans", "create", "odd", "--name", "Odd", "--limit", "rooms=3").exit_code == 1
+    assert tessera("tenants", "plan", "tea-house", "basic").output == "tea-house is on basic\n"
+    listed = json.loads(tessera("plans", "list", "--json").output)
+    assert [(p["slug"], p["price"], p["limits"], p["shops"]) for p in listed] == [
+        ("basic", 9900, {"items": 10, "staff": 2}, 1)]
+    assert "no plan" in tessera("tenants", "plan", "tea-house", "none").output
+    assert tessera("tenants", "plan", "tea-house", "gold").exit_code == 1
