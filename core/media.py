@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.paging import newest_first
@@ -15,6 +16,7 @@ from core.db import UTCDateTime, db, utcnow
 from core.errors import APIError
 from core.ids import new_id
 from core.jobs import enqueue, job
+from core.plans import register_limit, require_room
 from core.storage import storage
 from core.tenancy import TenantModel, current_tenant_id
 
@@ -66,6 +68,14 @@ FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("
            "WEBP": ("image/webp", "webp")}
 
 
+def _stored() -> int:
+    """Bytes of the shop's media kept (their thumbnails not counted)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Media.size), 0)).where(Media.deleted_at.is_(None))))
+
+
+register_limit("storage", _l("Storage (MB)"), _stored, scale=1024 * 1024)
+
+
 def upload_media(*, data: bytes, filename: str, alt: str = "") -> Media:
     """Check an uploaded image (a real PNG, JPEG, GIF or WebP, at most 5 MB and 40 megapixels),
     store it and describe it; its thumbnail is made by a job after commit."""
@@ -83,6 +93,7 @@ def upload_media(*, data: bytes, filename: str, alt: str = "") -> Media:
         raise APIError("invalid_input", fields={"file": [f"{image_format} images are not accepted; use PNG, JPEG, GIF or WebP."]})
     if size[0] * size[1] > MAX_PIXELS:
         raise APIError("invalid_input", fields={"file": ["The image has too many pixels (40 megapixels at most)."]})
+    require_room("storage", adding=len(data))
     content_type, extension = FORMATS[image_format]
     media_id = new_id()
     key = f"t/{current_tenant_id()}/media/{media_id}.{extension}"

@@ -56,13 +56,19 @@ class Limit:
     name: str
     label: object  # a lazy string: what it counts, as people say it ("Items")
     count: Callable[[], int]  # how many the current tenant has
+    scale: int = 1  # what one of the plan's number is in `count`'s units (storage: a plan's MB in bytes)
+
+    def units(self, plan: Plan) -> int | None:
+        """What the plan allows, in `count`'s units (None: no limit)."""
+        allowed = plan.allows(self.name)
+        return None if allowed is None else allowed * self.scale
 
 
 LIMITS: dict[str, Limit] = {}
 
 
-def register_limit(name: str, label: object, count: Callable[[], int]) -> None:
-    LIMITS[name] = Limit(name, label, count)
+def register_limit(name: str, label: object, count: Callable[[], int], *, scale: int = 1) -> None:
+    LIMITS[name] = Limit(name, label, count, scale)
 
 
 def plan_of(tenant_id: int | None = None) -> Plan | None:
@@ -81,17 +87,18 @@ def offered_plans() -> list[Plan]:
 
 
 def lifting(limit: str, needed: int) -> Plan | None:
-    """The first plan offered that allows `needed` of `limit`."""
+    """The first plan offered that allows `needed` of `limit` (in its count's units)."""
+    counted = LIMITS[limit]
     return next((plan for plan in offered_plans()
-                 if plan.allows(limit) is None or plan.allows(limit) >= needed), None)
+                 if counted.units(plan) is None or counted.units(plan) >= needed), None)
 
 
 def require_room(limit: str, *, adding: int = 1) -> None:
-    """Refuse (403 plan_limit_reached) adding `adding` more of `limit` beyond what the current
-    tenant's plan allows. Takes a lock per tenant and limit first, held to the end of the
-    transaction: whoever adds next counts after this one committed."""
+    """Refuse (403 plan_limit_reached) adding `adding` more of `limit` (in its count's units: bytes
+    of storage) beyond what the current tenant's plan allows. Takes a lock per tenant and limit
+    first, held to the end of the transaction: whoever adds next counts after this one committed."""
     plan = plan_of()
-    allowed = plan.allows(limit) if plan is not None else None
+    allowed = LIMITS[limit].units(plan) if plan is not None else None
     if allowed is None:
         return
     bind = db.session.get_bind()
@@ -106,14 +113,14 @@ def require_room(limit: str, *, adding: int = 1) -> None:
 def require_within(limit: str, count: int) -> None:
     """Refuse (403 plan_limit_reached) `count` of `limit` when the plan allows fewer."""
     plan = plan_of()
-    allowed = plan.allows(limit) if plan is not None else None
+    allowed = LIMITS[limit].units(plan) if plan is not None else None
     if allowed is not None and count > allowed:
         _refuse(limit, plan, allowed, count)
 
 
 def _refuse(limit: str, plan: Plan, allowed: int, needed: int) -> None:
     larger = lifting(limit, needed)
-    label = str(LIMITS[limit].label) if limit in LIMITS else limit
+    label, allowed = str(LIMITS[limit].label), plan.allows(limit)  # said in the plan's terms (MB, not bytes)
     message = f"{label}: the {plan.name} plan allows {allowed}."
     message += f" The {larger.name} plan allows more." if larger is not None and larger.id != plan.id else ""
     raise APIError("plan_limit_reached", message, extra={
@@ -122,13 +129,19 @@ def _refuse(limit: str, plan: Plan, allowed: int, needed: int) -> None:
 
 
 def usage() -> list[dict]:
-    """The current tenant's use of each limit: {name, label, used, allowed (None: unlimited),
-    larger (the first plan offered that allows one more, when the limit is reached)}."""
+    """The current tenant's use of each limit, in the plan's terms: {name, label, used, allowed
+    (None: unlimited), full, share (a percentage), larger (the first plan offered that allows one
+    more, when it is full)}."""
     plan = plan_of()
     rows = []
     for limit in LIMITS.values():
-        used, allowed = limit.count(), plan.allows(limit.name) if plan is not None else None
-        larger = lifting(limit.name, used + 1) if allowed is not None and used >= allowed else None
-        rows.append({"name": limit.name, "label": limit.label, "used": used, "allowed": allowed,
+        counted = limit.count()
+        units = limit.units(plan) if plan is not None else None
+        full = units is not None and counted >= units
+        larger = lifting(limit.name, counted + 1) if full else None
+        used = counted if limit.scale == 1 else round(counted / limit.scale, 1)
+        rows.append({"name": limit.name, "label": limit.label, "used": used,
+                     "allowed": plan.allows(limit.name) if plan is not None else None, "full": full,
+                     "share": min(100, counted * 100 // units) if units else (100 if units == 0 else 0),
                      "larger": larger if larger is not None and larger.id != plan.id else None})
     return rows

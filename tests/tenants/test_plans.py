@@ -160,3 +160,35 @@ def test_the_last_allowed_item_is_created_once_when_eight_ask_at_once(live_serve
     assert statuses == [201] + [403] * 7
     with app.app_context():
         assert items_of(shop) == 10
+
+
+def test_storage_counts_the_bytes_of_the_shops_pictures(client, db_session, tenant_a):
+    import io
+    import os
+
+    from PIL import Image
+
+    from core.errors import APIError
+    from core.media import upload_media
+    from core.plans import usage
+    from tenants.plans import create_plan
+
+    def noise() -> bytes:  # about 0.6 MB: random pixels do not compress
+        out = io.BytesIO()
+        Image.frombytes("RGB", (450, 450), os.urandom(450 * 450 * 3)).save(out, "PNG")
+        return out.getvalue()
+
+    small = create_plan(slug="small", name="Small", price=0, limits={"storage": 1}, position=1)
+    create_plan(slug="big", name="Big", price=100, limits={"storage": 100}, position=2)
+    db_session.commit()
+    on_plan(db_session, tenant_a, small.id)
+    with tenant_scope(tenant_a):
+        upload_media(data=noise(), filename="one.png")
+        db_session.commit()
+        with pytest.raises(APIError) as refused:
+            upload_media(data=noise(), filename="two.png")
+        assert (refused.value.extra["limit"], refused.value.extra["upgrade_to"]) == ("storage", "big")
+        assert refused.value.message.startswith("Storage (MB): the Small plan allows 1.")
+        db_session.rollback()
+        [row] = [row for row in usage() if row["name"] == "storage"]
+        assert 0.5 <= row["used"] <= 0.7 and row["allowed"] == 1 and not row["full"]
