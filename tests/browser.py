@@ -333,6 +333,15 @@ def verify_at_counter(page, server: Server, code: str) -> None:
     page.wait_for_selector("text=is complete")
 
 
+def sign_in_console(page, server: Server) -> None:
+    """Sign in to the platform console in a browser page as the demo's platform admin."""
+    page.goto(server.url + "/console/login")
+    page.fill("input[name=email]", server.logins["admin"]["email"])
+    page.fill("input[name=password]", server.logins["admin"]["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
 def sign_in_merchant(page, server: Server, email: str | None = None, password: str | None = None) -> None:
     """Sign in to the back office in a browser page (the demo owner by default)."""
     page.goto(server.url + "/merchant/login")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.audit import AuditEntry
 from core.tenancy import TenantStatus
-from tests.browser import browser, looks_right, server, watched_page  # noqa: F401  fixtures
+from tests.browser import browser, looks_right, server, sign_in_console, watched_page  # noqa: F401  fixtures
 
 
 def _admin(create_identity, sign_in):
@@ -100,11 +100,7 @@ def test_a_hint_with_angle_brackets_shows_them(client, db_session, create_identi
 @pytest.mark.live
 def test_an_admin_suspends_a_shop_and_its_customers_see_why(server, browser):  # noqa: F811
     page, problems = watched_page(browser, 1280)
-    page.goto(server.url + "/console/login")
-    page.fill("input[name=email]", server.logins["admin"]["email"])
-    page.fill("input[name=password]", server.logins["admin"]["password"])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
+    sign_in_console(page, server)
     # a new shop, to suspend
     page.click("text=New tenant")
     page.fill("input[name=name]", "Night Market")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import accessible, looks_right, sign_in_merchant, watched_page
+from tests.browser import accessible, looks_right, sign_in_console, sign_in_merchant, watched_page
 from tests.browser import browser, server  # noqa: F401  the fixtures of the browser tests
 
 
@@ -16,10 +16,7 @@ def test_a_plan_made_in_the_console_limits_a_shop_which_sees_why(server, browser
     from playwright.sync_api import expect
 
     admin, problems = watched_page(browser, 1280)
-    admin.goto(server.url + "/console/")
-    admin.fill("input[name=email]", server.logins["admin"]["email"])
-    admin.fill("input[name=password]", server.logins["admin"]["password"])
-    admin.click("button[type=submit]")
+    sign_in_console(admin, server)
     admin.locator(".console-nav .nav-link-title").get_by_text("Plans", exact=True).click()
     looks_right(admin, problems, "No plans yet", name="plans-1-none")
     admin.click("text=New plan")
