@@ -42,6 +42,15 @@ class CounterProvider:
 register_provider(CounterProvider())
 
 
+def _recorded(order, amount: int, **values) -> Payment:
+    """A counter payment of `amount` for an order, its reference set, written."""
+    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=COUNTER, amount=amount,
+                      currency=order.currency, refunded=0, provider_ref="", **values)
+    CounterProvider().start(payment)
+    insert_rows(Payment, [payment])
+    return payment
+
+
 def paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | None = None) -> Payment:
     """Record that an order awaiting payment was paid in full at the shop: a payment by the
     counter, settled at once (the order is paid). 409 order_not_payable when it is not awaiting
@@ -49,11 +58,7 @@ def paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | None = None
     order = find_order(order_id, for_update=True)
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise APIError("order_not_payable", extra={"status": order.status.value})
-    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=COUNTER, amount=order.total,
-                      currency=order.currency, status=PaymentStatus.PENDING, refunded=0,
-                      provider_ref="")
-    CounterProvider().start(payment)
-    insert_rows(Payment, [payment])
+    payment = _recorded(order, order.total, status=PaymentStatus.PENDING)
     apply_outcome(payment, succeeded=True, details={"recorded_by": actor}, now=now, order=order)
     return payment
 
@@ -66,9 +71,5 @@ def balance_paid_at_counter(order_id: int, *, actor: str, now: dt.datetime | Non
     order = lock_order(order_id)
     amount = order.balance_due
     settle_balance(order, actor=actor, now=now)
-    payment = new_row(Payment, id=new_id(), order_id=order.id, provider=COUNTER, amount=amount,
-                      currency=order.currency, status=PaymentStatus.SUCCEEDED, refunded=0, provider_ref="",
-                      details={"recorded_by": actor, "balance": True}, settled_at=now or utcnow())
-    CounterProvider().start(payment)
-    insert_rows(Payment, [payment])
-    return payment
+    return _recorded(order, amount, status=PaymentStatus.SUCCEEDED, settled_at=now or utcnow(),
+                     details={"recorded_by": actor, "balance": True})

@@ -389,7 +389,8 @@ def test_the_booking_pages_in_simplified_chinese(server, browser):
     for slug, name, words, shot_name in (
             ("tpl-housekeeping", "Kitchen deep clean", ("服务人员", "选择时间", "取消规则"), "housekeeping"),
             ("tpl-events", "Pottery workshop for beginners", ("场次", "报名信息", "请选择场次和票种。"), "events"),
-            ("tpl-homestay", "Mountain view king room", ("先选入住日期，再选离店日期。", "取消规则"), "homestay")):
+            ("tpl-homestay", "Mountain view king room", ("先选入住日期，再选离店日期。", "取消规则", "可先支付 30% 定金"),
+             "homestay")):
         guest.goto(server.url + f"/s/{slug}/")
         guest.click(f"text={name}")
         guest.wait_for_selector("[data-picker] [data-days], [data-picker] [data-sessions], [data-picker] [data-calendar]")

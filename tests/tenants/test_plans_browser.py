@@ -69,3 +69,9 @@ def test_a_plan_made_in_the_console_limits_a_shop_which_sees_why(server, browser
     expect(owner.locator("#usage [data-limit=items] [data-used]")).to_have_text("1 / 1")
     looks_right(owner, owner_problems, "Your plan: Starter", "Full.", name="plans-6-usage")
     accessible(owner, "plans-6-usage")
+
+    # the same page in Simplified Chinese
+    chinese, chinese_problems = watched_page(browser, 1280, locale="zh-CN")
+    sign_in_merchant(chinese, server, "plans@example.com", "plan-password")
+    chinese.goto(server.url + "/merchant/plan")
+    looks_right(chinese, chinese_problems, "套餐与用量", "您的套餐：Starter", "已满。", name="plans-7-usage-zh")
