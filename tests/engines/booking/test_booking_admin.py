@@ -201,7 +201,7 @@ def test_a_housekeeper_sees_and_marks_only_their_own_bookings(client, enter, for
 
     anns = paid_cleaning(client, booking_shop)
     beas = paid_cleaning(client, booking_shop, staff="bea")
-    anns, beas = (SimpleNamespace(id=anns.id), SimpleNamespace(id=beas.id))  # ids outlive the session's objects
+    anns, beas = (SimpleNamespace(id=anns.id, day=local_day(anns.starts_at)), SimpleNamespace(id=beas.id))
     clerk = enter("clerk")
     assert "not linked" in client.get(f"{PAGES}/mine").get_data(as_text=True)
     with tenant_scope(booking_shop["tenant"]):
@@ -209,7 +209,9 @@ def test_a_housekeeper_sees_and_marks_only_their_own_bookings(client, enter, for
         update_staff(find_staff(booking_shop["ann"]), account_id=str(account))
         db.session.commit()
     mine = client.get(f"{PAGES}/mine").get_data(as_text=True)
-    assert f'data-booking="{anns.id}"' in mine and f'data-booking="{beas.id}"' not in mine and "Today" in mine
+    assert f'data-booking="{anns.id}"' in mine and f'data-booking="{beas.id}"' not in mine
+    assert f'data-day="{anns.day}"' in mine  # an hour from now: "Today", or tomorrow's date after 23:00 in the shop
+    assert ("Today" in mine) == (anns.day == local_day(dt.datetime.now(dt.UTC)))
     for path in ("/", "/bookings", f"/bookings/{anns.id}", "/rooms"):
         assert client.get(PAGES + path).status_code == 403, path  # the manager's pages
     assert client.get(f"{PAGES}/mine/{beas.id}").status_code == 404
