@@ -10,6 +10,7 @@ from core.backoffice import backoffice_nav
 from core.config import check_config, load_config
 from core.engines import install_engines, provide_published_settings
 from core.single_process import OneServingProcess
+from core.staff_session import signed_in_identity
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
 from core.tenancy import install_rls_transaction_settings
@@ -62,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
     from runtime.api import openapi_bp
     from runtime.renderer import published_settings, rich_text
     from templates_library.gallery import bp as template_gallery_bp
+    from templates_library.gallery import start_from, starters
+    from tenants import signup
     from tenants.console import bp as console_bp
 
     errors.init_app(app)
@@ -83,8 +86,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (health_bp, auth_api_bp, address_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
-                      *parts.admin_api, template_gallery_bp):
+                      *parts.admin_api, template_gallery_bp, signup.bp):
         app.register_blueprint(blueprint)
+    signup.offer_templates(starters=lambda: [signup.Starter(**card) for card in starters()], start=start_from)
 
     @app.before_request
     def _read_only_requests_begin_deferred():
@@ -92,9 +96,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.get("/", endpoint="index")
     def index():
-        """A shop's host or prefix shows its storefront; the platform's own host, the back office."""
+        """A shop's host or prefix shows its storefront; the platform's own host, the front page
+        (sign-up) to visitors and the back office to staff who are signed in."""
         if g.get("tenant") is not None:
             return storefront.home()
+        if signed_in_identity() is None:
+            return signup.landing()
         return redirect(url_for("merchant.dashboard"))
 
     if not app.config.get("REDIS_URL"):

@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 
 class ConfigError(Exception):
@@ -103,8 +103,11 @@ RATE_LIMITS = {
     "ACCOUNT_RATE_LIMIT": ("TESSERA_RATE_LIMIT_ACCOUNT", "10/minute;50/hour"),  # sign-ins per account or phone
     "SMS_PHONE_RATE_LIMIT": ("TESSERA_RATE_LIMIT_SMS_PHONE", "1/minute;5/hour;10/day"),  # codes sent to one phone
     "SMS_ADDRESS_RATE_LIMIT": ("TESSERA_RATE_LIMIT_SMS_ADDRESS", "5/minute;30/hour"),  # codes asked from one address
+    "SIGNUP_RATE_LIMIT": ("TESSERA_RATE_LIMIT_SIGNUP", "5/hour;20/day"),  # shops signed up from one address
+    "MAIL_RATE_LIMIT": ("TESSERA_RATE_LIMIT_MAIL", "1/minute;10/day"),  # confirmation mails asked again, per account
 }
 SMS_PROVIDERS = ("sandbox", "log", "none")
+MAIL_PROVIDERS = ("folder", "smtp", "none")
 
 
 def _whole_number(name: str, value: str, low: int, high: int, what: str) -> int:
@@ -130,6 +133,13 @@ def _instance_data_key(instance_path: Path) -> str:
         path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _smtp_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError("TESSERA_SMTP_URL: expected smtp://user:password@host:587 or smtps://user:password@host:465")
+    return value
 
 
 def _environment(value: str) -> str:
@@ -177,6 +187,11 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "STRIPE_API_BASE": (_url("STRIPE_API_BASE", env["STRIPE_API_BASE"]) if env.get("STRIPE_API_BASE") else None),
         "SMS_PROVIDER": env.get("TESSERA_SMS_PROVIDER") or ("none" if production else "sandbox"),
         "SMS_LOG_PATH": env.get("TESSERA_SMS_LOG") or str(instance_path / "sms.log"),
+        "MAIL_PROVIDER": env.get("TESSERA_MAIL_PROVIDER") or (
+            "folder" if not production else "smtp" if env.get("TESSERA_SMTP_URL") else "none"),
+        "MAIL_FOLDER": env.get("TESSERA_MAIL_FOLDER") or str(instance_path / "mail"),
+        "SMTP_URL": _smtp_url(env["TESSERA_SMTP_URL"]) if env.get("TESSERA_SMTP_URL") else None,
+        "MAIL_FROM": env.get("TESSERA_MAIL_FROM") or f"Tessera <no-reply@{env.get('TESSERA_BASE_DOMAIN') or 'localhost'}>",
         "TRUSTED_PROXIES": _whole_number("TESSERA_TRUSTED_PROXIES", env.get("TESSERA_TRUSTED_PROXIES", "0"), 0, 5,
                                          "proxy hops"),
         "PROCESSES": _processes(env),
@@ -205,6 +220,12 @@ def check_config(config: dict) -> None:
     if config.get("SMS_PROVIDER") not in SMS_PROVIDERS:
         raise ConfigError(f"TESSERA_SMS_PROVIDER: expected one of {', '.join(SMS_PROVIDERS)}, "
                           f"got {config.get('SMS_PROVIDER')!r}")
+    if config.get("MAIL_PROVIDER", "folder") not in MAIL_PROVIDERS:
+        raise ConfigError(f"TESSERA_MAIL_PROVIDER: expected one of {', '.join(MAIL_PROVIDERS)}, "
+                          f"got {config.get('MAIL_PROVIDER')!r}")
+    if config.get("MAIL_PROVIDER") == "smtp" and not config.get("SMTP_URL"):
+        raise ConfigError("TESSERA_SMTP_URL: the smtp mail provider needs the server, e.g. "
+                          "smtp://user:password@smtp.example.com:587")
     if config.get("PROCESSES", 1) > 1 and not config.get("REDIS_URL"):
         raise ConfigError(f"REDIS_URL: {config['PROCESSES']} processes need Redis to share cache invalidations, "
                           "token revocations and rate limits; set REDIS_URL or run one process")

@@ -28,6 +28,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "invalid_token": (401, "The access token is missing, expired or revoked."),
     "forbidden": (403, "You are not allowed to do this."),
     "tenant_suspended": (403, "This shop is suspended."),
+    "email_unconfirmed": (403, "Confirm your e-mail address first: follow the link we sent you."),
     "tenant_mismatch": (403, "The access token belongs to another shop."),
     "tenant_required": (400, "Name the shop with the X-Tenant header or its host name."),
     "not_found": (404, "Nothing here."),

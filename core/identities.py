@@ -47,6 +47,9 @@ class Identity(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # None: a merchant who signed up and has not yet followed the link mailed to them (whoever
+    # an admin, the CLI or a shop's owner creates is taken at their word)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StaffMember(TenantModel):

@@ -43,6 +43,7 @@ class Plan(db.Model):
     limits: Mapped[dict] = mapped_column(JSON, default=dict)  # {limit name: how many}; absent: unlimited
     position: Mapped[int] = mapped_column(Integer, default=0)  # the order plans are offered in, smallest first
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # offered to shops (a retired plan keeps its shops)
+    trial_days: Mapped[int] = mapped_column(Integer, default=0)  # > 0: a shop signing itself up tries it this long
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def allows(self, limit: str) -> int | None:
@@ -84,6 +85,13 @@ def all_plans() -> list[Plan]:
 
 def offered_plans() -> list[Plan]:
     return [plan for plan in all_plans() if plan.active]
+
+
+def trial_plan() -> Plan | None:
+    """The plan a shop that signs itself up starts on: the first offered with a trial, else the
+    first offered (a free plan), else none (unlimited, as development's shops)."""
+    offered = offered_plans()
+    return next((plan for plan in offered if plan.trial_days > 0), offered[0] if offered else None)
 
 
 def lifting(limit: str, needed: int) -> Plan | None:

@@ -229,6 +229,7 @@ def _write_queued() -> None:
 class TenantStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    PENDING = "pending"  # signed up, its owner's e-mail not yet confirmed: the back office works, the shop is not open
 
 
 class Tenant(db.Model):
@@ -248,6 +249,7 @@ class Tenant(db.Model):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))  # None: unlimited (core.plans)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    trial_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # on a trial of its plan until then
 
     domains: Mapped[list["Domain"]] = relationship(back_populates="tenant", lazy="raise")
 
@@ -257,6 +259,10 @@ class Tenant(db.Model):
     @property
     def is_suspended(self) -> bool:
         return self.status == TenantStatus.SUSPENDED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == TenantStatus.PENDING
 
 
 class Domain(db.Model):

@@ -11,7 +11,7 @@ from core.cache import bump_after_commit
 from core.db import add_unique, db, utcnow
 from core.errors import APIError, register_codes
 from core.plans import register_limit, require_within
-from core.tenancy import current_tenant_id
+from core.tenancy import Tenant, current_tenant_id
 from runtime.document import DocumentError, contrast_warnings, diff_documents, empty_document, validate_document
 from runtime.models import App, AppVersion
 
@@ -72,8 +72,16 @@ def save_draft(*, document: dict, revision: int, actor: str | None = None) -> Ap
     return app
 
 
+def may_publish() -> bool:
+    """False while the current shop waits for its owner to confirm the e-mail it signed up with."""
+    return not db.session.get(Tenant, current_tenant_id()).is_pending
+
+
 def publish(*, note: str = "", actor=None, restored_from: int | None = None, document: dict | None = None) -> AppVersion:
-    """Freeze the draft (or `document`) as the next numbered version and make it live."""
+    """Freeze the draft (or `document`) as the next numbered version and make it live; refused
+    (403 email_unconfirmed) while the shop waits for its owner to confirm their e-mail."""
+    if not may_publish():
+        raise APIError("email_unconfirmed")
     app = ensure_app()
     try:
         frozen = validate_document(document if document is not None else app.draft)

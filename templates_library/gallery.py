@@ -30,6 +30,14 @@ def demo_slug(template_slug: str) -> str:
     return "tpl-" + template_slug.replace("_", "-")
 
 
+def starters() -> list[dict]:
+    """The templates a new shop may start from, as the sign-up form shows them (tenants.signup)."""
+    return [{"slug": slug, "name": template.name, "industry": template.industry, "description": template.description,
+             "preview_url": url_for("template_gallery.preview", slug=slug)
+             if (template.folder / "preview.png").exists() else None}
+            for slug, template in templates().items()]
+
+
 def _cards() -> list[dict]:
     return [{"template": template, "has_preview": (template.folder / "preview.png").exists(),
              "demo": demo_slug(slug) if find_tenant(demo_slug(slug)) is not None else None}
@@ -54,14 +62,23 @@ def merchant():
     return render_template("template_gallery/merchant.html", cards=_cards(), form=ConfirmForm(), upgrade=upgrade)
 
 
-def _use(template_slug: str, *, demo_data: bool, tenant_id: int) -> str:
+def start_from(template_slug: str, *, demo_data: bool, tenant_id: int, actor) -> tuple[str, bool]:
+    """The current shop started from a template (audited, in the caller's transaction): the
+    template's name, and whether it was published (a shop waiting for its owner's e-mail keeps
+    it as the draft)."""
     template = template_or_404(template_slug)
-    version = instantiate(template.slug, demo_data=demo_data, actor=signed_in_identity().email)
-    audit.record("template.use", actor=signed_in_identity(), tenant_id=tenant_id, target=f"template {template.slug}",
-                 details={"version": template.version, "demo_data": demo_data, "published": version.number},
+    version = instantiate(template.slug, demo_data=demo_data, actor=actor.email)
+    audit.record("template.use", actor=actor, tenant_id=tenant_id, target=f"template {template.slug}",
+                 details={"version": template.version, "demo_data": demo_data,
+                          "published": version.number if version is not None else None},
                  ip=request.remote_addr)
+    return template.name, version is not None
+
+
+def _use(template_slug: str, *, demo_data: bool, tenant_id: int) -> tuple[str, bool]:
+    started = start_from(template_slug, demo_data=demo_data, tenant_id=tenant_id, actor=signed_in_identity())
     db.session.commit()
-    return template.name
+    return started
 
 
 @bp.post("/merchant/templates/<slug>/use")
@@ -70,13 +87,14 @@ def use(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        name = _use(slug, demo_data=bool(request.form.get("demo_data")), tenant_id=g.shop.id)
+        name, published = _use(slug, demo_data=bool(request.form.get("demo_data")), tenant_id=g.shop.id)
     except APIError as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for(".merchant"))
-    flash(_("Your shop now uses the %(name)s template (published). Make it yours in the designer.", name=name),
-          "success")
+    flash(_("Your shop now uses the %(name)s template (published). Make it yours in the designer.", name=name)
+          if published else _("Your draft now uses the %(name)s template. Make it yours in the designer; publish once "
+                              "your e-mail is confirmed.", name=name), "success")
     return redirect(url_for("designer.index"))
 
 
@@ -108,7 +126,7 @@ def console(tenant_id: int):
             abort(400)
         try:
             with tenant_scope(shop):
-                name = _use(request.form.get("template", ""), demo_data=bool(request.form.get("demo_data")),
+                name, _published = _use(request.form.get("template", ""), demo_data=bool(request.form.get("demo_data")),
                             tenant_id=shop.id)
         except APIError as error:
             db.session.rollback()

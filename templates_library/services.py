@@ -12,7 +12,7 @@ from core.db import db
 from core.engines import DemoKit, load, registry
 from core.tenancy import Tenant, current_tenant
 from runtime.models import AppVersion
-from runtime.services import ensure_app, get_app, publish, save_draft
+from runtime.services import ensure_app, get_app, may_publish, publish, save_draft
 from templates_library import artwork
 from templates_library.merge import MergeResult, three_way_merge
 from templates_library.registry import get_template, templates
@@ -28,9 +28,10 @@ def template_or_404(slug: str):
                                              f"{', '.join(templates())}.") from None
 
 
-def instantiate(slug: str, *, demo_data: bool = False, actor: str | None = None) -> AppVersion:
+def instantiate(slug: str, *, demo_data: bool = False, actor: str | None = None) -> AppVersion | None:
     """Give the current tenant's app the template's document (named after the shop), load the
-    demo data when asked, and publish version 1 (the next version if the app had some)."""
+    demo data when asked, and publish version 1 (the next version if the app had some) — or, for
+    a shop that may not publish yet (its owner's e-mail unconfirmed), leave it as the draft (None)."""
     template = template_or_404(slug)
     document = template.document()
     document["app"]["name"] = current_tenant_name() or document["app"]["name"]
@@ -38,6 +39,8 @@ def instantiate(slug: str, *, demo_data: bool = False, actor: str | None = None)
     save_draft(document=document, revision=app.revision, actor=actor)
     if demo_data:
         load_demo(template.demo())
+    if not may_publish():
+        return None
     return publish(note=f"Started from the {template.name} template {template.version}", actor=actor)
 
 

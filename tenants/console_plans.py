@@ -43,10 +43,10 @@ def edit_plan(plan_id: int):
 def _shown(plan: Plan | None) -> dict:
     if plan is None:
         return {"slug": "", "name": "", "price": "0", "currency": "CNY", "position": "0", "active": True,
-                **{name: "" for name in LIMITS}}
+                "trial_days": "0", **{name: "" for name in LIMITS}}
     return {"slug": plan.slug, "name": plan.name, "price": f"{Money(plan.price, plan.currency).to_decimal():f}",
             "currency": plan.currency, "position": str(plan.position), "active": plan.active,
-            **{name: "" if plan.allows(name) is None else str(plan.allows(name)) for name in LIMITS}}
+            "trial_days": str(plan.trial_days), **{name: "" if plan.allows(name) is None else str(plan.allows(name)) for name in LIMITS}}
 
 
 def _posted(errors: dict) -> dict:
@@ -61,6 +61,10 @@ def _posted(errors: dict) -> dict:
         data["price"] = 0
     position = form.get("position", "").strip() or "0"
     data["position"] = int(position) if position.isdigit() and len(position) <= 4 else 0
+    trial = form.get("trial_days", "").strip() or "0"
+    if not (trial.isdigit() and int(trial) <= 365):
+        errors["trial_days"] = _("A number of days from 0 (no trial) to 365.")
+    data["trial_days"] = int(trial) if trial.isdigit() and int(trial) <= 365 else 0
     for name in LIMITS:
         text = form.get(name, "").strip()
         if text and not (text.isdigit() and len(text) <= 9):

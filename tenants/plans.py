@@ -18,7 +18,8 @@ from core.tenancy import Tenant
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
 
 
-def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, plan: Plan | None) -> dict:
+def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, plan: Plan | None,
+             trial_days: int) -> dict:
     errors: dict[str, list[str]] = {}
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):
@@ -31,6 +32,8 @@ def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, p
         errors["price"] = ["A price of 0 or more."]
     if currency not in CURRENCIES:
         errors["currency"] = [f"Unknown currency {currency!r}."]
+    if not isinstance(trial_days, int) or not 0 <= trial_days <= 365:
+        errors["trial_days"] = ["A number of days from 0 (no trial) to 365."]
     for key, value in limits.items():
         if key not in LIMITS:
             errors[key] = ["Not a limit Tessera counts."]
@@ -38,22 +41,25 @@ def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, p
             errors[key] = ["A whole number of 0 or more; blank for no limit."]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    return {"slug": slug, "name": name.strip()[:60], "price": price, "currency": currency,
+    return {"slug": slug, "name": name.strip()[:60], "price": price, "currency": currency, "trial_days": trial_days,
             "limits": {key: value for key, value in limits.items() if value is not None}}
 
 
 def create_plan(*, slug: str, name: str, price: int, currency: str = "CNY", limits: dict, position: int = 0,
-                active: bool = True, actor: Identity | None = None) -> Plan:
-    values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=None)
+                active: bool = True, trial_days: int = 0, actor: Identity | None = None) -> Plan:
+    values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=None,
+                      trial_days=trial_days)
     plan = add_unique(Plan(**values, position=position, active=active),
                       APIError("invalid_input", fields={"slug": ["Another plan has this name."]}))
-    audit.record("plan.create", actor=actor, target=plan.slug, details={"limits": plan.limits, "price": plan.price})
+    audit.record("plan.create", actor=actor, target=plan.slug, details={"limits": plan.limits, "price": plan.price,
+                                                                       "trial_days": plan.trial_days})
     return plan
 
 
 def update_plan(plan: Plan, *, slug: str, name: str, price: int, currency: str, limits: dict, position: int,
-                active: bool, actor: Identity | None = None) -> Plan:
-    values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=plan)
+                active: bool, trial_days: int = 0, actor: Identity | None = None) -> Plan:
+    values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=plan,
+                      trial_days=trial_days)
     for key, value in {**values, "position": position, "active": active}.items():
         setattr(plan, key, value)
     db.session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from core import audit
@@ -25,24 +26,32 @@ RESERVED_SLUGS = frozenset({"www", "api", "admin", "console", "merchant", "stati
 
 def slug_problem(slug: str) -> str | None:
     if not SLUG.match(slug or ""):
-        return "Use 3 to 40 lowercase letters, digits and dashes, starting and ending with a letter or digit."
+        return _("Use 3 to 40 lowercase letters, digits and dashes, starting and ending with a letter or digit.")
     if slug in RESERVED_SLUGS:
-        return "This name is reserved."
+        return _("This name is reserved.")
     return None
+
+
+def slug_refusal(slug: str) -> str | None:
+    """Why `slug` cannot name a new shop (its form, reserved, taken), or None."""
+    problem = slug_problem(slug)
+    if problem is None and db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        problem = _("This name is taken.")
+    return problem
 
 
 def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str = "Asia/Shanghai",
                   owner_email: str | None = None, owner_password: str | None = None,
-                  actor: Identity | None = None) -> Tenant:
-    """A new active tenant, and its owner: an existing identity is made owner; a new email needs
-    a password. Refuses a taken or invalid slug, an unknown currency or timezone."""
+                  actor: Identity | None = None, action: str = "tenant.create", ip: str | None = None,
+                  **columns) -> Tenant:
+    """A new tenant (active, unless `columns` say otherwise), and its owner: an existing identity
+    is made owner; a new email needs a password. Refuses a taken or invalid slug, an unknown
+    currency or timezone. The audit row is `action`'s (a self sign-up is "tenant.signup")."""
     slug = (slug or "").strip().lower()
     errors: dict[str, list[str]] = {}
-    problem = slug_problem(slug)
+    problem = slug_refusal(slug)
     if problem:
         errors["slug"] = [problem]
-    elif db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-        errors["slug"] = ["This name is taken."]
     if not (name or "").strip():
         errors["name"] = ["Give the shop a name."]
     if currency not in CURRENCIES:
@@ -56,14 +65,14 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
         raise APIError("invalid_input", fields=errors)
     if owner_email and owner is None:
         owner = create_identity(email=owner_email, password=owner_password)
-    tenant = add_unique(Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone),
+    tenant = add_unique(Tenant(slug=slug, name=name.strip()[:120], currency=currency, timezone=timezone, **columns),
                         APIError("invalid_input", fields={"slug": ["This name is taken."]}))
     with tenant_scope(tenant):
         ensure_app(name=tenant.name)
         if owner is not None:
             add_staff(identity=owner, role=Role.OWNER)
-    audit.record("tenant.create", actor=actor, tenant_id=tenant.id, target=slug,
-                 details={"owner": owner.email if owner else None})
+    audit.record(action, actor=actor, tenant_id=tenant.id, target=slug,
+                 details={"owner": owner.email if owner else None}, ip=ip)
     return tenant
 
 
@@ -95,7 +104,7 @@ def search_tenants(query: str = "", *, status: str | None = None, after: str | N
     if query:
         like = f"%{query.strip().lower()}%"
         statement = statement.where(or_(Tenant.slug.like(like), func.lower(Tenant.name).like(like)))
-    if status in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+    if status in tuple(TenantStatus):
         statement = statement.where(Tenant.status == status)
     if after:
         statement = statement.where(Tenant.slug > after)

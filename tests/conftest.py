@@ -190,6 +190,9 @@ def make_app(database_url: str, tmp_path, **overrides):
         "ACCOUNT_RATE_LIMIT": "10000/minute",
         "SMS_PHONE_RATE_LIMIT": "10000/minute",
         "SMS_ADDRESS_RATE_LIMIT": "10000/minute",
+        "SIGNUP_RATE_LIMIT": "10000/minute",
+        "MAIL_RATE_LIMIT": "10000/minute",
+        "MAIL_FOLDER": str(tmp_path / "mail"),
         # Flask-Limiter keeps one storage per process, shared by every app the tests make.
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,

@@ -1,0 +1,110 @@
+"""A merchant signing themselves up: their account and shop made in one transaction, on the trial
+plan, the shop waiting (`pending`) until they follow the link mailed to them; then it may
+publish. The one write path for /signup; each function runs in the caller's transaction and
+leaves an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
+
+from core import audit
+from core.db import utcnow
+from core.errors import APIError
+from core.identities import Identity, find_identity, memberships_of, normalize_email
+from core.mail import send_mail
+from core.permissions import Role
+from core.plans import trial_plan
+from core.resolution import directory
+from core.tenancy import Tenant, TenantStatus
+from tenants.services import create_tenant, slug_refusal
+
+CONFIRM_DAYS = 7  # a confirmation link works this long; another can be asked for from the back office
+_SALT = "tessera.confirm-email"
+
+
+def password_weakness(password: str, *hints: str) -> str | None:
+    """Why a merchant's new password is too easy to guess (zxcvbn's estimate, knowing the e-mail
+    and shop name it must not be made of), or None."""
+    if len(password) < 8:
+        return _("Use at least 8 characters.")
+    if len(password) > 256:
+        return _("Use at most 256 characters.")
+    found = zxcvbn(password[:100], user_inputs=[hint for hint in hints if hint])
+    if found["score"] >= 2:
+        return None
+    advice = found["feedback"].get("warning") or " ".join(found["feedback"].get("suggestions") or [])
+    return _("This password is too easy to guess.") + (f" {advice}" if advice else "")
+
+
+def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | None = None) -> tuple[Identity, Tenant]:
+    """A new owner (e-mail not yet confirmed) and their pending shop on the trial plan; refuses
+    (422, by field) a taken e-mail or address name, a weak password — nothing written."""
+    errors: dict[str, list[str]] = {}
+    try:
+        email = normalize_email(email)
+    except APIError as error:
+        errors.update(error.fields)
+    else:
+        if find_identity(email) is not None:
+            errors["email"] = [_("This e-mail already has an account: sign in, and ask the platform for another shop.")]
+    weakness = password_weakness(password or "", email, shop_name, slug)
+    if weakness:
+        errors["password"] = [weakness]
+    slug = (slug or "").strip().lower()
+    if slug_refusal(slug):
+        errors["slug"] = [slug_refusal(slug)]
+    if not (shop_name or "").strip():
+        errors["shop_name"] = [_("Give the shop a name.")]
+    if errors:
+        raise APIError("invalid_input", fields=errors)
+    plan = trial_plan()
+    now = utcnow()
+    tenant = create_tenant(slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
+                           action="tenant.signup", ip=ip, status=TenantStatus.PENDING,
+                           plan_id=plan.id if plan is not None else None,
+                           trial_ends_at=now + dt.timedelta(days=plan.trial_days) if plan and plan.trial_days else None)
+    owner = find_identity(email)
+    owner.email_verified_at = None
+    return owner, tenant
+
+
+def confirmation_token(identity: Identity) -> str:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT).dumps([str(identity.id), identity.email])
+
+
+def send_confirmation(identity: Identity) -> None:
+    """Mail `identity` the link that confirms their address (after the caller's commit)."""
+    link = url_for("signup.confirm", token=confirmation_token(identity), _external=True)
+    send_mail(to=identity.email, subject=_("Confirm your e-mail to open your shop"),
+              text=_("Welcome to Tessera.\n\nFollow this link to confirm your e-mail address and open your shop "
+                     "(it works for %(days)d days):\n\n%(link)s\n\nIf you did not sign up, ignore this message: "
+                     "nothing happens without the link.", days=CONFIRM_DAYS, link=link))
+
+
+def confirm_email(token: str, *, ip: str | None = None) -> Identity:
+    """The identity a confirmation link names, its address now confirmed and every shop it owns
+    that was waiting for that opened (400 `invalid_input` on a bad, expired or outdated link)."""
+    try:
+        identity_id, email = URLSafeTimedSerializer(current_app.secret_key, salt=_SALT).loads(
+            token, max_age=CONFIRM_DAYS * 86_400)
+    except SignatureExpired:
+        raise APIError("invalid_input", _("This link has expired: sign in and ask for another.")) from None
+    except (BadSignature, ValueError, TypeError):
+        raise APIError("invalid_input", _("This link is not valid: copy the whole address from the e-mail.")) from None
+    identity = find_identity(str(email))
+    if identity is None or str(identity.id) != str(identity_id):
+        raise APIError("invalid_input", _("This link is for an address that is no longer the account's."))
+    if identity.email_verified_at is None:
+        identity.email_verified_at = utcnow()
+        audit.record("identity.confirm_email", actor=identity, target=identity.email, ip=ip)
+    for member, tenant in memberships_of(identity.id):
+        if member.role == Role.OWNER and tenant.status == TenantStatus.PENDING:
+            tenant.status = TenantStatus.ACTIVE
+            audit.record("tenant.open", actor=identity, tenant_id=tenant.id, target=tenant.slug, ip=ip)
+            directory.forget(tenant)
+    return identity

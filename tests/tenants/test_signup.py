@@ -1,0 +1,190 @@
+"""Merchants sign themselves up: /signup makes the owner and a pending shop on the trial plan,
+starts it from the chosen template with its demo items as the draft, and mails a link; the shop
+cannot publish until the link is followed, then it can. Wrong input is a form message with
+nothing written; bots meet the honeypot and a limit per address; no mail provider, no sign-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.audit import AuditEntry
+from core.db import db
+from core.identities import Identity
+from core.plans import Plan
+from core.tenancy import Tenant, TenantStatus, tenant_scope
+from runtime.models import App, AppVersion
+from tests.conftest import csrf_token_of
+
+GOOD = {"shop_name": "Tea Garden", "slug": "tea-garden", "email": "owner@teagarden.example",
+        "password": "green-kettle-mountain-42", "template": "ecommerce"}
+
+
+def mails_to(app, address: str) -> list[email.message.EmailMessage]:
+    folder = Path(app.config["MAIL_FOLDER"])
+    found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+             for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    return [message for message in found if message["To"] == address]
+
+
+def confirm_link(app, address: str) -> str:
+    body = mails_to(app, address)[-1].get_content()
+    return re.search(r"http://localhost(/signup/confirm/\S+)", body).group(1)
+
+
+def sign_up(client, **changes):
+    token = csrf_token_of(client.get("/signup").get_data(as_text=True))
+    return client.post("/signup", data={"csrf_token": token, **GOOD, **changes})
+
+
+def publish(client, designer_page: str, revision: int):
+    token = re.search(r'data-csrf="([^"]+)"', designer_page).group(1)
+    return client.post("/merchant/designer/api/publish", json={"note": "Opening", "revision": revision},
+                       headers={"X-CSRFToken": token, "Accept": "application/json"})
+
+
+def counts(db_session) -> tuple[int, int]:
+    return (db_session.scalar(select(func.count()).select_from(Tenant)),
+            db_session.scalar(select(func.count()).select_from(Identity)))
+
+
+def test_a_merchant_signs_up_designs_and_opens_the_shop_by_the_mailed_link(app, client, db_session):
+    from tenants.plans import create_plan
+
+    create_plan(slug="free", name="Free", price=0, limits={"items": 5}, position=1)
+    trial = create_plan(slug="pro", name="Pro", price=29900, limits={}, position=2)
+    trial.trial_days = 14
+    db_session.commit()
+    landing = client.get("/").get_data(as_text=True)
+    assert "Start your free trial" in landing and 'data-starter="ordering"' in landing
+    assert 'value="homestay" checked' in client.get("/signup?template=homestay").get_data(as_text=True)
+
+    made = sign_up(client)
+    assert made.status_code == 302 and made.headers["Location"].endswith("/merchant/designer/")
+    tenant = db_session.scalar(select(Tenant).where(Tenant.slug == "tea-garden"))
+    owner = db_session.scalar(select(Identity).where(Identity.email == GOOD["email"]))
+    assert (tenant.status, tenant.plan_id, owner.email_verified_at) == (TenantStatus.PENDING, trial.id, None)
+    assert dt.timedelta(days=13, hours=23) < tenant.trial_ends_at - tenant.created_at <= dt.timedelta(days=14)
+    with tenant_scope(tenant):
+        app_row = db.session.scalars(select(App)).one()
+        assert app_row.published_number is None and app_row.draft["app"]["template"]["slug"] == "ecommerce"
+        assert app_row.draft["app"]["name"] == "Tea Garden"
+        assert db.session.scalar(select(func.count()).select_from(AppVersion)) == 0
+    assert {e.action for e in db_session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant.id))} == {
+        "tenant.signup", "template.use"}
+
+    designer = client.get("/merchant/designer/").get_data(as_text=True)
+    assert "data-awaiting-email" in designer and GOOD["email"] in designer and "Welcome!" in designer
+    refused = publish(client, designer, app_row.revision)
+    assert (refused.status_code, refused.json["error"]["code"]) == (403, "email_unconfirmed"), refused.json
+    [mail] = mails_to(app, GOOD["email"])
+    assert mail["Subject"] == "Confirm your e-mail to open your shop" and mail["From"].endswith("@localhost>")
+
+    assert "Send the link again" in client.get("/merchant/").get_data(as_text=True)
+    again = client.post("/signup/resend", data={"csrf_token": re.search(r'data-csrf="([^"]+)"', designer).group(1)})
+    assert again.status_code == 302 and len(mails_to(app, GOOD["email"])) == 2
+
+    opened = client.get(confirm_link(app, GOOD["email"]))
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/merchant/designer/")
+    db_session.expire_all()
+    assert db_session.get(Tenant, tenant.id).status == TenantStatus.ACTIVE
+    assert db_session.get(Identity, owner.id).email_verified_at is not None
+    designer = client.get("/merchant/designer/").get_data(as_text=True)
+    assert "data-awaiting-email" not in designer and "your shop is open" in designer
+    published = publish(client, designer, app_row.revision)
+    assert published.status_code == 201, published.json
+    assert "Tea Garden" in client.get("/s/tea-garden/").get_data(as_text=True)
+    assert client.get(confirm_link(app, GOOD["email"])).status_code == 302  # followed twice: still fine
+    assert [e.action for e in db_session.scalars(select(AuditEntry).where(AuditEntry.action == "tenant.open"))] == [
+        "tenant.open"]
+
+
+@pytest.mark.parametrize("changes, field, said", [
+    ({"slug": "Tea Garden!"}, "slug", "lowercase letters"),
+    ({"slug": "console"}, "slug", "reserved"),
+    ({"slug": "taken-shop"}, "slug", "taken"),
+    ({"password": "password123"}, "password", "too easy to guess"),
+    ({"password": "tea-garden"}, "password", "too easy to guess"),  # the shop's own name
+    ({"password": "short"}, "password", "at least 8"),
+    ({"email": "not-an-address"}, "email", "valid email"),
+    ({"email": "taken@example.com"}, "email", "already has an account"),
+    ({"shop_name": "  "}, "shop_name", "name"),
+    ({"template": "no-such-template"}, "template", "Not a valid choice"),
+    ({"website": "http://spam.example"}, "website", "leave the field “Leave this empty” empty"),
+])
+def test_wrong_input_is_said_on_the_form_and_nothing_is_written(client, db_session, create_identity, tenant_a,
+                                                                 changes, field, said):
+    create_identity("taken@example.com")
+    db_session.get(Tenant, tenant_a.id).slug = "taken-shop"
+    db_session.commit()
+    before = counts(db_session)
+    refused = sign_up(client, **changes)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and said.lower() in page.lower(), re.findall(r'invalid-feedback[^<]*<', page)
+    assert counts(db_session) == before
+
+
+def test_the_address_is_checked_as_it_is_typed(client, tenant_a):
+    assert client.get("/signup/address?slug=fresh-tea").json == {
+        "slug": "fresh-tea", "available": True, "message": "This address is free."}
+    taken = client.get(f"/signup/address?slug={tenant_a.slug.upper()}").json
+    assert (taken["available"], taken["message"]) == (False, "This name is taken.")
+    assert client.get("/signup/address?slug=" + "x" * 5000).json["available"] is False
+
+
+def test_a_bad_or_outdated_link_is_told_and_changes_nothing(app, client, db_session):
+    from tenants.onboarding import confirmation_token
+
+    assert sign_up(client).status_code == 302
+    owner = db_session.scalar(select(Identity).where(Identity.email == GOOD["email"]))
+    assert client.get("/signup/confirm/garbage").status_code == 400
+    tampered = confirm_link(app, GOOD["email"])[:-3] + "abc"
+    assert "copy the whole address" in client.get(tampered).get_data(as_text=True)
+    with app.test_request_context():
+        token = confirmation_token(owner)
+    owner.email = "new@teagarden.example"  # the link names the old address
+    db_session.commit()
+    assert "no longer the account" in client.get(f"/signup/confirm/{token}").get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.scalar(select(Tenant.status).where(Tenant.slug == "tea-garden")) == TenantStatus.PENDING
+
+
+def test_an_expired_link_says_so(app, client, db_session, monkeypatch):
+    import time
+
+    assert sign_up(client).status_code == 302
+    link = confirm_link(app, GOOD["email"])
+    later = time.time() + 8 * 86_400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "expired" in client.get(link).get_data(as_text=True)
+
+
+def test_bots_are_slowed_per_address(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNUP_RATE_LIMIT", "2/hour")
+    answers = [sign_up(client, slug=f"shop-{n}", email=f"o{n}@example.com", password="weak").status_code
+               for n in range(3)]
+    assert answers == [400, 400, 429]
+
+
+def test_without_a_mail_provider_nobody_signs_up(app, client, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_PROVIDER", "none")
+    before = counts(db_session)
+    refused = sign_up(client)
+    assert refused.status_code == 400 and "cannot send e-mail" in refused.get_data(as_text=True)
+    assert counts(db_session) == before
+
+
+def test_staff_signed_in_go_from_the_front_page_to_the_back_office(client, tenant_a, enter):
+    enter("owner")
+    assert client.get("/").headers["Location"].endswith("/merchant/")
+
+
+def test_a_shop_made_by_the_console_or_the_command_line_is_open_at_once(db_session, tenant_a):
+    assert db_session.get(Tenant, tenant_a.id).status == TenantStatus.ACTIVE
+    assert db_session.scalar(select(func.count()).select_from(Identity).where(Identity.email_verified_at.is_(None))) == 0
+    assert db_session.scalar(select(func.count()).select_from(Plan)) == 0
