@@ -58,7 +58,7 @@ class SignupForm(FlaskForm):
     shop_name = StringField(_l("Shop name"), validators=[DataRequired(_l("Give the shop a name.")), Length(max=120)])
     slug = StringField(_l("Shop address"), validators=[DataRequired(_l("Choose the shop's address.")),
                                                        Length(min=3, max=40)],
-                       description=_l("Lowercase letters, digits and dashes: your shop lives at /s/<address>/."))
+                       description=_l("Lowercase letters, digits and dashes: your shop lives at /s/your-address/."))
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), ValidEmail(), Length(max=254)],
                        description=_l("We send a link to it: following it opens your shop."))
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],

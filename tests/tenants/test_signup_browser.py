@@ -1,0 +1,90 @@
+"""A merchant alone, from the platform's front page to a published shop, as they see it: the
+front page and the form at 375 px and 1280 px, the form's refusals, the address checked as it is
+typed, the designer with the template's demo items and the banner asking to confirm the e-mail,
+publishing refused until the mailed link is followed, then published and seen by a customer on a
+phone — all in under five minutes of clicks."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import time
+
+import pytest
+
+from tests.browser import accessible, looks_right, watched_page
+from tests.browser import browser, server  # noqa: F401  the fixtures of the browser tests
+from tests.builder.test_designer_browser import status, until
+
+
+def mailed_link(server, address: str) -> str:
+    for path in sorted((server.instance / "mail").glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == address:
+            return re.search(r"(http://\S+/signup/confirm/\S+)", message.get_content()).group(1)
+    raise AssertionError(f"no mail to {address}")
+
+
+@pytest.mark.live
+def test_the_front_page_and_the_form_on_a_phone(server, browser):  # noqa: F811
+    page, problems = watched_page(browser, 375)
+    page.goto(server.url + "/")
+    looks_right(page, problems, "Your shop as a mini-program", "Start your free trial", name="signup-1-front-375")
+    page.click("[data-start]")
+    page.wait_for_url("**/signup")
+    looks_right(page, problems, "Open your shop", "Start from", name="signup-2-form-375")
+    accessible(page, "signup-2-form-375")
+    page.context.close()
+
+
+@pytest.mark.live
+def test_a_merchant_signs_up_designs_confirms_and_publishes_in_minutes(server, browser):  # noqa: F811
+    started = time.monotonic()
+    page, problems = watched_page(browser, 1280)
+    page.goto(server.url + "/")
+    looks_right(page, problems, "Start from a template", name="signup-3-front-1280")
+    page.click("[data-starter=homestay]")
+    page.wait_for_url("**/signup?template=homestay")
+    assert page.locator("input[name=template][value=homestay]").is_checked()
+
+    page.fill("input[name=shop_name]", "Lakeside Rooms")
+    page.locator("[data-slug-check]").get_by_text("This address is free.", exact=False).wait_for()
+    assert page.input_value("input[name=slug]") == "lakeside-rooms"
+    page.fill("input[name=slug]", "s")  # too short, said as it is typed
+    page.locator("[data-slug-check].text-danger").wait_for()
+    page.fill("input[name=slug]", "lakeside-rooms")
+    page.fill("input[name=email]", "lake@rooms.example")
+    page.fill("input[name=password]", "password1")
+    page.click("[data-create]")
+    page.locator(".invalid-feedback", has_text="too easy to guess").wait_for()
+    assert [p for p in problems if "400" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+    looks_right(page, problems, "too easy to guess", name="signup-4-refused-1280")
+
+    page.fill("input[name=password]", "quiet-lake-morning-77")
+    page.click("[data-create]")
+    page.wait_for_url("**/merchant/designer/")
+    page.locator("[data-awaiting-email]").wait_for()
+    looks_right(page, problems, "Welcome!", "Confirm your e-mail", name="signup-5-designer-pending")
+    page.click('[data-open="publish"]')
+    page.click("[data-publish-confirm]")
+    page.locator("[data-publish-warnings]", has_text="Confirm your e-mail address first").wait_for()
+    assert [p for p in problems if "403" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+
+    page.goto(mailed_link(server, "lake@rooms.example"))
+    page.wait_for_url("**/merchant/designer/")
+    assert page.locator("[data-awaiting-email]").count() == 0
+    page.click('[data-open="publish"]')
+    page.fill("#dz-note", "Opening")
+    page.click("[data-publish-confirm]")
+    until(lambda: "Published version" in status(page))
+    looks_right(page, problems, "your shop is open", name="signup-6-designer-published")
+    page.context.close()
+
+    phone, phone_problems = watched_page(browser, 375)
+    phone.goto(server.url + "/s/lakeside-rooms/")
+    looks_right(phone, phone_problems, "Our rooms", "Garden double room", name="signup-7-storefront-375")
+    phone.context.close()
+    assert time.monotonic() - started < 300
