@@ -33,6 +33,8 @@ def test_postgresql_urls_use_psycopg(tmp_path):
     ("TESSERA_ENV", "prod"), ("TESSERA_DATA_KEYS", "not-a-key"), ("TESSERA_SMS_PROVIDER", "twilio"),
     ("TESSERA_RATE_LIMIT_AUTH", "lots"), ("TESSERA_RATE_LIMIT_SMS_PHONE", "1/fortnight"),
     ("TESSERA_TRUSTED_PROXIES", "-1"), ("TESSERA_PROCESSES", "zero"), ("WEB_CONCURRENCY", "0"),
+    ("TESSERA_MAIL_PROVIDER", "sendgrid"), ("TESSERA_SMTP_URL", "http://mail.example.com"),
+    ("TESSERA_RATE_LIMIT_SIGNUP", "lots"),
 ])
 def test_a_bad_value_names_its_variable(tmp_path, name, value):
     environ = {"TESSERA_INSTANCE_PATH": str(tmp_path), name: value}
@@ -106,3 +108,14 @@ def test_the_server_stops_in_production_with_the_variable_named(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY: production needs a secret key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_mail_goes_to_a_folder_in_development_and_nowhere_in_production_until_a_server_is_named(tmp_path):
+    development = load_config({"TESSERA_INSTANCE_PATH": str(tmp_path)})
+    assert (development["MAIL_PROVIDER"], development["MAIL_FOLDER"]) == ("folder", str(tmp_path / "mail"))
+    assert load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION})["MAIL_PROVIDER"] == "none"
+    smtp = load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION, "TESSERA_BASE_DOMAIN": "shops.example",
+                        "TESSERA_SMTP_URL": "smtp://mailer:secret@smtp.example.com:587"})
+    assert (smtp["MAIL_PROVIDER"], smtp["MAIL_FROM"]) == ("smtp", "Tessera <no-reply@shops.example>")
+    with pytest.raises(ConfigError, match="^TESSERA_SMTP_URL:"):
+        load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), "TESSERA_MAIL_PROVIDER": "smtp"})

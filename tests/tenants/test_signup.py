@@ -188,3 +188,27 @@ def test_a_shop_made_by_the_console_or_the_command_line_is_open_at_once(db_sessi
     assert db_session.get(Tenant, tenant_a.id).status == TenantStatus.ACTIVE
     assert db_session.scalar(select(func.count()).select_from(Identity).where(Identity.email_verified_at.is_(None))) == 0
     assert db_session.scalar(select(func.count()).select_from(Plan)) == 0
+
+
+@pytest.mark.live
+def test_six_sign_ups_of_one_address_at_once_make_one_shop(live_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    live_server.app.config["SIGNUP_RATE_LIMIT"] = "1000/minute"
+
+    def attempt(index: int) -> int:
+        with requests.Session() as browser:
+            token = csrf_token_of(browser.get(f"{live_server.url}/signup", timeout=30).text)
+            answer = browser.post(f"{live_server.url}/signup", timeout=60, allow_redirects=False,
+                                  data={"csrf_token": token, **GOOD, "email": f"racer{index}@example.com"})
+            return answer.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = sorted(pool.map(attempt, range(6)))
+    assert answers == [302] + [400] * 5
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Tenant).where(Tenant.slug == GOOD["slug"])) == 1
+        owners = db.session.scalar(select(func.count()).select_from(Identity).where(Identity.email.like("racer%")))
+        assert owners == 1  # the others' accounts went with their refused shops

@@ -18,8 +18,8 @@ from tests.browser import browser, server  # noqa: F401  the fixtures of the bro
 from tests.builder.test_designer_browser import status, until
 
 
-def mailed_link(server, address: str) -> str:
-    for path in sorted((server.instance / "mail").glob("*.eml"), reverse=True):
+def mailed_link(running, address: str) -> str:
+    for path in sorted((running.instance / "mail").glob("*.eml"), reverse=True):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         if message["To"] == address:
             return re.search(r"(http://\S+/signup/confirm/\S+)", message.get_content()).group(1)
