@@ -58,7 +58,7 @@ def shops():
             abort(403)
         select_shop(chosen)
         return redirect(url_for("merchant.dashboard"))
-    active = [(m, t) for m, t in memberships if not t.is_suspended]
+    active = [(m, t) for m, t in memberships if not t.is_suspended or t.suspended_by == "billing"]  # may pay
     if request.method == "GET" and len(active) == 1 and len(memberships) == 1:
         select_shop(active[0][1].id)
         return redirect(url_for("merchant.dashboard"))

@@ -108,6 +108,7 @@ RATE_LIMITS = {
 }
 SMS_PROVIDERS = ("sandbox", "log", "none")
 MAIL_PROVIDERS = ("folder", "smtp", "none")
+BILLING_PROVIDERS = ("sandbox", "none")  # what shops pay the platform through (tenants.billing)
 
 
 def _whole_number(name: str, value: str, low: int, high: int, what: str) -> int:
@@ -189,6 +190,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SMS_LOG_PATH": env.get("TESSERA_SMS_LOG") or str(instance_path / "sms.log"),
         "MAIL_PROVIDER": env.get("TESSERA_MAIL_PROVIDER") or (
             "folder" if not production else "smtp" if env.get("TESSERA_SMTP_URL") else "none"),
+        "BILLING_PROVIDER": env.get("TESSERA_BILLING_PROVIDER") or ("none" if production else "sandbox"),
         "MAIL_FOLDER": env.get("TESSERA_MAIL_FOLDER") or str(instance_path / "mail"),
         "SMTP_URL": _smtp_url(env["TESSERA_SMTP_URL"]) if env.get("TESSERA_SMTP_URL") else None,
         "MAIL_FROM": env.get("TESSERA_MAIL_FROM") or f"Tessera <no-reply@{env.get('TESSERA_BASE_DOMAIN') or 'localhost'}>",
@@ -223,6 +225,9 @@ def check_config(config: dict) -> None:
     if config.get("MAIL_PROVIDER", "folder") not in MAIL_PROVIDERS:
         raise ConfigError(f"TESSERA_MAIL_PROVIDER: expected one of {', '.join(MAIL_PROVIDERS)}, "
                           f"got {config.get('MAIL_PROVIDER')!r}")
+    if config.get("BILLING_PROVIDER", "sandbox") not in BILLING_PROVIDERS:
+        raise ConfigError(f"TESSERA_BILLING_PROVIDER: expected one of {', '.join(BILLING_PROVIDERS)}, "
+                          f"got {config.get('BILLING_PROVIDER')!r}")
     if config.get("MAIL_PROVIDER") == "smtp" and not config.get("SMTP_URL"):
         raise ConfigError("TESSERA_SMTP_URL: the smtp mail provider needs the server, e.g. "
                           "smtp://user:password@smtp.example.com:587")
@@ -240,6 +245,9 @@ def _refuse_what_production_lacks(config: dict) -> None:
     if not config.get("DATA_KEYS"):
         raise ConfigError("TESSERA_DATA_KEYS: production needs the key that encrypts merchants' payment credentials "
                           "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')")
+    if config.get("BILLING_PROVIDER") == "sandbox":
+        raise ConfigError("TESSERA_BILLING_PROVIDER: the sandbox lets a merchant pay for a plan without paying and "
+                          "does not exist in production; use none")
     if config["SMS_PROVIDER"] == "sandbox":
         raise ConfigError("TESSERA_SMS_PROVIDER: the sandbox provider shows codes to whoever asks and does not exist "
                           "in production; use log (a file, for staging) or none")

@@ -56,9 +56,11 @@ def select_shop(tenant_id: int) -> None:
     session["tenant_id"] = str(tenant_id)
 
 
-def permission_required(permission: str):
+def permission_required(permission: str, *, open_while_unpaid: bool = False):
     """Merchant views: a signed-in staff member of the selected shop whose role holds
-    `permission`. The shop becomes the current tenant for the view."""
+    `permission`. The shop becomes the current tenant for the view. A suspended shop's views
+    are refused — but for those `open_while_unpaid` (its billing page) when billing closed it,
+    and the others lead there."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -70,7 +72,9 @@ def permission_required(permission: str):
             tenant = db.session.get(Tenant, int(tenant_id)) if tenant_id else None
             if tenant is None:
                 return redirect(url_for("merchant.shops"))
-            if tenant.is_suspended:
+            if tenant.is_suspended and not (open_while_unpaid and tenant.suspended_by == "billing"):
+                if tenant.suspended_by == "billing":
+                    return redirect(url_for("billing.page"))
                 abort(403, description="This shop is suspended.")
             set_request_tenant(tenant.context())
             member = staff_member_for(identity.id)

@@ -249,7 +249,9 @@ class Tenant(db.Model):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))  # None: unlimited (core.plans)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    trial_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # on a trial of its plan until then
+    # why it is suspended: "admin" (the console, with a reason in the audit log) or "billing"
+    # (its plan unpaid past the grace period: paying reopens it, tenants.billing)
+    suspended_by: Mapped[str | None] = mapped_column(String(20))
 
     domains: Mapped[list["Domain"]] = relationship(back_populates="tenant", lazy="raise")
 

@@ -18,7 +18,7 @@ COMMON_TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Sing
 
 class TenantForm(FlaskForm):
     slug = StringField(_l("Address name"), validators=[DataRequired(), Length(min=3, max=40)],
-                       description=_l("Lowercase letters, digits and dashes; the shop lives at /s/its-name/."))
+                       description=_l("Lowercase letters, digits and dashes; the shop lives at /s/<name>/."))
     name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
     currency = SelectField(_l("Currency"), choices=sorted(CURRENCIES), default="CNY")
     timezone = SelectField(_l("Timezone"), default="Asia/Shanghai",

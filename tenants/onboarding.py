@@ -5,8 +5,6 @@ leaves an audit row."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,6 +19,7 @@ from core.permissions import Role
 from core.plans import trial_plan
 from core.resolution import directory
 from core.tenancy import Tenant, TenantStatus
+from tenants.billing import start_trial
 from tenants.services import create_tenant, slug_refusal
 
 CONFIRM_DAYS = 7  # a confirmation link works this long; another can be asked for from the back office
@@ -63,11 +62,10 @@ def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | N
     if errors:
         raise APIError("invalid_input", fields=errors)
     plan = trial_plan()
-    now = utcnow()
     tenant = create_tenant(slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
                            action="tenant.signup", ip=ip, status=TenantStatus.PENDING,
-                           plan_id=plan.id if plan is not None else None,
-                           trial_ends_at=now + dt.timedelta(days=plan.trial_days) if plan and plan.trial_days else None)
+                           plan_id=plan.id if plan is not None else None)
+    start_trial(tenant, plan)
     owner = find_identity(email)
     owner.email_verified_at = None
     return owner, tenant

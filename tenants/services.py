@@ -76,14 +76,17 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
     return tenant
 
 
-def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str = "", ip: str | None = None) -> Tenant:
+def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str = "", ip: str | None = None,
+                   by: str = "admin") -> Tenant:
     """Storefront, API and back office refuse requests; data, payments in flight and sweepers
-    carry on. The reason goes into the audit row (the console requires one)."""
+    carry on. The reason goes into the audit row (the console requires one); `by` says who
+    closed it ("admin", or "billing": the shop's own billing page stays open to pay)."""
     if tenant.status != TenantStatus.SUSPENDED:
         tenant.status = TenantStatus.SUSPENDED
         tenant.suspended_at = utcnow()
+        tenant.suspended_by = by
         audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug,
-                     details={"reason": (reason or "").strip()}, ip=ip)
+                     details={"reason": (reason or "").strip(), "by": by}, ip=ip)
     directory.forget(tenant)
     return tenant
 
@@ -91,7 +94,7 @@ def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str
 def resume_tenant(*, tenant: Tenant, actor: Identity | None = None, note: str = "", ip: str | None = None) -> Tenant:
     if tenant.status != TenantStatus.ACTIVE:
         tenant.status = TenantStatus.ACTIVE
-        tenant.suspended_at = None
+        tenant.suspended_at = tenant.suspended_by = None
         audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug,
                      details={"note": note.strip()} if (note or "").strip() else None, ip=ip)
     directory.forget(tenant)

@@ -48,7 +48,7 @@ def test_migrations_on_citus_distribute_exactly_the_tenant_tables(app):
     tenant = {t.name for t in tenant_tables()}
     assert {t.name for t in db.metadata.sorted_tables if is_tenant_table(t)} == tenant
     assert {t.name for t in db.metadata.sorted_tables if not is_tenant_table(t)} == {
-        "tenants", "identities", "domains", "audit_entries", "plans"}
+        "tenants", "identities", "domains", "audit_entries", "plans", "subscriptions"}
 
 
 def test_distribution_problems_are_found():

@@ -1,4 +1,5 @@
-"""sign-up: an identity's confirmed e-mail, a tenant's trial end, a plan's trial length
+"""sign-up and billing: an identity's confirmed e-mail, a plan's trial length, who suspended a
+tenant, and what each shop pays for its plan (tenants.billing)
 
 Revision ID: 0033
 Revises: 0032
@@ -19,15 +20,36 @@ def upgrade():
     # everyone so far was made by an admin, the command line or a shop's owner: taken at their word
     op.execute("UPDATE identities SET email_verified_at = created_at")
     with op.batch_alter_table('tenants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('trial_ends_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('suspended_by', sa.String(length=20), nullable=True))
+    op.execute("UPDATE tenants SET suspended_by = 'admin' WHERE status = 'suspended'")
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('trial_days', sa.Integer(), nullable=False, server_default='0'))
+    op.create_table('subscriptions',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.Enum('trialing', 'active', 'past_due', 'suspended', name='billingstatus',
+                                native_enum=False, length=20), nullable=False),
+    sa.Column('trial_ends_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paid_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('past_due_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('grace_ends_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider', sa.String(length=20), nullable=False),
+    sa.Column('payment_method', sa.String(length=120), nullable=True),
+    sa.Column('last_paid', sa.BigInteger(), nullable=True),
+    sa.Column('last_payment', sa.String(length=120), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_subscriptions_tenant_id_tenants'),
+                            ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriptions')),
+    sa.UniqueConstraint('tenant_id', name=op.f('uq_subscriptions_tenant_id'))
+    )
 
 
 def downgrade():
+    op.drop_table('subscriptions')
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_column('trial_days')
     with op.batch_alter_table('tenants', schema=None) as batch_op:
-        batch_op.drop_column('trial_ends_at')
+        batch_op.drop_column('suspended_by')
     with op.batch_alter_table('identities', schema=None) as batch_op:
         batch_op.drop_column('email_verified_at')

@@ -54,7 +54,7 @@ def test_the_reason_is_kept_in_the_audit_log(client, db_session, create_identity
     assert (response.status_code, response.headers["Location"]) == (302, f"/console/tenants/{tenant_a.id}")
     assert tenant_a.status == TenantStatus.SUSPENDED
     (entry,) = _audit(db_session, tenant_a, "tenant.suspend")
-    assert (entry.details, entry.actor_email) == ({"reason": "Unpaid invoice 2024-07"}, admin.email)
+    assert (entry.details, entry.actor_email) == ({"reason": "Unpaid invoice 2024-07", "by": "admin"}, admin.email)
     assert "Reason: Unpaid invoice 2024-07" in client.get(f"/console/tenants/{tenant_a.id}").get_data(as_text=True)
     assert "Unpaid invoice 2024-07" in client.get("/console/audit").get_data(as_text=True)
 

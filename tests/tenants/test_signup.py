@@ -19,6 +19,7 @@ from core.identities import Identity
 from core.plans import Plan
 from core.tenancy import Tenant, TenantStatus, tenant_scope
 from runtime.models import App, AppVersion
+from tenants.billing import Subscription
 from tests.conftest import csrf_token_of
 
 GOOD = {"shop_name": "Tea Garden", "slug": "tea-garden", "email": "owner@teagarden.example",
@@ -69,7 +70,9 @@ def test_a_merchant_signs_up_designs_and_opens_the_shop_by_the_mailed_link(app, 
     tenant = db_session.scalar(select(Tenant).where(Tenant.slug == "tea-garden"))
     owner = db_session.scalar(select(Identity).where(Identity.email == GOOD["email"]))
     assert (tenant.status, tenant.plan_id, owner.email_verified_at) == (TenantStatus.PENDING, trial.id, None)
-    assert dt.timedelta(days=13, hours=23) < tenant.trial_ends_at - tenant.created_at <= dt.timedelta(days=14)
+    subscription = db_session.scalar(select(Subscription).where(Subscription.tenant_id == tenant.id))
+    assert subscription.status == "trialing"
+    assert dt.timedelta(days=13, hours=23) < subscription.trial_ends_at - tenant.created_at <= dt.timedelta(days=14, minutes=1)
     with tenant_scope(tenant):
         app_row = db.session.scalars(select(App)).one()
         assert app_row.published_number is None and app_row.draft["app"]["template"]["slug"] == "ecommerce"

@@ -1,0 +1,236 @@
+"""SaaS billing: what a shop pays the platform for its plan (DESIGN.md §6), as dated steps.
+
+A shop's `Subscription` (a platform table, one row a shop) is in one status, each entered at a
+dated column that the sweeper `billing.sweep` reads with the clock it is given:
+
+    trialing ──trial_ends_at──▶ past_due ──grace_ends_at──▶ suspended
+        │                         ▲   │                        │
+        └── paid ──▶ active ──paid_until, renewal fails──┘   └── paid ──▶ active (reopened)
+                     (renewal succeeds: paid_until moves a month on)
+
+A free plan (price 0) is `active` with no `paid_until`. Past due, the shop works for
+GRACE_DAYS; then the sweeper suspends it `by="billing"`: its storefront and back office are
+closed and say why, but its billing page stays open so paying reopens it, and money already in
+flight (refunds, sweeps) carries on (DESIGN.md §2). Each step is mailed to the shop's owners.
+
+Payments go through the provider TESSERA_BILLING_PROVIDER names: `sandbox` (development only,
+like the payment sandbox: a page of this app stands for the provider's checkout, where the
+merchant pays or pays with a card that will decline its renewals) or `none` (production until a
+provider is configured: the billing page says so; plans are then set by the platform's admins).
+Every write here runs in the caller's transaction and leaves an audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import audit
+from core.db import UTCDateTime, db, str_enum, utcnow
+from core.errors import APIError, register_codes
+from core.ids import new_id
+from core.identities import Identity, StaffMember
+from core.jobs import periodic
+from core.mail import can_send_mail, send_mail
+from core.permissions import Role
+from core.plans import Plan
+from core.tenancy import Tenant, TenantStatus, platform_scope, tenant_scope
+from tenants.plans import assign_plan
+from tenants.services import resume_tenant, suspend_tenant
+
+register_codes({"billing_unavailable": (503, "Plans cannot be paid for online here yet; the platform's support "
+                                             "changes them.")})
+
+GRACE_DAYS = 7  # past due this long, a shop works on; then it is closed until it pays
+PERIOD = dt.timedelta(days=30)  # what one payment buys
+
+
+class BillingStatus(enum.StrEnum):
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    SUSPENDED = "suspended"
+
+
+class Subscription(db.Model):
+    """What a shop pays for its plan (the plan itself is `tenants.plan_id`). Platform table."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), unique=True)
+    status: Mapped[BillingStatus] = mapped_column(str_enum(BillingStatus), default=BillingStatus.ACTIVE)
+    trial_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # None on a free plan
+    past_due_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    grace_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    provider: Mapped[str] = mapped_column(String(20), default="sandbox")
+    payment_method: Mapped[str | None] = mapped_column(String(120))  # the provider's reference ("sandbox:declines")
+    last_paid: Mapped[int | None] = mapped_column(BigInteger)  # minor units of the plan's currency
+    last_payment: Mapped[str | None] = mapped_column(String(120))  # the provider's id of it: a replay counts once
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def subscription_of(tenant: Tenant, *, fresh: bool = False) -> Subscription | None:
+    query = select(Subscription).where(Subscription.tenant_id == tenant.id)
+    return db.session.scalar(query.execution_options(populate_existing=True) if fresh else query)
+
+
+def start_trial(tenant: Tenant, plan: Plan | None, *, now: dt.datetime | None = None) -> Subscription | None:
+    """A new shop's subscription: trialing its plan when the plan has a trial, active on a free
+    plan, none without a plan (unlimited, as development's shops)."""
+    if plan is None:
+        return None
+    now = now or utcnow()
+    if plan.trial_days > 0:
+        row = Subscription(tenant_id=tenant.id, status=BillingStatus.TRIALING, provider=provider_name(),
+                           trial_ends_at=now + dt.timedelta(days=plan.trial_days))
+    else:
+        row = Subscription(tenant_id=tenant.id, status=BillingStatus.ACTIVE, provider=provider_name(),
+                           paid_until=None if plan.price == 0 else now)  # a paid plan without a trial: due now
+    db.session.add(row)
+    return row
+
+
+# -- the provider -----------------------------------------------------------------------------
+
+def provider_name() -> str:
+    return current_app.config["BILLING_PROVIDER"]
+
+
+_SALT = "tessera.billing-sandbox"
+
+
+def checkout_token(tenant: Tenant, plan: Plan) -> str:
+    """A sandbox checkout of `plan` for `tenant`; its own id (the payment's, once paid) inside."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT).dumps(
+        [str(tenant.id), str(plan.id), secrets.token_hex(8)])
+
+
+def read_checkout_token(token: str) -> tuple[int, int, str]:
+    """The shop, plan and payment id of a sandbox checkout (404 when the token is not one of
+    ours, or older than a day)."""
+    try:
+        tenant_id, plan_id, nonce = URLSafeTimedSerializer(current_app.secret_key, salt=_SALT).loads(
+            token, max_age=86_400)
+        return int(tenant_id), int(plan_id), f"sandbox:{nonce}"
+    except (BadSignature, ValueError, TypeError):
+        raise APIError("not_found") from None
+
+
+def _renewal_succeeds(row: Subscription) -> bool:
+    """Charge the card on file for the next period (the sandbox's card declines when the merchant
+    chose so on its checkout page)."""
+    return row.payment_method is not None and not row.payment_method.endswith(":declines")
+
+
+# -- the steps --------------------------------------------------------------------------------
+
+def choose_plan(tenant: Tenant, plan: Plan, *, actor: Identity | None = None, now: dt.datetime | None = None) -> str:
+    """The merchant chose `plan`: a free plan applies at once ("applied"); a paid one needs a
+    payment first ("pay": the caller sends them to `checkout_token`'s page); 503
+    billing_unavailable when no provider takes payments."""
+    if not plan.active:
+        raise APIError("not_found")
+    if plan.price == 0:
+        row = subscription_of(tenant) or Subscription(tenant_id=tenant.id, provider=provider_name())
+        db.session.add(row)
+        assign_plan(tenant, plan, actor=actor)
+        _settle(tenant, row, status=BillingStatus.ACTIVE, paid_until=None, actor=actor)
+        return "applied"
+    if provider_name() != "sandbox":
+        raise APIError("billing_unavailable")
+    return "pay"
+
+
+def record_payment(tenant: Tenant, plan: Plan, *, payment: str, payment_method: str, actor: Identity | None = None,
+                   now: dt.datetime | None = None) -> Subscription:
+    """A payment (the provider's id `payment`) for `plan` went through: the shop is on it, paid a
+    period on from now (or from the end of what it had paid, when it pays early), and reopened
+    if billing had closed it. The same payment told twice, or at once, counts once (the shop's
+    row is locked first)."""
+    now = now or utcnow()
+    db.session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
+    row = subscription_of(tenant, fresh=True)
+    if row is not None and row.last_payment == payment:
+        return row
+    row = row or Subscription(tenant_id=tenant.id, provider=provider_name())
+    db.session.add(row)
+    row.last_payment = payment[:120]
+    assign_plan(tenant, plan, actor=actor)
+    start = row.paid_until if row.status == BillingStatus.ACTIVE and row.paid_until and row.paid_until > now else now
+    row.payment_method, row.last_paid = payment_method[:120], plan.price
+    _settle(tenant, row, status=BillingStatus.ACTIVE, paid_until=start + PERIOD, actor=actor)
+    audit.record("billing.paid", actor=actor, tenant_id=tenant.id, target=tenant.slug,
+                 details={"plan": plan.slug, "amount": plan.price, "currency": plan.currency,
+                          "paid_until": row.paid_until.isoformat()})
+    return row
+
+
+def _settle(tenant: Tenant, row: Subscription, *, status: BillingStatus, paid_until, actor) -> None:
+    row.status, row.paid_until = status, paid_until
+    row.trial_ends_at = row.past_due_since = row.grace_ends_at = None
+    if tenant.status == TenantStatus.SUSPENDED and tenant.suspended_by == "billing":
+        resume_tenant(tenant=tenant, actor=actor, note="paid")
+
+
+def sweep_billing(now: dt.datetime | None = None) -> int:
+    """Move every subscription whose date has come to its next step; how many moved."""
+    now = now or utcnow()
+    moved = 0
+    with platform_scope():
+        due = list(db.session.execute(
+            select(Subscription, Tenant).join(Tenant, Tenant.id == Subscription.tenant_id).where(
+                ((Subscription.status == BillingStatus.TRIALING) & (Subscription.trial_ends_at <= now))
+                | ((Subscription.status == BillingStatus.ACTIVE) & (Subscription.paid_until <= now))
+                | ((Subscription.status == BillingStatus.PAST_DUE) & (Subscription.grace_ends_at <= now)))
+            .order_by(Subscription.tenant_id).limit(500).with_for_update(of=Subscription, skip_locked=True)))
+        for row, tenant in due:
+            moved += _step(row, tenant, now)
+    db.session.commit()
+    return moved
+
+
+@periodic("billing.sweep", seconds=300)
+def billing_sweep(now: dt.datetime | None = None) -> int:
+    return sweep_billing(now)
+
+
+def _step(row: Subscription, tenant: Tenant, now: dt.datetime) -> int:
+    if row.status == BillingStatus.ACTIVE and _renewal_succeeds(row):
+        row.paid_until = row.paid_until + PERIOD
+        audit.record("billing.renewed", tenant_id=tenant.id, target=tenant.slug,
+                     details={"paid_until": row.paid_until.isoformat(), "amount": row.last_paid})
+        return 1
+    if row.status in (BillingStatus.TRIALING, BillingStatus.ACTIVE):
+        ended = row.trial_ends_at if row.status == BillingStatus.TRIALING else row.paid_until
+        row.status, row.past_due_since = BillingStatus.PAST_DUE, ended
+        row.grace_ends_at = ended + dt.timedelta(days=GRACE_DAYS)
+        audit.record("billing.past_due", tenant_id=tenant.id, target=tenant.slug,
+                     details={"since": ended.isoformat(), "grace_ends_at": row.grace_ends_at.isoformat()})
+        _tell_owners(tenant, _("Your shop's plan is due"), _(
+            "The plan of %(shop)s is due: pay it from the back office's Billing page by %(day)s to keep the shop "
+            "open. Your shop works as before until then.", shop=tenant.name, day=f"{row.grace_ends_at:%Y-%m-%d}"))
+        return 1
+    row.status = BillingStatus.SUSPENDED
+    suspend_tenant(tenant=tenant, reason="plan unpaid past the grace period", by="billing")
+    _tell_owners(tenant, _("Your shop is closed until its plan is paid"), _(
+        "%(shop)s is closed: its plan was not paid. Your data is kept. Pay from the back office's Billing page and "
+        "it opens again at once.", shop=tenant.name))
+    return 1
+
+
+def _tell_owners(tenant: Tenant, subject: str, text: str) -> None:
+    if not can_send_mail():
+        return  # the steps hold without mail; the back office says the same
+    with tenant_scope(tenant):
+        owners = db.session.scalars(select(Identity.email).join(StaffMember, StaffMember.identity_id == Identity.id)
+                                    .where(StaffMember.role == Role.OWNER)).all()
+    for owner in owners:
+        send_mail(to=owner, subject=subject, text=text)
