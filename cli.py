@@ -371,8 +371,10 @@ def _limits(pairs: tuple[str, ...]) -> dict:
 @click.option("--currency", default="CNY", show_default=True)
 @click.option("--limit", "limit_pairs", multiple=True, metavar="NAME=N", help="e.g. items=100 (repeat; none: unlimited)")
 @click.option("--position", default=0, show_default=True, help="The order plans are offered in, smallest first")
+@click.option("--trial-days", default=0, show_default=True,
+              help="A shop signing itself up tries the first plan offered with a trial this long")
 @fail_on_api_error
-def plans_create(slug, name, price, currency, limit_pairs, position):
+def plans_create(slug, name, price, currency, limit_pairs, position, trial_days):
     """Create a plan."""
     from core.db import db as database
     from core.money import Money, MoneyError
@@ -384,9 +386,10 @@ def plans_create(slug, name, price, currency, limit_pairs, position):
         raise click.UsageError(f"--price {price!r}: a price such as 99.00") from None
     with _app_context():
         plan = create_plan(slug=slug, name=name, price=amount, currency=currency, limits=_limits(limit_pairs),
-                           position=position)
+                           position=position, trial_days=trial_days)
         database.session.commit()
-        click.echo(f"created plan {plan.slug}: {plan.limits or 'no limits'}")
+        click.echo(f"created plan {plan.slug}: {plan.limits or 'no limits'}"
+                   + (f", a {plan.trial_days}-day trial" if plan.trial_days else ""))
 
 
 @plans.command("list")

@@ -131,9 +131,12 @@ def test_plans_from_the_command_line(tessera):
     assert tessera("plans", "create", "basic", "--name", "Again").exit_code == 1  # the slug is taken: a message
     assert tessera("plans", "create", "odd", "--name", "Odd", "--limit", "items=lots").exit_code == 2
     assert tessera("plans", "create", "odd", "--name", "Odd", "--limit", "rooms=3").exit_code == 1
+    tried = tessera("plans", "create", "pro", "--name", "Pro", "--price", "299.00", "--trial-days", "14")
+    assert "created plan pro: no limits, a 14-day trial" in tried.output, tried.output
+    assert tessera("plans", "create", "long", "--name", "Long", "--trial-days", "400").exit_code == 1
     assert tessera("tenants", "plan", "tea-house", "basic").output == "tea-house is on basic\n"
     listed = json.loads(tessera("plans", "list", "--json").output)
     assert [(p["slug"], p["price"], p["limits"], p["shops"]) for p in listed] == [
-        ("basic", 9900, {"items": 10, "staff": 2}, 1)]
+        ("basic", 9900, {"items": 10, "staff": 2}, 1), ("pro", 29900, {}, 0)]
     assert "no plan" in tessera("tenants", "plan", "tea-house", "none").output
     assert tessera("tenants", "plan", "tea-house", "gold").exit_code == 1
