@@ -25,7 +25,7 @@ import functools
 from types import SimpleNamespace
 from typing import Iterator
 
-from sqlalchemy import BigInteger, ColumnElement, ForeignKey, String, Table, bindparam, event, select
+from sqlalchemy import BigInteger, Boolean, ColumnElement, ForeignKey, String, Table, bindparam, event, select
 from sqlalchemy.sql import Insert
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import iterate
@@ -277,6 +277,11 @@ class Domain(db.Model):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the TXT record that proves the shop controls the name (tenants.domains); None: set by the platform
+    token: Mapped[str | None] = mapped_column(String(64))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)  # the address the shop gives out
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    problem: Mapped[str | None] = mapped_column(String(200))  # what the last check found wrong
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains", lazy="raise")
 

@@ -19,6 +19,7 @@ from core.staff_session import admin_required, login_view, sign_out, signed_in_i
 from core.plans import all_plans, plan_of, usage
 from core.tenancy import Tenant, platform_scope, tenant_scope
 from tenants.billing import subscription_of
+from tenants.domains import domains_of
 from tenants.forms import ResumeForm, SuspendForm, TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
 
@@ -89,7 +90,7 @@ def tenant(tenant_id: int):
         used = usage()
     return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries,
                            usage=used, plan=plan_of(shop.id), plans=all_plans(), subscription=subscription_of(shop),
-                           action_form=ConfirmForm())
+                           domains=domains_of(shop.id), action_form=ConfirmForm())
 
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
-"""sign-up and billing: an identity's confirmed e-mail, a plan's trial length, who suspended a
-tenant, and what each shop pays for its plan (tenants.billing)
+"""sign-up, billing and domains: an identity's confirmed e-mail, a plan's trial length, who
+suspended a tenant, what each shop pays for its plan (tenants.billing), and how a custom domain
+is proved (tenants.domains)
 
 Revision ID: 0033
 Revises: 0032
@@ -24,6 +25,11 @@ def upgrade():
     op.execute("UPDATE tenants SET suspended_by = 'admin' WHERE status = 'suspended'")
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('trial_days', sa.Integer(), nullable=False, server_default='0'))
+    with op.batch_alter_table('domains', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('token', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('is_primary', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('problem', sa.String(length=200), nullable=True))
     op.create_table('subscriptions',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -47,6 +53,9 @@ def upgrade():
 
 def downgrade():
     op.drop_table('subscriptions')
+    with op.batch_alter_table('domains', schema=None) as batch_op:
+        for column in ('problem', 'checked_at', 'is_primary', 'token'):
+            batch_op.drop_column(column)
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_column('trial_days')
     with op.batch_alter_table('tenants', schema=None) as batch_op:
