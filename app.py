@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tenants import signup
     from tenants.billing_pages import bp as billing_bp
     from tenants.domain_pages import bp as domains_bp
+    from tenants.support import bp as support_bp
     from tenants.console import bp as console_bp
 
     errors.init_app(app)
@@ -88,7 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (health_bp, auth_api_bp, address_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
-                      *parts.admin_api, template_gallery_bp, signup.bp, billing_bp, domains_bp):
+                      *parts.admin_api, template_gallery_bp, signup.bp, billing_bp, domains_bp, support_bp):
         app.register_blueprint(blueprint)
     signup.offer_templates(starters=lambda: [signup.Starter(**card) for card in starters()], start=start_from)
 

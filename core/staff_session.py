@@ -7,11 +7,13 @@ puts that shop in context for the view."""
 from __future__ import annotations
 
 import functools
+import time
 
 from flask import abort, g, redirect, request, session, url_for
 
 from core.db import db
-from core.identities import Identity, staff_member_for
+from core.identities import Identity, StaffMember, staff_member_for
+from core.permissions import Role
 from core.tenancy import Tenant, set_request_tenant
 
 
@@ -56,6 +58,28 @@ def select_shop(tenant_id: int) -> None:
     session["tenant_id"] = str(tenant_id)
 
 
+SUPPORT_KEY = "support"  # a platform admin's support session: {"tenant", "until", "reason"} (tenants.support)
+
+
+def _supporting(identity: Identity, tenant: Tenant) -> StaffMember | None:
+    """For a platform admin in a support session of this shop, until it ends: the owner's role,
+    as a membership that is never stored (what they do is audited under their own name)."""
+    support = session.get(SUPPORT_KEY)
+    if not identity.is_platform_admin or not support or support.get("tenant") != str(tenant.id):
+        return None
+    if support.get("until", 0) < time.time():
+        session.pop(SUPPORT_KEY, None)
+        return None
+    g.support = support
+    return StaffMember(identity_id=identity.id, role=Role.OWNER.value)
+
+
+def staff_actor() -> str:
+    """Who did it, as order and booking histories say: the staff member, or the platform admin
+    in a support session."""
+    return f"support:{g.identity.id}" if g.get("support") else f"staff:{g.staff.id}"
+
+
 def permission_required(permission: str, *, open_while_unpaid: bool = False):
     """Merchant views: a signed-in staff member of the selected shop whose role holds
     `permission`. The shop becomes the current tenant for the view. A suspended shop's views
@@ -77,7 +101,7 @@ def permission_required(permission: str, *, open_while_unpaid: bool = False):
                     return redirect(url_for("billing.page"))
                 abort(403, description="This shop is suspended.")
             set_request_tenant(tenant.context())
-            member = staff_member_for(identity.id)
+            member = staff_member_for(identity.id) or _supporting(identity, tenant)
             if member is None:
                 session.pop("tenant_id", None)
                 return redirect(url_for("merchant.shops"))

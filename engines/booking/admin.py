@@ -24,7 +24,7 @@ from core.forms import ConfirmForm
 from core.media import resolve_media, upload_media
 from core.money import Money
 from core.spreadsheets import neutralise
-from core.staff_session import permission_required
+from core.staff_session import permission_required, staff_actor
 from engines.booking.attendance import MOST_PHOTOS, STEPS, step_label, step_names, take_step
 from engines.booking.availability import in_calendar, local_today, nights_left, zone
 from engines.booking.bookings import find_booking
@@ -323,7 +323,7 @@ def _step(booking_id: int, name: str, *, staff_id: int | None, then: str):
         # locked first: the photos are stored only for a step that is then taken (else its refusal)
         booking = find_booking(booking_id, for_update=True)
         may = name in step_names(booking) and staff_id in (None, booking.staff_id)
-        booking = take_step(booking_id, name, actor=f"staff:{g.staff.id}", photos=_photos() if may else [],
+        booking = take_step(booking_id, name, actor=staff_actor(), photos=_photos() if may else [],
                             staff_id=staff_id, balance_paid=bool(request.form.get("balance_paid")))
     except APIError as error:
         db.session.rollback()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from core.backoffice import record_staff_action
 from core.db import db, utcnow
 from core.errors import APIError
-from core.staff_session import permission_required
+from core.staff_session import permission_required, staff_actor
 from engines.booking.admin import MANAGE, bp, chosen_day
 from engines.booking.availability import local_today, sessions_between, session_open, slots, staff_of, tickets_left, zone
 from engines.booking.models import BookableResource, Shape
@@ -92,7 +92,7 @@ def walk_in_save():
         booking, order, customer = book_for_customer(
             line=_line(entry[0], request.form), phone=request.form.get("phone", ""),
             name=request.form.get("name", ""), note=request.form.get("note", ""), paid_at_shop=paid,
-            actor=f"staff:{g.staff.id}")
+            actor=staff_actor())
     except APIError as error:
         db.session.rollback()
         said = {name.split(".")[-1]: " ".join(str(m) for m in messages)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from flask import abort, g, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,7 +22,7 @@ from core.db import db
 from core.errors import APIError
 from core.identities import Identity, StaffMember
 from core.ids import parse_id
-from core.staff_session import permission_required
+from core.staff_session import permission_required, staff_actor
 from engines.membership.admin import MANAGE, WORDS, bp, may_open_orders
 from engines.membership.ledger import entries_of
 from engines.membership.members import (MOST_ADJUSTED, REASON_MAX, adjust_growth, adjust_points, card_of,
@@ -184,7 +184,7 @@ def _adjusted(consumer_id: int, amount_field, reason_field, adjust, *, points: b
     if errors:
         raise APIError("invalid_input", fields=errors)
     try:
-        return adjust(consumer_id, amount, reason, actor=f"staff:{g.staff.id}"), amount, reason
+        return adjust(consumer_id, amount, reason, actor=staff_actor()), amount, reason
     except APIError as error:
         if error.code == "points_insufficient" and points:
             available = find_member(consumer_id).points

@@ -24,7 +24,7 @@ from core.forms import ConfirmForm, show_errors
 from core.ids import parse_id
 from core.money import Money, MoneyError
 from core.paging import newest_first
-from core.staff_session import permission_required, signed_in_identity
+from core.staff_session import permission_required, signed_in_identity, staff_actor
 from engines.orders.after_sales import after_sales_of, approve, confirm_returned, find_after_sale, reject
 from engines.orders.dashboard import code_to_verify, was_paid, with_after_sales
 from engines.orders.fulfillment import default_template, format_rules, parse_rules, save_default_template
@@ -54,7 +54,7 @@ PAGE = 30
 
 
 def _actor() -> str:
-    return f"staff:{g.staff.id}"
+    return staff_actor()
 
 
 def _audit(action: str, order: Order, details: dict | None = None) -> None:

@@ -88,3 +88,27 @@ def test_a_merchant_signs_up_designs_confirms_and_publishes_in_minutes(server, b
     looks_right(phone, phone_problems, "Our rooms", "Garden double room", name="signup-7-storefront-375")
     phone.context.close()
     assert time.monotonic() - started < 300
+
+
+@pytest.mark.live
+def test_support_opens_a_shops_back_office_under_a_banner_and_ends(server, browser):  # noqa: F811
+    from tests.browser import sign_in_console
+
+    page, problems = watched_page(browser, 1280)
+    sign_in_console(page, server)
+    page.goto(server.url + "/console/?q=" + server.logins["tenant"])
+    page.locator("tr", has_text=f"/s/{server.logins['tenant']}/").locator("td a").first.click()
+    page.click("[data-support]")
+    page.click("#support-form button[type=submit]")
+    page.locator(".invalid-feedback", has_text="Say why").wait_for()
+    assert [p for p in problems if "400" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+    looks_right(page, problems, "What a support session does", name="support-1-reason")
+    page.fill("textarea[name=reason]", "Ticket 4711: help with the coupon page")
+    page.click("#support-form button[type=submit]")
+    page.wait_for_url("**/merchant/")
+    looks_right(page, problems, "Support session", "Ticket 4711", name="support-2-back-office")
+    page.click("[data-end-support]")
+    page.get_by_text("Support session ended.").wait_for()
+    looks_right(page, problems, "Support session ended.", name="support-3-ended")
+    page.context.close()
