@@ -143,4 +143,4 @@ def audit_log():
     return render_template("console/audit.html", entries=entries, next_cursor=next_cursor)
 
 
-from tenants import console_plans  # noqa: E402,F401  the plans' pages, on bp
+from tenants import console_figures, console_plans  # noqa: E402,F401  the figures' and plans' pages, on bp

@@ -135,8 +135,13 @@ def address():
     return jsonify({"slug": slug, "available": problem is None, "message": problem or _("This address is free.")})
 
 
-@bp.get("/signup/confirm/<token>")
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
+    """The mailed link shows a button; the button confirms (a mail scanner that follows links
+    confirms nothing, and a GET writes nothing)."""
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("signup/confirm.html", form=form), 200 if request.method == "GET" else 400
     try:
         identity = confirm_email(token[:400], ip=request.remote_addr)
     except APIError as error:

@@ -53,6 +53,8 @@ def test_a_trial_runs_out_the_shop_closes_and_paying_opens_it(server, browser): 
     page.click("[data-create]")
     page.wait_for_url("**/merchant/designer/")
     page.goto(mailed_link(server, "noodles@bar.example"))
+    page.click("[data-confirm-email]")
+    page.wait_for_url("**/merchant/designer/")
     page.goto(server.url + "/merchant/billing/")
     looks_right(page, problems, "Your plan: Pro", "Trial until", "¥299.00 a month", name="billing-1-trial")
     accessible(page, "billing-1-trial")
@@ -76,3 +78,14 @@ def test_a_trial_runs_out_the_shop_closes_and_paying_opens_it(server, browser): 
     page.goto(server.url + "/merchant/")
     assert page.url.endswith("/merchant/")
     page.context.close()
+
+    admin, admin_problems = watched_page(browser, 1280)
+    sign_in_console(admin, server)
+    admin.locator(".console-nav .nav-link-title").get_by_text("Figures", exact=True).click()
+    admin.locator('[data-figure-chart="signups"][data-drawn]').wait_for()
+    assert admin.locator('[data-figure="mrr"]').inner_text() == "¥299.00"
+    assert admin.locator('[data-figure="churn"]').inner_text() == "0.0%"  # closed, then paid: not lost
+    looks_right(admin, admin_problems, "Monthly recurring revenue", "Churn, last 30 days", "New shops a week",
+                name="billing-5-console-figures")
+    accessible(admin, "billing-5-console-figures")
+    admin.context.close()

@@ -74,6 +74,7 @@ def test_a_merchant_signs_up_designs_confirms_and_publishes_in_minutes(server, b
     problems.clear()
 
     page.goto(mailed_link(server, "lake@rooms.example"))
+    page.click("[data-confirm-email]")
     page.wait_for_url("**/merchant/designer/")
     assert page.locator("[data-awaiting-email]").count() == 0
     page.click('[data-open="publish"]')
