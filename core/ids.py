@@ -98,6 +98,12 @@ def id_time_ms(value: int) -> int:
     return (value >> (NODE_BITS + SEQUENCE_BITS)) + EPOCH_MS
 
 
+def first_id_at(moment_ms: int) -> int:
+    """The smallest id made at or after Unix millisecond `moment_ms`: rows made since a moment
+    are those whose id is at least this (the primary key's index answers, no time column needed)."""
+    return max(moment_ms - EPOCH_MS, 0) << (NODE_BITS + SEQUENCE_BITS)
+
+
 class _NodeClaim:
     """Claims a node id for this process: Redis counter when configured, else a file lock."""
 

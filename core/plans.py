@@ -58,6 +58,7 @@ class Limit:
     label: object  # a lazy string: what it counts, as people say it ("Items")
     count: Callable[[], int]  # how many the current tenant has
     scale: int = 1  # what one of the plan's number is in `count`'s units (storage: a plan's MB in bytes)
+    refusal: object = None  # what the refusal says when others than the shop's staff meet it (its customers)
 
     def units(self, plan: Plan) -> int | None:
         """What the plan allows, in `count`'s units (None: no limit)."""
@@ -68,8 +69,9 @@ class Limit:
 LIMITS: dict[str, Limit] = {}
 
 
-def register_limit(name: str, label: object, count: Callable[[], int], *, scale: int = 1) -> None:
-    LIMITS[name] = Limit(name, label, count, scale)
+def register_limit(name: str, label: object, count: Callable[[], int], *, scale: int = 1,
+                   refusal: object = None) -> None:
+    LIMITS[name] = Limit(name, label, count, scale, refusal)
 
 
 def plan_of(tenant_id: int | None = None) -> Plan | None:
@@ -131,6 +133,7 @@ def _refuse(limit: str, plan: Plan, allowed: int, needed: int) -> None:
     label, allowed = str(LIMITS[limit].label), plan.allows(limit)  # said in the plan's terms (MB, not bytes)
     message = f"{label}: the {plan.name} plan allows {allowed}."
     message += f" The {larger.name} plan allows more." if larger is not None and larger.id != plan.id else ""
+    message = str(LIMITS[limit].refusal) if LIMITS[limit].refusal is not None else message
     raise APIError("plan_limit_reached", message, extra={
         "limit": limit, "allowed": allowed, "plan": plan.slug,
         "upgrade_to": larger.slug if larger is not None and larger.id != plan.id else None})

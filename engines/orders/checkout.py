@@ -12,14 +12,16 @@ import zoneinfo
 from types import SimpleNamespace
 from typing import Callable
 
-from sqlalchemy import bindparam, delete, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError, register_codes
 from core.events import emit
-from core.ids import new_id, parse_id
+from core.ids import first_id_at, new_id, parse_id
+from core.plans import register_limit, require_room
 from core.tenancy import current_tenant, execute, insert_rows, inserts_together, new_row
 from engines.catalog.services import (Reserved, forget_remembered_facts, is_on_sale, known_short, price_choices,
                                       reserve_stock, skus_for_sale, skus_with_items)
@@ -187,6 +189,18 @@ def next_number(now: dt.datetime) -> str:
     return f"{day}{value:05d}"
 
 
+def _orders_this_month() -> int:
+    """The shop's orders placed since the 1st of this month, in its timezone."""
+    where = zoneinfo.ZoneInfo(current_tenant().timezone)
+    first = dt.datetime.now(where).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return db.session.scalar(select(func.count()).select_from(Order).where(
+        Order.id >= first_id_at(int(first.timestamp() * 1000))))
+
+
+register_limit("orders_month", _l("Orders a month"), _orders_this_month,
+               refusal=_l("This shop cannot take more orders this month."))
+
+
 def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: object = None, note: str = "",
                 now: dt.datetime | None = None, pay: Callable[[SimpleNamespace], Callable[[], None]] | None = None,
                 coupons: tuple[str, ...] = (), points: int = 0, channel: str = "api",
@@ -213,6 +227,7 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     the day; 422 when no line may be."""
     now = now or utcnow()
     from_cart = lines is None
+    require_room("orders_month")  # the shop's plan: its orders this month (403 plan_limit_reached)
     priced = quote(consumer_id=consumer_id, lines=lines, fulfillment_choice=fulfillment_choice, coupons=coupons,
                    points=points, channel=channel, now=now, offer=offer, only_steps=only_steps)
     balance = priced.balance_if_deposit if deposit else 0
@@ -281,6 +296,7 @@ def place_purchase(*, consumer_id: int, kind: str, ref_id: int, name: str, amoun
     the catalog: no stock, no delivery, no price steps. It is paid, cancelled and refunded as any
     order; the selling engine reacts to order.paid.v1 and completes it with `deliver`."""
     now = now or utcnow()
+    require_room("orders_month")
     if amount <= 0:
         raise APIError("invalid_input", fields={"amount": ["A purchase costs something."]})
     order_id = new_id()

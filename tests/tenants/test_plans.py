@@ -192,3 +192,58 @@ def test_storage_counts_the_bytes_of_the_shops_pictures(client, db_session, tena
         db_session.rollback()
         [row] = [row for row in usage() if row["name"] == "storage"]
         assert 0.5 <= row["used"] <= 0.7 and row["allowed"] == 1 and not row["full"]
+
+
+def test_a_shop_takes_only_the_orders_a_month_its_plan_allows(client, db_session, tenant_a, create_consumer):
+    from tenants.plans import assign_plan, create_plan
+    from tests.engines.orders.conftest import make_shop
+
+    shop = make_shop(tenant_a, create_consumer, stock=20)
+    two = create_plan(slug="two", name="Two", price=0, limits={"orders_month": 2}, position=1)
+    assign_plan(db_session.get(Tenant, tenant_a.id), two)
+    db_session.commit()
+    order = {"lines": [{"sku_id": shop["tea"], "quantity": 1}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    assert [client.post("/api/v1/checkout", json=order, headers=shop["headers"]).status_code for _ in range(2)] == [
+        201, 201]
+    refused = client.post("/api/v1/checkout", json=order, headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"], refused.json["error"]["message"]) == (
+        403, "plan_limit_reached", "This shop cannot take more orders this month.")
+    assert refused.json["error"]["limit"] == "orders_month"
+    with tenant_scope(tenant_a):
+        from core.plans import usage
+
+        assert {row["name"]: row["used"] for row in usage()}["orders_month"] == 2
+        from engines.catalog.models import Sku
+        assert db.session.get(Sku, (tenant_a.id, int(shop["tea"]))).stock == 18  # the refused one took none
+
+
+@pytest.mark.live
+def test_the_last_order_of_the_month_is_taken_once_when_eight_ask_at_once(live_server):
+    from tenants.plans import assign_plan, create_plan
+    from tenants.services import create_tenant
+    from tests.conftest import http_json
+    from tests.engines.orders.conftest import make_shop
+
+    app = live_server.app
+    with app.app_context():
+        shop_row = create_tenant(slug="orders-race", name="Orders race")
+        assign_plan(shop_row, create_plan(slug="three", name="Three", price=0, limits={"orders_month": 3}))
+        db.session.commit()
+
+        def consumer(tenant):
+            from core.consumers import register_consumer
+
+            with tenant_scope(tenant):
+                return register_consumer(email="racer@example.com", password="password123")
+
+        shop = make_shop(shop_row, consumer, stock=50)
+        db.session.commit()
+    order = {"lines": [{"sku_id": shop["tea"], "quantity": 1}], "fulfillment": {"type": "pickup", "store_id": shop["store"]}}
+    assert http_json("POST", f"{live_server.url}/api/v1/checkout", order, shop["headers"])[0] == 201
+    assert http_json("POST", f"{live_server.url}/api/v1/checkout", order, shop["headers"])[0] == 201
+
+    def send(_index: int):
+        return http_json("POST", f"{live_server.url}/api/v1/checkout", order, shop["headers"])[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(send, range(8))) == [201] + [403] * 7
