@@ -225,7 +225,8 @@ def test_suspended_shop_storefront_is_refused(client, publish_document, tenant_a
 
 @pytest.mark.parametrize("path", ["/", "/p/home", "/theme.css"])
 def test_storefront_needs_a_tenant_on_the_platform_host(client, db_session, path):
-    if path == "/":
-        assert client.get(path).status_code == 302  # the platform host leads to the back office
+    if path == "/":  # the platform host shows its front page (tenants.signup), not a shop
+        page = client.get(path)
+        assert page.status_code == 200 and "Start your free trial" in page.get_data(as_text=True)
     else:
         assert client.get(path).status_code == 404
