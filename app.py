@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import cache, errors, i18n, jobs, resolution, security, storage
 from core.backoffice import backoffice_nav
 from core.config import check_config, load_config
-from core.engines import install_engines, provide_published_settings
+from core.engines import install_engines, provide_published_settings, require_engine_of
 from core.single_process import OneServingProcess
 from core.staff_session import signed_in_identity
 from core.db import configure_engine, db, sqlite_read_only
@@ -84,6 +84,12 @@ def create_app(config: dict | None = None) -> Flask:
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
                                                 *(b.name for b in api_blueprints)},
                         suspension_exempt=set(parts.suspension_exempt))
+
+    @app.before_request
+    def _engine_in_the_shops_plan():
+        """A shop's consumer API and pages of an engine its plan leaves out: 403 plan_limit_reached."""
+        if g.get("tenant") is not None:
+            require_engine_of(request.blueprint)
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
 

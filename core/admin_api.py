@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import audit
 from core.db import db, sqlite_read_only
+from core.engines import require_engine_of
 from core.errors import APIError
 from core.openapi import APIDocument, api_doc, openapi_document
 from core.paging import page_arguments
@@ -98,6 +99,7 @@ def authenticate_request() -> StaffCaller:
         raise APIError("invalid_token")
     if status == TenantStatus.SUSPENDED:
         raise APIError("tenant_suspended")
+    require_engine_of(request.blueprint)  # an engine the shop's plan leaves out: 403 plan_limit_reached
     g.tenant = context
     g.staff_caller = caller
     return caller

@@ -47,12 +47,29 @@ def _lit(entries: list[NavEntry], endpoint: str) -> NavEntry | None:
                  and entry.endpoint.rsplit(".", 1)[0] == blueprint), None)
 
 
+def _plan_of_shop():
+    from core.db import db
+    from core.plans import Plan
+
+    shop = g.get("shop")
+    return db.session.get(Plan, shop.plan_id) if shop is not None and shop.plan_id else None
+
+
+def _in_plan(entry: NavEntry, plan) -> bool:
+    """Whether the shop's plan includes the engine of the entry's page (the other pages: always)."""
+    from core.engines import GATED_BLUEPRINTS
+
+    engine = GATED_BLUEPRINTS.get(entry.endpoint.rsplit(".", 1)[0])
+    return plan is None or engine is None or plan.includes(engine.name)
+
+
 def backoffice_nav() -> list[dict]:
     """The entries the signed-in staff member may open, for the layout template."""
     staff = g.get("staff")
     if staff is None:
         return []
-    entries = [entry for entry in NAV if staff.can(entry.permission)]
+    plan = _plan_of_shop()
+    entries = [entry for entry in NAV if staff.can(entry.permission) and _in_plan(entry, plan)]
     lit = _lit(entries, request.endpoint or "")
     return [{"url": url_for(entry.endpoint), "icon": entry.icon, "label": entry.label, "active": entry is lit}
             for entry in entries]

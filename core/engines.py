@@ -125,6 +125,7 @@ class Engine:
     description: str = ""
     depends_on: tuple[str, ...] = ()
     feature: bool = False  # merchants turn it on in the designer's Features panel (the document's app.engines)
+    in_every_plan: bool = False  # True: no plan leaves it out; else a plan names it among those it enables
     api: tuple[str, ...] = ()  # consumer API blueprints (/api/v1): bearer tokens, no CSRF, a shop
     pages: tuple[str, ...] = ()  # a shop's pages outside the storefront (a provider's pay page): no CSRF
     development_pages: tuple[str, ...] = ()  # the same, never in production (sandboxes)
@@ -153,7 +154,8 @@ class Engine:
         """Everything it declares, as plain data (`tessera engines list --json`)."""
         return {
             "name": self.name, "label": str(self.label), "description": self.description,
-            "depends_on": list(self.depends_on), "feature": self.feature, "api": list(self.api), "pages": list(self.pages),
+            "depends_on": list(self.depends_on), "feature": self.feature, "in_every_plan": self.in_every_plan,
+            "api": list(self.api), "pages": list(self.pages),
             "development_pages": list(self.development_pages), "back_office": list(self.back_office),
             "admin_api": list(self.admin_api),
             "components": self.components, "settings": self.settings,
@@ -237,6 +239,29 @@ def pickers() -> list[dict]:
     return [picker.describe() for candidate in registry() for picker in candidate.pickers]
 
 
+# -- engines a plan may leave out -------------------------------------------------------------
+# A plan names the engines it enables (core.plans: `Plan.engines`, None for all); an engine not
+# `in_every_plan` answers a shop whose plan leaves it out with 403 plan_limit_reached, on each of
+# its blueprints: the consumer API (create_app's hook), the back office
+# (staff_session.permission_required) and the Admin API (its authentication).
+
+GATED_BLUEPRINTS: dict[str, Engine] = {}  # blueprint name -> its engine, for engines a plan may leave out
+
+
+def plan_engines() -> list[Engine]:
+    """The engines a plan may enable or leave out, in the registry's order."""
+    return [candidate for candidate in registry() if not candidate.in_every_plan]
+
+
+def require_engine_of(blueprint: str | None) -> None:
+    """Refuse (403 plan_limit_reached) a request to an engine the current shop's plan leaves out."""
+    engine = GATED_BLUEPRINTS.get(blueprint or "")
+    if engine is not None:
+        from core.plans import require_engine
+
+        require_engine(engine.name, engine.label)
+
+
 @dataclasses.dataclass(frozen=True)
 class Parts:
     """What create_app wires from the registry: blueprints by kind, endpoints a suspended shop
@@ -258,6 +283,10 @@ def install_engines(*, production: bool) -> Parts:
 
     api, pages, back_office, admin_api, exempt = [], [], [], [], []
     for candidate in registry():
+        loaded = [load(reference) for reference in (*candidate.api, *candidate.pages, *candidate.development_pages,
+                                                   *candidate.back_office, *candidate.admin_api)]
+        if not candidate.in_every_plan:
+            GATED_BLUEPRINTS.update({blueprint.name: candidate for blueprint in loaded})
         for permission in candidate.permissions:
             register_permission(permission.name, permission.label, roles=tuple(Role(role) for role in permission.roles))
         for entry in candidate.navigation:

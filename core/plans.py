@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import UTCDateTime, db, utcnow
 from core.errors import APIError, register_codes
 from core.ids import new_id
-from core.tenancy import Tenant, current_tenant_id
+from core.tenancy import Tenant, current_tenant, current_tenant_id
 
 register_codes({"plan_limit_reached": (403, "The shop's plan does not allow more of this; a larger plan does.")})
 
@@ -44,7 +44,12 @@ class Plan(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)  # the order plans are offered in, smallest first
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # offered to shops (a retired plan keeps its shops)
     trial_days: Mapped[int] = mapped_column(Integer, default=0)  # > 0: a shop signing itself up tries it this long
+    # the engines it enables among those a plan may leave out (core.engines.plan_engines); None: all
+    engines: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def includes(self, engine: str) -> bool:
+        return self.engines is None or engine in self.engines
 
     def allows(self, limit: str) -> int | None:
         """How many of `limit` the plan allows (None: no limit)."""
@@ -118,6 +123,22 @@ def require_room(limit: str, *, adding: int = 1) -> None:
     have = LIMITS[limit].count()
     if have + adding > allowed:
         _refuse(limit, plan, allowed, have + adding)
+
+
+def require_engine(engine: str, label: object) -> None:
+    """Refuse (403 plan_limit_reached, `limit` "engine:<name>") what an engine does for a shop whose
+    plan leaves the engine out, naming the first plan offered that includes it."""
+    context = current_tenant()
+    if context is None or context.plan_id is None:  # no plan: every engine (no query)
+        return
+    plan = db.session.get(Plan, context.plan_id)
+    if plan is None or plan.includes(engine):
+        return
+    larger = next((option for option in offered_plans() if option.includes(engine)), None)
+    message = f"{label} is not in the {plan.name} plan."
+    message += f" The {larger.name} plan includes it." if larger is not None else ""
+    raise APIError("plan_limit_reached", message, extra={
+        "limit": f"engine:{engine}", "allowed": 0, "plan": plan.slug, "upgrade_to": larger.slug if larger else None})
 
 
 def require_within(limit: str, count: int) -> None:

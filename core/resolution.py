@@ -72,8 +72,8 @@ class TenantDirectory:
         row = self._query(kind, key)
         if row is None:
             return None
-        value = (TenantContext(id=row.id, slug=row.slug, currency=row.currency, timezone=row.timezone),
-                 row.status.value)
+        value = (TenantContext(id=row.id, slug=row.slug, currency=row.currency, timezone=row.timezone,
+                               plan_id=row.plan_id), row.status.value)
         if row.id == tenant_id:  # (not when the name moved to another shop between the two reads)
             cache.set(0, (kind, key), Output.made(_packed(value), (TENANT_STAMP,), tenant_stamps))
         return value
@@ -108,7 +108,7 @@ class TenantDirectory:
 
 
 _NO_SHOP = Output(b"", "", (), ())
-_TENANT = select(Tenant.id, Tenant.slug, Tenant.currency, Tenant.timezone, Tenant.status)
+_TENANT = select(Tenant.id, Tenant.slug, Tenant.currency, Tenant.timezone, Tenant.status, Tenant.plan_id)
 _FIND = {"id": _TENANT.where(Tenant.id == bindparam("key")),
          "slug": _TENANT.where(Tenant.slug == bindparam("key")),
          "host": _TENANT.join(Domain).where(Domain.host == bindparam("key"), Domain.verified_at.is_not(None))}
@@ -116,12 +116,13 @@ _FIND = {"id": _TENANT.where(Tenant.id == bindparam("key")),
 
 def _packed(value: tuple[TenantContext, str]) -> bytes:
     context, status = value
-    return json.dumps([context.id, context.slug, context.currency, context.timezone, status]).encode()
+    return json.dumps([context.id, context.slug, context.currency, context.timezone, status, context.plan_id]).encode()
 
 
 def _unpacked(body: bytes) -> tuple[TenantContext, str]:
-    tenant_id, slug, currency, timezone, status = json.loads(body)
-    return TenantContext(id=tenant_id, slug=slug, currency=currency, timezone=timezone), status
+    tenant_id, slug, currency, timezone, status, *plan = json.loads(body)  # (entries kept before plans had none)
+    return TenantContext(id=tenant_id, slug=slug, currency=currency, timezone=timezone,
+                         plan_id=plan[0] if plan else None), status
 
 
 @event.listens_for(Tenant, "after_update")

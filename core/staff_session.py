@@ -74,6 +74,20 @@ def _supporting(identity: Identity, tenant: Tenant) -> StaffMember | None:
     return StaffMember(identity_id=identity.id, role=Role.OWNER.value)
 
 
+def _outside_the_plan():
+    """The page saying the shop's plan leaves this engine out (403), or None."""
+    from flask import render_template
+
+    from core.engines import require_engine_of
+    from core.errors import APIError
+
+    try:
+        require_engine_of(request.blueprint)
+    except APIError as error:
+        return render_template("core/plan_refusal.html", message=error.message), 403
+    return None
+
+
 def staff_actor() -> str:
     """Who did it, as order and booking histories say: the staff member, or the platform admin
     in a support session."""
@@ -109,6 +123,9 @@ def permission_required(permission: str, *, open_while_unpaid: bool = False):
                 abort(403, description="Your role does not allow this.")
             g.shop = tenant
             g.staff = member
+            refusal = _outside_the_plan()
+            if refusal is not None:
+                return refusal
             return view(*args, **kwargs)
 
         return wrapped

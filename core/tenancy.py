@@ -47,6 +47,7 @@ class TenantContext:
     slug: str
     currency: str
     timezone: str
+    plan_id: int | None = None  # None: no plan (unlimited): what a plan leaves out needs no look
 
 
 _current: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("tessera_tenant", default=None)
@@ -256,7 +257,8 @@ class Tenant(db.Model):
     domains: Mapped[list["Domain"]] = relationship(back_populates="tenant", lazy="raise")
 
     def context(self) -> TenantContext:
-        return TenantContext(id=self.id, slug=self.slug, currency=self.currency, timezone=self.timezone)
+        return TenantContext(id=self.id, slug=self.slug, currency=self.currency, timezone=self.timezone,
+                             plan_id=self.plan_id)
 
     @property
     def is_suspended(self) -> bool:

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.db import db
+from core.engines import plan_engines
 from core.errors import APIError
 from core.forms import ConfirmForm
 from core.money import Money, MoneyError
@@ -43,10 +44,10 @@ def edit_plan(plan_id: int):
 def _shown(plan: Plan | None) -> dict:
     if plan is None:
         return {"slug": "", "name": "", "price": "0", "currency": "CNY", "position": "0", "active": True,
-                "trial_days": "0", **{name: "" for name in LIMITS}}
+                "trial_days": "0", "engines": None, **{name: "" for name in LIMITS}}
     return {"slug": plan.slug, "name": plan.name, "price": f"{Money(plan.price, plan.currency).to_decimal():f}",
             "currency": plan.currency, "position": str(plan.position), "active": plan.active,
-            "trial_days": str(plan.trial_days), **{name: "" if plan.allows(name) is None else str(plan.allows(name)) for name in LIMITS}}
+            "trial_days": str(plan.trial_days), "engines": plan.engines, **{name: "" if plan.allows(name) is None else str(plan.allows(name)) for name in LIMITS}}
 
 
 def _posted(errors: dict) -> dict:
@@ -61,6 +62,7 @@ def _posted(errors: dict) -> dict:
         data["price"] = 0
     position = form.get("position", "").strip() or "0"
     data["position"] = int(position) if position.isdigit() and len(position) <= 4 else 0
+    data["engines"] = form.getlist("engines") if form.get("engines_shown") else None  # (a form without the boxes: all)
     trial = form.get("trial_days", "").strip() or "0"
     if not (trial.isdigit() and int(trial) <= 365):
         errors["trial_days"] = _("A number of days from 0 (no trial) to 365.")
@@ -79,7 +81,8 @@ def _plan_form(plan: Plan | None):
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400, description=_("The form expired; reload the page and try again."))
-        values = {**{name: request.form.get(name, "") for name in values}, "active": bool(request.form.get("active"))}
+        values = {**{name: request.form.get(name, "") for name in values}, "active": bool(request.form.get("active")),
+                  "engines": request.form.getlist("engines") if request.form.get("engines_shown") else None}
         data = _posted(errors)
         if not errors:
             try:
@@ -93,7 +96,7 @@ def _plan_form(plan: Plan | None):
                 flash(_("Plan %(name)s saved.", name=saved.name), "success")
                 return redirect(url_for("console.plans"))
     return render_template("console/plan_form.html", plan=plan, values=values, errors=errors, limits=LIMITS,
-                           action_form=ConfirmForm()), 400 if errors else 200
+                           engines=plan_engines(), action_form=ConfirmForm()), 400 if errors else 200
 
 
 @bp.post("/tenants/<int:tenant_id>/plan")

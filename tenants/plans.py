@@ -8,6 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from core import audit
+from core.engines import plan_engines
 from core.db import add_unique, db
 from core.errors import APIError
 from core.identities import Identity
@@ -19,7 +20,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
 
 
 def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, plan: Plan | None,
-             trial_days: int) -> dict:
+             trial_days: int, engines: list | None) -> dict:
     errors: dict[str, list[str]] = {}
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):
@@ -34,6 +35,9 @@ def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, p
         errors["currency"] = [f"Unknown currency {currency!r}."]
     if not isinstance(trial_days, int) or not 0 <= trial_days <= 365:
         errors["trial_days"] = ["A number of days from 0 (no trial) to 365."]
+    gated = [engine.name for engine in plan_engines()]
+    if engines is not None and (not isinstance(engines, list) or any(name not in gated for name in engines)):
+        errors["engines"] = [f"Name engines a plan may leave out: {', '.join(gated)}."]
     for key, value in limits.items():
         if key not in LIMITS:
             errors[key] = ["Not a limit Tessera counts."]
@@ -41,25 +45,31 @@ def _checked(*, slug: str, name: str, price: int, currency: str, limits: dict, p
             errors[key] = ["A whole number of 0 or more; blank for no limit."]
     if errors:
         raise APIError("invalid_input", fields=errors)
+    engines = None if engines is None or set(engines) >= set(gated) else [name for name in gated if name in engines]
     return {"slug": slug, "name": name.strip()[:60], "price": price, "currency": currency, "trial_days": trial_days,
+            "engines": engines,
             "limits": {key: value for key, value in limits.items() if value is not None}}
 
 
 def create_plan(*, slug: str, name: str, price: int, currency: str = "CNY", limits: dict, position: int = 0,
-                active: bool = True, trial_days: int = 0, actor: Identity | None = None) -> Plan:
+                active: bool = True, trial_days: int = 0, engines: list | None = None,
+                actor: Identity | None = None) -> Plan:
+    """A plan; `engines` the ones it enables of those a plan may leave out (None: all)."""
     values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=None,
-                      trial_days=trial_days)
+                      trial_days=trial_days, engines=engines)
     plan = add_unique(Plan(**values, position=position, active=active),
                       APIError("invalid_input", fields={"slug": ["Another plan has this name."]}))
     audit.record("plan.create", actor=actor, target=plan.slug, details={"limits": plan.limits, "price": plan.price,
-                                                                       "trial_days": plan.trial_days})
+                                                                       "trial_days": plan.trial_days,
+                                                                       "engines": plan.engines})
     return plan
 
 
 def update_plan(plan: Plan, *, slug: str, name: str, price: int, currency: str, limits: dict, position: int,
-                active: bool, trial_days: int = 0, actor: Identity | None = None) -> Plan:
+                active: bool, trial_days: int = 0, engines: list | None = None,
+                actor: Identity | None = None) -> Plan:
     values = _checked(slug=slug, name=name, price=price, currency=currency, limits=limits, plan=plan,
-                      trial_days=trial_days)
+                      trial_days=trial_days, engines=engines)
     for key, value in {**values, "position": position, "active": active}.items():
         setattr(plan, key, value)
     db.session.flush()

@@ -10,6 +10,7 @@ from core.engines import Engine, NavEntry, Permission, Picker
 
 ENGINE = Engine(
     name="catalog", feature=True, label=_l("Catalog"),
+    in_every_plan=True,  # a shop sells, takes orders and payments whatever its plan
     description="Items, SKUs, categories and stock; the item grid, category and item pages.",
     api=("engines.catalog.api:bp",),
     back_office=("engines.catalog.admin:bp",),

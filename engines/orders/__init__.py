@@ -9,6 +9,7 @@ from core.engines import Engine, NavEntry, Permission
 
 ENGINE = Engine(
     name="orders", label=_l("Orders"),
+    in_every_plan=True,  # a shop sells, takes orders and payments whatever its plan
     description="Cart, checkout, the order's life, fulfilment, verification codes and after-sales.",
     depends_on=("catalog", "stores"),
     api=("engines.orders.api:bp", "engines.orders.api_reviews:bp"),

@@ -9,6 +9,7 @@ from core.engines import Engine, NavEntry, Permission
 
 ENGINE = Engine(
     name="payments", label=_l("Payments"),
+    in_every_plan=True,  # a shop sells, takes orders and payments whatever its plan
     description="Providers per shop (Stripe; the sandbox in development), payments, refunds and webhooks.",
     depends_on=("orders",),
     api=("engines.payments.api:bp",),

@@ -10,6 +10,7 @@ from core.engines import Engine, NavEntry, Permission
 
 ENGINE = Engine(
     name="stores", label=_l("Stores"), description="Outlets with hours, pickup, delivery bands and dining tables.",
+    in_every_plan=True,  # a shop sells, takes orders and payments whatever its plan
     api=("engines.stores.api:bp",),
     back_office=("engines.stores.admin:bp",),
     admin_api=("engines.stores.admin_api:bp",),

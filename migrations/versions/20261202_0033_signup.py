@@ -25,6 +25,7 @@ def upgrade():
     op.execute("UPDATE tenants SET suspended_by = 'admin' WHERE status = 'suspended'")
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('trial_days', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('engines', sa.JSON(), nullable=True))
     with op.batch_alter_table('domains', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('is_primary', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -57,6 +58,7 @@ def downgrade():
         for column in ('problem', 'checked_at', 'is_primary', 'token'):
             batch_op.drop_column(column)
     with op.batch_alter_table('plans', schema=None) as batch_op:
+        batch_op.drop_column('engines')
         batch_op.drop_column('trial_days')
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.drop_column('suspended_by')

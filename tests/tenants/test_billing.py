@@ -87,7 +87,7 @@ def test_a_trial_runs_out_is_mailed_closes_the_shop_and_paying_opens_it(app, cli
         TenantStatus.SUSPENDED, "billing", BillingStatus.SUSPENDED)
     assert mails_to(app, owner.email)[-1]["Subject"] == "Your shop is closed until its plan is paid"
     assert client.get(f"/s/{shop.slug}/").status_code == 403  # customers: closed
-    assert client.get("/api/v1/catalog/items", headers={"X-Tenant": shop.slug}).status_code == 403
+    assert client.get("/api/v1/items", headers={"X-Tenant": shop.slug}).status_code == 403
     led = client.get("/merchant/")
     assert led.status_code == 302 and led.headers["Location"].endswith("/merchant/billing/")
     assert 'data-billing="suspended"' in client.get("/merchant/billing/").get_data(as_text=True)

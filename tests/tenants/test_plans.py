@@ -247,3 +247,42 @@ def test_the_last_order_of_the_month_is_taken_once_when_eight_ask_at_once(live_s
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert sorted(pool.map(send, range(8))) == [201] + [403] * 7
+
+
+def test_a_plan_leaves_engines_out_everywhere_they_answer(client, db_session, tenant_a, enter, create_consumer,
+                                                          create_identity, sign_in, form_post):
+    from tenants.plans import assign_plan, create_plan
+    from tests.engines.orders.conftest import make_shop
+
+    shop = make_shop(tenant_a, create_consumer)
+    basic = create_plan(slug="basic", name="Basic", price=0, limits={}, engines=["articles"], position=1)
+    create_plan(slug="pro", name="Pro", price=29900, limits={}, position=2)
+    assign_plan(db_session.get(Tenant, tenant_a.id), basic)
+    db_session.commit()
+    owner = staff_token(db_session, tenant_a, role="owner")
+
+    refused = client.get("/api/v1/coupons", headers=shop["headers"])  # the consumer API
+    assert (refused.status_code, refused.json["error"]["limit"], refused.json["error"]["upgrade_to"]) == (
+        403, "engine:marketing", "pro")
+    assert refused.json["error"]["message"] == "Marketing is not in the Basic plan. The Pro plan includes it."
+    assert client.get("/admin/api/v1/coupons", headers=owner.headers).status_code == 403  # the Admin API
+    assert client.get("/api/v1/articles", headers=shop["headers"]).status_code == 200  # what the plan has
+    assert client.get("/api/v1/items", headers=shop["headers"]).status_code == 200  # in every plan
+    enter("owner")
+    page = client.get("/merchant/marketing/coupons")  # the back office
+    assert page.status_code == 403 and "Marketing is not in the Basic plan" in page.get_data(as_text=True)
+    assert "/merchant/billing/" in page.get_data(as_text=True)
+    catalog = client.get("/merchant/catalog/").get_data(as_text=True)
+    assert "/merchant/articles/" in catalog and "/merchant/marketing/coupons" not in catalog  # the menu: in the plan
+
+    admin = create_identity("root@example.com", platform_admin=True)
+    sign_in("console", admin.email)
+    shown = client.get(f"/console/plans/{basic.id}").get_data(as_text=True)
+    assert 'value="articles" checked' in shown and 'value="marketing">' in shown
+    saved = form_post(f"/console/plans/{basic.id}", {"name": "Basic", "slug": "basic", "price": "0", "currency": "CNY",
+                                                     "position": "1", "active": "y", "engines_shown": "1",
+                                                     "engines": ["articles", "marketing"]})
+    assert saved.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Plan, basic.id).engines == ["articles", "marketing"]
+    assert client.get("/api/v1/coupons", headers=shop["headers"]).status_code == 200
