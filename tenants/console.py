@@ -3,12 +3,13 @@ resume, their plan and usage), plans (tenants.console_plans) and the audit log."
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from core import audit
 from core.audit import AuditEntry
-from core.db import db
+from core.db import db, utcnow
 from core.ids import parse_id
 from core.paging import newest_first
 from core.errors import APIError
@@ -20,6 +21,7 @@ from core.plans import all_plans, plan_of, usage
 from core.tenancy import Tenant, platform_scope, tenant_scope
 from tenants.billing import subscription_of
 from tenants.domains import domains_of
+from tenants.export import export_tenant
 from tenants.forms import ResumeForm, SuspendForm, TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
 
@@ -141,6 +143,21 @@ def audit_log():
     entries, next_cursor = newest_first(select(AuditEntry), AuditEntry.id, limit=50,
                                         before=parse_id(request.args.get("before")))
     return render_template("console/audit.html", entries=entries, next_cursor=next_cursor)
+
+
+@bp.post("/tenants/<int:tenant_id>/export")
+@admin_required
+def export(tenant_id: int):
+    """The shop's data as a zip (tenants.export); audited."""
+    shop = db.session.get(Tenant, tenant_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    archive = export_tenant(shop)
+    audit.record("tenant.export", actor=signed_in_identity(), tenant_id=shop.id, target=shop.slug,
+                 ip=request.remote_addr)
+    db.session.commit()
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{shop.slug}-{utcnow():%Y%m%d}.zip")
 
 
 from tenants import console_figures, console_plans  # noqa: E402,F401  the figures' and plans' pages, on bp

@@ -10,6 +10,7 @@ import email
 import email.policy
 import re
 import time
+import zipfile
 
 import pytest
 
@@ -112,4 +113,8 @@ def test_support_opens_a_shops_back_office_under_a_banner_and_ends(server, brows
     page.click("[data-end-support]")
     page.get_by_text("Support session ended.").wait_for()
     looks_right(page, problems, "Support session ended.", name="support-3-ended")
+    with page.expect_download() as download:  # the shop's data, from the same page
+        page.click("[data-export]")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert "data.json" in archive.namelist() and any(name.startswith("media/") for name in archive.namelist())
     page.context.close()
