@@ -250,9 +250,10 @@ class Tenant(db.Model):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))  # None: unlimited (core.plans)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # why it is suspended: "admin" (the console, with a reason in the audit log) or "billing"
-    # (its plan unpaid past the grace period: paying reopens it, tenants.billing)
+    # why it is suspended: "admin" (the console, with a reason in the audit log), "billing" (its
+    # plan unpaid past the grace period: paying reopens it, tenants.billing) or "deletion"
     suspended_by: Mapped[str | None] = mapped_column(String(20))
+    deletion_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # tenants.deletion removes it then
 
     domains: Mapped[list["Domain"]] = relationship(back_populates="tenant", lazy="raise")
 

@@ -22,7 +22,8 @@ from core.tenancy import Tenant, platform_scope, tenant_scope
 from tenants.billing import subscription_of
 from tenants.domains import domains_of
 from tenants.export import export_tenant
-from tenants.forms import ResumeForm, SuspendForm, TenantForm
+from tenants.deletion import DELETION_DAYS, cancel_deletion, schedule_deletion
+from tenants.forms import DeleteForm, ResumeForm, SuspendForm, TenantForm
 from tenants.services import create_tenant, resume_tenant, search_tenants, suspend_tenant
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -119,6 +120,9 @@ def suspend(tenant_id: int):
 def resume(tenant_id: int):
     shop = db.session.get(Tenant, tenant_id) or abort(404)
     form = ResumeForm(back=request.args.get("back"))
+    if shop.deletion_due_at is not None:
+        flash(_("This shop is to be deleted: call off the deletion on its page to open it again."), "warning")
+        return redirect(url_for(".tenant", tenant_id=tenant_id))
     if not shop.is_suspended:
         flash(_("This shop is already active."), "info")
         return redirect(_back(form, tenant_id))
@@ -158,6 +162,42 @@ def export(tenant_id: int):
     db.session.commit()
     return send_file(archive, mimetype="application/zip", as_attachment=True,
                      download_name=f"{shop.slug}-{utcnow():%Y%m%d}.zip")
+
+
+@bp.route("/tenants/<int:tenant_id>/delete", methods=["GET", "POST"])
+@admin_required
+def delete(tenant_id: int):
+    """What deleting does, the address typed again and a reason; the shop closes at once and goes
+    after the grace period (tenants.deletion)."""
+    shop = db.session.get(Tenant, tenant_id) or abort(404)
+    form = DeleteForm()
+    if shop.deletion_due_at is not None:
+        flash(_("This shop is already to be deleted."), "info")
+        return redirect(url_for(".tenant", tenant_id=tenant_id))
+    if form.validate_on_submit():
+        if form.confirm.data.strip().lower() != shop.slug:
+            form.confirm.errors.append(_("Type %(slug)s to confirm.", slug=shop.slug))
+        else:
+            schedule_deletion(shop, reason=form.reason.data, actor=signed_in_identity(), ip=request.remote_addr)
+            db.session.commit()
+            flash(_("%(name)s is closed and will be deleted on %(day)s.", name=shop.name,
+                    day=f"{shop.deletion_due_at:%Y-%m-%d}"), "success")
+            return redirect(url_for(".tenant", tenant_id=tenant_id))
+    return render_template("console/delete.html", shop=shop, form=form, days=DELETION_DAYS), \
+        400 if request.method == "POST" else 200
+
+
+@bp.post("/tenants/<int:tenant_id>/delete/cancel")
+@admin_required
+def cancel_delete(tenant_id: int):
+    shop = db.session.get(Tenant, tenant_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    if shop.deletion_due_at is not None:
+        cancel_deletion(shop, actor=signed_in_identity(), ip=request.remote_addr)
+        db.session.commit()
+        flash(_("The deletion is called off: %(name)s is open again.", name=shop.name), "success")
+    return redirect(url_for(".tenant", tenant_id=tenant_id))
 
 
 from tenants import console_figures, console_plans  # noqa: E402,F401  the figures' and plans' pages, on bp

@@ -39,3 +39,10 @@ class ResumeForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)],
                          description=_l("Optional; kept in the audit log."))
     back = HiddenField()
+
+
+class DeleteForm(FlaskForm):
+    """Deleting a shop takes its address typed again and a reason."""
+    confirm = StringField(_l("Type the shop's address name to confirm"), validators=[DataRequired(), Length(max=40)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Say why the shop is deleted.")), Length(max=500)],
+                           description=_l("Kept in the audit log, e.g. the owner asked to close their account."))

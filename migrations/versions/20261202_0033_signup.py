@@ -22,6 +22,7 @@ def upgrade():
     op.execute("UPDATE identities SET email_verified_at = created_at")
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspended_by', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('deletion_due_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE tenants SET suspended_by = 'admin' WHERE status = 'suspended'")
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('trial_days', sa.Integer(), nullable=False, server_default='0'))
@@ -61,6 +62,7 @@ def downgrade():
         batch_op.drop_column('engines')
         batch_op.drop_column('trial_days')
     with op.batch_alter_table('tenants', schema=None) as batch_op:
+        batch_op.drop_column('deletion_due_at')
         batch_op.drop_column('suspended_by')
     with op.batch_alter_table('identities', schema=None) as batch_op:
         batch_op.drop_column('email_verified_at')

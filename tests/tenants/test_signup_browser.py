@@ -118,3 +118,35 @@ def test_support_opens_a_shops_back_office_under_a_banner_and_ends(server, brows
     with zipfile.ZipFile(download.value.path()) as archive:
         assert "data.json" in archive.namelist() and any(name.startswith("media/") for name in archive.namelist())
     page.context.close()
+
+
+@pytest.mark.live
+def test_an_admin_schedules_a_shops_deletion_and_calls_it_off(server, browser):  # noqa: F811
+    from tests.browser import sign_in_console
+
+    page, problems = watched_page(browser, 1280)
+    sign_in_console(page, server)
+    page.click("text=New tenant")
+    page.fill("input[name=name]", "Closing Shop")
+    page.fill("input[name=slug]", "closing-shop")
+    page.fill("input[name=owner_email]", "closing@example.com")
+    page.fill("input[name=owner_password]", "closing-password")
+    page.click("button:has-text('Create tenant')")
+    page.wait_for_url("**/console/tenants/*/template")
+    page.click("text=Skip")
+    page.click("[data-delete-shop]")
+    page.fill("input[name=confirm]", "closing")
+    page.fill("textarea[name=reason]", "The owner closed their account")
+    page.click("[data-delete]")
+    page.locator(".invalid-feedback", has_text="Type closing-shop to confirm").wait_for()
+    assert [p for p in problems if "400" not in p] == []  # the refusal is the answer expected here
+    problems.clear()
+    looks_right(page, problems, "What deleting does", name="delete-1-confirm")
+    page.fill("input[name=confirm]", "closing-shop")
+    page.click("[data-delete]")
+    page.locator("[data-deletion-due]").wait_for()
+    looks_right(page, problems, "will be deleted on", "Call off the deletion", name="delete-2-scheduled")
+    page.click("[data-cancel-delete]")
+    page.get_by_text("The deletion is called off").wait_for()
+    assert page.locator("[data-deletion-due]").count() == 0
+    page.context.close()
