@@ -20,6 +20,7 @@ from core.plans import trial_plan
 from core.resolution import directory
 from core.tenancy import Tenant, TenantStatus
 from tenants.billing import start_trial
+from tenants.plans import assign_plan
 from tenants.services import create_tenant, slug_refusal
 
 CONFIRM_DAYS = 7  # a confirmation link works this long; another can be asked for from the back office
@@ -41,7 +42,7 @@ def password_weakness(password: str, *hints: str) -> str | None:
 
 
 def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | None = None) -> tuple[Identity, Tenant]:
-    """A new owner (e-mail not yet confirmed) and their pending shop on the trial plan; refuses
+    """A new owner (e-mail not yet confirmed) and their pending shop (`put_on_trial` next); refuses
     (422, by field) a taken e-mail or address name, a weak password — nothing written."""
     errors: dict[str, list[str]] = {}
     try:
@@ -61,14 +62,20 @@ def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | N
         errors["shop_name"] = [_("Give the shop a name.")]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    plan = trial_plan()
     tenant = create_tenant(slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
-                           action="tenant.signup", ip=ip, status=TenantStatus.PENDING,
-                           plan_id=plan.id if plan is not None else None)
-    start_trial(tenant, plan)
+                           action="tenant.signup", ip=ip, status=TenantStatus.PENDING)
     owner = find_identity(email)
     owner.email_verified_at = None
     return owner, tenant
+
+
+def put_on_trial(tenant: Tenant) -> None:
+    """The new shop on the trial plan (core.plans.trial_plan) — once its template's demo items are
+    in: what it starts with is kept even where the plan allows fewer, as for any plan change."""
+    plan = trial_plan()
+    if plan is not None:
+        assign_plan(tenant, plan)
+        start_trial(tenant, plan)
 
 
 def confirmation_token(identity: Identity) -> str:

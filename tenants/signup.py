@@ -27,7 +27,7 @@ from core.mail import can_send_mail
 from core.security import limiter
 from core.staff_session import select_shop, sign_in, signed_in_identity
 from core.tenancy import tenant_scope
-from tenants.onboarding import confirm_email, send_confirmation, sign_up
+from tenants.onboarding import confirm_email, put_on_trial, send_confirmation, sign_up
 from tenants.services import slug_refusal
 
 bp = Blueprint("signup", __name__, template_folder="templates", static_folder="static",
@@ -111,6 +111,7 @@ def _create(form: SignupForm):
                                 slug=form.slug.data, ip=request.remote_addr)
         with tenant_scope(tenant):
             name, _published = _gallery["start"](form.template.data, demo_data=True, tenant_id=tenant.id, actor=owner)
+        put_on_trial(tenant)
         send_confirmation(owner)
     except APIError as error:
         db.session.rollback()

@@ -87,7 +87,7 @@ def test_a_merchant_signs_up_designs_and_opens_the_shop_by_the_mailed_link(app, 
         assert app_row.draft["app"]["name"] == "Tea Garden"
         assert db.session.scalar(select(func.count()).select_from(AppVersion)) == 0
     assert {e.action for e in db_session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant.id))} == {
-        "tenant.signup", "template.use"}
+        "tenant.signup", "template.use", "tenant.plan"}
 
     designer = client.get("/merchant/designer/").get_data(as_text=True)
     assert "data-awaiting-email" in designer and GOOD["email"] in designer and "Welcome!" in designer
@@ -226,3 +226,18 @@ def test_six_sign_ups_of_one_address_at_once_make_one_shop(live_server):
         assert db.session.scalar(select(func.count()).select_from(Tenant).where(Tenant.slug == GOOD["slug"])) == 1
         owners = db.session.scalar(select(func.count()).select_from(Identity).where(Identity.email.like("racer%")))
         assert owners == 1  # the others' accounts went with their refused shops
+
+
+def test_a_plan_smaller_than_the_templates_demo_still_lets_a_merchant_start(client, db_session):
+    from core.plans import Plan
+    from tenants.plans import create_plan
+
+    create_plan(slug="tiny", name="Tiny", price=0, limits={"items": 1, "pages": 1}, position=1)
+    db_session.commit()
+    assert sign_up(client).status_code == 302
+    tenant = db_session.scalar(select(Tenant).where(Tenant.slug == "tea-garden"))
+    assert db_session.get(Plan, tenant.plan_id).slug == "tiny"
+    with tenant_scope(tenant):
+        from engines.catalog.models import Item
+
+        assert db.session.scalar(select(func.count()).select_from(Item)) > 1  # kept; the next one is refused
