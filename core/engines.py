@@ -262,6 +262,24 @@ def require_engine_of(blueprint: str | None) -> None:
         require_engine(engine.name, engine.label)
 
 
+# -- what holds a shop's deletion back ----------------------------------------------------------
+# Before a shop is removed for good (tenants.deletion), each engine may say why it cannot be yet
+# (refunds on their way): the checks run in the shop's scope and answer a reason, or None.
+
+DELETION_HOLDS: list[Callable[[], str | None]] = []
+
+
+def hold_deletion(check: Callable[[], str | None]) -> Callable[[], str | None]:
+    """Register `check` (a decorator): why the current shop may not be removed yet, or None."""
+    DELETION_HOLDS.append(check)
+    return check
+
+
+def deletion_held() -> str | None:
+    """The first reason an engine gives to keep the current shop, or None."""
+    return next((reason for check in DELETION_HOLDS if (reason := check()) is not None), None)
+
+
 @dataclasses.dataclass(frozen=True)
 class Parts:
     """What create_app wires from the registry: blueprints by kind, endpoints a suspended shop

@@ -48,6 +48,7 @@ register_codes({"billing_unavailable": (503, "Plans cannot be paid for online he
                                              "changes them.")})
 
 GRACE_DAYS = 7  # past due this long, a shop works on; then it is closed until it pays
+REMIND_DAYS = 3  # the owners are told this long before a trial ends
 PERIOD = dt.timedelta(days=30)  # what one payment buys
 
 
@@ -74,6 +75,7 @@ class Subscription(db.Model):
     payment_method: Mapped[str | None] = mapped_column(String(120))  # the provider's reference ("sandbox:declines")
     last_paid: Mapped[int | None] = mapped_column(BigInteger)  # minor units of the plan's currency
     last_payment: Mapped[str | None] = mapped_column(String(120))  # the provider's id of it: a replay counts once
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # told the trial ends soon
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -193,8 +195,23 @@ def sweep_billing(now: dt.datetime | None = None) -> int:
             .order_by(Subscription.tenant_id).limit(500).with_for_update(of=Subscription, skip_locked=True)))
         for row, tenant in due:
             moved += _step(row, tenant, now)
+        _remind_trials_ending(now)
     db.session.commit()
     return moved
+
+
+def _remind_trials_ending(now: dt.datetime) -> None:
+    """Tell the owners of a trial ending within REMIND_DAYS, once."""
+    ending = list(db.session.execute(
+        select(Subscription, Tenant).join(Tenant, Tenant.id == Subscription.tenant_id).where(
+            Subscription.status == BillingStatus.TRIALING, Subscription.reminded_at.is_(None),
+            Subscription.trial_ends_at <= now + dt.timedelta(days=REMIND_DAYS))
+        .order_by(Subscription.tenant_id).limit(500).with_for_update(of=Subscription, skip_locked=True)))
+    for row, tenant in ending:
+        row.reminded_at = now
+        _tell_owners(tenant, _("Your trial ends soon"), _(
+            "The trial of %(shop)s ends on %(day)s. Choose a plan and pay from the back office's Billing page to "
+            "keep the shop open.", shop=tenant.name, day=f"{row.trial_ends_at:%Y-%m-%d}"))
 
 
 @periodic("billing.sweep", seconds=300)

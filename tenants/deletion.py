@@ -2,23 +2,24 @@
 `by="deletion"`) and is kept DELETION_DAYS, during which the deletion can be called off; then the
 `tenants.delete_due` sweeper removes every row of every tenant table, its pictures, its domains
 and subscription, and the shop itself. The audit log keeps what happened (its rows name the shop's
-id and slug). A shop with refunds still on their way waits for them: money in flight first."""
+id and slug). A shop an engine holds back (the payments engine: refunds on their way) waits:
+money in flight first."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from core import audit
 from core.db import db, utcnow
+from core.engines import deletion_held
 from core.identities import Identity
 from core.jobs import periodic
 from core.media import Media
 from core.resolution import directory
 from core.storage import StorageError, storage
 from core.tenancy import Domain, Tenant, platform_scope, tenant_scope, tenant_tables
-from engines.payments.models import Refund, RefundStatus
 from tenants.billing import Subscription
 from tenants.services import resume_tenant, suspend_tenant
 
@@ -42,11 +43,6 @@ def cancel_deletion(tenant: Tenant, *, actor: Identity | None = None, ip: str | 
     return tenant
 
 
-def _money_in_flight() -> bool:
-    return bool(db.session.scalar(select(func.count()).select_from(Refund).where(
-        Refund.status.in_((RefundStatus.PENDING, RefundStatus.SENDING)))))
-
-
 def _leaves_first(table, parent, key, tenant_id: int) -> None:
     """Delete a tree's rows that no row names as its parent, until none is left."""
     while True:
@@ -60,7 +56,7 @@ def purge_tenant(tenant: Tenant) -> bool:
     removed, while refunds of it are on their way."""
     tenant_id, slug = tenant.id, tenant.slug
     with tenant_scope(tenant):
-        if _money_in_flight():
+        if deletion_held() is not None:  # an engine's money in flight (core.engines.hold_deletion)
             return False
         keys = [key for row in db.session.execute(select(Media.key, Media.thumbnail_key)) for key in row if key]
         names = {table.name for table in tenant_tables()}

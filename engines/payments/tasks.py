@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import bindparam, select, update
 
 from core.db import db, utcnow
+from core.engines import hold_deletion
 from core.events import on
 from core.jobs import job, periodic, run_per_tenant
 from core.tenancy import current_tenant_id, execute, of_tenant, platform_scope
@@ -117,3 +118,11 @@ _CLAIM_REFUND = update(_refunds).where(
 _SETTLE_REFUND = update(_refunds).where(of_tenant(_refunds), _refunds.c.id == bindparam("refund_id"),
                                         _refunds.c.status == RefundStatus.SENDING)
 from engines.payments import counter  # noqa: E402,F401  the counter provider: registered in every process
+
+
+@hold_deletion
+def refunds_on_their_way() -> str | None:
+    """A shop being deleted waits for its refunds still pending or sent (money in flight first)."""
+    waiting = db.session.scalar(select(Refund.id).where(Refund.status.in_((RefundStatus.PENDING, RefundStatus.SENDING)))
+                                .limit(1))
+    return "refunds on their way" if waiting is not None else None

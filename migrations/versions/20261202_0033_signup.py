@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('payment_method', sa.String(length=120), nullable=True),
     sa.Column('last_paid', sa.BigInteger(), nullable=True),
     sa.Column('last_payment', sa.String(length=120), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_subscriptions_tenant_id_tenants'),
                             ondelete='RESTRICT'),
