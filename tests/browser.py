@@ -342,6 +342,24 @@ def sign_in_console(page, server: Server) -> None:
     page.wait_for_url("**/console/")
 
 
+def new_tenant_in_console(page, name: str, slug: str, email: str, password: str) -> None:
+    """From the console's tenant list, a new shop with its owner; the page then offers templates."""
+    page.click("text=New tenant")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=slug]", slug)
+    page.fill("input[name=owner_email]", email)
+    page.fill("input[name=owner_password]", password)
+    page.click("button:has-text('Create tenant')")
+    page.wait_for_url("**/console/tenants/*/template")
+
+
+def only_the_refusal(problems: list[str], status: str = "400") -> None:
+    """A form refused on purpose: its answer (`status`) is the only problem the page had; the list
+    starts again for what follows."""
+    assert [p for p in problems if status not in p] == []
+    problems.clear()
+
+
 def sign_in_merchant(page, server: Server, email: str | None = None, password: str | None = None) -> None:
     """Sign in to the back office in a browser page (the demo owner by default)."""
     page.goto(server.url + "/merchant/login")

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import shot
+from tests.browser import new_tenant_in_console, shot
 
 pytestmark = pytest.mark.live
 
@@ -30,13 +30,7 @@ def test_console_then_back_office(server, browser):
     assert page.locator("text=Demo Shop").count() == 1
     shot(page, "console-tenants")
 
-    page.click("text=New tenant")
-    page.fill("input[name=name]", "Corner Cafe")
-    page.fill("input[name=slug]", "corner-cafe")
-    page.fill("input[name=owner_email]", "cafe@example.com")
-    page.fill("input[name=owner_password]", "cafe-password")
-    page.click("button:has-text('Create tenant')")
-    page.wait_for_url("**/console/tenants/*/template")  # the new shop chooses its template
+    new_tenant_in_console(page, "Corner Cafe", "corner-cafe", "cafe@example.com", "cafe-password")  # then its template
     shot(page, "console-templates")
     page.click("[data-template=ordering] button:has-text('Use this template')")
     page.wait_for_url("**/console/tenants/*")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.audit import AuditEntry
 from core.tenancy import TenantStatus
-from tests.browser import browser, looks_right, server, sign_in_console, watched_page  # noqa: F401  fixtures
+from tests.browser import browser, looks_right, new_tenant_in_console, server, sign_in_console, watched_page  # noqa: F401
 
 
 def _admin(create_identity, sign_in):
@@ -102,13 +102,7 @@ def test_an_admin_suspends_a_shop_and_its_customers_see_why(server, browser):  #
     page, problems = watched_page(browser, 1280)
     sign_in_console(page, server)
     # a new shop, to suspend
-    page.click("text=New tenant")
-    page.fill("input[name=name]", "Night Market")
-    page.fill("input[name=slug]", "night-market")
-    page.fill("input[name=owner_email]", "night@example.com")
-    page.fill("input[name=owner_password]", "night-password")
-    page.click("button:has-text('Create tenant')")
-    page.wait_for_url("**/template")
+    new_tenant_in_console(page, "Night Market", "night-market", "night@example.com", "night-password")
     page.goto(server.url + "/console/?q=night")
     problems.clear()
 
