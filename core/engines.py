@@ -253,6 +253,16 @@ def plan_engines() -> list[Engine]:
     return [candidate for candidate in registry() if not candidate.in_every_plan]
 
 
+def require_engines(names) -> None:
+    """Refuse (403 plan_limit_reached) turning on engines (a document's features) that the current
+    shop's plan leaves out."""
+    from core.plans import require_engine
+
+    for candidate in registry():
+        if candidate.name in names and not candidate.in_every_plan:
+            require_engine(candidate.name, candidate.label)
+
+
 def require_engine_of(blueprint: str | None) -> None:
     """Refuse (403 plan_limit_reached) a request to an engine the current shop's plan leaves out."""
     engine = GATED_BLUEPRINTS.get(blueprint or "")

@@ -9,6 +9,7 @@ from sqlalchemy import Text, cast, func, select, update
 
 from core.cache import bump_after_commit
 from core.db import add_unique, db, utcnow
+from core.engines import require_engines
 from core.errors import APIError, register_codes
 from core.plans import register_limit, require_within
 from core.tenancy import Tenant, current_tenant_id
@@ -61,6 +62,7 @@ def save_draft(*, document: dict, revision: int, actor: str | None = None) -> Ap
         raise document_error(error) from None
     if len(draft["pages"]) > len(app.draft["pages"]):  # a page more: within the plan (core.plans)
         require_within("pages", len(draft["pages"]))
+    require_engines(set(draft["app"]["engines"]) - set(app.draft["app"].get("engines", [])))  # a feature turned on
     changed = db.session.execute(
         update(App).where(App.id == app.id, App.revision == revision)
         .values(draft=draft, revision=App.revision + 1, updated_at=utcnow(), updated_by=actor)

@@ -216,3 +216,21 @@ def test_media_of_another_shop_cannot_be_deleted(designer, db_session, tenant_b)
         db_session.flush()
     assert designer("DELETE", f"/media/{foreign.id}").status_code == 404
     assert foreign.deleted_at is None
+
+
+def test_a_feature_the_plan_leaves_out_cannot_be_turned_on(designer, db_session, tenant_a):
+    from core.tenancy import Tenant
+    from tenants.plans import assign_plan, create_plan
+
+    basic = create_plan(slug="basic", name="Basic", price=0, limits={}, engines=["articles"], position=1)
+    create_plan(slug="pro", name="Pro", price=100, limits={}, position=2)
+    assign_plan(db_session.get(Tenant, tenant_a.id), basic)
+    db_session.commit()
+    with_articles = {**doc("title"), "app": {"name": "Alpha", "engines": ["articles"]}}
+    assert designer("PUT", "/draft", {"document": with_articles, "revision": 1}).status_code == 200
+    with_booking = {**doc("title"), "app": {"name": "Alpha", "engines": ["articles", "booking"]}}
+    refused = designer("PUT", "/draft", {"document": with_booking, "revision": 2})
+    assert (refused.status_code, refused.json["error"]["limit"]) == (403, "engine:booking")
+    assert refused.json["error"]["message"] == "Booking is not in the Basic plan. The Pro plan includes it."
+    with tenant_scope(tenant_a):
+        assert get_app().draft["app"]["engines"] == ["articles"]
