@@ -5,25 +5,31 @@ leaves an audit row."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
 from zxcvbn import zxcvbn
 
 from core import audit
-from core.db import utcnow
+from core.db import db, utcnow
 from core.errors import APIError
-from core.identities import Identity, find_identity, memberships_of, normalize_email
+from core.identities import Identity, StaffMember, find_identity, memberships_of, normalize_email
+from core.jobs import periodic
 from core.mail import send_mail
 from core.permissions import Role
 from core.plans import trial_plan
 from core.resolution import directory
-from core.tenancy import Tenant, TenantStatus
+from core.tenancy import Tenant, TenantStatus, platform_scope, tenant_scope
 from tenants.billing import start_trial
+from tenants.deletion import purge_tenant
 from tenants.plans import assign_plan
 from tenants.services import create_tenant, slug_refusal
 
 CONFIRM_DAYS = 7  # a confirmation link works this long; another can be asked for from the back office
+UNCONFIRMED_DAYS = 14  # a sign-up never confirmed is removed after this long (its address may sign up again)
 _SALT = "tessera.confirm-email"
 
 
@@ -113,3 +119,33 @@ def confirm_email(token: str, *, ip: str | None = None) -> Identity:
             audit.record("tenant.open", actor=identity, tenant_id=tenant.id, target=tenant.slug, ip=ip)
             directory.forget(tenant)
     return identity
+
+
+def expire_unconfirmed(now: dt.datetime | None = None) -> int:
+    """Remove the shops signed up more than UNCONFIRMED_DAYS ago whose owner never confirmed
+    (nothing of them was ever public), and their owners' accounts when those have no other shop
+    and were never confirmed; how many shops went."""
+    now = now or utcnow()
+    with platform_scope():
+        stale = list(db.session.scalars(select(Tenant).where(
+            Tenant.status == TenantStatus.PENDING, Tenant.created_at <= now - dt.timedelta(days=UNCONFIRMED_DAYS))
+            .order_by(Tenant.id).limit(50)))
+    removed = 0
+    for tenant in stale:
+        tenant_id, slug = tenant.id, tenant.slug
+        with tenant_scope(tenant):
+            staff = list(db.session.scalars(select(StaffMember.identity_id)))
+        if purge_tenant(tenant):
+            removed += 1
+            audit.record("tenant.signup_expired", tenant_id=tenant_id, target=slug)
+            for identity_id in staff:
+                identity = db.session.get(Identity, identity_id)
+                if identity is not None and identity.email_verified_at is None and not memberships_of(identity_id):
+                    db.session.delete(identity)
+        db.session.commit()
+    return removed
+
+
+@periodic("tenants.expire_unconfirmed", seconds=3600)
+def tenants_expire_unconfirmed(now: dt.datetime | None = None) -> int:
+    return expire_unconfirmed(now)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditEntry
-from core.db import db
+from core.db import db, utcnow
 from core.identities import Identity
 from core.plans import Plan
 from core.tenancy import Tenant, TenantStatus, tenant_scope
@@ -241,3 +241,20 @@ def test_a_plan_smaller_than_the_templates_demo_still_lets_a_merchant_start(clie
         from engines.catalog.models import Item
 
         assert db.session.scalar(select(func.count()).select_from(Item)) > 1  # kept; the next one is refused
+
+
+def test_a_sign_up_never_confirmed_goes_after_two_weeks_and_its_address_may_sign_up_again(app, client, db_session,
+                                                                                          tenant_a):
+    from tenants.onboarding import expire_unconfirmed
+
+    assert sign_up(client).status_code == 302
+    with app.test_request_context():
+        assert expire_unconfirmed(utcnow() + dt.timedelta(days=13)) == 0
+        assert expire_unconfirmed(utcnow() + dt.timedelta(days=15)) == 1
+    db_session.expire_all()
+    assert db_session.scalar(select(Tenant).where(Tenant.slug == "tea-garden")) is None
+    assert db_session.scalar(select(Identity).where(Identity.email == GOOD["email"])) is None
+    assert db_session.get(Tenant, tenant_a.id) is not None  # an open shop is not touched
+    assert [e.target for e in db_session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "tenant.signup_expired"))] == ["tea-garden"]
+    assert sign_up(client).status_code == 302  # the address and the name are free again
