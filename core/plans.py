@@ -19,6 +19,7 @@ import datetime as dt
 import zlib
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,8 +139,9 @@ def require_engine(engine: str, label: object) -> None:
     if plan is None or plan.includes(engine):
         return
     larger = next((option for option in offered_plans() if option.includes(engine)), None)
-    message = f"{label} is not in the {plan.name} plan."
-    message += f" The {larger.name} plan includes it." if larger is not None else ""
+    message = (_("%(what)s is not in the %(plan)s plan. The %(larger)s plan includes it.", what=label,
+                 plan=plan.name, larger=larger.name) if larger is not None
+               else _("%(what)s is not in the %(plan)s plan.", what=label, plan=plan.name))
     raise APIError("plan_limit_reached", message, extra={
         "limit": f"engine:{engine}", "allowed": 0, "plan": plan.slug, "upgrade_to": larger.slug if larger else None})
 
@@ -155,8 +157,9 @@ def require_within(limit: str, count: int) -> None:
 def _refuse(limit: str, plan: Plan, allowed: int, needed: int) -> None:
     larger = lifting(limit, needed)
     label, allowed = str(LIMITS[limit].label), plan.allows(limit)  # said in the plan's terms (MB, not bytes)
-    message = f"{label}: the {plan.name} plan allows {allowed}."
-    message += f" The {larger.name} plan allows more." if larger is not None and larger.id != plan.id else ""
+    message = (_("%(what)s: the %(plan)s plan allows %(allowed)s. The %(larger)s plan allows more.", what=label,
+                 plan=plan.name, allowed=allowed, larger=larger.name) if larger is not None and larger.id != plan.id
+               else _("%(what)s: the %(plan)s plan allows %(allowed)s.", what=label, plan=plan.name, allowed=allowed))
     message = str(LIMITS[limit].refusal) if LIMITS[limit].refusal is not None else message
     raise APIError("plan_limit_reached", message, extra={
         "limit": limit, "allowed": allowed, "plan": plan.slug,

@@ -104,6 +104,10 @@ def test_the_back_office_says_the_plan_is_full_and_shows_the_usage(client, db_se
     usage = client.get("/merchant/plan").get_data(as_text=True)
     assert "Your plan: Basic" in usage and "3 / 3" in usage and 'data-plan="pro"' in usage
     assert "Full: the Pro plan allows more." in usage
+    client.get("/lang/zh_Hans")  # a merchant reading Chinese is told in Chinese
+    refused = form_post("/merchant/catalog/new", {"kind": "physical", "name": "One more", "price": "9.00",
+                                                  "stock": "1", "status": "on_sale", "category_id": ""})
+    assert "商品：Basic套餐最多 3。Pro套餐可容纳更多。" in refused.get_data(as_text=True)
 
 
 def test_staff_and_pages_count_too(client, db_session, tenant_a, create_identity):
