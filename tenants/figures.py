@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.db import db, utcnow
 from core.money import Money
-from core.plans import Plan
+from core.plans import Plan, all_plans
 from core.tenancy import Tenant, TenantStatus
 from tenants.billing import BillingStatus, Subscription
 
@@ -44,11 +44,10 @@ def platform_figures(now: dt.datetime | None = None) -> Figures:
              "closed": suspended.get("billing", 0)}
     shops["total"] = sum(shops.values())
 
-    plans = {plan.id: plan for plan in db.session.scalars(select(Plan))}
     per_plan = dict(db.session.execute(select(Tenant.plan_id, func.count()).group_by(Tenant.plan_id)).all())
-    by_plan = [(plans[plan_id].name if plan_id else "", count) for plan_id, count in
-               sorted(per_plan.items(), key=lambda pair: (pair[0] is None, plans[pair[0]].position if pair[0] else 0,
-                                                          plans[pair[0]].price if pair[0] else 0))]
+    by_plan = [(plan.name, per_plan[plan.id]) for plan in all_plans() if plan.id in per_plan]  # in the order offered
+    if None in per_plan:
+        by_plan.append(("", per_plan[None]))
 
     paying_rows = db.session.execute(
         select(Plan.price, Plan.currency).select_from(Subscription)

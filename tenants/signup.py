@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.db import db
 from core.errors import APIError
-from core.forms import ConfirmForm, ValidEmail
+from core.forms import ConfirmForm, ValidEmail, local_path
 from core.mail import can_send_mail
 from core.security import limiter
 from core.staff_session import select_shop, sign_in, signed_in_identity
@@ -174,15 +174,4 @@ def resend():
         else:
             db.session.commit()
             flash(_("We sent the link again to %(email)s.", email=identity.email), "success")
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("merchant.dashboard"))
-
-
-def _same_site(address: str | None) -> bool:
-    return bool(address) and address.startswith(request.host_url)
-
-
-@bp.app_context_processor
-def _awaiting_confirmation() -> dict:
-    """For the back office's banner: the shop in context waits for its owner's e-mail."""
-    shop = g.get("shop")
-    return {"shop_awaits_email": bool(shop is not None and getattr(shop, "is_pending", False))}
+    return redirect(local_path(request.form.get("next")) or url_for("merchant.dashboard"))

@@ -119,3 +119,10 @@ def test_mail_goes_to_a_folder_in_development_and_nowhere_in_production_until_a_
     assert (smtp["MAIL_PROVIDER"], smtp["MAIL_FROM"]) == ("smtp", "Tessera <no-reply@shops.example>")
     with pytest.raises(ConfigError, match="^TESSERA_SMTP_URL:"):
         load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), "TESSERA_MAIL_PROVIDER": "smtp"})
+
+
+def test_production_has_no_billing_sandbox(tmp_path):
+    assert load_config({"TESSERA_INSTANCE_PATH": str(tmp_path)})["BILLING_PROVIDER"] == "sandbox"
+    assert load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION})["BILLING_PROVIDER"] == "none"
+    with pytest.raises(ConfigError, match="^TESSERA_BILLING_PROVIDER:"):
+        load_config({"TESSERA_INSTANCE_PATH": str(tmp_path), **PRODUCTION, "TESSERA_BILLING_PROVIDER": "sandbox"})

@@ -99,6 +99,9 @@ def test_a_merchant_signs_up_designs_and_opens_the_shop_by_the_mailed_link(app, 
     assert "Send the link again" in client.get("/merchant/").get_data(as_text=True)
     again = client.post("/signup/resend", data={"csrf_token": re.search(r'data-csrf="([^"]+)"', designer).group(1)})
     assert again.status_code == 302 and len(mails_to(app, GOOD["email"])) == 2
+    back = client.post("/signup/resend", data={"csrf_token": re.search(r'data-csrf="([^"]+)"', designer).group(1),
+                                               "next": "//evil.example/"})
+    assert back.headers["Location"].endswith("/merchant/")  # back only to a path of this site
 
     assert client.get(confirm_link(app, GOOD["email"])).status_code == 200  # a GET confirms nothing
     db_session.expire_all()
