@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser import (accessible, add_address, looks_right, watched_page, first_table_code, ship_in_back_office, shot, sign_in_buyer,
                            sign_in_merchant, verify_at_counter)
+from tests.builder.test_designer_browser import until
 
 
 PURCHASE = {"en": {"place": "Place order and pay", "express": "Express delivery", "shipped": "Shipped",
@@ -126,7 +127,9 @@ def test_dine_in_from_a_table_qr_with_a_dishs_options_then_the_clerk_verifies(se
     buyer.wait_for_selector("[data-code]")
     code = buyer.inner_text("[data-code]").replace(" ", "")
     assert re.fullmatch(r"\d{12}", code)
-    buyer.wait_for_function("document.querySelector('.t-code__qr').naturalWidth > 0")  # the QR image loads
+    # the QR image loads (polled from Python: the storefront's CSP forbids the eval wait_for_function needs
+    # whenever the first look finds it not yet loaded)
+    until(lambda: buyer.evaluate("document.querySelector('.t-code__qr').naturalWidth > 0"))
     assert said["table"] in buyer.inner_text("[data-receiving]")  # the order names its table
     assert said["counter"] not in buyer.inner_text("#main")  # served at the table, not called at a counter
     looks_right(buyer, problems, said["dine_in"], name=f"dine-in-2-code-{language}")
