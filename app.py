@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import cache, errors, i18n, jobs, resolution, security, storage
+from core import cache, errors, i18n, jobs, resellers, resolution, security, storage
 from core.backoffice import backoffice_nav
 from core.config import check_config, load_config
 from core.engines import install_engines, provide_published_settings, require_engine_of
@@ -65,10 +65,13 @@ def create_app(config: dict | None = None) -> Flask:
     from templates_library.gallery import bp as template_gallery_bp
     from templates_library.gallery import start_from, starters
     from tenants import signup
+    from tenants.starters import Starter, offer_templates
     from tenants.billing_pages import bp as billing_bp
     from tenants.domain_pages import bp as domains_bp
     from tenants.support import bp as support_bp
     from tenants.console import bp as console_bp
+    from tenants.reseller_api import bp as reseller_api_bp
+    from tenants.reseller_console import bp as reseller_console_bp
 
     errors.init_app(app)
     i18n.init_app(app)
@@ -80,7 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     events.registry_complete()  # every engine's events and handlers are known: emit may decide alone
     api_blueprints = [auth_api_bp, address_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api])
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api, reseller_api_bp])
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
                                                 *(b.name for b in api_blueprints)},
                         suspension_exempt=set(parts.suspension_exempt))
@@ -92,12 +95,14 @@ def create_app(config: dict | None = None) -> Flask:
             require_engine_of(request.blueprint)
     app.jinja_env.globals["rich_text"] = rich_text
     app.jinja_env.globals["backoffice_nav"] = backoffice_nav
+    app.jinja_env.globals.update(brand=resellers.brand, brand_logo=resellers.logo_url)
 
     for blueprint in (health_bp, auth_api_bp, address_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
-                      *parts.admin_api, template_gallery_bp, signup.bp, billing_bp, domains_bp, support_bp):
+                      *parts.admin_api, template_gallery_bp, signup.bp, billing_bp, domains_bp, support_bp,
+                      resellers.bp, reseller_console_bp, reseller_api_bp):
         app.register_blueprint(blueprint)
-    signup.offer_templates(starters=lambda: [signup.Starter(**card) for card in starters()], start=start_from)
+    offer_templates(starters=lambda: [Starter(**card) for card in starters()], start=start_from)
 
     @app.before_request
     def _read_only_requests_begin_deferred():

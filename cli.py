@@ -413,6 +413,51 @@ def plans_list(as_json: bool):
             click.echo("no plans yet: tessera plans create SLUG --name NAME --limit items=100")
 
 
+@main.group()
+def resellers():
+    """Resellers: white-label partners selling shops under their own brand."""
+
+
+@resellers.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The brand's name, shown to its merchants.")
+@click.option("--domain", required=True, help="Its console, back office and sign-up, e.g. shops.example.com.")
+@click.option("--quota", type=int, default=10, show_default=True, help="How many shops it may run.")
+@click.option("--owner-email", required=True)
+@click.option("--owner-password", help="Needed when the owner has no account yet.")
+@fail_on_api_error
+def resellers_create(slug, name, domain, quota, owner_email, owner_password):
+    """Create a reseller and its owner."""
+    from core.db import db as database
+    from tenants.resellers import create_reseller
+
+    with _app_context():
+        reseller = create_reseller(slug=slug, name=name, domain=domain, quota=quota, owner_email=owner_email,
+                                   owner_password=owner_password, via="cli")
+        database.session.commit()
+        click.echo(f"created reseller {reseller.slug} (id {reseller.id}): its team signs in at "
+                   f"https://{reseller.domain}/reseller/ once {reseller.domain} points to Tessera")
+
+
+@resellers.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def resellers_list(as_json: bool):
+    """List the resellers, with how many shops each runs of its quota."""
+    from tenants.resellers import all_resellers, shop_counts
+
+    with _app_context():
+        rows, counts = all_resellers(), shop_counts()
+        if as_json:
+            click.echo(json.dumps([{"id": str(r.id), "slug": r.slug, "name": r.name, "domain": r.domain,
+                                    "quota": r.quota, "shops": counts.get(r.id, 0), "status": r.status.value}
+                                   for r in rows], indent=2))
+            return
+        for r in rows:
+            click.echo(f"{r.slug:<20} {r.domain:<32} {counts.get(r.id, 0):>5} / {r.quota:<5} shops  {r.status.value}")
+        if not rows:
+            click.echo("no resellers yet: tessera resellers create SLUG --name N --domain D --owner-email E")
+
+
 @main.group("app")
 def app_group():
     """A tenant's app document, stored as code."""

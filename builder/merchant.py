@@ -17,7 +17,8 @@ from core.errors import APIError
 from core.forms import ConfirmForm, show_errors
 from core.identities import Identity, StaffMember, memberships_of
 from core.money import Money
-from core.plans import offered_plans, plan_of, usage
+from core.plans import plan_of, usage
+from core.resellers import serves, shop_price_list
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import login_view, permission_required, select_shop, sign_out, signed_in_identity
 
@@ -50,7 +51,7 @@ def shops():
     identity = signed_in_identity()
     if identity is None:
         return redirect(url_for("merchant.login"))
-    memberships = memberships_of(identity.id)
+    memberships = [(m, t) for m, t in memberships_of(identity.id) if serves(t)]  # a reseller's domain: its shops
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         chosen = request.form.get("tenant_id", type=int)
@@ -117,7 +118,7 @@ def staff():
 def plan():
     """The shop's plan, what it uses of each limit, and the plans that allow more."""
     current = plan_of()
-    offered = [(option, Money(option.price, option.currency).format()) for option in offered_plans()]
+    offered = [(option, Money(price, option.currency).format()) for option, price in shop_price_list(g.shop)]
     return render_template("merchant/plan.html", plan=current, usage=usage(), offered=offered)
 
 

@@ -22,6 +22,7 @@ class AuditEntry(db.Model):
     actor_id: Mapped[int | None] = mapped_column(BigInteger)  # an Identity
     actor_email: Mapped[str | None] = mapped_column(String(254))
     tenant_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    reseller_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a reseller's write, or one on its shops
     action: Mapped[str] = mapped_column(String(80))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -29,9 +30,9 @@ class AuditEntry(db.Model):
 
 
 def record(action: str, *, actor=None, tenant_id: int | None = None, target: str | None = None,
-           details: dict | None = None, ip: str | None = None) -> AuditEntry:
+           details: dict | None = None, ip: str | None = None, reseller_id: int | None = None) -> AuditEntry:
     """Add an audit row to the caller's transaction."""
     entry = AuditEntry(action=action, actor_id=getattr(actor, "id", None), actor_email=getattr(actor, "email", None),
-                       tenant_id=tenant_id, target=target, details=details or {}, ip=ip)
+                       tenant_id=tenant_id, reseller_id=reseller_id, target=target, details=details or {}, ip=ip)
     db.session.add(entry)
     return entry

@@ -19,7 +19,7 @@ import secrets
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -93,18 +93,21 @@ def can_send_mail() -> bool:
     return current_app.config["MAIL_PROVIDER"] != "none"
 
 
-def send_mail(*, to: str, subject: str, text: str) -> None:
-    """Send a plain-text message to `to` once the current transaction commits; refuses (503
-    mail_unavailable) at once when no provider is configured, so the caller writes nothing."""
+def send_mail(*, to: str, subject: str, text: str, sender_name: str | None = None) -> None:
+    """Send a plain-text message to `to` once the current transaction commits, from MAIL_FROM's
+    address under `sender_name` when given (a reseller's brand); refuses (503 mail_unavailable)
+    at once when no provider is configured, so the caller writes nothing."""
     if not can_send_mail():
         raise APIError("mail_unavailable")
-    enqueue("mail.send", to, subject, text, tenant_id=None)
+    enqueue("mail.send", to, subject, text, sender_name, tenant_id=None)
 
 
 @job("mail.send")
-def deliver(to: str, subject: str, text: str) -> None:
+def deliver(to: str, subject: str, text: str, sender_name: str | None = None) -> None:
     message = EmailMessage()
     sender = current_app.config["MAIL_FROM"]
+    if sender_name:
+        sender = formataddr((sender_name, parseaddr(sender)[1]))
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or None)
     message.set_content(text)

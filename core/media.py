@@ -76,23 +76,31 @@ def _stored() -> int:
 register_limit("storage", _l("Storage (MB)"), _stored, scale=1024 * 1024)
 
 
-def upload_media(*, data: bytes, filename: str, alt: str = "") -> Media:
-    """Check an uploaded image (a real PNG, JPEG, GIF or WebP, at most 5 MB and 40 megapixels),
-    store it and describe it; its thumbnail is made by a job after commit."""
+def inspect_image(data: bytes, *, field: str = "file", max_bytes: int = MAX_BYTES) -> tuple[str, tuple[int, int]]:
+    """The format and size of an uploaded image: a real PNG, JPEG, GIF or WebP, at most
+    `max_bytes` and 40 megapixels; 422 on `field` otherwise."""
     if not data:
-        raise APIError("invalid_input", fields={"file": ["Choose an image file."]})
-    if len(data) > MAX_BYTES:
-        raise APIError("invalid_input", fields={"file": [f"The file is {len(data) / 1048576:.1f} MB; the limit is 5 MB."]})
+        raise APIError("invalid_input", fields={field: ["Choose an image file."]})
+    if len(data) > max_bytes:
+        limit = f"{max_bytes / 1048576:.0f} MB" if max_bytes >= 1048576 else f"{max_bytes // 1024} KB"
+        raise APIError("invalid_input", fields={field: [f"The file is {len(data) / 1048576:.1f} MB; the limit is {limit}."]})
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format, size = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise APIError("invalid_input", fields={"file": ["This is not a PNG, JPEG, GIF or WebP image."]}) from None
+        raise APIError("invalid_input", fields={field: ["This is not a PNG, JPEG, GIF or WebP image."]}) from None
     if image_format not in FORMATS:
-        raise APIError("invalid_input", fields={"file": [f"{image_format} images are not accepted; use PNG, JPEG, GIF or WebP."]})
+        raise APIError("invalid_input", fields={field: [f"{image_format} images are not accepted; use PNG, JPEG, GIF or WebP."]})
     if size[0] * size[1] > MAX_PIXELS:
-        raise APIError("invalid_input", fields={"file": ["The image has too many pixels (40 megapixels at most)."]})
+        raise APIError("invalid_input", fields={field: ["The image has too many pixels (40 megapixels at most)."]})
+    return image_format, size
+
+
+def upload_media(*, data: bytes, filename: str, alt: str = "") -> Media:
+    """Check an uploaded image (`inspect_image`), store it and describe it; its thumbnail is made
+    by a job after commit."""
+    image_format, size = inspect_image(data)
     require_room("storage", adding=len(data))
     content_type, extension = FORMATS[image_format]
     media_id = new_id()

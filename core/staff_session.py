@@ -14,6 +14,7 @@ from flask import abort, g, redirect, request, session, url_for
 from core.db import db
 from core.identities import Identity, StaffMember, staff_member_for
 from core.permissions import Role
+from core.resellers import serves
 from core.tenancy import Tenant, set_request_tenant
 
 
@@ -108,7 +109,8 @@ def permission_required(permission: str, *, open_while_unpaid: bool = False):
                 return _to_login("merchant.login")
             tenant_id = session.get("tenant_id")
             tenant = db.session.get(Tenant, int(tenant_id)) if tenant_id else None
-            if tenant is None:
+            if tenant is None or not serves(tenant):
+                session.pop("tenant_id", None)
                 return redirect(url_for("merchant.shops"))
             if tenant.is_suspended and not (open_while_unpaid and tenant.suspended_by == "billing"):
                 if tenant.suspended_by == "billing":

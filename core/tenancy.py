@@ -246,7 +246,7 @@ class Tenant(db.Model):
     status: Mapped[TenantStatus] = mapped_column(
         str_enum(TenantStatus),
         default=TenantStatus.ACTIVE)
-    reseller_id: Mapped[int | None] = mapped_column(BigInteger)
+    reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id", ondelete="RESTRICT"), index=True)  # core.resellers
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))  # None: unlimited (core.plans)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ from core.forms import ConfirmForm
 from core.money import Money
 from core.permissions import register_permission
 from core.plans import Plan, offered_plans, plan_of
+from core.resellers import brand
 from core.staff_session import permission_required, signed_in_identity
 from core.tenancy import Tenant
 from tenants.billing import (GRACE_DAYS, checkout_token, choose_plan, provider_name, read_checkout_token,
@@ -35,6 +36,8 @@ def _price(plan: Plan) -> str:
 @bp.get("/")
 @permission_required("dashboard.view", open_while_unpaid=True)
 def page():
+    if g.shop.reseller_id is not None:  # its reseller bills it
+        return render_template("billing/by_reseller.html", plan=plan_of(), maker=brand())
     return render_template("billing/page.html", plan=plan_of(), subscription=subscription_of(g.shop),
                            offered=[(option, _price(option)) for option in offered_plans()], grace_days=GRACE_DAYS,
                            may_pay=g.staff.can(PAY), online=provider_name() != "none", action_form=ConfirmForm())
@@ -46,6 +49,8 @@ def choose(plan_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400, description=_("The form expired; reload the page and try again."))
     plan = db.session.get(Plan, plan_id) or abort(404)
+    if g.shop.reseller_id is not None:
+        abort(403, description=_("Your plan is changed by %(brand)s.", brand=brand().name))
     try:
         step = choose_plan(g.shop, plan, actor=signed_in_identity())
     except APIError as error:

@@ -18,6 +18,7 @@ from core.identities import StaffMember
 from core.security import account_rate_limit, attempted_account, auth_rate_limit, limiter
 from core.staff_session import admin_required, login_view, sign_out, signed_in_identity
 from core.plans import all_plans, plan_of, usage
+from core.resellers import Reseller
 from core.tenancy import Tenant, platform_scope, tenant_scope
 from tenants.billing import subscription_of
 from tenants.domains import domains_of
@@ -93,7 +94,8 @@ def tenant(tenant_id: int):
         used = usage()
     return render_template("console/tenant.html", shop=shop, staff=staff, identities=identities, entries=entries,
                            usage=used, plan=plan_of(shop.id), plans=all_plans(), subscription=subscription_of(shop),
-                           domains=domains_of(shop.id), action_form=ConfirmForm())
+                           domains=domains_of(shop.id), action_form=ConfirmForm(),
+                           reseller=db.session.get(Reseller, shop.reseller_id) if shop.reseller_id else None)
 
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
@@ -200,4 +202,4 @@ def cancel_delete(tenant_id: int):
     return redirect(url_for(".tenant", tenant_id=tenant_id))
 
 
-from tenants import console_figures, console_plans  # noqa: E402,F401  the figures' and plans' pages, on bp
+from tenants import console_figures, console_plans, console_resellers  # noqa: E402,F401  pages on bp

@@ -21,11 +21,13 @@ from core.jobs import periodic
 from core.mail import send_mail
 from core.permissions import Role
 from core.plans import trial_plan
+from core.resellers import Reseller, brand
 from core.resolution import directory
 from core.tenancy import Tenant, TenantStatus, platform_scope, tenant_scope
 from tenants.billing import start_trial
 from tenants.deletion import purge_tenant
 from tenants.plans import assign_plan
+from tenants.resellers import provision_tenant
 from tenants.services import create_tenant, slug_refusal
 
 CONFIRM_DAYS = 7  # a confirmation link works this long; another can be asked for from the back office
@@ -47,9 +49,11 @@ def password_weakness(password: str, *hints: str) -> str | None:
     return _("This password is too easy to guess.") + (f" {advice}" if advice else "")
 
 
-def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | None = None) -> tuple[Identity, Tenant]:
-    """A new owner (e-mail not yet confirmed) and their pending shop (`put_on_trial` next); refuses
-    (422, by field) a taken e-mail or address name, a weak password — nothing written."""
+def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | None = None,
+            reseller: Reseller | None = None) -> tuple[Identity, Tenant]:
+    """A new owner (e-mail not yet confirmed) and their pending shop (`put_on_trial` next) — a
+    reseller's, within its quota, when they sign up at its domain; refuses (422, by field) a taken
+    e-mail or address name, a weak password — nothing written."""
     errors: dict[str, list[str]] = {}
     try:
         email = normalize_email(email)
@@ -68,8 +72,12 @@ def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | N
         errors["shop_name"] = [_("Give the shop a name.")]
     if errors:
         raise APIError("invalid_input", fields=errors)
-    tenant = create_tenant(slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
-                           action="tenant.signup", ip=ip, status=TenantStatus.PENDING)
+    if reseller is not None:
+        tenant = provision_tenant(reseller, slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
+                                  actor=None, ip=ip, status=TenantStatus.PENDING, action="tenant.signup")
+    else:
+        tenant = create_tenant(slug=slug, name=shop_name.strip(), owner_email=email, owner_password=password,
+                               action="tenant.signup", ip=ip, status=TenantStatus.PENDING)
     owner = find_identity(email)
     owner.email_verified_at = None
     return owner, tenant
@@ -77,7 +85,10 @@ def sign_up(*, email: str, password: str, shop_name: str, slug: str, ip: str | N
 
 def put_on_trial(tenant: Tenant) -> None:
     """The new shop on the trial plan (core.plans.trial_plan) — once its template's demo items are
-    in: what it starts with is kept even where the plan allows fewer, as for any plan change."""
+    in: what it starts with is kept even where the plan allows fewer, as for any plan change. A
+    reseller's shop is on the plan its reseller sells and is billed by it: no trial here."""
+    if tenant.reseller_id is not None:
+        return
     plan = trial_plan()
     if plan is not None:
         assign_plan(tenant, plan)
@@ -89,12 +100,14 @@ def confirmation_token(identity: Identity) -> str:
 
 
 def send_confirmation(identity: Identity) -> None:
-    """Mail `identity` the link that confirms their address (after the caller's commit)."""
+    """Mail `identity` the link that confirms their address (after the caller's commit), under the
+    brand of the host they signed up at."""
     link = url_for("signup.confirm", token=confirmation_token(identity), _external=True)
-    send_mail(to=identity.email, subject=_("Confirm your e-mail to open your shop"),
-              text=_("Welcome to Tessera.\n\nFollow this link to confirm your e-mail address and open your shop "
+    maker = brand()
+    send_mail(to=identity.email, subject=_("Confirm your e-mail to open your shop"), sender_name=maker.name,
+              text=_("Welcome to %(brand)s.\n\nFollow this link to confirm your e-mail address and open your shop "
                      "(it works for %(days)d days):\n\n%(link)s\n\nIf you did not sign up, ignore this message: "
-                     "nothing happens without the link.", days=CONFIRM_DAYS, link=link))
+                     "nothing happens without the link.", brand=maker.name, days=CONFIRM_DAYS, link=link))
 
 
 def confirm_email(token: str, *, ip: str | None = None) -> Identity:

@@ -84,7 +84,7 @@ def assign_plan(tenant: Tenant, plan: Plan | None, *, actor: Identity | None = N
     before = tenant.plan_id
     tenant.plan_id = plan.id if plan is not None else None
     if before != tenant.plan_id:
-        audit.record("tenant.plan", actor=actor, tenant_id=tenant.id, target=tenant.slug, ip=ip,
+        audit.record("tenant.plan", actor=actor, tenant_id=tenant.id, target=tenant.slug, ip=ip, reseller_id=tenant.reseller_id,
                      details={"plan": plan.slug if plan is not None else None})
     return tenant
 

@@ -71,7 +71,7 @@ def create_tenant(*, slug: str, name: str, currency: str = "CNY", timezone: str 
         ensure_app(name=tenant.name)
         if owner is not None:
             add_staff(identity=owner, role=Role.OWNER)
-    audit.record(action, actor=actor, tenant_id=tenant.id, target=slug,
+    audit.record(action, actor=actor, tenant_id=tenant.id, target=slug, reseller_id=tenant.reseller_id,
                  details={"owner": owner.email if owner else None}, ip=ip)
     return tenant
 
@@ -80,12 +80,13 @@ def suspend_tenant(*, tenant: Tenant, actor: Identity | None = None, reason: str
                    by: str = "admin") -> Tenant:
     """Storefront, API and back office refuse requests; data, payments in flight and sweepers
     carry on. The reason goes into the audit row (the console requires one); `by` says who
-    closed it ("admin", or "billing": the shop's own billing page stays open to pay)."""
+    closed it ("admin"; "billing": the shop's own billing page stays open to pay; "reseller": its
+    reseller, who may open it again)."""
     if tenant.status != TenantStatus.SUSPENDED:
         tenant.status = TenantStatus.SUSPENDED
         tenant.suspended_at = utcnow()
         tenant.suspended_by = by
-        audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug,
+        audit.record("tenant.suspend", actor=actor, tenant_id=tenant.id, target=tenant.slug, reseller_id=tenant.reseller_id,
                      details={"reason": (reason or "").strip(), "by": by}, ip=ip)
     directory.forget(tenant)
     return tenant
@@ -95,7 +96,7 @@ def resume_tenant(*, tenant: Tenant, actor: Identity | None = None, note: str = 
     if tenant.status != TenantStatus.ACTIVE:
         tenant.status = TenantStatus.ACTIVE
         tenant.suspended_at = tenant.suspended_by = None
-        audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug,
+        audit.record("tenant.resume", actor=actor, tenant_id=tenant.id, target=tenant.slug, reseller_id=tenant.reseller_id,
                      details={"note": note.strip()} if (note or "").strip() else None, ip=ip)
     directory.forget(tenant)
     return tenant

@@ -5,13 +5,9 @@ shop publishes once the link mailed to its owner is followed (/signup/confirm/<t
 back office offers to send it again (/signup/resend).
 
 Bots are slowed by a limit per client address on the form's posts and a field people never see
-(a honeypot). The template gallery is the template library's: create_app hands it to
-`offer_templates` (this package may not import that one)."""
+(a honeypot). The templates offered are the template library's (tenants.starters)."""
 
 from __future__ import annotations
-
-import dataclasses
-from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,34 +20,16 @@ from core.db import db
 from core.errors import APIError
 from core.forms import ConfirmForm, ValidEmail, local_path
 from core.mail import can_send_mail
+from core.resellers import host_reseller
 from core.security import limiter
 from core.staff_session import select_shop, sign_in, signed_in_identity
 from core.tenancy import tenant_scope
 from tenants.onboarding import confirm_email, put_on_trial, send_confirmation, sign_up
 from tenants.services import slug_refusal
+from tenants.starters import start_shop, starters as offered_starters
 
 bp = Blueprint("signup", __name__, template_folder="templates", static_folder="static",
                static_url_path="/signup/static")
-
-
-@dataclasses.dataclass(frozen=True)
-class Starter:
-    """A template a new shop may start from, as the sign-up form shows it."""
-
-    slug: str
-    name: str
-    industry: str
-    description: str
-    preview_url: str | None
-
-
-_gallery: dict[str, Callable] = {}
-
-
-def offer_templates(*, starters: Callable[[], list[Starter]], start: Callable[..., tuple[str, bool]]) -> None:
-    """What the form offers (`starters()`), and how the new shop starts from the one chosen
-    (`start(slug, demo_data=, tenant_id=, actor=)` in the shop's scope, in the caller's transaction)."""
-    _gallery.update(starters=starters, start=start)
 
 
 class SignupForm(FlaskForm):
@@ -82,13 +60,13 @@ def _signed_in_key() -> str:
 
 def landing():
     """The platform's front page: what Tessera does, and the way in for a new merchant."""
-    return render_template("signup/landing.html", starters=_gallery["starters"]() if _gallery else [])
+    return render_template("signup/landing.html", starters=offered_starters())
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(signup_rate_limit, methods=["POST"])
 def form():
-    starters = _gallery["starters"]() if _gallery else []
+    starters = offered_starters()
     form = SignupForm()
     form.template.choices = [(starter.slug, starter.name) for starter in starters]
     if request.method == "GET" and not form.template.data and starters:
@@ -108,13 +86,16 @@ def form():
 def _create(form: SignupForm):
     try:
         owner, tenant = sign_up(email=form.email.data, password=form.password.data, shop_name=form.shop_name.data,
-                                slug=form.slug.data, ip=request.remote_addr)
+                                slug=form.slug.data, ip=request.remote_addr, reseller=host_reseller())
         with tenant_scope(tenant):
-            name, _published = _gallery["start"](form.template.data, demo_data=True, tenant_id=tenant.id, actor=owner)
+            name, _published = start_shop(form.template.data, demo_data=True, tenant_id=tenant.id, actor=owner)
         put_on_trial(tenant)
         send_confirmation(owner)
     except APIError as error:
         db.session.rollback()
+        if error.code in ("reseller_quota_reached", "forbidden"):  # a reseller's quota is full, or it is suspended
+            form.form_errors.append(_("Sign-up is closed for now: try again later."))
+            return None
         fields = {"shop_name": form.shop_name, "slug": form.slug, "email": form.email, "password": form.password}
         for key, messages in (error.fields or {"email": [error.message]}).items():
             fields.get(key, form.email).errors.extend(messages)
