@@ -30,6 +30,7 @@ from core.errors import APIError
 from core.identities import Identity
 from core.jobs import periodic
 from core.plans import register_limit, require_room
+from core.resellers import Reseller
 from core.resolution import directory
 from core.tenancy import Domain, Tenant, current_tenant_id, platform_scope
 
@@ -155,9 +156,11 @@ def domain_of(tenant_id: int, domain_id: int) -> Domain:
 
 
 def tls_allowed(host: str) -> bool:
-    """Whether a certificate may be issued for `host`: a verified name of a shop."""
-    return bool(db.session.scalar(select(Domain.id).where(Domain.host == (host or "").strip().lower()[:253],
-                                                          Domain.verified_at.is_not(None))))
+    """Whether a certificate may be issued for `host`: a verified name of a shop, or a reseller's
+    domain (set by the platform)."""
+    host = (host or "").strip().lower()[:253]
+    return bool(db.session.scalar(select(Domain.id).where(Domain.host == host, Domain.verified_at.is_not(None)))
+                or db.session.scalar(select(Reseller.id).where(Reseller.domain == host)))
 
 
 def check_pending(now: dt.datetime | None = None) -> int:

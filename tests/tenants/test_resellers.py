@@ -84,6 +84,9 @@ def test_the_console_is_only_on_the_resellers_domain_and_only_for_its_team(app, 
     page = client.get(base + "/reseller/")
     assert page.status_code == 200 and "Acme Shops partner console" in text(page) and "0 / 3" in text(page)
     assert "Tessera" not in page.get_data(as_text=True)
+    tls = app.test_client()  # the TLS proxy may ask a certificate for the reseller's domain, not for any name
+    assert tls.get(f"/.well-known/tessera/tls-allowed?domain={ACME}").status_code == 200
+    assert tls.get("/.well-known/tessera/tls-allowed?domain=shops.unknown.example").status_code == 404
     # another reseller's domain does not know the session (its cookie is this domain's): sign in there
     assert client.get(f"http://{ZENITH}/reseller/").headers["Location"].startswith("/reseller/login")
 
