@@ -178,6 +178,7 @@ def test_version_history_says_what_changed_in_words(server, browser):
     page.click('[data-open="versions"]')
     versions = page.locator("[data-versions]")
     versions.get_by_text("Theme colours changed").wait_for()
+    versions.get_by_text("Demo Shop: added Spacer", exact=False).first.wait_for()  # (each version's lines come as they load)
 
     # then each version says what changed with page titles and component names, never ids
     lines = versions.locator(".dz-diff li").all_inner_texts()
