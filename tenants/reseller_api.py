@@ -11,12 +11,14 @@ import json
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
 
 from core.db import db
 from core.errors import APIError
 from core.idempotency import idempotent_created
 from core.openapi import APIDocument, api_doc, openapi_document
 from core.paging import page_arguments
+from core.plans import Plan
 from core.resellers import Reseller, host_reseller
 from core.tenancy import Tenant
 from tenants import resellers as service
@@ -102,8 +104,6 @@ class ResellerOut(Schema):
 
 
 def _shop_json(tenant: Tenant, plans: dict[int, str] | None = None) -> dict:
-    from core.plans import Plan
-
     plan = (plans or {}).get(tenant.plan_id) if plans is not None else (
         db.session.get(Plan, tenant.plan_id).slug if tenant.plan_id else None)
     base = f"https://{g.reseller.domain}"
@@ -144,10 +144,6 @@ def shops():
 
 
 def _plan_slugs(ids: set) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from core.plans import Plan
-
     ids.discard(None)
     return dict(db.session.execute(select(Plan.id, Plan.slug).where(Plan.id.in_(ids))).all()) if ids else {}
 
