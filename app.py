@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tenants import signup
     from tenants.starters import Starter, offer_templates
     from tenants.billing_pages import bp as billing_bp
+    from tenants.billing_stripe import bp as billing_stripe_bp
     from tenants.domain_pages import bp as domains_bp
     from tenants.support import bp as support_bp
     from tenants.console import bp as console_bp
@@ -83,7 +84,8 @@ def create_app(config: dict | None = None) -> Flask:
     events.registry_complete()  # every engine's events and handlers are known: emit may decide alone
     api_blueprints = [auth_api_bp, address_api_bp, page_api_bp, *parts.api]
     # pay pages stand for a provider's hosted page: their signed links are their protection
-    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api, reseller_api_bp])
+    security.init_app(app, csrf_exempt=[*api_blueprints, openapi_bp, *parts.pages, *parts.admin_api, reseller_api_bp,
+                                         billing_stripe_bp])
     resolution.init_app(app, tenant_blueprints={"storefront", *(b.name for b in parts.pages),
                                                 *(b.name for b in api_blueprints)},
                         suspension_exempt=set(parts.suspension_exempt))
@@ -100,7 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (health_bp, auth_api_bp, address_api_bp, page_api_bp, openapi_bp, storefront.bp, console_bp, merchant_bp,
                       designer_bp, api_tokens_bp, admin_api_bp, *parts.api, *parts.back_office, *parts.pages,
                       *parts.admin_api, template_gallery_bp, signup.bp, billing_bp, domains_bp, support_bp,
-                      resellers.bp, reseller_console_bp, reseller_api_bp):
+                      resellers.bp, reseller_console_bp, reseller_api_bp, billing_stripe_bp):
         app.register_blueprint(blueprint)
     offer_templates(starters=lambda: [Starter(**card) for card in starters()], start=start_from)
 

@@ -108,7 +108,7 @@ RATE_LIMITS = {
 }
 SMS_PROVIDERS = ("sandbox", "log", "none")
 MAIL_PROVIDERS = ("folder", "smtp", "none")
-BILLING_PROVIDERS = ("sandbox", "none")  # what shops pay the platform through (tenants.billing)
+BILLING_PROVIDERS = ("sandbox", "stripe", "none")  # what shops pay the platform through (tenants.billing)
 
 
 def _whole_number(name: str, value: str, low: int, high: int, what: str) -> int:
@@ -191,6 +191,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "MAIL_PROVIDER": env.get("TESSERA_MAIL_PROVIDER") or (
             "folder" if not production else "smtp" if env.get("TESSERA_SMTP_URL") else "none"),
         "BILLING_PROVIDER": env.get("TESSERA_BILLING_PROVIDER") or ("none" if production else "sandbox"),
+        # The platform's own Stripe account, which shops pay their plans to (not a shop's account)
+        "BILLING_STRIPE_SECRET_KEY": env.get("TESSERA_BILLING_STRIPE_SECRET_KEY") or None,
+        "BILLING_STRIPE_WEBHOOK_SECRET": env.get("TESSERA_BILLING_STRIPE_WEBHOOK_SECRET") or None,
         "MAIL_FOLDER": env.get("TESSERA_MAIL_FOLDER") or str(instance_path / "mail"),
         "SMTP_URL": _smtp_url(env["TESSERA_SMTP_URL"]) if env.get("TESSERA_SMTP_URL") else None,
         "MAIL_FROM": env.get("TESSERA_MAIL_FROM") or f"Tessera <no-reply@{env.get('TESSERA_BASE_DOMAIN') or 'localhost'}>",
@@ -228,6 +231,10 @@ def check_config(config: dict) -> None:
     if config.get("BILLING_PROVIDER", "sandbox") not in BILLING_PROVIDERS:
         raise ConfigError(f"TESSERA_BILLING_PROVIDER: expected one of {', '.join(BILLING_PROVIDERS)}, "
                           f"got {config.get('BILLING_PROVIDER')!r}")
+    if config.get("BILLING_PROVIDER") == "stripe" and not (config.get("BILLING_STRIPE_SECRET_KEY")
+                                                           and config.get("BILLING_STRIPE_WEBHOOK_SECRET")):
+        raise ConfigError("TESSERA_BILLING_STRIPE_SECRET_KEY: the stripe billing provider needs the platform's secret "
+                          "key and TESSERA_BILLING_STRIPE_WEBHOOK_SECRET, its webhook's signing secret")
     if config.get("MAIL_PROVIDER") == "smtp" and not config.get("SMTP_URL"):
         raise ConfigError("TESSERA_SMTP_URL: the smtp mail provider needs the server, e.g. "
                           "smtp://user:password@smtp.example.com:587")

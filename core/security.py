@@ -52,6 +52,14 @@ CONSOLE_CSP = ("default-src 'self'; img-src 'self' data: blob: https:; style-src
                "base-uri 'none'; object-src 'none'")
 
 
+def console_csp(*, form_action: tuple[str, ...] = ()) -> str:
+    """The consoles' policy, its forms also let lead to `form_action`'s origins (a form whose
+    answer redirects to a provider's hosted page: browsers hold redirects to form-action too)."""
+    if not form_action:
+        return CONSOLE_CSP
+    return CONSOLE_CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(form_action))
+
+
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     """Cookie sessions for the consoles and storefront; API requests (the consumer API's bearer
     tokens, the Admin API's staff tokens) open none — a console's cookie never signs an API call

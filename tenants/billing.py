@@ -13,26 +13,30 @@ GRACE_DAYS; then the sweeper suspends it `by="billing"`: its storefront and back
 closed and say why, but its billing page stays open so paying reopens it, and money already in
 flight (refunds, sweeps) carries on (DESIGN.md §2). Each step is mailed to the shop's owners.
 
-Payments go through the provider TESSERA_BILLING_PROVIDER names: `sandbox` (development only,
-like the payment sandbox: a page of this app stands for the provider's checkout, where the
-merchant pays or pays with a card that will decline its renewals) or `none` (production until a
-provider is configured: the billing page says so; plans are then set by the platform's admins).
-Every write here runs in the caller's transaction and leaves an audit row."""
+Payments go through the provider TESSERA_BILLING_PROVIDER names (a `BillingProvider`):
+`sandbox` (development only, like the payment sandbox: a page of this app stands for the
+provider's checkout, where the merchant pays or pays with a card that will decline its
+renewals), `stripe` (tenants.billing_stripe: Stripe Checkout, Subscriptions with proration, the
+customer portal, signed webhooks; Stripe renews, so the sweeper waits RENEWAL_WAIT for its word)
+or `none` (the billing page says paid plans are changed by the platform's admins). Every write
+here runs in the caller's transaction and leaves an audit row."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import secrets
+from dataclasses import dataclass
+from typing import Protocol
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
-from core.db import UTCDateTime, db, str_enum, utcnow
+from core.db import UTCDateTime, add_unique, db, str_enum, utcnow
 from core.errors import APIError, register_codes
 from core.ids import new_id
 from core.identities import Identity, StaffMember
@@ -45,11 +49,14 @@ from tenants.plans import assign_plan
 from tenants.services import resume_tenant, suspend_tenant
 
 register_codes({"billing_unavailable": (503, "Plans cannot be paid for online here yet; the platform's support "
-                                             "changes them.")})
+                                             "changes them."),
+                "billing_provider_failed": (502, "The payment provider did not answer; nothing was changed. Try again "
+                                                 "in a minute.")})
 
 GRACE_DAYS = 7  # past due this long, a shop works on; then it is closed until it pays
 REMIND_DAYS = 3  # the owners are told this long before a trial ends
 PERIOD = dt.timedelta(days=30)  # what one payment buys
+RENEWAL_WAIT = dt.timedelta(days=1)  # a provider that renews itself has this long to say it did
 
 
 class BillingStatus(enum.StrEnum):
@@ -76,7 +83,36 @@ class Subscription(db.Model):
     last_paid: Mapped[int | None] = mapped_column(BigInteger)  # minor units of the plan's currency
     last_payment: Mapped[str | None] = mapped_column(String(120))  # the provider's id of it: a replay counts once
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # told the trial ends soon
+    customer_ref: Mapped[str | None] = mapped_column(String(120), index=True)  # the shop at the provider ("cus_…")
+    provider_subscription: Mapped[str | None] = mapped_column(String(120))  # the provider's live one ("sub_…")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BillingEvent(db.Model):
+    """A billing provider's event id, seen once: a webhook told twice finds its row and does
+    nothing. Platform table."""
+
+    __tablename__ = "billing_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=new_id)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class _Seen(Exception):
+    pass
+
+
+def seen_before(provider: str, event_id: str, kind: str) -> bool:
+    """Record a provider's event; True when it was recorded already (a duplicate webhook)."""
+    try:
+        add_unique(BillingEvent(provider=provider, event_id=event_id[:120], kind=kind[:80]), _Seen())
+    except _Seen:
+        return True
+    return False
 
 
 def subscription_of(tenant: Tenant, *, fresh: bool = False) -> Subscription | None:
@@ -102,8 +138,91 @@ def start_trial(tenant: Tenant, plan: Plan | None, *, now: dt.datetime | None = 
 
 # -- the provider -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Step:
+    """What choosing a plan came to: "applied" (the shop is on it now) or "pay" (the merchant
+    goes to `url`, the provider's checkout or invoice, and the plan follows its payment)."""
+
+    kind: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """One of the shop's invoices at the provider, as its billing page lists them."""
+
+    number: str
+    issued: dt.datetime
+    amount: int  # minor units
+    currency: str
+    status: str  # the provider's word: paid, open, void…
+    url: str | None  # the provider's page of it
+
+
+class BillingProvider(Protocol):
+    name: str
+    renews_itself: bool  # charges each period on its own, and tells us (the sweeper waits for it)
+
+    def checkout(self, tenant: Tenant, plan: Plan, row: Subscription, *, email: str) -> Step:
+        """Start paying for the paid `plan` (or change a live subscription to it); adds `row` to
+        the session when it writes to it."""
+
+    def leave(self, row: Subscription) -> None:
+        """The shop chose a free plan: stop charging it."""
+
+    def portal(self, row: Subscription, return_url: str) -> str | None:
+        """Where the merchant manages the card and sees invoices at the provider (None: nowhere)."""
+
+    def invoices(self, row: Subscription) -> list[Invoice]:
+        """The shop's latest invoices (empty when the provider keeps none or does not answer)."""
+
+    def pages(self) -> tuple[str, ...]:
+        """The origins of the provider's hosted pages the billing page's forms lead to."""
+
+
+class SandboxBilling:
+    """Development's provider: a page of this app (billing_pages) stands for the checkout."""
+
+    name, renews_itself = "sandbox", False
+
+    def checkout(self, tenant: Tenant, plan: Plan, row: Subscription, *, email: str) -> Step:
+        return Step("pay", url_for("billing.sandbox_checkout", token=checkout_token(tenant, plan)))
+
+    def leave(self, row: Subscription) -> None:
+        row.payment_method = None  # nothing to charge any more
+
+    def portal(self, row: Subscription, return_url: str) -> str | None:
+        return None
+
+    def invoices(self, row: Subscription) -> list[Invoice]:
+        return []
+
+    def pages(self) -> tuple[str, ...]:
+        return ()
+
+
+class NoBilling(SandboxBilling):
+    """Production without a provider: paid plans are set by the platform's admins."""
+
+    name = "none"
+
+    def checkout(self, tenant: Tenant, plan: Plan, row: Subscription, *, email: str) -> Step:
+        raise APIError("billing_unavailable")
+
+
+PROVIDERS: dict[str, BillingProvider] = {"sandbox": SandboxBilling(), "none": NoBilling()}
+
+
+def register_provider(provider: BillingProvider) -> None:
+    PROVIDERS[provider.name] = provider
+
+
 def provider_name() -> str:
     return current_app.config["BILLING_PROVIDER"]
+
+
+def billing_provider() -> BillingProvider:
+    return PROVIDERS[provider_name()]
 
 
 _SALT = "tessera.billing-sandbox"
@@ -128,35 +247,43 @@ def read_checkout_token(token: str) -> tuple[int, int, str]:
 
 def _renewal_succeeds(row: Subscription) -> bool:
     """Charge the card on file for the next period (the sandbox's card declines when the merchant
-    chose so on its checkout page)."""
+    chose so on its checkout page; a provider that renews itself has not said it did)."""
+    if PROVIDERS.get(row.provider, SandboxBilling).renews_itself:
+        return False
     return row.payment_method is not None and not row.payment_method.endswith(":declines")
 
 
 # -- the steps --------------------------------------------------------------------------------
 
-def choose_plan(tenant: Tenant, plan: Plan, *, actor: Identity | None = None, now: dt.datetime | None = None) -> str:
-    """The merchant chose `plan`: a free plan applies at once ("applied"); a paid one needs a
-    payment first ("pay": the caller sends them to `checkout_token`'s page); 503
-    billing_unavailable when no provider takes payments."""
+def choose_plan(tenant: Tenant, plan: Plan, *, email: str, actor: Identity | None = None) -> Step:
+    """The merchant chose `plan`: a free plan applies at once (and the provider stops charging);
+    a paid one goes through the provider — its checkout, or, for a live subscription, a change
+    charged or credited pro rata at once. 503 billing_unavailable when no provider takes
+    payments, 502 billing_provider_failed when it does not answer (nothing changed)."""
     if not plan.active:
         raise APIError("not_found")
+    row = subscription_of(tenant) or Subscription(tenant_id=tenant.id, provider=provider_name())
+    provider = billing_provider()
     if plan.price == 0:
-        row = subscription_of(tenant) or Subscription(tenant_id=tenant.id, provider=provider_name())
         db.session.add(row)
+        provider.leave(row)
         assign_plan(tenant, plan, actor=actor)
         _settle(tenant, row, status=BillingStatus.ACTIVE, paid_until=None, actor=actor)
-        return "applied"
-    if provider_name() != "sandbox":
-        raise APIError("billing_unavailable")
-    return "pay"
+        return Step("applied")
+    step = provider.checkout(tenant, plan, row, email=email)
+    if step.kind == "applied":  # a live subscription changed plan, paid pro rata
+        assign_plan(tenant, plan, actor=actor)
+    return step
 
 
 def record_payment(tenant: Tenant, plan: Plan, *, payment: str, payment_method: str, actor: Identity | None = None,
-                   now: dt.datetime | None = None) -> Subscription:
-    """A payment (the provider's id `payment`) for `plan` went through: the shop is on it, paid a
-    period on from now (or from the end of what it had paid, when it pays early), and reopened
-    if billing had closed it. The same payment told twice, or at once, counts once (the shop's
-    row is locked first)."""
+                   now: dt.datetime | None = None, paid_until: dt.datetime | None = None,
+                   amount: int | None = None) -> Subscription:
+    """A payment (the provider's id `payment`, of `amount`, the plan's price unless said) for
+    `plan` went through: the shop is on it, paid until `paid_until` (the provider's period) or
+    else a period on from now (or from the end of what it had paid, when it pays early), and
+    reopened if billing had closed it. The same payment told twice, or at once, counts once (the
+    shop's row is locked first)."""
     now = now or utcnow()
     db.session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
     row = subscription_of(tenant, fresh=True)
@@ -164,13 +291,17 @@ def record_payment(tenant: Tenant, plan: Plan, *, payment: str, payment_method: 
         return row
     row = row or Subscription(tenant_id=tenant.id, provider=provider_name())
     db.session.add(row)
-    row.last_payment = payment[:120]
+    row.last_payment, row.provider = payment[:120], provider_name()
     assign_plan(tenant, plan, actor=actor)
-    start = row.paid_until if row.status == BillingStatus.ACTIVE and row.paid_until and row.paid_until > now else now
-    row.payment_method, row.last_paid = payment_method[:120], plan.price
-    _settle(tenant, row, status=BillingStatus.ACTIVE, paid_until=start + PERIOD, actor=actor)
+    paid_ahead = row.paid_until if row.status == BillingStatus.ACTIVE and row.paid_until else None
+    if paid_until is None:
+        paid_until = (paid_ahead if paid_ahead and paid_ahead > now else now) + PERIOD
+    elif paid_ahead and paid_ahead > paid_until:
+        paid_until = paid_ahead  # an older invoice told late moves nothing back
+    row.payment_method, row.last_paid = payment_method[:120], plan.price if amount is None else amount
+    _settle(tenant, row, status=BillingStatus.ACTIVE, paid_until=paid_until, actor=actor)
     audit.record("billing.paid", actor=actor, tenant_id=tenant.id, target=tenant.slug,
-                 details={"plan": plan.slug, "amount": plan.price, "currency": plan.currency,
+                 details={"plan": plan.slug, "amount": row.last_paid, "currency": plan.currency,
                           "paid_until": row.paid_until.isoformat()})
     return row
 
@@ -190,7 +321,8 @@ def sweep_billing(now: dt.datetime | None = None) -> int:
         due = list(db.session.execute(
             select(Subscription, Tenant).join(Tenant, Tenant.id == Subscription.tenant_id).where(
                 ((Subscription.status == BillingStatus.TRIALING) & (Subscription.trial_ends_at <= now))
-                | ((Subscription.status == BillingStatus.ACTIVE) & (Subscription.paid_until <= now))
+                | ((Subscription.status == BillingStatus.ACTIVE) & (Subscription.paid_until <= now)
+                   & (Subscription.provider.not_in(_self_renewing()) | (Subscription.paid_until <= now - RENEWAL_WAIT)))
                 | ((Subscription.status == BillingStatus.PAST_DUE) & (Subscription.grace_ends_at <= now)))
             .order_by(Subscription.tenant_id).limit(500).with_for_update(of=Subscription, skip_locked=True)))
         for row, tenant in due:
@@ -198,6 +330,10 @@ def sweep_billing(now: dt.datetime | None = None) -> int:
         _remind_trials_ending(now)
     db.session.commit()
     return moved
+
+
+def _self_renewing() -> list[str]:
+    return [name for name, provider in PROVIDERS.items() if provider.renews_itself]
 
 
 def _remind_trials_ending(now: dt.datetime) -> None:
@@ -226,14 +362,7 @@ def _step(row: Subscription, tenant: Tenant, now: dt.datetime) -> int:
                      details={"paid_until": row.paid_until.isoformat(), "amount": row.last_paid})
         return 1
     if row.status in (BillingStatus.TRIALING, BillingStatus.ACTIVE):
-        ended = row.trial_ends_at if row.status == BillingStatus.TRIALING else row.paid_until
-        row.status, row.past_due_since = BillingStatus.PAST_DUE, ended
-        row.grace_ends_at = ended + dt.timedelta(days=GRACE_DAYS)
-        audit.record("billing.past_due", tenant_id=tenant.id, target=tenant.slug,
-                     details={"since": ended.isoformat(), "grace_ends_at": row.grace_ends_at.isoformat()})
-        _tell_owners(tenant, _("Your shop's plan is due"), _(
-            "The plan of %(shop)s is due: pay it from the back office's Billing page by %(day)s to keep the shop "
-            "open. Your shop works as before until then.", shop=tenant.name, day=f"{row.grace_ends_at:%Y-%m-%d}"))
+        fall_due(row, tenant, since=row.trial_ends_at if row.status == BillingStatus.TRIALING else row.paid_until)
         return 1
     row.status = BillingStatus.SUSPENDED
     suspend_tenant(tenant=tenant, reason="plan unpaid past the grace period", by="billing")
@@ -241,6 +370,18 @@ def _step(row: Subscription, tenant: Tenant, now: dt.datetime) -> int:
         "%(shop)s is closed: its plan was not paid. Your data is kept. Pay from the back office's Billing page and "
         "it opens again at once.", shop=tenant.name))
     return 1
+
+
+def fall_due(row: Subscription, tenant: Tenant, *, since: dt.datetime) -> None:
+    """The shop's payment is due since `since` (a trial or a paid period ended, or the provider
+    could not charge the card): it works on for GRACE_DAYS, and its owners are told."""
+    row.status, row.past_due_since = BillingStatus.PAST_DUE, since
+    row.grace_ends_at = since + dt.timedelta(days=GRACE_DAYS)
+    audit.record("billing.past_due", tenant_id=tenant.id, target=tenant.slug,
+                 details={"since": since.isoformat(), "grace_ends_at": row.grace_ends_at.isoformat()})
+    _tell_owners(tenant, _("Your shop's plan is due"), _(
+        "The plan of %(shop)s is due: pay it from the back office's Billing page by %(day)s to keep the shop "
+        "open. Your shop works as before until then.", shop=tenant.name, day=f"{row.grace_ends_at:%Y-%m-%d}"))
 
 
 def _tell_owners(tenant: Tenant, subject: str, text: str) -> None:

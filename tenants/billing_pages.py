@@ -1,7 +1,8 @@
 """The merchant's billing page (/merchant/billing): the plan, where its payment stands (trial,
 paid until, due, closed) and the plans offered, each to choose — a free one at once, a paid one
-through the billing provider's checkout (the sandbox's page here, in development). Staff see it;
-owners choose and pay. It stays open while billing has closed the shop, so paying reopens it."""
+through the billing provider's checkout (Stripe's, or the sandbox's page here in development),
+and, with Stripe, its customer portal and the latest invoices. Staff see it; owners choose and
+pay. It stays open while billing has closed the shop, so paying reopens it."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from core.money import Money
 from core.permissions import register_permission
 from core.plans import Plan, offered_plans, plan_of
 from core.resellers import brand
+from core.security import console_csp
 from core.staff_session import permission_required, signed_in_identity
 from core.tenancy import Tenant
-from tenants.billing import (GRACE_DAYS, checkout_token, choose_plan, provider_name, read_checkout_token,
+from tenants.billing import (GRACE_DAYS, billing_provider, choose_plan, provider_name, read_checkout_token,
                              record_payment, subscription_of)
 
 bp = Blueprint("billing", __name__, url_prefix="/merchant/billing", template_folder="templates")
@@ -38,9 +40,15 @@ def _price(plan: Plan) -> str:
 def page():
     if g.shop.reseller_id is not None:  # its reseller bills it
         return render_template("billing/by_reseller.html", plan=plan_of(), maker=brand())
-    return render_template("billing/page.html", plan=plan_of(), subscription=subscription_of(g.shop),
+    subscription, provider = subscription_of(g.shop), billing_provider()
+    page_csp = {"Content-Security-Policy": console_csp(form_action=provider.pages())}  # its forms go to the provider
+    return render_template("billing/page.html", plan=plan_of(), subscription=subscription,
                            offered=[(option, _price(option)) for option in offered_plans()], grace_days=GRACE_DAYS,
-                           may_pay=g.staff.can(PAY), online=provider_name() != "none", action_form=ConfirmForm())
+                           may_pay=g.staff.can(PAY), provider=provider.name,
+                           invoices=[(invoice, Money(invoice.amount, invoice.currency).format())
+                                     for invoice in (provider.invoices(subscription) if subscription else [])],
+                           portal=bool(subscription and subscription.customer_ref), action_form=ConfirmForm(),
+                           paid=request.args.get("paid") == "1"), 200, page_csp
 
 
 @bp.post("/choose/<int:plan_id>")
@@ -51,16 +59,35 @@ def choose(plan_id: int):
     plan = db.session.get(Plan, plan_id) or abort(404)
     if g.shop.reseller_id is not None:
         abort(403, description=_("Your plan is changed by %(brand)s.", brand=brand().name))
+    identity = signed_in_identity()
     try:
-        step = choose_plan(g.shop, plan, actor=signed_in_identity())
+        step = choose_plan(g.shop, plan, email=identity.email, actor=identity)
     except APIError as error:
-        db.session.rollback()
-        flash(error.message if error.code != "not_found" else _("This plan is not offered any more."), "danger")
-        return redirect(url_for(".page"))
-    if step == "pay":
-        return redirect(url_for(".sandbox_checkout", token=checkout_token(g.shop, plan)))
-    db.session.commit()
+        return _refused(error)
+    db.session.commit()  # what the provider was told (its customer) is kept even when the merchant goes no further
+    if step.kind == "pay":
+        return redirect(step.url)
     flash(_("Your shop is now on the %(plan)s plan.", plan=plan.name), "success")
+    return redirect(url_for(".page"))
+
+
+@bp.post("/portal")
+@permission_required(PAY, open_while_unpaid=True)
+def portal():
+    """The provider's own pages for the card on file, the invoices and cancelling."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    subscription = subscription_of(g.shop)
+    try:
+        url = subscription and billing_provider().portal(subscription, url_for(".page", _external=True))
+    except APIError as error:
+        return _refused(error)
+    return redirect(url) if url else redirect(url_for(".page"))
+
+
+def _refused(error: APIError):
+    db.session.rollback()
+    flash(error.message if error.code != "not_found" else _("This plan is not offered any more."), "danger")
     return redirect(url_for(".page"))
 
 

@@ -30,16 +30,17 @@ def free_port() -> int:
 
 
 class Server:
-    """`tessera run` on a free port with a fresh instance folder (SQLite, inline jobs)."""
+    """`tessera run` on a free port with a fresh instance folder (SQLite, inline jobs), with the
+    environment's variables and `env`'s."""
 
-    def __init__(self, instance: Path):
+    def __init__(self, instance: Path, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = instance
         # Every browser test's shopper comes from 127.0.0.1: the limits per address would count
         # them all as one person (the limits per phone and per account still hold).
         env = {**os.environ, "TESSERA_INSTANCE_PATH": str(instance), "TESSERA_RATE_LIMIT_SMS_ADDRESS": "1000/minute",
-               "TESSERA_RATE_LIMIT_AUTH": "1000/minute"}
+               "TESSERA_RATE_LIMIT_AUTH": "1000/minute", **(env or {})}
         for name in ("TESSERA_DATABASE_URL", "REDIS_URL", "TESSERA_S3_BUCKET"):
             env.pop(name, None)
         # Its log (a line a request) goes to a file: a pipe nobody reads fills up after a few

@@ -49,7 +49,7 @@ def test_migrations_on_citus_distribute_exactly_the_tenant_tables(app):
     assert {t.name for t in db.metadata.sorted_tables if is_tenant_table(t)} == tenant
     assert {t.name for t in db.metadata.sorted_tables if not is_tenant_table(t)} == {
         "tenants", "identities", "domains", "audit_entries", "plans", "subscriptions", "resellers", "reseller_staff",
-        "reseller_prices", "reseller_tokens", "platform_idempotency_keys"}
+        "reseller_prices", "reseller_tokens", "platform_idempotency_keys", "billing_events"}
 
 
 def test_distribution_problems_are_found():

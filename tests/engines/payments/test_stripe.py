@@ -5,15 +5,8 @@ once, a forged one is refused, and an approved after-sale is refunded at Stripe.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import stripe
@@ -28,52 +21,10 @@ from engines.payments.providers import STRIPE_API_VERSION
 from tests.conftest import dispose_app, make_app
 from tests.engines.orders.conftest import make_shop
 from tests.engines.orders.test_orders import as_shop, get_order, place
+from tests.localstripe import API_KEY
 
-API_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET = "sk_test_1234567890", "pk_test_1234567890", "whsec_test1234567890"
+PUBLISHABLE_KEY, WEBHOOK_SECRET = "pk_test_1234567890", "whsec_test1234567890"
 WEBHOOK = "/api/v1/payments/stripe/webhook"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {API_KEY}"}),
-                               timeout=1).close()
-    except urllib.error.HTTPError:
-        return True  # any HTTP answer means it is up
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def localstripe(tmp_path_factory):
-    """The base URL of a localstripe of this module (its state starts empty: --from-scratch)."""
-    executable = shutil.which("localstripe", path=os.path.dirname(sys.executable)) or shutil.which("localstripe")
-    if executable is None:
-        pytest.skip("localstripe is not installed: pip install localstripe")
-    port, log = _free_port(), tmp_path_factory.mktemp("localstripe") / "localstripe.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen([executable, "--port", str(port), "--from-scratch"], stdout=output,
-                                   stderr=subprocess.STDOUT)
-    base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 20
-    while not _answers(f"{base}/v1/customers"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            pytest.skip(f"localstripe did not start on port {port}: {log.read_text()[-500:]!r}")
-        time.sleep(0.1)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
