@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 STRIPE_API_VERSION = "2024-06-20"  # pinned: the calls below are contract-tested against it (tests/tenants)
 _LOOKUP_KEY = re.compile(r"^tessera-plan-(\d+)-\d+-[a-z]{3}$")
 _ENDED = ("canceled", "incomplete_expired")
+SIGNATURE_TOLERANCE = 300  # seconds: an older signed event is a replay (Stripe's own default)
 _PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com", "https://invoice.stripe.com")
 
 bp = Blueprint("billing_stripe", __name__, url_prefix="/api/billing/stripe")
@@ -174,7 +175,8 @@ def webhook():
     payload = request.get_data()
     try:
         stripe.WebhookSignature.verify_header(payload.decode(), request.headers.get("Stripe-Signature", ""),
-                                              current_app.config["BILLING_STRIPE_WEBHOOK_SECRET"])
+                                              current_app.config["BILLING_STRIPE_WEBHOOK_SECRET"],
+                                              tolerance=SIGNATURE_TOLERANCE)
         event = json.loads(payload)
         handler, about = _HANDLERS.get(event["type"]), event["data"]["object"]
     except (ValueError, KeyError, TypeError, stripe.SignatureVerificationError):

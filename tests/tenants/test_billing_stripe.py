@@ -9,8 +9,10 @@ signs them; listing invoices is tested against localstripe."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
+import time
 
 import pytest
 import stripe
@@ -191,6 +193,11 @@ def test_forged_unknown_and_foreign_events_change_nothing(client, db_session, tr
     assert forged.status_code == 400 and forged.json["error"]["code"] == "bad_request"
     unsigned = client.post(WEBHOOK, json={"type": "invoice.paid"})
     assert unsigned.status_code == 400
+    payload = json.dumps({"id": "evt_old", "type": "invoice.paid", "data": {"object": paid_invoice(plans[2], ends=ends)}})
+    replayed = client.post(WEBHOOK, data=payload, content_type="application/json", headers={
+        "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+            payload, WEBHOOK_SECRET, timestamp=int(time.time()) - 3600)})  # signed an hour ago: replayed
+    assert replayed.status_code == 400
     stranger = deliver(client, "invoice.paid", paid_invoice(plans[2], ends=ends, customer="cus_not_ours"))
     assert stranger.status_code == 200 and stranger.json["applied"] is False
     not_ours = paid_invoice(plans[2], ends=ends, lines=[{"id": "il", "amount": 500, "period": {"start": 1, "end": 2},
