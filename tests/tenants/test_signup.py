@@ -261,3 +261,13 @@ def test_a_sign_up_never_confirmed_goes_after_two_weeks_and_its_address_may_sign
     assert [e.target for e in db_session.scalars(select(AuditEntry).where(
         AuditEntry.action == "tenant.signup_expired"))] == ["tea-garden"]
     assert sign_up(client).status_code == 302  # the address and the name are free again
+
+
+def test_the_sign_up_pages_switch_language_and_come_back(client):
+    for page, chinese in (("/", "开始免费试用"), ("/signup?template=ordering", "开一家店")):
+        link = re.search(r'href="([^"]+)"[^>]*data-language-switch>中文<', client.get(page).get_data(as_text=True))
+        assert link is not None, page
+        switched = client.get(link.group(1).replace("&amp;", "&"))
+        assert switched.status_code == 302 and switched.headers["Location"] == page
+        assert chinese in client.get(page).get_data(as_text=True)
+        client.get("/lang/en?next=/")
