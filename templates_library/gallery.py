@@ -32,7 +32,7 @@ def demo_slug(template_slug: str) -> str:
 
 def starters() -> list[dict]:
     """The templates a new shop may start from, as the sign-up form shows them (tenants.signup)."""
-    return [{"slug": slug, "name": template.name, "industry": template.industry, "description": template.description,
+    return [{"slug": slug, "name": template.name, "industry": template.industry_label, "description": template.described,
              "preview_url": url_for("template_gallery.preview", slug=slug)
              if (template.folder / "preview.png").exists() else None}
             for slug, template in templates().items()]

@@ -12,7 +12,21 @@ import functools
 import json
 from pathlib import Path
 
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
 ROOT = Path(__file__).resolve().parent
+
+# The trades a manifest's "industry" names (000_… of the reference: the eighteen mini-program
+# types), in the people's language; a word not here is shown as written.
+INDUSTRIES = {
+    "retail": _l("Retail"), "food": _l("Food and drink"), "delivery": _l("Same-city delivery"),
+    "home services": _l("Home services"), "errands": _l("Errands"), "recycling": _l("Recycling"),
+    "group buying": _l("Community group buying"), "classifieds": _l("Classifieds"),
+    "second-hand": _l("Second-hand"), "events": _l("Events"), "dating": _l("Dating"),
+    "vouchers": _l("Vouchers"), "loyalty": _l("Loyalty"), "recruitment": _l("Recruitment"),
+    "property": _l("Property"), "hospitality": _l("Hospitality"), "education": _l("Education"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +38,16 @@ class Template:
     version: str
     engines: tuple[str, ...]
     folder: Path
+    descriptions: tuple[tuple[str, str], ...] = ()  # (locale, the description in it) beside the English one
+
+    @property
+    def industry_label(self) -> str:
+        return str(INDUSTRIES.get(self.industry, self.industry))
+
+    @property
+    def described(self) -> str:
+        """The description in the request's language, when the manifest has it."""
+        return dict(self.descriptions).get(str(get_locale()), self.description)
 
     def document(self, version: str | None = None) -> dict:
         """The app document of `version` (the current one by default), tagged with its origin."""
@@ -47,7 +71,8 @@ def templates() -> dict[str, Template]:
         data = json.loads(manifest.read_text())
         found[data["slug"]] = Template(slug=data["slug"], name=data["name"], industry=data["industry"],
                                        description=data["description"], version=data["version"],
-                                       engines=tuple(data.get("engines", [])), folder=manifest.parent)
+                                       engines=tuple(data.get("engines", [])), folder=manifest.parent,
+                                       descriptions=tuple(sorted(data.get("descriptions", {}).items())))
     return found
 
 

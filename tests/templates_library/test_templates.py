@@ -16,7 +16,7 @@ from engines.orders.lifecycle import find_order, ship, verify_code
 from engines.orders.models import Order
 from engines.stores.models import DiningTable
 from runtime.services import get_app, save_draft
-from templates_library.registry import templates
+from templates_library.registry import INDUSTRIES, templates
 from templates_library.services import apply_upgrade, instantiate, upgrade_preview
 from tests.engines.orders.test_orders import as_shop, pay, place
 
@@ -27,6 +27,7 @@ def test_every_template_is_complete_and_valid(app, slug):
 
     template = templates()[slug]
     assert template.name and template.description and template.industry and template.engines
+    assert template.industry in INDUSTRIES and dict(template.descriptions).get("zh_Hans")  # said in Chinese too
     assert validate_document(template.document())["app"]["template"] == {"slug": slug, "version": template.version}
     for old in (template.folder / "history").glob("*.json"):
         validate_document(template.document(old.stem))

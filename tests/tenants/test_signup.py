@@ -264,10 +264,11 @@ def test_a_sign_up_never_confirmed_goes_after_two_weeks_and_its_address_may_sign
 
 
 def test_the_sign_up_pages_switch_language_and_come_back(client):
-    for page, chinese in (("/", "开始免费试用"), ("/signup?template=ordering", "开一家店")):
+    for page, chinese in (("/", "开始免费试用"), ("/signup?template=ordering", "开一家店")):  # and the trades in it
         link = re.search(r'href="([^"]+)"[^>]*data-language-switch>中文<', client.get(page).get_data(as_text=True))
         assert link is not None, page
         switched = client.get(link.group(1).replace("&amp;", "&"))
         assert switched.status_code == 302 and switched.headers["Location"] == page
-        assert chinese in client.get(page).get_data(as_text=True)
+        shown = client.get(page).get_data(as_text=True)
+        assert chinese in shown and "餐饮" in shown and ">food<" not in shown
         client.get("/lang/en?next=/")
