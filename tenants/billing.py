@@ -282,12 +282,13 @@ def record_payment(tenant: Tenant, plan: Plan, *, payment: str, payment_method: 
     """A payment (the provider's id `payment`, of `amount`, the plan's price unless said) for
     `plan` went through: the shop is on it, paid until `paid_until` (the provider's period) or
     else a period on from now (or from the end of what it had paid, when it pays early), and
-    reopened if billing had closed it. The same payment told twice, or at once, counts once (the
-    shop's row is locked first)."""
+    reopened if billing had closed it. The same payment told twice, or at once, counts once
+    (the shop's row is locked first; each payment is kept among the provider's events), however
+    many came between."""
     now = now or utcnow()
     db.session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
     row = subscription_of(tenant, fresh=True)
-    if row is not None and row.last_payment == payment:
+    if seen_before(provider_name(), f"payment:{payment}", "payment"):
         return row
     row = row or Subscription(tenant_id=tenant.id, provider=provider_name())
     db.session.add(row)

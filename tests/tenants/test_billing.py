@@ -132,6 +132,13 @@ def test_a_payment_told_twice_counts_once(client, db_session, enter, trialing, p
                                         "card": "pays"})
     assert again.status_code == 302 and subscription(db_session, trialing).paid_until == first
     assert actions(db_session, trialing).count("billing.paid") == 1
+    _second, _paid = pay(client, plans[1].id)  # another payment, then the first told again: still once
+    second_until = subscription(db_session, trialing).paid_until
+    assert second_until == first + PERIOD
+    client.post(checkout, data={"csrf_token": csrf_token_of(client.get(checkout).get_data(as_text=True)),
+                                "card": "pays"})
+    assert subscription(db_session, trialing).paid_until == second_until
+    assert actions(db_session, trialing).count("billing.paid") == 2
 
 
 def test_a_free_plan_applies_at_once_and_only_owners_choose(client, db_session, enter, trialing, plans):
