@@ -139,6 +139,12 @@ def execute_platform(statement, params: dict | None = None) -> "prepared.Rows":
     return prepared.run(_transaction_connection(), statement, params or {})
 
 
+def transaction_dialect() -> str:
+    """The dialect of the session's transaction ("postgresql", "sqlite"), for the statements a
+    write path words for PostgreSQL alone."""
+    return _transaction_connection().dialect.name
+
+
 def _transaction_connection():
     """The connection of the session's transaction (begun if none is): asked of the session once
     per transaction, then kept in its `info` while that transaction lasts."""
