@@ -198,7 +198,7 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
                 name="template-housekeeping-1-home")
     accessible(buyer, "template-housekeeping-1-home")
     buyer.click("text=Daily cleaning · 2 hours")
-    buyer.wait_for_selector("[data-times] input[data-slot]")
+    buyer.wait_for_selector("[data-picker]:not([aria-busy]) [data-times] input[data-slot]")
     expect(buyer.locator("[data-day].is-on")).to_have_count(1)
     looks_right(buyer, problems, "118.00", "Who serves", "Wang Fang", "Full refund if cancelled 24 hours",
                 name="template-housekeeping-2-service")
@@ -206,8 +206,8 @@ def test_housekeeping_template_book_a_cleaning_at_home(server, browser):
     certificate = buyer.request.get(urljoin(buyer.url, buyer.locator("[data-certificate]").first.get_attribute("href")))
     assert certificate.ok and certificate.headers["content-type"].startswith("image/")  # the photo opens
     buyer.click("[data-choose-staff] >> text=Li Min")  # her slots: the picker asks again
-    buyer.wait_for_selector("[data-times] input[data-slot]:not([disabled])")
-    slot = buyer.locator("[data-times] input[data-slot]:not([disabled])").first
+    buyer.wait_for_selector("[data-picker]:not([aria-busy]) [data-times] input[data-slot]:not([disabled])")
+    slot = buyer.locator("[data-picker]:not([aria-busy]) [data-times] input[data-slot]:not([disabled])").first
     slot.check()
     expect(buyer.locator("[data-book-now]")).to_be_enabled()
     looks_right(buyer, problems, "Served by", name="template-housekeeping-3-time")

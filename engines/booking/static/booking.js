@@ -49,7 +49,13 @@ function bookingForm(form) {
                                  disabled: addDays(from, step) > lastDay ? "disabled" : null, onclick: function () { load(addDays(from, step)); } }, [T.book_later]);
     return el("div", { class: "t-book__pager" }, [earlier, later]);
   }
-  function failed(error) { clear(picker); message(picker, error.message); }
+  function failed(error) { clear(picker); picker.removeAttribute("aria-busy"); message(picker, error.message); }
+  // While the picker asks again (another staff member, earlier or later days), what it shows is
+  // of the last answer: nothing in it can be chosen until the new one is drawn.
+  function busy() {
+    picker.setAttribute("aria-busy", "true");
+    picker.querySelectorAll("input, button").forEach(function (control) { control.disabled = true; });
+  }
 
   // -- a service: days, times, who serves ---------------------------------------------------------
   function service() {
@@ -58,10 +64,12 @@ function bookingForm(form) {
     function load(start) {
       from = start < today ? today : start;
       ready(null);
+      busy();
       ask(from, addDays(from, SERVICE_DAYS - 1), staffId ? "&staff_id=" + staffId : "").then(draw).catch(failed);
     }
     function draw(answer) {
       clear(picker);
+      picker.removeAttribute("aria-busy");
       if (staffIds.length) {
         const who = el("fieldset", { class: "t-book__staff", "data-choose-staff": "" }, [el("legend", { class: "t-muted", text: T.book_staff })]);
         [["", T.book_any_staff]].concat(staffIds.map(function (id, i) { return [id, staffNames[i]]; })).forEach(function (pair) {
