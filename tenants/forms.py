@@ -17,16 +17,21 @@ COMMON_TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Sing
                     "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
 
 
-class TenantForm(FlaskForm):
+class OwnerAccount(FlaskForm):
+    """Whose a new shop or reseller is: their account, made when they have none yet."""
+    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
+    owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
+                                   description=_l("Needed when the owner has no account yet."))
+
+
+class TenantForm(OwnerAccount):
+    """A shop opened for a merchant (by the platform or a reseller): its address, name, money and time."""
     slug = StringField(_l("Address name"), validators=[DataRequired(), Length(min=3, max=40)],
                        description=_l("Lowercase letters, digits and dashes; the shop lives at /s/<name>/."))
     name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
     currency = SelectField(_l("Currency"), choices=sorted(CURRENCIES), default="CNY")
     timezone = SelectField(_l("Timezone"), default="Asia/Shanghai",
                            choices=COMMON_TIMEZONES + sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIMEZONES)))
-    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
-    owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
-                                   description=_l("Needed when the owner has no account yet."))
 
 
 class SuspendForm(FlaskForm):
@@ -49,7 +54,7 @@ class DeleteForm(FlaskForm):
                            description=_l("Kept in the audit log, e.g. the owner asked to close their account."))
 
 
-class ResellerForm(FlaskForm):
+class ResellerForm(OwnerAccount):
     """The platform's side of a reseller: who it is, its domain and how many shops it may run."""
     slug = StringField(_l("Reseller code"), validators=[DataRequired(), Length(min=3, max=40)],
                        description=_l("Lowercase letters, digits and dashes; it never changes."))
@@ -58,9 +63,6 @@ class ResellerForm(FlaskForm):
                          description=_l("Its console, its merchants' back office and sign-up, e.g. shops.example.com."))
     quota = IntegerField(_l("Shops it may run"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)],
                          default=10)
-    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
-    owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
-                                   description=_l("Needed when the owner has no account yet."))
 
 
 class ResellerEditForm(FlaskForm):
@@ -69,19 +71,10 @@ class ResellerEditForm(FlaskForm):
     quota = IntegerField(_l("Shops it may run"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)])
 
 
-class ResellerShopForm(FlaskForm):
-    """A reseller opens a shop for a merchant."""
-    name = StringField(_l("Shop name"), validators=[DataRequired(), Length(max=120)])
-    slug = StringField(_l("Address name"), validators=[DataRequired(), Length(min=3, max=40)],
-                       description=_l("Lowercase letters, digits and dashes; the shop lives at /s/<name>/."))
-    owner_email = EmailField(_l("Owner email"), validators=[DataRequired(), ValidEmail(), Length(max=254)])
-    owner_password = PasswordField(_l("Owner password"), validators=[Optional(), Length(min=8, max=256)],
-                                   description=_l("Needed when the owner has no account yet."))
+class ResellerShopForm(TenantForm):
+    """A reseller opens a shop for a merchant, on one of the plans it sells."""
     plan = SelectField(_l("Plan"), choices=[])
     template = SelectField(_l("Start from"), choices=[])
-    currency = SelectField(_l("Currency"), choices=sorted(CURRENCIES), default="CNY")
-    timezone = SelectField(_l("Timezone"), default="Asia/Shanghai",
-                           choices=COMMON_TIMEZONES + sorted(set(zoneinfo.available_timezones()) - set(COMMON_TIMEZONES)))
 
 
 class BrandForm(FlaskForm):
