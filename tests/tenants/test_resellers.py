@@ -82,7 +82,7 @@ def test_the_console_is_only_on_the_resellers_domain_and_only_for_its_team(app, 
     assert answer.status_code == 400 and "not on this team" in text(answer)  # another reseller's owner
     sign_in(client, base)
     page = client.get(base + "/reseller/")
-    assert page.status_code == 200 and "Acme Shops partner console" in text(page) and "0 / 3" in text(page)
+    assert page.status_code == 200 and "Acme Shops Partner console" in text(page) and "0 / 3" in text(page)
     assert "Tessera" not in page.get_data(as_text=True)
     tls = app.test_client()  # the TLS proxy may ask a certificate for the reseller's domain, not for any name
     assert tls.get(f"/.well-known/tessera/tls-allowed?domain={ACME}").status_code == 200

@@ -92,7 +92,7 @@ def test_a_reseller_sells_a_shop_under_its_own_brand(server, browser, tmp_path):
     partner.get_by_text("Your brand is saved").wait_for()
     expect(partner.locator(".console-brand img.brand-logo")).to_be_visible()
     assert partner.evaluate("getComputedStyle(document.querySelector('.btn-primary')).backgroundColor") == "rgb(15, 118, 110)"
-    looks_right(partner, partner_problems, "Acme Cloud Shops partner console", "help@acme.example",
+    looks_right(partner, partner_problems, "Acme Cloud Shops", "Partner console", "help@acme.example",
                 name="resellers-4-brand")
     no_platform_name(partner)
 
