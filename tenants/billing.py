@@ -85,6 +85,7 @@ class Subscription(db.Model):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # told the trial ends soon
     customer_ref: Mapped[str | None] = mapped_column(String(120), index=True)  # the shop at the provider ("cus_…")
     provider_subscription: Mapped[str | None] = mapped_column(String(120))  # the provider's live one ("sub_…")
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # cancelled at the provider: it stops then
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

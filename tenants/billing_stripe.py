@@ -15,8 +15,10 @@
   TESSERA_BILLING_STRIPE_WEBHOOK_SECRET and each event applied once (`billing_events`):
   `invoice.paid` pays the shop's plan until the invoice's period end; `invoice.payment_failed`
   makes it due (the grace period starts); `checkout.session.completed` and
-  `customer.subscription.deleted` keep the live subscription's id. Stripe renews by itself: the
-  sweeper makes a shop due only when no payment came RENEWAL_WAIT after its period ended."""
+  `customer.subscription.deleted` keep the live subscription's id; `customer.subscription.updated`
+  keeps when one cancelled in the portal ends (the billing page says it will not renew). Stripe
+  renews by itself: the sweeper makes a shop due only when no payment came RENEWAL_WAIT after its
+  period ended."""
 
 from __future__ import annotations
 
@@ -263,9 +265,22 @@ def _subscription_deleted(subscription) -> bool:
     found = _shop_of(subscription.get("customer"))
     if found is None or found[0].provider_subscription != subscription.get("id"):
         return False
-    found[0].provider_subscription = None  # what is paid runs out; then the shop is due as any other
+    found[0].provider_subscription = found[0].ends_at = None  # what is paid runs out; then it is due as any
+    return True
+
+
+def _subscription_updated(subscription) -> bool:
+    """Cancelled in the portal (at the period's end, or on a date), or taken back: the billing
+    page says whether it renews."""
+    found = _shop_of(subscription.get("customer"))
+    if found is None or found[0].provider_subscription != subscription.get("id"):
+        return False
+    ends = subscription.get("cancel_at") or (
+        subscription.get("current_period_end") if subscription.get("cancel_at_period_end") else None)
+    found[0].ends_at = dt.datetime.fromtimestamp(ends, dt.UTC) if ends else None
     return True
 
 
 _HANDLERS = {"checkout.session.completed": _checkout_completed, "invoice.paid": _invoice_paid,
-             "invoice.payment_failed": _payment_failed, "customer.subscription.deleted": _subscription_deleted}
+             "invoice.payment_failed": _payment_failed, "customer.subscription.deleted": _subscription_deleted,
+             "customer.subscription.updated": _subscription_updated}

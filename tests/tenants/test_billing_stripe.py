@@ -287,6 +287,26 @@ def test_the_portal_and_the_invoices_are_the_owners(client, db_session, enter, t
         {"customer": "cus_live", "return_url": "http://localhost/merchant/billing/"}]
 
 
+def test_a_subscription_cancelled_in_the_portal_says_it_does_not_renew(client, db_session, enter, trialing, plans,
+                                                                       fake_stripe):
+    enter("owner")
+    on_stripe(db_session, trialing)
+    ends = dt.datetime(2027, 1, 3, 8, 0, tzinfo=dt.UTC)
+    deliver(client, "invoice.paid", paid_invoice(plans[1], ends=ends))
+    assert 'data-billing="active"' in client.get("/merchant/billing/").get_data(as_text=True)
+    cancelled = {"id": "sub_live", "object": "subscription", "customer": "cus_live", "status": "active",
+                 "cancel_at_period_end": True, "cancel_at": None, "current_period_end": int(ends.timestamp())}
+    assert deliver(client, "customer.subscription.updated", cancelled).json["applied"] is True
+    assert subscription(db_session, trialing).ends_at == ends
+    page = client.get("/merchant/billing/").get_data(as_text=True)
+    assert 'data-billing="ending"' in page and "it does not renew" in page and 'data-choose="pro"' in page
+    other = deliver(client, "customer.subscription.updated", {**cancelled, "id": "sub_someone_elses"})
+    assert other.json["applied"] is False
+    deliver(client, "customer.subscription.updated", {**cancelled, "cancel_at_period_end": False})  # taken back
+    assert subscription(db_session, trialing).ends_at is None
+    assert 'data-billing="active"' in client.get("/merchant/billing/").get_data(as_text=True)
+
+
 def test_a_cancelled_subscription_is_forgotten_and_the_next_choice_checks_out_anew(client, db_session, enter,
                                                                                  trialing, plans, fake_stripe):
     enter("owner")
