@@ -18,13 +18,15 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
+from core.cache import LRU, bump_after_commit, remembered
 from core.db import add_unique, db
 from core.encryption import decrypt, encrypt
 from core.errors import APIError, register_codes
-from core.tenancy import execute, of_tenant
+from core.tenancy import current_tenant_id, execute, of_tenant
 from engines.payments.models import PaymentAccount
 
 SANDBOX, STRIPE = "sandbox", "stripe"
+ACCOUNTS_STAMP = "payment_accounts"  # bumped by every change of a shop's accounts (`_account`)
 
 register_codes({
     "unknown_provider": (422, "This shop does not take payments with this provider."),
@@ -68,10 +70,21 @@ def _offered(name: str, account) -> bool:
     return account is not None and account.enabled and bool(account.credentials)
 
 
+_offers = LRU(5_000)
+_CHANGED = "tessera_payment_accounts_changed"
+
+
 def enabled_providers() -> list[str]:
-    """The providers the current shop's checkout offers, in a stable order (one prepared query:
-    every checkout asks, in its own transaction)."""
-    accounts = {row.provider: row for row in execute(_OFFERS)}
+    """The providers the current shop's checkout offers, in a stable order. Every checkout asks:
+    the accounts' switches are remembered per process until the shop's `payment_accounts` stamp
+    moves, which every change bumps in every process (core.cache); no secret is kept, only
+    whether one was entered. A session that changed an account reads them (its change may yet
+    roll back)."""
+    def read() -> dict:
+        return {row.provider: row for row in execute(_OFFERS)}
+
+    accounts = read() if db.session.info.get(_CHANGED) else remembered(
+        _offers, current_tenant_id(), ACCOUNTS_STAMP, "offers", read)
     return [name for name in provider_names() if _offered(name, accounts.get(name))]
 
 
@@ -111,6 +124,10 @@ def public_settings(name: str) -> dict:
 
 
 def _account(name: str) -> PaymentAccount:
+    """The shop's account with a provider, locked for a change (made when there is none); checkout
+    learns of the change once the transaction commits."""
+    bump_after_commit(current_tenant_id(), ACCOUNTS_STAMP)
+    db.session.info[_CHANGED] = True
     account = db.session.scalar(select(PaymentAccount).where(PaymentAccount.provider == name).with_for_update())
     if account is None:
         account = add_unique(PaymentAccount(provider=name, enabled=False, public={}, credentials=""),

@@ -67,6 +67,23 @@ def test_a_shop_with_no_way_to_pay_takes_no_orders_and_says_so(client, shop, db_
     assert _counts(shop) == (0, 0)
 
 
+def test_checkout_learns_of_a_change_at_once_and_never_of_one_rolled_back(client, shop, db_session):
+    """Checkout remembers the shop's accounts per process (no query an order) until they change."""
+    assert client.post(PAY, json=_body(shop), headers=shop["headers"]).status_code == 201  # remembered now
+    with tenant_scope(shop["tenant"]):
+        set_sandbox(enabled=False)
+        assert _offered(client, shop) == []  # the session that changed them reads them
+        db_session.rollback()
+    assert _offered(client, shop) == [{"name": "sandbox"}]
+    assert client.post(PAY, json=_body(shop), headers=shop["headers"]).status_code == 201
+    with tenant_scope(shop["tenant"]):
+        set_sandbox(enabled=False)
+        db_session.commit()
+    refused = client.post(PAY, json=_body(shop), headers=shop["headers"])
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "payments_not_set_up")
+    assert _offered(client, shop) == []
+
+
 def test_the_provider_may_be_left_out_and_is_the_first_offered(client, shop):
     answer = client.post(PAY, json=_body(shop), headers=shop["headers"])
     assert answer.status_code == 201 and answer.json["payment"]["provider"] == "sandbox"
