@@ -18,6 +18,7 @@ import collections
 import dataclasses
 import datetime as dt
 import json
+import re
 from typing import Any, Callable
 
 from sqlalchemy import String, Table, TextClause, bindparam, text
@@ -82,12 +83,60 @@ def together(groups: list[tuple[Table, list]]) -> tuple[TextClause, dict]:
 
 
 def _together(tables: tuple[Table, ...]) -> TextClause:
-    inserts = [f"INSERT INTO {table.name} SELECT * FROM json_populate_recordset(NULL::{table.name}, CAST(:rows{g} AS json))"
-               for g, table in enumerate(tables)]
+    inserts = _inserts(tables)
     *first, last = inserts
     ctes = ", ".join(f"w{g} AS ({statement})" for g, statement in enumerate(first))
     return text(f"WITH {ctes} {last}" if ctes else last).bindparams(
         *(bindparam(f"rows{g}", type_=String) for g in range(len(tables))))
+
+
+def _inserts(tables: tuple[Table, ...]) -> list[str]:
+    return [f"INSERT INTO {table.name} SELECT * FROM json_populate_recordset(NULL::{table.name}, CAST(:rows{g} AS json))"
+            for g, table in enumerate(tables)]
+
+
+_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+def run_together(connection: Connection, groups: list[tuple[Table, list]],
+                 writes: list[tuple[Any, dict]]) -> list[list] | None:
+    """`together`'s inserts and data-modifying statements with RETURNING (`writes`: each a
+    statement and its parameters) in one statement and one round trip, PostgreSQL only: the
+    writes run first, in their order, each in a data-modifying CTE the final SELECT reads, then
+    the inserts. Returns each write's rows (named tuples of its RETURNING columns), or None when
+    a write cannot go so (its result columns need converting, or SQLAlchemy rewrites it per
+    execution): then nothing ran."""
+    dialect = connection.dialect
+    plans = []
+    for statement, params in writes:
+        plan = _PLANS.get((statement, dialect.name, frozenset(params)))
+        if plan is None:
+            plan = _PLANS[(statement, dialect.name, frozenset(params))] = _plan(statement, dialect, frozenset(params))
+        if plan is _VIA_SQLALCHEMY or plan.processors or not plan.returns_rows or plan.order is not None:
+            return None
+        plans.append(plan)
+    tables = tuple(table for table, _ in groups)
+    key = (tables, tuple(plan.sql for plan in plans))
+    sql = _TOGETHER_WITH.get(key)
+    if sql is None:
+        inserts = [statement.replace(f":rows{g}", f"%(rows{g})s") for g, statement in enumerate(_inserts(tables))]
+        ctes = [f"u{k} AS ({_PARAMETER.sub(lambda found, k=k: f'%(u{k}_{found.group(1)})s', plan.sql)})"
+                for k, plan in enumerate(plans)]
+        ctes += [f"w{g} AS ({statement})" for g, statement in enumerate(inserts)]
+        reads = " UNION ALL ".join(f"SELECT {k} AS k, row_to_json(u{k})::text AS r FROM u{k}" for k in range(len(plans)))
+        sql = _TOGETHER_WITH[key] = f"WITH {', '.join(ctes)} {reads}"
+    bound = {f"rows{g}": json.dumps([vars(row) for row in rows], default=_json_value) for g, (_, rows) in enumerate(groups)}
+    for k, (plan, (_, params)) in enumerate(zip(plans, writes)):
+        bound.update((f"u{k}_{name}", value) for name, value in _bind(plan, params).items())
+    answered = _run_sql(connection, sql, bound)
+    rows: list[list] = [[] for _ in plans]
+    for k, row in answered:
+        values = json.loads(row)
+        rows[k].append(plans[k].row(*values.values()))
+    return rows
+
+
+_TOGETHER_WITH: dict = {}
 
 
 def _json_value(value):
@@ -120,24 +169,33 @@ def run(connection: Connection, statement, params: dict | list[dict]):
         bound = [_bind(plan, row) for row in params]
     else:
         bound = _bind(plan, params)
-    dbapi_connection = connection.connection.dbapi_connection
-    cursor = _cursor(connection, dbapi_connection)
-    for listener in connection.dispatch.before_cursor_execute:
-        listener(connection, cursor, plan.sql, bound, None, many)
-    try:
-        if many:
-            cursor.executemany(plan.sql, bound)
-        else:
-            cursor.execute(plan.sql, bound)
-        rows = cursor.fetchall() if plan.returns_rows else []
-    except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, dbapi_connection, cursor):
-            connection.invalidate(error)
-        raise DBAPIError.instance(plan.sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+    rows, rowcount = _run_sql(connection, plan.sql, bound, many=many, returns_rows=plan.returns_rows, counted=True)
     if plan.row is not None:
         rows = [plan.row(*_processed(plan, row)) for row in rows] if plan.processors else \
             [plan.row(*row) for row in rows]
-    return Rows(rows, cursor.rowcount)
+    return Rows(rows, rowcount)
+
+
+def _run_sql(connection: Connection, sql: str, bound, *, many: bool = False, returns_rows: bool = True,
+             counted: bool = False):
+    """Run driver-ready SQL on the connection's DBAPI cursor as SQLAlchemy would (its listeners,
+    its errors): the rows (and, `counted`, the row count)."""
+    dialect = connection.dialect
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = _cursor(connection, dbapi_connection)
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, cursor, sql, bound, None, many)
+    try:
+        if many:
+            cursor.executemany(sql, bound)
+        else:
+            cursor.execute(sql, bound)
+        rows = cursor.fetchall() if returns_rows else []
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, dbapi_connection, cursor):
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+    return (rows, cursor.rowcount) if counted else rows
 
 
 def _bind(plan: _Plan, params: dict):

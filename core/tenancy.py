@@ -23,7 +23,7 @@ import datetime as dt
 import enum
 import functools
 from types import SimpleNamespace
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import BigInteger, Boolean, ColumnElement, ForeignKey, String, Table, bindparam, event, select
 from sqlalchemy.sql import Insert
@@ -119,14 +119,18 @@ def execute(statement, params: dict | list[dict] | None = None) -> "prepared.Row
     if _queued.get():
         _write_queued()  # the inserts queued before this statement go first
     if statement not in _SCOPED:
-        if not isinstance(statement, Insert) and not any(
-                isinstance(node, BindParameter) and node.key == "current_tenant" for node in iterate(statement)):
-            raise NoTenantError("a prepared statement must name its tenant: where(of_tenant(table), ...)")
-        _SCOPED.add(statement)
+        _require_scoped(statement)
     connection = _transaction_connection()
     if isinstance(params, list):
         return prepared.run(connection, statement, [{**row, "current_tenant": tenant_id} for row in params])
     return prepared.run(connection, statement, {**(params or {}), "current_tenant": tenant_id})
+
+
+def _require_scoped(statement) -> None:
+    if not isinstance(statement, Insert) and not any(
+            isinstance(node, BindParameter) and node.key == "current_tenant" for node in iterate(statement)):
+        raise NoTenantError("a prepared statement must name its tenant: where(of_tenant(table), ...)")
+    _SCOPED.add(statement)
 
 
 def execute_platform(statement, params: dict | None = None) -> "prepared.Rows":
@@ -140,9 +144,11 @@ def execute_platform(statement, params: dict | None = None) -> "prepared.Rows":
 
 
 def transaction_dialect() -> str:
-    """The dialect of the session's transaction ("postgresql", "sqlite"), for the statements a
-    write path words for PostgreSQL alone."""
-    return _transaction_connection().dialect.name
+    """The dialect of the session's transaction ("postgresql", "sqlite", or "citus" for a Citus
+    coordinator, which refuses some of PostgreSQL's statements), for the statements a write path
+    words for one database alone."""
+    connection = _transaction_connection()
+    return "citus" if connection.dialect.name == "postgresql" and on_citus(connection) else connection.dialect.name
 
 
 def _transaction_connection():
@@ -216,21 +222,66 @@ def inserts_together() -> Iterator[None]:
         _queued.reset(token)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Write:
+    statement: Any
+    params: dict
+    check: Callable[["prepared.Rows"], None] | None
+
+
+def execute_with_inserts(statement, params: dict, check: Callable[["prepared.Rows"], None] | None = None) -> None:
+    """A prepared data-modifying statement (an UPDATE … RETURNING, scoped with of_tenant) that,
+    inside `inserts_together`, goes with the block's queued inserts: on PostgreSQL in their one
+    statement and round trip (before them; it must not touch a row queued with it), its rows
+    handed to `check` once written — `check` raises to refuse, and what it emits is written next.
+    Outside a block, or where the database cannot, it runs now, in order. The checkout's holds
+    (a promotion's budget, a coupon's copy) go so with the order's rows."""
+    if statement not in _SCOPED:
+        _require_scoped(statement)
+    write = _Write(statement, {**params, "current_tenant": current_tenant_id()}, check)
+    queued = _queued.get()
+    if queued is None:
+        _run_write(_transaction_connection(), write)
+    else:
+        queued.append(write)
+
+
+def _run_write(connection, write: _Write) -> None:
+    rows = prepared.run(connection, write.statement, write.params)
+    if write.check is not None:
+        write.check(rows)
+
+
 def _write_queued() -> None:
     queued = _queued.get()
-    if not queued:
-        return
-    groups = list(queued)
-    queued.clear()  # emptied first: the statements below find nothing queued
-    connection = _transaction_connection()
-    # (Citus cannot route an INSERT … SELECT from json rows to a shard, and pulls it through COPY,
-    # which row-level security refuses: there each table's rows are one routed statement)
-    if connection.dialect.name != "postgresql" or len(groups) == 1 or on_citus(connection):
-        for model, rows in groups:
-            _insert(model, rows)
-        return
-    statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
-    prepared.run(connection, statement, params)
+    while queued:  # a check's events are queued in turn
+        entries = list(queued)
+        queued.clear()  # emptied first: the statements below find nothing queued
+        connection = _transaction_connection()
+        groups = [entry for entry in entries if not isinstance(entry, _Write)]
+        writes = [entry for entry in entries if isinstance(entry, _Write)]
+        # (Citus cannot route an INSERT … SELECT from json rows to a shard, and pulls it through COPY,
+        # which row-level security refuses: there each table's rows are one routed statement)
+        together = connection.dialect.name == "postgresql" and not on_citus(connection)
+        if together and writes:
+            answered = prepared.run_together(connection, [(model.__table__, rows) for model, rows in groups],
+                                             [(write.statement, write.params) for write in writes])
+            if answered is not None:
+                for write, rows in zip(writes, answered):
+                    if write.check is not None:
+                        write.check(prepared.Rows(rows, len(rows)))
+                continue
+        if not together or len(groups) <= 1:  # in the order they were queued
+            for entry in entries:
+                if isinstance(entry, _Write):
+                    _run_write(connection, entry)
+                else:
+                    _insert(*entry)
+            continue
+        statement, params = prepared.together([(model.__table__, rows) for model, rows in groups])
+        prepared.run(connection, statement, params)
+        for write in writes:
+            _run_write(connection, write)
 
 
 class TenantStatus(enum.StrEnum):

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select, update
 from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError
-from core.tenancy import current_tenant_id, execute, of_tenant, transaction_dialect
+from core.tenancy import current_tenant_id, execute, execute_with_inserts, of_tenant, transaction_dialect
 from engines.marketing.models import Coupon, CouponKind, CouponScope, ConsumerCoupon, HeldStatus
 from engines.marketing import bundles as _bundles, shipping_rules as _shipping_rules  # noqa: F401  their steps
 from engines.marketing.discounts import apply_discounts
@@ -132,7 +132,7 @@ _copies, _coupons = ConsumerCoupon.__table__, Coupon.__table__
 _HOLD = (update(_copies).where(of_tenant(_copies), _copies.c.id == bindparam("copy_id"),
                                _copies.c.consumer_id == bindparam("holder"),
                                _copies.c.status == HeldStatus.AVAILABLE)
-         .values(status=HeldStatus.HELD, order_id=bindparam("held_by")))
+         .values(status=HeldStatus.HELD, order_id=bindparam("held_by")).returning(_copies.c.id))
 _USE = (update(_copies).where(of_tenant(_copies), _copies.c.order_id == bindparam("paid_order"),
                               _copies.c.status == HeldStatus.HELD)
         .values(status=HeldStatus.USED, used_at=bindparam("now")).returning(_copies.c.coupon_id))
@@ -147,16 +147,18 @@ _USE_AND_COUNT = (update(_coupons).where(of_tenant(_coupons), _coupons.c.id.in_(
 def _hold(order, context) -> None:
     """In the checkout's transaction: the copy goes on the order, once (a second checkout with
     the same copy at the same moment finds it taken)."""
-    held = execute(_HOLD, {"copy_id": copy_ids_of(context.coupons)[0], "holder": context.consumer_id,
-                           "held_by": order.id})
-    if held.rowcount != 1:
-        raise APIError("coupon_taken")
+    def check(held) -> None:
+        if held.rowcount != 1:
+            raise APIError("coupon_taken")
+
+    execute_with_inserts(_HOLD, {"copy_id": copy_ids_of(context.coupons)[0], "holder": context.consumer_id,
+                                 "held_by": order.id}, check)  # with the order's rows
 
 
 def _use(order, adjustments) -> None:
     """The order was paid: its copy is used, and its coupon counts one more use (on PostgreSQL
     in one statement: the payment's path makes it for every order with a coupon)."""
-    if transaction_dialect() == "postgresql":
+    if transaction_dialect() in ("postgresql", "citus"):
         execute(_USE_AND_COUNT, {"paid_order": order.id, "now": utcnow()})
         return
     for coupon_id, in execute(_USE, {"paid_order": order.id, "now": utcnow()}):

@@ -18,7 +18,7 @@ from core.db import db
 from core.errors import APIError, register_codes
 from core.money import Money
 from core.events import emit
-from core.tenancy import current_tenant, current_tenant_id, execute, of_tenant
+from core.tenancy import current_tenant, current_tenant_id, execute, execute_with_inserts, of_tenant
 from engines.marketing.models import Coupon, CouponScope, CouponStatus, Promotion, PromotionKind
 from engines.marketing.services import (FUNDERS, MAX_AMOUNT, categories_for, eligible_indexes, newest_by_status,
                                         special_indexes)
@@ -287,10 +287,13 @@ def reserve_budgets(adjustments) -> None:
     """At checkout: each budgeted promotion's discount is taken from its budget and the order
     from its uses, or the order is refused (409) when other orders spent them first."""
     for promotion_id, amount in _per_promotion(_budgeted(adjustments)).items():
-        taken = execute(_RESERVE, {"promotion_id": promotion_id, "off": -amount}).first()
-        if taken is None:
-            raise APIError("promotion_budget_spent")
-        _tell_when_spent(promotion_id, taken, -amount)
+        def check(rows, promotion_id=promotion_id, off=-amount) -> None:
+            taken = rows.first()
+            if taken is None:
+                raise APIError("promotion_budget_spent")
+            _tell_when_spent(promotion_id, taken, off)
+
+        execute_with_inserts(_RESERVE, {"promotion_id": promotion_id, "off": -amount}, check)  # with the order's rows
 
 
 def _smallest_discount(tiers: list) -> int:

@@ -11,7 +11,7 @@ from engines.orders.after_sales import (approve as approve_after_sale, count_ref
 from engines.orders.components import STATUSES, WAYS  # what the storefront calls statuses and ways to receive
 from engines.orders.checkout import guard_checkout, place_order, place_purchase, quote, refuse_known_sold_out
 from engines.orders.lifecycle import (deliver, find_order, flag_order, has_open_after_sale, lines_of, lock_order, mark_paid,
-                                      orders_of, settle_balance)
+                                      orders_of, settle_balance, sold_column)
 from engines.orders.models import AfterSale, Order, OrderAdjustment, OrderLine, OrderStatus
 from engines.orders.pricing import (POSITIONS, Adjustment, PriceContext, Quote, QuoteLine, register_price_step,
                                    sales_by_source, share_of_units)
@@ -68,5 +68,6 @@ __all__ = ["active_stores", "Adjustment", "AfterSaleOut", "approve_after_sale", 
            "numbers_of", "Order", "OrderAnswer", "orders_of", "OrderStatus", "paid_orders_count", "place_order",
            "place_purchase", "POSITIONS", "PriceContext", "Quote", "quote", "quote_answer", "QuoteLine", "QuoteOut",
            "refunded_in_full", "refunded_units", "refuse_known_sold_out", "register_line_booker",
-           "register_price_step", "request_after_sale", "sales_by_source", "settle_balance", "share_of_units", "STATUSES",
+           "register_price_step", "request_after_sale", "sales_by_source", "settle_balance", "share_of_units", "sold_column",
+           "STATUSES",
            "uncount_refund", "units_under_offer", "WAYS"]

@@ -18,9 +18,9 @@ from core.errors import APIError, register_codes
 from core.ids import new_id
 from core.jobs import enqueue
 from core.money import Money
-from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant
+from core.tenancy import current_tenant, current_tenant_id, execute, insert_rows, new_row, of_tenant, transaction_dialect
 from engines.orders.services import (Order, OrderStatus, find_order, flag_order, guard_checkout,
-                                     mark_paid, place_order, uncount_refund)
+                                     mark_paid, place_order, sold_column, uncount_refund)
 from engines.payments.accounts import register_provider, require_any_enabled, require_enabled  # noqa: F401  offered to other engines
 from engines.payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundStatus
 from engines.payments.providers import Provider, provider
@@ -123,7 +123,7 @@ def payment_by_ref(provider_name: str, ref: str) -> SimpleNamespace | None:
 def _split(row) -> tuple[SimpleNamespace, SimpleNamespace]:
     values = tuple(row)
     return (SimpleNamespace(**dict(zip(_PAYMENT_FIELDS, values[:len(_PAYMENT_FIELDS)]))),
-            SimpleNamespace(**dict(zip(_ORDER_FIELDS, values[len(_PAYMENT_FIELDS):]))))
+            SimpleNamespace(**dict(zip((*_ORDER_FIELDS, "sold"), values[len(_PAYMENT_FIELDS):]))))
 
 
 def seen_before(provider_name: str, event_id: str) -> bool:
@@ -155,7 +155,8 @@ def settle_with_order(payment_id: int, *, succeeded: bool, details: dict | None 
     RETURNING cannot name the joined table: read, then settle). None when there is no such
     pending payment (settled already, or none)."""
     now = now or utcnow()
-    if db.session.get_bind().dialect.name != "postgresql":
+    dialect = transaction_dialect()
+    if dialect == "sqlite":
         row = execute(_PAYMENT_WITH_ORDER, {"payment_id": payment_id}).first()
         if row is None:
             return None
@@ -163,8 +164,9 @@ def settle_with_order(payment_id: int, *, succeeded: bool, details: dict | None 
         outcome = apply_outcome(payment, succeeded=succeeded, details=details, now=now, order=order)
         return None if outcome == "already_settled" else (outcome, payment, order)
     target = PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED
-    row = execute(_SETTLE_WITH_ORDER, {"payment_id": payment_id, "status": target, "settled_at": now,
-                                       "details": details or {}}).first()
+    # PostgreSQL: with what the order sold, for order.paid.v1 (Citus refuses the subquery there)
+    row = execute(_SETTLE_WITH_ORDER_AND_SOLD if dialect == "postgresql" else _SETTLE_WITH_ORDER, {
+        "payment_id": payment_id, "status": target, "settled_at": now, "details": details or {}}).first()
     if row is None:
         return None
     payment, order = _split(row)
@@ -296,3 +298,5 @@ _SETTLE = update(_payments).where(of_tenant(_payments), _payments.c.id == bindpa
 _SETTLE_WITH_ORDER = _SETTLE.where(_orders.c.tenant_id == _payments.c.tenant_id,
                                    _orders.c.id == _payments.c.order_id).returning(
     *(_payments.c[name] for name in _PAYMENT_FIELDS), *(_orders.c[name] for name in _ORDER_FIELDS))
+_SETTLE_WITH_ORDER_AND_SOLD = _SETTLE_WITH_ORDER.returning(
+    sold_column(_orders.c.tenant_id, _orders.c.id))  # the order's lines, for order.paid.v1 (mark_paid)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, NoResultFound
 from core.consumers import Consumer
 from core.db import utcnow
 from core.ids import new_id
-from core.tenancy import execute, insert_rows, inserts_together, new_row, of_tenant, tenant_scope
+from core.tenancy import execute, execute_with_inserts, insert_rows, inserts_together, new_row, of_tenant, tenant_scope
 from engines.orders.models import FulfillmentType, Order, OrderSequence, OrderStatus
 
 _orders = Order.__table__
@@ -129,3 +129,64 @@ def test_inserts_together_write_nothing_when_the_block_fails(db_session, tenant_
             insert_rows(Consumer, [new_row(Consumer, id=taken, email="b@example.com")])
             insert_rows(Consumer, [new_row(Consumer, id=taken, email="c@example.com")])
         db_session.rollback()
+
+
+# (columns whose values need converting, as an enum's, would make it run apart)
+_MOVED = _MOVE.values(status=bindparam("to_status")).returning(_orders.c.id, _orders.c.total, _orders.c.pricing)
+
+
+def test_a_write_goes_with_the_queued_inserts_and_its_check_sees_its_rows(db_session, tenant_a, count_queries):
+    """execute_with_inserts: on PostgreSQL one statement with the block's inserts (the checkout's
+    holds go so with the order's rows); elsewhere in order. The check gets the write's rows, and
+    what it inserts is written too."""
+    with tenant_scope(tenant_a):
+        consumer = new_row(Consumer, id=new_id(), email="a@example.com")
+        insert_rows(Consumer, [consumer])
+        placed = _order(consumer.id)
+        insert_rows(Order, [placed])
+        seen = []
+
+        def check(rows):
+            seen.append([(row.id, row.total, row.pricing) for row in rows])
+            if rows.rows:
+                insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="from-the-check@example.com")])
+
+        with count_queries() as statements, inserts_together():
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="b@example.com")])
+            execute_with_inserts(_MOVED, {"order_id": placed.id, "from_status": OrderStatus.PENDING_PAYMENT,
+                                          "to_status": OrderStatus.PAID}, check)
+            execute_with_inserts(_MOVED, {"order_id": new_id(), "from_status": OrderStatus.PENDING_PAYMENT,
+                                          "to_status": OrderStatus.PAID}, check)  # no such order: no row
+            assert seen == []  # not yet written
+        together = db_session.get_bind().dialect.name == "postgresql"
+        # PostgreSQL: the insert and both writes, then the check's insert; SQLite: each in turn
+        assert len(statements) == (2 if together else 4)
+        assert seen == [[(placed.id, 1200, placed.pricing)], []]
+        emails = {row.email for row in db_session.scalars(select(Consumer))}
+        assert emails == {"a@example.com", "b@example.com", "from-the-check@example.com"}
+        assert execute(_ORDER, {"order_id": placed.id}).first().status == OrderStatus.PAID
+
+
+def test_a_refusing_check_refuses_the_block_and_a_write_outside_one_runs_at_once(db_session, tenant_a):
+    with tenant_scope(tenant_a):
+        consumer = new_row(Consumer, id=new_id(), email="a@example.com")
+        insert_rows(Consumer, [consumer])
+        placed = _order(consumer.id)
+        insert_rows(Order, [placed])
+        db_session.commit()
+
+        def refuse(rows):
+            if not rows.rows:
+                raise LookupError("taken")
+
+        moves = {"order_id": placed.id, "from_status": OrderStatus.PAID, "to_status": OrderStatus.CANCELLED}
+        with pytest.raises(LookupError), inserts_together():
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="b@example.com")])
+            execute_with_inserts(_MOVED, moves, refuse)  # the order is not paid: no row
+        db_session.rollback()
+        assert [row.email for row in db_session.scalars(select(Consumer))] == ["a@example.com"]
+        seen = []
+        execute_with_inserts(_MOVED, {**moves, "from_status": OrderStatus.PENDING_PAYMENT}, lambda rows: seen.extend(rows))
+        assert [row.id for row in seen] == [placed.id]
+        db_session.commit()
+        assert execute(_ORDER, {"order_id": placed.id}).first().status == OrderStatus.CANCELLED

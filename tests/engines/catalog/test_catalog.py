@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
+from core.events import OutboxEvent
 from core.errors import APIError
 from core.tenancy import tenant_scope
 from engines.catalog.csv_io import export_csv, import_csv
@@ -328,4 +329,10 @@ def test_the_catalog_counts_what_paid_orders_sold(client, db_session, tenant_a, 
         db_session.expire_all()
         counts = {item.name: item.sales_count for item in db_session.scalars(select(Item))}
         assert find_order(int(unpaid["id"])).status == "pending_payment"
+        # what the event says was sold (on PostgreSQL read by the statement that settles the payment)
+        skus = {str(sku.id): sku.item_id for sku in db_session.scalars(select(Sku).where(Sku.id.in_((int(shop["tea"]), int(shop["cake"])))))}
+        paid = db_session.scalars(select(OutboxEvent).where(OutboxEvent.name == "order.paid.v1")).one()
+    assert paid.payload["lines"] == sorted(
+        ({"item_id": str(skus[sku_id]), "sku_id": str(sku_id), "quantity": quantity}
+         for sku_id, quantity in ((shop["tea"], 2), (shop["cake"], 1))), key=lambda line: int(line["item_id"]))
     assert (counts["Tea"], counts["Cake"], counts["Noodles"]) == (2, 1, 0)
