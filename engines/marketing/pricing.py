@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select, update
 from core.db import db, utcnow
 from core.engines import flow_settings
 from core.errors import APIError
-from core.tenancy import current_tenant_id, execute, execute_with_inserts, of_tenant, transaction_dialect
+from core.tenancy import current_tenant_id, execute_with_inserts, of_tenant
 from engines.marketing.models import Coupon, CouponKind, CouponScope, ConsumerCoupon, HeldStatus
 from engines.marketing import bundles as _bundles, shipping_rules as _shipping_rules  # noqa: F401  their steps
 from engines.marketing.discounts import apply_discounts
@@ -136,12 +136,16 @@ _HOLD = (update(_copies).where(of_tenant(_copies), _copies.c.id == bindparam("co
 _USE = (update(_copies).where(of_tenant(_copies), _copies.c.order_id == bindparam("paid_order"),
                               _copies.c.status == HeldStatus.HELD)
         .values(status=HeldStatus.USED, used_at=bindparam("now")).returning(_copies.c.coupon_id))
-_COUNT_USE = (update(_coupons).where(of_tenant(_coupons), _coupons.c.id == bindparam("used_coupon"))
-              .values(used_count=_coupons.c.used_count + 1))
-_used = _USE.cte("used")  # PostgreSQL: both in one statement (a data-modifying WITH)
-_USE_AND_COUNT = (update(_coupons).where(of_tenant(_coupons), _coupons.c.id.in_(select(_used.c.coupon_id)))
-                  .values(used_count=_coupons.c.used_count + select(func.count()).where(
-                      _used.c.coupon_id == _coupons.c.id).scalar_subquery()))
+# Each coupon counts the order's copies `_USE` uses, whether it runs before this (in turn) or with
+# it, from the same snapshot (PostgreSQL: one statement with the payment's rows): a copy is counted
+# held, or used at this very moment — never both, never twice.
+_this_use = ((_copies.c.tenant_id == _coupons.c.tenant_id) & (_copies.c.coupon_id == _coupons.c.id)
+             & (_copies.c.order_id == bindparam("paid_order"))
+             & ((_copies.c.status == HeldStatus.HELD)
+                | ((_copies.c.status == HeldStatus.USED) & (_copies.c.used_at == bindparam("now")))))
+_COUNT_USE = (update(_coupons).where(of_tenant(_coupons), select(_copies.c.id).where(_this_use).exists())
+              .values(used_count=_coupons.c.used_count + select(func.count()).where(_this_use).scalar_subquery())
+              .returning(_coupons.c.id))
 
 
 def _hold(order, context) -> None:
@@ -157,12 +161,11 @@ def _hold(order, context) -> None:
 
 def _use(order, adjustments) -> None:
     """The order was paid: its copy is used, and its coupon counts one more use (on PostgreSQL
-    in one statement: the payment's path makes it for every order with a coupon)."""
-    if transaction_dialect() in ("postgresql", "citus"):
-        execute(_USE_AND_COUNT, {"paid_order": order.id, "now": utcnow()})
-        return
-    for coupon_id, in execute(_USE, {"paid_order": order.id, "now": utcnow()}):
-        execute(_COUNT_USE, {"used_coupon": coupon_id})
+    with the payment's rows, in one statement: the payment's path makes it for every order with
+    a coupon)."""
+    now = utcnow()
+    execute_with_inserts(_USE, {"paid_order": order.id, "now": now})
+    execute_with_inserts(_COUNT_USE, {"paid_order": order.id, "now": now})
 
 
 def _give_back(order, *, used: bool = False) -> None:

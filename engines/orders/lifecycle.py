@@ -106,7 +106,7 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
     sold = _sold_lines(sold) if sold is not None else [
         {"item_id": str(row.item_id), "sku_id": str(row.sku_id), "quantity": int(row.quantity)}
         for row in execute(_SOLD, {"order_id": order.id})]
-    with inserts_together():  # the transitions' rows and the event: one statement where they follow each other
+    with inserts_together():  # the transitions' rows, the event, the steps' uses: one statement on PostgreSQL
         try:
             transition(order, "pay", actor=actor, now=now)
         except APIError:
@@ -115,7 +115,7 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
             transition(order, "await_shipment", actor="system", now=now)
         emit("order.paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
                                "total": {"amount": order.total, "currency": order.currency}, "lines": sold})
-    commit_steps(order)  # what its price steps held is used
+        commit_steps(order)  # what its price steps held is used (a coupon's copy: with these rows)
     return True
 
 
