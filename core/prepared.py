@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any, Callable
 
-from sqlalchemy import String, Table, TextClause, bindparam, text
+from sqlalchemy import JSON, Boolean, Integer, String, Table, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 
@@ -112,7 +112,8 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
         plan = _PLANS.get((statement, dialect.name, frozenset(params)))
         if plan is None:
             plan = _PLANS[(statement, dialect.name, frozenset(params))] = _plan(statement, dialect, frozenset(params))
-        if plan is _VIA_SQLALCHEMY or plan.processors or not plan.returns_rows or plan.order is not None:
+        if plan is _VIA_SQLALCHEMY or plan.processors or not plan.returns_rows or plan.order is not None or not all(
+                isinstance(column.type, _JSON_NATIVE) for column in statement.exported_columns):
             return None
         plans.append(plan)
     tables = tuple(table for table, _ in groups)
@@ -137,6 +138,9 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
 
 
 _TOGETHER_WITH: dict = {}
+# What a RETURNING column may be to come back through row_to_json as the driver gives it (a
+# timestamp would come back a string, a NUMERIC a float)
+_JSON_NATIVE = (Integer, String, Boolean, JSON)
 
 
 def _json_value(value):

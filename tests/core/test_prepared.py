@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, NoResultFound
 
+from core import prepared
 from core.consumers import Consumer
 from core.db import utcnow
 from core.ids import new_id
@@ -165,6 +166,14 @@ def test_a_write_goes_with_the_queued_inserts_and_its_check_sees_its_rows(db_ses
         emails = {row.email for row in db_session.scalars(select(Consumer))}
         assert emails == {"a@example.com", "b@example.com", "from-the-check@example.com"}
         assert execute(_ORDER, {"order_id": placed.id}).first().status == OrderStatus.PAID
+        # a timestamp returned would come back through JSON a string: such a write cannot go together
+        timed = _MOVE.values(status=bindparam("to_status")).returning(_orders.c.paid_at)
+        moves = {"order_id": placed.id, "from_status": OrderStatus.PAID, "to_status": OrderStatus.PAID,
+                 "current_tenant": tenant_a.id}
+        connection = db_session.connection()
+        assert prepared.run_together(connection, [], [(timed, moves)]) is None
+        if together:
+            assert prepared.run_together(connection, [], [(_MOVED, moves)]) == [[(placed.id, 1200, placed.pricing)]]
 
 
 def test_a_refusing_check_refuses_the_block_and_a_write_outside_one_runs_at_once(db_session, tenant_a):
