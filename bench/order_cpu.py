@@ -6,7 +6,7 @@
 Builds the shops of bench/checkout.py in a fresh PostgreSQL database (`tessera_bench_order_cpu`;
 jobs go to Redis as in that script's server, database 6, flushed), then calls the WSGI app directly, as gunicorn would, for each order: POST /api/v1/checkout/pay →
 the pay page's form post (`--apart`: POST /checkout → POST /orders/<id>/payments → the pay page).
-Prints the process's CPU time per order (the CPU clock: waiting for PostgreSQL is not counted)
+Prints the SQL statements and commits one order sends, then the process's CPU time per order (the CPU clock: waiting for PostgreSQL is not counted)
 for each of `--reps` runs of `--orders` orders, after a warm-up. `--calls` also counts the Python
 function calls per order (cProfile): a figure that does not move with the machine's speed, for
 comparing two versions of the code. `--promotions`: the shop of bench/checkout.py --promotions (two
@@ -102,6 +102,33 @@ def order_maker(app, shop: dict, *, apart: bool, keyed: bool):
     return order
 
 
+def statements_of(app, act) -> tuple[int, int]:
+    """The SQL statements and the commits `act()` sends, as the engine's listeners see them (the
+    prepared statements of core.prepared call them as SQLAlchemy does)."""
+    from sqlalchemy import event
+
+    from core.db import db
+
+    with app.app_context():
+        engine = db.engine
+    counted = {"statements": 0, "commits": 0}
+
+    def statement(*_):
+        counted["statements"] += 1
+
+    def commit(*_):
+        counted["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        act()
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    return counted["statements"], counted["commits"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=300, help="per run")
@@ -121,7 +148,7 @@ def main() -> int:
     # as bench/checkout.py's server runs: jobs go to Redis (no worker takes them here)
     buyers = 8
     runs = args.reps + (1 if args.calls else 0)  # each run's buyer k % 8 starts again at buyer 0
-    copies = -(-100 // buyers) + runs * -(-args.orders // buyers)
+    copies = -(-100 // buyers) + 1 + runs * -(-args.orders // buyers)  # the warm-up, the counted order, the runs
     shops = build_shops(database_url, Path(tempfile.mkdtemp(prefix="tessera-bench-")), buyers=buyers,
                         flash_buyers=1, flash_stock=1, promotions=args.promotions, coupon_copies=copies)
     from app import create_app
@@ -130,6 +157,8 @@ def main() -> int:
     order = order_maker(app, shops["bench"], apart=args.apart, keyed=args.idempotency_keys)
     for k in range(100):  # warm-up: every statement prepared, every cache filled
         order(k)
+    statements, commits = statements_of(app, lambda: order(100))
+    print(f"One order: {statements} statements and {commits} commits (BEGIN and the tenant's settings not counted)")
     runs = []
     for _ in range(args.reps):
         started = time.process_time()
@@ -140,7 +169,7 @@ def main() -> int:
     keyed = ", every checkout with an Idempotency-Key" if args.idempotency_keys else ""
     print(f"{flow}{keyed}: CPU per completed order (ms), {args.reps} runs of {args.orders}: "
           f"{', '.join(f'{run:.2f}' for run in runs)}; best {min(runs):.2f}")
-    summary = {"apart": args.apart, "idempotency_keys": args.idempotency_keys, "promotions": args.promotions,
+    summary = {"statements_per_order": statements, "commits_per_order": commits, "apart": args.apart, "idempotency_keys": args.idempotency_keys, "promotions": args.promotions,
                "orders": args.orders,
                "cpu_ms_per_order": [round(run, 3) for run in runs], "best_ms": round(min(runs), 3)}
     if args.calls:

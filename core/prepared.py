@@ -109,9 +109,7 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
     dialect = connection.dialect
     plans = []
     for statement, params in writes:
-        plan = _PLANS.get((statement, dialect.name, frozenset(params)))
-        if plan is None:
-            plan = _PLANS[(statement, dialect.name, frozenset(params))] = _plan(statement, dialect, frozenset(params))
+        plan = _plan_for(statement, dialect, frozenset(params))
         if plan is _VIA_SQLALCHEMY or plan.processors or not plan.returns_rows or plan.order is not None or not all(
                 isinstance(column.type, _JSON_NATIVE) for column in statement.exported_columns):
             return None
@@ -164,9 +162,7 @@ def run(connection: Connection, statement, params: dict | list[dict]):
     many = isinstance(params, list)
     keys = frozenset(params[0] if many else params)
     dialect = connection.dialect
-    plan = _PLANS.get((statement, dialect.name, keys))
-    if plan is None:
-        plan = _PLANS[(statement, dialect.name, keys)] = _plan(statement, dialect, keys)
+    plan = _plan_for(statement, dialect, keys)
     if plan is _VIA_SQLALCHEMY:
         return connection.execute(statement, params)
     if many:
@@ -200,6 +196,14 @@ def _run_sql(connection: Connection, sql: str, bound, *, many: bool = False, ret
             connection.invalidate(error)
         raise DBAPIError.instance(sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
     return (rows, cursor.rowcount) if counted else rows
+
+
+def _plan_for(statement, dialect, keys: frozenset) -> _Plan | object:
+    """The statement's plan for these parameter names, made once per process."""
+    plan = _PLANS.get((statement, dialect.name, keys))
+    if plan is None:
+        plan = _PLANS[(statement, dialect.name, keys)] = _plan(statement, dialect, keys)
+    return plan
 
 
 def _bind(plan: _Plan, params: dict):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import DateTime, bindparam, cast, insert, select, update
 from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from core import prepared
@@ -167,7 +167,7 @@ def test_a_write_goes_with_the_queued_inserts_and_its_check_sees_its_rows(db_ses
         assert emails == {"a@example.com", "b@example.com", "from-the-check@example.com"}
         assert execute(_ORDER, {"order_id": placed.id}).first().status == OrderStatus.PAID
         # a timestamp returned would come back through JSON a string: such a write cannot go together
-        timed = _MOVE.values(status=bindparam("to_status")).returning(_orders.c.paid_at)
+        timed = _MOVE.values(status=bindparam("to_status")).returning(cast(_orders.c.paid_at, DateTime).label("paid_at"))
         moves = {"order_id": placed.id, "from_status": OrderStatus.PAID, "to_status": OrderStatus.PAID,
                  "current_tenant": tenant_a.id}
         connection = db_session.connection()
