@@ -554,23 +554,31 @@ def components_list(as_json: bool):
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool):
-    """Run an rq worker (with its scheduler and the periodic sweeps) for REDIS_URL."""
-    from core.jobs import enqueue_due_periodic
+    """Run an rq worker for REDIS_URL, with its scheduler, the periodic sweeps and the relay that
+    moves the jobs requests hand over onto rq's queue."""
+    from core.jobs import enqueue_due_periodic, relay_until
     from core.worker import AppWorker
 
     app = _app()
     runner = app.extensions["tessera_jobs"]
     if runner.mode != "rq":
         raise click.ClickException("REDIS_URL is not set: jobs run inline in `tessera run`; there is nothing to work on")
+    rq_worker = AppWorker([runner.queue], connection=runner.connection, app=app)
+    if burst:  # what the jobs run hand over in turn is relayed and run too
+        while runner.relay() or runner.queue.count:
+            while runner.relay():
+                pass
+            rq_worker.work(with_scheduler=True, burst=True)
+        return
     stop = threading.Event()
 
     def periodic_loop():
         while not stop.wait(5):
             enqueue_due_periodic(runner)
 
-    if not burst:
-        threading.Thread(target=periodic_loop, daemon=True, name="tessera-periodic").start()
-    AppWorker([runner.queue], connection=runner.connection, app=app).work(with_scheduler=True, burst=burst)
+    threading.Thread(target=periodic_loop, daemon=True, name="tessera-periodic").start()
+    threading.Thread(target=relay_until, args=(runner, stop), daemon=True, name="tessera-relay").start()
+    rq_worker.work(with_scheduler=True)
     stop.set()
 
 

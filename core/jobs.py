@@ -3,8 +3,10 @@
 Jobs are registered by name, take ids (never ORM objects), are idempotent, and are handed over
 only after the transaction that asked for them commits. Two runners:
 
-- rq (when REDIS_URL is set): `enqueue` puts the job on a queue after commit; delayed jobs use
-  rq's scheduler; `tessera worker` runs them with the app context.
+- rq (when REDIS_URL is set): after commit the calls go, as JSON, onto a Redis list in one
+  command (`HANDOVER_KEY`); `tessera worker`'s relay moves them onto rq's queue (delayed ones onto
+  rq's schedule) and runs them with the app context. A committing request thus pays one round trip
+  and none of rq's bookkeeping (DESIGN.md §4: "after commit a relay hands it to rq").
 - inline (the embedded default): after commit the job waits in the app context and runs at the
   end of the request or command that asked for it; delayed and periodic jobs run on an
   in-process scheduler thread started by `tessera run`.
@@ -17,6 +19,7 @@ import dataclasses
 import datetime as dt
 import heapq
 import itertools
+import json
 import logging
 import threading
 from typing import Any, Callable
@@ -65,12 +68,18 @@ class JobCall:
     run_at: dt.datetime | None = None
 
 
+_PLAIN_ARGS = (int, str, float, bool, type(None), list, dict)
+
+
 def enqueue(name: str, *args: Any, delay: dt.timedelta | None = None, at: dt.datetime | None = None,
             tenant_id: int | None = None) -> JobCall:
     """Ask for a job once the current transaction commits (dropped if it rolls back). The job
-    runs as the current tenant unless `tenant_id` says otherwise."""
+    runs as the current tenant unless `tenant_id` says otherwise. Its arguments are ids and plain
+    values (they travel as JSON): anything else is a TypeError here, in every mode."""
     if name not in JOBS:
         raise KeyError(f"no job named {name!r}")
+    if not all(isinstance(arg, _PLAIN_ARGS) for arg in args):
+        raise TypeError(f"job {name!r} takes ids and plain values, got {[type(arg).__name__ for arg in args]}")
     if tenant_id is None and current_tenant() is not None:
         tenant_id = current_tenant().id
     run_at = at or (utcnow() + delay if delay else None)
@@ -143,6 +152,18 @@ class InlineRunner:
                 log.exception("inline job %s failed", call.name)
 
 
+HANDOVER_KEY = "tessera:handover"
+
+
+def _encoded(call: JobCall) -> str:
+    return json.dumps([call.name, call.args, call.tenant_id, call.run_at.isoformat() if call.run_at else None])
+
+
+def _decoded(item: bytes) -> JobCall:
+    name, args, tenant_id, run_at = json.loads(item)
+    return JobCall(name, tuple(args), tenant_id, dt.datetime.fromisoformat(run_at) if run_at else None)
+
+
 class RQRunner:
     mode = "rq"
 
@@ -155,16 +176,32 @@ class RQRunner:
         self.queue = Queue("tessera", connection=self.connection)
 
     def submit(self, *calls: JobCall) -> None:
-        """Put the calls on the queue (or the schedule) in one round trip to Redis: a paid order
-        hands over its event's delivery on the path bench/checkout.py measures."""
-        with self.connection.pipeline() as pipe:
-            for call in calls:
-                if call.run_at and call.run_at > utcnow():
-                    self.queue.enqueue_at(call.run_at, run_job, call.name, list(call.args), call.tenant_id,
-                                          pipeline=pipe)
-                else:
-                    self.queue.enqueue(run_job, call.name, list(call.args), call.tenant_id, pipeline=pipe)
-            pipe.execute()
+        """Hand the calls over in one Redis command, each as a JSON array on the hand-over list:
+        a paid order hands over its event's delivery on the path bench/checkout.py measures, and
+        rq's own enqueue (a job hash, the queue, their bookkeeping) costs several times as much."""
+        self.connection.rpush(HANDOVER_KEY, *map(_encoded, calls))
+
+    def relay(self, *, wait: float = 0, limit: int = 500) -> int:
+        """Move up to `limit` handed-over calls onto rq (the queue, or the schedule for a call
+        whose time has not come) in one pipeline; returns how many. `wait` seconds: block that
+        long for the first one. Each call is popped by one relay only; one lost between the pop and
+        the pipeline (the relay killed then) is found again by the sweeps, as when Redis is away."""
+        if wait:
+            first = self.connection.blpop([HANDOVER_KEY], timeout=wait)
+            items = [first[1]] + (self.connection.lpop(HANDOVER_KEY, limit - 1) or []) if first else []
+        else:
+            items = self.connection.lpop(HANDOVER_KEY, limit) or []
+        if items:
+            now = utcnow()
+            with self.connection.pipeline() as pipe:
+                for call in map(_decoded, items):
+                    if call.run_at and call.run_at > now:
+                        self.queue.enqueue_at(call.run_at, run_job, call.name, list(call.args), call.tenant_id,
+                                              pipeline=pipe)
+                    else:
+                        self.queue.enqueue(run_job, call.name, list(call.args), call.tenant_id, pipeline=pipe)
+                pipe.execute()
+        return len(items)
 
     def drain(self) -> None:
         pass
@@ -250,6 +287,17 @@ def enqueue_due_periodic(runner: RQRunner) -> list[str]:
             runner.queue.enqueue(run_job, name, [], None)
             started.append(name)
     return started
+
+
+def relay_until(runner: RQRunner, stop: threading.Event) -> None:
+    """`tessera worker`'s relay thread: hand what requests handed over to rq as it comes, until
+    `stop`; Redis away is logged and tried again a second later."""
+    while not stop.is_set():
+        try:
+            runner.relay(wait=1)
+        except Exception:
+            log.exception("the relay could not move handed-over jobs onto rq")
+            stop.wait(1)
 
 
 def run_per_tenant(rows: list[tuple[int, int]], apply: Callable[[int], Any]) -> int:

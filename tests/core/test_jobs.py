@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEntry
 from core.db import db, utcnow
-from core.jobs import JOBS, PERIODIC, enqueue, enqueue_due_periodic, job
+from core.jobs import HANDOVER_KEY, JOBS, PERIODIC, enqueue, enqueue_due_periodic, job
 from core.tenancy import current_tenant, tenant_scope
 from tests.conftest import REDIS_URL, dispose_app, make_app
 from tests.core import test_events as _test_events  # noqa: F401  its events and handlers, before any app is made
@@ -130,9 +130,12 @@ def _tenant(application, slug):
 
 
 def _work(application):
+    """What `tessera worker` does: relay what was handed over onto rq's queue, run the queue."""
     from core.worker import AppSimpleWorker
 
     runner = application.extensions["tessera_jobs"]
+    while runner.relay():
+        pass
     AppSimpleWorker([runner.queue], connection=runner.connection, app=application).work(burst=True)
 
 
@@ -148,11 +151,47 @@ def test_rq_runs_jobs_after_commit_as_their_tenant(rq_app):
     assert runner.mode == "rq"
     with rq_app.app_context(), tenant_scope(tenant):
         enqueue("tests.remember", "queued")
-        assert runner.queue.count == 0
+        assert runner.connection.llen(HANDOVER_KEY) == 0
         db.session.commit()
-    assert runner.queue.count == 1
+    assert runner.connection.llen(HANDOVER_KEY) == 1 and runner.queue.count == 0  # handed over in one command
+    assert runner.relay() == 1
+    assert runner.connection.llen(HANDOVER_KEY) == 0 and runner.queue.count == 1
     _work(rq_app)
     assert SEEN == [("queued", "rq-shop")]
+
+
+@pytest.mark.live
+def test_two_relays_at_once_move_each_handed_over_job_once(rq_app):
+    """Several `tessera worker`s relay the same list: every job reaches rq's queue exactly once."""
+    import threading
+
+    from core.jobs import JobCall
+
+    runner = rq_app.extensions["tessera_jobs"]
+    for start in range(0, 600, 100):
+        runner.submit(*(JobCall("tests.remember", (k,), None) for k in range(start, start + 100)))
+    moved, go = [], threading.Barrier(3)
+
+    def relay():
+        go.wait()
+        while count := runner.relay(limit=7):
+            moved.append(count)
+
+    threads = [threading.Thread(target=relay) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(moved) == 600 and runner.queue.count == 600
+    assert sorted(job.args[1][0] for job in runner.queue.get_jobs(0, 600)) == list(range(600))
+
+
+def test_a_job_takes_plain_values_only(app, db_session, tenant_a):
+    """Its arguments travel as JSON to rq: an object is refused when it is asked for, in every mode."""
+    with tenant_scope(tenant_a), pytest.raises(TypeError, match="plain values"):
+        enqueue("tests.remember", tenant_a)
+    with tenant_scope(tenant_a), pytest.raises(TypeError, match="plain values"):
+        enqueue("tests.remember", dt.datetime(2026, 1, 1))
 
 
 @pytest.mark.live
@@ -178,6 +217,7 @@ def test_rq_delayed_jobs_go_to_the_scheduled_registry(rq_app):
     with rq_app.app_context(), tenant_scope(tenant):
         enqueue("tests.remember", "later", delay=dt.timedelta(minutes=5))
         db.session.commit()
+    assert runner.relay() == 1
     assert runner.queue.count == 0
     assert len(ScheduledJobRegistry(queue=runner.queue)) == 1
 
