@@ -21,7 +21,7 @@ from core.errors import APIError, register_codes
 from core.paging import newest_first
 from core.plans import register_limit, require_room
 from core.money import MAX_TYPED
-from core.tenancy import current_tenant_id, execute, of_tenant
+from core.tenancy import current_tenant_id, execute, execute_with_inserts, of_tenant
 from engines.catalog.models import Category, Item, ItemKind, ItemStatus, Sku
 
 register_codes({
@@ -251,20 +251,37 @@ def reserve_stock(*, sku_id: int, quantity: int) -> Reserved:
     again (a release, a restock, an edit). A reservation only lowers stock, so it leaves
     remembered refusals true; it refreshes the cached pages once the SKU is down to LOW_STOCK
     (below that, "3 left" and "sold out" are exact; a large count may lag until the catalog next
-    changes)."""
+    changes). Runs at once: inside `inserts_together`, use `take_stock`."""
+    taken: dict[int, Reserved] = {}
+    take_stock(sku_id=sku_id, quantity=quantity, into=taken)
+    if sku_id not in taken:
+        raise RuntimeError("reserve_stock inside inserts_together: use take_stock")
+    return taken[sku_id]
+
+
+def take_stock(*, sku_id: int, quantity: int, into: dict[int, Reserved]) -> None:
+    """`reserve_stock` as one of the writes of an `inserts_together` block (checkout: the stock
+    of each SKU, then the order's number, in one statement on PostgreSQL): `into[sku_id]` is what
+    it reserved once the block's statement ran, or the block raises 409 out_of_stock."""
     if type(quantity) is not int or quantity < 1:
         raise APIError("invalid_input", fields={"quantity": ["Order at least one."]})
     tenant_id = current_tenant_id()
     stamp = stamps().all(tenant_id).get("catalog", 0)
-    row = execute(_TAKE_STOCK[db.session.get_bind().dialect.name], {"sku_id": sku_id, "quantity": quantity}).first()
-    if row is None:
-        left = execute(_STOCK, {"sku_id": sku_id}).scalar()
-        if left is not None:
-            _short.set((tenant_id, sku_id), (stamp, left))
-        raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
-    if row.stock <= LOW_STOCK:
-        _changed()
-    return Reserved(left=row.stock, price=row.price, on_sale=bool(row.on_sale), option_groups=row.option_groups or [])
+
+    def check(rows) -> None:
+        row = rows.first()
+        if row is None:
+            left = execute(_STOCK, {"sku_id": sku_id}).scalar()
+            if left is not None:
+                _short.set((tenant_id, sku_id), (stamp, left))
+            raise APIError("out_of_stock", extra={"sku_id": str(sku_id)})
+        if row.stock <= LOW_STOCK:
+            _changed()
+        into[sku_id] = Reserved(left=row.stock, price=row.price, on_sale=bool(row.on_sale),
+                                option_groups=row.option_groups or [])
+
+    execute_with_inserts(_TAKE_STOCK[db.session.get_bind().dialect.name], {"sku_id": sku_id, "quantity": quantity},
+                         check)
 
 
 def forget_remembered_facts() -> None:

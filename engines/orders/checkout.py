@@ -22,9 +22,9 @@ from core.errors import APIError, register_codes
 from core.events import emit
 from core.ids import first_id_at, new_id, parse_id
 from core.plans import register_limit, require_room
-from core.tenancy import current_tenant, execute, insert_rows, inserts_together, new_row
+from core.tenancy import current_tenant, execute_with_inserts, insert_rows, inserts_together, new_row
 from engines.catalog.services import (Reserved, forget_remembered_facts, is_on_sale, known_short, price_choices,
-                                      reserve_stock, skus_for_sale, skus_with_items)
+                                      skus_for_sale, skus_with_items, take_stock)
 from engines.orders import events as _events  # noqa: F401  declares the events emitted here
 from engines.orders import fulfillment
 from engines.orders.booked_lines import booking_of, hold_booked, price_booked
@@ -184,9 +184,20 @@ def _insert_adjustments(order_id: int, adjustments: list[Adjustment]) -> None:
 def next_number(now: dt.datetime) -> str:
     """A human-readable order number: the shop's local date and the day's sequence,
     e.g. 26112500042. One upserted row per day hands the numbers out."""
+    numbered = SimpleNamespace()
+    number_order(numbered, now)
+    return numbered.number
+
+
+def number_order(order: SimpleNamespace, now: dt.datetime) -> None:
+    """`next_number` into `order.number`, as one of the writes of an `inserts_together` block when
+    it runs in one (checkout: with the stock it takes)."""
     day = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).strftime("%y%m%d")
-    value = execute(_NEXT_NUMBER[db.session.get_bind().dialect.name], {"day": day}).scalar_one()
-    return f"{day}{value:05d}"
+
+    def check(rows) -> None:
+        order.number = f"{day}{rows.first().value:05d}"
+
+    execute_with_inserts(_NEXT_NUMBER[db.session.get_bind().dialect.name], {"day": day}, check)
 
 
 def _orders_this_month() -> int:
@@ -262,10 +273,12 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
                     updated_at=now)
     write_payment = pay(order) if pay is not None else None
     stocked = [line for line in priced.lines if line.booked is None]  # booked lines: capacity, not stock
-    reserved = {sku_id: reserve_stock(sku_id=sku_id, quantity=quantity)  # in SKU order: no deadlocks
-                for sku_id, quantity in sorted(_per_sku(stocked).items())}
+    reserved: dict[int, Reserved] = {}
+    with inserts_together():  # the stock, SKU by SKU in id order (no deadlocks), then the number: one statement
+        for sku_id, quantity in sorted(_per_sku(stocked).items()):
+            take_stock(sku_id=sku_id, quantity=quantity, into=reserved)
+        number_order(order, now)
     _as_quoted(priced, reserved)
-    order.number = next_number(now)
     # the order, its lines, its adjustments and their shares, its first transition, its event (its payment): one
     # statement; a step's reservation joins it when it only inserts, else follows it
     with inserts_together():

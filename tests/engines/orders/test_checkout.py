@@ -150,6 +150,25 @@ def test_checkout_numbers_count_up_per_day(client, shop):
     assert [int(n[-5:]) for n in numbers] == [1, 2, 3] and len({n[:6] for n in numbers}) == 1
 
 
+def test_the_stock_of_each_sku_and_the_number_go_in_one_statement_and_a_refusal_takes_no_number(
+        client, shop, backend, count_queries):
+    pickup = {"type": "pickup", "store_id": shop["store"]}
+    with count_queries() as statements:
+        first = checkout(client, shop, [{"sku_id": shop["cake"]}, {"sku_id": shop["tea"], "quantity": 2}], pickup)
+    assert first.status_code == 201 and stock_of(shop["tenant"], shop["tea"]) == 3
+    taking = [s for s in statements if "UPDATE skus" in s or "order_sequences" in s]
+    if backend == "postgresql":  # data-modifying CTEs; SQLite (and Citus) run them one by one, in order
+        assert len(taking) == 1 and taking[0].count("UPDATE skus") == 2 and "INSERT INTO order_sequences" in taking[0]
+    else:
+        assert len(taking) == 3
+    refused = checkout(client, shop, [{"sku_id": shop["cake"]}, {"sku_id": shop["tea"], "quantity": 4}], pickup)
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "out_of_stock")
+    assert stock_of(shop["tenant"], shop["cake"]) == 9 and stock_of(shop["tenant"], shop["tea"]) == 3
+    then = checkout(client, shop, [{"sku_id": shop["tea"], "quantity": 3}], pickup).json["order"]["number"]
+    assert int(then[-5:]) == int(first.json["order"]["number"][-5:]) + 1  # the refused order's number was not spent
+    assert stock_of(shop["tenant"], shop["tea"]) == 0
+
+
 @pytest.fixture
 def dumplings(shop, db_session):
     from engines.catalog.services import create_item, skus_by_item
