@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checkout write path against a bare Flask hello-world, under the same gunicorn settings.
 
-    python bench/checkout.py [--workers 2] [--rounds 3] [--seconds 5] [--connections 32] [--history 100]
+    python bench/checkout.py [--workers 2] [--threads 1] [--rounds 3] [--seconds 5] [--connections 32] [--history 100]
                              [--idempotency-keys] [--promotions] [--citus]
 
 Builds a fresh PostgreSQL database (`tessera_bench_checkout`; `--citus`: on the local Citus
@@ -507,6 +507,8 @@ def wrk_flash_sale(url: str, shop: dict, *, attempts: int, connections: int, sec
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (gunicorn's gthread worker when above 1; hello-world the same)")
     parser.add_argument("--seconds", type=int, default=5, help="of each hello-world and orders turn")
     parser.add_argument("--rounds", type=int, default=3, help="turns of hello-world then orders")
     parser.add_argument("--connections", type=int, default=32)
@@ -534,8 +536,8 @@ def main() -> int:
                         coupon_copies=COPIES_PER_RUN * (2 + 2 * args.rounds))
     env = {"TESSERA_DATABASE_URL": database_url, "TESSERA_INSTANCE_PATH": str(instance), "REDIS_URL": REDIS}
 
-    with Gunicorn("bench.hello:app", workers=args.workers, env={}) as hello, \
-            Gunicorn("app:create_app()", workers=args.workers, env=env) as shop:
+    with Gunicorn("bench.hello:app", workers=args.workers, env={}, threads=args.threads) as hello, \
+            Gunicorn("app:create_app()", workers=args.workers, env=env, threads=args.threads) as shop:
         hello.wait()
         shop.wait("/healthz")
         bench, flash = shops["bench"], shops["flash"]
@@ -578,7 +580,8 @@ def main() -> int:
     flash_ok = (sale["orders"] == created == args.flash_stock and sale["stock"] == 0
                 and after["orders"] == args.flash_stock and after["stock"] == 0)
     ok = flash_ok and 0 < paid == orders["count"] + separate["count"]
-    print(f"gunicorn -w {args.workers} (sync), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
+    worker = f"gthread, {args.threads} threads, no keep-alive" if args.threads > 1 else "sync"
+    print(f"gunicorn -w {args.workers} ({worker}), PostgreSQL, Redis; {os.cpu_count()} cores (nproc); "
           f"every run by wrk -t2 -c{args.connections}"
           f"{'; every checkout of the orders runs with an Idempotency-Key' if args.idempotency_keys else ''}")
     print("| run                                | req/s     | p50 ms   | p99 ms   | ratio  |")
@@ -612,7 +615,7 @@ def main() -> int:
     if other:
         print(f"  {other} answers were neither 201 nor 409 out_of_stock")
     summary = {
-        "cores": os.cpu_count(), "workers": args.workers, "connections": args.connections,
+        "cores": os.cpu_count(), "workers": args.workers, "threads": args.threads, "connections": args.connections,
         "idempotency_keys": args.idempotency_keys,
         "hello_rps": round(hello_rps, 1), "history_orders": history, "hello_rounds": base["rounds"],
         "orders_rounds": orders["rounds"],

@@ -67,12 +67,14 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving `target` on loopback, stopped on exit."""
 
-    def __init__(self, target: str, *, workers: int, env: dict, cwd: Path = ROOT):
+    def __init__(self, target: str, *, workers: int, env: dict, cwd: Path = ROOT, threads: int = 1):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        # threads > 1: the gthread worker, each connection closed after its answer as the sync worker does
+        threaded = ["-k", "gthread", "--threads", str(threads), "--keep-alive", "0"] if threads > 1 else []
         self.process = subprocess.Popen(
-            [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+            [gunicorn, "-w", str(workers), *threaded, "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
              "--backlog", "2048", target],
             cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -183,19 +183,48 @@ def _run_sql(connection: Connection, sql: str, bound, *, many: bool = False, ret
     dialect = connection.dialect
     dbapi_connection = connection.connection.dbapi_connection
     cursor = _cursor(connection, dbapi_connection)
-    for listener in connection.dispatch.before_cursor_execute:
-        listener(connection, cursor, sql, bound, None, many)
+    ahead = connection.info[_AHEAD] = []
     try:
-        if many:
-            cursor.executemany(sql, bound)
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, bound, None, many)
+    finally:
+        del connection.info[_AHEAD]
+    try:
+        if ahead:
+            with dbapi_connection.pipeline():
+                for statement in ahead:
+                    cursor.execute(statement)
+                _execute(cursor, sql, bound, many)
         else:
-            cursor.execute(sql, bound)
+            _execute(cursor, sql, bound, many)
         rows = cursor.fetchall() if returns_rows else []
     except dialect.loaded_dbapi.Error as error:
         if dialect.is_disconnect(error, dbapi_connection, cursor):
             connection.invalidate(error)
         raise DBAPIError.instance(sql, bound, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
     return (rows, cursor.rowcount) if counted else rows
+
+
+def _execute(cursor, sql: str, bound, many: bool) -> None:
+    if many:
+        cursor.executemany(sql, bound)
+    else:
+        cursor.execute(sql, bound)
+
+
+_AHEAD = "tessera_ahead"  # while _run_sql's listeners run: the statements to send ahead of its own
+
+
+def run_ahead(connection: Connection, cursor, statements: tuple[str, ...]) -> None:
+    """For a `before_cursor_execute` listener: run `statements` (SQL without parameters, one
+    command each) just before the statement about to run. When that statement is run here, they
+    go with it in one round trip (psycopg's pipeline: a transaction's BEGIN and settings cost no
+    round trip of their own); otherwise now, together."""
+    ahead = connection.info.get(_AHEAD)
+    if ahead is not None:
+        ahead.extend(statements)
+    else:
+        cursor.execute("; ".join(statements))
 
 
 def _plan_for(statement, dialect, keys: frozenset) -> _Plan | object:

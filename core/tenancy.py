@@ -463,6 +463,8 @@ def _check_tenant_on_flush(session, flush_context, instances) -> None:
 
 _TRANSACTION_CONTROL = ("ROLLBACK", "RELEASE", "SAVEPOINT", "COMMIT", "BEGIN")
 _RLS = "tessera_rls"  # what the connection's current transaction holds: (tenant id or "", platform "on"/"off")
+_BEGIN_WITH_NEXT = "tessera_begin_with_next"  # the connection sends BEGIN with its transaction's first statement
+_BEGIN_PENDING = "tessera_begin_pending"  # a transaction begun, its BEGIN not yet sent
 
 
 def _wanted_rls() -> tuple[str, str]:
@@ -484,22 +486,41 @@ def _rls_sql(wanted: tuple[str, str]) -> str:
             f"SELECT set_config('role', '{APP_ROLE}', true)")
 
 
+def _rls_settings(wanted: tuple[str, str]) -> str:
+    """`_rls_sql`'s settings as one command (`set_config(…, true)` is `SET LOCAL`), for PostgreSQL
+    without Citus: what a pipeline sends ahead of a statement."""
+    assert (wanted[0] == "" or wanted[0].isdigit()) and wanted[1] in ("on", "off")
+    return (f"SELECT set_config('app.tenant_id', '{wanted[0]}', true), set_config('app.platform', '{wanted[1]}', true), "
+            f"set_config('role', '{APP_ROLE}', true)")
+
+
 def install_rls_transaction_settings(engine) -> None:
     """PostgreSQL: every transaction carries the tenant (or the platform scope) of its context and
     the application's role as settings local to it (`SET LOCAL`, `set_config(…, true)`, DESIGN.md §2), gone at its COMMIT or ROLLBACK — a pooled
-    connection never carries a tenant or the platform role into its next use. They are written
-    with the BEGIN itself, in one round trip (psycopg's own BEGIN is turned off: the connection is
-    in autocommit, and SQLAlchemy's begin sends ours), and again before a statement whose context
-    differs from what the transaction holds (a sweeper going from shop to shop, a savepoint
-    rolled back)."""
+    connection never carries a tenant or the platform role into its next use. psycopg's own BEGIN
+    is turned off (the connection is in autocommit); ours carries the settings, and again before
+    a statement whose context differs from what the transaction holds (a sweeper going from shop
+    to shop, a savepoint rolled back).
+
+    Without Citus, BEGIN and the settings wait for the transaction's first statement: they go in
+    its round trip when core.prepared runs it (a pipeline), or just before it otherwise; a
+    transaction that runs no statement sends nothing. On Citus they go at the BEGIN, as
+    `SET LOCAL` (propagated to the workers)."""
 
     @event.listens_for(engine, "connect")
     def _own_begin(dbapi_connection, connection_record):
         connection_record.info.pop(_RLS, None)
+        connection_record.info.pop(_BEGIN_PENDING, None)
         dbapi_connection.autocommit = True  # no BEGIN from psycopg: ours carries the settings
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+            connection_record.info[_BEGIN_WITH_NEXT] = cursor.fetchone() is None
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
+        if conn.info.get(_BEGIN_WITH_NEXT):
+            conn.info[_BEGIN_PENDING] = True
+            return
         wanted = _wanted_rls()
         with conn.connection.dbapi_connection.cursor() as cursor:
             cursor.execute(f"BEGIN; {_rls_sql(wanted)}")
@@ -507,6 +528,11 @@ def install_rls_transaction_settings(engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _apply(conn, cursor, statement, parameters, context, executemany):
+        if conn.info.pop(_BEGIN_PENDING, False):
+            wanted = _wanted_rls()
+            prepared.run_ahead(conn, cursor, ("BEGIN", _rls_settings(wanted)))
+            conn.info[_RLS] = wanted
+            return
         if statement.startswith(_TRANSACTION_CONTROL):
             return  # needs no tenant, and must still work in a failed transaction
         wanted = _wanted_rls()
@@ -516,6 +542,7 @@ def install_rls_transaction_settings(engine) -> None:
 
     def _forget(conn, *args):
         conn.info.pop(_RLS, None)
+        conn.info.pop(_BEGIN_PENDING, None)
 
     for name in ("commit", "rollback", "rollback_savepoint"):
         event.listen(engine, name, _forget)

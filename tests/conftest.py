@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from core.db import db
 from core.tenancy import tenant_scope
+import core.resellers  # noqa: F401,E402  tenants.reseller_id names its table: every test subset has it
 from tests.localstripe import localstripe  # noqa: F401  a fixture: a localstripe's base URL, once a module
 
 # citus: the modules marked `citus` (tenancy, orders, checkout concurrency, idempotency, refunds)

@@ -463,6 +463,61 @@ def test_a_pooled_connection_carries_no_tenant_or_role_out_of_its_transaction(on
             raw.close()
 
 
+def test_begin_and_the_settings_go_with_the_first_statement(one_connection_app, monkeypatch):
+    """Without Citus a transaction's BEGIN and its tenant's settings cost no round trip of their
+    own: they go in the first statement's pipeline when core.prepared runs it, just before it
+    otherwise (one command), and not at all when the transaction runs nothing."""
+    import psycopg
+
+    from core.citus import on_citus
+    from core.tenancy import _rls_settings
+    from tenants.services import create_tenant
+
+    sent = []  # (SQL, sent inside a pipeline)
+    original = psycopg.Cursor.execute
+
+    def spy(cursor, query, params=None, **kwargs):
+        sent.append((str(query), cursor.connection._pipeline is not None))
+        return original(cursor, query, params, **kwargs)
+
+    consumers = Consumer.__table__
+    by_id = select(consumers.c.name).where(of_tenant(consumers), consumers.c.id == bindparam("consumer_id"))
+    with one_connection_app.app_context():
+        if on_citus(db.session.connection()):
+            pytest.skip("Citus takes its settings at the BEGIN (SET LOCAL, propagated to the workers)")
+        shop = create_tenant(slug="rls-late", name="Late")
+        db.session.commit()
+        shop_id = str(shop.id)
+        with tenant_scope(shop):
+            consumer = _make_consumer("late")
+            db.session.commit()
+            monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+            assert execute(by_id, {"consumer_id": consumer.id}).scalar_one() == consumer.name
+            db.session.commit()
+            begin, settings, statement = sent
+            assert begin == ("BEGIN", True) and statement[1] is True and "FROM consumers" in statement[0]
+            assert settings == (_rls_settings((shop_id, "off")), True)
+
+            sent.clear()
+            assert db.session.execute(select(Consumer.name).where(Consumer.id == consumer.id)).scalar_one() == "late"
+            db.session.rollback()
+            assert sent[0] == (f"BEGIN; {_rls_settings((shop_id, 'off'))}", False)  # one command, then the query
+            assert not any("BEGIN" in sql for sql, _ in sent[1:])
+
+            sent.clear()
+            db.session.connection()  # a transaction that runs nothing sends nothing
+            db.session.commit()
+            assert sent == []
+
+            with db.session.begin_nested():  # a savepoint first: BEGIN goes before it
+                assert execute(by_id, {"consumer_id": consumer.id}).scalar_one() == consumer.name
+            db.session.commit()
+        with tenant_scope(create_tenant(slug="rls-late-b", name="B")):  # another shop: its settings, its rows
+            assert execute(by_id, {"consumer_id": consumer.id}).first() is None
+            assert db.session.execute(text("SELECT count(*) FROM consumers")).scalar() == 0
+        db.session.rollback()
+
+
 def test_the_fail_closed_check_sees_every_tenant_table_of_a_statement(db_session):
     from sqlalchemy import exists
 
