@@ -99,26 +99,30 @@ _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 def run_together(connection: Connection, groups: list[tuple[Table, list]],
-                 writes: list[tuple[Any, dict]]) -> list[list] | None:
+                 writes: list[tuple[Any, dict]], *, guarded: bool = False) -> list[list] | None:
     """`together`'s inserts and data-modifying statements with RETURNING (`writes`: each a
     statement and its parameters) in one statement and one round trip, PostgreSQL only: the
     writes run first, in their order, each in a data-modifying CTE the final SELECT reads, then
-    the inserts. Returns each write's rows (named tuples of its RETURNING columns), or None when
-    a write cannot go so (its result columns need converting, or SQLAlchemy rewrites it per
-    execution): then nothing ran."""
+    the inserts. `guarded`: the first write guards the rest — the other writes (UPDATEs) and the
+    inserts happen only if it returned a row. Returns each write's rows (named tuples of its
+    RETURNING columns), or None when a write cannot go so (its result columns need converting,
+    or SQLAlchemy rewrites it per execution): then nothing ran."""
     dialect = connection.dialect
     plans = []
-    for statement, params in writes:
+    for k, (statement, params) in enumerate(writes):
+        if guarded and k:
+            statement = _guarded(statement)
         plan = _plan_for(statement, dialect, frozenset(params))
         if plan is _VIA_SQLALCHEMY or plan.processors or not plan.returns_rows or plan.order is not None or not all(
                 isinstance(column.type, _JSON_NATIVE) for column in statement.exported_columns):
             return None
         plans.append(plan)
     tables = tuple(table for table, _ in groups)
-    key = (tables, tuple(plan.sql for plan in plans))
+    key = (tables, tuple(plan.sql for plan in plans), guarded)
     sql = _TOGETHER_WITH.get(key)
     if sql is None:
-        inserts = [statement.replace(f":rows{g}", f"%(rows{g})s") for g, statement in enumerate(_inserts(tables))]
+        inserts = [statement.replace(f":rows{g}", f"%(rows{g})s") + (f" WHERE {_GUARD}" if guarded else "")
+                   for g, statement in enumerate(_inserts(tables))]
         ctes = [f"u{k} AS ({_PARAMETER.sub(lambda found, k=k: f'%(u{k}_{found.group(1)})s', plan.sql)})"
                 for k, plan in enumerate(plans)]
         ctes += [f"w{g} AS ({statement})" for g, statement in enumerate(inserts)]
@@ -136,6 +140,16 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
 
 
 _TOGETHER_WITH: dict = {}
+_GUARD = "EXISTS (SELECT FROM u0)"  # the first write of run_together(guarded=True) returned a row
+_GUARDED: dict = {}
+
+
+def _guarded(statement):
+    """The UPDATE `statement` changing rows only when the guard of its run_together did."""
+    variant = _GUARDED.get(statement)
+    if variant is None:
+        variant = _GUARDED[statement] = statement.where(text(_GUARD))
+    return variant
 # What a RETURNING column may be to come back through row_to_json as the driver gives it (a
 # timestamp would come back a string, a NUMERIC a float)
 _JSON_NATIVE = (Integer, String, Boolean, JSON)
@@ -170,10 +184,72 @@ def run(connection: Connection, statement, params: dict | list[dict]):
     else:
         bound = _bind(plan, params)
     rows, rowcount = _run_sql(connection, plan.sql, bound, many=many, returns_rows=plan.returns_rows, counted=True)
+    return _rows_of(plan, rows, rowcount)
+
+
+def _rows_of(plan: _Plan, rows: list, rowcount: int) -> Rows:
     if plan.row is not None:
         rows = [plan.row(*_processed(plan, row)) for row in rows] if plan.processors else \
             [plan.row(*row) for row in rows]
     return Rows(rows, rowcount)
+
+
+_LATER = "tessera_later"  # the reads waiting to go with the connection's next statement
+
+
+class Later:
+    """A prepared read (`run_later`) and, once it has run, what it answered."""
+
+    __slots__ = ("connect", "plan", "bound", "answer")
+
+    def __init__(self, connect: Callable[[], Connection], plan: _Plan | None, bound, answer: Rows | None = None):
+        self.connect, self.plan, self.bound, self.answer = connect, plan, bound, answer
+
+    def rows(self) -> Rows:
+        """Its rows: run alone now if no statement has carried it yet (the reads waiting with it
+        go too), on the connection `connect` gives then."""
+        if self.answer is None:
+            connection = self.connect()
+            waiting = connection.info.get(_LATER)
+            if waiting and self in waiting:
+                waiting.remove(self)
+            rows, rowcount = _run_sql(connection, self.plan.sql, self.bound, counted=True)
+            self.answer = _rows_of(self.plan, rows, rowcount)
+        return self.answer
+
+
+def run_later(connect: Callable[[], Connection], statement, params: dict) -> Later:
+    """A read (a SELECT: it must change nothing) sent with the next statement run here on the
+    connection `connect()` gives (that of the session's transaction), ahead of it in its round
+    trip (psycopg's pipeline), so that it costs no round trip of its own; `Later.rows()` gives
+    its rows, running it then if nothing has carried it. It runs in the transaction and the
+    settings of the statement that carries it: ask for it just before that statement, in the
+    same context. Reads that SQLAlchemy rewrites per execution, with positional parameters, or
+    on a connection not in a pipeline's reach (`pipelines`), run now."""
+    connection = connect()
+    plan = _plan_for(statement, connection.dialect, frozenset(params))
+    if plan is _VIA_SQLALCHEMY or not plan.returns_rows or plan.order is not None or not pipelines(connection):
+        return Later(connect, None, None, run(connection, statement, params))
+    read = Later(connect, plan, _bind(plan, params))
+    connection.info.setdefault(_LATER, []).append(read)
+    return read
+
+
+def pipelines(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
+
+
+def run_waiting(connection: Connection) -> None:
+    """Run now the reads waiting for a statement (before one that is not run here)."""
+    for read in connection.info.pop(_LATER, None) or ():
+        if read.answer is None:
+            rows, rowcount = _run_sql(connection, read.plan.sql, read.bound, counted=True)
+            read.answer = _rows_of(read.plan, rows, rowcount)
+
+
+def forget_waiting(connection: Connection) -> None:
+    """At the transaction's end: a read still waiting runs, if asked, in the next one."""
+    connection.info.pop(_LATER, None)
 
 
 def _run_sql(connection: Connection, sql: str, bound, *, many: bool = False, returns_rows: bool = True,
@@ -183,18 +259,29 @@ def _run_sql(connection: Connection, sql: str, bound, *, many: bool = False, ret
     dialect = connection.dialect
     dbapi_connection = connection.connection.dbapi_connection
     cursor = _cursor(connection, dbapi_connection)
+    later = connection.info.pop(_LATER, None)
     ahead = connection.info[_AHEAD] = []
     try:
+        for read in later or ():
+            for listener in connection.dispatch.before_cursor_execute:
+                listener(connection, cursor, read.plan.sql, read.bound, None, False)
         for listener in connection.dispatch.before_cursor_execute:
             listener(connection, cursor, sql, bound, None, many)
     finally:
         del connection.info[_AHEAD]
     try:
-        if ahead:
+        if ahead or later:
+            readers = []
             with dbapi_connection.pipeline():
                 for statement in ahead:
                     cursor.execute(statement)
+                for read in later or ():
+                    readers.append(dbapi_connection.cursor())
+                    readers[-1].execute(read.plan.sql, read.bound)
                 _execute(cursor, sql, bound, many)
+            for read, reader in zip(later or (), readers):
+                read.answer = _rows_of(read.plan, reader.fetchall(), reader.rowcount)
+                reader.close()
         else:
             _execute(cursor, sql, bound, many)
         rows = cursor.fetchall() if returns_rows else []

@@ -126,6 +126,22 @@ def execute(statement, params: dict | list[dict] | None = None) -> "prepared.Row
     return prepared.run(connection, statement, {**(params or {}), "current_tenant": tenant_id})
 
 
+def execute_later(statement, params: dict) -> "prepared.Later":
+    """`execute` for a read that can wait for the transaction's next statement and go in its
+    round trip (core.prepared.run_later; PostgreSQL without Citus, elsewhere it runs now): its
+    `rows()` when needed. Ask for it just before that statement, in the same shop: a price step
+    asks for what it will read before the quote's first statement (`read_ahead`)."""
+    tenant_id = current_tenant_id()
+    if _queued.get():
+        _write_queued()  # the inserts queued before this read go first
+    if statement not in _SCOPED:
+        _require_scoped(statement)
+    params = {**params, "current_tenant": tenant_id}
+    if _transaction_connection().info.get(_BEGIN_WITH_NEXT):
+        return prepared.run_later(_transaction_connection, statement, params)
+    return prepared.Later(_transaction_connection, None, None, prepared.run(_transaction_connection(), statement, params))
+
+
 def _require_scoped(statement) -> None:
     if not isinstance(statement, Insert) and not any(
             isinstance(node, BindParameter) and node.key == "current_tenant" for node in iterate(statement)):
@@ -227,23 +243,32 @@ class _Write:
     statement: Any
     params: dict
     check: Callable[["prepared.Rows"], None] | None
+    guard: bool = False
 
 
-def execute_with_inserts(statement, params: dict, check: Callable[["prepared.Rows"], None] | None = None) -> None:
+def execute_with_inserts(statement, params: dict, check: Callable[["prepared.Rows"], None] | None = None, *,
+                         guard: bool = False) -> None:
     """A prepared data-modifying statement (an UPDATE … RETURNING, scoped with of_tenant) that,
     inside `inserts_together`, goes with the block's queued inserts: on PostgreSQL in their one
     statement and round trip (before them; it must not touch a row queued with it), its rows
     handed to `check` once written — `check` raises to refuse, and what it emits is written next.
     Outside a block, or where the database cannot, it runs now, in order. The checkout's holds
-    (a promotion's budget, a coupon's copy) go so with the order's rows."""
+    (a promotion's budget, a coupon's copy) go so with the order's rows.
+
+    `guard`: the block's first write, on which what the block writes after it depends (an order's
+    compare-and-set): when it touches no row, `check` raises and nothing queued after it is
+    written — on PostgreSQL the statement's other parts are conditioned on it; elsewhere they are
+    not run."""
     if statement not in _SCOPED:
         _require_scoped(statement)
-    write = _Write(statement, {**params, "current_tenant": current_tenant_id()}, check)
+    write = _Write(statement, {**params, "current_tenant": current_tenant_id()}, check, guard)
     queued = _queued.get()
     if queued is None:
         _run_write(_transaction_connection(), write)
-    else:
-        queued.append(write)
+        return
+    if guard and queued:
+        raise ValueError("a guard is the first write of its inserts_together block")
+    queued.append(write)
 
 
 def _run_write(connection, write: _Write) -> None:
@@ -263,15 +288,16 @@ def _write_queued() -> None:
         # (Citus cannot route an INSERT … SELECT from json rows to a shard, and pulls it through COPY,
         # which row-level security refuses: there each table's rows are one routed statement)
         together = connection.dialect.name == "postgresql" and not on_citus(connection)
+        guarded = bool(writes) and entries[0] is writes[0] and writes[0].guard
         if together and writes:
             answered = prepared.run_together(connection, [(model.__table__, rows) for model, rows in groups],
-                                             [(write.statement, write.params) for write in writes])
+                                             [(write.statement, write.params) for write in writes], guarded=guarded)
             if answered is not None:
                 for write, rows in zip(writes, answered):
                     if write.check is not None:
                         write.check(prepared.Rows(rows, len(rows)))
                 continue
-        if not together or len(groups) <= 1:  # in the order they were queued
+        if not together or len(groups) <= 1 or guarded:  # in the order they were queued
             for entry in entries:
                 if isinstance(entry, _Write):
                     _run_write(connection, entry)
@@ -532,7 +558,12 @@ def install_rls_transaction_settings(engine) -> None:
             wanted = _wanted_rls()
             prepared.run_ahead(conn, cursor, ("BEGIN", _rls_settings(wanted)))
             conn.info[_RLS] = wanted
+            prepared.run_waiting(conn)  # reads waiting for a statement not run by core.prepared (`execute_later`)
             return
+        if statement.startswith("ROLLBACK"):
+            prepared.forget_waiting(conn)
+        else:
+            prepared.run_waiting(conn)
         if statement.startswith(_TRANSACTION_CONTROL):
             return  # needs no tenant, and must still work in a failed transaction
         wanted = _wanted_rls()
@@ -543,6 +574,7 @@ def install_rls_transaction_settings(engine) -> None:
     def _forget(conn, *args):
         conn.info.pop(_RLS, None)
         conn.info.pop(_BEGIN_PENDING, None)
+        prepared.forget_waiting(conn)
 
     for name in ("commit", "rollback", "rollback_savepoint"):
         event.listen(engine, name, _forget)

@@ -28,12 +28,10 @@ def _chosen(quote, context, *, shipping: bool):
     """The copy the consumer chose, for this step (a free-delivery coupon for the fee's step, any
     other for the lines'), as `services.usable_copy` reads it (once per quote), or None; 409 when
     it is not theirs to use now."""
-    ids = copy_ids_of(context.coupons)
-    if not ids:
+    if not copy_ids_of(context.coupons):
         return None
-    if "coupon" not in quote.memo:
-        quote.memo["coupon"] = usable_copy(context.consumer_id, ids[0], context.now)
-    coupon = quote.memo["coupon"]
+    _read_copy(quote, context)
+    coupon = quote.memo["coupon"].rows().first()
     if coupon is None:
         raise APIError("coupon_not_applicable", "This coupon is not yours to use now: used, expired or not started.")
     if (coupon.kind == CouponKind.FREE_SHIPPING) != shipping:
@@ -41,6 +39,13 @@ def _chosen(quote, context, *, shipping: bool):
     if refusal := not_combining(coupon, quote):
         raise APIError("coupon_not_applicable", refusal)
     return coupon
+
+
+def _read_copy(quote, context) -> None:
+    """The chosen copy's read (`services.usable_copy`), asked for once per quote."""
+    ids = copy_ids_of(context.coupons)
+    if ids and "coupon" not in quote.memo:
+        quote.memo["coupon"] = usable_copy(context.consumer_id, ids[0], context.now)
 
 
 def promotion_shipping(quote) -> None:
@@ -74,6 +79,9 @@ class PromotionStep:
 
 
 class CouponStep:
+    def read_ahead(self, quote, context) -> None:
+        _read_copy(quote, context)
+
     def apply(self, quote, context) -> None:
         coupon = _chosen(quote, context, shipping=False)
         if coupon is None:

@@ -20,7 +20,8 @@ from core.identities import normalize_email
 from core.ids import parse_id
 from core.money import Money
 from core.paging import newest_first
-from core.tenancy import current_tenant, current_tenant_id, execute, of_tenant
+from core.prepared import Later
+from core.tenancy import current_tenant, current_tenant_id, execute_later, of_tenant
 from engines.catalog.services import categories_of_items, category_tree
 from engines.marketing.models import (Coupon, CouponKind, CouponScope, CouponStatus, ConsumerCoupon, HeldStatus)
 
@@ -343,11 +344,12 @@ _USABLE = (select(_copies.c.id.label("copy_id"), *(_coupons.c[name] for name in 
                   _copies.c.valid_from <= bindparam("now"), _copies.c.valid_until > bindparam("now")))
 
 
-def usable_copy(consumer_id: int, copy_id: int, now: dt.datetime):
+def usable_copy(consumer_id: int, copy_id: int, now: dt.datetime) -> Later:
     """The consumer's copy if they may use it now, as a row with `copy_id` and the coupon's facts
-    the price steps read (COUPON_FACTS: it answers as a Coupon does to them), or None. One
-    prepared query on checkout's path."""
-    return execute(_USABLE, {"copy_id": copy_id, "consumer_id": consumer_id, "now": now}).first()
+    the price steps read (COUPON_FACTS: it answers as a Coupon does to them), or None, in the
+    `rows()` of what it returns. One prepared query on checkout's path, sent with the quote's
+    first statement (`execute_later`)."""
+    return execute_later(_USABLE, {"copy_id": copy_id, "consumer_id": consumer_id, "now": now})
 
 
 def categories_for(lines: list) -> dict[int, set[int]]:

@@ -106,16 +106,20 @@ def mark_paid(order: Order | SimpleNamespace, *, actor: str, now: dt.datetime | 
     sold = _sold_lines(sold) if sold is not None else [
         {"item_id": str(row.item_id), "sku_id": str(row.sku_id), "quantity": int(row.quantity)}
         for row in execute(_SOLD, {"order_id": order.id})]
-    with inserts_together():  # the transitions' rows, the event, the steps' uses: one statement on PostgreSQL
-        try:
-            transition(order, "pay", actor=actor, now=now)
-        except APIError:
-            return False  # another payment or the timeout won the race
-        if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
-            transition(order, "await_shipment", actor="system", now=now)
-        emit("order.paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
-                               "total": {"amount": order.total, "currency": order.currency}, "lines": sold})
-        commit_steps(order)  # what its price steps held is used (a coupon's copy: with these rows)
+    try:
+        # the order's move, its transitions' rows, the event, the steps' uses: one statement on PostgreSQL, the move
+        # guarding the rest
+        with inserts_together():
+            transition(order, "pay", actor=actor, now=now, guarding=True)
+            if order.fulfillment_type in (FulfillmentType.EXPRESS, FulfillmentType.SAME_CITY):
+                transition(order, "await_shipment", actor="system", now=now)
+            emit("order.paid.v1", {"order_id": str(order.id), "consumer_id": str(order.consumer_id),
+                                   "total": {"amount": order.total, "currency": order.currency}, "lines": sold})
+            commit_steps(order)  # what its price steps held is used (a coupon's copy: with these rows)
+    except APIError as error:
+        if error.code != "illegal_transition":
+            raise
+        return False  # another payment or the timeout won the race: nothing of the above was written
     return True
 
 

@@ -16,6 +16,9 @@ needs no inputs and holds nothing). A step that holds something — a coupon, fr
 campaign's budget — also implements the hooks the orders engine calls, each with the order and
 that step's adjustments on it (a step that recorded none on an order is not called for it):
 
+- `read_ahead(quote, context)`: before any step applies, it asks for the prepared reads it will
+  need (`core.tenancy.execute_later`), which then go with the quote's first statement instead of
+  a round trip each; keep their `Later` in `quote.memo`;
 - `reserve(order, adjustments, context)`: in the checkout's transaction, after the order's rows;
   raise APIError to refuse the order (everything rolls back);
 - `commit(order, adjustments)`: the order was paid;
@@ -51,7 +54,7 @@ from engines.orders.models import Order, OrderAdjustment, OrderAdjustmentLine, O
 POSITIONS = {"items": 100, "member_price": 200, "item_promotions": 300, "bundles": 350, "order_promotions": 400,
              "coupon": 500, "points": 600, "shipping": 900, "free_shipping_rules": 920, "promotion_shipping": 940,
              "free_shipping": 950}
-HOOKS = ("reserve", "commit", "release", "release_lines")
+HOOKS = ("read_ahead", "reserve", "commit", "release", "release_lines")
 _FUNDER = re.compile(r"platform|merchant|sub_merchant:[0-9]{1,19}")
 
 
@@ -266,6 +269,7 @@ class _Entry(NamedTuple):
     step: object
     apply: Callable  # apply(quote, context), or the function of the quote (`plain`)
     plain: bool
+    read_ahead: Callable | None  # read_ahead(quote, context): reads asked for before any step runs
     reserve: Callable | None
     commit: Callable | None
     release: Callable | None
@@ -294,9 +298,11 @@ def steps() -> list[str]:
 
 def run_pipeline(quote: Quote, context: PriceContext | None = None) -> Quote:
     context = quote.context = context or quote.context or PriceContext(consumer_id=quote.consumer_id, now=utcnow())
-    for entry in _STEPS:
-        if context.only_steps is not None and entry.name not in context.only_steps:
-            continue
+    taken = [entry for entry in _STEPS if context.only_steps is None or entry.name in context.only_steps]
+    for entry in taken:  # what the steps will read goes with the first statement of the quote (execute_later)
+        if entry.read_ahead is not None:
+            entry.read_ahead(quote, context)
+    for entry in taken:
         if entry.plain:
             entry.apply(quote)
         else:

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 
 from core.db import set_loaded, utcnow
 from core.errors import APIError, register_codes
-from core.tenancy import execute, insert_rows, new_row, of_tenant
+from core.tenancy import execute, execute_with_inserts, insert_rows, new_row, of_tenant
 from engines.orders.models import FulfillmentType, Order, OrderStatus, OrderTransition
 
 register_codes({"illegal_transition": (409, "The order cannot do this in its current state.")})
@@ -65,10 +65,15 @@ def allowed_events(order: Order) -> list[str]:
 
 
 def transition(order: Order | SimpleNamespace, event: str, *, actor: str, note: str = "",
-               now: dt.datetime | None = None, **changes) -> Order | SimpleNamespace:
+               now: dt.datetime | None = None, guarding: bool = False, **changes) -> Order | SimpleNamespace:
     """Move `order` (a loaded order, or the plain row of the write paths) by `event`, or refuse
     with 409 `illegal_transition` and change nothing. `changes` are further columns set in the
-    same UPDATE (a carrier and tracking number)."""
+    same UPDATE (a carrier and tracking number).
+
+    `guarding`, first thing in an `inserts_together` block: the compare-and-set goes with the
+    block's statement and guards what the block writes after it (`execute_with_inserts(guard=
+    True)`: one round trip on PostgreSQL); the 409 then comes when the block is written, with
+    nothing of it written."""
     origin = order.status
     target = TRANSITIONS.get((origin, event))
     if target is None or order.fulfillment_type not in _FULFILLMENTS.get(event, set(FulfillmentType)):
@@ -78,11 +83,18 @@ def transition(order: Order | SimpleNamespace, event: str, *, actor: str, note: 
     values = {"status": target, "updated_at": now, **changes}
     if target in _STAMPS:
         values[_STAMPS[target]] = now
-    moved = execute(_MOVE, {"order_id": order.id, "from_status": origin, **values})
-    if moved.rowcount != 1:  # someone else moved it first
-        set_loaded(order, status=execute(_STATUS, {"order_id": order.id}).scalar_one())
-        raise APIError("illegal_transition", "The order changed meanwhile; look at it again.",
-                       extra={"status": order.status.value, "event": event})
+
+    def check(moved) -> None:
+        if moved.rowcount != 1:  # someone else moved it first
+            set_loaded(order, status=execute(_STATUS, {"order_id": order.id}).scalar_one())
+            raise APIError("illegal_transition", "The order changed meanwhile; look at it again.",
+                           extra={"status": order.status.value, "event": event})
+
+    params = {"order_id": order.id, "from_status": origin, **values}
+    if guarding:
+        execute_with_inserts(_MOVED, params, check, guard=True)
+    else:
+        check(execute(_MOVE, params))
     set_loaded(order, **values)
     _record(order.id, event, origin.value, target.value, actor, note, now)
     return order
@@ -107,4 +119,5 @@ _orders = Order.__table__
 # The compare-and-set: SET takes the columns of the parameters (status, updated_at, a stamp …).
 _MOVE = update(_orders).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"),
                               _orders.c.status == bindparam("from_status"))
+_MOVED = _MOVE.returning(_orders.c.id)
 _STATUS = select(_orders.c.status).where(of_tenant(_orders), _orders.c.id == bindparam("order_id"))

@@ -518,6 +518,60 @@ def test_begin_and_the_settings_go_with_the_first_statement(one_connection_app, 
         db.session.rollback()
 
 
+def test_a_read_asked_for_later_goes_with_the_next_statement_and_sees_what_was_there(one_connection_app, monkeypatch):
+    """execute_later: on PostgreSQL without Citus the read waits and goes ahead of the next
+    statement core.prepared runs, in its pipeline; before any other statement it runs first, so it
+    answers what was there when it was asked for; alone when its rows are wanted first; and it is
+    bound to the shop it was asked for in. On Citus (and SQLite) it runs at once."""
+    import psycopg
+
+    from core.citus import on_citus
+    from core.tenancy import execute_later
+    from tenants.services import create_tenant
+
+    consumers = Consumer.__table__
+    by_id = select(consumers.c.name).where(of_tenant(consumers), consumers.c.id == bindparam("consumer_id"))
+    sent = []
+    original = psycopg.Cursor.execute
+
+    def spy(cursor, query, params=None, **kwargs):
+        sent.append((str(query), cursor.connection._pipeline is not None))
+        return original(cursor, query, params, **kwargs)
+
+    with one_connection_app.app_context():
+        carried = not on_citus(db.session.connection())
+        shop_a, shop_b = create_tenant(slug="later-a", name="A"), create_tenant(slug="later-b", name="B")
+        with tenant_scope(shop_a):
+            alpha, beta = _make_consumer("alpha").id, _make_consumer("beta").id
+        db.session.commit()
+        monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+        with tenant_scope(shop_a):
+            first, second = (execute_later(by_id, {"consumer_id": consumer}) for consumer in (alpha, beta))
+            assert (sent == []) is carried  # waiting (with the transaction's BEGIN)
+            assert execute(by_id, {"consumer_id": alpha}).scalar() == "alpha"  # carries both
+            if carried:  # BEGIN, the settings, two reads and the query: one round trip
+                assert [pipelined for _, pipelined in sent] == [True] * 5
+            assert first.rows().scalar() == "alpha" and second.rows().scalar() == "beta"
+
+            renamed = execute_later(by_id, {"consumer_id": alpha})
+            db.session.execute(update(Consumer).where(Consumer.id == alpha).values(name="renamed"))
+            assert renamed.rows().scalar() == "alpha"  # run before the UPDATE that followed it
+            alone = execute_later(by_id, {"consumer_id": alpha})
+            assert alone.rows().scalar() == "renamed"  # nothing carried it: it ran when asked
+            db.session.rollback()
+            forgotten = execute_later(by_id, {"consumer_id": alpha})
+            db.session.rollback()  # a transaction's end forgets it; asked for, it runs in the next
+            assert forgotten.rows().scalar() == "alpha"
+            db.session.rollback()
+            elsewhere = execute_later(by_id, {"consumer_id": alpha})
+        with tenant_scope(shop_b):
+            assert execute(by_id, {"consumer_id": beta}).first() is None  # carries shop A's read
+            # run with shop B's settings, it finds nothing of A: a read is asked for just before the
+            # statement that carries it, in the same shop
+            assert elsewhere.rows().scalar() == (None if carried else "alpha")
+        db.session.rollback()
+
+
 def test_the_fail_closed_check_sees_every_tenant_table_of_a_statement(db_session):
     from sqlalchemy import exists
 

@@ -274,3 +274,31 @@ def test_a_coupon_bought_with_points_spends_them_with_the_copy_or_neither(shop, 
         with pytest.raises(APIError) as not_priced:
             services.buy_with_points(plain, shop["consumer"].id)
         assert not_priced.value.code == "coupon_not_for_points"
+
+
+def test_a_payment_that_loses_the_race_for_its_order_uses_no_coupon_and_records_nothing(client, shop, db_session):
+    """mark_paid with the order read as awaiting payment while another hand moved it meanwhile:
+    its move is refused, and what the move guards in the same statement — the held copy's use
+    and its count, the transition's row, order.paid.v1 — is not written."""
+    from sqlalchemy import func, update
+
+    from core.events import OutboxEvent
+    from engines.orders.lifecycle import find_order, mark_paid
+    from engines.orders.models import Order, OrderTransition
+
+    made = coupon(shop, db_session, amount=300)
+    copy = claimed(client, shop, made)
+    placed = client.post("/api/v1/checkout", json=body(shop, copy), headers=shop["headers"]).json["order"]
+    with tenant_scope(shop["tenant"]):
+        stale = find_order(int(placed["id"]))
+        db.session.expunge(stale)
+        # another hand moves the order on (its copy still held by it, so a use would find it)
+        db.session.execute(update(Order).where(Order.id == stale.id).values(status="cancelled"))
+        assert mark_paid(stale, actor="provider:sandbox") is False
+        assert stale.status.value == "cancelled"
+        db.session.commit()
+        moves = db.session.scalars(select(OrderTransition.event).where(OrderTransition.order_id == stale.id)).all()
+        paid = db.session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.name == "order.paid.v1"))
+        assert (moves, paid) == (["create"], 0)
+        assert db.session.get(Coupon, (shop["tenant"].id, int(made))).used_count == 0
+    assert _copy(shop, copy).status.value == "held"

@@ -145,3 +145,4 @@ def test_a_partial_refund_releases_the_refunded_units_of_the_lines_it_touches(cl
     # then the coupon releases that unit, once, when the refund went through
     assert coupon.calls[2:] == [("release_lines", int(order["id"]), held(order), {int(tea): 1})]
     assert get_order(client, shop, order["id"])["refunded"]["amount"] == 800 + 1000
+
