@@ -150,6 +150,8 @@ def _guarded(statement):
     if variant is None:
         variant = _GUARDED[statement] = statement.where(text(_GUARD))
     return variant
+
+
 # What a RETURNING column may be to come back through row_to_json as the driver gives it (a
 # timestamp would come back a string, a NUMERIC a float)
 _JSON_NATIVE = (Integer, String, Boolean, JSON)
@@ -213,9 +215,12 @@ class Later:
             waiting = connection.info.get(_LATER)
             if waiting and self in waiting:
                 waiting.remove(self)
-            rows, rowcount = _run_sql(connection, self.plan.sql, self.bound, counted=True)
-            self.answer = _rows_of(self.plan, rows, rowcount)
+            self._run(connection)
         return self.answer
+
+    def _run(self, connection: Connection) -> None:
+        rows, rowcount = _run_sql(connection, self.plan.sql, self.bound, counted=True)
+        self.answer = _rows_of(self.plan, rows, rowcount)
 
 
 def run_later(connect: Callable[[], Connection], statement, params: dict) -> Later:
@@ -236,6 +241,7 @@ def run_later(connect: Callable[[], Connection], statement, params: dict) -> Lat
 
 
 def pipelines(connection: Connection) -> bool:
+    """Whether the connection's driver sends statements ahead in a pipeline (psycopg 3)."""
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
 
@@ -243,8 +249,7 @@ def run_waiting(connection: Connection) -> None:
     """Run now the reads waiting for a statement (before one that is not run here)."""
     for read in connection.info.pop(_LATER, None) or ():
         if read.answer is None:
-            rows, rowcount = _run_sql(connection, read.plan.sql, read.bound, counted=True)
-            read.answer = _rows_of(read.plan, rows, rowcount)
+            read._run(connection)
 
 
 def forget_waiting(connection: Connection) -> None:
