@@ -137,9 +137,10 @@ def execute_later(statement, params: dict) -> "prepared.Later":
     if statement not in _SCOPED:
         _require_scoped(statement)
     params = {**params, "current_tenant": tenant_id}
-    if _transaction_connection().info.get(_BEGIN_WITH_NEXT):
+    connection = _transaction_connection()
+    if connection.info.get(_BEGIN_WITH_NEXT):
         return prepared.run_later(_transaction_connection, statement, params)
-    return prepared.Later(_transaction_connection, None, None, prepared.run(_transaction_connection(), statement, params))
+    return prepared.Later(_transaction_connection, None, None, prepared.run(connection, statement, params))
 
 
 def _require_scoped(statement) -> None:
@@ -506,16 +507,20 @@ def _rls_sql(wanted: tuple[str, str]) -> str:
     would not), and always the application's role, by `set_config` (Citus opens its worker
     connections as the current role, and refuses one transaction touching a shard as two roles:
     the platform scope is a setting, not a role with BYPASSRLS). docs/scaling.md."""
-    # inlined, not bound: a BIGINT's digits (or nothing) and "on"/"off"
-    assert (wanted[0] == "" or wanted[0].isdigit()) and wanted[1] in ("on", "off")
+    _inlinable(wanted)
     return (f"SET LOCAL app.tenant_id = '{wanted[0]}'; SET LOCAL app.platform = '{wanted[1]}'; "
             f"SELECT set_config('role', '{APP_ROLE}', true)")
+
+
+def _inlinable(wanted: tuple[str, str]) -> None:
+    # inlined, not bound: a BIGINT's digits (or nothing) and "on"/"off"
+    assert (wanted[0] == "" or wanted[0].isdigit()) and wanted[1] in ("on", "off")
 
 
 def _rls_settings(wanted: tuple[str, str]) -> str:
     """`_rls_sql`'s settings as one command (`set_config(…, true)` is `SET LOCAL`), for PostgreSQL
     without Citus: what a pipeline sends ahead of a statement."""
-    assert (wanted[0] == "" or wanted[0].isdigit()) and wanted[1] in ("on", "off")
+    _inlinable(wanted)
     return (f"SELECT set_config('app.tenant_id', '{wanted[0]}', true), set_config('app.platform', '{wanted[1]}', true), "
             f"set_config('role', '{APP_ROLE}', true)")
 
