@@ -184,7 +184,7 @@ def main() -> int:
         summary["python_calls_per_order"] = round(pstats.Stats(profile).total_calls / args.orders)
         print(f"Python function calls per order: {summary['python_calls_per_order']}")
         if args.profile:
-            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats = pstats.Stats(profile).sort_stats(os.environ.get("TESSERA_BENCH_SORT", "cumulative"))
             stats.print_stats(args.profile)
             if os.environ.get("TESSERA_BENCH_CALLEES"):
                 stats.print_callees(os.environ["TESSERA_BENCH_CALLEES"])

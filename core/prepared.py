@@ -90,23 +90,34 @@ def _together(tables: tuple[Table, ...]) -> TextClause:
         *(bindparam(f"rows{g}", type_=String) for g in range(len(tables))))
 
 
-def _inserts(tables: tuple[Table, ...]) -> list[str]:
-    return [f"INSERT INTO {table.name} SELECT * FROM json_populate_recordset(NULL::{table.name}, CAST(:rows{g} AS json))"
-            for g, table in enumerate(tables)]
+def _inserts(tables: tuple[Table, ...], fills: tuple[tuple[int, str, int], ...] = ()) -> list[str]:
+    """Each table's INSERT of the rows of its JSON parameter; a filled column (see run_together)
+    takes the value write k returned, through json_populate_record over the row."""
+    inserts = []
+    for g, table in enumerate(tables):
+        rows = f"json_populate_recordset(NULL::{table.name}, CAST(:rows{g} AS json))"
+        filled = ", ".join(f"'{column}', (SELECT \"{column}\" FROM u{k})" for group, column, k in fills if group == g)
+        inserts.append(f"INSERT INTO {table.name} SELECT f.* FROM {rows} AS r, "
+                       f"LATERAL json_populate_record(r, json_build_object({filled})) AS f" if filled else
+                       f"INSERT INTO {table.name} SELECT * FROM {rows}")
+    return inserts
 
 
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
 def run_together(connection: Connection, groups: list[tuple[Table, list]],
-                 writes: list[tuple[Any, dict]], *, guarded: bool = False) -> list[list] | None:
+                 writes: list[tuple[Any, dict]], *, guarded: bool = False,
+                 fills: tuple[tuple[int, str, int], ...] = ()) -> list[list] | None:
     """`together`'s inserts and data-modifying statements with RETURNING (`writes`: each a
     statement and its parameters) in one statement and one round trip, PostgreSQL only: the
     writes run first, in their order, each in a data-modifying CTE the final SELECT reads, then
     the inserts. `guarded`: the first write guards the rest — the other writes (UPDATEs) and the
-    inserts happen only if it returned a row. Returns each write's rows (named tuples of its
-    RETURNING columns), or None when a write cannot go so (its result columns need converting,
-    or SQLAlchemy rewrites it per execution): then nothing ran."""
+    inserts happen only if it returned a row. `fills`: (g, column, k) — the rows of group g take
+    `column` from the first row write k returns (a RETURNING column of that name), whatever
+    their own value. Returns each write's rows (named tuples of its RETURNING columns), or None
+    when a write cannot go so (its result columns need converting, or SQLAlchemy rewrites it per
+    execution): then nothing ran."""
     dialect = connection.dialect
     plans = []
     for k, (statement, params) in enumerate(writes):
@@ -118,11 +129,11 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
             return None
         plans.append(plan)
     tables = tuple(table for table, _ in groups)
-    key = (tables, tuple(plan.sql for plan in plans), guarded)
+    key = (tables, tuple(plan.sql for plan in plans), guarded, fills)
     sql = _TOGETHER_WITH.get(key)
     if sql is None:
         inserts = [statement.replace(f":rows{g}", f"%(rows{g})s") + (f" WHERE {_GUARD}" if guarded else "")
-                   for g, statement in enumerate(_inserts(tables))]
+                   for g, statement in enumerate(_inserts(tables, fills))]
         ctes = [f"u{k} AS ({_PARAMETER.sub(lambda found, k=k: f'%(u{k}_{found.group(1)})s', plan.sql)})"
                 for k, plan in enumerate(plans)]
         ctes += [f"w{g} AS ({statement})" for g, statement in enumerate(inserts)]

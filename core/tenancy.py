@@ -245,10 +245,11 @@ class _Write:
     params: dict
     check: Callable[["prepared.Rows"], None] | None
     guard: bool = False
+    fill: tuple[type, str] | None = None
 
 
 def execute_with_inserts(statement, params: dict, check: Callable[["prepared.Rows"], None] | None = None, *,
-                         guard: bool = False) -> None:
+                         guard: bool = False, fill: tuple[type, str] | None = None) -> None:
     """A prepared data-modifying statement (an UPDATE … RETURNING, scoped with of_tenant) that,
     inside `inserts_together`, goes with the block's queued inserts: on PostgreSQL in their one
     statement and round trip (before them; it must not touch a row queued with it), its rows
@@ -259,10 +260,15 @@ def execute_with_inserts(statement, params: dict, check: Callable[["prepared.Row
     `guard`: the block's first write, on which what the block writes after it depends (an order's
     compare-and-set): when it touches no row, `check` raises and nothing queued after it is
     written — on PostgreSQL the statement's other parts are conditioned on it; elsewhere they are
-    not run."""
+    not run.
+
+    `fill`: (model, column) — the rows of `model` queued after it in the block are written with
+    the `column` its first row returns (a RETURNING column of that name): on PostgreSQL the
+    block's statement puts it in; elsewhere the write runs first and `check` must set it on the
+    rows (checkout: the order's number, handed out with the order's insert)."""
     if statement not in _SCOPED:
         _require_scoped(statement)
-    write = _Write(statement, {**params, "current_tenant": current_tenant_id()}, check, guard)
+    write = _Write(statement, {**params, "current_tenant": current_tenant_id()}, check, guard, fill)
     queued = _queued.get()
     if queued is None:
         _run_write(_transaction_connection(), write)
@@ -292,13 +298,14 @@ def _write_queued() -> None:
         guarded = bool(writes) and entries[0] is writes[0] and writes[0].guard
         if together and writes:
             answered = prepared.run_together(connection, [(model.__table__, rows) for model, rows in groups],
-                                             [(write.statement, write.params) for write in writes], guarded=guarded)
+                                             [(write.statement, write.params) for write in writes], guarded=guarded,
+                                             fills=_fills(entries))
             if answered is not None:
                 for write, rows in zip(writes, answered):
                     if write.check is not None:
                         write.check(prepared.Rows(rows, len(rows)))
                 continue
-        if not together or len(groups) <= 1 or guarded:  # in the order they were queued
+        if not together or len(groups) <= 1 or guarded or any(write.fill for write in writes):  # in queued order
             for entry in entries:
                 if isinstance(entry, _Write):
                     _run_write(connection, entry)
@@ -309,6 +316,21 @@ def _write_queued() -> None:
         prepared.run(connection, statement, params)
         for write in writes:
             _run_write(connection, write)
+
+
+def _fills(entries: list) -> tuple[tuple[int, str, int], ...]:
+    """run_together's fills for the queued entries: (insert group, column, write) for each group
+    queued after a write that fills its model's column."""
+    fills, groups, writes, filling = [], 0, 0, []
+    for entry in entries:
+        if isinstance(entry, _Write):
+            if entry.fill is not None:
+                filling.append((entry.fill, writes))
+            writes += 1
+        else:
+            fills += [(groups, column, k) for (model, column), k in filling if model is entry[0]]
+            groups += 1
+    return tuple(fills)
 
 
 class TenantStatus(enum.StrEnum):

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import String, Text, bindparam, cast, delete, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import db, utcnow
@@ -190,14 +190,16 @@ def next_number(now: dt.datetime) -> str:
 
 
 def number_order(order: SimpleNamespace, now: dt.datetime) -> None:
-    """`next_number` into `order.number`, as one of the writes of an `inserts_together` block when
-    it runs in one (checkout: with the stock it takes)."""
+    """`next_number` into `order.number`, as one of the writes of an `inserts_together` block
+    when it runs in one (checkout: queued before the order's row, which it fills: on PostgreSQL
+    the number is handed out in the statement inserting the order)."""
     day = now.astimezone(zoneinfo.ZoneInfo(current_tenant().timezone)).strftime("%y%m%d")
 
     def check(rows) -> None:
-        order.number = f"{day}{rows.first().value:05d}"
+        order.number = rows.first().number
 
-    execute_with_inserts(_NEXT_NUMBER[db.session.get_bind().dialect.name], {"day": day}, check)
+    execute_with_inserts(_NEXT_NUMBER[db.session.get_bind().dialect.name], {"day": day}, check,
+                         fill=(Order, "number"))
 
 
 def _orders_this_month() -> int:
@@ -274,14 +276,14 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
     write_payment = pay(order) if pay is not None else None
     stocked = [line for line in priced.lines if line.booked is None]  # booked lines: capacity, not stock
     reserved: dict[int, Reserved] = {}
-    with inserts_together():  # the stock, SKU by SKU in id order (no deadlocks), then the number: one statement
+    # the stock, SKU by SKU in id order (no deadlocks), the number, the order, its lines, its adjustments and their
+    # shares, its first transition, its event (its payment), the steps' holds: one statement on PostgreSQL, in
+    # which the number is handed out as the order is inserted; a hold that does more than update a row follows it.
+    # A SKU short, or priced otherwise now than in the quote, refuses the order: the transaction is rolled back.
+    with inserts_together():
         for sku_id, quantity in sorted(_per_sku(stocked).items()):
             take_stock(sku_id=sku_id, quantity=quantity, into=reserved)
         number_order(order, now)
-    _as_quoted(priced, reserved)
-    # the order, its lines, its adjustments and their shares, its first transition, its event (its payment): one
-    # statement; a step's reservation joins it when it only inserts, else follows it
-    with inserts_together():
         insert_rows(Order, [order])
         insert_rows(OrderLine, order_lines)
         if adjustments:
@@ -293,6 +295,7 @@ def place_order(*, consumer_id: int, lines: object = None, fulfillment_choice: o
             write_payment()
         reserve_steps(order, adjustments, priced.context)
         hold_booked(order, order_lines, priced.lines)
+    _as_quoted(priced, reserved)
     if order.total == 0:
         mark_paid(order, actor=f"consumer:{consumer_id}", now=now)
     if from_cart:
@@ -335,7 +338,12 @@ def place_purchase(*, consumer_id: int, kind: str, ref_id: int, name: str, amoun
 
 
 _sequences = OrderSequence.__table__
+_value = cast(_sequences.c.value, Text)
+# the number as next_number words it: the day, then the day's sequence in at least five digits
+_NUMBERS = {"postgresql": _sequences.c.day + func.lpad(_value, func.greatest(5, func.length(_value)), "0"),
+            "sqlite": _sequences.c.day + func.printf("%05d", _sequences.c.value)}
 _NEXT_NUMBER = {dialect.dialect.name: dialect.insert(_sequences)
                 .values(tenant_id=bindparam("current_tenant"), day=bindparam("day"), value=1)
                 .on_conflict_do_update(index_elements=["tenant_id", "day"], set_={"value": _sequences.c.value + 1})
-                .returning(_sequences.c.value) for dialect in (postgresql, sqlite)}
+                .returning(type_coerce(_NUMBERS[dialect.dialect.name], String).label("number"))
+                for dialect in (postgresql, sqlite)}

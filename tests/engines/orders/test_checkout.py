@@ -150,7 +150,23 @@ def test_checkout_numbers_count_up_per_day(client, shop):
     assert [int(n[-5:]) for n in numbers] == [1, 2, 3] and len({n[:6] for n in numbers}) == 1
 
 
-def test_the_stock_of_each_sku_and_the_number_go_in_one_statement_and_a_refusal_takes_no_number(
+def test_a_days_hundred_thousandth_order_gets_six_digits_not_a_number_cut_short(client, shop, db_session):
+    from sqlalchemy import update
+
+    from engines.orders.models import OrderSequence
+
+    pickup = {"type": "pickup", "store_id": shop["store"]}
+    first = checkout(client, shop, [{"sku_id": shop["cake"]}], pickup).json["order"]["number"]
+    with tenant_scope(shop["tenant"]):
+        db_session.execute(update(OrderSequence).values(value=99_999))
+        db_session.commit()
+    then = checkout(client, shop, [{"sku_id": shop["cake"]}], pickup).json["order"]["number"]
+    assert (first[6:], then) == ("00001", first[:6] + "100000")
+    with tenant_scope(shop["tenant"]):
+        assert db_session.query(Order.number).order_by(Order.number).all() == [(first,), (then,)]
+
+
+def test_the_stock_of_each_sku_the_number_and_the_order_go_in_one_statement_and_a_refusal_takes_no_number(
         client, shop, backend, count_queries):
     pickup = {"type": "pickup", "store_id": shop["store"]}
     with count_queries() as statements:
@@ -159,6 +175,7 @@ def test_the_stock_of_each_sku_and_the_number_go_in_one_statement_and_a_refusal_
     taking = [s for s in statements if "UPDATE skus" in s or "order_sequences" in s]
     if backend == "postgresql":  # data-modifying CTEs; SQLite (and Citus) run them one by one, in order
         assert len(taking) == 1 and taking[0].count("UPDATE skus") == 2 and "INSERT INTO order_sequences" in taking[0]
+        assert "INSERT INTO orders " in taking[0] and "INSERT INTO order_lines " in taking[0]
     else:
         assert len(taking) == 3
     refused = checkout(client, shop, [{"sku_id": shop["cake"]}, {"sku_id": shop["tea"], "quantity": 4}], pickup)
