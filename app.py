@@ -13,12 +13,16 @@ from core.single_process import OneServingProcess
 from core.staff_session import signed_in_identity
 from core.db import configure_engine, db, sqlite_read_only
 from core.ids import IdConverter
+from core.json_output import OrjsonProvider
 from core.tenancy import install_rls_transaction_settings
 
 
 class Tessera(Flask):
     """Flask, answering `ensure_sync` once per function: Flask asks it for every hook and view of
-    every request (a dozen signature inspections a request), and the answer never changes."""
+    every request (a dozen signature inspections a request), and the answer never changes. Its
+    JSON answers are written by orjson (core.json_output)."""
+
+    json_provider_class = OrjsonProvider
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 """The CPU one completed order costs the application, in one process: no server, no client.
 
     python bench/order_cpu.py [--orders 300] [--reps 5] [--apart] [--idempotency-keys] [--promotions] [--calls]
+                              [--instructions]
 
 Builds the shops of bench/checkout.py in a fresh PostgreSQL database (`tessera_bench_order_cpu`;
 jobs go to Redis as in that script's server, database 6, flushed), then calls the WSGI app directly, as gunicorn would, for each order: POST /api/v1/checkout/pay →
@@ -11,7 +12,10 @@ for each of `--reps` runs of `--orders` orders, after a warm-up. `--calls` also 
 function calls per order (cProfile): a figure that does not move with the machine's speed, for
 comparing two versions of the code. `--promotions`: the shop of bench/checkout.py --promotions (two
 promotions and a coupon on every order). The machine's speed does move it: compare runs made side by
-side."""
+side. `--instructions` runs the script under valgrind's callgrind, counting only while `--orders`
+orders are made once: the machine instructions an order costs this process (Python, the drivers,
+the JSON), the same from one run to the next whatever the machine's speed (about 30 s for 100
+orders; valgrind must be installed)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -139,7 +144,11 @@ def main() -> int:
     parser.add_argument("--calls", action="store_true", help="also count Python calls per order (cProfile)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="with --calls, print the N functions of most cumulative time")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the machine instructions per order under valgrind (callgrind)")
     args = parser.parse_args()
+    if args.instructions and not os.environ.get(_COUNTING):
+        return count_instructions()
 
     import redis
 
@@ -159,6 +168,15 @@ def main() -> int:
         order(k)
     statements, commits = statements_of(app, lambda: order(100))
     print(f"One order: {statements} statements and {commits} commits (BEGIN and the tenant's settings not counted)")
+    if args.instructions:
+        counted = subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], capture_output=True)
+        if counted.returncode:
+            raise SystemExit(f"callgrind_control failed: {counted.stderr.decode()[:300]}")
+        for k in range(args.orders):
+            order(k)
+        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], capture_output=True, check=True)
+        redis.Redis.from_url(REDIS).flushdb()
+        return 0
     runs = []
     for _ in range(args.reps):
         started = time.process_time()
@@ -190,6 +208,28 @@ def main() -> int:
                 stats.print_callees(os.environ["TESSERA_BENCH_CALLEES"])
     print(json.dumps(summary))
     redis.Redis.from_url(REDIS).flushdb()
+    return 0
+
+
+_COUNTING = "TESSERA_BENCH_UNDER_CALLGRIND"
+
+
+def count_instructions() -> int:
+    """This script again under callgrind, instrumenting only the counted orders; prints the
+    instructions an order cost, and a JSON line."""
+    orders = next((int(arg.split("=", 1)[1]) for arg in sys.argv if arg.startswith("--orders=")), None)
+    if orders is None and "--orders" in sys.argv:
+        orders = int(sys.argv[sys.argv.index("--orders") + 1])
+    orders = orders or 300
+    out = Path(tempfile.mkdtemp(prefix="tessera-callgrind-")) / "callgrind.out"  # callgrind_annotate reads it
+    ran = subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                          sys.executable, *sys.argv], env={**os.environ, _COUNTING: "1"}, capture_output=True, text=True)
+    totals = re.search(r"Collected : (\d+)", ran.stderr)
+    if ran.returncode or totals is None:
+        raise SystemExit(f"valgrind failed ({ran.returncode}): {ran.stderr[-600:]}")
+    per_order = int(totals.group(1)) / orders
+    print(f"{per_order / 1e6:.3f} million instructions per completed order ({orders} orders, callgrind: {out})")
+    print(json.dumps({"instructions_per_order": round(per_order), "orders": orders}))
     return 0
 
 

@@ -131,12 +131,13 @@ class Money:
         return Decimal(self.amount).scaleb(-exponent(self.currency))
 
     def format(self) -> str:
+        """"¥1,234.50", "-¥0.05", "1,234.500 KWD": in integers (an order's answer formats dozens)."""
         places = exponent(self.currency)
-        text = f"{self.to_decimal():,.{places}f}"
+        major, minor = divmod(abs(self.amount), 10**places)
+        text = f"{major:,}.{minor:0{places}d}" if places else f"{major:,}"
+        sign = "-" if self.amount < 0 else ""
         symbol = _SYMBOLS.get(self.currency)
-        if symbol:
-            return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-        return f"{text} {self.currency}"
+        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
 
     def to_json(self) -> dict:
         """The API form: minor units, currency and a display string."""

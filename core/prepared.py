@@ -17,10 +17,10 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import json
 import re
 from typing import Any, Callable
 
+import orjson
 from sqlalchemy import JSON, Boolean, Integer, String, Table, TextClause, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
@@ -78,8 +78,7 @@ def together(groups: list[tuple[Table, list]]) -> tuple[TextClause, dict]:
     statement = _TOGETHER.get(tables)
     if statement is None:
         statement = _TOGETHER[tables] = _together(tables)
-    return statement, {f"rows{g}": json.dumps([vars(row) for row in rows], default=_json_value)
-                       for g, (_, rows) in enumerate(groups)}
+    return statement, {f"rows{g}": _rows_json(rows) for g, (_, rows) in enumerate(groups)}
 
 
 def _together(tables: tuple[Table, ...]) -> TextClause:
@@ -139,13 +138,13 @@ def run_together(connection: Connection, groups: list[tuple[Table, list]],
         ctes += [f"w{g} AS ({statement})" for g, statement in enumerate(inserts)]
         reads = " UNION ALL ".join(f"SELECT {k} AS k, row_to_json(u{k})::text AS r FROM u{k}" for k in range(len(plans)))
         sql = _TOGETHER_WITH[key] = f"WITH {', '.join(ctes)} {reads}"
-    bound = {f"rows{g}": json.dumps([vars(row) for row in rows], default=_json_value) for g, (_, rows) in enumerate(groups)}
+    bound = {f"rows{g}": _rows_json(rows) for g, (_, rows) in enumerate(groups)}
     for k, (plan, (_, params)) in enumerate(zip(plans, writes)):
         bound.update((f"u{k}_{name}", value) for name, value in _bind(plan, params).items())
     answered = _run_sql(connection, sql, bound)
     rows: list[list] = [[] for _ in plans]
     for k, row in answered:
-        values = json.loads(row)
+        values = orjson.loads(row)
         rows[k].append(plans[k].row(*values.values()))
     return rows
 
@@ -166,6 +165,16 @@ def _guarded(statement):
 # What a RETURNING column may be to come back through row_to_json as the driver gives it (a
 # timestamp would come back a string, a NUMERIC a float)
 _JSON_NATIVE = (Integer, String, Boolean, JSON)
+
+
+def _rows_json(rows: list) -> str:
+    """Rows (plain objects) as the JSON array json_populate_recordset reads: orjson, every
+    datetime and date through _json_value (an aware datetime only: its error is raised as such)."""
+    try:
+        return orjson.dumps([vars(row) for row in rows], default=_json_value,
+                            option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError as error:
+        raise error.__cause__ or error from None
 
 
 def _json_value(value):

@@ -118,6 +118,19 @@ def test_inserts_together_are_one_statement_on_postgresql_and_keep_their_order(d
         assert len(execute(emails).rows) == 5
 
 
+def test_rows_written_together_refuse_a_naive_datetime(db_session, tenant_a, backend):
+    if backend != "postgresql":
+        pytest.skip("rows travel as JSON on PostgreSQL only")
+    with tenant_scope(tenant_a):
+        consumer = new_row(Consumer, id=new_id(), email="a@example.com")
+        insert_rows(Consumer, [consumer])
+        order = _order(consumer.id)
+        order.pay_by = order.pay_by.replace(tzinfo=None)  # a naive time would be read in the server's zone
+        with pytest.raises(ValueError, match="naive datetime"), inserts_together():
+            insert_rows(Order, [order])
+            insert_rows(Consumer, [new_row(Consumer, id=new_id(), email="b@example.com")])
+
+
 def test_inserts_together_write_nothing_when_the_block_fails(db_session, tenant_a, count_queries):
     with tenant_scope(tenant_a):
         with count_queries() as statements, pytest.raises(RuntimeError):
